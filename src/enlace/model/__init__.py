@@ -1,0 +1,1 @@
+"""Pure domain types: records, markings, identifiers; no I/O."""

@@ -1,0 +1,240 @@
+"""The record envelope every type shares, and its mapping to and from STIX 2.1 JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, ClassVar, Self
+
+from enlace.model import extensions as ext
+from enlace.model.errors import RecordError
+from enlace.model.markings import (
+    TLP_BY_MARKING_ID,
+    TLP_MARKING_IDS,
+    Evaluation,
+    HandlingCode,
+    Markings,
+)
+from enlace.model.parties import party_code, party_codes
+from enlace.model.records.fields import BoundField, bound_fields, is_blank, to_json_value
+from enlace.model.timestamps import format_timestamp, parse_timestamp
+
+# Namespace for ids Enlace derives from content (agencies, imported rows without an id).
+ENLACE_NAMESPACE = uuid.UUID("6f0d3c1e-2b7a-5e49-8c1d-4a9e0b7f3d21")
+
+IdentifierKey = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Record:
+    """A STIX 2.1 object held by a node, versioned by id + modified, owned by a party."""
+
+    STIX_TYPE: ClassVar[str]
+    KIND: ClassVar[str]  # the name users write: "seizure", "person", ...
+    TYPE_EXTENSION: ClassVar[ext.ExtensionDefinition | None] = None
+    FIXED: ClassVar[Mapping[str, object]] = {}  # STIX properties every object of the kind has
+
+    id: str
+    owner: str
+    markings: Markings
+    created: datetime
+    modified: datetime
+    created_by_ref: str | None = None
+    revoked: bool = False
+
+    def __post_init__(self) -> None:
+        prefix = self.STIX_TYPE + "--"
+        if not self.id.startswith(prefix):
+            raise RecordError("id", self.id, f"a STIX id '{prefix}<uuid>'")
+        if self.modified < self.created:
+            raise RecordError("modified", format_timestamp(self.modified),
+                              "a time not before 'created'")
+
+    # --- identifiers ---------------------------------------------------------------------
+
+    def identifier_keys(self) -> tuple[IdentifierKey, ...]:
+        """Normalised identifiers (kind, key) that private matching compares; none by default."""
+        return ()
+
+    # --- STIX ------------------------------------------------------------------------------
+
+    @property
+    def version_key(self) -> tuple[str, str]:
+        """(id, modified) as stored text: what makes a version unique."""
+        return (self.id, format_timestamp(self.modified))
+
+    def to_stix(self) -> dict[str, object]:
+        """This record as a STIX 2.1 JSON object (a plain dict)."""
+        obj: dict[str, object] = {
+            "type": self.STIX_TYPE,
+            "spec_version": "2.1",
+            "id": self.id,
+            "created": format_timestamp(self.created),
+            "modified": format_timestamp(self.modified),
+        }
+        if self.created_by_ref:
+            obj["created_by_ref"] = self.created_by_ref
+        if self.revoked:
+            obj["revoked"] = True
+        obj.update(self.FIXED)
+        type_body: dict[str, object] = {}
+        for bound in _fields_of(type(self)):
+            value = getattr(self, bound.name)
+            if value is None or value == ():
+                continue
+            target = obj if bound.spec.place == "top" else type_body
+            target[bound.stix_name] = to_json_value(value)
+        obj["object_marking_refs"] = [TLP_MARKING_IDS[self.markings.tlp]]
+        extensions: dict[str, object] = {}
+        if self.TYPE_EXTENSION is not None:
+            if self.TYPE_EXTENSION.extension_type == "new-sdo":
+                extensions[self.TYPE_EXTENSION.id] = {"extension_type": "new-sdo"}
+            else:
+                extensions[self.TYPE_EXTENSION.id] = {
+                    "extension_type": "property-extension",
+                    **type_body,
+                }
+        extensions[ext.MARKINGS.id] = _markings_extension(self.owner, self.markings)
+        obj["extensions"] = extensions
+        return obj
+
+    @classmethod
+    def from_stix(cls, obj: Mapping[str, Any]) -> Self:
+        """Build a record from its STIX JSON, validating every field; raise RecordError."""
+        if obj.get("type") != cls.STIX_TYPE:
+            raise RecordError("type", obj.get("type"), f"'{cls.STIX_TYPE}'")
+        if obj.get("spec_version") != "2.1":
+            raise RecordError("spec_version", obj.get("spec_version"), "'2.1'")
+        exts = obj.get("extensions")
+        if not isinstance(exts, Mapping):
+            raise RecordError("extensions", exts, "the Enlace markings extension")
+        owner, markings = _markings_from_stix(obj, exts)
+        type_body: Mapping[str, Any] = {}
+        if cls.TYPE_EXTENSION is not None and cls.TYPE_EXTENSION.extension_type != "new-sdo":
+            body = exts.get(cls.TYPE_EXTENSION.id, {})
+            type_body = body if isinstance(body, Mapping) else {}
+        values = {
+            bound.name: (obj if bound.spec.place == "top" else type_body).get(bound.stix_name)
+            for bound in _fields_of(cls)
+        }
+        return cls.from_values(
+            id=_text_field(obj, "id"),
+            owner=owner,
+            markings=markings,
+            created=parse_timestamp(obj.get("created"), field="created"),
+            modified=parse_timestamp(obj.get("modified"), field="modified"),
+            created_by_ref=obj.get("created_by_ref"),
+            revoked=bool(obj.get("revoked", False)),
+            values=values,
+        )
+
+    @classmethod
+    def from_values(
+        cls,
+        *,
+        id: str,  # noqa: A002 - the STIX property is called id
+        owner: str,
+        markings: Markings,
+        created: datetime,
+        modified: datetime,
+        created_by_ref: str | None,
+        revoked: bool = False,
+        values: Mapping[str, object],
+    ) -> Self:
+        """Build a record from raw field values (CSV cells or JSON), parsing each one."""
+        parsed: dict[str, object] = {}
+        for bound in _fields_of(cls):
+            raw = values.get(bound.name)
+            if is_blank(raw):
+                if bound.spec.required:
+                    raise RecordError(bound.name, raw, "a value (the field is required)")
+                continue
+            parsed[bound.name] = bound.spec.parse(raw, bound.name)
+        if created_by_ref is not None and not (
+            isinstance(created_by_ref, str) and created_by_ref.startswith("identity--")
+        ):
+            raise RecordError("created_by_ref", created_by_ref, "an 'identity--<uuid>' of an agency")
+        return cls(
+            id=id,
+            owner=owner,
+            markings=markings,
+            created=created,
+            modified=modified,
+            created_by_ref=created_by_ref,
+            revoked=revoked,
+            **parsed,  # type: ignore[arg-type]
+        )
+
+    def with_version(self, *, modified: datetime, **changes: object) -> Self:
+        """A new version of this record (same id), as only its owner may issue."""
+        return dataclasses.replace(self, modified=modified, **changes)  # type: ignore[arg-type]
+
+
+@cache
+def _fields_of(cls: type) -> tuple[BoundField, ...]:
+    return bound_fields(cls)
+
+
+def domain_fields(cls: type[Record]) -> tuple[BoundField, ...]:
+    """The domain fields of a record class (for importers and documentation)."""
+    return _fields_of(cls)
+
+
+def _text_field(obj: Mapping[str, Any], name: str) -> str:
+    value = obj.get(name)
+    if not isinstance(value, str) or not value:
+        raise RecordError(name, value, "text")
+    return value
+
+
+def _markings_extension(owner: str, markings: Markings) -> dict[str, object]:
+    body: dict[str, object] = {
+        "extension_type": "property-extension",
+        "owner": owner,
+        "releasable_to": sorted(markings.releasable_to),
+        "handling_code": markings.handling.value,
+        "evaluation": str(markings.evaluation),
+    }
+    if markings.handling_text:
+        body["handling_text"] = markings.handling_text
+    return body
+
+
+def _markings_from_stix(obj: Mapping[str, Any], exts: Mapping[str, Any]) -> tuple[str, Markings]:
+    body = exts.get(ext.MARKINGS.id)
+    if not isinstance(body, Mapping):
+        raise RecordError("extensions", sorted(exts), f"the markings extension {ext.MARKINGS.id}")
+    refs = obj.get("object_marking_refs") or []
+    tlps = [TLP_BY_MARKING_ID[r] for r in refs if r in TLP_BY_MARKING_ID]
+    if len(tlps) != 1:
+        raise RecordError("object_marking_refs", refs, "exactly one TLP 2.0 marking-definition id")
+    owner = party_code(str(body.get("owner", "")), field="owner")
+    markings = Markings(
+        tlp=tlps[0],
+        releasable_to=party_codes(body.get("releasable_to") or [], field="releasable_to"),
+        handling=HandlingCode.parse(str(body.get("handling_code", "")), field="handling_code"),
+        evaluation=Evaluation.parse(str(body.get("evaluation", "")), field="evaluation"),
+        handling_text=body.get("handling_text") or None,
+    )
+    return owner, markings
+
+
+def derived_id(stix_type: str, *parts: str) -> str:
+    """A stable id computed from content: the same parts always give the same id.
+
+    STIX says SDO ids SHOULD be UUIDv4, so the SHA-256 of the parts is shaped as a version-4
+    UUID (version and variant bits set): validators accept it, and re-importing the same
+    row finds the same record.
+    """
+    digest = hashlib.sha256(("|".join((str(ENLACE_NAMESPACE), *parts))).encode()).digest()
+    return f"{stix_type}--{uuid.UUID(bytes=digest[:16], version=4)}"
+
+
+def new_id(stix_type: str) -> str:
+    """A fresh random STIX id."""
+    return f"{stix_type}--{uuid.uuid4()}"

@@ -1,0 +1,37 @@
+"""A node's store: an engine plus a factory of units of work."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from enlace.store.engine import create_store_engine
+from enlace.store.schema import upgrade_schema
+from enlace.store.unit_of_work import UnitOfWork
+
+
+class Store:
+    """The database of one node. Built explicitly; nothing happens at import."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Open the database at `url`, bringing its schema up to date unless told not to."""
+        store = cls(create_store_engine(url))
+        if migrate:
+            upgrade_schema(store.engine)
+        return store
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work on this store."""
+        return UnitOfWork(self.engine)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,61 @@
+"""The tables of a node's store (SQLAlchemy Core). Alembic migrations create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# One row per record version. `stix` holds the JSON exactly as written or received, so a
+# signature over it still verifies later; the other columns are what queries filter on.
+records = Table(
+    "records",
+    metadata,
+    Column("id", String(128), nullable=False),
+    Column("modified", String(32), nullable=False),  # STIX timestamp text, microseconds: sorts
+    Column("stix_type", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("owner", String(2), nullable=False),
+    Column("created_by_ref", String(128)),
+    Column("tlp", String(16), nullable=False),
+    Column("releasable_to", String(255), nullable=False),  # sorted codes, space-separated
+    Column("handling", String(2), nullable=False),
+    Column("evaluation", String(2), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+    Column("content_digest", String(64), nullable=False),
+    Column("received_from", String(2)),  # party whose node sent it; NULL when made here
+    Column("added_at", String(32), nullable=False),
+    Column("stix", Text, nullable=False),
+    PrimaryKeyConstraint("id", "modified", name="pk_records"),
+)
+Index("ix_records_kind_owner", records.c.kind, records.c.owner)
+Index("ix_records_added_at", records.c.added_at)
+
+# Normalised identifiers of each version: what private matching and search compare.
+record_identifiers = Table(
+    "record_identifiers",
+    metadata,
+    Column("record_id", String(128), nullable=False),
+    Column("modified", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("key", String(255), nullable=False),
+    PrimaryKeyConstraint("record_id", "modified", "kind", "key", name="pk_record_identifiers"),
+)
+Index("ix_record_identifiers_kind_key", record_identifiers.c.kind, record_identifiers.c.key)
+
+# Facts about the node itself: its party, when it was created.
+node_settings = Table(
+    "node_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
