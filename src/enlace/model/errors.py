@@ -14,7 +14,9 @@ class RecordError(ValueError):
         self.field = field
         self.found = found
         self.expected = expected
-        shown = found if isinstance(found, str) else repr(found)
-        if isinstance(shown, str) and len(shown) > 80:
-            shown = shown[:77] + "..."
-        super().__init__(f"field '{field}': found {shown!r}, expected {expected}")
+        if found is None or found == "":
+            shown = "nothing"
+        else:
+            text = found if isinstance(found, str) else repr(found)
+            shown = repr(text[:77] + "..." if len(text) > 80 else text)
+        super().__init__(f"field '{field}': found {shown}, expected {expected}")

@@ -41,6 +41,8 @@ def initialise_node(
     """Create (or complete) a node. Running it again never destroys anything."""
     code = party_code(party)
     directory.mkdir(parents=True, exist_ok=True)
+    # The folder holds the database and keys of a government's records: owner only.
+    directory.chmod(0o700)
     try:
         existing: NodeConfig | None = NodeConfig.load(directory)
     except NodeError:

@@ -61,39 +61,34 @@ def normalise_plate(country: str, state: str, number: str, plate_type: str | Non
     country prefix ("BCN", "MX-BCN", "bcn"); the number is upper-cased with spaces,
     hyphens and dots removed. An empty plate_type counts as none.
     """
-    found = "|".join((country, state, number) + ((plate_type,) if plate_type else ()))
     country_code = country.strip().upper()
     states = _STATE_LOOKUP.get(country_code)
     if states is None:
-        raise InvalidIdentifier(
-            IdentifierKind.PLATE,
-            found,
+        raise _invalid(
+            (country, state, number, plate_type),
             f"a country with a state list ({', '.join(sorted(_STATE_LOOKUP))}); "
             f"found country {country!r}",
         )
     state_code = states.get(state.strip().upper())
     if state_code is None:
-        raise InvalidIdentifier(
-            IdentifierKind.PLATE,
-            found,
+        raise _invalid(
+            (country, state, number, plate_type),
             f"an ISO 3166-2 state code of {country_code} such as "
             f"{'BCN or MX-BCN' if country_code == 'MX' else 'TX or US-TX'}; "
             f"found state {state!r}{_belongs_elsewhere(country_code, state)}",
         )
     plate = number.translate(_SEPARATORS).upper()
     if _NUMBER_RE.fullmatch(plate) is None:
-        raise InvalidIdentifier(
-            IdentifierKind.PLATE,
-            found,
+        raise _invalid(
+            (country, state, number, plate_type),
             f"a plate number of 1 to 10 letters and digits; found {number!r}",
         )
     if plate_type is None or not plate_type.strip():
         return f"{country_code}|{state_code}|{plate}"
     kind = plate_type.translate(_SEPARATORS).upper()
     if _TYPE_RE.fullmatch(kind) is None:
-        raise InvalidIdentifier(
-            IdentifierKind.PLATE,
-            found,
+        raise _invalid(
+            (country, state, number, plate_type),
             f"a plate type of 1 to 10 letters and digits; found {plate_type!r}",
         )
     return f"{country_code}|{state_code}|{plate}|{kind}"
@@ -105,3 +100,10 @@ def _belongs_elsewhere(country: str, state: str) -> str:
         c for c, lookup in _STATE_LOOKUP.items() if c != country and state.strip().upper() in lookup
     ]
     return f", which is a state of {' or '.join(others)}" if others else ""
+
+
+def _invalid(parts: tuple[str, str, str, str | None], expected: str) -> InvalidIdentifier:
+    """Build the error, showing the input in key form (cold path only)."""
+    country, state, number, plate_type = parts
+    found = "|".join((country, state, number) + ((plate_type,) if plate_type else ()))
+    return InvalidIdentifier(IdentifierKind.PLATE, found, expected)

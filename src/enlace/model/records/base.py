@@ -193,13 +193,11 @@ def _text_field(obj: Mapping[str, Any], name: str) -> str:
 
 
 def _markings_extension(owner: str, markings: Markings) -> dict[str, object]:
-    body: dict[str, object] = {
-        "extension_type": "property-extension",
-        "owner": owner,
-        "releasable_to": sorted(markings.releasable_to),
-        "handling_code": markings.handling.value,
-        "evaluation": str(markings.evaluation),
-    }
+    body: dict[str, object] = {"extension_type": "property-extension", "owner": owner}
+    if markings.releasable_to:  # STIX 2.1 forbids empty lists: national only omits it
+        body["releasable_to"] = sorted(markings.releasable_to)
+    body["handling_code"] = markings.handling.value
+    body["evaluation"] = str(markings.evaluation)
     if markings.handling_text:
         body["handling_text"] = markings.handling_text
     return body

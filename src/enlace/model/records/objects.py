@@ -12,6 +12,7 @@ from enlace.model.identifiers import (
     IdentifierKind,
     InvalidIdentifier,
     normalise_firearm,
+    normalise_phone,
     normalise_plate,
 )
 from enlace.model.records import parsers as p
@@ -28,9 +29,21 @@ class PhoneNumber(Record):
     KIND: ClassVar[str] = "phone"
     TYPE_EXTENSION = ext.PHONE_NUMBER
 
-    number: str = domain_field(p.phone, "Number with country code, e.g. +52 55 1234 5678; "
-                               "legacy Mexican prefixes 044/045/01 are accepted", required=True)
+    number: str = domain_field(text, "Number, e.g. +52 55 1234 5678 or (656) 123-4567; "
+                               "legacy Mexican prefixes 044/045/01 are accepted; kept in E.164",
+                               required=True)
+    country: str | None = domain_field(p.party, "Country the number is from when written "
+                                       "without +; defaults to the importing node's party")
     description: str | None = domain_field(text, "Context: whose, where seen")
+
+    def __post_init__(self) -> None:
+        Record.__post_init__(self)
+        try:
+            e164 = normalise_phone(self.number, default_region=self.country)
+        except InvalidIdentifier as error:
+            raise RecordError("number", self.number, error.expected) from None
+        # Frozen record: the normalised form replaces what was typed, once, at construction.
+        object.__setattr__(self, "number", e164)
 
     def identifier_keys(self) -> tuple[IdentifierKey, ...]:
         """The E.164 number."""

@@ -12,7 +12,6 @@ from enlace.model.geography import port_of_entry
 from enlace.model.identifiers import (
     InvalidIdentifier,
     normalise_curp,
-    normalise_phone,
     normalise_rfc,
     normalise_vin,
 )
@@ -35,7 +34,6 @@ def identifier(normaliser: Callable[[str], str]) -> Callable[[object, str], str]
 
 vin = identifier(normalise_vin)
 curp = identifier(normalise_curp)
-phone = identifier(lambda raw: normalise_phone(raw, default_region=None))
 rfc = identifier(lambda raw: normalise_rfc(raw)[0])
 
 

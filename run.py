@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""The two commands of the README: `python3 run.py demo` and `python3 run.py test`.
+
+Needs only Python 3.11+: it makes the virtual environment in .venv, installs the project and
+its development tools there (again only when pyproject.toml changed), then runs the job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".enlace-installed"
+
+
+def run(*command: str | Path) -> None:
+    """Run a command from the project folder; stop with its status if it fails."""
+    print("+", " ".join(str(c) for c in command), flush=True)
+    result = subprocess.run([str(c) for c in command], cwd=ROOT, check=False)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def set_up() -> None:
+    """Create .venv and install the project with its dev extras, when needed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Enlace needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    STAMP.write_text(wanted)
+
+
+def test(extra: list[str]) -> None:
+    """Lint, type check, then the whole test suite."""
+    run(BIN / "ruff", "check", "src", "tests", "bench", "run.py")
+    run(BIN / "ruff", "format", "--check", "src", "tests", "bench", "run.py")
+    run(BIN / "mypy")
+    run(BIN / "python", "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", *extra)
+
+
+def main() -> None:
+    """Dispatch `demo` or `test`."""
+    if len(sys.argv) < 2 or sys.argv[1] not in ("demo", "test"):
+        sys.exit("usage: python3 run.py demo [enlace demo options] | test [pytest options]")
+    job, extra = sys.argv[1], sys.argv[2:]
+    set_up()
+    if job == "demo":
+        run(BIN / "enlace", "demo", *extra)
+    else:
+        test(extra)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The `enlace` command line: thin commands over the same services the web uses."""

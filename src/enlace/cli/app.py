@@ -1,0 +1,40 @@
+"""The application object of the command line, built by a factory (nothing at import)."""
+
+from __future__ import annotations
+
+import typer
+
+from enlace.cli import file_commands, node_commands
+
+
+def build_app() -> typer.Typer:
+    """Assemble the `enlace` command with its subcommands."""
+    app = typer.Typer(
+        name="enlace",
+        help="Enlace: sovereign exchange, private matching and results tracking between parties.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    app.command("init")(node_commands.init)
+    app.command("status")(node_commands.status)
+    app.command("import")(file_commands.import_records)
+    app.command("export")(file_commands.export_records)
+    try:
+        _add_optional(app)
+    except ImportError:
+        pass
+    return app
+
+
+def _add_optional(app: typer.Typer) -> None:
+    # Commands whose modules pull in heavier dependencies are registered here.
+    from enlace.cli import demo_commands
+
+    app.command("synth")(demo_commands.synth)
+    app.command("demo")(demo_commands.demo)
+
+
+def main() -> None:
+    """Entry point of the `enlace` console script."""
+    build_app()()

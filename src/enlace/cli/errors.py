@@ -1,0 +1,49 @@
+"""Printing errors a user can meet as one clear message, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import OperationalError
+
+from enlace.files.problems import ImportRejected, UnreadableFile
+from enlace.model.errors import RecordError
+from enlace.model.identifiers import InvalidIdentifier
+from enlace.node.errors import NodeError
+from enlace.store.errors import StoreError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+USER_ERRORS = (
+    ImportRejected, UnreadableFile, RecordError, InvalidIdentifier, NodeError, StoreError,
+)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def user_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the errors a user can meet into one message on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except USER_ERRORS as error:
+            stderr.print(f"[bold red]error:[/] {error}", markup=True)
+            raise typer.Exit(1) from None
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            stderr.print(f"[bold red]error:[/] cannot use the database: {reason}")
+            raise typer.Exit(1) from None
+        except OSError as error:
+            stderr.print(f"[bold red]error:[/] {error.strerror}: {error.filename}")
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            stderr.print("interrupted; nothing of the unfinished step was written")
+            raise typer.Exit(130) from None
+
+    return run

@@ -1,0 +1,64 @@
+"""`enlace import` and `enlace export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from enlace.cli.errors import user_errors
+from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.cli.progress import count_lines, progress_bar
+from enlace.files.exporter import export_bundle
+from enlace.files.importer import format_summary, import_file
+from enlace.files.readers import detect_format
+from enlace.node.setup import open_node
+
+console = Console(highlight=False)
+
+
+@user_errors
+def import_records(
+    file: Annotated[Path, typer.Argument(help="CSV, JSON Lines (.jsonl) or STIX bundle (.json).")],
+    node: NodeDir = DEFAULT_NODE,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, jsonl or stix (default: from the name).")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Force an encoding (default: UTF-8, else Latin-1).")
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Import the good rows and write bad ones with reasons to this CSV."),
+    ] = None,
+) -> None:
+    """Import this party's records from a file. By default a file with any bad row changes nothing."""
+    config, store = open_node(node)
+    try:
+        chosen = detect_format(file, fmt)
+        total = count_lines(file) - (1 if chosen == "csv" else 0) if chosen != "stix" else None
+        with progress_bar(f"importing {file.name}", total) as advance:
+            report = import_file(store, party=config.party, path=file, fmt=chosen,
+                                 encoding=encoding, rejects=rejects, on_progress=advance)
+    finally:
+        store.close()
+    for line in format_summary(report):
+        console.print(line)
+
+
+@user_errors
+def export_records(
+    out: Annotated[Path, typer.Argument(help="Where to write the STIX 2.1 bundle (.json).")],
+    node: NodeDir = DEFAULT_NODE,
+    kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. seizure.")] = None,
+) -> None:
+    """Export the newest version of every record as a STIX 2.1 bundle."""
+    _config, store = open_node(node)
+    try:
+        with progress_bar(f"exporting to {out.name}", None) as advance:
+            report = export_bundle(store, path=out, kind=kind, on_progress=advance)
+    finally:
+        store.close()
+    console.print(f"wrote {report.records} record(s) to {out}")

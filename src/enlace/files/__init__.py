@@ -1,0 +1,1 @@
+"""Record files: importing CSV, JSON Lines and STIX bundles into a node, exporting bundles."""

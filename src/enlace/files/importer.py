@@ -1,0 +1,200 @@
+"""`enlace import`: stream a file into the node's store, all or nothing by default."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from enlace.files.problems import ImportRejected, InputProblem
+from enlace.files.readers import InputItem, detect_format, read_items
+from enlace.files.rows import RowConverter
+from enlace.model.errors import RecordError
+from enlace.model.records import Agency, Record, record_from_stix
+from enlace.model.timestamps import utc_now
+from enlace.store.errors import VersionConflict
+from enlace.store.store import Store
+from enlace.store.unit_of_work import UnitOfWork
+from enlace.store.versions import StoredVersion
+
+MAX_PROBLEMS_SHOWN = 50
+Progress = Callable[[int], None]
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did."""
+
+    path: Path
+    read: int = 0
+    imported: int = 0  # new record versions written
+    unchanged: int = 0  # already held: nothing written
+    rejected: int = 0
+    rejects_path: Path | None = None
+
+
+@dataclass(slots=True)
+class _Pending:
+    record: Record
+    timestamps_given: bool
+
+
+def import_file(
+    store: Store,
+    *,
+    party: str,
+    path: Path,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    rejects: Path | None = None,
+    batch_size: int = 2000,
+    on_progress: Progress | None = None,
+) -> ImportReport:
+    """Import `path` into `store` as records owned by `party`.
+
+    Without `rejects`, any bad row means nothing is written and ImportRejected lists the
+    problems. With `rejects`, good rows are written and bad ones go to that CSV with reasons.
+    Rows already held (same id and version, or same content) are skipped, so re-importing a
+    file creates no duplicates.
+    """
+    chosen = detect_format(path, fmt)
+    items = read_items(path, chosen, encoding)
+    report = ImportReport(path=path, rejects_path=rejects)
+    problems: list[InputProblem] = []
+    with store.unit_of_work() as uow, _RejectsWriter(rejects) as rejects_out:
+        converter = RowConverter(party=party, agencies=_agencies(uow, party), now=utc_now())
+        pending: list[_Pending] = []
+        for item in items:
+            report.read += 1
+            try:
+                converted = _convert(converter, item)
+            except RecordError as error:
+                report.rejected += 1
+                problem = _problem(path, item, error)
+                if len(problems) < MAX_PROBLEMS_SHOWN:
+                    problems.append(problem)
+                rejects_out.write(problem, item)
+                converted = None
+            if converted is not None and (rejects is not None or report.rejected == 0):
+                pending.append(converted)
+            if len(pending) >= batch_size:
+                _flush(uow, pending, report, path)
+                pending.clear()
+            if on_progress is not None and report.read % 1000 == 0:
+                on_progress(1000)
+        if report.rejected and rejects is None:
+            raise ImportRejected(path, problems, report.rejected)
+        _flush(uow, pending, report, path)
+        uow.commit()
+    if on_progress is not None:
+        on_progress(report.read % 1000)
+    return report
+
+
+def _convert(converter: RowConverter, item: InputItem) -> _Pending | None:
+    values = item.values
+    if "__width__" in values:
+        raise RecordError("(row)", f"{values['__width__']} cells", "as many cells as the header")
+    if "__json__" in values:
+        raise RecordError("(line)", str(values["__json__"]), "one JSON object per line")
+    if item.is_stix:
+        if converter.is_descriptive(values):
+            return None
+        record, given = converter.from_stix(values)
+    else:
+        record, given = converter.from_row(values)
+    return _Pending(record, given)
+
+
+def _flush(uow: UnitOfWork, pending: list[_Pending], report: ImportReport, path: Path) -> None:
+    if not pending:
+        return
+    implicit = [p.record.id for p in pending if not p.timestamps_given]
+    latest = uow.records.latest_digests(implicit) if implicit else {}
+    versions: list[StoredVersion] = []
+    for item in pending:
+        version = StoredVersion.of(item.record)
+        if not item.timestamps_given and item.record.id in latest:
+            held_modified, held_digest = latest[item.record.id]
+            if held_digest == version.content_digest:
+                report.unchanged += 1
+                continue
+            if held_modified >= version.modified:
+                # A changed row without timestamps: a new version just after the one held.
+                bumped = _after(held_modified)
+                version = StoredVersion.of(item.record.with_version(modified=bumped))
+        versions.append(version)
+    try:
+        added = uow.records.add(versions, added_at=uow.started_at)
+    except VersionConflict as conflict:
+        problem = InputProblem(path, None, f"record {conflict.record_id}", "modified",
+                               conflict.modified, "a new 'modified' time for changed content")
+        raise ImportRejected(path, [problem], 1) from None
+    report.imported += added
+    report.unchanged += len(versions) - added
+
+
+def _after(modified: str) -> datetime:
+    held = datetime.fromisoformat(modified)
+    return held + timedelta(microseconds=1)
+
+
+def _agencies(uow: UnitOfWork, party: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for row in uow.records.iter_latest(kind="agency"):
+        agency = record_from_stix(row.stix_object())
+        if isinstance(agency, Agency) and agency.party == party:
+            found[agency.acronym] = agency.id
+    return found
+
+
+def _problem(path: Path, item: InputItem, error: RecordError) -> InputProblem:
+    if error.found is None:
+        found = ""
+    else:
+        found = error.found if isinstance(error.found, str) else repr(error.found)
+    return InputProblem(path, item.line, item.where, error.field, found, error.expected)
+
+
+class _RejectsWriter:
+    """Writes rejected rows with their reasons; does nothing when no rejects file was asked."""
+
+    COLUMNS = ("where", "field", "found", "expected", "original")
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._handle: IO[str] | None = None
+        self._writer: csv.DictWriter[str] | None = None
+
+    def __enter__(self) -> _RejectsWriter:
+        if self._path is not None:
+            self._handle = self._path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.DictWriter(self._handle, fieldnames=self.COLUMNS)
+            self._writer.writeheader()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+    def write(self, problem: InputProblem, item: InputItem) -> None:
+        """Record one rejected item."""
+        if self._writer is not None:
+            self._writer.writerow({
+                "where": problem.where, "field": problem.field, "found": problem.found,
+                "expected": problem.expected, "original": item.raw or "",
+            })
+
+
+def format_summary(report: ImportReport) -> Iterable[str]:
+    """Lines telling a person what the import did."""
+    yield f"{report.path.name}: read {report.read}, imported {report.imported} new version(s), " \
+          f"{report.unchanged} already held"
+    if report.rejected:
+        yield f"{report.rejected} rejected row(s) written with reasons to {report.rejects_path}"
+
+
+__all__ = ["ImportReport", "format_summary", "import_file"]
