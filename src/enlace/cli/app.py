@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
 from enlace.cli import file_commands, node_commands
@@ -20,10 +22,8 @@ def build_app() -> typer.Typer:
     app.command("status")(node_commands.status)
     app.command("import")(file_commands.import_records)
     app.command("export")(file_commands.export_records)
-    try:
+    with contextlib.suppress(ImportError):
         _add_optional(app)
-    except ImportError:
-        pass
     return app
 
 

@@ -96,8 +96,9 @@ def demo(
         node_config, store = open_node(node)
         try:
             with progress_bar(f"importing {csv_path.name} into {party}", None) as advance:
-                result = import_file(store, party=node_config.party, path=csv_path,
-                                     on_progress=advance)
+                result = import_file(
+                    store, party=node_config.party, path=csv_path, on_progress=advance
+                )
             for line in format_summary(result):
                 console.print("  " + line)
             with store.unit_of_work() as uow:
@@ -105,7 +106,11 @@ def demo(
         finally:
             store.close()
         console.print(holdings_table(f"What node {party} holds", holdings))
-    console.print(f"ground truth of shared firearms, phones, vehicles, persons: {data / 'truth.csv'}"
-                  f" ({len(dataset.truth)} links)")
-    console.print("next: 'enlace status --node " + str(folder / "mx") + "', "
-                  "'enlace export out.json --node " + str(folder / "mx") + "'")
+    console.print(
+        f"ground truth of shared firearms, phones, vehicles, persons: {data / 'truth.csv'}"
+        f" ({len(dataset.truth)} links)"
+    )
+    console.print(
+        "next: 'enlace status --node " + str(folder / "mx") + "', "
+        "'enlace export out.json --node " + str(folder / "mx") + "'"
+    )

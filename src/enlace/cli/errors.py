@@ -20,7 +20,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 USER_ERRORS = (
-    ImportRejected, UnreadableFile, RecordError, InvalidIdentifier, NodeError, StoreError,
+    ImportRejected,
+    UnreadableFile,
+    RecordError,
+    InvalidIdentifier,
+    NodeError,
+    StoreError,
 )
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

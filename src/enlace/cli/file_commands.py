@@ -40,8 +40,15 @@ def import_records(
         chosen = detect_format(file, fmt)
         total = count_lines(file) - (1 if chosen == "csv" else 0) if chosen != "stix" else None
         with progress_bar(f"importing {file.name}", total) as advance:
-            report = import_file(store, party=config.party, path=file, fmt=chosen,
-                                 encoding=encoding, rejects=rejects, on_progress=advance)
+            report = import_file(
+                store,
+                party=config.party,
+                path=file,
+                fmt=chosen,
+                encoding=encoding,
+                rejects=rejects,
+                on_progress=advance,
+            )
     finally:
         store.close()
     for line in format_summary(report):

@@ -38,7 +38,9 @@ def export_bundle(
     report = ExportReport(path=path)
     tmp = path.with_name(path.name + ".partial")
     with tmp.open("wb") as out:
-        out.write(b'{"type":"bundle","id":"bundle--' + str(uuid.uuid4()).encode() + b'","objects":[')
+        out.write(
+            b'{"type":"bundle","id":"bundle--' + str(uuid.uuid4()).encode() + b'","objects":['
+        )
         out.write(orjson.dumps(ext.enlace_identity()))
         for definition in ext.ALL:
             out.write(b",\n" + orjson.dumps(definition.to_stix()))

@@ -130,8 +130,14 @@ def _flush(uow: UnitOfWork, pending: list[_Pending], report: ImportReport, path:
     try:
         added = uow.records.add(versions, added_at=uow.started_at)
     except VersionConflict as conflict:
-        problem = InputProblem(path, None, f"record {conflict.record_id}", "modified",
-                               conflict.modified, "a new 'modified' time for changed content")
+        problem = InputProblem(
+            path,
+            None,
+            f"record {conflict.record_id}",
+            "modified",
+            conflict.modified,
+            "a new 'modified' time for changed content",
+        )
         raise ImportRejected(path, [problem], 1) from None
     report.imported += added
     report.unchanged += len(versions) - added
@@ -183,16 +189,23 @@ class _RejectsWriter:
     def write(self, problem: InputProblem, item: InputItem) -> None:
         """Record one rejected item."""
         if self._writer is not None:
-            self._writer.writerow({
-                "where": problem.where, "field": problem.field, "found": problem.found,
-                "expected": problem.expected, "original": item.raw or "",
-            })
+            self._writer.writerow(
+                {
+                    "where": problem.where,
+                    "field": problem.field,
+                    "found": problem.found,
+                    "expected": problem.expected,
+                    "original": item.raw or "",
+                }
+            )
 
 
 def format_summary(report: ImportReport) -> Iterable[str]:
     """Lines telling a person what the import did."""
-    yield f"{report.path.name}: read {report.read}, imported {report.imported} new version(s), " \
-          f"{report.unchanged} already held"
+    yield (
+        f"{report.path.name}: read {report.read}, imported {report.imported} new version(s), "
+        f"{report.unchanged} already held"
+    )
     if report.rejected:
         yield f"{report.rejected} rejected row(s) written with reasons to {report.rejects_path}"
 

@@ -19,8 +19,10 @@ class InputProblem:
 
     def __str__(self) -> str:
         found = repr(self.found) if self.found not in ("", "None") else "nothing"
-        return (f"{self.path.name}: {self.where}, field '{self.field}': "
-                f"found {found}, expected {self.expected}")
+        return (
+            f"{self.path.name}: {self.where}, field '{self.field}': "
+            f"found {found}, expected {self.expected}"
+        )
 
 
 class ImportRejected(Exception):

@@ -88,11 +88,17 @@ def read_csv(path: Path, encoding: str | None = None) -> Iterator[InputItem]:
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
             if len(cells) != width:
-                yield InputItem(start, f"line {start}", {"__width__": len(cells)}, False,
-                                delimiter.join(cells))
+                yield InputItem(
+                    start, f"line {start}", {"__width__": len(cells)}, False, delimiter.join(cells)
+                )
                 continue
-            yield InputItem(start, f"line {start}", dict(zip(columns, cells, strict=True)),
-                            False, delimiter.join(cells))
+            yield InputItem(
+                start,
+                f"line {start}",
+                dict(zip(columns, cells, strict=True)),
+                False,
+                delimiter.join(cells),
+            )
 
 
 def read_jsonl(path: Path) -> Iterator[InputItem]:
@@ -104,15 +110,30 @@ def read_jsonl(path: Path) -> Iterator[InputItem]:
             try:
                 value = orjson.loads(raw)
             except orjson.JSONDecodeError as error:
-                yield InputItem(number, f"line {number}", {"__json__": str(error)}, False,
-                                raw.decode("utf-8", "replace").rstrip("\n"))
+                yield InputItem(
+                    number,
+                    f"line {number}",
+                    {"__json__": str(error)},
+                    False,
+                    raw.decode("utf-8", "replace").rstrip("\n"),
+                )
                 continue
             if not isinstance(value, dict):
-                yield InputItem(number, f"line {number}", {"__json__": "not an object"}, False,
-                                raw.decode("utf-8", "replace").rstrip("\n"))
+                yield InputItem(
+                    number,
+                    f"line {number}",
+                    {"__json__": "not an object"},
+                    False,
+                    raw.decode("utf-8", "replace").rstrip("\n"),
+                )
                 continue
-            yield InputItem(number, f"line {number}", value, "spec_version" in value,
-                            raw.decode("utf-8", "replace").rstrip("\n"))
+            yield InputItem(
+                number,
+                f"line {number}",
+                value,
+                "spec_version" in value,
+                raw.decode("utf-8", "replace").rstrip("\n"),
+            )
 
 
 def read_stix_bundle(path: Path) -> Iterator[InputItem]:
@@ -121,9 +142,13 @@ def read_stix_bundle(path: Path) -> Iterator[InputItem]:
         try:
             for number, obj in enumerate(ijson.items(handle, "objects.item", use_float=True), 1):
                 label = obj.get("id", "?") if isinstance(obj, dict) else "?"
-                yield InputItem(None, f"object #{number} ({label})",
-                                obj if isinstance(obj, dict) else {"__json__": "not an object"},
-                                isinstance(obj, dict), orjson.dumps(obj).decode())
+                yield InputItem(
+                    None,
+                    f"object #{number} ({label})",
+                    obj if isinstance(obj, dict) else {"__json__": "not an object"},
+                    isinstance(obj, dict),
+                    orjson.dumps(obj).decode(),
+                )
         except ijson.JSONError as error:
             raise UnreadableFile(
                 f"{path}: not a valid STIX bundle ({error}); expected a JSON object "

@@ -17,8 +17,16 @@ from enlace.model.timestamps import parse_timestamp
 
 # Columns every row has besides the fields of its kind (docs/import-formats.md).
 ENVELOPE_COLUMNS = (
-    "type", "id", "created", "modified", "agency",
-    "tlp", "releasable_to", "handling", "handling_text", "evaluation",
+    "type",
+    "id",
+    "created",
+    "modified",
+    "agency",
+    "tlp",
+    "releasable_to",
+    "handling",
+    "handling_text",
+    "evaluation",
 )
 # Objects a bundle carries to describe Enlace itself; they are not records to store.
 _DESCRIPTIVE_IDS = frozenset(
@@ -27,8 +35,9 @@ _DESCRIPTIVE_IDS = frozenset(
 
 
 @lru_cache(maxsize=4096)
-def _markings(tlp: str, releasable_to: str, handling: str, evaluation: str,
-              handling_text: str) -> Markings:
+def _markings(
+    tlp: str, releasable_to: str, handling: str, evaluation: str, handling_text: str
+) -> Markings:
     # Rows repeat a handful of marking combinations: parse each combination once.
     return Markings.build(
         tlp=tlp or "amber",
@@ -61,7 +70,8 @@ class RowConverter:
         record = class_for_stix(obj).from_stix(obj)
         if record.owner != self.party:
             raise RecordError(
-                "owner", record.owner,
+                "owner",
+                record.owner,
                 f"{self.party}: a node imports only its own party's records; partners' records "
                 "arrive by sync",
             )
@@ -79,24 +89,31 @@ class RowConverter:
             if column in fields:
                 values[column] = value
             elif column not in ENVELOPE_COLUMNS and not _blank(value):
-                raise RecordError(column, value, f"no such column for a {cls.KIND} "
-                                  "(see docs/import-formats.md)")
+                raise RecordError(
+                    column, value, f"no such column for a {cls.KIND} (see docs/import-formats.md)"
+                )
         if cls.KIND == "phone" and _blank(values.get("country")):
             # A number typed without +52/+1 is taken to be from the importing party.
             values["country"] = self.party
         markings = _markings(
-            _cell(row, "tlp"), _cell(row, "releasable_to"), _cell(row, "handling"),
-            _cell(row, "evaluation"), _cell(row, "handling_text"),
+            _cell(row, "tlp"),
+            _cell(row, "releasable_to"),
+            _cell(row, "handling"),
+            _cell(row, "evaluation"),
+            _cell(row, "handling_text"),
         )
         acronym = _cell(row, "agency").upper()
         created_by: str | None = None
         if acronym:
             created_by = self.agencies.get(acronym)
             if created_by is None:
-                raise RecordError("agency", acronym, "an agency of this node: "
-                                  + ", ".join(sorted(self.agencies)))
+                raise RecordError(
+                    "agency", acronym, "an agency of this node: " + ", ".join(sorted(self.agencies))
+                )
         record_id = _cell(row, "id") or derived_id(
-            cls.STIX_TYPE, self.party, cls.KIND,
+            cls.STIX_TYPE,
+            self.party,
+            cls.KIND,
             orjson.dumps(values, option=orjson.OPT_SORT_KEYS, default=str).decode(),
         )
         created_text, modified_text = _cell(row, "created"), _cell(row, "modified")
@@ -104,8 +121,13 @@ class RowConverter:
         modified = parse_timestamp(modified_text, field="modified") if given else self.now
         created = parse_timestamp(created_text, field="created") if created_text else modified
         return cls.from_values(
-            id=record_id, owner=self.party, markings=markings, created=created,
-            modified=modified, created_by_ref=created_by, values=values,
+            id=record_id,
+            owner=self.party,
+            markings=markings,
+            created=created,
+            modified=modified,
+            created_by_ref=created_by,
+            values=values,
         ), given
 
 

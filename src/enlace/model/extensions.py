@@ -44,34 +44,92 @@ def _ext(uuid: str, name: str, kind: str, description: str) -> ExtensionDefiniti
     return ExtensionDefinition(f"extension-definition--{uuid}", name, kind, description)
 
 
-MARKINGS = _ext("3f1c9a52-8d0b-4a6e-b1f7-2c5e9d4a8b31", "enlace-markings", "property-extension",
-                "Owner party, releasability, handling code (H0-H3) and 4x4 evaluation.")
-AGENCY = _ext("7a2e4c91-0b3d-4f58-9e6a-1d8c5b2f7e43", "enlace-agency", "property-extension",
-              "A government agency of a party: acronym and party code.")
-PERSON = _ext("c4d8e2a7-5f19-4b3c-8a60-9e7d1f2b4c55", "enlace-person", "property-extension",
-              "A person of interest: given names, both surnames, date of birth, CURP, aliases.")
-COMPANY = _ext("e9b1f3d5-2c47-4a8e-b6d0-3f5a7c9e1b66", "enlace-company", "property-extension",
-               "A company: legal name, RFC, country.")
-CRIMINAL_ORGANISATION = _ext("1b5d7f9a-3e2c-4d6b-8f0a-5c7e9b1d3f77", "enlace-criminal-organisation",
-                             "property-extension", "Designations of a criminal organisation.")
-PORT = _ext("5e7a9c1b-4d3f-4e8a-a2c4-6e8f0a2c4e88", "enlace-port-of-entry", "property-extension",
-            "A CBP port of entry code on a location.")
-PHONE_NUMBER = _ext("2c4e6a8b-1d3f-4a5c-9e7b-0d2f4a6c8e99", "enlace-phone-number", "new-sdo",
-                    "A telephone number in E.164 form.")
-VEHICLE = _ext("8d0f2b4c-6e1a-4c3e-b5d7-9f1b3d5f7aa0", "enlace-vehicle", "new-sdo",
-               "A vehicle: VIN (NIV), plate, make, model, year.")
-FIREARM = _ext("4f6b8d0e-2a1c-4e5f-8b9d-1a3c5e7b9db1", "enlace-firearm", "new-sdo",
-               "A firearm: make, importer, model, caliber, serial, recovery and trace.")
-SEIZURE = _ext("0a2c4e6f-8b1d-4f3a-9c5e-7b9d1f3a5ec2", "enlace-seizure", "new-sdo",
-               "A seizure (aseguramiento): what, how much, when, where, by whom.")
-LABORATORY = _ext("6b8d0f2a-4c3e-4a5b-8d7f-3c5e7a9b1fd3", "enlace-clandestine-laboratory",
-                  "new-sdo", "A clandestine laboratory (narcolaboratorio).")
-CUSTODY_TRANSFER = _ext("9c1e3a5b-7d2f-4b6c-a8e0-4d6f8b0c2ae4", "enlace-custody-transfer", "new-sdo",
-                        "A transfer of custody: extradition or traslado, legal mechanism, date.")
+MARKINGS = _ext(
+    "3f1c9a52-8d0b-4a6e-b1f7-2c5e9d4a8b31",
+    "enlace-markings",
+    "property-extension",
+    "Owner party, releasability, handling code (H0-H3) and 4x4 evaluation.",
+)
+AGENCY = _ext(
+    "7a2e4c91-0b3d-4f58-9e6a-1d8c5b2f7e43",
+    "enlace-agency",
+    "property-extension",
+    "A government agency of a party: acronym and party code.",
+)
+PERSON = _ext(
+    "c4d8e2a7-5f19-4b3c-8a60-9e7d1f2b4c55",
+    "enlace-person",
+    "property-extension",
+    "A person of interest: given names, both surnames, date of birth, CURP, aliases.",
+)
+COMPANY = _ext(
+    "e9b1f3d5-2c47-4a8e-b6d0-3f5a7c9e1b66",
+    "enlace-company",
+    "property-extension",
+    "A company: legal name, RFC, country.",
+)
+CRIMINAL_ORGANISATION = _ext(
+    "1b5d7f9a-3e2c-4d6b-8f0a-5c7e9b1d3f77",
+    "enlace-criminal-organisation",
+    "property-extension",
+    "Designations of a criminal organisation.",
+)
+PORT = _ext(
+    "5e7a9c1b-4d3f-4e8a-a2c4-6e8f0a2c4e88",
+    "enlace-port-of-entry",
+    "property-extension",
+    "A CBP port of entry code on a location.",
+)
+PHONE_NUMBER = _ext(
+    "2c4e6a8b-1d3f-4a5c-9e7b-0d2f4a6c8e99",
+    "enlace-phone-number",
+    "new-sdo",
+    "A telephone number in E.164 form.",
+)
+VEHICLE = _ext(
+    "8d0f2b4c-6e1a-4c3e-b5d7-9f1b3d5f7aa0",
+    "enlace-vehicle",
+    "new-sdo",
+    "A vehicle: VIN (NIV), plate, make, model, year.",
+)
+FIREARM = _ext(
+    "4f6b8d0e-2a1c-4e5f-8b9d-1a3c5e7b9db1",
+    "enlace-firearm",
+    "new-sdo",
+    "A firearm: make, importer, model, caliber, serial, recovery and trace.",
+)
+SEIZURE = _ext(
+    "0a2c4e6f-8b1d-4f3a-9c5e-7b9d1f3a5ec2",
+    "enlace-seizure",
+    "new-sdo",
+    "A seizure (aseguramiento): what, how much, when, where, by whom.",
+)
+LABORATORY = _ext(
+    "6b8d0f2a-4c3e-4a5b-8d7f-3c5e7a9b1fd3",
+    "enlace-clandestine-laboratory",
+    "new-sdo",
+    "A clandestine laboratory (narcolaboratorio).",
+)
+CUSTODY_TRANSFER = _ext(
+    "9c1e3a5b-7d2f-4b6c-a8e0-4d6f8b0c2ae4",
+    "enlace-custody-transfer",
+    "new-sdo",
+    "A transfer of custody: extradition or traslado, legal mechanism, date.",
+)
 
 ALL: tuple[ExtensionDefinition, ...] = (
-    MARKINGS, AGENCY, PERSON, COMPANY, CRIMINAL_ORGANISATION, PORT,
-    PHONE_NUMBER, VEHICLE, FIREARM, SEIZURE, LABORATORY, CUSTODY_TRANSFER,
+    MARKINGS,
+    AGENCY,
+    PERSON,
+    COMPANY,
+    CRIMINAL_ORGANISATION,
+    PORT,
+    PHONE_NUMBER,
+    VEHICLE,
+    FIREARM,
+    SEIZURE,
+    LABORATORY,
+    CUSTODY_TRANSFER,
 )
 
 

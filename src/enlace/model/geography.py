@@ -50,8 +50,14 @@ PORTS_OF_ENTRY: dict[str, PortOfEntry] = {
 }
 
 # Border states, with INEGI's Clave_Ent for the Mexican ones.
-MX_BORDER_STATES = {"MX-BCN": "02", "MX-SON": "26", "MX-CHH": "08", "MX-COA": "05",
-                    "MX-NLE": "19", "MX-TAM": "28"}
+MX_BORDER_STATES = {
+    "MX-BCN": "02",
+    "MX-SON": "26",
+    "MX-CHH": "08",
+    "MX-COA": "05",
+    "MX-NLE": "19",
+    "MX-TAM": "28",
+}
 US_BORDER_STATES = ("US-CA", "US-AZ", "US-NM", "US-TX")
 
 

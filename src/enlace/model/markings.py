@@ -149,7 +149,9 @@ class Markings:
 
     def __post_init__(self) -> None:
         if self.handling is HandlingCode.H3 and not (self.handling_text or "").strip():
-            raise RecordError("handling_text", self.handling_text, "the restriction, in text, for H3")
+            raise RecordError(
+                "handling_text", self.handling_text, "the restriction, in text, for H3"
+            )
 
     @property
     def national_only(self) -> bool:

@@ -22,7 +22,9 @@ def parse_timestamp(raw: object, *, field: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise RecordError(field, raw, "an RFC 3339 timestamp such as 2025-09-01T12:00:00Z") from None
+        raise RecordError(
+            field, raw, "an RFC 3339 timestamp such as 2025-09-01T12:00:00Z"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

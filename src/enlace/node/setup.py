@@ -83,8 +83,14 @@ def _add_agencies(store: Store, party: str, agencies: tuple[tuple[str, str], ...
         record_id = agency_id(party, acronym)
         by_id[record_id] = acronym
         agency = Agency(
-            id=record_id, owner=party, markings=AGENCY_MARKINGS, created=now, modified=now,
-            name=name, acronym=acronym.upper(), party=party,
+            id=record_id,
+            owner=party,
+            markings=AGENCY_MARKINGS,
+            created=now,
+            modified=now,
+            name=name,
+            acronym=acronym.upper(),
+            party=party,
         )
         versions.append(StoredVersion.of(agency))
     with store.unit_of_work() as uow:

@@ -151,8 +151,7 @@ class RecordRepository:
             .where(record_identifiers.c.kind == kind)
             .distinct()
         )
-        for record_id, key in rows:
-            yield record_id, key
+        yield from rows
 
 
 class SettingsRepository:
@@ -172,7 +171,8 @@ class SettingsRepository:
     def set_if_absent(self, name: str, value: str) -> str:
         """Set a setting unless it is set; return the value now held."""
         self._connection.execute(
-            insert_ignoring_duplicates(node_settings, self._dialect), [{"name": name, "value": value}]
+            insert_ignoring_duplicates(node_settings, self._dialect),
+            [{"name": name, "value": value}],
         )
         held = self.get(name)
         assert held is not None

@@ -33,7 +33,7 @@ _MAX_SHOWN = 80
 
 
 # The name is the public API other packages import; it reads better than ...Error here.
-class InvalidIdentifier(ValueError):  # noqa: N818
+class InvalidIdentifier(ValueError):
     """Raised with a message saying what was found and what was expected."""
 
     def __init__(self, kind: IdentifierKind, found: str, expected: str) -> None:

@@ -31,10 +31,13 @@ class Agency(Record):
         "sectors": ["government-national"],
     }
 
-    name: str = domain_field(text, "Full name, e.g. Fiscalía General de la República", required=True)
+    name: str = domain_field(
+        text, "Full name, e.g. Fiscalía General de la República", required=True
+    )
     acronym: str = domain_field(text, "Short name, e.g. FGR, CBP", required=True, place="ext")
-    party: str = domain_field(p.party, "The agency's party (ISO 3166-1 alpha-2)", required=True,
-                              place="ext")
+    party: str = domain_field(
+        p.party, "The agency's party (ISO 3166-1 alpha-2)", required=True, place="ext"
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,19 +50,23 @@ class Person(Record):
     FIXED: ClassVar[dict[str, object]] = {"identity_class": "individual"}
 
     given_names: str = domain_field(text, "Given names (nombres)", required=True, place="ext")
-    first_surname: str = domain_field(text, "First surname (primer apellido, paterno)",
-                                      required=True, place="ext")
-    second_surname: str | None = domain_field(text, "Second surname (segundo apellido, materno)",
-                                              place="ext")
-    date_of_birth: date | None = domain_field(calendar_date, "Date of birth, YYYY-MM-DD",
-                                              place="ext")
+    first_surname: str = domain_field(
+        text, "First surname (primer apellido, paterno)", required=True, place="ext"
+    )
+    second_surname: str | None = domain_field(
+        text, "Second surname (segundo apellido, materno)", place="ext"
+    )
+    date_of_birth: date | None = domain_field(
+        calendar_date, "Date of birth, YYYY-MM-DD", place="ext"
+    )
     sex: Sex | None = domain_field(choice(Sex), "male, female or unknown", place="ext")
-    nationality: str | None = domain_field(p.party, "Nationality (ISO 3166-1 alpha-2)",
-                                           place="ext")
-    curp: str | None = domain_field(p.curp, "CURP (Mexico), validated with its check digit",
-                                    place="ext")
-    aliases: tuple[str, ...] = domain_field(text_list, "Aliases (alias, apodos), '|'-separated",
-                                            place="ext", default=())
+    nationality: str | None = domain_field(p.party, "Nationality (ISO 3166-1 alpha-2)", place="ext")
+    curp: str | None = domain_field(
+        p.curp, "CURP (Mexico), validated with its check digit", place="ext"
+    )
+    aliases: tuple[str, ...] = domain_field(
+        text_list, "Aliases (alias, apodos), '|'-separated", place="ext", default=()
+    )
 
     @property
     def full_name(self) -> str:
@@ -88,8 +95,9 @@ class Company(Record):
     FIXED: ClassVar[dict[str, object]] = {"identity_class": "organization"}
 
     name: str = domain_field(text, "Legal name (razón social)", required=True)
-    rfc: str | None = domain_field(p.rfc, "RFC (Mexican tax id); a failed check digit is "
-                                   "accepted with a warning", place="ext")
+    rfc: str | None = domain_field(
+        p.rfc, "RFC (Mexican tax id); a failed check digit is accepted with a warning", place="ext"
+    )
     country: str | None = domain_field(p.party, "Country of registration", place="ext")
 
     def identifier_keys(self) -> tuple[IdentifierKey, ...]:

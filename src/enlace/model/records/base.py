@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any, ClassVar, Self
 
 from enlace.model import extensions as ext
@@ -52,8 +51,9 @@ class Record:
         if not self.id.startswith(prefix):
             raise RecordError("id", self.id, f"a STIX id '{prefix}<uuid>'")
         if self.modified < self.created:
-            raise RecordError("modified", format_timestamp(self.modified),
-                              "a time not before 'created'")
+            raise RecordError(
+                "modified", format_timestamp(self.modified), "a time not before 'created'"
+            )
 
     # --- identifiers ---------------------------------------------------------------------
 
@@ -137,7 +137,7 @@ class Record:
     def from_values(
         cls,
         *,
-        id: str,  # noqa: A002 - the STIX property is called id
+        id: str,
         owner: str,
         markings: Markings,
         created: datetime,
@@ -158,7 +158,9 @@ class Record:
         if created_by_ref is not None and not (
             isinstance(created_by_ref, str) and created_by_ref.startswith("identity--")
         ):
-            raise RecordError("created_by_ref", created_by_ref, "an 'identity--<uuid>' of an agency")
+            raise RecordError(
+                "created_by_ref", created_by_ref, "an 'identity--<uuid>' of an agency"
+            )
         return cls(
             id=id,
             owner=owner,
@@ -167,7 +169,7 @@ class Record:
             modified=modified,
             created_by_ref=created_by_ref,
             revoked=revoked,
-            **parsed,  # type: ignore[arg-type]
+            **parsed,
         )
 
     def with_version(self, *, modified: datetime, **changes: object) -> Self:
@@ -175,9 +177,15 @@ class Record:
         return dataclasses.replace(self, modified=modified, **changes)  # type: ignore[arg-type]
 
 
-@cache
+_FIELDS: dict[type, tuple[BoundField, ...]] = {}
+
+
 def _fields_of(cls: type) -> tuple[BoundField, ...]:
-    return bound_fields(cls)
+    # Looked up for every row of an import: computed once per class.
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = bound_fields(cls)
+    return found
 
 
 def domain_fields(cls: type[Record]) -> tuple[BoundField, ...]:

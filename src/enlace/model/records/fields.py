@@ -135,8 +135,7 @@ def text_list(raw: object, field: str) -> tuple[str, ...]:
         items = raw
     else:
         raise RecordError(field, raw, "a list of text, separated by '|' in CSV")
-    values = tuple(str(item).strip() for item in items if str(item).strip())
-    return values
+    return tuple(str(item).strip() for item in items if str(item).strip())
 
 
 def choice(enum: type[E]) -> Callable[[object, str], E]:

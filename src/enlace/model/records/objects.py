@@ -29,11 +29,16 @@ class PhoneNumber(Record):
     KIND: ClassVar[str] = "phone"
     TYPE_EXTENSION = ext.PHONE_NUMBER
 
-    number: str = domain_field(text, "Number, e.g. +52 55 1234 5678 or (656) 123-4567; "
-                               "legacy Mexican prefixes 044/045/01 are accepted; kept in E.164",
-                               required=True)
-    country: str | None = domain_field(p.party, "Country the number is from when written "
-                                       "without +; defaults to the importing node's party")
+    number: str = domain_field(
+        text,
+        "Number, e.g. +52 55 1234 5678 or (656) 123-4567; "
+        "legacy Mexican prefixes 044/045/01 are accepted; kept in E.164",
+        required=True,
+    )
+    country: str | None = domain_field(
+        p.party,
+        "Country the number is from when written without +; defaults to the importing node's party",
+    )
     description: str | None = domain_field(text, "Context: whose, where seen")
 
     def __post_init__(self) -> None:
@@ -73,8 +78,11 @@ class Vehicle(Record):
         if not self.vin and not self.plate_number:
             raise RecordError("vin", None, "a VIN or a plate number (a vehicle needs one)")
         if self.plate_number and not (self.plate_country and self.plate_state):
-            raise RecordError("plate_state", self.plate_state,
-                              "plate_country and plate_state with every plate_number")
+            raise RecordError(
+                "plate_state",
+                self.plate_state,
+                "plate_country and plate_state with every plate_number",
+            )
 
     def identifier_keys(self) -> tuple[IdentifierKey, ...]:
         """VIN and plate keys (country + state + number, type left out so partners still meet)."""
@@ -99,17 +107,20 @@ class Firearm(Record):
     TYPE_EXTENSION = ext.FIREARM
 
     make: str = domain_field(text, "Manufacturer (marca), e.g. Colt", required=True)
-    serial: str | None = domain_field(text, "Serial number (número de serie) as read; "
-                                      "leave empty when obliterated")
+    serial: str | None = domain_field(
+        text, "Serial number (número de serie) as read; leave empty when obliterated"
+    )
     importer: str | None = domain_field(text, "Importer, for firearms made abroad")
     model: str | None = domain_field(text, "Model")
     caliber: str | None = domain_field(text, "Caliber (calibre), e.g. 7.62x39, .50")
-    firearm_type: FirearmType | None = domain_field(choice(FirearmType),
-                                                    "pistol, revolver, rifle, shotgun, ...")
+    firearm_type: FirearmType | None = domain_field(
+        choice(FirearmType), "pistol, revolver, rifle, shotgun, ..."
+    )
     recovery_state: str | None = domain_field(p.subdivision, "Where recovered, ISO 3166-2")
     recovery_date: date | None = domain_field(calendar_date, "When recovered, YYYY-MM-DD")
-    trace_status: TraceStatus | None = domain_field(choice(TraceStatus),
-                                                    "not-submitted, pending, traced-us, ...")
+    trace_status: TraceStatus | None = domain_field(
+        choice(TraceStatus), "not-submitted, pending, traced-us, ..."
+    )
     source_state: str | None = domain_field(p.subdivision, "Where first sold, ISO 3166-2 (trace)")
 
     def __post_init__(self) -> None:

@@ -27,8 +27,7 @@ class Location(Record):
 
 
 def _relationship_type(raw: object, field: str) -> str:
-    value = text(raw, field).lower()
-    return value
+    return text(raw, field).lower()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,8 +37,9 @@ class Relationship(Record):
     STIX_TYPE: ClassVar[str] = "relationship"
     KIND: ClassVar[str] = "relationship"
 
-    relationship_type: str = domain_field(_relationship_type, "e.g. related-to, seized-in, "
-                                          "owned-by, member-of", required=True)
+    relationship_type: str = domain_field(
+        _relationship_type, "e.g. related-to, seized-in, owned-by, member-of", required=True
+    )
     source_ref: str = domain_field(text, "STIX id of the source record", required=True)
     target_ref: str = domain_field(text, "STIX id of the target record", required=True)
     description: str | None = domain_field(text, "Free text")

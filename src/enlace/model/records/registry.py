@@ -14,8 +14,18 @@ from enlace.model.records.objects import Firearm, PhoneNumber, Vehicle
 from enlace.model.records.places import Location, Relationship
 
 RECORD_CLASSES: tuple[type[Record], ...] = (
-    Agency, Person, Company, CriminalOrganisation, PhoneNumber, Vehicle, Firearm,
-    Seizure, Laboratory, CustodyTransfer, Location, Relationship,
+    Agency,
+    Person,
+    Company,
+    CriminalOrganisation,
+    PhoneNumber,
+    Vehicle,
+    Firearm,
+    Seizure,
+    Laboratory,
+    CustodyTransfer,
+    Location,
+    Relationship,
 )
 BY_KIND: dict[str, type[Record]] = {cls.KIND: cls for cls in RECORD_CLASSES}
 _IDENTITY_BY_EXTENSION = {ext.AGENCY.id: Agency, ext.PERSON.id: Person, ext.COMPANY.id: Company}
@@ -39,12 +49,16 @@ def class_for_stix(obj: Mapping[str, Any]) -> type[Record]:
         for ext_id, cls in _IDENTITY_BY_EXTENSION.items():
             if isinstance(exts, Mapping) and ext_id in exts:
                 return cls
-        raise RecordError("extensions", obj.get("id"),
-                          "an identity carrying the Enlace agency, person or company extension")
+        raise RecordError(
+            "extensions",
+            obj.get("id"),
+            "an identity carrying the Enlace agency, person or company extension",
+        )
     if isinstance(stix_type, str) and stix_type in _BY_STIX_TYPE:
         return _BY_STIX_TYPE[stix_type]
-    raise RecordError("type", stix_type, "one of " + ", ".join(sorted(
-        {cls.STIX_TYPE for cls in RECORD_CLASSES})))
+    raise RecordError(
+        "type", stix_type, "one of " + ", ".join(sorted({cls.STIX_TYPE for cls in RECORD_CLASSES}))
+    )
 
 
 def record_from_stix(obj: Mapping[str, Any]) -> Record:

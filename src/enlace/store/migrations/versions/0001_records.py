@@ -38,8 +38,9 @@ def upgrade() -> None:
         sa.Column("modified", sa.String(32), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("key", sa.String(255), nullable=False),
-        sa.PrimaryKeyConstraint("record_id", "modified", "kind", "key",
-                                name="pk_record_identifiers"),
+        sa.PrimaryKeyConstraint(
+            "record_id", "modified", "kind", "key", name="pk_record_identifiers"
+        ),
     )
     op.create_index("ix_record_identifiers_kind_key", "record_identifiers", ["kind", "key"])
     op.create_table(
