@@ -115,8 +115,10 @@ class RecordRepository:
         )
         if kind is not None:
             query = query.where(records.c.kind == kind)
-        result = self._connection.execution_options(yield_per=batch).execute(
-            query.order_by(records.c.id)
+        # yield_per on the statement, not the connection: on the connection it would stick
+        # and turn every later statement into a server-side cursor.
+        result = self._connection.execute(
+            query.order_by(records.c.id).execution_options(yield_per=batch)
         )
         for row in result:
             yield _stored_row(row)

@@ -1,0 +1,5 @@
+"""`python -m enlace` runs the command line."""
+
+from enlace.cli.app import main
+
+main()
