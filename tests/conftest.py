@@ -5,7 +5,8 @@ so any test that asks for ``store_url`` or ``store`` runs on each of them, as me
 its backend tests. SQLite is a fresh file under ``tmp_path``. PostgreSQL is the server at
 ``ENLACE_TEST_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``);
 each test gets its own schema, reached through ``search_path`` in the URL, dropped afterwards.
-When that server cannot be reached the PostgreSQL tests skip, saying which URL was tried.
+When that server cannot be reached the PostgreSQL tests skip, saying which URL was tried,
+unless ``ENLACE_REQUIRE_POSTGRES`` is set (CI sets it): then they fail.
 """
 
 from __future__ import annotations
@@ -60,16 +61,19 @@ class PostgresServer:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         # options=-csearch_path=... makes every connection of the URL use the schema;
         # application_name lets teardown find connections a failing test left open.
-        url = self.url.update_query_dict({"options": f"-csearch_path={schema}",
-                                          "application_name": schema})
+        url = self.url.update_query_dict(
+            {"options": f"-csearch_path={schema}", "application_name": schema}
+        )
         return schema, url.render_as_string(hide_password=False)
 
     def drop_schema(self, schema: str) -> None:
         """Drop a test schema and everything in it, ending connections still using it."""
         with self.admin.connect() as connection:
             connection.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                     "WHERE application_name = :name AND pid <> pg_backend_pid()"),
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND pid <> pg_backend_pid()"
+                ),
                 {"name": schema},
             )
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -91,8 +95,11 @@ def postgres_server() -> Iterator[PostgresServer]:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         admin.dispose()
-        reason = str(error.orig or error).strip().splitlines()[0]
-        pytest.skip(f"PostgreSQL not reachable at {shown} (set ENLACE_TEST_POSTGRES_URL): {reason}")
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        message = f"PostgreSQL not reachable at {shown} (set ENLACE_TEST_POSTGRES_URL): {reason}"
+        if os.environ.get("ENLACE_REQUIRE_POSTGRES"):
+            pytest.fail(message + "; ENLACE_REQUIRE_POSTGRES is set", pytrace=False)
+        pytest.skip(message)
     try:
         yield PostgresServer(url=url, admin=admin)
     finally:

@@ -39,8 +39,13 @@ def test_every_command_has_help(name: str) -> None:
 def _enlace(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "enlace", *args], cwd=cwd, env=env,
-        capture_output=True, text=True, check=False, timeout=120,
+        [sys.executable, "-m", "enlace", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
 
 

@@ -19,4 +19,3 @@ def mx_node(tmp_path: Path, store_url: str) -> Iterator[tuple[NodeConfig, Store]
     config, store = open_node(tmp_path / "mx")
     yield config, store
     store.close()
-

@@ -41,7 +41,7 @@ def _count(store: Store) -> int:
 
 
 def test_good_csv_imports_every_row(mx_node: Node, tmp_path: Path) -> None:
-    config, store = mx_node
+    _config, store = mx_node
     before = _count(store)
     report = import_file(store, party="MX", path=write(tmp_path / "ok.csv", HEADER + GOOD))
     assert (report.read, report.imported, report.rejected) == (3, 3, 0)
@@ -72,7 +72,7 @@ def test_csv_in_every_accepted_encoding_and_separator_reads_the_same(
     report = import_file(store, party="MX", path=path)
     assert report.imported == 3
     with store.unit_of_work() as uow:
-        people = [r for r in uow.records.iter_latest(kind="person")]
+        people = list(uow.records.iter_latest(kind="person"))
     assert "Núñez" in people[0].stix  # accents survive whatever the file's encoding
 
 
@@ -131,7 +131,9 @@ def test_changed_row_with_an_id_becomes_a_new_version(mx_node: Node, tmp_path: P
     record_id = "enlace-seizure--0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8"
     first = f"seizure,{record_id},ANAM,drug,fentanyl,10,kg,2025-03-01\n"
     import_file(store, party="MX", path=write(tmp_path / "a.csv", header + first))
-    import_file(store, party="MX", path=write(tmp_path / "b.csv", header + first.replace(",10,", ",11,")))
+    import_file(
+        store, party="MX", path=write(tmp_path / "b.csv", header + first.replace(",10,", ",11,"))
+    )
     with store.unit_of_work() as uow:
         versions = uow.records.versions(record_id)
     assert len(versions) == 2
@@ -174,9 +176,7 @@ def test_csv_without_type_column_is_unreadable(mx_node: Node, tmp_path: Path) ->
         import_file(store, party="MX", path=write(tmp_path / "h.csv", "kind,x\nseizure,1\n"))
 
 
-def test_missing_file_and_unknown_extension_are_clear_errors(
-    mx_node: Node, tmp_path: Path
-) -> None:
+def test_missing_file_and_unknown_extension_are_clear_errors(mx_node: Node, tmp_path: Path) -> None:
     _config, store = mx_node
     with pytest.raises(UnreadableFile, match="no such file"):
         import_file(store, party="MX", path=tmp_path / "absent.csv")

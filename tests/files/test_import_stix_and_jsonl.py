@@ -19,16 +19,46 @@ from enlace.store.store import Store
 Node = tuple[NodeConfig, Store]
 
 ROWS = [
-    {"type": "seizure", "agency": "ANAM", "tlp": "green", "releasable_to": ["US"],
-     "category": "drug", "drug_type": "methamphetamine", "quantity": 250, "unit": "kg",
-     "seizure_date": "2025-05-04", "state": "MX-SON"},
-    {"type": "vehicle", "agency": "FGR", "vin": "1M8GDM9AXKP042788", "plate_country": "MX",
-     "plate_state": "MX-BCN", "plate_number": "ABC-123-A", "make": "Nissan", "year": 2019},
-    {"type": "firearm", "agency": "DEFENSA", "make": "Colt's Manufacturing", "serial": "LW-004512",
-     "caliber": "5.56", "firearm_type": "rifle", "recovery_state": "MX-SIN",
-     "trace_status": "traced-us", "source_state": "US-TX"},
-    {"type": "organisation", "agency": "FGR", "name": "Cártel de Sinaloa",
-     "aliases": ["CDS"], "designations": ["FTO"]},
+    {
+        "type": "seizure",
+        "agency": "ANAM",
+        "tlp": "green",
+        "releasable_to": ["US"],
+        "category": "drug",
+        "drug_type": "methamphetamine",
+        "quantity": 250,
+        "unit": "kg",
+        "seizure_date": "2025-05-04",
+        "state": "MX-SON",
+    },
+    {
+        "type": "vehicle",
+        "agency": "FGR",
+        "vin": "1M8GDM9AXKP042788",
+        "plate_country": "MX",
+        "plate_state": "MX-BCN",
+        "plate_number": "ABC-123-A",
+        "make": "Nissan",
+        "year": 2019,
+    },
+    {
+        "type": "firearm",
+        "agency": "DEFENSA",
+        "make": "Colt's Manufacturing",
+        "serial": "LW-004512",
+        "caliber": "5.56",
+        "firearm_type": "rifle",
+        "recovery_state": "MX-SIN",
+        "trace_status": "traced-us",
+        "source_state": "US-TX",
+    },
+    {
+        "type": "organisation",
+        "agency": "FGR",
+        "name": "Cártel de Sinaloa",
+        "aliases": ["CDS"],
+        "designations": ["FTO"],
+    },
 ]
 
 
@@ -117,8 +147,15 @@ def test_bundle_with_unknown_type_is_refused_and_changes_nothing(
     _config, store = mx_node
     before = _count(store)
     bundle = tmp_path / "odd.json"
-    bundle.write_text(json.dumps({"type": "bundle", "id": "bundle--1", "objects": [
-        {"type": "x-spaceship", "spec_version": "2.1", "id": "x-spaceship--1"}]}))
+    bundle.write_text(
+        json.dumps(
+            {
+                "type": "bundle",
+                "id": "bundle--1",
+                "objects": [{"type": "x-spaceship", "spec_version": "2.1", "id": "x-spaceship--1"}],
+            }
+        )
+    )
     with pytest.raises(ImportRejected) as caught:
         import_file(store, party="MX", path=bundle)
     assert caught.value.problems[0].field == "type"

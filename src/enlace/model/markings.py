@@ -37,7 +37,7 @@ class Tlp(StrEnum):
     @classmethod
     def parse(cls, raw: str, *, field: str = "tlp") -> Tlp:
         """Accept 'amber', 'AMBER', 'TLP:AMBER', 'amber strict'; raise RecordError otherwise."""
-        text = raw.strip().lower().removeprefix("tlp:").replace(" ", "+").replace("_", "+")
+        text = raw.strip().lower().removeprefix("tlp:").strip().replace(" ", "+").replace("_", "+")
         if text == "white":  # TLP 1.0's name for CLEAR; partners still write it
             text = "clear"
         try:
@@ -194,7 +194,9 @@ def most_restrictive(markings: Iterable[Markings]) -> Markings:
     tlp = max((m.tlp for m in items), key=lambda t: t.rank)
     releasable = frozenset.intersection(*(m.releasable_to for m in items))
     handling = max((m.handling for m in items), key=lambda h: h.value)
-    texts = sorted({m.handling_text for m in items if m.handling_text})
+    # Split earlier combinations again so that combining a result with its inputs repeats
+    # no restriction text.
+    texts = sorted({part for m in items if m.handling_text for part in m.handling_text.split("; ")})
     source = max((m.evaluation.source for m in items), key=lambda s: "ABCX".index(s.value))
     accuracy = max(m.evaluation.accuracy for m in items)
     return Markings(
