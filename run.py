@@ -23,14 +23,16 @@ STAMP = VENV / ".enlace-installed"
 def run(*command: str | Path) -> None:
     """Run a command from the project folder; stop with its status if it fails."""
     print("+", " ".join(str(c) for c in command), flush=True)
-    result = subprocess.run([str(c) for c in command], cwd=ROOT, check=False)
+    # The commands are this script's own (venv tools), never user input.
+    result = subprocess.run([str(c) for c in command], cwd=ROOT, check=False)  # noqa: S603
     if result.returncode != 0:
         sys.exit(result.returncode)
 
 
 def set_up() -> None:
     """Create .venv and install the project with its dev extras, when needed."""
-    if sys.version_info < (3, 11):
+    # run.py itself may be started by an older Python: say so plainly.
+    if sys.version_info < (3, 11):  # noqa: UP036
         sys.exit(f"Enlace needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         print(f"creating virtual environment in {VENV}", flush=True)
