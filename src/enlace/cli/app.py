@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import typer
 
-from enlace.cli import file_commands, node_commands
+from enlace.cli import demo_commands, file_commands, node_commands
 
 
 def build_app() -> typer.Typer:
@@ -22,17 +20,9 @@ def build_app() -> typer.Typer:
     app.command("status")(node_commands.status)
     app.command("import")(file_commands.import_records)
     app.command("export")(file_commands.export_records)
-    with contextlib.suppress(ImportError):
-        _add_optional(app)
-    return app
-
-
-def _add_optional(app: typer.Typer) -> None:
-    # Commands whose modules pull in heavier dependencies are registered here.
-    from enlace.cli import demo_commands
-
     app.command("synth")(demo_commands.synth)
     app.command("demo")(demo_commands.demo)
+    return app
 
 
 def main() -> None:
