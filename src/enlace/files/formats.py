@@ -13,15 +13,26 @@ from enlace.model.records import RECORD_CLASSES, domain_fields
 
 _ENVELOPE_DOCS = (
     ("type", "yes", "The kind of record: " + ", ".join(c.KIND for c in RECORD_CLASSES)),
-    ("id", "", "STIX id, e.g. `enlace-seizure--<uuid>`. Empty: derived from the row's content, "
-     "so the same row imported twice is the same record"),
+    (
+        "id",
+        "",
+        "STIX id, e.g. `enlace-seizure--<uuid>`. Empty: derived from the row's content, "
+        "so the same row imported twice is the same record",
+    ),
     ("created", "", "RFC 3339 time; default: `modified`"),
-    ("modified", "", "RFC 3339 time of this version. Empty: the import time, and a row whose "
-     "content is already held writes nothing"),
+    (
+        "modified",
+        "",
+        "RFC 3339 time of this version. Empty: the import time, and a row whose "
+        "content is already held writes nothing",
+    ),
     ("agency", "", "Acronym of the authoring agency of this node (e.g. FGR, CBP)"),
     ("tlp", "", "TLP 2.0: CLEAR, GREEN, AMBER, AMBER+STRICT, RED; default AMBER"),
-    ("releasable_to", "", "Parties it may go to, e.g. `US` or `US CA`; empty means national "
-     "only (solo uso nacional)"),
+    (
+        "releasable_to",
+        "",
+        "Parties it may go to, e.g. `US` or `US CA`; empty means national only (solo uso nacional)",
+    ),
     ("handling", "", "H0 (default) … H3 (código de manejo)"),
     ("handling_text", "", "The restriction in words; required with H3"),
     ("evaluation", "", "Source A/B/C/X and information 1–4, e.g. B2; default X4"),
