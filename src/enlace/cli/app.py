@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from enlace.cli import demo_commands, file_commands, node_commands
+from enlace.cli import audit_commands, demo_commands, file_commands, node_commands
 
 
 def build_app() -> typer.Typer:
@@ -22,6 +22,7 @@ def build_app() -> typer.Typer:
     app.command("export")(file_commands.export_records)
     app.command("synth")(demo_commands.synth)
     app.command("demo")(demo_commands.demo)
+    app.add_typer(audit_commands.build_audit_app(), name="audit")
     return app
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from enlace.audit.log import AuditLog
 from enlace.model.catalogue import DEFAULT_AGENCIES
 from enlace.model.markings import Markings
 from enlace.model.parties import party_code
@@ -37,8 +39,14 @@ def initialise_node(
     party: str,
     database_url: str | None = None,
     agencies: tuple[tuple[str, str], ...] | None = None,
+    actor: str = "cli",
 ) -> InitReport:
-    """Create (or complete) a node. Running it again never destroys anything."""
+    """Create (or complete) a node. Running it again never destroys anything.
+
+    What it creates is written to the node's audit log, as `actor`: an "init" entry when
+    the node is created (a "key-generated" one when only a missing key was made), and an
+    "agencies-added" entry naming the agencies added. A run that adds nothing logs nothing.
+    """
     code = party_code(party)
     directory.mkdir(parents=True, exist_ok=True)
     # The folder holds the database and keys of a government's records: owner only.
@@ -61,21 +69,30 @@ def initialise_node(
     if existing is None:
         config.save()
     created_key = create_signing_key(config.key_dir)
-    store = Store.open(config.store_url)
-    try:
-        added = _add_agencies(store, code, agencies or DEFAULT_AGENCIES.get(code, ()))
-    finally:
-        store.close()
-    return InitReport(
+    report = InitReport(
         config=config,
         created_config=existing is None,
         created_key=created_key,
-        agencies_added=added,
         public_key=public_key_hex(config.key_dir),
     )
+    store = Store.open(config.store_url)
+    try:
+        report.agencies_added = _add_agencies(
+            store, code, agencies or DEFAULT_AGENCIES.get(code, ()), report=report, actor=actor
+        )
+    finally:
+        store.close()
+    return report
 
 
-def _add_agencies(store: Store, party: str, agencies: tuple[tuple[str, str], ...]) -> list[str]:
+def _add_agencies(
+    store: Store,
+    party: str,
+    agencies: tuple[tuple[str, str], ...],
+    *,
+    report: InitReport,
+    actor: str,
+) -> list[str]:
     now = utc_now()
     versions = []
     by_id: dict[str, str] = {}
@@ -98,8 +115,58 @@ def _add_agencies(store: Store, party: str, agencies: tuple[tuple[str, str], ...
         held = uow.records.latest_digests(by_id)
         new = [v for v in versions if v.id not in held]
         uow.records.add(new, added_at=uow.started_at)
+        added = [by_id[v.id] for v in new]
+        _audit_init(AuditLog(uow.connection), store, party, report, added, actor)
         uow.commit()
-    return [by_id[v.id] for v in new]
+    return added
+
+
+def _audit_init(
+    audit: AuditLog,
+    store: Store,
+    party: str,
+    report: InitReport,
+    added: list[str],
+    actor: str,
+) -> None:
+    # The public key is logged so an auditor can tie later signatures to this node's start;
+    # the database is named by kind only (a URL may carry a password).
+    who = {"os_user": _os_user()}
+    if report.created_config:
+        audit.append(
+            actor=actor,
+            action="init",
+            subject=party,
+            detail={
+                "party": party,
+                "database": store.dialect,
+                "signing_key": "generated" if report.created_key else "kept (existing)",
+                "public_key": report.public_key,
+                **who,
+            },
+        )
+    elif report.created_key:
+        audit.append(
+            actor=actor,
+            action="key-generated",
+            subject=party,
+            detail={"public_key": report.public_key, **who},
+        )
+    if added:
+        audit.append(
+            actor=actor,
+            action="agencies-added",
+            subject=party,
+            detail={"agencies": added, **who},
+        )
+
+
+def _os_user() -> str | None:
+    # The operating-system account that ran the command, when the system can say.
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
 def open_node(directory: Path) -> tuple[NodeConfig, Store]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Index,
@@ -58,4 +59,24 @@ node_settings = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# The append-only, hash-chained audit log (enlace.audit writes and verifies it). `seq` is
+# assigned by the writer as the previous entry's seq + 1 while it holds the log's lock, not by
+# a database sequence: a PostgreSQL sequence leaves holes when a transaction rolls back, and a
+# hole must mean that an entry was deleted. `entry_hash` is SHA-256 over the RFC 8785 JSON of
+# {seq, at, actor, action, subject, detail, prev_hash}; `prev_hash` is the previous entry's
+# entry_hash (64 zeros for the first), so editing, deleting or reordering an entry shows.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, autoincrement=False, nullable=False),
+    Column("at", String(32), nullable=False),  # STIX timestamp text, microseconds
+    Column("actor", String(64), nullable=False),  # a user, a partner's party code, node, cli
+    Column("action", String(32), nullable=False),  # release, receipt, refusal, init, ...
+    Column("subject", Text),  # a record id, a partner, a file name
+    Column("detail", Text),  # canonical JSON (RFC 8785) of an object
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    PrimaryKeyConstraint("seq", name="pk_audit_log"),
 )

@@ -46,6 +46,14 @@ class UnitOfWork:
             self._connection = None
             self._transaction = None
 
+    @property
+    def connection(self) -> Connection:
+        """The connection of this unit of work, for services that write inside its transaction
+        (the audit log); they never commit it themselves."""
+        if self._connection is None:
+            raise RuntimeError("connection outside 'with uow:'")
+        return self._connection
+
     def commit(self) -> None:
         """Make everything done in this unit of work permanent, at once."""
         if self._transaction is None:
