@@ -10,7 +10,7 @@ from enlace.store.schema import schema_is_current, upgrade_schema
 from enlace.store.store import Store
 from enlace.store.tables import metadata
 
-TABLES = {"records", "record_identifiers", "node_settings", "audit_log"}
+TABLES = {"records", "record_identifiers", "node_settings", "audit_log", "partners", "releases"}
 
 
 def _table_names(store: Store) -> set[str]:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from enlace.cli import audit_commands, demo_commands, file_commands, node_commands
+from enlace.cli import (
+    audit_commands,
+    demo_commands,
+    exchange_commands,
+    file_commands,
+    node_commands,
+)
 
 
 def build_app() -> typer.Typer:
@@ -22,7 +28,9 @@ def build_app() -> typer.Typer:
     app.command("export")(file_commands.export_records)
     app.command("synth")(demo_commands.synth)
     app.command("demo")(demo_commands.demo)
+    app.command("release")(exchange_commands.release)
     app.add_typer(audit_commands.build_audit_app(), name="audit")
+    app.add_typer(exchange_commands.build_partner_app(), name="partner")
     return app
 
 

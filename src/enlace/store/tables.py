@@ -80,3 +80,30 @@ audit_log = Table(
     Column("entry_hash", String(64), nullable=False),
     PrimaryKeyConstraint("seq", name="pk_audit_log"),
 )
+
+# Other parties' nodes this node exchanges with. `token_hash` is the SHA-256 (hex) of the
+# bearer token the partner presents when it calls this node: the token itself is never stored.
+partners = Table(
+    "partners",
+    metadata,
+    Column("party", String(2), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("verify_key_hex", String(64), nullable=False),  # the partner's Ed25519 public key
+    Column("token_hash", String(64), nullable=False),
+    Column("added_at", String(32), nullable=False),
+    PrimaryKeyConstraint("party", name="pk_partners"),
+)
+
+# The owner's decision that a record version may go to a partner, with the owner node's
+# signature (base64 Ed25519 over the RFC 8785 JSON of the stored STIX object).
+releases = Table(
+    "releases",
+    metadata,
+    Column("record_id", String(128), nullable=False),
+    Column("modified", String(32), nullable=False),
+    Column("partner", String(2), nullable=False),
+    Column("released_at", String(32), nullable=False),  # STIX timestamp text: TAXII date_added
+    Column("signature", String(128), nullable=False),
+    PrimaryKeyConstraint("record_id", "modified", "partner", name="pk_releases"),
+)
+Index("ix_releases_partner_released_at", releases.c.partner, releases.c.released_at)

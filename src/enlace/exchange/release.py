@@ -1,0 +1,150 @@
+"""The release rule: which record versions this node may send to a partner, and signing them.
+
+A record version is released to partner P only when all of these hold:
+
+- it is the newest version of a record this node owns: its owner is this node's party and it
+  was made here (``received_from`` is NULL) — a received record is never passed on;
+- P is in its releasability (``releasable_to``); an empty releasability means national only;
+- P is a registered partner (and not this node's own party).
+
+The stored STIX JSON is signed (Ed25519 over its RFC 8785 form) and the release is stored
+with its signature and audited ("release"). A refusal is audited ("release-refused", with the
+reason) and raises ReleaseRefused. Releasing the same version to the same partner again
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from nacl.signing import SigningKey
+
+from enlace.audit.log import AuditLog
+from enlace.exchange.errors import ExchangeError
+from enlace.exchange.partners import PartnerRepository
+from enlace.exchange.releases import ReleaseRepository
+from enlace.exchange.signing import sign_record
+from enlace.store.unit_of_work import UnitOfWork
+from enlace.store.versions import StoredRow
+
+
+class ReleaseRefused(ExchangeError):
+    """The release rule forbids sending this record to this partner; the message says why."""
+
+    def __init__(self, record_id: str, partner: str, reason: str) -> None:
+        self.record_id = record_id
+        self.partner = partner
+        self.reason = reason
+        super().__init__(f"record {record_id} not released to {partner}: {reason}")
+
+
+def refusal_reason(row: StoredRow | None, *, party: str, partner: str) -> str | None:
+    """Why the release rule forbids releasing `row` (a newest version) to `partner`, or None."""
+    if row is None:
+        return "no such record in this node"
+    if partner == party:
+        return f"{partner} is this node's own party"
+    if row.received_from is not None:
+        return (
+            f"it was received from {row.received_from}: a received record is never passed on; "
+            f"only its owner {row.owner} may release it"
+        )
+    if row.owner != party:
+        return f"it is owned by {row.owner}; only the owner's node may release it"
+    if partner not in row.releasable_to:
+        if not row.releasable_to:
+            return "its markings make it national only (releasable to no partner)"
+        return f"its markings allow release only to {', '.join(row.releasable_to)}"
+    return None
+
+
+def release_record(
+    uow: UnitOfWork, *, record_id: str, partner: str, signing_key: SigningKey, actor: str
+) -> bool:
+    """Release the newest version of `record_id` to `partner`; False if already released.
+
+    On a refusal the "release-refused" audit entry is committed by this unit of work
+    before ReleaseRefused is raised, so the exception cannot roll the evidence back (this
+    commits whatever else the caller did in the unit of work too: call it in its own).
+    """
+    party = _node_party(uow)
+    audit = AuditLog(uow.connection)
+    row = uow.records.latest(record_id)
+    reason = refusal_reason(row, party=party, partner=partner)
+    if reason is None and PartnerRepository(uow.connection).get(partner) is None:
+        reason = f"{partner} is not a registered partner (run 'enlace partner add')"
+    if reason is not None:
+        audit.append(
+            actor=actor,
+            action="release-refused",
+            subject=record_id,
+            detail={"partner": partner, "reason": reason},
+        )
+        uow.commit()
+        raise ReleaseRefused(record_id, partner, reason)
+    assert row is not None
+    return _release(uow, audit, row, partner=partner, signing_key=signing_key, actor=actor)
+
+
+def release_all_allowed(
+    uow: UnitOfWork, *, partner: str, signing_key: SigningKey, actor: str
+) -> int:
+    """Release every owned newest version whose markings allow `partner`; return how many
+    were newly released. Raises ReleaseRefused (audited) when `partner` is not registered."""
+    party = _node_party(uow)
+    audit = AuditLog(uow.connection)
+    if partner == party or PartnerRepository(uow.connection).get(partner) is None:
+        reason = (
+            f"{partner} is this node's own party"
+            if partner == party
+            else f"{partner} is not a registered partner (run 'enlace partner add')"
+        )
+        audit.append(
+            actor=actor, action="release-refused", subject=partner, detail={"reason": reason}
+        )
+        uow.commit()
+        raise ReleaseRefused("(all)", partner, reason)
+    # Collected first: the streaming read must end before this connection writes.
+    allowed = [
+        row
+        for row in uow.records.iter_latest()
+        if refusal_reason(row, party=party, partner=partner) is None
+    ]
+    return sum(
+        _release(uow, audit, row, partner=partner, signing_key=signing_key, actor=actor)
+        for row in allowed
+    )
+
+
+def _release(
+    uow: UnitOfWork,
+    audit: AuditLog,
+    row: StoredRow,
+    *,
+    partner: str,
+    signing_key: SigningKey,
+    actor: str,
+) -> bool:
+    releases = ReleaseRepository(uow.connection)
+    if releases.exists(row.id, row.modified, partner):
+        return False
+    signature = sign_record(row.stix_object(), signing_key)
+    releases.add(
+        record_id=row.id,
+        modified=row.modified,
+        partner=partner,
+        released_at=uow.started_at,
+        signature=signature,
+    )
+    audit.append(
+        actor=actor,
+        action="release",
+        subject=row.id,
+        detail={"partner": partner, "modified": row.modified, "kind": row.kind},
+    )
+    return True
+
+
+def _node_party(uow: UnitOfWork) -> str:
+    party = uow.settings.get("party")
+    if party is None:
+        raise ExchangeError("this store has no node party: run 'enlace init' first")
+    return party

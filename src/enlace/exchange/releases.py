@@ -1,0 +1,154 @@
+"""Releases: which record versions went to which partner, when, and their signatures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, or_, select
+
+from enlace.store.tables import records, releases
+
+VersionMatch = Literal["all", "first", "last"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedVersion:
+    """One record version released to a partner, with the stored STIX text."""
+
+    record_id: str
+    modified: str
+    released_at: str
+    signature: str
+    stix_type: str
+    stix: str
+
+    @property
+    def cursor(self) -> tuple[str, str, str]:
+        """Where this version sits in the partner's order: (released_at, record_id, modified)."""
+        return (self.released_at, self.record_id, self.modified)
+
+
+class ReleaseRepository:
+    """The releases table, inside the caller's transaction (never commits)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def exists(self, record_id: str, modified: str, partner: str) -> bool:
+        """Whether that version was already released to that partner."""
+        query = select(
+            exists().where(
+                releases.c.record_id == record_id,
+                releases.c.modified == modified,
+                releases.c.partner == partner,
+            )
+        )
+        return bool(self._connection.execute(query).scalar())
+
+    def add(
+        self, *, record_id: str, modified: str, partner: str, released_at: str, signature: str
+    ) -> bool:
+        """Store a release; False (and nothing written) when it is already stored."""
+        if self.exists(record_id, modified, partner):
+            return False
+        self._connection.execute(
+            insert(releases).values(
+                record_id=record_id,
+                modified=modified,
+                partner=partner,
+                released_at=released_at,
+                signature=signature,
+            )
+        )
+        return True
+
+    def count(self, partner: str) -> int:
+        """How many versions were released to `partner`."""
+        query = select(func.count()).select_from(releases).where(releases.c.partner == partner)
+        return int(self._connection.execute(query).scalar_one())
+
+    def page(
+        self,
+        partner: str,
+        *,
+        after: tuple[str, str, str] | None = None,
+        added_after: str | None = None,
+        ids: Sequence[str] = (),
+        types: Sequence[str] = (),
+        version: VersionMatch | Sequence[str] = "last",
+        limit: int | None = None,
+    ) -> list[ReleasedVersion]:
+        """Versions released to `partner`, by (released_at, record_id, modified).
+
+        `after` is the position of the last version a previous page ended with; `version`
+        is "last"/"first" (the newest/oldest version of each record released to the
+        partner), "all", or a list of `modified` timestamps.
+        """
+        conditions: list[ColumnElement[bool]] = [releases.c.partner == partner]
+        if after is not None:
+            at, record_id, modified = after
+            conditions.append(
+                or_(
+                    releases.c.released_at > at,
+                    and_(
+                        releases.c.released_at == at,
+                        or_(
+                            releases.c.record_id > record_id,
+                            and_(releases.c.record_id == record_id, releases.c.modified > modified),
+                        ),
+                    ),
+                )
+            )
+        if added_after is not None:
+            conditions.append(releases.c.released_at > added_after)
+        if ids:
+            conditions.append(releases.c.record_id.in_(list(ids)))
+        if types:
+            conditions.append(records.c.stix_type.in_(list(types)))
+        query = select(
+            releases.c.record_id,
+            releases.c.modified,
+            releases.c.released_at,
+            releases.c.signature,
+            records.c.stix_type,
+            records.c.stix,
+        ).join(
+            records,
+            and_(records.c.id == releases.c.record_id, records.c.modified == releases.c.modified),
+        )
+        if isinstance(version, str) and version in ("first", "last"):
+            pick = func.max if version == "last" else func.min
+            chosen = (
+                select(
+                    releases.c.record_id.label("cid"),
+                    pick(releases.c.modified).label("cmod"),
+                )
+                .where(releases.c.partner == partner)
+                .group_by(releases.c.record_id)
+                .subquery()
+            )
+            query = query.join(
+                chosen,
+                and_(chosen.c.cid == releases.c.record_id, chosen.c.cmod == releases.c.modified),
+            )
+        elif not isinstance(version, str):
+            conditions.append(releases.c.modified.in_(list(version)))
+        query = query.where(*conditions).order_by(
+            releases.c.released_at, releases.c.record_id, releases.c.modified
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return [_released(row) for row in self._connection.execute(query)]
+
+
+def _released(row: Any) -> ReleasedVersion:
+    return ReleasedVersion(
+        record_id=row.record_id,
+        modified=row.modified,
+        released_at=row.released_at,
+        signature=row.signature,
+        stix_type=row.stix_type,
+        stix=row.stix,
+    )

@@ -1,0 +1,68 @@
+"""Shared builders of the exchange tests: an MX node's store with records under mixed markings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from nacl.signing import SigningKey
+
+from enlace.exchange.partners import PartnerRepository, token_hash
+from enlace.model.markings import Markings
+from enlace.model.records import PhoneNumber, derived_id
+from enlace.store.store import Store
+from enlace.store.versions import StoredVersion
+
+CREATED = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
+TO_US = Markings.build(tlp="amber", releasable_to="MX US", handling="H2", evaluation="B2")
+TO_CA = Markings.build(tlp="amber", releasable_to="MX CA", handling="H2", evaluation="B2")
+NATIONAL = Markings.build(tlp="red", handling="H0")
+MX_KEY = SigningKey(bytes(range(32)))
+US_KEY = SigningKey(bytes(range(1, 33)))
+CA_KEY = SigningKey(bytes(range(2, 34)))
+US_TOKEN = "us-token-0123456789abcdef"
+CA_TOKEN = "ca-token-0123456789abcdef"
+
+
+def phone(
+    number: str,
+    *,
+    owner: str = "MX",
+    markings: Markings = TO_US,
+    modified: datetime = CREATED,
+) -> PhoneNumber:
+    return PhoneNumber.from_values(
+        id=derived_id("enlace-phone-number", "exchange-test", number),
+        owner=owner,
+        markings=markings,
+        created=CREATED,
+        modified=modified,
+        created_by_ref=None,
+        values={"number": number},
+    )
+
+
+def mx_node(store: Store, *, partners: bool = True) -> None:
+    """Make `store` the node of MX with partners US and CA registered."""
+    with store.unit_of_work() as uow:
+        uow.settings.set_if_absent("party", "MX")
+        if partners:
+            repo = PartnerRepository(uow.connection)
+            for party, key, token in (("US", US_KEY, US_TOKEN), ("CA", CA_KEY, CA_TOKEN)):
+                repo.put(
+                    party=party,
+                    url=f"https://{party.lower()}.example",
+                    verify_key_hex=key.verify_key.encode().hex(),
+                    token_hash=token_hash(token),
+                    added_at=uow.started_at,
+                )
+        uow.commit()
+
+
+def add(store: Store, *versions: StoredVersion) -> None:
+    with store.unit_of_work() as uow:
+        uow.records.add(list(versions), added_at=uow.started_at)
+        uow.commit()
+
+
+def later(days: int) -> datetime:
+    return CREATED + timedelta(days=days)
