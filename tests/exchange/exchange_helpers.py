@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 from nacl.signing import SigningKey
 
 from enlace.exchange.partners import PartnerRepository, token_hash
@@ -66,3 +69,20 @@ def add(store: Store, *versions: StoredVersion) -> None:
 
 def later(days: int) -> datetime:
     return CREATED + timedelta(days=days)
+
+
+class AsgiSyncTransport(httpx.BaseTransport):
+    """A synchronous httpx transport that hands each request to an ASGI app in-process
+    (httpx's own ASGITransport is async only)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            answer = await transport.handle_async_request(request)
+            content = await answer.aread()
+            return httpx.Response(answer.status_code, headers=answer.headers, content=content)
+
+        return asyncio.run(go())

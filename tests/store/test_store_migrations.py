@@ -10,7 +10,16 @@ from enlace.store.schema import schema_is_current, upgrade_schema
 from enlace.store.store import Store
 from enlace.store.tables import metadata
 
-TABLES = {"records", "record_identifiers", "node_settings", "audit_log", "partners", "releases"}
+TABLES = {
+    "records",
+    "record_identifiers",
+    "node_settings",
+    "audit_log",
+    "partners",
+    "releases",
+    "sync_cursors",
+    "record_signatures",
+}
 
 
 def _table_names(store: Store) -> set[str]:

@@ -10,6 +10,7 @@ from enlace.cli import (
     exchange_commands,
     file_commands,
     node_commands,
+    serve_commands,
 )
 
 
@@ -29,6 +30,8 @@ def build_app() -> typer.Typer:
     app.command("synth")(demo_commands.synth)
     app.command("demo")(demo_commands.demo)
     app.command("release")(exchange_commands.release)
+    app.command("sync")(exchange_commands.sync)
+    app.command("serve")(serve_commands.serve)
     app.add_typer(audit_commands.build_audit_app(), name="audit")
     app.add_typer(exchange_commands.build_partner_app(), name="partner")
     return app

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
+from enlace.exchange.errors import ExchangeError
 from enlace.files.problems import ImportRejected, UnreadableFile
 from enlace.model.errors import RecordError
 from enlace.model.identifiers import InvalidIdentifier
@@ -20,6 +21,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 USER_ERRORS = (
+    ExchangeError,
     ImportRejected,
     UnreadableFile,
     RecordError,

@@ -1,4 +1,4 @@
-"""`enlace partner add|list` and `enlace release`: who this node exchanges with, and what."""
+"""`enlace partner add|list|invite`, `enlace release` and `enlace sync`: who this node exchanges with, and what."""
 
 from __future__ import annotations
 
@@ -16,13 +16,20 @@ from rich.table import Table
 from enlace.audit.log import AuditLog
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.exchange.credentials import (
+    new_token,
+    read_token_file,
+    write_outbound_token,
+    write_secret,
+)
 from enlace.exchange.partners import PartnerRepository, token_hash
 from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
 from enlace.exchange.releases import ReleaseRepository
+from enlace.exchange.sync import DEFAULT_PAGE_SIZE, sync_node_partner
 from enlace.exchange.taxii.app import API_ROOT, collection_id
 from enlace.model.parties import party_code
 from enlace.node.errors import NodeError
-from enlace.node.keys import load_signing_key
+from enlace.node.keys import load_signing_key, public_key_hex
 from enlace.node.setup import open_node
 
 console = Console(highlight=False, soft_wrap=True)
@@ -39,6 +46,7 @@ def build_partner_app() -> typer.Typer:
     )
     partner.command("add")(add)
     partner.command("list")(list_partners)
+    partner.command("invite")(invite)
     return partner
 
 
@@ -48,16 +56,24 @@ def add(
     url: Annotated[str, typer.Option(help="The partner node's base URL.")],
     key: Annotated[str, typer.Option(help="The partner's Ed25519 public key (64 hex digits).")],
     token_file: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             help="File holding the bearer token the partner will present (only its hash is "
-            "stored).",
+            "stored). Optional: 'enlace partner invite' can make one instead.",
             dir_okay=False,
         ),
-    ],
+    ] = None,
+    outbound_token_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File holding the token THIS node presents to the partner (its invite); it "
+            "is copied into the node's key folder, mode 600.",
+            dir_okay=False,
+        ),
+    ] = None,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
-    """Register (or update) a partner: its URL, public key and the hash of its token."""
+    """Register (or update) a partner: its URL, public key and the tokens used with it."""
     code = party_code(party)
     key_hex = key.strip().lower()
     try:
@@ -66,19 +82,28 @@ def add(
             raise ValueError
     except (CryptoError, ValueError, UnicodeEncodeError, TypeError):
         raise NodeError(f"--key {key!r} is not an Ed25519 public key (64 hex digits)") from None
-    token = token_file.read_text(encoding="utf-8").strip()
-    if len(token) < 16:
-        raise NodeError(f"{token_file}: the token must be at least 16 characters")
+    inbound = read_token_file(token_file) if token_file is not None else None
+    outbound = read_token_file(outbound_token_file) if outbound_token_file is not None else None
     config, store = open_node(node)
     if code == config.party:
         raise NodeError(f"{code} is this node's own party, not a partner")
     try:
         with store.unit_of_work() as uow:
-            outcome = PartnerRepository(uow.connection).put(
+            repo = PartnerRepository(uow.connection)
+            existing = repo.get(code)
+            if inbound is not None:
+                digest = token_hash(inbound)
+            elif existing is not None:
+                digest = existing.token_hash
+            else:
+                # No token yet: a hash of a random token nobody holds, so nothing matches it
+                # until 'enlace partner invite' makes the real one.
+                digest = token_hash(new_token())
+            outcome = repo.put(
                 party=code,
                 url=url,
                 verify_key_hex=key_hex,
-                token_hash=token_hash(token),
+                token_hash=digest,
                 added_at=uow.started_at,
             )
             if outcome != "unchanged":
@@ -88,12 +113,74 @@ def add(
                     subject=code,
                     detail={"url": url, "verify_key": key_hex},
                 )
+            if outbound is not None:
+                # Written before the commit: a failure here leaves the registration unwritten.
+                write_outbound_token(config.key_dir, code, outbound)
+                AuditLog(uow.connection).append(
+                    actor="cli", action="outbound-token-set", subject=code, detail={}
+                )
             uow.commit()
     finally:
         store.close()
     console.print(f"partner {code} {outcome}: {escape(url)}")
     console.print(
         f"  its collection here: /{API_ROOT}/collections/{collection_id(config.party, code)}/"
+    )
+    if outbound is not None:
+        console.print(f"  the token this node presents to {code} is kept in the node's key folder")
+    if inbound is None and existing is None:
+        console.print(
+            f"  {code} cannot pull from this node yet: run 'enlace partner invite --party {code}'"
+        )
+
+
+@user_errors
+def invite(
+    party: Annotated[str, typer.Option(help="The registered partner's party code, e.g. US.")],
+    token_out: Annotated[
+        Path,
+        typer.Option(
+            help="Where to write the new token for the partner (mode 600); send it to the "
+            "partner over a secure channel, then delete it.",
+            dir_okay=False,
+        ),
+    ],
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Make a new token for a registered partner to pull from this node (replaces the old)."""
+    code = party_code(party)
+    config, store = open_node(node)
+    token = new_token()
+    try:
+        with store.unit_of_work() as uow:
+            repo = PartnerRepository(uow.connection)
+            existing = repo.get(code)
+            if existing is None:
+                raise NodeError(
+                    f"{code} is not a registered partner: run 'enlace partner add --party {code} "
+                    "--url URL --key HEX' first, then invite it"
+                )
+            repo.put(
+                party=code,
+                url=existing.url,
+                verify_key_hex=existing.verify_key_hex,
+                token_hash=token_hash(token),
+                added_at=existing.added_at,
+            )
+            AuditLog(uow.connection).append(
+                actor="cli", action="partner-invited", subject=code, detail={}
+            )
+            # The file first: if it cannot be written, the old token stays valid.
+            write_secret(token_out, token)
+            uow.commit()
+    finally:
+        store.close()
+    public_key = public_key_hex(config.key_dir)
+    console.print(f"token for {code} written to {escape(str(token_out))} (mode 600)")
+    console.print(f"{code} registers this node with:")
+    console.print(
+        f"  enlace partner add --party {config.party} --url <this node's URL, where 'enlace "
+        f"serve' listens> --key {public_key} --outbound-token-file <the token file>"
     )
 
 
@@ -164,3 +251,28 @@ def release(
     console.print(f"{released} record version(s) newly released to {code}")
     if refused:
         raise typer.Exit(1)
+
+
+@user_errors
+def sync(
+    partner: Annotated[str, typer.Argument(help="The partner to pull from, e.g. US.")],
+    page_size: Annotated[
+        int, typer.Option(min=1, max=1000, help="Versions asked for per page.")
+    ] = DEFAULT_PAGE_SIZE,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Pull what a partner released to this node since the last sync, verified, page by page."""
+    code = party_code(partner)
+    config, store = open_node(node)
+    try:
+        report = sync_node_partner(store, config.key_dir, code, page_size=page_size, actor="cli")
+    finally:
+        store.close()
+    console.print(f"sync from {code}: {report.pages} page(s)")
+    console.print(f"  received:     {report.received}")
+    console.print(f"  already held: {report.already_held}")
+    console.print(f"  refused:      {report.refused_total}")
+    for reason, count in sorted(report.refused.items()):
+        console.print(f"    {reason}: {count}")
+    if report.refused_total:
+        console.print("  refusals are in the audit log ('enlace audit show'), action 'refusal'")

@@ -107,3 +107,29 @@ releases = Table(
     PrimaryKeyConstraint("record_id", "modified", "partner", name="pk_releases"),
 )
 Index("ix_releases_partner_released_at", releases.c.partner, releases.c.released_at)
+
+# Where this node's pull from each partner stands: the partner's opaque `next` cursor to
+# resume from, and the date_added of the last version received. Written in the same
+# transaction as the page it follows, so a sync killed at any point resumes exactly there.
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("partner", String(2), nullable=False),
+    Column("next_cursor", Text),
+    Column("last_added", String(32)),
+    Column("updated_at", String(32), nullable=False),
+    PrimaryKeyConstraint("partner", name="pk_sync_cursors"),
+)
+
+# The owner node's signature of each received record version (base64 Ed25519 over the RFC
+# 8785 JSON of the object), kept so provenance can be shown and re-checked later.
+record_signatures = Table(
+    "record_signatures",
+    metadata,
+    Column("record_id", String(128), nullable=False),
+    Column("modified", String(32), nullable=False),
+    Column("signer_party", String(2), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    PrimaryKeyConstraint("record_id", "modified", name="pk_record_signatures"),
+)

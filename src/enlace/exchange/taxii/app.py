@@ -349,6 +349,12 @@ def _encode_cursor(position: tuple[str, str, str]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(list(position))).decode("ascii")
 
 
+def resume_cursor(date_added: str, record_id: str, modified: str) -> str:
+    """The `next` cursor that continues after the version (record_id, modified) added at
+    `date_added`: what a sync client keeps after a last page, which carries no `next`."""
+    return _encode_cursor((date_added, record_id, modified))
+
+
 def _cursor(raw: str | None) -> tuple[str, str, str] | None:
     if raw is None:
         return None

@@ -1,0 +1,64 @@
+"""`enlace serve`: the node's TAXII 2.1 service, optionally syncing its partners on a schedule."""
+
+from __future__ import annotations
+
+import logging
+from types import FrameType
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from enlace.cli.errors import user_errors
+from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.exchange.sync import PeriodicSync
+from enlace.exchange.taxii.app import create_app
+from enlace.node.errors import NodeError
+from enlace.node.setup import open_node
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+class _NodeServer(uvicorn.Server):
+    """uvicorn's server, except that a stop signal ends `run()` normally: uvicorn would
+    raise the signal again afterwards, killing the process before the background sync and
+    the store are shut down."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
+
+
+@user_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    sync_every: Annotated[
+        float | None,
+        typer.Option(help="Also sync every registered partner every SECONDS (in the background)."),
+    ] = None,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Serve this node's TAXII 2.1 collections to its partners until Ctrl-C or SIGTERM."""
+    if sync_every is not None and sync_every <= 0:
+        raise NodeError("--sync-every must be a positive number of seconds")
+    config, store = open_node(node)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    periodic = None
+    try:
+        app = create_app(store, config.party)
+        server = _NodeServer(
+            uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+        )
+        if sync_every is not None:
+            periodic = PeriodicSync(store, config.key_dir, sync_every)
+            periodic.start()
+        console.print(f"node {config.party} serving TAXII 2.1 at http://{host}:{port}/taxii2/")
+        # uvicorn handles SIGINT and SIGTERM: it stops accepting, finishes requests, returns.
+        server.run()
+    finally:
+        if periodic is not None:
+            periodic.stop()
+        store.close()
+    console.print(f"node {config.party} stopped")

@@ -1,0 +1,285 @@
+"""Pull sync between two nodes (in process), on SQLite and PostgreSQL; tampered pages refused."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from exchange_helpers import (
+    CA_KEY,
+    MX_KEY,
+    US_TOKEN,
+    AsgiSyncTransport,
+    add,
+    later,
+    mx_node,
+    phone,
+)
+from sqlalchemy import func, select
+
+from enlace.audit.log import AuditLog
+from enlace.exchange.partners import PartnerRepository, token_hash
+from enlace.exchange.release import release_record
+from enlace.exchange.signing import sign_record, verify_record
+from enlace.exchange.sync import SyncError, sync_partner
+from enlace.exchange.sync_state import RecordSignatureRepository, SyncCursorRepository
+from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
+from enlace.model.markings import Markings
+from enlace.store.store import Store
+from enlace.store.tables import records
+from enlace.store.versions import StoredVersion
+
+MX_URL = "http://mx.test"
+MX_VERIFY_HEX = MX_KEY.verify_key.encode().hex()
+
+
+def us_node(store: Store) -> None:
+    """Make `store` the node of US, with MX registered (its URL and public key)."""
+    with store.unit_of_work() as uow:
+        uow.settings.set_if_absent("party", "US")
+        PartnerRepository(uow.connection).put(
+            party="MX",
+            url=MX_URL,
+            verify_key_hex=MX_VERIFY_HEX,
+            token_hash=token_hash("mx-token-0123456789abcdef"),
+            added_at=uow.started_at,
+        )
+        uow.commit()
+
+
+def release(store: Store, record_id: str) -> None:
+    with store.unit_of_work() as uow:
+        release_record(uow, record_id=record_id, partner="US", signing_key=MX_KEY, actor="t")
+        uow.commit()
+
+
+def received(store: Store) -> int:
+    with store.unit_of_work() as uow:
+        query = select(func.count()).select_from(records).where(records.c.received_from == "MX")
+        return int(uow.connection.execute(query).scalar_one())
+
+
+def audit_actions(store: Store) -> list[tuple[str, str | None, Any]]:
+    with store.unit_of_work() as uow:
+        log = AuditLog(uow.connection)
+        assert log.verify().ok
+        return [(e.action, e.subject, e.detail) for e in log.entries()]
+
+
+@pytest.fixture
+def nodes(new_store_url: Callable[[], str]) -> Iterator[tuple[Store, Store]]:
+    """(MX store, US store): MX has US registered, US has MX registered."""
+    mx, us = Store.open(new_store_url()), Store.open(new_store_url())
+    mx_node(mx)
+    us_node(us)
+    try:
+        yield mx, us
+    finally:
+        mx.close()
+        us.close()
+
+
+def pull(mx: Store, us: Store, *, token: str = US_TOKEN, page_size: int = 500) -> Any:
+    with httpx.Client(transport=AsgiSyncTransport(create_app(mx, "MX"))) as client:
+        return sync_partner(us, partner="MX", token=token, client=client, page_size=page_size)
+
+
+def test_everything_released_arrives_once_paged_and_a_second_sync_stores_nothing(
+    nodes: tuple[Store, Store],
+) -> None:
+    mx, us = nodes
+    phones = [phone(f"+52 55 7000 000{i}") for i in range(5)]
+    add(mx, *(StoredVersion.of(p) for p in phones))
+    for p in phones:
+        release(mx, p.id)
+    newer = phone("+52 55 7000 0000", modified=later(1))  # a second version of phones[0]
+    add(mx, StoredVersion.of(newer))
+    release(mx, newer.id)
+    report = pull(mx, us, page_size=2)
+    assert (report.received, report.already_held, report.refused_total) == (6, 0, 0)
+    assert report.pages == 3
+    assert received(us) == 6
+    with us.unit_of_work() as uow:
+        versions = uow.records.versions(phones[0].id)
+        assert [v.modified for v in versions] == sorted(
+            [phones[0].version_key[1], newer.version_key[1]]
+        )
+        assert all(v.received_from == "MX" for v in versions)
+        signatures = RecordSignatureRepository(uow.connection)
+        assert signatures.count("MX") == 6
+        held = signatures.get(*newer.version_key)
+        assert held is not None
+        verify_record(versions[-1].stix_object(), held.signature, MX_VERIFY_HEX)
+        assert SyncCursorRepository(uow.connection).get("MX") is not None
+    receipts = [d for action, _, d in audit_actions(us) if action == "receipt"]
+    assert sum(d["received"] for d in receipts) == 6
+
+    again = pull(mx, us, page_size=2)
+    assert (again.received, again.already_held, again.refused_total) == (0, 0, 0)
+    assert received(us) == 6
+
+    late = phone("+52 55 7000 0009")
+    add(mx, StoredVersion.of(late))
+    release(mx, late.id)
+    third = pull(mx, us, page_size=2)
+    assert (third.received, third.already_held) == (1, 0)
+    assert received(us) == 7
+
+
+def test_wrong_outbound_token_is_a_clear_error_and_writes_nothing(
+    nodes: tuple[Store, Store],
+) -> None:
+    mx, us = nodes
+    p = phone("+52 55 7000 0001")
+    add(mx, StoredVersion.of(p))
+    release(mx, p.id)
+    before = len(audit_actions(us))
+    with pytest.raises(SyncError) as raised:
+        pull(mx, us, token="not-the-token-0123456789")
+    assert raised.value.status == 401
+    assert raised.value.partner == "MX"
+    assert "MX does not accept the token" in str(raised.value)
+    assert MX_URL in str(raised.value)
+    assert received(us) == 0
+    assert len(audit_actions(us)) == before
+    with us.unit_of_work() as uow:
+        assert SyncCursorRepository(uow.connection).get("MX") is None
+
+
+def test_unreachable_partner_is_a_clear_error(store: Store) -> None:
+    us_node(store)
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with (
+        httpx.Client(transport=httpx.MockTransport(refuse)) as client,
+        pytest.raises(SyncError, match=r"sync from MX failed at http://mx.test/taxii2/.*reach"),
+    ):
+        sync_partner(store, partner="MX", token="t" * 20, client=client)
+    assert received(store) == 0
+
+
+# --- tampering, served by a fake TAXII endpoint -------------------------------------------
+
+
+def fake_mx(objects: list[Any], signatures: dict[str, str]) -> httpx.Client:
+    """A TAXII endpoint at MX_URL answering one page of `objects`."""
+    collection = collection_id("MX", "US")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.headers["authorization"] == f"Bearer {US_TOKEN}"
+        assert request.headers["accept"] == TAXII_MEDIA_TYPE
+        path = request.url.path
+        body: dict[str, Any]
+        headers = {"content-type": TAXII_MEDIA_TYPE}
+        if path == "/taxii2/":
+            body = {"title": "fake", "default": f"{MX_URL}/enlace/"}
+        elif path == "/enlace/":
+            body = {"title": "fake", "versions": [TAXII_MEDIA_TYPE]}
+        elif path == "/enlace/collections/":
+            body = {"collections": [{"id": collection, "can_read": True, "can_write": False}]}
+        elif path == f"/enlace/collections/{collection}/objects/":
+            body = {"more": False, "objects": objects, "x_enlace_signatures": signatures}
+            headers["X-TAXII-Date-Added-Last"] = "2025-09-02T00:00:00.000000Z"
+        else:
+            return httpx.Response(404, json={"title": "Not found"})
+        return httpx.Response(200, json=body, headers=headers)
+
+    return httpx.Client(transport=httpx.MockTransport(answer))
+
+
+def signed(obj: dict[str, Any], key: Any = MX_KEY) -> tuple[dict[str, Any], str]:
+    return obj, sign_record(obj, key)
+
+
+def test_each_kind_of_bad_object_is_refused_counted_audited_and_the_rest_stored(
+    store: Store,
+) -> None:
+    us_node(store)
+    good1 = phone("+52 55 7100 0001").to_stix()
+    good2 = phone("+52 55 7100 0002").to_stix()
+    changed = phone("+52 55 7100 0003").to_stix()
+    changed_signature = sign_record(changed, MX_KEY)
+    changed = copy.deepcopy(changed)
+    changed["number"] = "+525571000004"  # one digit changed after signing
+    unsigned = phone("+52 55 7100 0005").to_stix()
+    other_key = phone("+52 55 7100 0006").to_stix()
+    not_mx = Markings.build(tlp="amber", releasable_to="CA US", handling="H2", evaluation="B2")
+    wrong_owner = phone("+1 613 555 0107", owner="CA", markings=not_mx).to_stix()
+    unknown = {
+        "type": "x-something-else",
+        "spec_version": "2.1",
+        "id": "x-something-else--6a0c1f3e-5b6d-4c7e-8f90-a1b2c3d4e5f6",
+        "created": "2025-09-01T12:00:00.000000Z",
+        "modified": "2025-09-01T12:00:00.000000Z",
+    }
+    malformed = phone("+52 55 7100 0008").to_stix()
+    del malformed["number"]
+    page = [good1, changed, unsigned, other_key, wrong_owner, unknown, malformed, 42, good2]
+    signatures = {
+        f"{o['id']}|{o['modified']}": sign_record(o, MX_KEY)
+        for o in (good1, good2, wrong_owner, unknown, malformed)
+    }
+    signatures[f"{changed['id']}|{changed['modified']}"] = changed_signature
+    signatures[f"{other_key['id']}|{other_key['modified']}"] = sign_record(other_key, CA_KEY)
+    with fake_mx(page, signatures) as client:
+        report = sync_partner(store, partner="MX", token=US_TOKEN, client=client)
+    assert report.received == 2
+    assert dict(report.refused) == {
+        "bad-signature": 2,
+        "missing-signature": 1,
+        "wrong-owner": 1,
+        "unknown-type": 1,
+        "malformed": 2,
+    }
+    assert received(store) == 2
+    with store.unit_of_work() as uow:
+        assert {row.id for row in uow.records.iter_latest()} == {good1["id"], good2["id"]}
+        assert RecordSignatureRepository(uow.connection).count() == 2
+    refusals = {
+        (subject, detail["reason"])
+        for action, subject, detail in audit_actions(store)
+        if action == "refusal"
+    }
+    assert refusals == {
+        (changed["id"], "bad-signature"),
+        (unsigned["id"], "missing-signature"),
+        (other_key["id"], "bad-signature"),
+        (wrong_owner["id"], "wrong-owner"),
+        (unknown["id"], "unknown-type"),
+        (malformed["id"], "malformed"),
+        ("<not an object>", "malformed"),
+    }
+    receipt = [d for action, _, d in audit_actions(store) if action == "receipt"]
+    assert receipt[-1]["received"] == 2
+    assert receipt[-1]["refused"]["bad-signature"] == 2
+
+    # Running again stores nothing new and still never crashes.
+    with fake_mx(page, signatures) as client:
+        again = sync_partner(store, partner="MX", token=US_TOKEN, client=client)
+    assert (again.received, again.already_held) == (0, 2)
+    assert received(store) == 2
+
+
+def test_a_version_held_with_other_content_is_refused_as_conflict(store: Store) -> None:
+    us_node(store)
+    original = phone("+52 55 7200 0001").to_stix()
+    with fake_mx([original], {f"{original['id']}|{original['modified']}": "x"}) as client:
+        first = sync_partner(store, partner="MX", token=US_TOKEN, client=client)
+    assert first.refused["bad-signature"] == 1
+    forged = dict(original, number="+525572000002")  # same id and version, other content
+    good = {f"{original['id']}|{original['modified']}": sign_record(original, MX_KEY)}
+    with fake_mx([original], good) as client:
+        assert sync_partner(store, partner="MX", token=US_TOKEN, client=client).received == 1
+    other = {f"{forged['id']}|{forged['modified']}": sign_record(forged, MX_KEY)}
+    with fake_mx([forged], other) as client:
+        report = sync_partner(store, partner="MX", token=US_TOKEN, client=client)
+    assert dict(report.refused) == {"conflict": 1}
+    with store.unit_of_work() as uow:
+        latest = uow.records.latest(original["id"])
+        assert latest is not None
+        assert latest.stix_object()["number"] == original["number"]
