@@ -9,16 +9,26 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
+from enlace.cli.demo_exchange import (
+    register_partners,
+    release_allowed,
+    serving,
+    standing,
+    sync_from,
+)
 from enlace.cli.errors import user_errors
 from enlace.cli.node_commands import holdings_table
 from enlace.cli.progress import progress_bar
+from enlace.exchange.sync import SyncReport
 from enlace.files.importer import format_summary, import_file
 from enlace.model.records import Record
 from enlace.node.setup import initialise_node, open_node
 from enlace.synth import SynthConfig, generate, iter_party_records, row_of, write_truth
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 def write_rows(records: Iterable[Record], path: Path) -> int:
@@ -79,7 +89,7 @@ def demo(
     scale: Annotated[int, typer.Option(help="About how many records per party.")] = 2000,
     seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 7,
 ) -> None:
-    """Create MX and US nodes, fill them with synthetic data and show what each holds."""
+    """Two sovereign nodes exchanging: import synthetic data, serve, release, sync both ways."""
     config = SynthConfig(seed=seed, parties=("MX", "US"), scale=scale)
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -110,7 +120,72 @@ def demo(
         f"ground truth of shared firearms, phones, vehicles, persons: {data / 'truth.csv'}"
         f" ({len(dataset.truth)} links)"
     )
+    nodes = {party: folder / party.lower() for party in config.parties}
+    exchange(nodes)
+    mx = folder / "mx"
+    console.print("next:")
+    console.print(f"  enlace status --node {mx}              what the node holds, its partners")
+    console.print(f"  enlace export mx.json --node {mx}      a STIX 2.1 bundle of its records")
     console.print(
-        "next: 'enlace status --node " + str(folder / "mx") + "', "
-        "'enlace export out.json --node " + str(folder / "mx") + "'"
+        f"  enlace serve --node {mx} --port 8000   serve MX to its partner (Ctrl-C stops)"
     )
+    console.print(f"  enlace audit show --node {mx}          the newest audit entries")
+
+
+def exchange(nodes: dict[str, Path]) -> None:
+    """Serve both nodes, register them as partners, release, sync both ways, report, stop."""
+    parties = list(nodes)
+    partner_of = {party: next(p for p in parties if p != party) for party in parties}
+    console.rule("[bold]Exchange: both nodes served over TAXII 2.1 on loopback")
+    console.print("starting 'enlace serve' for both nodes on free loopback ports")
+    with serving(nodes) as running:
+        for party, server in running.items():
+            console.print(
+                f"node {party} serving at {server.url}/taxii2/ (pid {server.process.pid},"
+                f" log {server.log})"
+            )
+        register_partners(nodes, {party: server.url for party, server in running.items()})
+        console.print(
+            "partners registered both ways with 'enlace partner add' and 'enlace partner invite'"
+            " (each token kept mode 600 in the node's keys/partners/, never shown)"
+        )
+        released: dict[str, int] = {}
+        for party in parties:
+            partner = partner_of[party]
+            with progress_bar(f"{party}: releasing what its markings allow to {partner}", None):
+                released[party] = release_allowed(nodes[party], partner)
+            console.print(f"{party} released {released[party]} new record version(s) to {partner}")
+        reports: dict[str, SyncReport] = {}
+        for party in parties:
+            partner = partner_of[party]
+            with progress_bar(f"{party}: syncing from {partner} over HTTP", None):
+                reports[party] = sync_from(nodes[party], partner)
+            console.print(f"{party}: {escape(reports[party].summary())}")
+        for party in parties:
+            print_standing(party, partner_of[party], released[party], reports[party], nodes[party])
+        console.print("stopping both servers")
+    for party, server in running.items():
+        console.print(
+            f"node {party} stopped (exit {server.process.returncode}, {server.url} closed)"
+        )
+
+
+def print_standing(party: str, partner: str, released: int, report: SyncReport, node: Path) -> None:
+    """The per-node table: released, received, refused, kept at home; the audit check."""
+    totals = standing(node, partner)
+    table = Table(title=f"Node {party} and its partner {partner}")
+    table.add_column("record versions")
+    table.add_column("this run", justify="right")
+    table.add_column("in total", justify="right")
+    table.add_row(f"released to {partner}", str(released), str(totals.released))
+    table.add_row(f"received from {partner}", str(report.received), str(totals.received))
+    table.add_row(f"refused from {partner}", str(report.refused_total), str(totals.refused))
+    for reason, count in sorted(report.refused.items()):
+        table.add_row(f"  refused: {reason}", str(count), "")
+    table.add_row("kept home: national only", "", str(totals.national_only))
+    table.add_row(f"kept home: not releasable to {partner}", "", str(totals.not_releasable))
+    console.print(table)
+    audit = totals.audit
+    assert audit is not None
+    verdict = "[green]intact[/]" if audit.ok else "[bold red]TAMPERED[/]"
+    console.print(f"audit verify {party}: {verdict} — {escape(audit.message)}")
