@@ -87,3 +87,45 @@ def test_bad_key_and_short_token_are_clear_errors(tmp_path: Path) -> None:
     code, out = run("release", "--partner", "US", "--node", str(node))
     assert code == 1
     assert "either --all or one or more record ids" in out
+
+
+def test_revoke_through_the_command_line(tmp_path: Path) -> None:
+    node = tmp_path / "mx"
+    initialise_node(node, party="MX")
+    owned, received = phone("+52 55 6000 0003"), phone("+1 520 555 0100", owner="US")
+    _, store = open_node(node)
+    with store.unit_of_work() as uow:
+        PartnerRepository(uow.connection).put(
+            party="US",
+            url="https://us.example",
+            verify_key_hex=US_KEY.verify_key.encode().hex(),
+            token_hash=hashlib.sha256(US_TOKEN.encode()).hexdigest(),
+            added_at=uow.started_at,
+        )
+        uow.records.add(
+            [StoredVersion.of(owned), StoredVersion.of(received, received_from="US")],
+            added_at=uow.started_at,
+        )
+        uow.commit()
+    store.close()
+    base = ["--node", str(node)]
+    assert run("release", "--partner", "US", owned.id, *base)[0] == 0
+    code, out = run("revoke", owned.id, *base)
+    assert code == 0, out
+    assert "revoked" in out
+    assert "newly released to 1 partner(s)" in out
+    code, out = run("revoke", received.id, *base)
+    assert code == 1
+    assert "received from US" in out
+    _, store = open_node(node)
+    try:
+        with store.unit_of_work() as uow:
+            newest = uow.records.latest(owned.id)
+            assert newest is not None
+            assert newest.revoked
+            assert len(ReleaseRepository(uow.connection).page("US", version="all")) == 2
+            actions = [e.action for e in AuditLog(uow.connection).entries()]
+    finally:
+        store.close()
+    assert "revocation" in actions
+    assert actions[-1] == "revocation-refused"

@@ -30,6 +30,7 @@ def build_app() -> typer.Typer:
     app.command("synth")(demo_commands.synth)
     app.command("demo")(demo_commands.demo)
     app.command("release")(exchange_commands.release)
+    app.command("revoke")(exchange_commands.revoke)
     app.command("sync")(exchange_commands.sync)
     app.command("serve")(serve_commands.serve)
     app.add_typer(audit_commands.build_audit_app(), name="audit")

@@ -1,4 +1,4 @@
-"""`enlace partner add|list|invite`, `enlace release` and `enlace sync`: who this node exchanges with, and what."""
+"""`enlace partner add|list|invite`, `enlace release`, `enlace revoke` and `enlace sync`: who this node exchanges with, and what."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from enlace.exchange.credentials import (
 from enlace.exchange.partners import PartnerRepository, token_hash
 from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
 from enlace.exchange.releases import ReleaseRepository
+from enlace.exchange.revocation import RevocationRefused, revoke_record
 from enlace.exchange.sync import DEFAULT_PAGE_SIZE, sync_node_partner
 from enlace.exchange.taxii.app import API_ROOT, collection_id
 from enlace.model.parties import party_code
@@ -251,6 +252,26 @@ def release(
     console.print(f"{released} record version(s) newly released to {code}")
     if refused:
         raise typer.Exit(1)
+
+
+@user_errors
+def revoke(
+    record_id: Annotated[str, typer.Argument(help="The id of a record this node owns.")],
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Revoke a record this node owns; the revocation goes (signed) to every partner that had it."""
+    config, store = open_node(node)
+    try:
+        key = load_signing_key(config.key_dir)
+        with store.unit_of_work() as uow:
+            sent = revoke_record(uow, record_id=record_id, signing_key=key, actor="cli")
+            uow.commit()
+    except RevocationRefused as error:
+        raise NodeError(str(error)) from None
+    finally:
+        store.close()
+    console.print(f"record {escape(record_id)} revoked")
+    console.print(f"  the revocation was newly released to {sent} partner(s)")
 
 
 @user_errors

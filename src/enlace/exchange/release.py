@@ -5,7 +5,9 @@ A record version is released to partner P only when all of these hold:
 - it is the newest version of a record this node owns: its owner is this node's party and it
   was made here (``received_from`` is NULL) — a received record is never passed on;
 - P is in its releasability (``releasable_to``); an empty releasability means national only;
-- P is a registered partner (and not this node's own party).
+- P is a registered partner (and not this node's own party);
+- it is not revoked (``enlace.exchange.revocation`` sends a revocation to every partner that
+  held the record, whatever its releasability says now).
 
 The stored STIX JSON is signed (Ed25519 over its RFC 8785 form) and the release is stored
 with its signature and audited ("release"). A refusal is audited ("release-refused", with the
@@ -49,6 +51,11 @@ def refusal_reason(row: StoredRow | None, *, party: str, partner: str) -> str | 
         )
     if row.owner != party:
         return f"it is owned by {row.owner}; only the owner's node may release it"
+    if row.revoked:
+        return (
+            "it is revoked: the revocation went to every partner that held it "
+            "('enlace revoke'), and it is released to no one else"
+        )
     if partner not in row.releasable_to:
         if not row.releasable_to:
             return "its markings make it national only (releasable to no partner)"

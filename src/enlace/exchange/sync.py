@@ -30,6 +30,7 @@ from urllib.parse import urljoin
 
 import httpx
 import orjson
+from sqlalchemy import Connection, select
 
 from enlace.audit.log import AuditLog
 from enlace.exchange.credentials import read_outbound_token
@@ -45,6 +46,7 @@ from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, resume_cursor
 from enlace.model.records.registry import class_for_stix
 from enlace.node.errors import NodeError
 from enlace.store.store import Store
+from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
 
 log = logging.getLogger("enlace.sync")
@@ -320,6 +322,10 @@ class _Puller:
                 ),
             )
             refused.extend(conflicts)
+            accepted, usurped = _without_usurped(
+                accepted, _holders(uow.connection, {a.version.id for a in accepted})
+            )
+            refused.extend(usurped)
             new = uow.records.add([a.version for a in accepted], added_at=uow.started_at)
             RecordSignatureRepository(uow.connection).add(
                 [
@@ -428,6 +434,52 @@ def _without_conflicts(
                     item.version.id,
                     "conflict",
                     f"version {item.version.modified} is already held with other content",
+                )
+            )
+        else:
+            kept.append(item)
+    return kept, refused
+
+
+def _holders(connection: Connection, ids: set[str]) -> dict[str, set[tuple[str, str | None]]]:
+    # (owner, received_from) of every version held of the given ids.
+    found: dict[str, set[tuple[str, str | None]]] = {}
+    chunk_size = 500
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), chunk_size):
+        query = (
+            select(records.c.id, records.c.owner, records.c.received_from)
+            .where(records.c.id.in_(ordered[start : start + chunk_size]))
+            .distinct()
+        )
+        for record_id, owner, received_from in connection.execute(query):
+            found.setdefault(record_id, set()).add((owner, received_from))
+    return found
+
+
+def _without_usurped(
+    accepted: list[_Accepted], holders: Mapping[str, set[tuple[str, str | None]]]
+) -> tuple[list[_Accepted], list[_Refused]]:
+    # Only a record's owner issues its versions: a version of a record this node holds as
+    # made here, or as received from another party, is refused (a partner cannot re-version
+    # or revoke a record it does not own, even by claiming ownership of its id).
+    kept: list[_Accepted] = []
+    refused: list[_Refused] = []
+    for item in accepted:
+        others = {
+            (owner, source)
+            for owner, source in holders.get(item.version.id, set())
+            if (owner, source) != (item.version.owner, item.version.received_from)
+        }
+        if others:
+            owner, source = sorted(others, key=lambda h: (h[0], h[1] or ""))[0]
+            held_as = "made here" if source is None else f"received from {source}"
+            refused.append(
+                _Refused(
+                    item.version.id,
+                    "wrong-owner",
+                    f"the record is held here as owned by {owner} ({held_as}); only its "
+                    "owner may issue its versions",
                 )
             )
         else:
