@@ -52,7 +52,8 @@ def test_partner_add_list_and_release(tmp_path: Path) -> None:
     assert "national only" in out
     code, out = run("release", "--partner", "US", "--all", *base)
     assert code == 0
-    assert "0 record version(s)" in out
+    # Only MX's eight agencies remain: 'partner add' made them releasable to US.
+    assert "8 record version(s)" in out
     code, out = run("release", "--partner", "CA", "--all", *base)
     assert code == 1
     assert "not a registered partner" in out
@@ -62,14 +63,15 @@ def test_partner_add_list_and_release(tmp_path: Path) -> None:
             partner = PartnerRepository(uow.connection).get("US")
             assert partner is not None
             assert partner.token_hash == hashlib.sha256(US_TOKEN.encode()).hexdigest()
-            assert ReleaseRepository(uow.connection).count("US") == 1
+            assert ReleaseRepository(uow.connection).count("US") == 1 + 8
             actions = [e.action for e in AuditLog(uow.connection).entries()]
             assert AuditLog(uow.connection).verify().ok
     finally:
         store.close()
-    assert actions.count("release") == 1
+    assert actions.count("release") == 1 + 8
     assert actions.count("release-refused") == 2
     assert "partner-added" in actions
+    assert "agencies-shared" in actions
     assert US_TOKEN not in " ".join(actions)
 
 

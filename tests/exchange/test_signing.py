@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from nacl.signing import SigningKey
@@ -310,3 +311,73 @@ def test_any_record_signed_verifies_after_a_json_round_trip(record: dict[str, An
     verify_record(json.loads(json.dumps(record, indent=2)), signature, KEY_HEX)
     with pytest.raises(SignatureInvalid):
         verify_record(record, signature, OTHER_KEY_HEX)
+
+
+# --- the fast canonical form equals the reference implementation -------------------------
+
+# Values the orjson fast path takes, and around its edges: ASCII and other keys, control
+# characters, quotes, backslashes, non-BMP characters and lone surrogates in texts, integers
+# at and beyond the safe range, floats (routed to rfc8785), tuples.
+edge_texts = st.text(
+    alphabet=st.characters(codec=None, categories=None), max_size=12
+) | st.sampled_from(
+    ["", '"', "\\", "\n\t\x00\x1f\x7f", "\u2028\u2029", "é", "\U0001f600", "\ud800"]
+)
+edge_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) - 2, max_value=2**53 + 2)
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | edge_texts
+)
+edge_values = st.recursive(
+    edge_scalars,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(edge_texts | st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=16,
+)
+
+
+def _reference(value: Any) -> bytes | type[Exception]:
+    try:
+        return rfc8785.dumps(value if isinstance(value, dict) else dict(value))
+    except Exception as error:
+        return type(error)
+
+
+def _fast(value: dict[str, Any]) -> bytes | type[Exception]:
+    try:
+        return canonical_bytes(value)
+    except CanonicalFormError:
+        return CanonicalFormError
+    except Exception as error:
+        return type(error)
+
+
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@given(value=st.dictionaries(edge_texts | st.text(max_size=8), edge_values, max_size=6))
+def test_canonical_bytes_equal_the_reference_rfc8785_implementation(value: dict[str, Any]) -> None:
+    expected = _reference(_plain_tuples(value))
+    got = _fast(value)
+    if isinstance(expected, bytes):
+        assert got == expected
+    else:  # no canonical form: refused as before, whatever path was taken
+        assert got is CanonicalFormError
+
+
+@settings(max_examples=300)
+@given(value=records)
+def test_canonical_bytes_of_plain_records_equal_rfc8785(value: dict[str, Any]) -> None:
+    assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+def _plain_tuples(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain_tuples(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_tuples(item) for item in value]
+    return value

@@ -25,6 +25,7 @@ import rfc8785
 from sqlalchemy import Connection, Row, func, insert, select, text
 
 from enlace.audit.errors import AuditError
+from enlace.canonical import canonical_json
 from enlace.model.timestamps import format_timestamp, utc_now
 from enlace.store.tables import audit_log
 
@@ -74,7 +75,7 @@ def entry_hash(
         "detail": detail,
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+    return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,11 +406,11 @@ def _canonical_detail(detail: Mapping[str, Any] | None) -> tuple[Any, str | None
     if not isinstance(detail, Mapping):
         raise AuditError(f"audit detail must be a JSON object, found {type(detail).__name__}")
     try:
-        value = json.loads(rfc8785.dumps(dict(detail)))
+        value = json.loads(canonical_json(dict(detail)))
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as error:
         raise AuditError(f"audit detail is not JSON that can be canonicalised: {error}") from None
     # Store the canonical text, and hash what reading it back gives: what verify will see.
-    return value, rfc8785.dumps(value).decode("utf-8")
+    return value, canonical_json(value).decode("utf-8")
 
 
 def _content_matches(entry: AuditEntry, *, prev_hash: str | None = None) -> bool:

@@ -16,6 +16,7 @@ from rich.table import Table
 from enlace.audit.log import AuditLog
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.exchange.agencies import share_agencies_with
 from enlace.exchange.credentials import (
     new_token,
     read_token_file,
@@ -113,6 +114,11 @@ def add(
                     action=f"partner-{outcome}",
                     subject=code,
                     detail={"url": url, "verify_key": key_hex},
+                )
+            shared = share_agencies_with(uow, party=config.party, partner=code)
+            if shared:
+                AuditLog(uow.connection).append(
+                    actor="cli", action="agencies-shared", subject=code, detail={"count": shared}
                 )
             if outbound is not None:
                 # Written before the commit: a failure here leaves the registration unwritten.

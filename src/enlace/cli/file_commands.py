@@ -33,6 +33,14 @@ def import_records(
         Path | None,
         typer.Option(help="Import the good rows and write bad ones with reasons to this CSV."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Processes converting rows (default: one per CPU, up to 4, for a file of "
+            "8 MB or more; 0: convert in this process).",
+        ),
+    ] = None,
 ) -> None:
     """Import this party's records from a file. By default a file with any bad row changes nothing."""
     config, store = open_node(node)
@@ -48,6 +56,7 @@ def import_records(
                 encoding=encoding,
                 rejects=rejects,
                 on_progress=advance,
+                workers=workers,
             )
     finally:
         store.close()

@@ -115,9 +115,12 @@ def release_all_allowed(
         for row in uow.records.iter_latest()
         if refusal_reason(row, party=party, partner=partner) is None
     ]
+    # Which are already released to `partner`: one query, not one per version.
+    released = ReleaseRepository(uow.connection).released_versions(partner)
     return sum(
-        _release(uow, audit, row, partner=partner, signing_key=signing_key, actor=actor)
+        _release(uow, audit, row, partner=partner, signing_key=signing_key, actor=actor, new=True)
         for row in allowed
+        if (row.id, row.modified) not in released
     )
 
 
@@ -129,12 +132,14 @@ def _release(
     partner: str,
     signing_key: SigningKey,
     actor: str,
+    new: bool = False,
 ) -> bool:
+    # `new`: the caller already checked that this version is not released to `partner`.
     releases = ReleaseRepository(uow.connection)
-    if releases.exists(row.id, row.modified, partner):
+    if not new and releases.exists(row.id, row.modified, partner):
         return False
     signature = sign_record(row.stix_object(), signing_key)
-    releases.add(
+    releases.insert(
         record_id=row.id,
         modified=row.modified,
         partner=partner,

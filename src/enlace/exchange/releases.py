@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+)
 
 from enlace.store.tables import records, releases
 
@@ -47,12 +57,32 @@ class ReleaseRepository:
         )
         return bool(self._connection.execute(query).scalar())
 
+    def released_versions(self, partner: str) -> set[tuple[str, str]]:
+        """(record_id, modified) of every version already released to `partner`."""
+        query = select(releases.c.record_id, releases.c.modified).where(
+            releases.c.partner == partner
+        )
+        return {(row.record_id, row.modified) for row in self._connection.execute(query)}
+
     def add(
         self, *, record_id: str, modified: str, partner: str, released_at: str, signature: str
     ) -> bool:
         """Store a release; False (and nothing written) when it is already stored."""
         if self.exists(record_id, modified, partner):
             return False
+        self.insert(
+            record_id=record_id,
+            modified=modified,
+            partner=partner,
+            released_at=released_at,
+            signature=signature,
+        )
+        return True
+
+    def insert(
+        self, *, record_id: str, modified: str, partner: str, released_at: str, signature: str
+    ) -> None:
+        """Store a release the caller knows is not stored yet (the primary key still holds)."""
         self._connection.execute(
             insert(releases).values(
                 record_id=record_id,
@@ -62,7 +92,6 @@ class ReleaseRepository:
                 signature=signature,
             )
         )
-        return True
 
     def count(self, partner: str) -> int:
         """How many versions were released to `partner`."""
@@ -88,18 +117,12 @@ class ReleaseRepository:
         """
         conditions: list[ColumnElement[bool]] = [releases.c.partner == partner]
         if after is not None:
-            at, record_id, modified = after
+            # A row-value comparison (SQLite >= 3.15, PostgreSQL): with the index on
+            # (partner, released_at, record_id, modified) the page starts at the cursor and
+            # reads its rows in order, with no sort of everything after it.
             conditions.append(
-                or_(
-                    releases.c.released_at > at,
-                    and_(
-                        releases.c.released_at == at,
-                        or_(
-                            releases.c.record_id > record_id,
-                            and_(releases.c.record_id == record_id, releases.c.modified > modified),
-                        ),
-                    ),
-                )
+                tuple_(releases.c.released_at, releases.c.record_id, releases.c.modified)
+                > tuple_(*(literal(value) for value in after))
             )
         if added_after is not None:
             conditions.append(releases.c.released_at > added_after)

@@ -23,6 +23,7 @@ from nacl.encoding import HexEncoder
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
+from enlace.canonical import canonical_json
 from enlace.exchange.errors import CanonicalFormError, SignatureInvalid
 
 SIGNATURE_BYTES = 64
@@ -38,7 +39,7 @@ def canonical_bytes(stix_object: Mapping[str, Any]) -> bytes:
     """
     value = stix_object if isinstance(stix_object, dict) else _plain(stix_object)
     try:
-        return rfc8785.dumps(value)
+        return canonical_json(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as error:
         raise CanonicalFormError(_record_id(stix_object), str(error)) from None
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from enlace.files.converting import (
+    collect_now_and_then,
+    collector_paused,
+    converted,
+    record_of,
+    worker_count,
+)
 from enlace.files.problems import ImportRejected, InputProblem
 from enlace.files.readers import InputItem, detect_format, read_items
 from enlace.files.rows import RowConverter
 from enlace.model.errors import RecordError
-from enlace.model.records import Agency, Record, record_from_stix
+from enlace.model.records import Agency, record_from_stix
 from enlace.model.timestamps import utc_now
 from enlace.store.errors import VersionConflict
 from enlace.store.store import Store
@@ -38,7 +46,8 @@ class ImportReport:
 
 @dataclass(slots=True)
 class _Pending:
-    record: Record
+    item: InputItem
+    version: StoredVersion
     timestamps_given: bool
 
 
@@ -52,6 +61,7 @@ def import_file(
     rejects: Path | None = None,
     batch_size: int = 2000,
     on_progress: Progress | None = None,
+    workers: int | None = 0,
 ) -> ImportReport:
     """Import `path` into `store` as records owned by `party`.
 
@@ -59,6 +69,10 @@ def import_file(
     problems. With `rejects`, good rows are written and bad ones go to that CSV with reasons.
     Rows already held (same id and version, or same content) are skipped, so re-importing a
     file creates no duplicates.
+
+    `workers` processes convert the rows while this one reads and writes: 0 (the default)
+    converts here; None chooses by file size and CPUs. Workers are started with 'spawn', so
+    a script that passes a non-zero value needs the usual `if __name__ == "__main__":` guard.
     """
     chosen = detect_format(path, fmt)
     items = read_items(path, chosen, encoding)
@@ -67,65 +81,59 @@ def import_file(
     with store.unit_of_work() as uow, _RejectsWriter(rejects) as rejects_out:
         converter = RowConverter(party=party, agencies=_agencies(uow, party), now=utc_now())
         pending: list[_Pending] = []
-        for item in items:
-            report.read += 1
-            try:
-                converted = _convert(converter, item)
-            except RecordError as error:
-                report.rejected += 1
-                problem = _problem(path, item, error)
-                if len(problems) < MAX_PROBLEMS_SHOWN:
-                    problems.append(problem)
-                rejects_out.write(problem, item)
-                converted = None
-            if converted is not None and (rejects is not None or report.rejected == 0):
-                pending.append(converted)
-            if len(pending) >= batch_size:
-                _flush(uow, pending, report, path)
-                pending.clear()
-            if on_progress is not None and report.read % 1000 == 0:
-                on_progress(1000)
-        if report.rejected and rejects is None:
-            raise ImportRejected(path, problems, report.rejected)
-        _flush(uow, pending, report, path)
-        uow.commit()
+        outcomes = converted(converter, items, worker_count(path, workers))
+        with closing(outcomes), uow.records.bulk_writes(), collector_paused():
+            for item, outcome in outcomes:
+                report.read += 1
+                if isinstance(outcome, RecordError):
+                    report.rejected += 1
+                    problem = _problem(path, item, outcome)
+                    if len(problems) < MAX_PROBLEMS_SHOWN:
+                        problems.append(problem)
+                    rejects_out.write(problem, item)
+                elif outcome is not None and (rejects is not None or report.rejected == 0):
+                    pending.append(_Pending(item, *outcome))
+                if len(pending) >= batch_size:
+                    _flush(uow, converter, pending, report, path)
+                    pending.clear()
+                    collect_now_and_then()
+                if on_progress is not None and report.read % 1000 == 0:
+                    on_progress(1000)
+            if report.rejected and rejects is None:
+                raise ImportRejected(path, problems, report.rejected)
+            _flush(uow, converter, pending, report, path)
+            uow.commit()
     if on_progress is not None:
         on_progress(report.read % 1000)
     return report
 
 
-def _convert(converter: RowConverter, item: InputItem) -> _Pending | None:
-    values = item.values
-    if "__width__" in values:
-        raise RecordError("(row)", f"{values['__width__']} cells", "as many cells as the header")
-    if "__json__" in values:
-        raise RecordError("(line)", str(values["__json__"]), "one JSON object per line")
-    if item.is_stix:
-        if converter.is_descriptive(values):
-            return None
-        record, given = converter.from_stix(values)
-    else:
-        record, given = converter.from_row(values)
-    return _Pending(record, given)
-
-
-def _flush(uow: UnitOfWork, pending: list[_Pending], report: ImportReport, path: Path) -> None:
+def _flush(
+    uow: UnitOfWork,
+    converter: RowConverter,
+    pending: list[_Pending],
+    report: ImportReport,
+    path: Path,
+) -> None:
     if not pending:
         return
-    implicit = [p.record.id for p in pending if not p.timestamps_given]
+    # Rows without timestamps are new versions only when their content changed.
+    implicit = [p.version.id for p in pending if not p.timestamps_given]
     latest = uow.records.latest_digests(implicit) if implicit else {}
     versions: list[StoredVersion] = []
     for item in pending:
-        version = StoredVersion.of(item.record)
-        if not item.timestamps_given and item.record.id in latest:
-            held_modified, held_digest = latest[item.record.id]
+        version = item.version
+        if not item.timestamps_given and version.id in latest:
+            held_modified, held_digest = latest[version.id]
             if held_digest == version.content_digest:
                 report.unchanged += 1
                 continue
             if held_modified >= version.modified:
                 # A changed row without timestamps: a new version just after the one held.
+                found = record_of(converter, item.item)
+                assert found is not None, "a converted item is a record"
                 bumped = _after(held_modified)
-                version = StoredVersion.of(item.record.with_version(modified=bumped))
+                version = StoredVersion.of(found[0].with_version(modified=bumped))
         versions.append(version)
     try:
         added = uow.records.add(versions, added_at=uow.started_at)
@@ -195,7 +203,7 @@ class _RejectsWriter:
                     "field": problem.field,
                     "found": problem.found,
                     "expected": problem.expected,
-                    "original": item.raw or "",
+                    "original": item.original,
                 }
             )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +30,55 @@ class InputItem:
     where: str
     values: Mapping[str, Any]
     is_stix: bool
-    raw: str | None = None  # the original CSV line(s) or JSON text, for the rejects file
+    raw: str | None = None  # the original JSON text, for the rejects file
+    cells: Sequence[str] | None = None  # a CSV row's cells, joined again only when rejected
+    delimiter: str = ","
+
+    @property
+    def original(self) -> str:
+        """The item as it was written (CSV cells joined by the file's delimiter), for rejects."""
+        if self.raw is not None:
+            return self.raw
+        return self.delimiter.join(self.cells) if self.cells is not None else ""
+
+
+class CsvRow(Mapping[str, str]):
+    """One CSV row read by column name, sharing its header with every row of the file.
+
+    Reads like the dict `dict(zip(header, cells))` (a repeated column name gives its last
+    cell) without building one per row, and pickles as its cells plus a header that a list
+    of rows shares, which matters when rows are sent to worker processes.
+    """
+
+    __slots__ = ("cells", "columns", "index")
+
+    def __init__(self, columns: tuple[str, ...], index: dict[str, int], cells: list[str]) -> None:
+        self.columns = columns  # the distinct column names, in header order
+        self.index = index  # column name -> position of its cell
+        self.cells = cells
+
+    def __getitem__(self, key: str) -> str:
+        return self.cells[self.index[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The cell of column `key`, or `default` when the file has no such column."""
+        position = self.index.get(key)
+        return default if position is None else self.cells[position]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def __repr__(self) -> str:
+        return f"CsvRow({dict(self)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (CsvRow, (self.columns, self.index, self.cells))
 
 
 def detect_format(path: Path, requested: str | None = None) -> Format:
@@ -65,7 +113,7 @@ def detect_encoding(path: Path) -> str:
 
 
 def read_csv(path: Path, encoding: str | None = None) -> Iterator[InputItem]:
-    """Rows of a CSV file as dicts keyed by its (lower-cased, stripped) header."""
+    """Rows of a CSV file as mappings keyed by its (lower-cased, stripped) header."""
     chosen = encoding or detect_encoding(path)
     with path.open("r", encoding=chosen, newline="") as handle:
         header_line = handle.readline()
@@ -81,6 +129,8 @@ def read_csv(path: Path, encoding: str | None = None) -> Iterator[InputItem]:
             )
         reader = csv.reader(handle, delimiter=delimiter)
         width = len(columns)
+        index = {column: position for position, column in enumerate(columns)}
+        names = tuple(index)
         line = 1
         for cells in reader:
             start = line + 1
@@ -88,17 +138,10 @@ def read_csv(path: Path, encoding: str | None = None) -> Iterator[InputItem]:
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
             if len(cells) != width:
-                yield InputItem(
-                    start, f"line {start}", {"__width__": len(cells)}, False, delimiter.join(cells)
-                )
-                continue
-            yield InputItem(
-                start,
-                f"line {start}",
-                dict(zip(columns, cells, strict=True)),
-                False,
-                delimiter.join(cells),
-            )
+                values: Mapping[str, Any] = {"__width__": len(cells)}
+            else:
+                values = CsvRow(names, index, cells)
+            yield InputItem(start, f"line {start}", values, False, None, cells, delimiter)
 
 
 def read_jsonl(path: Path) -> Iterator[InputItem]:

@@ -18,7 +18,8 @@ from enlace.node.keys import create_signing_key, public_key_hex
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
 
-# Agency identities are shared with every partner so that authorship can be shown.
+# Agencies start national only: 'enlace partner add' issues versions releasable to each
+# partner (enlace.exchange.agencies), so authorship travels with released records.
 AGENCY_MARKINGS = Markings.build(tlp="green", releasable_to=None, handling="H0")
 
 

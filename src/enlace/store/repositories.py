@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, select
+from sqlalchemy import Connection, Dialect, Row, Table, and_, func, select
 
 from enlace.store.dialect import insert_ignoring_duplicates
 from enlace.store.errors import VersionConflict
@@ -13,6 +15,7 @@ from enlace.store.tables import node_settings, record_identifiers, records
 from enlace.store.versions import StoredRow, StoredVersion
 
 _LOOKUP_CHUNK = 500  # stays under SQLite's bound-parameter limit
+BULK_CACHE_KIB = 64 * 1024  # SQLite page cache while importing
 
 
 class RecordRepository:
@@ -21,6 +24,38 @@ class RecordRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._dialect = connection.dialect.name
+        self._placeholder = _PLACEHOLDERS[connection.dialect.paramstyle]
+
+    @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Settings for writing many rows in this unit of work, put back afterwards.
+
+        SQLite gets a larger page cache, so the indexes of a big import stay in memory
+        instead of being spilled and read back (a fixed size: memory does not grow with the
+        import). PostgreSQL is told to use the indexes for the lookups of held versions:
+        a table filled inside the running transaction has no statistics yet, so the planner
+        would scan it whole for each batch.
+        """
+        if self._dialect == "sqlite":
+            previous = int(self._connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+            self._connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+            try:
+                yield
+            finally:
+                self._connection.exec_driver_sql(f"PRAGMA cache_size = {previous}")
+        else:
+            # Lasts until the transaction ends, as the unit of work that asked for it does.
+            self._connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            yield
+
+    def _insert_many(
+        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> int:
+        # Plain driver statements with positional rows: an import writes millions of rows,
+        # and building a parameter dict per row through the SQL compiler costs more than
+        # the insert itself. Returns how many rows were inserted (not already there).
+        sql = _insert_sql(self._connection.dialect, table.name, columns)
+        return int(self._connection.exec_driver_sql(sql, rows).rowcount)
 
     def add(self, versions: Sequence[StoredVersion], *, added_at: str) -> int:
         """Store versions not held yet; return how many were new.
@@ -31,63 +66,62 @@ class RecordRepository:
         """
         if not versions:
             return 0
-        held = self.digests_of_versions((v.id, v.modified) for v in versions)
         fresh: dict[tuple[str, str], StoredVersion] = {}
         for version in versions:
             key = (version.id, version.modified)
-            known = held.get(key) or (fresh[key].content_digest if key in fresh else None)
-            if known is None:
-                fresh[key] = version
-            elif known != version.content_digest:
+            earlier = fresh.setdefault(key, version)
+            if earlier.content_digest != version.content_digest:
                 raise VersionConflict(version.id, version.modified)
-        if not fresh:
-            return 0
-        self._connection.execute(
-            insert_ignoring_duplicates(records, self._dialect),
-            [_record_row(v, added_at) for v in fresh.values()],
+        # Insert first and look only when the database says some rows were there already:
+        # an import of new records then costs no lookups at all. A row already held is left
+        # as it is (ON CONFLICT DO NOTHING), so the count says how many were new.
+        added = self._insert_many(
+            records, _RECORD_COLUMNS, [_record_values(v, added_at) for v in fresh.values()]
         )
+        new: Iterable[StoredVersion] = fresh.values()
+        if added != len(fresh):
+            stored = self._stored_versions(record_id for record_id, _ in fresh)
+            for key, version in fresh.items():
+                digest, _ = stored[key]
+                if digest != version.content_digest:
+                    raise VersionConflict(version.id, version.modified)
+            # Identifiers only for what this unit of work wrote, as if the held were skipped.
+            new = [v for key, v in fresh.items() if stored[key][1] == added_at]
         identifier_rows = [
-            {"record_id": v.id, "modified": v.modified, "kind": kind, "key": key}
-            for v in fresh.values()
-            for kind, key in dict.fromkeys(v.identifiers)
+            (v.id, v.modified, kind, key) for v in new for kind, key in dict.fromkeys(v.identifiers)
         ]
         if identifier_rows:
-            self._connection.execute(
-                insert_ignoring_duplicates(record_identifiers, self._dialect), identifier_rows
-            )
-        return len(fresh)
+            self._insert_many(record_identifiers, _IDENTIFIER_COLUMNS, identifier_rows)
+        return added
 
     def digests_of_versions(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Content digests of the given (id, modified) versions that are stored."""
-        found: dict[tuple[str, str], str] = {}
-        for chunk in _chunks(list(dict.fromkeys(keys)), _LOOKUP_CHUNK):
-            # Filter on id (indexed, one parameter each) then match modified in Python:
-            # row-value IN lists are not portable across every SQLite build.
-            wanted = set(chunk)
-            ids = list({record_id for record_id, _ in chunk})
-            rows = self._connection.execute(
-                select(records.c.id, records.c.modified, records.c.content_digest).where(
-                    records.c.id.in_(ids)
-                )
+        wanted = dict.fromkeys(keys)
+        held = self.held_versions(record_id for record_id, _ in wanted)
+        return {key: digest for key, digest in held.items() if key in wanted}
+
+    def held_versions(self, ids: Iterable[str]) -> dict[tuple[str, str], str]:
+        """(id, modified) -> content digest of every stored version of the given ids."""
+        return {key: digest for key, (digest, _) in self._stored_versions(ids).items()}
+
+    def _stored_versions(self, ids: Iterable[str]) -> dict[tuple[str, str], tuple[str, str]]:
+        # (id, modified) -> (content digest, added_at) of every stored version of the ids.
+        found: dict[tuple[str, str], tuple[str, str]] = {}
+        # Filter on id (indexed, one parameter each): row-value IN lists are not portable
+        # across every SQLite build.
+        for chunk in _chunks(list(dict.fromkeys(ids)), _LOOKUP_CHUNK):
+            sql = (
+                "SELECT id, modified, content_digest, added_at FROM records WHERE id IN ("
+                + ", ".join([self._placeholder] * len(chunk))
+                + ")"
             )
-            for record_id, modified, digest in rows:
-                if (record_id, modified) in wanted:
-                    found[(record_id, modified)] = digest
+            for row in self._connection.exec_driver_sql(sql, tuple(chunk)):
+                found[(row[0], row[1])] = (row[2], row[3])
         return found
 
     def latest_digests(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """For each stored id: (modified, digest) of its newest version."""
-        latest: dict[str, tuple[str, str]] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids)), _LOOKUP_CHUNK):
-            rows = self._connection.execute(
-                select(records.c.id, records.c.modified, records.c.content_digest).where(
-                    records.c.id.in_(chunk)
-                )
-            )
-            for record_id, modified, digest in rows:
-                if record_id not in latest or modified > latest[record_id][0]:
-                    latest[record_id] = (modified, digest)
-        return latest
+        return latest_of(self.held_versions(ids))
 
     def latest(self, record_id: str) -> StoredRow | None:
         """The newest version of a record, or None."""
@@ -181,29 +215,59 @@ class SettingsRepository:
         return held
 
 
+def latest_of(held: Mapping[tuple[str, str], str]) -> dict[str, tuple[str, str]]:
+    """For each id in `held` (as `held_versions` returns it): (modified, digest) of the newest."""
+    latest: dict[str, tuple[str, str]] = {}
+    for (record_id, modified), digest in held.items():
+        if record_id not in latest or modified > latest[record_id][0]:
+            latest[record_id] = (modified, digest)
+    return latest
+
+
+# Positional placeholders of the drivers Enlace uses (sqlite3: qmark; psycopg: format).
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+_RECORD_COLUMNS = (
+    "id",
+    "modified",
+    "stix_type",
+    "kind",
+    "owner",
+    "created_by_ref",
+    "tlp",
+    "releasable_to",
+    "handling",
+    "evaluation",
+    "revoked",
+    "content_digest",
+    "received_from",
+    "added_at",
+    "stix",
+)
+_IDENTIFIER_COLUMNS = ("record_id", "modified", "kind", "key")
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_sql(dialect: Dialect, table: str, columns: tuple[str, ...]) -> str:
+    # Both SQLite (3.24+) and PostgreSQL accept ON CONFLICT DO NOTHING: a row whose primary
+    # key is already held is left untouched, as insert_ignoring_duplicates does.
+    quote = dialect.identifier_preparer.quote
+    placeholder = _PLACEHOLDERS[dialect.paramstyle]
+    return (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([placeholder] * len(columns))}) ON CONFLICT DO NOTHING"
+    )
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _record_row(version: StoredVersion, added_at: str) -> dict[str, object]:
-    return {
-        "id": version.id,
-        "modified": version.modified,
-        "stix_type": version.stix_type,
-        "kind": version.kind,
-        "owner": version.owner,
-        "created_by_ref": version.created_by_ref,
-        "tlp": version.tlp,
-        "releasable_to": version.releasable_to,
-        "handling": version.handling,
-        "evaluation": version.evaluation,
-        "revoked": version.revoked,
-        "content_digest": version.content_digest,
-        "received_from": version.received_from,
-        "added_at": added_at,
-        "stix": version.stix,
-    }
+def _record_values(version: StoredVersion, added_at: str) -> tuple[Any, ...]:
+    # In the order of _RECORD_COLUMNS: the version's own fields up to received_from, the
+    # time it was added, its STIX text.
+    return (*version[:13], added_at, version[13])
 
 
 def _row_select() -> Any:

@@ -106,7 +106,15 @@ releases = Table(
     Column("signature", String(128), nullable=False),
     PrimaryKeyConstraint("record_id", "modified", "partner", name="pk_releases"),
 )
-Index("ix_releases_partner_released_at", releases.c.partner, releases.c.released_at)
+# The order a partner's collection is paged in (enlace.exchange.releases): a page reads
+# only its own rows, never sorts what follows the cursor.
+Index(
+    "ix_releases_partner_order",
+    releases.c.partner,
+    releases.c.released_at,
+    releases.c.record_id,
+    releases.c.modified,
+)
 
 # Where this node's pull from each partner stands: the partner's opaque `next` cursor to
 # resume from, and the date_added of the last version received. Written in the same

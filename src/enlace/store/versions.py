@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
+from enlace.model.markings import Markings
 from enlace.model.records import Record
 
 
@@ -18,13 +20,18 @@ def content_digest(stix: Mapping[str, Any]) -> str:
     Re-importing a row that carries no timestamps gives new created/modified times each
     time; the digest lets the store see it is the same content and write nothing.
     """
-    body = {k: v for k, v in stix.items() if k not in ("created", "modified")}
+    body = dict(stix)
+    body.pop("created", None)
+    body.pop("modified", None)
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class StoredVersion:
-    """One record version as the store writes it."""
+class StoredVersion(NamedTuple):
+    """One record version as the store writes it.
+
+    A named tuple rather than a dataclass: an import builds one per row, sends it between
+    processes and hands it to the driver, and a tuple is the cheapest thing to do that with.
+    """
 
     id: str
     modified: str
@@ -54,24 +61,39 @@ class StoredVersion:
         """Describe `record` for storage; `stix_text` keeps received JSON byte for byte."""
         obj = stix if stix is not None else record.to_stix()
         text = stix_text if stix_text is not None else orjson.dumps(obj).decode()
-        record_id, modified = record.version_key
+        if stix is None:  # the record's own STIX: its 'modified' is the stored text
+            record_id, modified = record.id, str(obj["modified"])
+        else:
+            record_id, modified = record.version_key
+        tlp, releasable_to, handling, evaluation = _marking_columns(record.markings)
         return cls(
-            id=record_id,
-            modified=modified,
-            stix_type=record.STIX_TYPE,
-            kind=record.KIND,
-            owner=record.owner,
-            created_by_ref=record.created_by_ref,
-            tlp=record.markings.tlp.value,
-            releasable_to=" ".join(sorted(record.markings.releasable_to)),
-            handling=record.markings.handling.value,
-            evaluation=str(record.markings.evaluation),
-            revoked=record.revoked,
-            content_digest=content_digest(obj),
-            received_from=received_from,
-            stix=text,
-            identifiers=record.identifier_keys(),
+            record_id,
+            modified,
+            record.STIX_TYPE,
+            record.KIND,
+            record.owner,
+            record.created_by_ref,
+            tlp,
+            releasable_to,
+            handling,
+            evaluation,
+            record.revoked,
+            content_digest(obj),
+            received_from,
+            text,
+            record.identifier_keys(),
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _marking_columns(markings: Markings) -> tuple[str, str, str, str]:
+    # Records share a handful of markings: work out their columns once per markings.
+    return (
+        markings.tlp.value,
+        " ".join(sorted(markings.releasable_to)),
+        markings.handling.value,
+        str(markings.evaluation),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
 from enlace.model import extensions as ext
@@ -66,7 +67,7 @@ class Record:
     @property
     def version_key(self) -> tuple[str, str]:
         """(id, modified) as stored text: what makes a version unique."""
-        return (self.id, format_timestamp(self.modified))
+        return (self.id, _timestamp_text(self.modified))
 
     def to_stix(self) -> dict[str, object]:
         """This record as a STIX 2.1 JSON object (a plain dict)."""
@@ -74,21 +75,32 @@ class Record:
             "type": self.STIX_TYPE,
             "spec_version": "2.1",
             "id": self.id,
-            "created": format_timestamp(self.created),
-            "modified": format_timestamp(self.modified),
+            "created": "",
+            "modified": _timestamp_text(self.modified),
         }
+        # Most records are created as their first version: format the moment once.
+        obj["created"] = (
+            obj["modified"] if self.created == self.modified else _timestamp_text(self.created)
+        )
         if self.created_by_ref:
             obj["created_by_ref"] = self.created_by_ref
         if self.revoked:
             obj["revoked"] = True
         obj.update(self.FIXED)
         type_body: dict[str, object] = {}
-        for bound in _fields_of(type(self)):
-            value = getattr(self, bound.name)
-            if value is None or value == ():
+        for name, stix_name, top in _plan_of(type(self)).stix:
+            value = getattr(self, name)
+            kind = value.__class__
+            if kind is str or kind is float or kind is int:  # already JSON, as most values are
+                pass
+            elif value is None or value == ():
                 continue
-            target = obj if bound.spec.place == "top" else type_body
-            target[bound.stix_name] = to_json_value(value)
+            else:
+                value = to_json_value(value)
+            if top:
+                obj[stix_name] = value
+            else:
+                type_body[stix_name] = value
         obj["object_marking_refs"] = [TLP_MARKING_IDS[self.markings.tlp]]
         extensions: dict[str, object] = {}
         if self.TYPE_EXTENSION is not None:
@@ -148,13 +160,16 @@ class Record:
     ) -> Self:
         """Build a record from raw field values (CSV cells or JSON), parsing each one."""
         parsed: dict[str, object] = {}
-        for bound in _fields_of(cls):
-            raw = values.get(bound.name)
-            if is_blank(raw):
-                if bound.spec.required:
-                    raise RecordError(bound.name, raw, "a value (the field is required)")
+        for name, parse, required in _plan_of(cls).parse:
+            raw = values.get(name)
+            # is_blank, with the common cases (no value, a CSV cell) tested first.
+            if raw is None or (
+                (not raw or raw.isspace()) if raw.__class__ is str else is_blank(raw)
+            ):
+                if required:
+                    raise RecordError(name, raw, "a value (the field is required)")
                 continue
-            parsed[bound.name] = bound.spec.parse(raw, bound.name)
+            parsed[name] = parse(raw, name)
         if created_by_ref is not None and not (
             isinstance(created_by_ref, str) and created_by_ref.startswith("identity--")
         ):
@@ -177,15 +192,40 @@ class Record:
         return dataclasses.replace(self, modified=modified, **changes)  # type: ignore[arg-type]
 
 
-_FIELDS: dict[type, tuple[BoundField, ...]] = {}
+@dataclass(frozen=True, slots=True)
+class _FieldPlan:
+    """A record class's fields, flattened for the per-record loops of import and export."""
+
+    fields: tuple[BoundField, ...]
+    stix: tuple[tuple[str, str, bool], ...]  # (attribute, STIX name, at the top level)
+    parse: tuple[tuple[str, Callable[[object, str], Any], bool], ...]  # (name, parser, required)
+
+
+_PLANS: dict[type, _FieldPlan] = {}
+
+
+def _plan_of(cls: type) -> _FieldPlan:
+    # Looked up for every row of an import: computed once per class.
+    found = _PLANS.get(cls)
+    if found is None:
+        fields = bound_fields(cls)
+        found = _PLANS[cls] = _FieldPlan(
+            fields=fields,
+            stix=tuple((b.name, b.stix_name, b.spec.place == "top") for b in fields),
+            parse=tuple((b.name, b.spec.parse, b.spec.required) for b in fields),
+        )
+    return found
 
 
 def _fields_of(cls: type) -> tuple[BoundField, ...]:
-    # Looked up for every row of an import: computed once per class.
-    found = _FIELDS.get(cls)
-    if found is None:
-        found = _FIELDS[cls] = bound_fields(cls)
-    return found
+    return _plan_of(cls).fields
+
+
+def _timestamp_text(moment: datetime) -> str:
+    """format_timestamp(moment), without strftime for the UTC moments records hold."""
+    if moment.tzinfo is UTC and moment.year >= 1000:  # strftime does not pad years < 1000
+        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
+    return format_timestamp(moment)
 
 
 def domain_fields(cls: type[Record]) -> tuple[BoundField, ...]:
@@ -201,14 +241,30 @@ def _text_field(obj: Mapping[str, Any], name: str) -> str:
 
 
 def _markings_extension(owner: str, markings: Markings) -> dict[str, object]:
-    body: dict[str, object] = {"extension_type": "property-extension", "owner": owner}
-    if markings.releasable_to:  # STIX 2.1 forbids empty lists: national only omits it
-        body["releasable_to"] = sorted(markings.releasable_to)
-    body["handling_code"] = markings.handling.value
-    body["evaluation"] = str(markings.evaluation)
-    if markings.handling_text:
-        body["handling_text"] = markings.handling_text
+    head, releasable, tail = _markings_extension_parts(owner, markings)
+    body: dict[str, object] = dict(head)
+    if releasable:  # STIX 2.1 forbids empty lists: national only omits it
+        body["releasable_to"] = list(releasable)  # a list of its own for each object
+    body.update(tail)
     return body
+
+
+_Items = tuple[tuple[str, object], ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _markings_extension_parts(
+    owner: str, markings: Markings
+) -> tuple[_Items, tuple[str, ...], _Items]:
+    # Records share a handful of markings: work out each extension body once.
+    tail: dict[str, object] = {
+        "handling_code": markings.handling.value,
+        "evaluation": str(markings.evaluation),
+    }
+    if markings.handling_text:
+        tail["handling_text"] = markings.handling_text
+    head = (("extension_type", "property-extension"), ("owner", owner))
+    return head, tuple(sorted(markings.releasable_to)), tuple(tail.items())
 
 
 def _markings_from_stix(obj: Mapping[str, Any], exts: Mapping[str, Any]) -> tuple[str, Markings]:
@@ -237,8 +293,17 @@ def derived_id(stix_type: str, *parts: str) -> str:
     UUID (version and variant bits set): validators accept it, and re-importing the same
     row finds the same record.
     """
-    digest = hashlib.sha256(("|".join((str(ENLACE_NAMESPACE), *parts))).encode()).digest()
-    return f"{stix_type}--{uuid.UUID(bytes=digest[:16], version=4)}"
+    digest = hashlib.sha256(("|".join((_NAMESPACE_TEXT, *parts))).encode()).digest()
+    # What uuid.UUID(bytes=digest[:16], version=4) gives, without building the object.
+    value = int.from_bytes(digest[:16])
+    value = (value & _UUID4_CLEAR) | _UUID4_SET
+    text = f"{value:032x}"
+    return f"{stix_type}--{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_NAMESPACE_TEXT = str(ENLACE_NAMESPACE)
+_UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))  # variant and version bits
+_UUID4_SET = (0x8000 << 48) | (4 << 76)  # RFC 4122 variant, version 4
 
 
 def new_id(stix_type: str) -> str:

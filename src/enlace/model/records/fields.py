@@ -141,15 +141,23 @@ def text_list(raw: object, field: str) -> tuple[str, ...]:
 def choice(enum: type[E]) -> Callable[[object, str], E]:
     """A parser for one member of a closed vocabulary."""
 
+    by_value = {member.value: member for member in enum}
+    by_text: dict[str, E] = {}  # text as written -> member, for the few spellings a file uses
+
     def parse(raw: object, field: str) -> E:
+        if raw.__class__ is str:
+            known = by_text.get(raw)
+            if known is not None:
+                return known
         if isinstance(raw, enum):
             return raw
         if not isinstance(raw, str):
             raise RecordError(field, raw, "one of " + ", ".join(m.value for m in enum))
-        key = raw.strip().lower().replace("_", "-").replace(" ", "-")
-        for member in enum:
-            if member.value == key:
-                return member
+        member = by_value.get(raw.strip().lower().replace("_", "-").replace(" ", "-"))
+        if member is not None:
+            if len(by_text) < 4096:
+                by_text[raw] = member
+            return member
         raise RecordError(field, raw, "one of " + ", ".join(m.value for m in enum))
 
     return parse

@@ -1,0 +1,216 @@
+"""Turning input items into record versions to store: here, or in worker processes.
+
+Parsing and validating a row and encoding its STIX JSON is most of the work of an import,
+and it does not need the database. A large file is therefore converted by a pool of worker
+processes while this process reads the file and writes to the store; the outcomes come
+back in the order of the file, so what is written, what is rejected and in which order is
+the same as when everything runs here. Only a bounded number of chunks is in flight, so
+memory stays flat whatever the size of the file.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from enlace.files.readers import CsvRow, InputItem
+from enlace.files.rows import RowConverter
+from enlace.model.errors import RecordError
+from enlace.model.records import Record
+from enlace.store.versions import StoredVersion
+
+# What converting one item gives: the version to store and whether the item carried its
+# own timestamps; None for an object that is not a record (a bundle's descriptive
+# objects); or the RecordError that rejects the item.
+Outcome = tuple[StoredVersion, bool] | RecordError | None
+_Payload = tuple[
+    tuple[tuple[str, ...], dict[str, int]] | None,
+    list[tuple[list[str] | Mapping[str, Any], bool]],
+]
+
+# Files smaller than this are converted here: starting worker processes costs more than
+# it saves (about 20,000 rows of CSV).
+PARALLEL_MIN_BYTES = 8 << 20
+MAX_WORKERS = 4
+_CHUNK_ITEMS = 1000  # items sent to a worker at a time
+# Chunks sent ahead of the one being written: enough that workers keep converting while
+# this process writes a batch to the database, few enough that memory stays small.
+_CHUNKS_AHEAD = 4
+
+
+def record_of(converter: RowConverter, item: InputItem) -> tuple[Record, bool] | None:
+    """The record an item describes and whether it gave its timestamps; raise RecordError."""
+    return _record_of(converter, item.values, item.is_stix)
+
+
+def worker_count(path: Path, requested: int | None) -> int:
+    """How many worker processes to convert `path` with; 0 means convert in this process."""
+    if requested is not None:
+        return max(0, requested)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    if cpus < 2 or path.stat().st_size < PARALLEL_MIN_BYTES:
+        return 0
+    # This process reads the file and writes the database, about as much work as
+    # converting: one CPU for it, the others for workers.
+    return min(cpus - 1, MAX_WORKERS)
+
+
+def converted(
+    converter: RowConverter, items: Iterable[InputItem], workers: int
+) -> Generator[tuple[InputItem, Outcome], None, None]:
+    """Each item with its outcome, in input order; with workers > 0, converted by a pool."""
+    if workers <= 0:
+        for item in items:
+            yield item, _outcome(converter, item.values, item.is_stix)
+        return
+    yield from _converted_by_pool(converter, items, workers)
+
+
+def _converted_by_pool(
+    converter: RowConverter, items: Iterable[InputItem], workers: int
+) -> Iterator[tuple[InputItem, Outcome]]:
+    # spawn, not fork: the parent may run threads (a progress bar) and holds a database
+    # connection, neither of which a forked child should inherit.
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(converter.party, dict(converter.agencies), converter.now),
+    )
+    window: deque[tuple[list[InputItem], Future[list[Any]]]] = deque()
+    try:
+        iterator = iter(items)
+        while chunk := list(islice(iterator, _CHUNK_ITEMS)):
+            window.append((chunk, pool.submit(_convert_chunk, _payload(chunk))))
+            if len(window) > workers + _CHUNKS_AHEAD:
+                yield from _take(window.popleft())
+        while window:
+            yield from _take(window.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _take(
+    entry: tuple[list[InputItem], Future[list[Any]]],
+) -> Iterator[tuple[InputItem, Outcome]]:
+    chunk, future = entry
+    for item, sent in zip(chunk, future.result(), strict=True):
+        yield item, _received(sent)
+
+
+def _payload(chunk: list[InputItem]) -> _Payload:
+    # CSV rows travel as their cells, with the header they share sent once per chunk.
+    header: tuple[tuple[str, ...], dict[str, int]] | None = None
+    rows: list[tuple[list[str] | Mapping[str, Any], bool]] = []
+    for item in chunk:
+        values = item.values
+        if isinstance(values, CsvRow):
+            header = (values.columns, values.index)
+            rows.append((values.cells, item.is_stix))
+        else:
+            rows.append((values, item.is_stix))
+    return header, rows
+
+
+# --- in the worker process -----------------------------------------------------------
+
+_worker_converter: RowConverter | None = None
+
+
+def _start_worker(party: str, agencies: dict[str, str], now: datetime) -> None:
+    global _worker_converter  # one converter per worker process
+    _worker_converter = RowConverter(party=party, agencies=agencies, now=now)
+    gc.disable()  # see collector_paused; this process does nothing else
+
+
+def _convert_chunk(payload: _Payload) -> list[Any]:
+    converter = _worker_converter
+    assert converter is not None, "worker not started"
+    header, rows = payload
+    sent = []
+    for values, is_stix in rows:
+        if isinstance(values, list):
+            assert header is not None, "CSV cells come with their header"
+            values = CsvRow(header[0], header[1], values)
+        sent.append(_sent(_outcome(converter, values, is_stix)))
+    collect_now_and_then()
+    return sent
+
+
+def _sent(outcome: Outcome) -> Any:
+    # A RecordError does not survive pickling (its constructor takes three arguments).
+    if isinstance(outcome, RecordError):
+        return ("rejected", outcome.field, outcome.found, outcome.expected)
+    return outcome
+
+
+def _received(sent: Any) -> Outcome:
+    if sent is not None and sent[0] == "rejected":
+        return RecordError(sent[1], sent[2], sent[3])
+    outcome: Outcome = sent
+    return outcome
+
+
+# --- in either -------------------------------------------------------------------------
+
+_COLLECT_EVERY = 100_000  # objects allocated between two collections of the young ones
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run the cyclic garbage collector only now and then, by `collect_now_and_then`.
+
+    An import allocates millions of short-lived objects that reference counting frees;
+    the collector's automatic passes over them find nothing and cost a tenth of the import.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def collect_now_and_then() -> None:
+    """Collect the young generations when enough has been allocated since the last time."""
+    if gc.get_count()[0] >= _COLLECT_EVERY:
+        gc.collect(1)
+
+
+def _outcome(converter: RowConverter, values: Mapping[str, Any], is_stix: bool) -> Outcome:
+    try:
+        found = _record_of(converter, values, is_stix)
+        if found is None:
+            return None
+        record, given = found
+        # Storing a record computes its identifier keys, which may still reject it.
+        return StoredVersion.of(record), given
+    except RecordError as error:
+        return error
+
+
+def _record_of(
+    converter: RowConverter, values: Mapping[str, Any], is_stix: bool
+) -> tuple[Record, bool] | None:
+    if "__width__" in values:
+        raise RecordError("(row)", f"{values['__width__']} cells", "as many cells as the header")
+    if "__json__" in values:
+        raise RecordError("(line)", str(values["__json__"]), "one JSON object per line")
+    if is_stix:
+        if converter.is_descriptive(values):
+            return None
+        return converter.from_stix(values)
+    return converter.from_row(values)
