@@ -39,8 +39,9 @@ PARTY = "MX"
 SEED = 7
 POLL_SECONDS = 0.05
 # Records of the other party are not generated: the generator gives MX about this share of
-# `scale` records, so scale = records / share (and a little more) yields enough of them.
-MX_SHARE = 0.9
+# `scale` records, so scale = records / share (and a little more) yields enough of them,
+# and the file is their first `records` (the last section, transfers of custody, is cut).
+MX_SHARE = 0.92
 
 # The child processes. `enlace` is run through its entry point, so `-c` is the main module
 # and the import's spawned workers have no script to re-run.
@@ -67,6 +68,13 @@ class Run:
     seconds: float
     peak_mb: float  # sum over the child and its descendants, at the worst moment
     output: str
+    halves_mb: tuple[float, float] = (0.0, 0.0)  # the peak in the first and second half
+
+    @property
+    def halves(self) -> str:
+        """The peaks of the two halves of the run, to show memory does not creep up."""
+        first, second = self.halves_mb
+        return f"peak in 1st half of the run {first:.0f} MB, 2nd half {second:.0f} MB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +105,13 @@ def main() -> None:
     reference = min(pyarrow_run.seconds, duckdb_run.seconds)
 
     sqlite_run = _import_sqlite(out, big, args.records, workers=None)
-    rows.append(Row("enlace → SQLite", args.records, sqlite_run, reference))
+    rows.append(Row("enlace → SQLite", args.records, sqlite_run, reference, sqlite_run.halves))
     if args.one_process:
         serial = _import_sqlite(out, big, args.records, workers=0)
         rows.append(Row("enlace → SQLite, 1 process", args.records, serial, reference))
     postgres = _import_postgres(out, big, args.records, args.postgres_url)
     if isinstance(postgres, Run):
-        rows.append(Row("enlace → PostgreSQL", args.records, postgres, reference))
+        rows.append(Row("enlace → PostgreSQL", args.records, postgres, reference, postgres.halves))
     small_run = _import_sqlite(out, small, max(1, args.records // 10), workers=None)
     growth = sqlite_run.peak_mb / small_run.peak_mb
     rows.append(
@@ -142,13 +150,13 @@ def _arguments() -> argparse.Namespace:
 
 def _synthetic_csv(out: Path, records: int) -> Path:
     """The first `records` MX records of the synthetic generator, written once and cached."""
-    path = out / f"synth-{PARTY.lower()}-{records}-seed{SEED}.csv"
+    scale = math.ceil(records / MX_SHARE) + 100
+    path = out / f"synth-{PARTY.lower()}-{records}-seed{SEED}-scale{scale}.csv"
     if path.exists():
         return path
     from enlace.cli.demo_commands import write_rows
     from enlace.synth import SynthConfig, iter_party_records
 
-    scale = math.ceil(records / MX_SHARE) + 100
     config = SynthConfig(seed=SEED, parties=("MX", "US"), scale=scale)
     console.print(f"generating {records:,} synthetic records -> {path}")
     partial = path.with_suffix(".partial")
@@ -249,16 +257,19 @@ def _measure(command: list[str]) -> Run:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
         process = psutil.Process(child.pid)
-        peak = 0
+        samples: list[tuple[float, int]] = []
         while child.poll() is None:
-            peak = max(peak, _tree_rss(process))
+            samples.append((time.perf_counter() - started, _tree_rss(process)))
             time.sleep(POLL_SECONDS)
         seconds = time.perf_counter() - started
         log.seek(0)
         output = log.read().strip()
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command[3:])}: exit {child.returncode}\n{output}")
-    return Run(seconds=seconds, peak_mb=peak / 2**20, output=output)
+    peak = max((rss for _, rss in samples), default=0)
+    first = max((rss for t, rss in samples if t < seconds / 2), default=0)
+    second = max((rss for t, rss in samples if t >= seconds / 2), default=0)
+    return Run(seconds, peak / 2**20, output, (first / 2**20, second / 2**20))
 
 
 def _tree_rss(process: psutil.Process) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -42,9 +43,11 @@ _Payload = tuple[
 PARALLEL_MIN_BYTES = 8 << 20
 MAX_WORKERS = 4
 _CHUNK_ITEMS = 1000  # items sent to a worker at a time
-# Chunks sent ahead of the one being written: enough that workers keep converting while
-# this process writes a batch to the database, few enough that memory stays small.
-_CHUNKS_AHEAD = 4
+# Chunks sent to each worker ahead of the one being written: enough that workers keep
+# converting while this process writes a batch to the database, few enough that memory
+# stays small.
+_CHUNKS_AHEAD = 8
+_SWITCH_INTERVAL = 0.0005  # seconds; see _converted_by_pool
 
 
 def record_of(converter: RowConverter, item: InputItem) -> tuple[Record, bool] | None:
@@ -89,25 +92,49 @@ def _converted_by_pool(
         initializer=_start_worker,
         initargs=(converter.party, dict(converter.agencies), converter.now),
     )
-    window: deque[tuple[list[InputItem], Future[list[Any]]]] = deque()
+    window: deque[tuple[list[InputItem], Future[list[Any]] | list[Outcome]]] = deque()
+    sent = 0  # chunks in the window that a worker converts
+    # This thread shares the GIL with the pool's threads that pickle chunks to the workers
+    # and unpickle what comes back; at the default 5 ms switch interval they wait so long
+    # that the workers sit idle.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(_SWITCH_INTERVAL)
     try:
         iterator = iter(items)
         while chunk := list(islice(iterator, _CHUNK_ITEMS)):
-            window.append((chunk, pool.submit(_convert_chunk, _payload(chunk))))
-            if len(window) > workers + _CHUNKS_AHEAD:
+            # Hand on whatever is ready, in order.
+            while window and _ready(window[0][1]):
+                sent -= isinstance(window[0][1], Future)
                 yield from _take(window.popleft())
+            if sent >= workers * _CHUNKS_AHEAD:
+                if len(window) < 2 * workers * _CHUNKS_AHEAD:
+                    # The workers are behind: convert this chunk here rather than wait.
+                    local = [_outcome(converter, item.values, item.is_stix) for item in chunk]
+                    window.append((chunk, local))
+                    continue
+                sent -= isinstance(window[0][1], Future)
+                yield from _take(window.popleft())
+            window.append((chunk, pool.submit(_convert_chunk, _payload(chunk))))
+            sent += 1
         while window:
             yield from _take(window.popleft())
     finally:
+        sys.setswitchinterval(switch_interval)
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _ready(entry: Future[list[Any]] | list[Outcome]) -> bool:
+    return not isinstance(entry, Future) or entry.done()
+
+
 def _take(
-    entry: tuple[list[InputItem], Future[list[Any]]],
+    entry: tuple[list[InputItem], Future[list[Any]] | list[Outcome]],
 ) -> Iterator[tuple[InputItem, Outcome]]:
-    chunk, future = entry
-    for item, sent in zip(chunk, future.result(), strict=True):
-        yield item, _received(sent)
+    chunk, done = entry
+    if isinstance(done, Future):
+        yield from zip(chunk, map(_received, done.result()), strict=True)
+    else:
+        yield from zip(chunk, done, strict=True)
 
 
 def _payload(chunk: list[InputItem]) -> _Payload:
