@@ -26,36 +26,21 @@ from enlace.exchange.sync import SyncReport
 from enlace.files.importer import format_summary, import_file
 from enlace.model.records import Record
 from enlace.node.setup import initialise_node, open_node
-from enlace.synth import SynthConfig, generate, iter_party_records, row_of, write_truth
+from enlace.synth import CSV_COLUMNS, SynthConfig, generate, iter_party_records, row_of, write_truth
 
 console = Console(highlight=False, soft_wrap=True)
 
 
 def write_rows(records: Iterable[Record], path: Path) -> int:
-    """Write records as one importable CSV (union header over kinds); return the row count."""
-    rows = (row_of(record) for record in records)
+    """Write records as one importable CSV (the union header over kinds); return the row count."""
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer: csv.DictWriter[str] | None = None
-        for row in rows:
-            if writer is None:
-                writer = csv.DictWriter(handle, fieldnames=_union_header())
-                writer.writeheader()
-            writer.writerow(row)
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for record in records:
+            writer.writerow(row_of(record))
             count += 1
     return count
-
-
-def _union_header() -> list[str]:
-    from enlace.files.rows import ENVELOPE_COLUMNS
-    from enlace.model.records import RECORD_CLASSES, domain_fields
-
-    header = list(ENVELOPE_COLUMNS)
-    for cls in RECORD_CLASSES:
-        for bound in domain_fields(cls):
-            if bound.name not in header:
-                header.append(bound.name)
-    return header
 
 
 @user_errors
