@@ -12,7 +12,7 @@ import pytest
 
 from enlace.files.importer import ImportReport, import_file
 from enlace.files.problems import ImportRejected
-from enlace.files.readers import CsvRow
+from enlace.files.readers import CsvHeader, CsvRow
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.store import Store
 
@@ -128,7 +128,8 @@ def test_workers_reject_and_report_exactly_as_one_process(
 def test_a_csv_row_reads_like_the_dict_of_its_header_and_cells() -> None:
     columns = ["type", "make", "serial", "make"]  # a repeated column: the last cell counts
     index = {name: position for position, name in enumerate(columns)}
-    row = CsvRow(tuple(index), index, ["firearm", "Colt", "X1", "Glock"])
+    header = CsvHeader(tuple(index), index, len(columns), ",")
+    row = CsvRow(header, "firearm,Colt,X1,Glock")
     expected = dict(zip(columns, ["firearm", "Colt", "X1", "Glock"], strict=True))
     assert dict(row) == expected
     assert list(row) == list(expected)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +132,52 @@ def test_one_added_at_per_unit_of_work(store: Store) -> None:
     with store.unit_of_work() as uow:
         rows = [uow.records.latest(v.id) for v in (first, second)]
     assert [row.added_at for row in rows if row] == [started, started]
+
+
+# --- a bulk unit of work (a large import) ------------------------------------------------
+
+
+def _journal_mode(path: object) -> str:
+    with closing(sqlite3.connect(str(path))) as connection:
+        return str(connection.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+def test_a_bulk_unit_of_work_on_sqlite_writes_with_a_rollback_journal_then_returns_to_wal(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'node.sqlite'}")
+    try:
+        with store.unit_of_work(bulk=True) as uow:
+            mode = uow.connection.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+            assert mode == "delete"
+            uow.records.add([phone_version("+525512345678")], added_at=uow.started_at)
+            uow.commit()
+        with store.unit_of_work(bulk=True) as uow:
+            uow.records.add([phone_version("+525512345679")], added_at=uow.started_at)
+            # no commit: rolled back
+        assert count(store) == 1
+    finally:
+        store.close()
+    assert _journal_mode(tmp_path / "node.sqlite") == "wal"
+
+
+def test_a_bulk_unit_of_work_stays_in_wal_while_another_process_has_the_store_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "node.sqlite"
+    store = Store.open(f"sqlite:///{path}")
+    reader = sqlite3.connect(str(path))  # another connection, as `enlace serve` would hold
+    try:
+        assert reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        reader.execute("SELECT count(*) FROM records").fetchone()
+        with store.unit_of_work(bulk=True) as uow:
+            mode = uow.connection.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+            assert mode == "wal"
+            uow.records.add([phone_version("+525512345678")], added_at=uow.started_at)
+            # the other connection still reads, during the write
+            assert reader.execute("SELECT count(*) FROM records").fetchone()[0] == 0
+            uow.commit()
+        assert reader.execute("SELECT count(*) FROM records").fetchone()[0] == 1
+    finally:
+        reader.close()
+        store.close()

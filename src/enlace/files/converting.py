@@ -23,7 +23,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from enlace.files.readers import CsvRow, InputItem
+from enlace.files.readers import CsvHeader, CsvRow, InputItem, split_records
 from enlace.files.rows import RowConverter
 from enlace.model.errors import RecordError
 from enlace.model.records import Record
@@ -33,10 +33,7 @@ from enlace.store.versions import StoredVersion
 # own timestamps; None for an object that is not a record (a bundle's descriptive
 # objects); or the RecordError that rejects the item.
 Outcome = tuple[StoredVersion, bool] | RecordError | None
-_Payload = tuple[
-    tuple[tuple[str, ...], dict[str, int]] | None,
-    list[tuple[list[str] | Mapping[str, Any], bool]],
-]
+_Payload = tuple[CsvHeader | None, list[tuple[str | Mapping[str, Any], bool]]]
 
 # Files smaller than this are converted here: starting worker processes costs more than
 # it saves (about 20,000 rows of CSV).
@@ -55,6 +52,11 @@ def record_of(converter: RowConverter, item: InputItem) -> tuple[Record, bool] |
     return _record_of(converter, item.values, item.is_stix)
 
 
+def is_large(path: Path) -> bool:
+    """True for a file worth worker processes and a bulk unit of work."""
+    return path.stat().st_size >= PARALLEL_MIN_BYTES
+
+
 def worker_count(path: Path, requested: int | None) -> int:
     """How many worker processes to convert `path` with; 0 means convert in this process."""
     if requested is not None:
@@ -63,7 +65,7 @@ def worker_count(path: Path, requested: int | None) -> int:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
-    if cpus < 2 or path.stat().st_size < PARALLEL_MIN_BYTES:
+    if cpus < 2 or not is_large(path):
         return 0
     # This process reads the file and writes the database, about as much work as
     # converting: one CPU for it, the others for workers.
@@ -138,14 +140,15 @@ def _take(
 
 
 def _payload(chunk: list[InputItem]) -> _Payload:
-    # CSV rows travel as their cells, with the header they share sent once per chunk.
-    header: tuple[tuple[str, ...], dict[str, int]] | None = None
-    rows: list[tuple[list[str] | Mapping[str, Any], bool]] = []
+    # CSV records travel as their text, with the header they share sent once per chunk:
+    # one string pickles at the speed of a copy, and the worker splits it into cells.
+    header: CsvHeader | None = None
+    rows: list[tuple[str | Mapping[str, Any], bool]] = []
     for item in chunk:
         values = item.values
         if isinstance(values, CsvRow):
-            header = (values.columns, values.index)
-            rows.append((values.cells, item.is_stix))
+            header = values.header
+            rows.append((values.text, item.is_stix))
         else:
             rows.append((values, item.is_stix))
     return header, rows
@@ -166,28 +169,41 @@ def _convert_chunk(payload: _Payload) -> list[Any]:
     converter = _worker_converter
     assert converter is not None, "worker not started"
     header, rows = payload
+    texts = [values for values, _ in rows if isinstance(values, str)]
+    if texts:
+        assert header is not None, "CSV records come with their header"
+        cells = iter(split_records(texts, header.delimiter))
     sent = []
     for values, is_stix in rows:
-        if isinstance(values, list):
-            assert header is not None, "CSV cells come with their header"
-            values = CsvRow(header[0], header[1], values)
+        if isinstance(values, str):
+            assert header is not None, "CSV records come with their header"
+            values = CsvRow(header, values, next(cells))
         sent.append(_sent(_outcome(converter, values, is_stix)))
     collect_now_and_then()
     return sent
 
 
 def _sent(outcome: Outcome) -> Any:
-    # A RecordError does not survive pickling (its constructor takes three arguments).
+    # Plain tuples: unpickling a named tuple calls its class for each one, which costs the
+    # importing process four times as much as the tuple itself. A RecordError does not
+    # survive pickling (its constructor takes three arguments).
     if isinstance(outcome, RecordError):
         return ("rejected", outcome.field, outcome.found, outcome.expected)
-    return outcome
+    if outcome is None:
+        return None
+    version, given = outcome
+    return (given, *version)
 
 
 def _received(sent: Any) -> Outcome:
-    if sent is not None and sent[0] == "rejected":
+    if sent is None:
+        return None
+    if sent[0] == "rejected":
         return RecordError(sent[1], sent[2], sent[3])
-    outcome: Outcome = sent
-    return outcome
+    return _make_version(sent[1:]), sent[0]
+
+
+_make_version = StoredVersion._make
 
 
 # --- in either -------------------------------------------------------------------------
@@ -232,8 +248,13 @@ def _outcome(converter: RowConverter, values: Mapping[str, Any], is_stix: bool) 
 def _record_of(
     converter: RowConverter, values: Mapping[str, Any], is_stix: bool
 ) -> tuple[Record, bool] | None:
-    if "__width__" in values:
-        raise RecordError("(row)", f"{values['__width__']} cells", "as many cells as the header")
+    if isinstance(values, CsvRow):
+        cells = values.cells
+        if len(cells) != values.header.width:
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                return None  # a record of one blank quoted cell: nothing in it
+            raise RecordError("(row)", f"{len(cells)} cells", "as many cells as the header")
+        return converter.from_row(values)
     if "__json__" in values:
         raise RecordError("(line)", str(values["__json__"]), "one JSON object per line")
     if is_stix:

@@ -14,6 +14,7 @@ from enlace.files.converting import (
     collect_now_and_then,
     collector_paused,
     converted,
+    is_large,
     record_of,
     worker_count,
 )
@@ -78,7 +79,10 @@ def import_file(
     items = read_items(path, chosen, encoding)
     report = ImportReport(path=path, rejects_path=rejects)
     problems: list[InputProblem] = []
-    with store.unit_of_work() as uow, _RejectsWriter(rejects) as rejects_out:
+    with (
+        store.unit_of_work(bulk=is_large(path)) as uow,
+        _RejectsWriter(rejects) as rejects_out,
+    ):
         converter = RowConverter(party=party, agencies=_agencies(uow, party), now=utc_now())
         pending: list[_Pending] = []
         outcomes = converted(converter, items, worker_count(path, workers))

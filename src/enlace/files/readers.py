@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import ijson
 import orjson
@@ -22,63 +22,98 @@ Format = Literal["csv", "jsonl", "stix"]
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class InputItem:
-    """One row (flat columns) or one STIX object, with where it came from."""
+class InputItem(NamedTuple):
+    """One row (flat columns) or one STIX object, with where it came from.
+
+    A named tuple: an import makes one per row, and a tuple is the cheapest object to make.
+    """
 
     line: int | None
     where: str
     values: Mapping[str, Any]
     is_stix: bool
-    raw: str | None = None  # the original JSON text, for the rejects file
-    cells: Sequence[str] | None = None  # a CSV row's cells, joined again only when rejected
-    delimiter: str = ","
+    raw: str | None = None  # the item as written (CSV record, JSON text), for the rejects file
 
     @property
     def original(self) -> str:
-        """The item as it was written (CSV cells joined by the file's delimiter), for rejects."""
-        if self.raw is not None:
-            return self.raw
-        return self.delimiter.join(self.cells) if self.cells is not None else ""
+        """The item as it was written in the file, for the rejects file."""
+        return self.raw if self.raw is not None else ""
+
+
+@dataclass(frozen=True, slots=True)
+class CsvHeader:
+    """What every row of one CSV file shares: its columns and delimiter."""
+
+    columns: tuple[str, ...]  # the distinct column names, in header order
+    index: dict[str, int]  # column name -> position of its cell (a repeated name: the last)
+    width: int  # cells in the header, repeated names included
+    delimiter: str
 
 
 class CsvRow(Mapping[str, str]):
-    """One CSV row read by column name, sharing its header with every row of the file.
+    """One CSV record read by column name, sharing its header with every row of the file.
 
     Reads like the dict `dict(zip(header, cells))` (a repeated column name gives its last
-    cell) without building one per row, and pickles as its cells plus a header that a list
-    of rows shares, which matters when rows are sent to worker processes.
+    cell) without building one per row. It keeps the record's text and splits it into cells
+    only when they are first read: an import hands the text to a worker process, which
+    splits it there, so the importing process never does.
     """
 
-    __slots__ = ("cells", "columns", "index")
+    __slots__ = ("_cells", "header", "text")
 
-    def __init__(self, columns: tuple[str, ...], index: dict[str, int], cells: list[str]) -> None:
-        self.columns = columns  # the distinct column names, in header order
-        self.index = index  # column name -> position of its cell
-        self.cells = cells
+    def __init__(self, header: CsvHeader, text: str, cells: list[str] | None = None) -> None:
+        self.header = header
+        self.text = text  # the record as written, without its line ending
+        self._cells = cells
+
+    @property
+    def cells(self) -> list[str]:
+        """The record's cells, as the csv module splits them."""
+        cells = self._cells
+        if cells is None:
+            cells = self._cells = split_records([self.text], self.header.delimiter)[0]
+        return cells
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The header's distinct column names."""
+        return self.header.columns
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Column name -> position of its cell."""
+        return self.header.index
 
     def __getitem__(self, key: str) -> str:
-        return self.cells[self.index[key]]
+        return self.cells[self.header.index[key]]
 
     def get(self, key: str, default: Any = None) -> Any:
         """The cell of column `key`, or `default` when the file has no such column."""
-        position = self.index.get(key)
+        position = self.header.index.get(key)
         return default if position is None else self.cells[position]
 
     def __contains__(self, key: object) -> bool:
-        return key in self.index
+        return key in self.header.index
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.columns)
+        return iter(self.header.columns)
 
     def __len__(self) -> int:
-        return len(self.columns)
+        return len(self.header.columns)
 
     def __repr__(self) -> str:
         return f"CsvRow({dict(self)!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (CsvRow, (self.columns, self.index, self.cells))
+        return (CsvRow, (self.header, self.text, self._cells))
+
+
+def split_records(texts: list[str], delimiter: str) -> list[list[str]]:
+    """The cells of each complete CSV record in `texts` (one record per text)."""
+    rows = list(csv.reader(texts, delimiter=delimiter))
+    if len(rows) != len(texts):  # cannot happen for texts that read_csv cut: say so if it does
+        raise ValueError(f"{len(texts)} CSV records gave {len(rows)} rows")
+    return rows
 
 
 def detect_format(path: Path, requested: str | None = None) -> Format:
@@ -120,28 +155,86 @@ def read_csv(path: Path, encoding: str | None = None) -> Iterator[InputItem]:
         if not header_line.strip():
             raise UnreadableFile(f"{path}: line 1: empty; expected a header row naming the columns")
         delimiter = max((",", ";", "\t"), key=header_line.count)
-        header = next(csv.reader([header_line], delimiter=delimiter))
-        columns = [c.strip().lower() for c in header]
+        cells = next(csv.reader([header_line], delimiter=delimiter))
+        columns = [c.strip().lower() for c in cells]
         if "type" not in columns:
             raise UnreadableFile(
-                f"{path}: line 1: no 'type' column in header {header!r}; expected a header "
+                f"{path}: line 1: no 'type' column in header {cells!r}; expected a header "
                 "with 'type' and the columns of docs/import-formats.md"
             )
-        reader = csv.reader(handle, delimiter=delimiter)
-        width = len(columns)
         index = {column: position for position, column in enumerate(columns)}
-        names = tuple(index)
-        line = 1
-        for cells in reader:
-            start = line + 1
-            line = reader.line_num + 1  # +1: the header was read outside the csv reader
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
+        header = CsvHeader(tuple(index), index, len(columns), delimiter)
+        for start, text in _csv_records(handle, delimiter, first_line=2):
+            yield InputItem(start, f"line {start}", CsvRow(header, text), False, text)
+
+
+def _csv_records(
+    lines: Iterable[str], delimiter: str, first_line: int
+) -> Iterator[tuple[int, str]]:
+    """(first line number, text without its line ending) of each non-blank record.
+
+    Cuts the file into records without splitting them into cells, which is left to whoever
+    reads the cells (a worker process, in a large import). A line without a quote character
+    is a whole record, as it is for the csv module; a line with one may open a quoted cell
+    that goes on over the following lines, which `_open_quote` tells the csv module's way.
+    """
+    number = first_line - 1
+    pending: list[str] = []
+    start = 0
+    for line in lines:
+        number += 1
+        if pending:
+            pending.append(line)
+            text = "".join(pending)
+            if _open_quote(text, delimiter):
                 continue
-            if len(cells) != width:
-                values: Mapping[str, Any] = {"__width__": len(cells)}
-            else:
-                values = CsvRow(names, index, cells)
-            yield InputItem(start, f"line {start}", values, False, None, cells, delimiter)
+            pending.clear()
+        elif '"' in line and _open_quote(line, delimiter):
+            pending.append(line)
+            start = number
+            continue
+        else:
+            if line.isspace() and delimiter not in line:  # a blank line (a tab may delimit)
+                continue
+            text, start = line, number
+        yield start, _without_line_ending(text)
+    if pending:  # the file ends inside a quoted cell: the csv module takes it as it is
+        yield start, "".join(pending)
+
+
+def _open_quote(text: str, delimiter: str) -> bool:
+    """True when `text` ends inside a quoted cell, as the csv module reads it.
+
+    Written by hand because the csv module cannot be asked this: a quote matters only at
+    the start of a cell (elsewhere it is an ordinary character), and inside a quoted cell
+    a doubled quote stands for one.
+    """
+    position, end = 0, len(text)
+    while position < end:
+        if text[position] == '"':  # a quoted cell: find its closing quote
+            position += 1
+            while True:
+                close = text.find('"', position)
+                if close < 0:
+                    return True
+                if text.startswith('"', close + 1):  # "" inside a quoted cell
+                    position = close + 2
+                    continue
+                position = close + 1
+                break
+        following = text.find(delimiter, position)  # the rest of the cell is plain text
+        if following < 0:
+            return False
+        position = following + 1
+    return False
+
+
+def _without_line_ending(text: str) -> str:
+    if text.endswith("\r\n"):
+        return text[:-2]
+    if text.endswith(("\n", "\r")):
+        return text[:-1]
+    return text
 
 
 def read_jsonl(path: Path) -> Iterator[InputItem]:

@@ -28,9 +28,9 @@ class Store:
         """'sqlite' or 'postgresql'."""
         return self.engine.dialect.name
 
-    def unit_of_work(self) -> UnitOfWork:
-        """A new unit of work on this store."""
-        return UnitOfWork(self.engine)
+    def unit_of_work(self, *, bulk: bool = False) -> UnitOfWork:
+        """A new unit of work on this store; `bulk` for one that writes a great many rows."""
+        return UnitOfWork(self.engine, bulk=bulk)
 
     def close(self) -> None:
         """Release every pooled connection."""

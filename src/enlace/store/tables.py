@@ -39,7 +39,6 @@ records = Table(
     PrimaryKeyConstraint("id", "modified", name="pk_records"),
 )
 Index("ix_records_kind_owner", records.c.kind, records.c.owner)
-Index("ix_records_added_at", records.c.added_at)
 
 # Normalised identifiers of each version: what private matching and search compare.
 record_identifiers = Table(
