@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
+from ctypes.util import find_library
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -27,6 +29,29 @@ def run(*command: str | Path) -> None:
     result = subprocess.run([str(c) for c in command], cwd=ROOT, check=False)  # noqa: S603
     if result.returncode != 0:
         sys.exit(result.returncode)
+
+
+# Debian packages the tests use: pdftoppm renders report PDFs to images.
+DEBIAN_PACKAGES = {"pdftoppm": "poppler-utils"}
+# Shared libraries the project loads: WeasyPrint (report PDFs) lays text out with Pango.
+DEBIAN_LIBRARIES = {"pango-1.0": "libpango-1.0-0", "pangoft2-1.0": "libpangoft2-1.0-0"}
+
+
+def install_debian_packages() -> None:
+    """Install the Debian packages whose programs are missing (needs root and apt-get)."""
+    missing = sorted(
+        {pkg for program, pkg in DEBIAN_PACKAGES.items() if not shutil.which(program)}
+        | {pkg for library, pkg in DEBIAN_LIBRARIES.items() if not find_library(library)}
+    )
+    if not missing:
+        return
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        sys.exit(f"Enlace's tests need the Debian packages {', '.join(missing)}: install them")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
+        print("+", " ".join(command), flush=True)
+        if subprocess.run(command, env=env, check=False).returncode != 0:  # noqa: S603
+            sys.exit(f"could not install {', '.join(missing)} with apt-get")
 
 
 def set_up() -> None:
@@ -47,6 +72,7 @@ def set_up() -> None:
 
 def test(extra: list[str]) -> None:
     """Lint, type check, then the whole test suite."""
+    install_debian_packages()
     paths = [p for p in ("src", "tests", "bench", "run.py") if (ROOT / p).exists()]
     run(BIN / "ruff", "check", *paths)
     run(BIN / "ruff", "format", "--check", *paths)
@@ -61,6 +87,7 @@ def main() -> None:
     job, extra = sys.argv[1], sys.argv[2:]
     set_up()
     if job == "demo":
+        install_debian_packages()
         run(BIN / "enlace", "demo", *extra)
     else:
         test(extra)
