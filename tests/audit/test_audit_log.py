@@ -16,7 +16,14 @@ import rfc8785
 from sqlalchemy import text
 
 from enlace.audit.errors import AuditError
-from enlace.audit.log import GENESIS_HASH, AuditEntry, AuditLog, AuditVerification, entry_hash
+from enlace.audit.log import (
+    GENESIS_HASH,
+    AuditEntry,
+    AuditItem,
+    AuditLog,
+    AuditVerification,
+    entry_hash,
+)
 from enlace.node.setup import initialise_node
 from enlace.store.store import Store
 
@@ -96,6 +103,41 @@ def test_the_hash_is_sha256_of_the_canonical_json_of_the_entry(store: Store) -> 
     assert entry.entry_hash == hashlib.sha256(rfc8785.dumps(body)).hexdigest()
     assert entry.detail_json == '{"n":0,"nota":"liberación","partner":"US"}'  # canonical text
     assert entry.detail == body["detail"]
+
+
+def test_many_entries_appended_at_once_chain_exactly_as_one_by_one(
+    new_store_url: Any, frozen_now: Any
+) -> None:
+    items = [
+        AuditItem("cli", "release", f"enlace-seizure--{n:04d}", {"partner": "US", "n": n})
+        for n in range(5)
+    ]
+    chains = []
+    for at_once in (True, False):
+        store = Store.open(new_store_url())
+        try:
+            with store.unit_of_work() as uow:
+                log = AuditLog(uow.connection)
+                log.append(actor="node", action="init", subject="MX")
+                if at_once:
+                    appended = log.append_many(items)
+                else:
+                    appended = [
+                        log.append(
+                            actor=i.actor, action=i.action, subject=i.subject, detail=i.detail
+                        )
+                        for i in items
+                    ]
+                uow.commit()
+            with store.unit_of_work() as uow:
+                log = AuditLog(uow.connection)
+                assert log.verify().ok
+                assert list(log.entries())[1:] == appended
+                chains.append([e.entry_hash for e in log.entries()])
+        finally:
+            store.close()
+    assert chains[0] == chains[1]
+    assert [e.seq for e in appended] == [2, 3, 4, 5, 6]
 
 
 def test_entry_without_subject_or_detail(store: Store) -> None:

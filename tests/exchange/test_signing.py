@@ -317,7 +317,8 @@ def test_any_record_signed_verifies_after_a_json_round_trip(record: dict[str, An
 
 # Values the orjson fast path takes, and around its edges: ASCII and other keys, control
 # characters, quotes, backslashes, non-BMP characters and lone surrogates in texts, integers
-# at and beyond the safe range, floats (routed to rfc8785), tuples.
+# at and beyond the safe range, floats on both sides of the fast path's bounds (whole floats,
+# fractions near 1e-5, magnitudes near 2**53 and 1e21), tuples.
 edge_texts = st.text(
     alphabet=st.characters(codec=None, categories=None), max_size=12
 ) | st.sampled_from(
@@ -329,6 +330,10 @@ edge_scalars = (
     | st.integers(min_value=-(2**53) - 2, max_value=2**53 + 2)
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(min_value=1e-7, max_value=1e-4)
+    | st.floats(min_value=1e15, max_value=1e23)
+    | st.integers(min_value=-(2**54), max_value=2**54).map(float)
+    | st.sampled_from([1e-5, 9.999999e-6, 1e-6, -1e-5, 12.0, -0.0, 0.1, 1234.5, 2.0**53, 1e21])
     | edge_texts
 )
 edge_values = st.recursive(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -76,6 +76,16 @@ def entry_hash(
         "prev_hash": prev_hash,
     }
     return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditItem:
+    """An entry to append: who did what, about what, with which particulars."""
+
+    actor: str
+    action: str
+    subject: str | None = None
+    detail: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +171,26 @@ class AuditLog:
         partner-read, import, init; `subject` what it was about (a record id, a partner, a
         file name); `detail` a JSON object with the particulars. Never put secrets in it.
         """
-        _check_name("actor", actor, _ACTOR_MAX)
-        _check_name("action", action, _ACTION_MAX)
-        if not _ACTION.fullmatch(action):
-            raise AuditError(
-                f"audit action {action!r} must be lower-case letters, digits and '-', "
-                "e.g. 'release' or 'auth-failure'"
-            )
-        detail_value, detail_json = _canonical_detail(detail)
+        return self.append_many([AuditItem(actor, action, subject, detail)])[0]
+
+    def append_many(self, items: Sequence[AuditItem]) -> list[AuditEntry]:
+        """Chain several entries, in order, as `append` would one by one; return them.
+
+        One lock, one read of the newest entry and one multi-row insert: a release of a
+        million record versions writes a million entries.
+        """
+        prepared = []
+        for item in items:
+            _check_name("actor", item.actor, _ACTOR_MAX)
+            _check_name("action", item.action, _ACTION_MAX)
+            if not _ACTION.fullmatch(item.action):
+                raise AuditError(
+                    f"audit action {item.action!r} must be lower-case letters, digits and "
+                    "'-', e.g. 'release' or 'auth-failure'"
+                )
+            prepared.append((item, *_canonical_detail(item.detail)))
+        if not prepared:
+            return []
         self._lock()
         # Read the newest entry only while holding the lock: no other writer can append
         # between this read and our insert, so the chain cannot fork. (On PostgreSQL at READ
@@ -180,40 +202,49 @@ class AuditLog:
             .order_by(audit_log.c.seq.desc())
             .limit(1)
         ).first()
-        seq = 1 if last is None else int(last.seq) + 1
+        seq = 0 if last is None else int(last.seq)
         prev_hash = GENESIS_HASH if last is None else str(last.entry_hash)
         at = format_timestamp(utc_now())
-        entry = AuditEntry(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            subject=subject,
-            detail_json=detail_json,
-            prev_hash=prev_hash,
-            entry_hash=entry_hash(
+        entries: list[AuditEntry] = []
+        for item, detail_value, detail_json in prepared:
+            seq += 1
+            entry = AuditEntry(
                 seq=seq,
                 at=at,
-                actor=actor,
-                action=action,
-                subject=subject,
-                detail=detail_value,
+                actor=item.actor,
+                action=item.action,
+                subject=item.subject,
+                detail_json=detail_json,
                 prev_hash=prev_hash,
-            ),
-        )
-        self._connection.execute(
-            insert(audit_log).values(
-                seq=entry.seq,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                subject=entry.subject,
-                detail=entry.detail_json,
-                prev_hash=entry.prev_hash,
-                entry_hash=entry.entry_hash,
+                entry_hash=entry_hash(
+                    seq=seq,
+                    at=at,
+                    actor=item.actor,
+                    action=item.action,
+                    subject=item.subject,
+                    detail=detail_value,
+                    prev_hash=prev_hash,
+                ),
             )
+            entries.append(entry)
+            prev_hash = entry.entry_hash
+        self._connection.execute(
+            insert(audit_log),
+            [
+                {
+                    "seq": e.seq,
+                    "at": e.at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "subject": e.subject,
+                    "detail": e.detail_json,
+                    "prev_hash": e.prev_hash,
+                    "entry_hash": e.entry_hash,
+                }
+                for e in entries
+            ],
         )
-        return entry
+        return entries
 
     def _lock(self) -> None:
         # Two writers must never both read the same newest entry and chain to it.

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 from nacl.signing import SigningKey
 
-from enlace.audit.log import AuditLog
+from enlace.audit.log import AuditItem, AuditLog
 from enlace.exchange.errors import ExchangeError
 from enlace.exchange.partners import PartnerRepository
-from enlace.exchange.releases import ReleaseRepository
+from enlace.exchange.releases import ReleaseRepository, ReleaseRow
 from enlace.exchange.signing import sign_record
 from enlace.store.unit_of_work import UnitOfWork
 from enlace.store.versions import StoredRow
+
+_BATCH = 1000  # records read, signed and released at a time by release_all_allowed
 
 
 class ReleaseRefused(ExchangeError):
@@ -109,19 +111,45 @@ def release_all_allowed(
         )
         uow.commit()
         raise ReleaseRefused("(all)", partner, reason)
-    # Collected first: the streaming read must end before this connection writes.
-    allowed = [
-        row
-        for row in uow.records.iter_latest()
-        if refusal_reason(row, party=party, partner=partner) is None
-    ]
-    # Which are already released to `partner`: one query, not one per version.
-    released = ReleaseRepository(uow.connection).released_versions(partner)
-    return sum(
-        _release(uow, audit, row, partner=partner, signing_key=signing_key, actor=actor, new=True)
-        for row in allowed
-        if (row.id, row.modified) not in released
-    )
+    # In batches of records, by id: each batch is read, signed and written before the next
+    # is read, so memory stays flat however many records the node holds.
+    releases = ReleaseRepository(uow.connection)
+    released = 0
+    after: str | None = None
+    while batch := uow.records.latest_after(after, limit=_BATCH):
+        after = batch[-1].id
+        allowed = [
+            row for row in batch if refusal_reason(row, party=party, partner=partner) is None
+        ]
+        held = releases.released_among(partner, [(row.id, row.modified) for row in allowed])
+        fresh = [row for row in allowed if (row.id, row.modified) not in held]
+        if not fresh:
+            continue
+        releases.insert_many(
+            [
+                ReleaseRow(
+                    record_id=row.id,
+                    modified=row.modified,
+                    partner=partner,
+                    released_at=uow.started_at,
+                    signature=sign_record(row.stix_object(), signing_key),
+                )
+                for row in fresh
+            ]
+        )
+        audit.append_many(
+            [
+                AuditItem(
+                    actor,
+                    "release",
+                    row.id,
+                    {"partner": partner, "modified": row.modified, "kind": row.kind},
+                )
+                for row in fresh
+            ]
+        )
+        released += len(fresh)
+    return released
 
 
 def _release(

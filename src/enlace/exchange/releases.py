@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -21,6 +21,16 @@ from sqlalchemy import (
 from enlace.store.tables import records, releases
 
 VersionMatch = Literal["all", "first", "last"]
+
+
+class ReleaseRow(NamedTuple):
+    """A row of the releases table, to insert."""
+
+    record_id: str
+    modified: str
+    partner: str
+    released_at: str
+    signature: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +67,6 @@ class ReleaseRepository:
         )
         return bool(self._connection.execute(query).scalar())
 
-    def released_versions(self, partner: str) -> set[tuple[str, str]]:
-        """(record_id, modified) of every version already released to `partner`."""
-        query = select(releases.c.record_id, releases.c.modified).where(
-            releases.c.partner == partner
-        )
-        return {(row.record_id, row.modified) for row in self._connection.execute(query)}
-
     def add(
         self, *, record_id: str, modified: str, partner: str, released_at: str, signature: str
     ) -> bool:
@@ -92,6 +95,23 @@ class ReleaseRepository:
                 signature=signature,
             )
         )
+
+    def insert_many(self, rows: Sequence[ReleaseRow]) -> None:
+        """Store releases the caller knows are not stored yet, in one statement."""
+        if rows:
+            self._connection.execute(insert(releases), [row._asdict() for row in rows])
+
+    def released_among(self, partner: str, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of the (record_id, modified) versions are already released to `partner`."""
+        wanted = set(keys)
+        found: set[tuple[str, str]] = set()
+        ids = sorted({record_id for record_id, _ in wanted})
+        for start in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
+            query = select(releases.c.record_id, releases.c.modified).where(
+                releases.c.partner == partner, releases.c.record_id.in_(ids[start : start + 500])
+            )
+            found.update((row.record_id, row.modified) for row in self._connection.execute(query))
+        return found & wanted
 
     def count(self, partner: str) -> int:
         """How many versions were released to `partner`."""

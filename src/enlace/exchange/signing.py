@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -100,17 +101,26 @@ def _decode_signature(record_id: str, signature_b64: str) -> bytes:
 
 def _decode_verify_key(record_id: str, verify_key_hex: str) -> VerifyKey:
     text = verify_key_hex.strip() if isinstance(verify_key_hex, str) else ""
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raw = b""
-    if len(raw) != VERIFY_KEY_BYTES:
+    key = _verify_key(text)
+    if key is None:
         raise SignatureInvalid(
             record_id,
             "malformed-key",
             f"the registered public key {_shown(text)} is not an Ed25519 public key "
             f"({VERIFY_KEY_BYTES * 2} hex digits)",
         )
+    return key
+
+
+@functools.lru_cache(maxsize=64)
+def _verify_key(text: str) -> VerifyKey | None:
+    # A sync verifies thousands of records with the same partner key: decode it once.
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        return None
+    if len(raw) != VERIFY_KEY_BYTES:
+        return None
     return VerifyKey(text.encode("ascii"), encoder=HexEncoder)
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,21 +34,19 @@ import orjson
 from sqlalchemy import Connection, select
 
 from enlace.audit.log import AuditLog
+from enlace.exchange.checking import Accepted, CheckedPage, Outcome, PageChecker, Refused
 from enlace.exchange.credentials import read_outbound_token
-from enlace.exchange.errors import ExchangeError, SignatureInvalid
+from enlace.exchange.errors import ExchangeError
 from enlace.exchange.partners import Partner, PartnerRepository
-from enlace.exchange.signing import verify_record
 from enlace.exchange.sync_state import (
     ReceivedSignature,
     RecordSignatureRepository,
     SyncCursorRepository,
 )
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, resume_cursor
-from enlace.model.records.registry import class_for_stix
 from enlace.node.errors import NodeError
 from enlace.store.store import Store
 from enlace.store.tables import records
-from enlace.store.versions import StoredVersion
 
 log = logging.getLogger("enlace.sync")
 
@@ -61,6 +60,10 @@ REFUSAL_REASONS = (
 )
 DEFAULT_PAGE_SIZE = 500
 TIMEOUT_SECONDS = 60.0
+# Pages fetched and being checked ahead of the one being stored, per checking process.
+_PAGES_AHEAD = 2
+# A sync whose first page is at least this long is worth starting worker processes for.
+_WORKERS_FROM_PAGE_SIZE = 200
 
 
 class SyncError(ExchangeError):
@@ -98,19 +101,6 @@ class SyncReport:
             f"received, {self.already_held} already held, {self.refused_total} refused"
             + (f" ({refused})" if refused else "")
         )
-
-
-@dataclass(frozen=True, slots=True)
-class _Accepted:
-    version: StoredVersion
-    signature: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Refused:
-    subject: str
-    reason: str
-    message: str
 
 
 def sync_partner(
@@ -239,27 +229,83 @@ class _Puller:
 
     def run(self, cursor: str | None, last_added: str | None) -> SyncReport:
         objects_url = self._objects_url()
-        while True:
-            params: dict[str, str | int] = {"limit": self.page_size, "match[version]": "all"}
-            if cursor:
-                params["next"] = cursor
-            response = self._get(objects_url, params)
-            body = response.json_body
-            objects = body.get("objects", [])
-            if not isinstance(objects, list):
-                raise SyncError(self.partner.party, objects_url, "'objects' is not a list")
-            more = body.get("more") is True
-            next_cursor = body.get("next")
-            added_last = response.headers.get("X-TAXII-Date-Added-Last") or last_added
-            resume: str | None
-            if isinstance(next_cursor, str) and next_cursor and more:
-                resume = next_cursor
-            else:
-                resume = _resume_after(objects, added_last) or cursor
-            self._store_page(objects, body.get("x_enlace_signatures"), resume, added_last)
-            cursor, last_added = resume, added_last
-            if not (more and isinstance(next_cursor, str) and next_cursor):
-                return self.report
+        # Pages are fetched ahead (the partner's server works meanwhile, and waiting on the
+        # network releases the GIL) and, in a long sync, checked by worker processes, a
+        # page each; they are stored strictly in order, each in its own unit of work.
+        window: deque[_Page] = deque()
+        failure: SyncError | None = None
+        with (
+            ThreadPoolExecutor(max_workers=1) as fetcher,
+            PageChecker(self.partner.party, self.partner.verify_key_hex) as checker,
+        ):
+            fetching: Future[_Answer] | None = fetcher.submit(
+                self._get, objects_url, self._page_params(cursor)
+            )
+            try:
+                while True:
+                    while fetching is not None and len(window) < _PAGES_AHEAD * (
+                        1 + checker.workers
+                    ):
+                        try:
+                            response = fetching.result()
+                        except SyncError as error:
+                            failure, fetching = error, None  # store what came before
+                            break
+                        page = self._page(objects_url, response, cursor, last_added)
+                        cursor, last_added = page.resume, page.added_last
+                        if page.going_on:
+                            fetching = fetcher.submit(
+                                self._get, objects_url, self._page_params(page.next_cursor)
+                            )
+                            if len(page.objects) >= _WORKERS_FROM_PAGE_SIZE:
+                                checker.use_workers()
+                        else:
+                            fetching = None
+                        page.checked = checker.submit(
+                            response.content, page.objects, page.signatures
+                        )
+                        window.append(page)
+                    if not window:
+                        break
+                    page = window.popleft()
+                    assert page.checked is not None
+                    self._store_page(
+                        page.objects, page.checked.result(), page.resume, page.added_last
+                    )
+            except BaseException:
+                for waiting in window:
+                    if waiting.checked is not None:
+                        waiting.checked.cancel()
+                raise
+        if failure is not None:
+            raise failure
+        return self.report
+
+    def _page(
+        self, url: str, response: _Answer, cursor: str | None, last_added: str | None
+    ) -> _Page:
+        body = response.json_body
+        objects = body.get("objects", [])
+        if not isinstance(objects, list):
+            raise SyncError(self.partner.party, url, "'objects' is not a list")
+        next_cursor = body.get("next")
+        going_on = body.get("more") is True and isinstance(next_cursor, str) and bool(next_cursor)
+        added_last = response.headers.get("X-TAXII-Date-Added-Last") or last_added
+        resume = next_cursor if going_on else (_resume_after(objects, added_last) or cursor)
+        return _Page(
+            objects,
+            body.get("x_enlace_signatures"),
+            going_on,
+            next_cursor if going_on else None,
+            resume,
+            added_last,
+        )
+
+    def _page_params(self, cursor: str | None) -> dict[str, str | int]:
+        params: dict[str, str | int] = {"limit": self.page_size, "match[version]": "all"}
+        if cursor:
+            params["next"] = cursor
+        return params
 
     def _objects_url(self) -> str:
         base = self.partner.url.rstrip("/") + "/"
@@ -295,14 +341,15 @@ class _Puller:
             raise SyncError(party, url, "the answer is not JSON", response.status_code) from None
         if not isinstance(body, dict):
             raise SyncError(party, url, "the answer is not a JSON object", response.status_code)
-        return _Answer(body, response.headers)
+        return _Answer(body, response.headers, response.content)
 
     def _store_page(
-        self, objects: list[Any], signatures: Any, resume: str | None, added_last: str | None
+        self,
+        objects: list[Any],
+        checked: list[Outcome],
+        resume: str | None,
+        added_last: str | None,
     ) -> None:
-        if not isinstance(signatures, dict):
-            signatures = {}
-        checked = [self._check(obj, signatures) for obj in objects]
         with self.store.unit_of_work() as uow:
             # The cursor first: on SQLite this write takes the database's write lock before
             # anything is read, so a concurrent sync of the same partner waits, never fails.
@@ -313,8 +360,8 @@ class _Puller:
                 last_added=added_last,
                 updated_at=uow.started_at,
             )
-            accepted = [c for c in checked if isinstance(c, _Accepted)]
-            refused = [c for c in checked if isinstance(c, _Refused)]
+            accepted = [c for c in checked if isinstance(c, Accepted)]
+            refused = [c for c in checked if isinstance(c, Refused)]
             accepted, conflicts = _without_conflicts(
                 accepted,
                 uow.records.digests_of_versions(
@@ -371,66 +418,39 @@ class _Puller:
         self.report.already_held += len(accepted) - new
         self.report.refused.update(counts)
 
-    def _check(self, obj: Any, signatures: Mapping[str, Any]) -> _Accepted | _Refused:
-        if not isinstance(obj, dict):
-            return _Refused("<not an object>", "malformed", "the item is not a JSON object")
-        record_id, modified = obj.get("id"), obj.get("modified")
-        if not (isinstance(record_id, str) and record_id and isinstance(modified, str)):
-            subject = record_id if isinstance(record_id, str) and record_id else "<without id>"
-            return _Refused(subject, "malformed", "the object has no text id and modified")
-        signature = signatures.get(f"{record_id}|{modified}")
-        if not isinstance(signature, str) or not signature:
-            return _Refused(record_id, "missing-signature", "the object carries no signature")
-        try:
-            verify_record(obj, signature, self.partner.verify_key_hex)
-        except SignatureInvalid as error:
-            reason = "malformed" if error.problem == "not-canonical" else "bad-signature"
-            return _Refused(record_id, reason, error.reason)
-        try:
-            cls = class_for_stix(obj)
-        except ValueError as error:
-            return _Refused(record_id, "unknown-type", str(error))
-        try:
-            record = cls.from_stix(obj)
-        except Exception as error:  # any invalid object is refused, never a crash
-            return _Refused(record_id, "malformed", str(error) or type(error).__name__)
-        if record.owner != self.partner.party:
-            return _Refused(
-                record_id,
-                "wrong-owner",
-                f"the record's owner is {record.owner}, not the sending partner "
-                f"{self.partner.party}",
-            )
-        text = orjson.dumps(obj).decode("utf-8")
-        try:
-            version = StoredVersion.of(
-                record, stix=obj, stix_text=text, received_from=self.partner.party
-            )
-        except Exception as error:
-            return _Refused(record_id, "malformed", str(error) or type(error).__name__)
-        return _Accepted(version, signature)
-
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
     json_body: dict[str, Any]
     headers: httpx.Headers
+    content: bytes
+
+
+@dataclass(slots=True)
+class _Page:
+    objects: list[Any]
+    signatures: Any
+    going_on: bool
+    next_cursor: str | None
+    resume: str | None
+    added_last: str | None
+    checked: CheckedPage | None = None
 
 
 def _without_conflicts(
-    accepted: list[_Accepted], held: Mapping[tuple[str, str], str]
-) -> tuple[list[_Accepted], list[_Refused]]:
+    accepted: list[Accepted], held: Mapping[tuple[str, str], str]
+) -> tuple[list[Accepted], list[Refused]]:
     # A version held (or earlier on this page) with other content is refused, not stored:
     # the store would otherwise roll the whole page back.
-    kept: list[_Accepted] = []
-    refused: list[_Refused] = []
+    kept: list[Accepted] = []
+    refused: list[Refused] = []
     digests = dict(held)
     for item in accepted:
         key = (item.version.id, item.version.modified)
         digest = digests.setdefault(key, item.version.content_digest)
         if digest != item.version.content_digest:
             refused.append(
-                _Refused(
+                Refused(
                     item.version.id,
                     "conflict",
                     f"version {item.version.modified} is already held with other content",
@@ -458,13 +478,13 @@ def _holders(connection: Connection, ids: set[str]) -> dict[str, set[tuple[str, 
 
 
 def _without_usurped(
-    accepted: list[_Accepted], holders: Mapping[str, set[tuple[str, str | None]]]
-) -> tuple[list[_Accepted], list[_Refused]]:
+    accepted: list[Accepted], holders: Mapping[str, set[tuple[str, str | None]]]
+) -> tuple[list[Accepted], list[Refused]]:
     # Only a record's owner issues its versions: a version of a record this node holds as
     # made here, or as received from another party, is refused (a partner cannot re-version
     # or revoke a record it does not own, even by claiming ownership of its id).
-    kept: list[_Accepted] = []
-    refused: list[_Refused] = []
+    kept: list[Accepted] = []
+    refused: list[Refused] = []
     for item in accepted:
         others = {
             (owner, source)
@@ -475,7 +495,7 @@ def _without_usurped(
             owner, source = sorted(others, key=lambda h: (h[0], h[1] or ""))[0]
             held_as = "made here" if source is None else f"received from {source}"
             refused.append(
-                _Refused(
+                Refused(
                     item.version.id,
                     "wrong-owner",
                     f"the record is held here as owned by {owner} ({held_as}); only its "

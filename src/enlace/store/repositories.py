@@ -157,6 +157,24 @@ class RecordRepository:
         for row in result:
             yield _stored_row(row)
 
+    def latest_after(self, after_id: str | None, *, limit: int = 1000) -> list[StoredRow]:
+        """The newest versions of the first `limit` records whose id follows `after_id`.
+
+        One query per batch, each finished before it returns, so a caller may write between
+        batches on the same connection (a streaming read could not). Every batch uses the
+        primary key (id, modified): the cost does not grow with the batch's position.
+        """
+        newer = records.alias("newer")
+        query = _row_select().where(
+            ~select(newer.c.id)
+            .where(newer.c.id == records.c.id, newer.c.modified > records.c.modified)
+            .exists()
+        )
+        if after_id is not None:
+            query = query.where(records.c.id > after_id)
+        rows = self._connection.execute(query.order_by(records.c.id).limit(limit))
+        return [_stored_row(row) for row in rows]
+
     def count_versions(self) -> int:
         """How many record versions are stored."""
         return int(self._connection.execute(select(func.count()).select_from(records)).scalar_one())

@@ -272,7 +272,49 @@ def _markings_from_stix(obj: Mapping[str, Any], exts: Mapping[str, Any]) -> tupl
     if not isinstance(body, Mapping):
         raise RecordError("extensions", sorted(exts), f"the markings extension {ext.MARKINGS.id}")
     refs = obj.get("object_marking_refs") or []
-    tlps = [TLP_BY_MARKING_ID[r] for r in refs if r in TLP_BY_MARKING_ID]
+    releasable = body.get("releasable_to") or []
+    try:
+        # Records share a handful of markings: each combination is parsed once. Lists are
+        # not hashable, so the key holds tuples; a value of any other shape is parsed (and
+        # refused) the slow way.
+        key = (
+            tuple(refs),
+            body.get("owner"),
+            tuple(releasable),
+            body.get("handling_code"),
+            body.get("evaluation"),
+            body.get("handling_text"),
+        )
+        return _parsed_markings(*key)
+    except TypeError:  # something unhashable: not a valid marking anyway
+        return _parse_markings(refs, body)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_markings(
+    refs: tuple[Any, ...],
+    owner: Any,
+    releasable: tuple[Any, ...],
+    handling: Any,
+    evaluation: Any,
+    handling_text: Any,
+) -> tuple[str, Markings]:
+    return _parse_markings(
+        list(refs),
+        {
+            "owner": owner,
+            "releasable_to": list(releasable),
+            "handling_code": handling,
+            "evaluation": evaluation,
+            "handling_text": handling_text,
+        },
+    )
+
+
+def _parse_markings(refs: Any, body: Mapping[str, Any]) -> tuple[str, Markings]:
+    if not isinstance(refs, list | tuple):
+        raise RecordError("object_marking_refs", refs, "exactly one TLP 2.0 marking-definition id")
+    tlps = [TLP_BY_MARKING_ID[r] for r in refs if isinstance(r, str) and r in TLP_BY_MARKING_ID]
     if len(tlps) != 1:
         raise RecordError("object_marking_refs", refs, "exactly one TLP 2.0 marking-definition id")
     owner = party_code(str(body.get("owner", "")), field="owner")
