@@ -12,6 +12,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import psutil
+
 from enlace.files.converting import PARALLEL_MIN_BYTES
 from enlace.node.setup import initialise_node
 
@@ -56,9 +58,14 @@ def test_a_bulk_import_killed_midway_writes_nothing_and_can_be_run_again(tmp_pat
         time.sleep(0.01)
     assert journal.exists(), "the import never wrote with a rollback journal"
     time.sleep(random.uniform(0.0, 0.5))  # somewhere in the middle of the writing
+    workers = psutil.Process(process.pid).children(recursive=True)
+    assert workers, "a large import converts in worker processes"
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
+    # Its worker processes notice and leave rather than sleep for ever.
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"worker processes left behind: {[p.pid for p in alive]}"
 
     # The next connection rolls the journal back: nothing of the import, a sound store
     # (still marked for a rollback journal until Enlace opens it and puts WAL back).

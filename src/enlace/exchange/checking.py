@@ -26,6 +26,7 @@ import orjson
 from enlace.exchange.errors import SignatureInvalid
 from enlace.exchange.signing import verify_record
 from enlace.model.records.registry import class_for_stix
+from enlace.processes import exit_with_parent
 from enlace.store.versions import StoredVersion
 
 MAX_WORKERS = 4
@@ -134,7 +135,10 @@ class PageChecker:
             # spawn, not fork: the syncing process runs threads and holds a connection.
             self._workers = min(cpus, MAX_WORKERS)
             self._pool = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with_parent,
+                initargs=(os.getpid(),),
             )
         return self.workers
 

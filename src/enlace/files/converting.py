@@ -27,6 +27,7 @@ from enlace.files.readers import CsvHeader, CsvRow, InputItem, split_records
 from enlace.files.rows import RowConverter
 from enlace.model.errors import RecordError
 from enlace.model.records import Record
+from enlace.processes import exit_with_parent
 from enlace.store.versions import StoredVersion
 
 # What converting one item gives: the version to store and whether the item carried its
@@ -92,7 +93,7 @@ def _converted_by_pool(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(converter.party, dict(converter.agencies), converter.now),
+        initargs=(converter.party, dict(converter.agencies), converter.now, os.getpid()),
     )
     window: deque[tuple[list[InputItem], Future[list[Any]] | list[Outcome]]] = deque()
     sent = 0  # chunks in the window that a worker converts
@@ -159,8 +160,9 @@ def _payload(chunk: list[InputItem]) -> _Payload:
 _worker_converter: RowConverter | None = None
 
 
-def _start_worker(party: str, agencies: dict[str, str], now: datetime) -> None:
+def _start_worker(party: str, agencies: dict[str, str], now: datetime, parent: int) -> None:
     global _worker_converter  # one converter per worker process
+    exit_with_parent(parent)
     _worker_converter = RowConverter(party=party, agencies=agencies, now=now)
     gc.disable()  # see collector_paused; this process does nothing else
 
