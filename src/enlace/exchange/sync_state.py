@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select, update
 
-from enlace.store.dialect import insert_ignoring_duplicates
+from enlace.store.dialect import insert_ignoring_duplicates, insert_rows_ignoring_duplicates
 from enlace.store.tables import record_signatures, sync_cursors
 
 
@@ -76,16 +76,12 @@ class RecordSignatureRepository:
         """Store signatures; one already held for the same version is left as it is."""
         if not signatures:
             return
-        self._connection.execute(
-            insert_ignoring_duplicates(record_signatures, self._connection.dialect.name),
+        insert_rows_ignoring_duplicates(
+            self._connection,
+            record_signatures,
+            ("record_id", "modified", "signer_party", "signature", "received_at"),
             [
-                {
-                    "record_id": s.record_id,
-                    "modified": s.modified,
-                    "signer_party": s.signer_party,
-                    "signature": s.signature,
-                    "received_at": s.received_at,
-                }
+                (s.record_id, s.modified, s.signer_party, s.signature, s.received_at)
                 for s in signatures
             ],
         )

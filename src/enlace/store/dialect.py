@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -14,3 +18,33 @@ def insert_ignoring_duplicates(table: Table, dialect_name: str) -> Insert:
     if dialect_name == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
     raise ValueError(f"unsupported database dialect {dialect_name!r}")
+
+
+PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def insert_rows_ignoring_duplicates(
+    connection: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[Any]
+) -> int:
+    """Insert positional `rows` as `insert_ignoring_duplicates` would; return how many were new.
+
+    Plain driver statements with positional rows: an import or a sync writes hundreds of
+    thousands of rows, and building a parameter dict per row through the SQL compiler costs
+    more than the insert itself.
+    """
+    if not rows:
+        return 0
+    sql = _insert_sql(connection.dialect, table.name, columns)
+    return int(connection.exec_driver_sql(sql, list(rows)).rowcount)
+
+
+@functools.lru_cache(maxsize=32)
+def _insert_sql(dialect: Dialect, table: str, columns: tuple[str, ...]) -> str:
+    # Both SQLite (3.24+) and PostgreSQL accept ON CONFLICT DO NOTHING: a row whose primary
+    # key is already held is left untouched.
+    quote = dialect.identifier_preparer.quote
+    placeholder = PLACEHOLDERS[dialect.paramstyle]
+    return (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([placeholder] * len(columns))}) ON CONFLICT DO NOTHING"
+    )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Row, Table, and_, func, select
+from sqlalchemy import Connection, Row, Table, and_, func, select
 
-from enlace.store.dialect import insert_ignoring_duplicates
+from enlace.store.dialect import (
+    PLACEHOLDERS,
+    insert_ignoring_duplicates,
+    insert_rows_ignoring_duplicates,
+)
 from enlace.store.errors import VersionConflict
 from enlace.store.tables import node_settings, record_identifiers, records
 from enlace.store.versions import StoredRow, StoredVersion
@@ -51,11 +54,7 @@ class RecordRepository:
     def _insert_many(
         self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
     ) -> int:
-        # Plain driver statements with positional rows: an import writes millions of rows,
-        # and building a parameter dict per row through the SQL compiler costs more than
-        # the insert itself. Returns how many rows were inserted (not already there).
-        sql = _insert_sql(self._connection.dialect, table.name, columns)
-        return int(self._connection.exec_driver_sql(sql, rows).rowcount)
+        return insert_rows_ignoring_duplicates(self._connection, table, columns, rows)
 
     def add(self, versions: Sequence[StoredVersion], *, added_at: str) -> int:
         """Store versions not held yet; return how many were new.
@@ -243,7 +242,7 @@ def latest_of(held: Mapping[tuple[str, str], str]) -> dict[str, tuple[str, str]]
 
 
 # Positional placeholders of the drivers Enlace uses (sqlite3: qmark; psycopg: format).
-_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+_PLACEHOLDERS = PLACEHOLDERS
 
 _RECORD_COLUMNS = (
     "id",
@@ -263,18 +262,6 @@ _RECORD_COLUMNS = (
     "stix",
 )
 _IDENTIFIER_COLUMNS = ("record_id", "modified", "kind", "key")
-
-
-@functools.lru_cache(maxsize=16)
-def _insert_sql(dialect: Dialect, table: str, columns: tuple[str, ...]) -> str:
-    # Both SQLite (3.24+) and PostgreSQL accept ON CONFLICT DO NOTHING: a row whose primary
-    # key is already held is left untouched, as insert_ignoring_duplicates does.
-    quote = dialect.identifier_preparer.quote
-    placeholder = _PLACEHOLDERS[dialect.paramstyle]
-    return (
-        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join([placeholder] * len(columns))}) ON CONFLICT DO NOTHING"
-    )
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
