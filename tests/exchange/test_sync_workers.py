@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -68,7 +67,7 @@ def _two_page_partner(pages: list[tuple[list[Any], dict[str, str]]]) -> httpx.Cl
 
 
 @pytest.fixture
-def worker_counts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+def worker_counts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The worker counts each sync started (observed, not replaced)."""
     started: list[int] = []
     original = PageChecker.use_workers
@@ -79,7 +78,7 @@ def worker_counts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return count
 
     monkeypatch.setattr(PageChecker, "use_workers", observed)
-    yield started
+    return started
 
 
 def _outcome(store: Store) -> tuple[list[Any], set[tuple[str | None, str]]]:
