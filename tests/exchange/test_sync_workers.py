@@ -7,13 +7,15 @@ import os
 from typing import Any
 
 import httpx
+import orjson
+import psutil
 import pytest
 from exchange_helpers import CA_KEY, MX_KEY, US_TOKEN, phone
 from sqlalchemy import select
-from test_sync import MX_URL, audit_actions, us_node
+from test_sync import MX_URL, MX_VERIFY_HEX, audit_actions, us_node
 
 from enlace.exchange import checking
-from enlace.exchange.checking import PageChecker
+from enlace.exchange.checking import PageChecker, check_objects
 from enlace.exchange.signing import sign_record
 from enlace.exchange.sync import sync_partner
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id
@@ -122,3 +124,19 @@ def test_pages_checked_by_workers_store_and_refuse_exactly_what_checking_here_do
     finally:
         pooled.close()
         here.close()
+
+
+def test_a_page_whose_worker_died_is_checked_here_with_the_same_outcome() -> None:
+    objects, signatures = _pages()[0]
+    body = orjson.dumps({"objects": objects, "x_enlace_signatures": signatures})
+    expected = check_objects(objects, signatures, "MX", MX_VERIFY_HEX)
+    with PageChecker("MX", MX_VERIFY_HEX) as checker:
+        if not checker.use_workers():
+            pytest.skip("one CPU: no worker processes to lose")
+        assert checker.submit(body, objects, signatures).result() == expected
+        pending = checker.submit(body, objects, signatures)
+        for child in psutil.Process().children():
+            if "spawn_main" in " ".join(child.cmdline()):  # the workers, not the tracker
+                child.kill()
+        assert pending.result() == expected  # the pool broke under it
+        assert checker.submit(body, objects, signatures).result() == expected  # broken pool

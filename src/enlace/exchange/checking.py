@@ -18,6 +18,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -144,10 +145,17 @@ class PageChecker:
 
     def submit(self, body: bytes, objects: list[Any], signatures: Any) -> CheckedPage:
         """Check a page: `body` is its JSON as received, `objects` and `signatures` parsed."""
+
+        def here() -> list[Outcome]:
+            return check_objects(objects, signatures, self._party, self._key_hex)
+
         if self._pool is None:
-            return CheckedPage(check_objects(objects, signatures, self._party, self._key_hex))
-        future = self._pool.submit(_check_page, body, self._party, self._key_hex)
-        return CheckedPage(future, _received)
+            return CheckedPage(here())
+        try:
+            future = self._pool.submit(_check_page, body, self._party, self._key_hex)
+        except BrokenProcessPool:  # a worker died earlier: go on here
+            return CheckedPage(here())
+        return CheckedPage(future, here)
 
 
 class CheckedPage:
@@ -156,17 +164,22 @@ class CheckedPage:
     def __init__(
         self,
         outcome: list[Outcome] | Future[list[Any]],
-        decode: Callable[[list[Any]], list[Outcome]] | None = None,
+        here: Callable[[], list[Outcome]] | None = None,
     ) -> None:
         self._outcome = outcome
-        self._decode = decode
+        self._here = here
 
     def result(self) -> list[Outcome]:
         """The outcomes, in the page's order (waiting for the worker if need be)."""
-        if isinstance(self._outcome, Future):
-            assert self._decode is not None
-            return self._decode(self._outcome.result())
-        return self._outcome
+        if not isinstance(self._outcome, Future):
+            return self._outcome
+        try:
+            return _received(self._outcome.result())
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): check the page here instead; the
+            # outcome is the same, only slower.
+            assert self._here is not None
+            return self._here()
 
     def cancel(self) -> None:
         """Give up on the page (a worker that has not started it never will)."""
