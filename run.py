@@ -34,7 +34,11 @@ def run(*command: str | Path) -> None:
 # Debian packages the tests use: pdftoppm renders report PDFs to images.
 DEBIAN_PACKAGES = {"pdftoppm": "poppler-utils"}
 # Shared libraries the project loads: WeasyPrint (report PDFs) lays text out with Pango.
-DEBIAN_LIBRARIES = {"pango-1.0": "libpango-1.0-0", "pangoft2-1.0": "libpangoft2-1.0-0"}
+DEBIAN_LIBRARIES = {
+    "pango-1.0": "libpango-1.0-0",
+    "pangoft2-1.0": "libpangoft2-1.0-0",
+    "harfbuzz-subset": "libharfbuzz-subset0",  # WeasyPrint subsets the fonts it embeds
+}
 
 
 def install_debian_packages() -> None:

@@ -48,7 +48,7 @@ from import_bench import ENLACE, _machine
 HERE = Path(__file__).resolve().parent
 SEED = 7
 POLL_SECONDS = 0.05
-PAGE_SIZE = 500  # `enlace sync`'s default page size; every client here asks for it
+PAGE_SIZE = 1000  # `enlace sync`'s default page size; every client here asks for it
 # About this share of the US synthetic records is releasable to MX (seed 7).
 RELEASABLE_SHARE = 0.85
 MEDALLION_USER, MEDALLION_PASSWORD = "bench", "bench-password"

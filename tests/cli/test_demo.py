@@ -65,6 +65,13 @@ def test_demo_exchanges_both_ways_and_runs_again(tmp_path: Path) -> None:
         assert token.read_text().strip() not in first
         assert not list((folder / node).glob("invite-for-*"))
 
+    # Final step: the bilingual progress report of the MX node's next meeting.
+    for lang in ("es", "en"):
+        for suffix in ("html", "pdf"):
+            report = folder / "mx" / "reports" / f"report-{lang}.{suffix}"
+            assert report.stat().st_size > 0
+            assert f"report ({lang}): {report}" in first
+
     second = run_demo(folder)
     for party, partner in (("MX", "US"), ("US", "MX")):
         again = row(second, f"released to {partner}")
@@ -74,4 +81,6 @@ def test_demo_exchanges_both_ways_and_runs_again(tmp_path: Path) -> None:
         assert row(second, f"refused from {partner}") == (0, 0)
         assert f"audit verify {party}: intact" in second
     assert "imported 0 new version(s)" in second
+    assert "comunicado-conjunto.es.txt: already ingested" in second
+    assert f"report (es): {folder / 'mx' / 'reports' / 'report-es.pdf'}" in second
     assert all(refuses_connections(port) for port in served_ports(second))

@@ -22,13 +22,16 @@ from enlace.model.errors import RecordError
 from enlace.model.markings import TLP_MARKING_IDS, Markings, Tlp, tlp_marking_definition
 from enlace.model.records import (
     RECORD_CLASSES,
+    Action,
     Agency,
+    Commitment,
     Company,
     CriminalOrganisation,
     CustodyTransfer,
     Firearm,
     Laboratory,
     Location,
+    Meeting,
     Person,
     PhoneNumber,
     Record,
@@ -178,6 +181,39 @@ SAMPLES: dict[type[Record], Callable[[], Record]] = {
     Relationship: lambda: build(
         Relationship,
         {"relationship_type": "Member-Of", "source_ref": PERSON_ID, "target_ref": ORGANISATION_ID},
+    ),
+    Meeting: lambda: build(
+        Meeting,
+        {
+            "mechanism": "security-implementation-group",
+            "sequence": 2,
+            "meeting_date": "2025-12-05",
+            "place": "Ciudad de México",
+            "mx_agencies": "SRE|SSPC|FGR",
+            "us_agencies": "DHS|DOJ",
+        },
+    ),
+    Commitment: lambda: build(
+        Commitment,
+        {
+            "text_es": "Ampliar el rastreo de armas con eTrace",
+            "theme": "firearms",
+            "responsible": "joint",
+            "lead_agencies": "FGR|ATF",
+            "due_date": "2026-03-31",
+            "status": "announced",
+            "meeting_ref": derived_id("enlace-meeting", "meeting", "stix-test"),
+        },
+    ),
+    Action: lambda: build(
+        Action,
+        {
+            "commitment_ref": derived_id("enlace-commitment", "commitment", "stix-test"),
+            "description_en": "Deploy eTrace accounts to FGR state offices",
+            "owner_agency": "ATF",
+            "status": "in-progress",
+            "evidence": "indicator:firearms-traced@2025",
+        },
     ),
 }
 

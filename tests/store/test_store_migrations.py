@@ -19,6 +19,7 @@ TABLES = {
     "releases",
     "sync_cursors",
     "record_signatures",
+    "cbp_drug_seizures",
 }
 
 

@@ -10,7 +10,10 @@ from enlace.cli import (
     exchange_commands,
     file_commands,
     node_commands,
+    report_commands,
     serve_commands,
+    stats_commands,
+    tracking_commands,
 )
 
 
@@ -33,8 +36,12 @@ def build_app() -> typer.Typer:
     app.command("revoke")(exchange_commands.revoke)
     app.command("sync")(exchange_commands.sync)
     app.command("serve")(serve_commands.serve)
+    app.command("report")(report_commands.report)
     app.add_typer(audit_commands.build_audit_app(), name="audit")
     app.add_typer(exchange_commands.build_partner_app(), name="partner")
+    app.add_typer(tracking_commands.build_tracking_app(), name="tracking")
+    app.add_typer(stats_commands.build_stats_app(), name="stats")
+    app.add_typer(stats_commands.build_indicators_app(), name="indicators")
     return app
 
 

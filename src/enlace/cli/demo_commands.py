@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,7 @@ from enlace.cli.demo_exchange import (
 from enlace.cli.errors import user_errors
 from enlace.cli.node_commands import holdings_table
 from enlace.cli.progress import progress_bar
+from enlace.cli.report_commands import demo_report
 from enlace.exchange.sync import SyncReport
 from enlace.files.importer import format_summary, import_file
 from enlace.model.records import Record
@@ -115,6 +117,9 @@ def demo(
         f"  enlace serve --node {mx} --port 8000   serve MX to its partner (Ctrl-C stops)"
     )
     console.print(f"  enlace audit show --node {mx}          the newest audit entries")
+    # Final step (tracking results): the group's statement, CBP statistics, the report.
+    console.rule("[bold]Tracking results: the progress report for the next meeting")
+    demo_report(mx, today=date.today())
 
 
 def exchange(nodes: dict[str, Path]) -> None:

@@ -58,7 +58,7 @@ REFUSAL_REASONS = (
     "wrong-owner",
     "conflict",
 )
-DEFAULT_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 1000  # the most a TAXII server here serves per page (MAX_LIMIT)
 TIMEOUT_SECONDS = 60.0
 # Pages fetched and being checked ahead of the one being stored, per checking process.
 _PAGES_AHEAD = 2

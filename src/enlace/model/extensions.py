@@ -116,6 +116,24 @@ CUSTODY_TRANSFER = _ext(
     "new-sdo",
     "A transfer of custody: extradition or traslado, legal mechanism, date.",
 )
+MEETING = _ext(
+    "3d5f7b9c-1e2a-4c4e-9a6b-8c0e2a4c6f15",
+    "enlace-meeting",
+    "new-sdo",
+    "A meeting (reunión) of a bilateral mechanism: date or month, place, agencies.",
+)
+COMMITMENT = _ext(
+    "7e9b1d3f-5a4c-4e6a-8c2d-0e4a6c8e1a26",
+    "enlace-commitment",
+    "new-sdo",
+    "A commitment (compromiso): text, theme, responsible party, due date, status.",
+)
+ACTION = _ext(
+    "b2d4f6a8-0c3e-4a5b-9d7f-1b3d5f7a9c37",
+    "enlace-action",
+    "new-sdo",
+    "An action (acción) under a commitment: owner agency, due date, status, evidence.",
+)
 
 ALL: tuple[ExtensionDefinition, ...] = (
     MARKINGS,
@@ -130,6 +148,9 @@ ALL: tuple[ExtensionDefinition, ...] = (
     SEIZURE,
     LABORATORY,
     CUSTODY_TRANSFER,
+    MEETING,
+    COMMITMENT,
+    ACTION,
 )
 
 

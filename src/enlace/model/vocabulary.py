@@ -131,3 +131,44 @@ class LaboratoryStatus(StrEnum):
     ACTIVE = "active"
     INACTIVE = "inactive"
     DISMANTLED = "dismantled"
+
+
+class MeetingMechanism(StrEnum):
+    """The bilateral mechanism a meeting belongs to."""
+
+    SECURITY_IMPLEMENTATION_GROUP = "security-implementation-group"  # Grupo de Implementación
+    HIGH_LEVEL_SECURITY_DIALOGUE = "high-level-security-dialogue"  # Diálogo de Alto Nivel
+    MINISTERIAL = "ministerial"
+    WORKING_GROUP = "working-group"
+    OTHER = "other"
+
+
+class CommitmentTheme(StrEnum):
+    """What a commitment (compromiso) is about."""
+
+    FENTANYL = "fentanyl"
+    FIREARMS = "firearms"
+    ILLICIT_FINANCE = "illicit-finance"
+    CUSTODY_TRANSFERS = "custody-transfers"
+    DRONES = "drones"
+    FUEL_THEFT = "fuel-theft"
+    PUBLIC_HEALTH = "public-health"
+    INFORMATION_EXCHANGE = "information-exchange"
+    OTHER = "other"
+
+
+class Responsible(StrEnum):
+    """Who must deliver a commitment: one party or both."""
+
+    MX = "MX"
+    US = "US"
+    JOINT = "joint"
+
+
+class TrackingStatus(StrEnum):
+    """Where a commitment or an action stands."""
+
+    ANNOUNCED = "announced"
+    IN_PROGRESS = "in-progress"
+    DELIVERED = "delivered"
+    STALLED = "stalled"

@@ -6,7 +6,9 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Double,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -139,4 +141,34 @@ record_signatures = Table(
     Column("signature", String(128), nullable=False),
     Column("received_at", String(32), nullable=False),
     PrimaryKeyConstraint("record_id", "modified", name="pk_record_signatures"),
+)
+
+# CBP "Nationwide Drug Seizures" statistics (enlace.tracking.statistics imports them): one
+# row per fiscal year x month x component x region x land filter x area x drug type, as
+# published. `edition` is the latest fiscal year the imported file covers: where two
+# editions overlap, a fiscal year's rows all come from the newer one.
+cbp_drug_seizures = Table(
+    "cbp_drug_seizures",
+    metadata,
+    Column("fiscal_year", Integer, nullable=False),  # US fiscal year: starts 1 October
+    Column("month", Integer, nullable=False),  # calendar month, 1-12
+    Column("component", String(64), nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("land_filter", String(32), nullable=False),
+    Column("area", String(128), nullable=False),  # area of responsibility
+    Column("drug_type", String(64), nullable=False),  # as CBP writes it
+    Column("event_count", BigInteger, nullable=False),
+    Column("quantity_lbs", Double, nullable=False),
+    Column("edition", Integer, nullable=False),
+    Column("source_file", String(255), nullable=False),
+    PrimaryKeyConstraint(
+        "fiscal_year",
+        "month",
+        "component",
+        "region",
+        "land_filter",
+        "area",
+        "drug_type",
+        name="pk_cbp_drug_seizures",
+    ),
 )

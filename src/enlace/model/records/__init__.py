@@ -12,17 +12,21 @@ from enlace.model.records.registry import (
     class_for_stix,
     record_from_stix,
 )
+from enlace.model.records.tracking import Action, Commitment, Meeting
 
 __all__ = [
     "BY_KIND",
     "RECORD_CLASSES",
+    "Action",
     "Agency",
+    "Commitment",
     "Company",
     "CriminalOrganisation",
     "CustodyTransfer",
     "Firearm",
     "Laboratory",
     "Location",
+    "Meeting",
     "Person",
     "PhoneNumber",
     "Record",

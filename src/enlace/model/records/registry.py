@@ -12,6 +12,7 @@ from enlace.model.records.base import Record
 from enlace.model.records.events import CustodyTransfer, Laboratory, Seizure
 from enlace.model.records.objects import Firearm, PhoneNumber, Vehicle
 from enlace.model.records.places import Location, Relationship
+from enlace.model.records.tracking import Action, Commitment, Meeting
 
 RECORD_CLASSES: tuple[type[Record], ...] = (
     Agency,
@@ -26,6 +27,9 @@ RECORD_CLASSES: tuple[type[Record], ...] = (
     CustodyTransfer,
     Location,
     Relationship,
+    Meeting,
+    Commitment,
+    Action,
 )
 BY_KIND: dict[str, type[Record]] = {cls.KIND: cls for cls in RECORD_CLASSES}
 _IDENTITY_BY_EXTENSION = {ext.AGENCY.id: Agency, ext.PERSON.id: Person, ext.COMPANY.id: Company}

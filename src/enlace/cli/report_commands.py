@@ -1,0 +1,170 @@
+"""`enlace report`: the progress report of a meeting, HTML and PDF, in Spanish and English."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+import enlace
+from enlace.cli.errors import stderr, user_errors
+from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.model.records import Meeting
+from enlace.node.setup import open_node
+from enlace.reports.catalogue import LANGUAGES, Language, language
+from enlace.reports.errors import ReportError
+from enlace.reports.queries import build_report_data
+from enlace.reports.render import ReportFiles, write_report
+from enlace.reports.samples import sample_communique
+from enlace.store.store import Store
+from enlace.tracking.confirm import accept
+from enlace.tracking.indicators import (
+    compute_indicators,
+    default_definitions_path,
+    load_definitions,
+)
+from enlace.tracking.indicators_definitions import IndicatorDefinitionError
+from enlace.tracking.ingest import propose
+from enlace.tracking.statistics import describe_import, import_cbp_statistics
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+@user_errors
+def report(
+    meeting: Annotated[
+        str | None,
+        typer.Option(help="Meeting id (enlace-meeting--...); default: the next meeting."),
+    ] = None,
+    lang: Annotated[str, typer.Option(help="es, en or both.")] = "both",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for report-<lang>.html/.pdf; default: NODE/reports."),
+    ] = None,
+    indicators: Annotated[
+        Path | None,
+        typer.Option(help="Indicator definitions (TOML); default: the ones Enlace ships."),
+    ] = None,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Write the progress report of a meeting (HTML and PDF) and print the files' paths."""
+    try:
+        languages = _languages(lang)
+        _, store = open_node(node)
+        try:
+            files = write_meeting_report(
+                store,
+                meeting_id=meeting,
+                languages=languages,
+                out=out if out is not None else node / "reports",
+                indicators=indicators,
+                today=date.today(),
+            )
+        finally:
+            store.close()
+    except (ReportError, IndicatorDefinitionError) as error:
+        stderr.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
+        raise typer.Exit(1) from None
+    for written in files:
+        console.print(f"report ({written.language}): {written.html}", markup=False)
+        console.print(f"report ({written.language}): {written.pdf}", markup=False)
+
+
+def write_meeting_report(
+    store: Store,
+    *,
+    meeting_id: str | None,
+    languages: tuple[Language, ...],
+    out: Path,
+    indicators: Path | None,
+    today: date,
+) -> list[ReportFiles]:
+    """Compute the indicators, gather the meeting's report and write it in each language."""
+    definitions = load_definitions(indicators or default_definitions_path())
+    # The meeting first: a node with none is told so before any indicator is computed.
+    data = build_report_data(store, meeting_id=meeting_id, indicators=(), today=today)
+    series = compute_indicators(store, definitions, today=today)
+    data = dataclasses.replace(data, indicators=tuple(series))
+    return [write_report(data, code, out) for code in languages]
+
+
+def demo_report(node: Path, *, today: date) -> list[ReportFiles]:
+    """The last step of `enlace demo`: the group's statement, CBP statistics, the report.
+
+    Ingests the sample joint statement (Spanish) into the node and confirms it, imports the
+    CBP drug seizure statistics from ../shared/data/cbp beside the project when that folder
+    is there, computes the default indicators and writes the next meeting's report in
+    Spanish and English.
+    """
+    config, store = open_node(node)
+    try:
+        statement = sample_communique("es", today=today)
+        if _already_ingested(store, statement.name):
+            console.print(f"{statement.name}: already ingested, kept as it is")
+        else:
+            proposal = propose(
+                statement.text,
+                document_date=statement.document_date,
+                source_document=statement.name,
+            )
+            accepted = accept(store, proposal, party=config.party, actor="demo")
+            console.print(
+                f"{statement.name}: {len(accepted.meeting_ids)} meeting(s), "
+                f"{len(accepted.commitment_ids)} commitment(s), {len(accepted.action_ids)} "
+                f"action(s) proposed and accepted into {config.party}"
+            )
+        cbp = cbp_statistics_folder()
+        if cbp is None:
+            console.print(
+                "CBP statistics not found beside the project (../shared/data/cbp): "
+                "indicators over them stay empty"
+            )
+        else:
+            for path in sorted(cbp.glob("*.csv")):
+                for line in describe_import(import_cbp_statistics(store, path, actor="demo")):
+                    console.print("  " + line)
+        files = write_meeting_report(
+            store,
+            meeting_id=None,
+            languages=LANGUAGES,
+            out=node / "reports",
+            indicators=None,
+            today=today,
+        )
+    finally:
+        store.close()
+    for written in files:
+        console.print(f"report ({written.language}): {written.html}", markup=False)
+        console.print(f"report ({written.language}): {written.pdf}", markup=False)
+    return files
+
+
+def cbp_statistics_folder() -> Path | None:
+    """../shared/data/cbp beside the project Enlace runs from, when it is there."""
+    project = Path(enlace.__file__).resolve().parents[2]
+    folder = project.parent / "shared" / "data" / "cbp"
+    return folder if folder.is_dir() else None
+
+
+def _already_ingested(store: Store, source_document: str) -> bool:
+    # The statement's dates follow the day the demo runs: ingesting it again another day
+    # would add a second copy of the same meeting.
+    with store.unit_of_work() as uow:
+        return any(
+            Meeting.from_stix(row.stix_object()).source_document == source_document
+            for row in uow.records.iter_latest(kind=Meeting.KIND)
+        )
+
+
+def _languages(raw: str) -> tuple[Language, ...]:
+    if raw.strip().lower() == "both":
+        return LANGUAGES
+    return (language(raw),)
+
+
+__all__ = ["cbp_statistics_folder", "demo_report", "report", "write_meeting_report"]

@@ -1,0 +1,188 @@
+"""`enlace tracking ingest` and `enlace tracking list`: communiqués into proposed meetings,
+commitments and actions, confirmed by a person; the register of what the node tracks."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from enlace.cli.errors import stderr, user_errors
+from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.model.timestamps import utc_now
+from enlace.node.setup import open_node
+from enlace.tracking.confirm import accept
+from enlace.tracking.errors import TrackingError
+from enlace.tracking.ingest import propose
+from enlace.tracking.proposal import Proposal
+from enlace.tracking.register import TrackedItem, tracking_register
+
+console = Console(highlight=False, soft_wrap=True)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def build_tracking_app() -> typer.Typer:
+    """The `enlace tracking` sub-command group."""
+    tracking = typer.Typer(
+        name="tracking",
+        help="Meetings, commitments and actions: ingest communiqués, list what is tracked.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    tracking.command("ingest")(ingest)
+    tracking.command("list")(list_tracked)
+    return tracking
+
+
+def _tracking_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Print a TrackingError as one line and exit 1 (other user errors: `user_errors`)."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except TrackingError as error:
+            stderr.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
+            raise typer.Exit(1) from None
+
+    return run
+
+
+def _iso_date(raw: str, option: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise TrackingError(f"{option}: found {raw!r}, expected a date YYYY-MM-DD") from None
+
+
+@_tracking_errors
+@user_errors
+def ingest(
+    file: Annotated[Path, typer.Argument(help="The communiqué, press release or minutes (text).")],
+    document_date: Annotated[
+        str,
+        typer.Option(
+            "--date", help="The document's date, YYYY-MM-DD (for 'next Friday', 'el 23 de enero')."
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the proposal as JSON.")] = False,
+    store_it: Annotated[
+        bool, typer.Option("--accept", help="Store the proposals as records (audited).")
+    ] = False,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Propose meetings, commitments and actions from a communiqué; store them only with --accept."""
+    day = _iso_date(document_date, "--date")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise TrackingError(f"{file}: not UTF-8 text; save the communiqué as UTF-8") from None
+    proposal = propose(text, document_date=day, source_document=file.name)
+    if as_json:
+        typer.echo(json.dumps(proposal.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_proposal(proposal)
+    if not store_it:
+        stderr.print(
+            f"nothing stored: {proposal.size} proposal(s); "
+            "review them and run again with --accept to store them"
+        )
+        return
+    config, store = open_node(node)
+    try:
+        report = accept(store, proposal, party=config.party)
+    finally:
+        store.close()
+    stderr.print(
+        f"stored {len(report.meeting_ids)} meeting(s), {len(report.commitment_ids)} "
+        f"commitment(s), {len(report.action_ids)} action(s) "
+        f"({report.written} new version(s)), owned by {config.party}, national only"
+    )
+
+
+@_tracking_errors
+@user_errors
+def list_tracked(
+    node: NodeDir = DEFAULT_NODE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the register as JSON.")] = False,
+    today: Annotated[
+        str | None, typer.Option(help="Judge overdue as of this date, YYYY-MM-DD (default: today).")
+    ] = None,
+) -> None:
+    """Meetings, then commitments and actions by status, overdue ones first and flagged."""
+    day = _iso_date(today, "--today") if today else utc_now().date()
+    _config, store = open_node(node)
+    try:
+        items = tracking_register(store, today=day)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps([item.to_json() for item in items], ensure_ascii=False, indent=2))
+        return
+    _print_register(items)
+
+
+def _print_proposal(proposal: Proposal) -> None:
+    console.print(
+        f"{escape(proposal.source_document)}: {proposal.language}, dated "
+        f"{proposal.document_date.isoformat()}"
+    )
+    table = Table("key", "kind", "what", "when", "who", "because of", show_lines=True)
+    for m in proposal.meetings:
+        table.add_row(
+            m.key,
+            "meeting (next)" if m.announced else "meeting",
+            escape(f"{m.title}, {m.place or 'place not stated'}"),
+            (m.meeting_date.isoformat() if m.meeting_date else m.meeting_month) or "",
+            escape(" ".join((*m.mx_agencies, *m.us_agencies))),
+            escape("; ".join(m.cues)),
+        )
+    for c in proposal.commitments:
+        table.add_row(
+            c.key,
+            f"commitment ({c.theme.value})",
+            escape(c.text),
+            c.due_date.isoformat() if c.due_date else "",
+            escape(" ".join((c.responsible.value, *c.lead_agencies))),
+            escape("; ".join(c.cues)),
+        )
+    for a in proposal.actions:
+        table.add_row(
+            a.key,
+            f"action of {a.commitment_key}",
+            escape(a.description),
+            a.due_date.isoformat() if a.due_date else "",
+            escape(a.owner_agency or ""),
+            escape("; ".join(a.cues)),
+        )
+    console.print(table)
+
+
+def _print_register(items: list[TrackedItem]) -> None:
+    if not items:
+        console.print("no meetings, commitments or actions held")
+        return
+    table = Table("kind", "status", "when", "who", "what", "id")
+    for item in items:
+        status = item.status or ""
+        if item.overdue:
+            status = f"[bold red]OVERDUE[/] {status}"
+        table.add_row(
+            item.kind,
+            status,
+            item.when or "",
+            escape(item.responsible or ""),
+            escape(item.text),
+            item.id,
+        )
+    console.print(table)

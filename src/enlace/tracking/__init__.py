@@ -1,0 +1,1 @@
+"""Tracking results: meetings, commitments, actions, indicators and public statistics."""

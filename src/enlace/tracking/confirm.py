@@ -1,0 +1,150 @@
+"""Confirming a proposal: the proposed items become records, in one audited unit of work.
+
+Nothing ingestion proposes is stored until a person confirms it; then every proposed
+meeting, commitment and action is stored together with its audit entry, or nothing is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from enlace.audit.log import AuditLog
+from enlace.model.markings import Markings
+from enlace.model.records import Action, Commitment, Meeting, Record, derived_id
+from enlace.model.timestamps import utc_now
+from enlace.model.vocabulary import TrackingStatus
+from enlace.store.store import Store
+from enlace.store.versions import StoredVersion
+from enlace.tracking.proposal import Proposal
+
+# What a confirmed proposal is marked with unless the person says otherwise: what the
+# importer assumes for a row without markings (TLP amber, H0), kept national only until
+# the owner decides to release it, and evaluated B2 (an official source, probably true).
+DEFAULT_MARKINGS = Markings.build(tlp="amber", releasable_to=None, handling="H0", evaluation="B2")
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptReport:
+    """What confirming a proposal stored: the ids of each kind, and how many were new."""
+
+    meeting_ids: tuple[str, ...]
+    commitment_ids: tuple[str, ...]
+    action_ids: tuple[str, ...]
+    written: int
+
+
+def proposal_records(
+    proposal: Proposal, *, party: str, markings: Markings, now: datetime
+) -> list[Record]:
+    """The records a proposal becomes, commitments linked to their meeting and actions to
+    their commitment. Ids derive from the document and the sentence, so confirming the same
+    proposal twice gives the same records."""
+    spanish = proposal.language == "es"
+    ids: dict[str, str] = {}
+
+    def record_id(stix_type: str, key: str, sentence: str) -> str:
+        ids[key] = derived_id(stix_type, party, proposal.source_document, key, sentence)
+        return ids[key]
+
+    records: list[Record] = []
+    for m in proposal.meetings:
+        records.append(
+            Meeting(
+                id=record_id(Meeting.STIX_TYPE, m.key, m.source_sentence),
+                owner=party,
+                markings=markings,
+                created=now,
+                modified=now,
+                title=m.title,
+                mechanism=m.mechanism,
+                sequence=m.sequence,
+                meeting_date=m.meeting_date,
+                meeting_month=m.meeting_month,
+                place=m.place,
+                mx_agencies=m.mx_agencies,
+                us_agencies=m.us_agencies,
+                source_document=proposal.source_document,
+                source_sentence=m.source_sentence,
+            )
+        )
+    for c in proposal.commitments:
+        records.append(
+            Commitment(
+                id=record_id(Commitment.STIX_TYPE, c.key, c.source_sentence),
+                owner=party,
+                markings=markings,
+                created=now,
+                modified=now,
+                text_es=c.text if spanish else None,
+                text_en=None if spanish else c.text,
+                theme=c.theme,
+                responsible=c.responsible,
+                lead_agencies=c.lead_agencies,
+                due_date=c.due_date,
+                status=TrackingStatus.ANNOUNCED,
+                meeting_ref=ids[c.meeting_key] if c.meeting_key else None,
+                source_document=proposal.source_document,
+                source_sentence=c.source_sentence,
+            )
+        )
+    for a in proposal.actions:
+        records.append(
+            Action(
+                id=record_id(Action.STIX_TYPE, a.key, a.source_sentence),
+                owner=party,
+                markings=markings,
+                created=now,
+                modified=now,
+                commitment_ref=ids[a.commitment_key],
+                description_es=a.description if spanish else None,
+                description_en=None if spanish else a.description,
+                owner_agency=a.owner_agency,
+                due_date=a.due_date,
+                status=TrackingStatus.ANNOUNCED,
+                source_document=proposal.source_document,
+                source_sentence=a.source_sentence,
+            )
+        )
+    return records
+
+
+def accept(
+    store: Store,
+    proposal: Proposal,
+    *,
+    party: str,
+    markings: Markings = DEFAULT_MARKINGS,
+    actor: str = "cli",
+) -> AcceptReport:
+    """Store every item of `proposal` as records owned by `party`, audited, in one unit of work.
+
+    Records already held with the same content are not written again.
+    """
+    records = proposal_records(proposal, party=party, markings=markings, now=utc_now())
+    with store.unit_of_work() as uow:
+        versions = [StoredVersion.of(record) for record in records]
+        held = uow.records.latest_digests(v.id for v in versions)
+        fresh = [v for v in versions if held.get(v.id, ("", ""))[1] != v.content_digest]
+        written = uow.records.add(fresh, added_at=uow.started_at)
+        report = AcceptReport(
+            meeting_ids=tuple(r.id for r in records if isinstance(r, Meeting)),
+            commitment_ids=tuple(r.id for r in records if isinstance(r, Commitment)),
+            action_ids=tuple(r.id for r in records if isinstance(r, Action)),
+            written=written,
+        )
+        AuditLog(uow.connection).append(
+            actor=actor,
+            action="tracking-accept",
+            subject=proposal.source_document,
+            detail={
+                "document_date": proposal.document_date.isoformat(),
+                "language": proposal.language,
+                "meetings": list(report.meeting_ids),
+                "commitments": list(report.commitment_ids),
+                "actions": list(report.action_ids),
+                "written": written,
+            },
+        )
+        uow.commit()
+    return report

@@ -1,0 +1,243 @@
+"""Dates in communiqués: exact days, months alone and relative phrases, read against the
+document's own date.
+
+Candidate phrases are found by rules (so what counts as a date is explicit and testable) and
+each is handed to `dateparser` with the document date as its base. dateparser works offline:
+it reads its own bundled language data, and the languages are always given so it never tries
+to guess one. Whether an ambiguous phrase ("23 de enero", "December", "Friday") means the
+past or the future depends on the sentence: a meeting that was held looks back, a deadline
+or a next meeting looks ahead.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+import dateparser
+
+Direction = Literal["past", "future"]
+
+_ES_MONTHS = (
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|"
+    "noviembre|diciembre"
+)
+_EN_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_ES_WEEKDAYS = "lunes|martes|miércoles|jueves|viernes|sábado|domingo"
+_EN_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_NUMBER_WORDS = {
+    "quince": 15,
+    "treinta": 30,
+    "sesenta": 60,
+    "noventa": 90,
+    "fifteen": 15,
+    "thirty": 30,
+    "sixty": 60,
+    "ninety": 90,
+}
+_NUMBER = r"(\d{1,3}|quince|treinta|sesenta|noventa|fifteen|thirty|sixty|ninety)"
+
+# (pattern, what it gives): "day" an exact date, "month" a month alone, "days" a count of
+# days from the document date, "end" the last day of a year or month, "weekday" and
+# "next-week"/"next-month"/"relative" (yesterday, ayer) relative to the document date.
+_Shape = Literal["day", "month", "days", "end", "weekday", "next-week", "next-month", "relative"]
+_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
+    "es": (
+        (
+            re.compile(
+                rf"(?:(?:{_ES_WEEKDAYS}),?\s+)?(\d{{1,2}})\s+de\s+({_ES_MONTHS})"
+                r"(?:\s+(?:de|del)\s+(\d{4}))?",
+                re.IGNORECASE,
+            ),
+            "day",
+        ),
+        (
+            re.compile(
+                rf"(?:finales|fin|final|cierre)\s+(?:de(?:l)?\s+)?(?:(?:mes\s+de\s+)?({_ES_MONTHS})"
+                r"|(?:este\s+|presente\s+)?año)(?:\s+(?:de|del)\s+(\d{4}))?",
+                re.IGNORECASE,
+            ),
+            "end",
+        ),
+        (
+            re.compile(
+                rf"(?:mes\s+de\s+)?({_ES_MONTHS})(?:\s+(?:de|del)\s+(\d{{4}}))?",
+                re.IGNORECASE,
+            ),
+            "month",
+        ),
+        (
+            re.compile(
+                rf"(?:dentro\s+de|en(?:\s+un\s+plazo\s+de)?)\s+(?:los\s+próximos\s+)?{_NUMBER}\s+días",
+                re.IGNORECASE,
+            ),
+            "days",
+        ),
+        (
+            re.compile(
+                rf"(?:el\s+)?(?:próximo\s+({_ES_WEEKDAYS})|({_ES_WEEKDAYS})\s+próximo)",
+                re.IGNORECASE,
+            ),
+            "weekday",
+        ),
+        (
+            re.compile(r"(?:la\s+)?(?:próxima\s+semana|semana\s+próxima)", re.IGNORECASE),
+            "next-week",
+        ),
+        (re.compile(r"(?:el\s+)?(?:próximo\s+mes|mes\s+próximo)", re.IGNORECASE), "next-month"),
+        (re.compile(r"\b(ayer|anteayer)\b", re.IGNORECASE), "relative"),
+        (re.compile(r"(?:este|el\s+presente)\s+año", re.IGNORECASE), "end"),
+    ),
+    "en": (
+        (
+            re.compile(
+                rf"(?:(?:{_EN_WEEKDAYS}),?\s+)?({_EN_MONTHS})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b"
+                r"(?:,?\s+(\d{4}))?"
+            ),
+            "day",
+        ),
+        (
+            re.compile(
+                rf"(?:(?:{_EN_WEEKDAYS}),?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_EN_MONTHS})"
+                r"(?:,?\s+(\d{4}))?"
+            ),
+            "day",
+        ),
+        (
+            re.compile(
+                rf"(?:the\s+)?end\s+of\s+(?:({_EN_MONTHS})|(?:the|this)\s+year)(?:\s+(\d{{4}}))?",
+                re.IGNORECASE,
+            ),
+            "end",
+        ),
+        # "May" alone is also a verb: a month alone must follow a preposition or take a year.
+        (
+            re.compile(
+                rf"(?:(?<=\bin\s)|(?<=\bby\s)|(?<=\buntil\s)|(?<=\bbefore\s)|(?<=\bduring\s)|"
+                rf"(?<=\bthrough\s)|(?<=\bof\s)|(?<=\bfrom\s))({_EN_MONTHS})(?:\s+(\d{{4}}))?"
+                rf"|({_EN_MONTHS})\s+(\d{{4}})"
+            ),
+            "month",
+        ),
+        (
+            re.compile(rf"(?:within|in)\s+(?:the\s+next\s+)?{_NUMBER}\s+days", re.IGNORECASE),
+            "days",
+        ),
+        (re.compile(rf"next\s+({_EN_WEEKDAYS})", re.IGNORECASE), "weekday"),
+        (re.compile(r"next\s+week", re.IGNORECASE), "next-week"),
+        (re.compile(r"\b(yesterday)\b", re.IGNORECASE), "relative"),
+        (re.compile(r"this\s+year", re.IGNORECASE), "end"),
+        (re.compile(r"next\s+month", re.IGNORECASE), "next-month"),
+    ),
+}
+
+# Words shortly before a date that make it a date to come, whatever the sentence reports:
+# "se reunieron el 4 de septiembre y volverán a reunirse en diciembre".
+_FUTURE_CUE = {
+    "es": re.compile(
+        r"próxim[oa]|volver[áa]n?|se reunirá|para\b|antes\s+d|a\s+más\s+tardar|dentro\s+de|"
+        r"\w+(?:ará|erá|irá|arán|erán|irán)\b",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"\bnext\b|\bwill\b|\bby\b|\bbefore\b|no\s+later\s+than|\buntil\b|\bupcoming\b|"
+        r"\bshall\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DatePhrase:
+    """A date found in a sentence: the words, and the day or month they mean."""
+
+    text: str
+    start: int
+    day: date | None  # an exact day, when the phrase names one
+    month: str | None  # YYYY-MM, when the phrase names only a month
+
+    @property
+    def deadline(self) -> date:
+        """The day a deadline phrase means: the day itself, or the last day of the month."""
+        if self.day is not None:
+            return self.day
+        assert self.month is not None
+        year, month = (int(part) for part in self.month.split("-"))
+        return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def find_dates(
+    sentence: str, *, language: str, document_date: date, direction: Direction
+) -> list[DatePhrase]:
+    """Every date phrase in `sentence`, in order, resolved against `document_date`."""
+    found: list[DatePhrase] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, shape in _PATTERNS[language]:
+        for match in pattern.finditer(sentence):
+            span = match.span()
+            if any(span[0] < end and start < span[1] for start, end in taken):
+                continue
+            ahead = _FUTURE_CUE[language].search(sentence[max(0, span[0] - 60) : span[0]])
+            phrase = _resolve(
+                match, shape, language, document_date, "future" if ahead else direction
+            )
+            if phrase is not None:
+                taken.append(span)
+                found.append(phrase)
+    return sorted(found, key=lambda phrase: phrase.start)
+
+
+def _resolve(
+    match: re.Match[str], shape: _Shape, language: str, base: date, direction: Direction
+) -> DatePhrase | None:
+    words = match.group(0)
+    groups = [group for group in match.groups() if group]
+    day: date | None = None
+    month: str | None = None
+    if shape == "days":
+        count = groups[0].lower()
+        day = base + timedelta(days=_NUMBER_WORDS.get(count) or int(count))
+    elif shape == "next-week":
+        day = _parse("next week", "en", base, "future")
+    elif shape == "next-month":
+        parsed = _parse("next month", "en", base, "future")
+        month = parsed.strftime("%Y-%m") if parsed else None
+    elif shape == "relative":
+        day = _parse(groups[0], language, base, "past")
+    elif shape == "weekday":
+        day = _parse(groups[0], language, base, "future")
+    elif shape == "end":
+        named_month = next((g for g in groups if not g.isdigit()), None)
+        year_text = next((g for g in groups if g.isdigit()), None)
+        if named_month is None:
+            day = date(int(year_text) if year_text else base.year, 12, 31)
+        else:
+            text = named_month + (" " + year_text if year_text else "")
+            parsed = _parse(text, language, base, direction, last_day=True)
+            day = parsed
+    elif shape == "month":
+        text = " ".join(groups)
+        parsed = _parse(text, language, base, direction)
+        month = parsed.strftime("%Y-%m") if parsed else None
+    else:
+        text = " ".join(groups)
+        day = _parse(text, language, base, direction)
+    if day is None and month is None:
+        return None
+    return DatePhrase(text=words, start=match.start(), day=day, month=month)
+
+
+def _parse(
+    text: str, language: str, base: date, direction: Direction, *, last_day: bool = False
+) -> date | None:
+    settings = {
+        "RELATIVE_BASE": datetime(base.year, base.month, base.day),
+        "PREFER_DATES_FROM": direction,
+        "PREFER_DAY_OF_MONTH": "last" if last_day else "first",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    parsed = dateparser.parse(text, languages=[language], settings=settings)
+    return parsed.date() if parsed is not None else None

@@ -1,0 +1,369 @@
+"""Reading a communiqué into proposed meetings, commitments and actions, by rules.
+
+The rules, sentence by sentence:
+
+- a sentence naming a mechanism (Grupo de Implementación de Seguridad, High-Level Security
+  Dialogue, ministerial, working group) with words of a meeting held ("se reunió", "met",
+  "held its second meeting") or announced ("la próxima reunión", "will meet again") is a
+  meeting; its date or month, place (city or institution) and sequence are read from it;
+- a sentence with a verb that commits ("acordaron", "se comprometió", "agreed", "pledged") is
+  a commitment; one with only a future verb ("will", "instalará") is one when it also names a
+  theme or an agency; one that reports ("revisaron", "se destacó", "reviewed", "welcomed")
+  without a committing verb is not;
+- a commitment whose subject is one agency, after a commitment on the same theme (or
+  introduced by "para ello", "to that end"), is an action under that commitment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+from enlace.model.vocabulary import CommitmentTheme, MeetingMechanism, Responsible
+from enlace.tracking import lexicon as lx
+from enlace.tracking.dates import DatePhrase, find_dates
+from enlace.tracking.language import detect_language
+from enlace.tracking.proposal import (
+    Proposal,
+    ProposedAction,
+    ProposedCommitment,
+    ProposedMeeting,
+)
+from enlace.tracking.sentences import split_sentences
+
+_CONTINUATION = {
+    "es": re.compile(
+        r"^(?:para\s+ello|para\s+tal\s+efecto|como\s+parte\s+de|en\s+ese\s+marco|"
+        r"en\s+este\s+sentido|con\s+ese\s+fin|en\s+cumplimiento)",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"^(?:to\s+that\s+end|to\s+this\s+end|as\s+part\s+of|in\s+support\s+of|"
+        r"under\s+this\s+commitment|in\s+that\s+framework)",
+        re.IGNORECASE,
+    ),
+}
+_START_CUE = {
+    "es": re.compile(
+        r"(?:a\s+partir\s+del?|desde(?:\s+el)?|iniciad[oa]s?\s+en|comenzando(?:\s+el)?)\s*$"
+    ),
+    "en": re.compile(r"(?:starting|beginning|since|from|launched\s+in|as\s+of)\s*(?:on\s+)?$"),
+}
+_DEFAULT_DATE = "(document date)"
+_PARTICIPANTS = {
+    "es": re.compile(r"delegaci[óo]n|participaron|encabezad[ao]s?|integrad[ao]s?\s+por"),
+    "en": re.compile(r"delegation|participated|led\s+by|attended|comprised"),
+}
+
+
+def propose(text: str, *, document_date: date, source_document: str) -> Proposal:
+    """Propose the meetings, commitments and actions a joint statement or minutes contain.
+
+    Raise UnsupportedLanguage when the text is in neither Spanish nor English.
+    """
+    language = detect_language(text, source=source_document)
+    reader = _Reader(language, document_date)
+    for sentence in split_sentences(text):
+        reader.read(sentence)
+    return Proposal(
+        source_document=source_document,
+        document_date=document_date,
+        language=language,
+        meetings=tuple(reader.meetings),
+        commitments=tuple(reader.commitments),
+        actions=tuple(reader.actions),
+    )
+
+
+class _Reader:
+    """The state of one document's reading: what was proposed so far."""
+
+    def __init__(self, language: str, document_date: date) -> None:
+        self.language = language
+        self.document_date = document_date
+        self.meetings: list[ProposedMeeting] = []
+        self.commitments: list[ProposedCommitment] = []
+        self.actions: list[ProposedAction] = []
+        self.participants: list[tuple[str, int]] = []
+
+    def read(self, sentence: str) -> None:
+        """Propose what one sentence holds."""
+        lang = self.language
+        if _PARTICIPANTS[lang].search(sentence):
+            self._add_participants(lx.agencies_in(sentence))
+        announced = lx.NEXT_MEETING[lang].search(sentence)
+        mechanism = _mechanism(sentence)
+        held = lx.MEETING_HELD[lang].search(sentence) or lx.TODAY[lang].search(sentence)
+        if announced or (mechanism and held):
+            proposed = self._meeting(sentence, mechanism, announced is not None)
+            if announced and proposed:
+                return  # "the next meeting will be held in ..." commits to nothing else
+        self._commitment_or_action(sentence)
+
+    # --- meetings ----------------------------------------------------------------------
+
+    def _meeting(
+        self, sentence: str, found: tuple[MeetingMechanism, str] | None, announced: bool
+    ) -> bool:
+        """Propose (or complete) the meeting a sentence names; False when it has no date."""
+        lang = self.language
+        cues: list[str] = []
+        if found is not None:
+            mechanism, words = found
+            cues.append(words)
+        else:
+            mechanism = self._held_mechanism() or MeetingMechanism.OTHER
+        dates = find_dates(
+            sentence,
+            language=lang,
+            document_date=self.document_date,
+            direction="future" if announced else "past",
+        )
+        day, month = _meeting_when(dates)
+        cues += [phrase.text for phrase in dates[:1]]
+        today = lx.TODAY[lang].search(sentence)
+        if day is None and month is None and not announced:
+            day = self.document_date  # a statement of the day's meeting carries its date
+            cues.append(today.group(0) if today else _DEFAULT_DATE)
+        if day is None and month is None:
+            return False  # an announced meeting with no date or month is not yet a meeting
+        place = _place(sentence)
+        if place:
+            cues.append(place)
+        sequence = _sequence(sentence)
+        if sequence is None and announced:
+            earlier = self._held_meeting()
+            if earlier is not None and earlier.sequence and earlier.mechanism is mechanism:
+                sequence = earlier.sequence + 1
+        agencies = lx.agencies_in(sentence)
+        meeting = ProposedMeeting(
+            key=f"m{len(self.meetings) + 1}",
+            mechanism=mechanism,
+            sequence=sequence,
+            meeting_date=day,
+            meeting_month=month,
+            place=place,
+            mx_agencies=_of_party(agencies, "MX"),
+            us_agencies=_of_party(agencies, "US"),
+            announced=announced,
+            source_sentence=sentence,
+            cues=tuple(cues),
+        )
+        for index, earlier in enumerate(self.meetings):
+            if _same_meeting(earlier, meeting):
+                # A second sentence about the same meeting completes it, never duplicates it.
+                self.meetings[index] = _completed(earlier, meeting)
+                return True
+        self.meetings.append(meeting)
+        if self.participants and not announced:
+            self._add_participants([])
+        return True
+
+    def _add_participants(self, agencies: list[tuple[str, int]]) -> None:
+        self.participants += agencies
+        for index, meeting in enumerate(self.meetings):
+            if not meeting.announced:
+                self.meetings[index] = replace(
+                    meeting,
+                    mx_agencies=_merge(meeting.mx_agencies, _of_party(self.participants, "MX")),
+                    us_agencies=_merge(meeting.us_agencies, _of_party(self.participants, "US")),
+                )
+                return
+
+    def _held_meeting(self) -> ProposedMeeting | None:
+        return next((m for m in self.meetings if not m.announced), None)
+
+    def _held_mechanism(self) -> MeetingMechanism | None:
+        held = self._held_meeting()
+        return held.mechanism if held else None
+
+    # --- commitments and actions -------------------------------------------------------
+
+    def _commitment_or_action(self, sentence: str) -> None:
+        lang = self.language
+        strong = lx.COMMIT_STRONG[lang].search(sentence)
+        weak = lx.COMMIT_WEAK[lang].search(sentence)
+        cue = strong or weak
+        if cue is None:
+            return
+        if lx.REPORTING[lang].search(sentence) and strong is None:
+            return  # reports what happened, or what someone said will: not a commitment
+        theme, theme_words = _theme(sentence)
+        agencies = lx.agencies_in(sentence)
+        if strong is None and theme is CommitmentTheme.OTHER and not agencies:
+            return  # a future verb about nothing in particular ("this will strengthen trust")
+        cues = [cue.group(0)] + ([theme_words] if theme_words else [])
+        cues += [acronym for acronym, _ in agencies]
+        due = self._due_date(sentence)
+        if due is not None:
+            cues.append(due[1])
+        due_date = due[0] if due else None
+        subject = _subject_agency(sentence, agencies, cue.start(), lang)
+        parent = self._parent_commitment(sentence, theme) if subject else None
+        if subject and parent is not None:
+            self.actions.append(
+                ProposedAction(
+                    key=f"a{len(self.actions) + 1}",
+                    commitment_key=parent.key,
+                    description=sentence,
+                    owner_agency=subject,
+                    due_date=due_date,
+                    source_sentence=sentence,
+                    cues=tuple(cues),
+                )
+            )
+            return
+        held = self._held_meeting()
+        self.commitments.append(
+            ProposedCommitment(
+                key=f"c{len(self.commitments) + 1}",
+                text=sentence,
+                theme=theme,
+                responsible=_responsible(sentence, agencies, subject, cue.start(), lang),
+                lead_agencies=tuple(acronym for acronym, _ in agencies),
+                due_date=due_date,
+                meeting_key=held.key if held else None,
+                source_sentence=sentence,
+                cues=tuple(cues),
+            )
+        )
+
+    def _parent_commitment(
+        self, sentence: str, theme: CommitmentTheme
+    ) -> ProposedCommitment | None:
+        same_theme = [c for c in self.commitments if c.theme is theme]
+        if same_theme:
+            return same_theme[-1]
+        if self.commitments and _CONTINUATION[self.language].search(sentence):
+            return self.commitments[-1]
+        return None
+
+    def _due_date(self, sentence: str) -> tuple[date, str] | None:
+        """The first date to come in the sentence that is not a start date."""
+        for phrase in find_dates(
+            sentence, language=self.language, document_date=self.document_date, direction="future"
+        ):
+            if _START_CUE[self.language].search(sentence[: phrase.start]):
+                continue
+            if phrase.deadline >= self.document_date:
+                return phrase.deadline, phrase.text
+        return None
+
+
+def _mechanism(sentence: str) -> tuple[MeetingMechanism, str] | None:
+    for mechanism, pattern in lx.MECHANISM_PATTERNS:
+        match = pattern.search(sentence)
+        if match:
+            return mechanism, match.group(0)
+    return None
+
+
+def _meeting_when(dates: list[DatePhrase]) -> tuple[date | None, str | None]:
+    for phrase in dates:
+        if phrase.day is not None:
+            return phrase.day, None
+    for phrase in dates:
+        if phrase.month is not None:
+            return None, phrase.month
+    return None, None
+
+
+def _place(sentence: str) -> str | None:
+    institution = lx.INSTITUTION_PATTERN.search(sentence)
+    city = lx.CITY_PATTERN.search(sentence)
+    name = institution.group(1).rstrip(".") if institution else None
+    if name and city and city.group(0) not in name:
+        return f"{name}, {city.group(0)}"
+    return name or (city.group(0) if city else None)
+
+
+def _sequence(sentence: str) -> int | None:
+    match = lx.ORDINAL_PATTERN.search(sentence)
+    if match is None:
+        return None
+    if match.group(1):
+        return lx.ORDINALS[match.group(1).lower()]
+    return int(match.group(2))
+
+
+def _same_meeting(earlier: ProposedMeeting, new: ProposedMeeting) -> bool:
+    if earlier.mechanism is not new.mechanism or earlier.announced != new.announced:
+        return False
+    if _DEFAULT_DATE in earlier.cues or _DEFAULT_DATE in new.cues:
+        return True  # a title line dated by the document is the meeting the text dates
+    return (earlier.meeting_date, earlier.meeting_month) == (new.meeting_date, new.meeting_month)
+
+
+def _completed(earlier: ProposedMeeting, new: ProposedMeeting) -> ProposedMeeting:
+    """The earlier proposal of a meeting, completed by what a later sentence says of it."""
+    if _DEFAULT_DATE in earlier.cues and _DEFAULT_DATE not in new.cues:
+        dated = replace(
+            earlier,
+            meeting_date=new.meeting_date,
+            meeting_month=new.meeting_month,
+            source_sentence=new.source_sentence,
+            cues=new.cues,
+        )
+    else:
+        dated = earlier
+    return replace(
+        dated,
+        place=dated.place or new.place,
+        sequence=dated.sequence or new.sequence,
+        mx_agencies=_merge(dated.mx_agencies, new.mx_agencies),
+        us_agencies=_merge(dated.us_agencies, new.us_agencies),
+    )
+
+
+def _of_party(agencies: list[tuple[str, int]], party: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(a for a, _ in agencies if lx.AGENCY_PARTY.get(a) == party))
+
+
+def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*first, *second)))
+
+
+def _theme(sentence: str) -> tuple[CommitmentTheme, str | None]:
+    """The theme whose words come first in the sentence (the object of the verb, mostly)."""
+    best: tuple[int, CommitmentTheme, str] | None = None
+    for theme, pattern in lx.THEME_PATTERNS:
+        match = pattern.search(sentence)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), theme, match.group(0))
+    if best is None:
+        return CommitmentTheme.OTHER, None
+    return best[1], best[2]
+
+
+def _subject_agency(
+    sentence: str, agencies: list[tuple[str, int]], cue_at: int, language: str
+) -> str | None:
+    """The (first) agency written before the verb, when the subject is not both parties."""
+    before = [acronym for acronym, at in agencies if at < cue_at]
+    if not before or lx.JOINT_SUBJECT[language].search(sentence[:cue_at]):
+        return None
+    return before[0]
+
+
+def _responsible(
+    sentence: str,
+    agencies: list[tuple[str, int]],
+    subject: str | None,
+    cue_at: int,
+    language: str,
+) -> Responsible:
+    head = sentence[:cue_at]
+    if lx.JOINT_SUBJECT[language].search(head):
+        return Responsible.JOINT
+    if subject is not None:
+        # "La FGR y la ATF acordaron": agencies of both parties as subject make it joint.
+        subjects = {lx.AGENCY_PARTY[a] for a, at in agencies if at < cue_at}
+        return Responsible(subjects.pop()) if len(subjects) == 1 else Responsible.JOINT
+    parties = [party for party, pattern in lx.PARTY_SUBJECT[language] if pattern.search(head)]
+    if len(parties) == 1:
+        return Responsible(parties[0])
+    named = {lx.AGENCY_PARTY[a] for a, _ in agencies}
+    if len(named) == 1:
+        return Responsible(named.pop())
+    return Responsible.JOINT

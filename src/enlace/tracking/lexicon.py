@@ -1,0 +1,428 @@
+"""The words the ingestion rules look for: agencies, places, mechanisms, themes and the verbs
+that commit or merely report, in Spanish and English.
+
+Kept apart from the rules so a coordinator's correction ("UIF is also written 'Unidad de
+Inteligencia Financiera'") is one line here and not a change of logic.
+"""
+
+from __future__ import annotations
+
+import re
+
+from enlace.model.vocabulary import CommitmentTheme, MeetingMechanism
+
+# Acronym -> party. The acronym is what records keep; the long names below map to it.
+AGENCY_PARTY: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "SRE",
+            "SSPC",
+            "SESNSP",
+            "UIF",
+            "Defensa",
+            "Marina",
+            "FGR",
+            "ANAM",
+            "GN",
+            "CNI",
+            "SHCP",
+            "SAT",
+            "COFEPRIS",
+            "Salud",
+            "Pemex",
+            "SEGOB",
+        ],
+        "MX",
+    ),
+    **dict.fromkeys(
+        [
+            "State",
+            "DHS",
+            "CBP",
+            "HSI",
+            "ICE",
+            "DOD",
+            "DOJ",
+            "DEA",
+            "ATF",
+            "FBI",
+            "Treasury",
+            "FinCEN",
+            "OFAC",
+            "HHS",
+            "CDC",
+            "USMS",
+            "ONDCP",
+        ],
+        "US",
+    ),
+}
+_AGENCY_NAMES: dict[str, tuple[str, ...]] = {
+    "SRE": ("Secretaría de Relaciones Exteriores", "Cancillería", "Mexican Foreign Ministry"),
+    "SSPC": ("Secretaría de Seguridad y Protección Ciudadana",),
+    "SESNSP": ("Secretariado Ejecutivo del Sistema Nacional de Seguridad Pública",),
+    "UIF": ("Unidad de Inteligencia Financiera", "Financial Intelligence Unit"),
+    "Defensa": ("Secretaría de la Defensa Nacional", "SEDENA"),
+    "Marina": ("Secretaría de Marina", "SEMAR"),
+    "FGR": ("Fiscalía General de la República", "Attorney General's Office of Mexico"),
+    "ANAM": ("Agencia Nacional de Aduanas de México", "National Customs Agency of Mexico"),
+    "GN": ("Guardia Nacional", "National Guard of Mexico"),
+    "COFEPRIS": ("Comisión Federal para la Protección contra Riesgos Sanitarios",),
+    "Salud": ("Secretaría de Salud",),
+    "SHCP": ("Secretaría de Hacienda y Crédito Público",),
+    "State": ("Department of State", "State Department", "Departamento de Estado"),
+    "DHS": ("Department of Homeland Security", "Departamento de Seguridad Nacional"),
+    "CBP": ("Customs and Border Protection", "Oficina de Aduanas y Protección Fronteriza"),
+    "HSI": ("Homeland Security Investigations",),
+    "DOD": ("Department of Defense", "Department of War", "DoD"),
+    "DOJ": ("Department of Justice", "Departamento de Justicia"),
+    "DEA": ("Drug Enforcement Administration", "Administración para el Control de Drogas"),
+    "ATF": ("Bureau of Alcohol, Tobacco, Firearms and Explosives",),
+    "FBI": ("Federal Bureau of Investigation",),
+    "Treasury": (
+        "Department of the Treasury",
+        "Treasury Department",
+        "Departamento del Tesoro",
+        "Tesoro",
+    ),
+    "HHS": ("Department of Health and Human Services",),
+}
+
+
+def _agency_pattern() -> re.Pattern[str]:
+    names = [(name, acronym) for acronym, longs in _AGENCY_NAMES.items() for name in longs]
+    names += [(acronym, acronym) for acronym in AGENCY_PARTY]
+    # Longest first, so "Department of the Treasury" wins over "Treasury".
+    names.sort(key=lambda pair: -len(pair[0]))
+    alternatives = "|".join(re.escape(name) for name, _ in names)
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+AGENCY_PATTERN = _agency_pattern()
+_AGENCY_BY_NAME = {
+    **{name: acronym for acronym, longs in _AGENCY_NAMES.items() for name in longs},
+    **{acronym: acronym for acronym in AGENCY_PARTY},
+}
+# "State", "Salud", "Marina", "Tesoro", "Defensa" are also ordinary words: taken as agencies
+# only in a list of agencies, or (in Spanish) after the article the agency name takes.
+_AMBIGUOUS_SHORT = frozenset({"State", "Salud", "Marina", "Defensa", "Tesoro", "GN"})
+_AGENCY_ARTICLE = re.compile(r"(?:\b(?:la|el|del|al)\s+)$")
+
+
+def agencies_in(sentence: str) -> list[tuple[str, int]]:
+    """(acronym, position) of each agency the sentence names, in order, without repeats."""
+    found: dict[str, int] = {}
+    for match in AGENCY_PATTERN.finditer(sentence):
+        name = match.group(0)
+        if (
+            name in _AMBIGUOUS_SHORT
+            and not _in_agency_list(sentence, match)
+            and not _AGENCY_ARTICLE.search(sentence[: match.start()])
+        ):
+            continue
+        found.setdefault(_AGENCY_BY_NAME[name], match.start())
+    return sorted(found.items(), key=lambda item: item[1])
+
+
+def _in_agency_list(sentence: str, match: re.Match[str]) -> bool:
+    # A short ambiguous name counts when a real acronym sits right next to it in a list.
+    window = sentence[max(0, match.start() - 12) : match.end() + 12]
+    return bool(re.search(r"\b[A-Z]{2,}\b", window.replace(match.group(0), "")))
+
+
+CITIES = (
+    "Ciudad de México",
+    "Mexico City",
+    "Washington, D.C.",
+    "Washington",
+    "McAllen",
+    "El Paso",
+    "San Diego",
+    "Tijuana",
+    "Monterrey",
+    "Nuevo Laredo",
+    "Laredo",
+    "Nogales",
+    "Ciudad Juárez",
+    "Hermosillo",
+    "Culiacán",
+    "Phoenix",
+    "Houston",
+    "Brownsville",
+    "Matamoros",
+    "Reynosa",
+    "Guadalajara",
+    "Mérida",
+    "Querétaro",
+    "Cancún",
+    "Tucson",
+)
+CITY_PATTERN = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(c) for c in sorted(CITIES, key=len, reverse=True))
+    + r")(?![\w-])"
+)
+# An institution that hosts a meeting: "en la sede de la Secretaría de Relaciones Exteriores",
+# "at the Department of State", "en Palacio Nacional".
+INSTITUTION_PATTERN = re.compile(
+    r"\b(?:en|at|in)\s+(?:la\s+|el\s+|the\s+)?(?:sede\s+(?:de\s+la\s+|del\s+)|headquarters\s+of\s+the\s+)?"
+    r"(?:U\.S\.\s+|Mexican\s+)?"
+    r"((?:Secretaría|Secretariat|Ministry|Cancillería|Palacio|Embajada|Consulado|Department|Departamento|Embassy|"
+    r"Consulate|White\s+House|Casa\s+Blanca|Blair\s+House|Harry\s+S\.\s+Truman\s+Building|"
+    r"Centro\s+Nacional|Instituto|Academia|Academy)"
+    r"(?:\s+(?:de|del|de\s+la|of|of\s+the|for|y|and)?\s*[A-ZÁÉÍÓÚÑ][\w'áéíóúñ.-]*)*)"
+)
+
+MECHANISM_PATTERNS: tuple[tuple[MeetingMechanism, re.Pattern[str]], ...] = (
+    (
+        MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+        re.compile(
+            r"Grupo\s+(?:Bilateral\s+)?de\s+Implementación(?:\s+de\s+Seguridad)?|"
+            r"Security\s+Implementation\s+Group|Implementation\s+Group",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        MeetingMechanism.HIGH_LEVEL_SECURITY_DIALOGUE,
+        re.compile(
+            r"Diálogo\s+de\s+Alto\s+Nivel(?:\s+(?:en|de|sobre)\s+Seguridad)?|"
+            r"High[- ]Level\s+(?:Security\s+)?Dialogue",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        MeetingMechanism.MINISTERIAL,
+        re.compile(
+            r"reuni[óo]n\s+ministerial|revisión\s+ministerial|ministerial\s+(?:meeting|review)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        MeetingMechanism.WORKING_GROUP,
+        re.compile(r"grupo\s+de\s+trabajo|working\s+group", re.IGNORECASE),
+    ),
+)
+
+# A meeting that took place, or that is announced: the event words around a mechanism.
+MEETING_HELD = {
+    "es": re.compile(
+        r"\b(?:se\s+reuni(?:ó|eron)|sesion(?:ó|aron)|celebr(?:ó|aron)\s+(?:su|la)|"
+        r"llev(?:ó|aron)\s+a\s+cabo|tuvo\s+lugar|se\s+llevó\s+a\s+cabo|se\s+celebró|"
+        r"(?:primera|segunda|tercera|cuarta|quinta|sexta)\s+reunión|reunión\s+(?:del|de\s+la))",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"\b(?:met|convened|held\s+(?:its|the|their)|(?:was|were)\s+held|took\s+place|hosted|"
+        r"(?:first|second|third|fourth|fifth|sixth)\s+meeting|meeting\s+of\s+the)\b",
+        re.IGNORECASE,
+    ),
+}
+_ORDINAL_WORDS_ES = r"(?:primera|segunda|tercera|cuarta|quinta|sexta|séptima|octava)"
+_ORDINAL_WORDS_EN = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth)"
+# A meeting to come: "the next meeting", or a numbered one with a future verb ("the sixth
+# meeting will be held", "la quinta reunión se realizará").
+NEXT_MEETING = {
+    "es": re.compile(
+        r"próxima\s+(?:reunión|sesión)|volver[áa]n?\s+a\s+reunirse|se\s+reunirá|"
+        rf"{_ORDINAL_WORDS_ES}\s+(?:reunión|sesión)\b[^.]*?\b(?:se\s+)?(?:realizará|celebrará|"
+        r"llevará\s+a\s+cabo|tendrá\s+lugar|será)\b",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"next\s+(?:[\w-]+\s+){0,4}(?:meeting|session|round)|"
+        r"will\s+(?:meet|reconvene|convene)\s+again|will\s+(?:meet|reconvene)|"
+        rf"{_ORDINAL_WORDS_EN}\s+(?:meeting|session)\s+(?:[\w-]+\s+){{0,4}}?will\s+"
+        r"(?:be\s+held|take\s+place|convene)",
+        re.IGNORECASE,
+    ),
+}
+ORDINALS = {
+    "primera": 1,
+    "segunda": 2,
+    "tercera": 3,
+    "cuarta": 4,
+    "quinta": 5,
+    "sexta": 6,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "inaugural": 1,
+    "inaugural ": 1,
+}
+ORDINAL_PATTERN = re.compile(
+    r"\b(primera|segunda|tercera|cuarta|quinta|sexta|first|second|third|fourth|fifth|sixth|"
+    r"inaugural)\b|\b(\d)(?:st|nd|rd|th|ª|a)\s+(?:reunión|meeting|sesión|session)",
+    re.IGNORECASE,
+)
+TODAY = {
+    "es": re.compile(r"\b(?:hoy|este\s+día|el\s+día\s+de\s+hoy)\b", re.IGNORECASE),
+    "en": re.compile(r"\btoday\b", re.IGNORECASE),
+}
+
+# Verbs that commit someone to something, and verbs that only report.
+COMMIT_STRONG = {
+    "es": re.compile(
+        r"\b(?:acordaron|acordó|se\s+acordó|convinieron|se\s+comprometi(?:ó|eron)|"
+        r"se\s+compromete[n]?|asumi(?:ó|eron)\s+el\s+compromiso|compromiso\s+de|"
+        r"decidieron|resolvieron|anunciaron\s+que)\b",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"\b(?:agreed|committed|commit|pledged|decided|resolved|undertook|undertake|"
+        r"announced\s+that)\b",
+        re.IGNORECASE,
+    ),
+}
+COMMIT_WEAK = {
+    "es": re.compile(
+        r"\b(?:\w+(?:ará|erá|irá|arán|erán|irán)|deberá[n]?|habrá[n]?\s+de)\b", re.IGNORECASE
+    ),
+    "en": re.compile(r"\b(?:will|shall|is\s+to|are\s+to)\b", re.IGNORECASE),
+}
+REPORTING = {
+    "es": re.compile(
+        r"\b(?:revisaron|revisó|se\s+revisó|se\s+destac(?:ó|aron)|destac(?:ó|aron)|reconoci(?:ó|eron)|"
+        r"subray(?:ó|aron)|celebr(?:ó|aron)\s+(?:los|el|la|las)|inform(?:ó|aron)|dieron\s+seguimiento|"
+        r"analizaron|reiter(?:ó|aron)|coincidieron|se\s+presentaron|presentaron\s+los|"
+        r"evaluaron|pasaron\s+revista|expres(?:ó|aron)|señal(?:ó|aron)|se\s+informó|"
+        r"se\s+reconoció|conversaron|dialogaron|examinaron)\b",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"\b(?:reviewed|highlighted|noted|welcomed|discussed|recogni[sz]ed|underscored|"
+        r"reaffirmed|took\s+stock|praised|emphasi[sz]ed|acknowledged|reported|assessed|"
+        r"expressed|examined|commended|celebrated|heard)\b",
+        re.IGNORECASE,
+    ),
+}
+
+THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
+    (
+        CommitmentTheme.FENTANYL,
+        re.compile(
+            r"fentan[iy]l\w*|precursor\w*|laboratori\w*|drogas\s+sintéticas|synthetic\s+drugs|"
+            r"pastillas|pills|prensas?\s+(?:tableteadoras|de\s+pastillas)|pill\s+press\w*",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        CommitmentTheme.FIREARMS,
+        re.compile(
+            r"armas?\s+de\s+fuego|\barmas\b|firearms?|\bguns?\b|weapons?|eTrace|balístic\w*|"
+            r"ballistic\w*|municion\w*|ammunition|tráfico\s+de\s+armas|arms\s+trafficking",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        CommitmentTheme.ILLICIT_FINANCE,
+        re.compile(
+            r"lavado\s+de\s+dinero|money\s+laundering|financial\s+intelligence|"
+            r"shell\s+companies|empresas\s+fachada|sanction\w*|sancion\w*|"
+            r"inteligencia\s+financiera|financ\w*\s+ilícit\w*|illicit\s+financ\w*|"
+            r"recursos\s+de\s+procedencia\s+ilícita|(?:decomiso\s+de\s+)?activos|assets?\s+forfeiture|assets|sanciones\s+financieras|"
+            r"financial\s+sanctions|flujos\s+financieros|financial\s+flows|remesas|remittances",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        CommitmentTheme.CUSTODY_TRANSFERS,
+        re.compile(
+            r"traslados?|extradici\w*|extradit\w*|transfers?\s+of\s+custody|custody|"
+            r"entregas?\s+de\s+(?:personas|detenidos)|fugitiv\w*",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        CommitmentTheme.DRONES,
+        re.compile(
+            r"drones?|\bUAS\b|counter-UAS|aeronaves\s+no\s+tripuladas|unmanned\s+aircraft",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        CommitmentTheme.FUEL_THEFT,
+        re.compile(
+            r"huachicol\w*|robo\s+de\s+combustible|fuel\s+theft|contrabando\s+de\s+combustible|"
+            r"fuel\s+smuggling|hidrocarburos",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        CommitmentTheme.PUBLIC_HEALTH,
+        re.compile(
+            r"salud\s+pública|public\s+health|adicciones|addiction|sobredosis|overdose\w*|"
+            r"naloxona|naloxone|prevención\s+del\s+consumo|drug\s+use\s+prevention|"
+            r"tratamiento|treatment",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        CommitmentTheme.INFORMATION_EXCHANGE,
+        re.compile(
+            r"intercambi\w*(?:\s+\w+){0,2}?\s+(?:de\s+)?(?:información|datos)|information[- ]sharing|"
+            r"shar\w+\s+(?:of\s+)?(?:information|data)|exchange\s+of\s+(?:information|data)|"
+            r"exchang\w+\s+(?:information|data)|datos\s+aduaneros|customs\s+data|"
+            r"inteligencia|intelligence",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+# Who is the subject: both parties, or one of them by name.
+JOINT_SUBJECT = {
+    "es": re.compile(
+        r"ambos\s+(?:gobiernos|países|equipos)|ambas\s+(?:delegaciones|partes|naciones)|"
+        r"las\s+(?:dos\s+)?delegaciones|los\s+dos\s+(?:gobiernos|países)|las\s+partes|"
+        r"México\s+y\s+(?:los\s+)?Estados\s+Unidos|Estados\s+Unidos\s+y\s+México|"
+        r"de\s+manera\s+conjunta|conjuntamente|el\s+Grupo|los\s+integrantes",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"both\s+(?:governments|countries|delegations|sides|parties|nations)|"
+        r"the\s+(?:two\s+)?delegations|the\s+two\s+(?:governments|countries)|"
+        r"Mexico\s+and\s+the\s+United\s+States|the\s+United\s+States\s+and\s+Mexico|"
+        r"jointly|the\s+Group|the\s+participants|the\s+parties",
+        re.IGNORECASE,
+    ),
+}
+PARTY_SUBJECT = {
+    "es": (
+        (
+            "MX",
+            re.compile(
+                r"(?:el\s+Gobierno\s+de\s+)?México\b(?!\s+y)|la\s+parte\s+mexicana|"
+                r"la\s+delegación\s+mexicana|las\s+autoridades\s+mexicanas",
+                re.IGNORECASE,
+            ),
+        ),
+        (
+            "US",
+            re.compile(
+                r"(?:el\s+Gobierno\s+de\s+)?(?:los\s+)?Estados\s+Unidos\b(?!\s+y)|EE\.\s?UU\.|"
+                r"la\s+parte\s+estadounidense|la\s+delegación\s+estadounidense",
+                re.IGNORECASE,
+            ),
+        ),
+    ),
+    "en": (
+        (
+            "MX",
+            re.compile(
+                r"(?:the\s+Government\s+of\s+)?Mexico\b(?!\s+and)|the\s+Mexican\s+"
+                r"(?:delegation|government|side|authorities)",
+                re.IGNORECASE,
+            ),
+        ),
+        (
+            "US",
+            re.compile(
+                r"(?:the\s+Government\s+of\s+)?the\s+United\s+States\b(?!\s+and)|"
+                r"\bU\.S\.\s+(?:government|delegation|side|authorities)|the\s+U\.S\.(?=\s+will)",
+                re.IGNORECASE,
+            ),
+        ),
+    ),
+}

@@ -1,0 +1,276 @@
+"""The ingestion rules one by one: language, sentences, dates, meetings, commitments, actions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from enlace.model.vocabulary import CommitmentTheme, MeetingMechanism, Responsible
+from enlace.tracking.dates import find_dates
+from enlace.tracking.errors import UnsupportedLanguage
+from enlace.tracking.ingest import propose
+from enlace.tracking.language import detect_language
+from enlace.tracking.sentences import split_sentences
+
+SEPT_5 = date(2025, 9, 5)  # a Friday
+
+
+def proposal_of(text: str, day: date = SEPT_5) -> object:
+    return propose(text, document_date=day, source_document="test.txt")
+
+
+# --- language ----------------------------------------------------------------------------
+
+
+def test_spanish_and_english_are_told_apart() -> None:
+    spanish = "Ambos gobiernos acordaron fortalecer la cooperación en la frontera con los estados."
+    english = "Both governments agreed to strengthen the cooperation at the border with the states."
+    assert detect_language(spanish, source="a.txt") == "es"
+    assert detect_language(english, source="b.txt") == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (
+            "Les deux gouvernements ont convenu d'établir un mécanisme d'échange avec les "
+            "autorités et des agences pour le contrôle des précurseurs dans les ports.",
+            "French",
+        ),
+        (
+            "Os dois governos concordaram em estabelecer um mecanismo de troca com as "
+            "autoridades e os órgãos para o controle dos precursores nos portos, não só em 2025.",
+            "Portuguese",
+        ),
+    ],
+)
+def test_third_language_is_refused_naming_it(text: str, named: str) -> None:
+    with pytest.raises(UnsupportedLanguage) as caught:
+        detect_language(text, source="comunicado.txt")
+    message = str(caught.value)
+    assert "comunicado.txt" in message
+    assert named in message
+    assert "Spanish (es) or English (en)" in message
+
+
+def test_text_too_short_to_tell_is_refused() -> None:
+    with pytest.raises(UnsupportedLanguage, match="could not be told"):
+        detect_language("McAllen, 2025.", source="x.txt")
+
+
+# --- sentences ---------------------------------------------------------------------------
+
+
+def test_abbreviations_and_initials_do_not_end_sentences() -> None:
+    text = (
+        "El Gobierno de EE. UU. y la U.S. delegation met at the Harry S. Truman Building. "
+        "Washington, D.C. hosted it.\n\n- La ANAM instalará escáneres.\n- CBP will help."
+    )
+    assert split_sentences(text) == [
+        "El Gobierno de EE. UU. y la U.S. delegation met at the Harry S. Truman Building.",
+        "Washington, D.C. hosted it.",
+        "La ANAM instalará escáneres.",
+        "CBP will help.",
+    ]
+
+
+# --- dates -------------------------------------------------------------------------------
+
+
+def _days(sentence: str, language: str, direction: str = "future") -> list[object]:
+    found = find_dates(
+        sentence,
+        language=language,
+        document_date=SEPT_5,
+        direction=direction,  # type: ignore[arg-type]
+    )
+    return [phrase.day or phrase.month for phrase in found]
+
+
+def test_day_without_year_is_the_next_one_for_a_deadline() -> None:
+    assert _days("Lo entregará a más tardar el 23 de enero.", "es") == [date(2026, 1, 23)]
+    assert _days("They will deliver it by January 23.", "en") == [date(2026, 1, 23)]
+
+
+def test_day_without_year_is_the_last_one_for_a_meeting_held() -> None:
+    assert _days("El Grupo se reunió el 4 de septiembre.", "es", "past") == [date(2025, 9, 4)]
+    assert _days("The Group met on 2 March.", "en", "past") == [date(2025, 3, 2)]
+
+
+def test_a_later_future_phrase_looks_ahead_even_in_a_sentence_about_the_past() -> None:
+    found = _days(
+        "Se reunieron el 4 de septiembre y volverán a reunirse en diciembre.", "es", "past"
+    )
+    assert found == [date(2025, 9, 4), "2025-12"]
+
+
+def test_month_alone_is_a_month() -> None:
+    assert _days("Presentarán el informe para febrero.", "es") == ["2026-02"]
+    assert _days("The report is due by February 2027.", "en") == ["2027-02"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "expected"),
+    [
+        ("Firmarán el próximo viernes.", "es", date(2025, 9, 12)),
+        ("They will sign next Friday.", "en", date(2025, 9, 12)),
+        ("Lo harán dentro de 90 días.", "es", date(2025, 12, 4)),
+        ("It will be done within sixty days.", "en", date(2025, 11, 4)),
+        ("It was held yesterday.", "en", date(2025, 9, 4)),
+        ("Antes de finales de noviembre.", "es", date(2025, 11, 30)),
+        ("By the end of the year.", "en", date(2025, 12, 31)),
+    ],
+)
+def test_relative_phrases_count_from_the_document_date(
+    sentence: str, language: str, expected: date
+) -> None:
+    assert _days(sentence, language) == [expected]
+
+
+def test_may_the_verb_is_not_a_month() -> None:
+    assert _days("Agencies may share data as appropriate.", "en") == []
+
+
+# --- meetings ----------------------------------------------------------------------------
+
+
+def test_meeting_held_with_city_sequence_and_date() -> None:
+    proposal = propose(
+        "El Grupo de Implementación de Seguridad se reunió por primera vez el 4 de septiembre "
+        "en McAllen, Texas, con la SRE, la FGR y el DHS.",
+        document_date=SEPT_5,
+        source_document="es.txt",
+    )
+    (meeting,) = proposal.meetings
+    assert meeting.mechanism is MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP
+    assert (meeting.sequence, meeting.meeting_date, meeting.place) == (
+        1,
+        date(2025, 9, 4),
+        "McAllen",
+    )
+    assert (meeting.mx_agencies, meeting.us_agencies) == (("SRE", "FGR"), ("DHS",))
+    assert "4 de septiembre" in meeting.cues
+    assert not meeting.announced
+
+
+def test_meeting_place_named_as_an_institution() -> None:
+    proposal = propose(
+        "The third High-Level Security Dialogue took place on October 9 at the Department of "
+        "State in Washington, with the delegations of both countries.",
+        document_date=date(2025, 10, 10),
+        source_document="en.txt",
+    )
+    (meeting,) = proposal.meetings
+    assert meeting.place == "Department of State, Washington"
+    assert meeting.sequence == 3
+
+
+def test_next_meeting_takes_the_mechanism_and_the_following_sequence() -> None:
+    proposal = propose(
+        "The Security Implementation Group held its second meeting today in Mexico City with "
+        "the delegations of both countries. The next meeting will take place in Washington in "
+        "January.",
+        document_date=date(2025, 12, 5),
+        source_document="en.txt",
+    )
+    held, following = proposal.meetings
+    assert held.meeting_date == date(2025, 12, 5)
+    assert following.announced
+    assert following.mechanism is MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP
+    assert (following.sequence, following.meeting_month, following.place) == (
+        3,
+        "2026-01",
+        "Washington",
+    )
+    assert proposal.commitments == ()
+
+
+def test_next_meeting_without_a_date_is_not_proposed() -> None:
+    proposal = propose(
+        "The Security Implementation Group met today in McAllen. The next "
+        "High-Level Security Dialogue will be held in Mexico City in 2026.",
+        document_date=SEPT_5,
+        source_document="en.txt",
+    )
+    assert [m.announced for m in proposal.meetings] == [False]
+
+
+# --- commitments and actions --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Las delegaciones revisaron los avances alcanzados en la frontera y la cooperación.",
+        "Se destacó que la FGR realizará más aseguramientos de fentanilo en los estados.",
+        "The delegations reviewed the progress and welcomed the decline in overdose deaths.",
+        "Participants highlighted that CBP will keep seizing fentanyl at the ports of the border.",
+        "Este mecanismo permitirá fortalecer la confianza entre los dos gobiernos y los pueblos.",
+    ],
+)
+def test_sentences_that_report_without_committing_are_not_commitments(sentence: str) -> None:
+    proposal = propose(sentence, document_date=SEPT_5, source_document="x.txt")
+    assert proposal.commitments == ()
+    assert proposal.actions == ()
+
+
+def test_commitment_keeps_theme_responsible_due_date_sentence_and_cues() -> None:
+    sentence = (
+        "Ambos gobiernos acordaron establecer un mecanismo de intercambio de información sobre "
+        "precursores químicos a más tardar el 31 de octubre."
+    )
+    proposal = propose(sentence, document_date=SEPT_5, source_document="es.txt")
+    (commitment,) = proposal.commitments
+    assert commitment.theme is CommitmentTheme.INFORMATION_EXCHANGE
+    assert commitment.responsible is Responsible.JOINT
+    assert commitment.due_date == date(2025, 10, 31)
+    assert commitment.source_sentence == sentence
+    assert commitment.text == sentence
+    assert {"acordaron", "31 de octubre"} <= set(commitment.cues)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "responsible"),
+    [
+        ("México se comprometió a reforzar la vigilancia de los ductos contra el huachicol.", "MX"),
+        ("The United States pledged to increase southbound inspections for firearms.", "US"),
+        ("La FGR y la ATF acordaron instalar una terminal de identificación balística.", "joint"),
+        (
+            "The Department of the Treasury committed to share sanctions data on money laundering.",
+            "US",
+        ),
+    ],
+)
+def test_responsible_party_is_read_from_the_subject(sentence: str, responsible: str) -> None:
+    language_day = date(2025, 9, 5)
+    (commitment,) = propose(sentence, document_date=language_day, source_document="x").commitments
+    assert commitment.responsible.value == responsible
+
+
+def test_agency_step_after_a_commitment_on_its_theme_is_an_action_of_it() -> None:
+    proposal = propose(
+        "México y Estados Unidos se comprometieron a fortalecer el rastreo de armas de fuego. "
+        "Ambos gobiernos acordaron combatir el robo de combustible en la frontera. "
+        "La FGR capturará en eTrace todas las armas aseguradas antes de finales de noviembre.",
+        document_date=SEPT_5,
+        source_document="es.txt",
+    )
+    firearms, fuel = proposal.commitments
+    assert (firearms.theme, fuel.theme) == (CommitmentTheme.FIREARMS, CommitmentTheme.FUEL_THEFT)
+    (action,) = proposal.actions
+    assert action.commitment_key == firearms.key
+    assert action.owner_agency == "FGR"
+    assert action.due_date == date(2025, 11, 30)
+
+
+def test_start_date_is_not_a_due_date() -> None:
+    proposal = propose(
+        "Both governments agreed to share cargo manifests. To that end, CBP will share advance "
+        "cargo manifest data with ANAM starting October 1.",
+        document_date=SEPT_5,
+        source_document="en.txt",
+    )
+    (action,) = proposal.actions
+    assert action.owner_agency == "CBP"
+    assert action.due_date is None
