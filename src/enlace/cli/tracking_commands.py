@@ -18,10 +18,12 @@ from rich.table import Table
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
 from enlace.model.timestamps import utc_now
+from enlace.model.vocabulary import TrackingStatus
 from enlace.node.setup import open_node
 from enlace.tracking.confirm import accept
 from enlace.tracking.errors import TrackingError
 from enlace.tracking.ingest import propose
+from enlace.tracking.progress import record_progress
 from enlace.tracking.proposal import Proposal
 from enlace.tracking.register import TrackedItem, tracking_register
 
@@ -41,6 +43,7 @@ def build_tracking_app() -> typer.Typer:
     )
     tracking.command("ingest")(ingest)
     tracking.command("list")(list_tracked)
+    tracking.command("update")(update)
     return tracking
 
 
@@ -130,6 +133,51 @@ def list_tracked(
         typer.echo(json.dumps([item.to_json() for item in items], ensure_ascii=False, indent=2))
         return
     _print_register(items)
+
+
+@_tracking_errors
+@user_errors
+def update(
+    record_id: Annotated[str, typer.Argument(help="The commitment's or action's id.")],
+    status: Annotated[
+        str | None,
+        typer.Option(help="announced, in-progress, delivered or stalled."),
+    ] = None,
+    due: Annotated[str | None, typer.Option(help="A new due date, YYYY-MM-DD.")] = None,
+    evidence: Annotated[
+        list[str] | None,
+        typer.Option(help="For an action: a record id or 'indicator:<id>@<period>' (repeatable)."),
+    ] = None,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Record progress on a commitment or action: a new version with its status, due date or
+    evidence (audited; earlier versions are kept)."""
+    chosen = None
+    if status is not None:
+        try:
+            chosen = TrackingStatus(status.strip().lower())
+        except ValueError:
+            raise TrackingError(
+                f"--status: found {status!r}, expected one of "
+                + ", ".join(s.value for s in TrackingStatus)
+            ) from None
+    due_date = _iso_date(due, "--due") if due else None
+    config, store = open_node(node)
+    try:
+        report = record_progress(
+            store,
+            record_id,
+            party=config.party,
+            status=chosen,
+            due_date=due_date,
+            evidence=evidence or (),
+        )
+    finally:
+        store.close()
+    console.print(
+        f"{report.kind} {report.record_id}: {report.status_before} -> {report.status_after} "
+        f"(version {report.modified})"
+    )
 
 
 def _print_proposal(proposal: Proposal) -> None:
