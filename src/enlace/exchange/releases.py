@@ -107,10 +107,18 @@ class ReleaseRepository:
         found: set[tuple[str, str]] = set()
         ids = sorted({record_id for record_id, _ in wanted})
         for start in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
-            query = select(releases.c.record_id, releases.c.modified).where(
-                releases.c.partner == partner, releases.c.record_id.in_(ids[start : start + 500])
+            # By record id only, the partner checked here: with a condition on the partner
+            # too, SQLite (without statistics) walks that partner's whole order index
+            # instead of looking each id up by the primary key — a release of a million
+            # records then reads a million rows per batch.
+            query = select(releases.c.record_id, releases.c.modified, releases.c.partner).where(
+                releases.c.record_id.in_(ids[start : start + 500])
             )
-            found.update((row.record_id, row.modified) for row in self._connection.execute(query))
+            found.update(
+                (row.record_id, row.modified)
+                for row in self._connection.execute(query)
+                if row.partner == partner
+            )
         return found & wanted
 
     def count(self, partner: str) -> int:
