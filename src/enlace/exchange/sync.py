@@ -31,7 +31,6 @@ from urllib.parse import urljoin
 
 import httpx
 import orjson
-from sqlalchemy import Connection, select
 
 from enlace.audit.log import AuditLog
 from enlace.exchange.checking import Accepted, CheckedPage, Outcome, PageChecker, Refused
@@ -46,7 +45,6 @@ from enlace.exchange.sync_state import (
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, resume_cursor
 from enlace.node.errors import NodeError
 from enlace.store.store import Store
-from enlace.store.tables import records
 
 log = logging.getLogger("enlace.sync")
 
@@ -362,16 +360,17 @@ class _Puller:
             )
             accepted = [c for c in checked if isinstance(c, Accepted)]
             refused = [c for c in checked if isinstance(c, Refused)]
+            # Every version held of the page's records, in one lookup: what conflicts with
+            # a version held, and who holds each record (owner, and from whom it came).
+            held = uow.records.holdings_of(a.version.id for a in accepted)
+            holders: dict[str, set[tuple[str, str | None]]] = {}
+            for (record_id, _modified), (_digest, owner, source) in held.items():
+                holders.setdefault(record_id, set()).add((owner, source))
             accepted, conflicts = _without_conflicts(
-                accepted,
-                uow.records.digests_of_versions(
-                    (a.version.id, a.version.modified) for a in accepted
-                ),
+                accepted, {key: digest for key, (digest, _, _) in held.items()}
             )
             refused.extend(conflicts)
-            accepted, usurped = _without_usurped(
-                accepted, _holders(uow.connection, {a.version.id for a in accepted})
-            )
+            accepted, usurped = _without_usurped(accepted, holders)
             refused.extend(usurped)
             new = uow.records.add([a.version for a in accepted], added_at=uow.started_at)
             RecordSignatureRepository(uow.connection).add(
@@ -459,22 +458,6 @@ def _without_conflicts(
         else:
             kept.append(item)
     return kept, refused
-
-
-def _holders(connection: Connection, ids: set[str]) -> dict[str, set[tuple[str, str | None]]]:
-    # (owner, received_from) of every version held of the given ids.
-    found: dict[str, set[tuple[str, str | None]]] = {}
-    chunk_size = 500
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), chunk_size):
-        query = (
-            select(records.c.id, records.c.owner, records.c.received_from)
-            .where(records.c.id.in_(ordered[start : start + chunk_size]))
-            .distinct()
-        )
-        for record_id, owner, received_from in connection.execute(query):
-            found.setdefault(record_id, set()).add((owner, received_from))
-    return found
 
 
 def _without_usurped(

@@ -118,6 +118,19 @@ class RecordRepository:
                 found[(row[0], row[1])] = (row[2], row[3])
         return found
 
+    def holdings_of(self, ids: Iterable[str]) -> dict[tuple[str, str], tuple[str, str, str | None]]:
+        """(id, modified) -> (content digest, owner, received_from) of every stored version
+        of the given ids: what a sync checks a page against, in one lookup by primary key."""
+        found: dict[tuple[str, str], tuple[str, str, str | None]] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), _LOOKUP_CHUNK):
+            sql = (
+                "SELECT id, modified, content_digest, owner, received_from FROM records "
+                "WHERE id IN (" + ", ".join([self._placeholder] * len(chunk)) + ")"
+            )
+            for row in self._connection.exec_driver_sql(sql, tuple(chunk)):
+                found[(row[0], row[1])] = (row[2], row[3], row[4])
+        return found
+
     def latest_digests(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """For each stored id: (modified, digest) of its newest version."""
         return latest_of(self.held_versions(ids))
