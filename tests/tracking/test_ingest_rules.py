@@ -11,6 +11,7 @@ from enlace.tracking.dates import find_dates
 from enlace.tracking.errors import UnsupportedLanguage
 from enlace.tracking.ingest import propose
 from enlace.tracking.language import detect_language
+from enlace.tracking.proposal import Proposal
 from enlace.tracking.sentences import split_sentences
 
 SEPT_5 = date(2025, 9, 5)  # a Friday
@@ -274,3 +275,248 @@ def test_start_date_is_not_a_due_date() -> None:
     (action,) = proposal.actions
     assert action.owner_agency == "CBP"
     assert action.due_date is None
+
+
+# --- rules revised after the held-out measurement ------------------------------------------
+
+
+def _en(text: str) -> Proposal:
+    return propose(text, document_date=SEPT_5, source_document="en.txt")
+
+
+def _es(text: str) -> Proposal:
+    return propose(text, document_date=SEPT_5, source_document="es.txt")
+
+
+def test_agency_step_due_within_weeks_is_an_action_even_on_another_theme() -> None:
+    proposal = propose(
+        "Ambos gobiernos acordaron reforzar la inspección de armas de fuego en los cruces. "
+        "La ANAM enviará a la ATF el próximo martes un reporte sobre precursores asegurados.",
+        document_date=SEPT_5,
+        source_document="es.txt",
+    )
+    (commitment,) = proposal.commitments
+    (action,) = proposal.actions
+    assert (action.owner_agency, action.commitment_key) == ("ANAM", commitment.key)
+    assert action.due_date == date(2025, 9, 9)
+
+
+def test_agency_step_on_no_theme_of_its_own_serves_the_last_commitment() -> None:
+    proposal = propose(
+        "Both governments agreed to expand joint investigations of money laundering. "
+        "The FBI will assign two analysts to the task force in Tijuana.",
+        document_date=SEPT_5,
+        source_document="en.txt",
+    )
+    (action,) = proposal.actions
+    assert action.owner_agency == "FBI"
+    assert len(proposal.commitments) == 1
+
+
+def test_agency_step_months_away_on_a_theme_of_its_own_stays_a_commitment() -> None:
+    proposal = propose(
+        "Ambos gobiernos acordaron ampliar las campañas de prevención de sobredosis. "
+        "La DEA compartirá con la FGR los perfiles químicos de las armas aseguradas en junio.",
+        document_date=SEPT_5,
+        source_document="es.txt",
+    )
+    assert proposal.actions == ()
+    assert [c.theme for c in proposal.commitments] == [
+        CommitmentTheme.PUBLIC_HEALTH,
+        CommitmentTheme.FIREARMS,
+    ]
+
+
+def test_agency_that_commits_with_a_verb_of_its_own_makes_a_commitment() -> None:
+    proposal = propose(
+        "Both governments agreed to curb firearms trafficking. The ATF committed to open "
+        "two more tracing offices for firearms by December.",
+        document_date=SEPT_5,
+        source_document="en.txt",
+    )
+    assert proposal.actions == ()
+    second = proposal.commitments[1]
+    assert (second.responsible, second.due_date) == (Responsible.US, date(2025, 12, 31))
+
+
+def test_agency_in_the_possessive_is_not_the_subject() -> None:
+    proposal = propose(
+        "Both governments agreed to disrupt illicit finance. The Department of the Treasury's "
+        "Financial Crimes Enforcement Network (FinCEN) will brief the UIF on the new typologies "
+        "next week.",
+        document_date=SEPT_5,
+        source_document="en.txt",
+    )
+    (action,) = proposal.actions
+    assert action.owner_agency == "FinCEN"
+
+
+def test_agencies_of_both_parties_acting_jointly_make_a_joint_commitment() -> None:
+    proposal = propose(
+        "México y Estados Unidos acordaron combatir el tráfico de armas. "
+        "La ATF y la FGR conjuntamente revisarán los registros de armas aseguradas.",
+        document_date=SEPT_5,
+        source_document="es.txt",
+    )
+    # "conjuntamente" right after the subject is the joint subject rule; after the verb:
+    english = _en(
+        "Both governments agreed to fight money laundering. The Department of the Treasury "
+        "and the UIF will jointly designate shell companies within 30 days."
+    )
+    assert proposal.actions == ()
+    assert english.actions == ()
+    assert english.commitments[1].responsible is Responsible.JOINT
+
+
+def test_bare_head_noun_refers_to_the_agency_last_named_so() -> None:
+    proposal = _en(
+        "Officials of the Justice Department travelled to Monterrey. The Department and the "
+        "SSPC agreed to create a joint unit against firearms trafficking."
+    )
+    (commitment,) = proposal.commitments
+    assert commitment.responsible is Responsible.JOINT
+    assert set(commitment.lead_agencies) == {"DOJ", "SSPC"}
+
+
+@pytest.mark.parametrize(
+    ("text", "mechanism", "when"),
+    [
+        (
+            "The members of the working group will next meet in the city of Laredo on October 20.",
+            MeetingMechanism.WORKING_GROUP,
+            date(2025, 10, 20),
+        ),
+        (
+            "La siguiente sesión del grupo de trabajo de la frontera tendrá lugar en la ciudad "
+            "de Tijuana el 7 de noviembre, con los equipos de las dos fiscalías y de las aduanas.",
+            MeetingMechanism.WORKING_GROUP,
+            date(2025, 11, 7),
+        ),
+        (
+            "The members of the Implementation Group will hold a ministerial review of the "
+            "plan in Houston in March.",
+            MeetingMechanism.MINISTERIAL,
+            "2026-03",
+        ),
+        (
+            "Los gabinetes acordaron celebrar una reunión ministerial en Monterrey en enero.",
+            MeetingMechanism.MINISTERIAL,
+            "2026-01",
+        ),
+        (
+            "Los grupos de trabajo se reunirán el próximo 3 de octubre en Nogales.",
+            MeetingMechanism.WORKING_GROUP,
+            date(2025, 10, 3),
+        ),
+    ],
+)
+def test_announced_meetings_in_other_words(
+    text: str, mechanism: MeetingMechanism, when: date | str
+) -> None:
+    proposal = propose(text, document_date=SEPT_5, source_document="x.txt")
+    (meeting,) = proposal.meetings
+    assert meeting.announced
+    assert meeting.mechanism is mechanism
+    assert (meeting.meeting_date if isinstance(when, date) else meeting.meeting_month) == when
+    assert proposal.commitments == ()
+
+
+def test_announced_meeting_without_a_date_is_no_commitment_either() -> None:
+    proposal = _es(
+        "Las partes acordaron que el próximo Diálogo de Alto Nivel se celebrará en Mérida."
+    )
+    assert proposal.meetings == ()
+    assert proposal.commitments == ()
+
+
+def test_held_meeting_as_the_object_of_the_verb() -> None:
+    proposal = _es(
+        "El jueves, los gabinetes de seguridad celebraron en la Cancillería, en Ciudad de "
+        "México, la cuarta reunión del Grupo de Implementación de Seguridad."
+    )
+    (meeting,) = proposal.meetings
+    assert not meeting.announced
+    assert meeting.meeting_date == date(2025, 9, 4)
+    assert meeting.mechanism is MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP
+
+
+def test_place_given_as_an_institution_at_the_start_of_the_sentence() -> None:
+    (meeting,) = _es(
+        "En las oficinas de la Procuraduría Fiscal se reunió hoy el grupo de trabajo de aduanas."
+    ).meetings
+    assert meeting.place is not None
+    assert meeting.place.startswith("Procuraduría Fiscal")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "language", "day"),
+    [
+        ("antes de que concluya el año", "es", date(2025, 12, 31)),
+        ("durante el segundo trimestre de 2026", "es", date(2026, 6, 30)),
+        ("en el primer semestre", "es", date(2026, 6, 30)),
+        ("by the end of the fiscal year", "en", date(2025, 9, 30)),
+        ("in the fourth quarter", "en", date(2025, 12, 31)),
+    ],
+)
+def test_period_deadlines(phrase: str, language: str, day: date) -> None:
+    (found,) = find_dates(phrase, language=language, document_date=SEPT_5, direction="future")
+    assert found.deadline == day
+
+
+def test_bare_weekday_of_a_held_meeting_is_the_one_before() -> None:
+    (meeting,) = _en(
+        "The working group of the two countries met Wednesday in the city of Nogales."
+    ).meetings
+    assert meeting.meeting_date == date(2025, 9, 3)
+
+
+def test_dateline_date_does_not_hide_the_meeting_day() -> None:
+    (meeting,) = _en(
+        "EL PASO, Texas, September 5, 2025 — The officials of the two countries met yesterday "
+        "for the High-Level Security Dialogue at the border."
+    ).meetings
+    assert meeting.meeting_date == date(2025, 9, 4)
+
+
+def test_drafting_date_of_minutes_is_not_the_meeting_date() -> None:
+    proposal = _es(
+        "MINUTA DE LA TERCERA REUNIÓN DEL GRUPO DE IMPLEMENTACIÓN Fecha de elaboración: "
+        "5 de septiembre de 2025\n\nEl Grupo de Implementación se reunió el 2 de septiembre "
+        "en Hermosillo."
+    )
+    (meeting,) = proposal.meetings
+    assert meeting.meeting_date == date(2025, 9, 2)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "theme"),
+    [
+        (
+            "Ambos gobiernos acordaron vigilar los vehículos aéreos no tripulados.",
+            CommitmentTheme.DRONES,
+        ),
+        (
+            "Both governments agreed to dismantle the financial networks of trafficking groups.",
+            CommitmentTheme.ILLICIT_FINANCE,
+        ),
+        (
+            "México se comprometió a agilizar los casos de personas cuya entrega se solicitó.",
+            CommitmentTheme.CUSTODY_TRANSFERS,
+        ),
+    ],
+)
+def test_theme_words_added_after_the_held_out_measurement(
+    sentence: str, theme: CommitmentTheme
+) -> None:
+    (commitment,) = propose(sentence, document_date=SEPT_5, source_document="x.txt").commitments
+    assert commitment.theme is theme
+
+
+def test_what_someone_said_will_happen_is_not_a_commitment() -> None:
+    assert (
+        _es(
+            "El embajador agradeció el apoyo y manifestó que su gobierno revisará nuevas medidas "
+            "contra el tráfico de armas."
+        ).commitments
+        == ()
+    )

@@ -43,7 +43,34 @@ _NUMBER = r"(\d{1,3}|quince|treinta|sesenta|noventa|fifteen|thirty|sixty|ninety)
 # (pattern, what it gives): "day" an exact date, "month" a month alone, "days" a count of
 # days from the document date, "end" the last day of a year or month, "weekday" and
 # "next-week"/"next-month"/"relative" (yesterday, ayer) relative to the document date.
-_Shape = Literal["day", "month", "days", "end", "weekday", "next-week", "next-month", "relative"]
+# "quarter" the last day of a quarter or half-year, "fiscal" the end of the US fiscal year
+# (30 September), "past-weekday" a bare weekday ("met Tuesday", "el martes") read with the
+# sentence's direction.
+_Shape = Literal[
+    "day",
+    "month",
+    "days",
+    "end",
+    "weekday",
+    "next-week",
+    "next-month",
+    "relative",
+    "quarter",
+    "fiscal",
+    "past-weekday",
+]
+_PERIOD_END = {
+    "primer": 3,
+    "segundo": 6,
+    "tercer": 9,
+    "cuarto": 12,
+    "first": 3,
+    "second": 6,
+    "third": 9,
+    "fourth": 12,
+    "último": 12,
+    "last": 12,
+}
 _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
     "es": (
         (
@@ -89,7 +116,25 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
         ),
         (re.compile(r"(?:el\s+)?(?:próximo\s+mes|mes\s+próximo)", re.IGNORECASE), "next-month"),
         (re.compile(r"\b(ayer|anteayer)\b", re.IGNORECASE), "relative"),
+        # "antes de que termine el año", "al cierre del año": the end of the current year.
+        (
+            re.compile(
+                r"(?:antes\s+de\s+que\s+(?:termine|concluya|finalice|acabe|cierre)|"
+                r"al\s+(?:término|cierre|final)\s+de)l?\s+(?:el\s+|este\s+|presente\s+)?año",
+                re.IGNORECASE,
+            ),
+            "end",
+        ),
         (re.compile(r"(?:este|el\s+presente)\s+año", re.IGNORECASE), "end"),
+        (
+            re.compile(
+                r"(?:el\s+)?(primer|segundo|tercer|cuarto|último)\s+(trimestre|semestre)"
+                r"(?:\s+(?:de|del)\s+(?:año\s+)?(\d{4}))?",
+                re.IGNORECASE,
+            ),
+            "quarter",
+        ),
+        (re.compile(rf"\bel\s+({_ES_WEEKDAYS})\b(?!\s+próximo)", re.IGNORECASE), "past-weekday"),
     ),
     "en": (
         (
@@ -131,6 +176,23 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
         (re.compile(r"\b(yesterday)\b", re.IGNORECASE), "relative"),
         (re.compile(r"this\s+year", re.IGNORECASE), "end"),
         (re.compile(r"next\s+month", re.IGNORECASE), "next-month"),
+        (
+            re.compile(
+                r"(?:the\s+)?end\s+of\s+(?:the\s+)?(?:current\s+)?fiscal\s+year"
+                r"(?:\s+(?:\(?FY\)?\s*)?(\d{4}))?|(?:the\s+)?end\s+of\s+(?:fiscal\s+year|FY)\s*(\d{4})",
+                re.IGNORECASE,
+            ),
+            "fiscal",
+        ),
+        (
+            re.compile(
+                r"(?:the\s+)?(first|second|third|fourth|last)\s+(quarter|half)"
+                r"(?:\s+of\s+(?:the\s+year\s+)?(\d{4}))?",
+                re.IGNORECASE,
+            ),
+            "quarter",
+        ),
+        (re.compile(rf"\b({_EN_WEEKDAYS})\b"), "past-weekday"),
     ),
 }
 
@@ -209,6 +271,13 @@ def _resolve(
         day = _parse(groups[0], language, base, "past")
     elif shape == "weekday":
         day = _parse(groups[0], language, base, "future")
+    elif shape == "past-weekday":
+        day = _weekday(groups[0], language, base, direction)
+    elif shape == "quarter":
+        day = _period_end(groups, base)
+    elif shape == "fiscal":
+        year = int(groups[0]) if groups else (base.year + (base > date(base.year, 9, 30)))
+        day = date(year, 9, 30)
     elif shape == "end":
         named_month = next((g for g in groups if not g.isdigit()), None)
         year_text = next((g for g in groups if g.isdigit()), None)
@@ -228,6 +297,28 @@ def _resolve(
     if day is None and month is None:
         return None
     return DatePhrase(text=words, start=match.start(), day=day, month=month)
+
+
+def _weekday(name: str, language: str, base: date, direction: Direction) -> date | None:
+    """A bare weekday: the nearest one before the document date, or after it (never the day)."""
+    parsed = _parse(name, language, base, direction)
+    if parsed is None:
+        return None
+    if parsed == base:
+        return base + timedelta(days=7 if direction == "future" else -7)
+    return parsed
+
+
+def _period_end(groups: list[str], base: date) -> date:
+    """The last day of a quarter or half-year; without a year, the next one to end."""
+    ordinal, period = groups[0].lower(), groups[1].lower()
+    month = _PERIOD_END[ordinal]
+    if period in ("semestre", "half"):
+        month = 6 if month == 3 else 12
+    year = int(groups[2]) if len(groups) > 2 else base.year
+    if len(groups) <= 2 and date(year, month, calendar.monthrange(year, month)[1]) < base:
+        year += 1
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _parse(

@@ -10,8 +10,19 @@ The rules, sentence by sentence:
   a commitment; one with only a future verb ("will", "instalará") is one when it also names a
   theme or an agency; one that reports ("revisaron", "se destacó", "reviewed", "welcomed")
   without a committing verb is not;
-- a commitment whose subject is one agency, after a commitment on the same theme (or
-  introduced by "para ello", "to that end"), is an action under that commitment.
+- a step whose subject is one agency, told with a future verb ("CBP will install", "la UIF
+  entregará"), is an action under a commitment already read: the last one on its theme; else
+  the last one, when the step has no theme of its own (or only sharing information), is due
+  within a month, or is introduced by "para ello", "to that end". An agency that commits with
+  a verb of its own ("the FGR committed to") makes a commitment, and so do agencies of both
+  parties acting "jointly";
+- an agency may be named by its head noun alone ("the Department and the FGR agreed", after
+  "the Justice Department"), and one in the possessive ("Treasury's OFAC will") is not the
+  subject;
+- a mechanism with a verb of a meeting to come ("will hold a ministerial review", "acordaron
+  celebrar", "se celebrará") is an announced meeting; a sentence announcing a meeting commits
+  to nothing else unless an agency is its subject; a dateline's date and a drafting date
+  ("Fecha de elaboración:") are not the meeting's.
 """
 
 from __future__ import annotations
@@ -51,6 +62,24 @@ _START_CUE = {
     "en": re.compile(r"(?:starting|beginning|since|from|launched\s+in|as\s+of)\s*(?:on\s+)?$"),
 }
 _DEFAULT_DATE = "(document date)"
+_SOON_DAYS = 31
+_HEADS = r"Department|Departamento|Secretaría|Secretariat|Fiscalía|Agencia|Agency|Bureau|Unidad"
+_HEAD = re.compile(rf"\b({_HEADS})\b")
+# The head noun alone, capitalised, after an article and not followed by "of"/"de".
+_BARE_HEAD = re.compile(
+    rf"\b(?:[Tt]he|[Ee]l|[Ll]a|[Aa]l|[Dd]el)\s+({_HEADS})\b(?!['’]s\b)(?!\s+(?:of|de|del|for|para)\b)"
+)
+_MEANS_THEMES = frozenset({CommitmentTheme.OTHER, CommitmentTheme.INFORMATION_EXCHANGE})
+# A dateline opens a release ("WASHINGTON, October 14, 2022 —"): its date is the release's,
+# not the meeting's, which the sentence may give as "yesterday" or "Tuesday".
+_DATELINE = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ.,' ]+(?:,[^—–]{0,40})?\s*[—–]")
+# A date labelled as the document's own (drafting, issue) is not the date of the meeting.
+_NOT_MEETING_DATE = re.compile(
+    r"(?:fecha\s+de\s+(?:elaboración|emisión|redacción|expedición|publicación)|"
+    r"date\s+(?:of\s+)?(?:issue|drafting|publication)|(?:issued|drafted|prepared)\s+on)"
+    r"\s*:?\s*$",
+    re.IGNORECASE,
+)
 _PARTICIPANTS = {
     "es": re.compile(r"delegaci[óo]n|participaron|encabezad[ao]s?|integrad[ao]s?\s+por"),
     "en": re.compile(r"delegation|participated|led\s+by|attended|comprised"),
@@ -86,19 +115,29 @@ class _Reader:
         self.commitments: list[ProposedCommitment] = []
         self.actions: list[ProposedAction] = []
         self.participants: list[tuple[str, int]] = []
+        self.heads: dict[str, str] = {}  # "department" -> the last agency so named
 
     def read(self, sentence: str) -> None:
         """Propose what one sentence holds."""
         lang = self.language
+        self._remember_heads(sentence)
         if _PARTICIPANTS[lang].search(sentence):
             self._add_participants(lx.agencies_in(sentence))
         announced = lx.NEXT_MEETING[lang].search(sentence)
         mechanism = _mechanism(sentence)
+        to_come = lx.MEETING_TO_COME[lang].search(sentence) if mechanism else None
+        if announced is None and to_come is not None:
+            # "the Group will hold a ministerial review": the meeting is the verb's object
+            announced = to_come
+            mechanism = _mechanism(sentence[to_come.end() :]) or mechanism
         held = lx.MEETING_HELD[lang].search(sentence) or lx.TODAY[lang].search(sentence)
         if announced or (mechanism and held):
             proposed = self._meeting(sentence, mechanism, announced is not None)
-            if announced and proposed:
-                return  # "the next meeting will be held in ..." commits to nothing else
+            if announced and (proposed or not lx.agencies_in(sentence)):
+                # "the next meeting will be held in ...", dated or not (a meeting record
+                # needs a date or month), commits to nothing else; "the FGR will present
+                # cases at the next session" does
+                return
         self._commitment_or_action(sentence)
 
     # --- meetings ----------------------------------------------------------------------
@@ -114,12 +153,16 @@ class _Reader:
             cues.append(words)
         else:
             mechanism = self._held_mechanism() or MeetingMechanism.OTHER
-        dates = find_dates(
-            sentence,
-            language=lang,
-            document_date=self.document_date,
-            direction="future" if announced else "past",
-        )
+        dates = [
+            phrase
+            for phrase in find_dates(
+                _without_dateline(sentence),
+                language=lang,
+                document_date=self.document_date,
+                direction="future" if announced else "past",
+            )
+            if not _NOT_MEETING_DATE.search(sentence[max(0, phrase.start - 40) : phrase.start])
+        ]
         day, month = _meeting_when(dates)
         cues += [phrase.text for phrase in dates[:1]]
         today = lx.TODAY[lang].search(sentence)
@@ -160,6 +203,21 @@ class _Reader:
             self._add_participants([])
         return True
 
+    def _remember_heads(self, sentence: str) -> None:
+        for match in lx.AGENCY_PATTERN.finditer(sentence):
+            for head in _HEAD.findall(match.group(0)):
+                self.heads[head.casefold()] = lx.agency_acronym(match.group(0))
+
+    def _agencies(self, sentence: str) -> list[tuple[str, int]]:
+        """The agencies named, and those referred to by their head noun alone: "the
+        Department and the FGR agreed", after "the Justice Department", is DOJ and FGR."""
+        agencies = dict(lx.agencies_in(sentence))
+        for match in _BARE_HEAD.finditer(sentence):
+            acronym = self.heads.get(match.group(1).casefold())
+            if acronym is not None and acronym not in agencies:
+                agencies[acronym] = match.start(1)
+        return sorted(agencies.items(), key=lambda item: item[1])
+
     def _add_participants(self, agencies: list[tuple[str, int]]) -> None:
         self.participants += agencies
         for index, meeting in enumerate(self.meetings):
@@ -190,7 +248,7 @@ class _Reader:
         if lx.REPORTING[lang].search(sentence) and strong is None:
             return  # reports what happened, or what someone said will: not a commitment
         theme, theme_words = _theme(sentence)
-        agencies = lx.agencies_in(sentence)
+        agencies = self._agencies(sentence)
         if strong is None and theme is CommitmentTheme.OTHER and not agencies:
             return  # a future verb about nothing in particular ("this will strengthen trust")
         cues = [cue.group(0)] + ([theme_words] if theme_words else [])
@@ -199,8 +257,13 @@ class _Reader:
         if due is not None:
             cues.append(due[1])
         due_date = due[0] if due else None
-        subject = _subject_agency(sentence, agencies, cue.start(), lang)
-        parent = self._parent_commitment(sentence, theme) if subject else None
+        subject = _subject_agency(sentence, agencies, cue.span(), lang)
+        # One agency's step, told with a future verb ("CBP will install", "la UIF entregará"),
+        # is an action under a commitment already read; one that commits with a verb of its
+        # own ("the FGR committed to", "la SSPC se comprometió a") is a commitment.
+        parent = (
+            self._parent_commitment(sentence, theme, strong is None, due_date) if subject else None
+        )
         if subject and parent is not None:
             self.actions.append(
                 ProposedAction(
@@ -230,12 +293,21 @@ class _Reader:
         )
 
     def _parent_commitment(
-        self, sentence: str, theme: CommitmentTheme
+        self, sentence: str, theme: CommitmentTheme, step: bool, due: date | None
     ) -> ProposedCommitment | None:
+        if not step and not _CONTINUATION[self.language].search(sentence):
+            return None
         same_theme = [c for c in self.commitments if c.theme is theme]
         if same_theme:
             return same_theme[-1]
-        if self.commitments and _CONTINUATION[self.language].search(sentence):
+        if not self.commitments:
+            return None
+        soon = due is not None and (due - self.document_date).days <= _SOON_DAYS
+        if theme in _MEANS_THEMES or soon or _CONTINUATION[self.language].search(sentence):
+            # A step on no theme of its own (or only on sharing information), or one due
+            # within weeks ("next Friday", "el próximo lunes"), serves the commitment just
+            # read; a later step on another theme than any commitment's ("La ATF entregará …
+            # antes del 31 de marzo") is a commitment of its own.
             return self.commitments[-1]
         return None
 
@@ -249,6 +321,14 @@ class _Reader:
             if phrase.deadline >= self.document_date:
                 return phrase.deadline, phrase.text
         return None
+
+
+def _without_dateline(sentence: str) -> str:
+    """The sentence with its dateline blanked (same length, so positions stay)."""
+    dateline = _DATELINE.match(sentence)
+    if dateline is None:
+        return sentence
+    return " " * dateline.end() + sentence[dateline.end() :]
 
 
 def _mechanism(sentence: str) -> tuple[MeetingMechanism, str] | None:
@@ -337,13 +417,37 @@ def _theme(sentence: str) -> tuple[CommitmentTheme, str | None]:
 
 
 def _subject_agency(
-    sentence: str, agencies: list[tuple[str, int]], cue_at: int, language: str
+    sentence: str, agencies: list[tuple[str, int]], cue: tuple[int, int], language: str
 ) -> str | None:
-    """The (first) agency written before the verb, when the subject is not both parties."""
-    before = [acronym for acronym, at in agencies if at < cue_at]
+    """The (first) agency written before the verb, when the subject is not both parties.
+
+    An agency in the possessive before another ("the Department of the Treasury's Office of
+    Foreign Assets Control (OFAC) will") is not the subject: the office it owns is.
+    """
+    cue_at, cue_end = cue
+    before = [
+        acronym
+        for index, (acronym, at) in enumerate(agencies)
+        if at < cue_at
+        and not (
+            _POSSESSIVE.match(sentence, _agency_end(sentence, at))
+            and index + 1 < len(agencies)
+            and agencies[index + 1][1] < cue_at
+        )
+    ]
     if not before or lx.JOINT_SUBJECT[language].search(sentence[:cue_at]):
         return None
+    if lx.JOINT_ADVERB[language].match(sentence, cue_end):
+        return None  # "Treasury and the UIF will jointly sanction": both parties act
     return before[0]
+
+
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+
+def _agency_end(sentence: str, at: int) -> int:
+    match = lx.AGENCY_PATTERN.match(sentence, at)
+    return match.end() if match else at
 
 
 def _responsible(

@@ -75,7 +75,7 @@ _AGENCY_NAMES: dict[str, tuple[str, ...]] = {
     "CBP": ("Customs and Border Protection", "Oficina de Aduanas y Protección Fronteriza"),
     "HSI": ("Homeland Security Investigations",),
     "DOD": ("Department of Defense", "Department of War", "DoD"),
-    "DOJ": ("Department of Justice", "Departamento de Justicia"),
+    "DOJ": ("Department of Justice", "Justice Department", "Departamento de Justicia"),
     "DEA": ("Drug Enforcement Administration", "Administración para el Control de Drogas"),
     "ATF": ("Bureau of Alcohol, Tobacco, Firearms and Explosives",),
     "FBI": ("Federal Bureau of Investigation",),
@@ -124,6 +124,11 @@ def agencies_in(sentence: str) -> list[tuple[str, int]]:
     return sorted(found.items(), key=lambda item: item[1])
 
 
+def agency_acronym(name: str) -> str:
+    """The acronym records keep for a name `AGENCY_PATTERN` matched."""
+    return _AGENCY_BY_NAME[name]
+
+
 def _in_agency_list(sentence: str, match: re.Match[str]) -> bool:
     # A short ambiguous name counts when a real acronym sits right next to it in a list.
     window = sentence[max(0, match.start() - 12) : match.end() + 12]
@@ -165,11 +170,12 @@ CITY_PATTERN = re.compile(
 # An institution that hosts a meeting: "en la sede de la Secretaría de Relaciones Exteriores",
 # "at the Department of State", "en Palacio Nacional".
 INSTITUTION_PATTERN = re.compile(
-    r"\b(?:en|at|in)\s+(?:la\s+|el\s+|the\s+)?(?:sede\s+(?:de\s+la\s+|del\s+)|headquarters\s+of\s+the\s+)?"
+    r"\b(?:[Ee]n|[Aa]t|[Ii]n)\s+(?:la\s+|el\s+|las\s+|the\s+)?(?:(?:sede|instalaciones|oficinas)\s+(?:de\s+la\s+|del\s+)|"
+    r"(?:headquarters|offices|premises)\s+of\s+the\s+)?"
     r"(?:U\.S\.\s+|Mexican\s+)?"
     r"((?:Secretaría|Secretariat|Ministry|Cancillería|Palacio|Embajada|Consulado|Department|Departamento|Embassy|"
     r"Consulate|White\s+House|Casa\s+Blanca|Blair\s+House|Harry\s+S\.\s+Truman\s+Building|"
-    r"Centro\s+Nacional|Instituto|Academia|Academy)"
+    r"Centro\s+Nacional|Instituto|Academia|Academy|Fiscalía|Procuraduría|Oficina)"
     r"(?:\s+(?:de|del|de\s+la|of|of\s+the|for|y|and)?\s*[A-ZÁÉÍÓÚÑ][\w'áéíóúñ.-]*)*)"
 )
 
@@ -199,7 +205,7 @@ MECHANISM_PATTERNS: tuple[tuple[MeetingMechanism, re.Pattern[str]], ...] = (
     ),
     (
         MeetingMechanism.WORKING_GROUP,
-        re.compile(r"grupo\s+de\s+trabajo|working\s+group", re.IGNORECASE),
+        re.compile(r"grupos?\s+de\s+trabajo|working\s+groups?", re.IGNORECASE),
     ),
 )
 
@@ -208,7 +214,10 @@ MEETING_HELD = {
     "es": re.compile(
         r"\b(?:se\s+reuni(?:ó|eron)|sesion(?:ó|aron)|celebr(?:ó|aron)\s+(?:su|la)|"
         r"llev(?:ó|aron)\s+a\s+cabo|tuvo\s+lugar|se\s+llevó\s+a\s+cabo|se\s+celebró|"
-        r"(?:primera|segunda|tercera|cuarta|quinta|sexta)\s+reunión|reunión\s+(?:del|de\s+la))",
+        r"(?:primera|segunda|tercera|cuarta|quinta|sexta)\s+reunión|reunión\s+(?:del|de\s+la)|"
+        # the meeting as the object of the verb, after a place: "celebraron en X el tercer Diálogo"
+        r"(?:celebr|realiz|sostuv)(?:ó|aron|ieron|o)\b.{0,120}?\b(?:el|la|su)\s+"
+        r"(?:(?:primer|segund|tercer|cuart|quint|sext)[oa]?\s+)?(?:reunión|sesión|diálogo|encuentro))",
         re.IGNORECASE,
     ),
     "en": re.compile(
@@ -223,16 +232,34 @@ _ORDINAL_WORDS_EN = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth)"
 # meeting will be held", "la quinta reunión se realizará").
 NEXT_MEETING = {
     "es": re.compile(
-        r"próxima\s+(?:reunión|sesión)|volver[áa]n?\s+a\s+reunirse|se\s+reunirá|"
+        r"(?:próxim|siguiente)[oa]?\s+(?:reunión|sesión|diálogo|encuentro|ronda)|"
+        r"volver[áa]n?\s+a\s+reunirse|se\s+reunirá|"
         rf"{_ORDINAL_WORDS_ES}\s+(?:reunión|sesión)\b[^.]*?\b(?:se\s+)?(?:realizará|celebrará|"
         r"llevará\s+a\s+cabo|tendrá\s+lugar|será)\b",
         re.IGNORECASE,
     ),
     "en": re.compile(
         r"next\s+(?:[\w-]+\s+){0,4}(?:meeting|session|round)|"
-        r"will\s+(?:meet|reconvene|convene)\s+again|will\s+(?:meet|reconvene)|"
+        r"next\s+(?:[\w-]+\s+){0,4}(?:dialogue|review)|"
+        r"will\s+(?:next\s+|again\s+|\w+ly\s+)?(?:meet|reconvene|convene)\b|"
         rf"{_ORDINAL_WORDS_EN}\s+(?:meeting|session)\s+(?:[\w-]+\s+){{0,4}}?will\s+"
         r"(?:be\s+held|take\s+place|convene)",
+        re.IGNORECASE,
+    ),
+}
+# A meeting to come only when a mechanism is named: "the Group will hold a ministerial
+# review", "agreed to convene a ministerial meeting", "acordaron celebrar una reunión
+# ministerial", "el Diálogo se celebrará en 2024".
+MEETING_TO_COME = {
+    "es": re.compile(
+        r"\b(?:celebrará[n]?|realizará[n]?|sostendrá[n]?|convocará[n]?|"
+        r"(?:acord\w+|decidi\w+|se\s+comprometi\w+\s+a)\s+(?:celebrar|realizar|sostener|convocar)|"
+        r"se\s+(?:celebrará|realizará|llevará\s+a\s+cabo)|tendrá\s+lugar)\b",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"\b(?:will\s+(?:hold|host|convene)|will\s+be\s+(?:held|hosted|convened)|"
+        r"will\s+take\s+place|(?:agreed|decided|committed)\s+to\s+(?:hold|host|convene))\b",
         re.IGNORECASE,
     ),
 }
@@ -288,13 +315,14 @@ REPORTING = {
         r"subray(?:ó|aron)|celebr(?:ó|aron)\s+(?:los|el|la|las)|inform(?:ó|aron)|dieron\s+seguimiento|"
         r"analizaron|reiter(?:ó|aron)|coincidieron|se\s+presentaron|presentaron\s+los|"
         r"evaluaron|pasaron\s+revista|expres(?:ó|aron)|señal(?:ó|aron)|se\s+informó|"
-        r"se\s+reconoció|conversaron|dialogaron|examinaron)\b",
+        r"se\s+reconoció|conversaron|dialogaron|examinaron|manifest(?:ó|aron)|agradeci(?:ó|eron)|"
+        r"afirm(?:ó|aron)|declar(?:ó|aron)|indic(?:ó|aron)|explic(?:ó|aron))\b",
         re.IGNORECASE,
     ),
     "en": re.compile(
         r"\b(?:reviewed|highlighted|noted|welcomed|discussed|recogni[sz]ed|underscored|"
         r"reaffirmed|took\s+stock|praised|emphasi[sz]ed|acknowledged|reported|assessed|"
-        r"expressed|examined|commended|celebrated|heard)\b",
+        r"expressed|examined|commended|celebrated|heard|said|stated|thanked)\b",
         re.IGNORECASE,
     ),
 }
@@ -323,7 +351,8 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
             r"shell\s+companies|empresas\s+fachada|sanction\w*|sancion\w*|"
             r"inteligencia\s+financiera|financ\w*\s+ilícit\w*|illicit\s+financ\w*|"
             r"recursos\s+de\s+procedencia\s+ilícita|(?:decomiso\s+de\s+)?activos|assets?\s+forfeiture|assets|sanciones\s+financieras|"
-            r"financial\s+sanctions|flujos\s+financieros|financial\s+flows|remesas|remittances",
+            r"financial\s+sanctions|flujos\s+financieros|financial\s+flows|remesas|remittances|"
+            r"financial\s+networks?|redes\s+financieras|estructuras\s+financieras",
             re.IGNORECASE,
         ),
     ),
@@ -331,14 +360,17 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
         CommitmentTheme.CUSTODY_TRANSFERS,
         re.compile(
             r"traslados?|extradici\w*|extradit\w*|transfers?\s+of\s+custody|custody|"
-            r"entregas?\s+de\s+(?:personas|detenidos)|fugitiv\w*",
+            r"entregas?\s+de\s+(?:personas|detenidos)|fugitiv\w*|cuya\s+entrega|"
+            r"entregas?\s+solicitad[ao]s?|solicitudes\s+de\s+entrega|surrender\s+of",
             re.IGNORECASE,
         ),
     ),
     (
         CommitmentTheme.DRONES,
         re.compile(
-            r"drones?|\bUAS\b|counter-UAS|aeronaves\s+no\s+tripuladas|unmanned\s+aircraft",
+            r"drones?|\bUAS\b|counter-UAS|"
+            r"(?:aeronaves|sistemas\s+aéreos|vehículos\s+aéreos)\s+no\s+tripulad[oa]s|"
+            r"unmanned\s+(?:aircraft|aerial)",
             re.IGNORECASE,
         ),
     ),
@@ -387,6 +419,11 @@ JOINT_SUBJECT = {
         r"jointly|the\s+Group|the\s+participants|the\s+parties",
         re.IGNORECASE,
     ),
+}
+# Both parties act when the verb says so ("will jointly sanction", "realizarán conjuntamente").
+JOINT_ADVERB = {
+    "es": re.compile(r"\s*,?\s*(?:conjuntamente|de\s+manera\s+conjunta|de\s+forma\s+conjunta)\b"),
+    "en": re.compile(r"\s*(?:jointly|together)\b", re.IGNORECASE),
 }
 PARTY_SUBJECT = {
     "es": (
