@@ -93,7 +93,7 @@ def main() -> None:
     args = _arguments()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    console.print(f"[bold]import benchmark[/]  {_machine()}")
+    console.print(f"[bold]import benchmark[/]  {machine()}")
     big = _synthetic_csv(out, args.records)
     small = _synthetic_csv(out, max(1, args.records // 10))
 
@@ -259,7 +259,7 @@ def _measure(command: list[str]) -> Run:
         process = psutil.Process(child.pid)
         samples: list[tuple[float, int]] = []
         while child.poll() is None:
-            samples.append((time.perf_counter() - started, _tree_rss(process)))
+            samples.append((time.perf_counter() - started, tree_rss(process)))
             time.sleep(POLL_SECONDS)
         seconds = time.perf_counter() - started
         log.seek(0)
@@ -272,7 +272,8 @@ def _measure(command: list[str]) -> Run:
     return Run(seconds, peak / 2**20, output, (first / 2**20, second / 2**20))
 
 
-def _tree_rss(process: psutil.Process) -> int:
+def tree_rss(process: psutil.Process) -> int:
+    """Resident memory of `process` and all its descendants, in bytes (the benches share it)."""
     total = 0
     try:
         for member in [process, *process.children(recursive=True)]:
@@ -314,7 +315,8 @@ def _table(rows: list[Row]) -> Table:
     return table
 
 
-def _machine() -> str:
+def machine() -> str:
+    """One line describing this machine (the benches share it)."""
     cpu = next(
         (
             line.split(":", 1)[1].strip()

@@ -22,8 +22,6 @@ import argparse
 import hashlib
 import io
 import itertools
-import os
-import platform
 import queue
 import random
 import shutil
@@ -37,7 +35,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-import psutil
 import psycopg
 import pyarrow as pa
 from rich.console import Console
@@ -50,6 +47,7 @@ from enlace.model.vocabulary import POUNDS_PER_KG
 from enlace.store.engine import sqlite_url
 from enlace.store.statistics import CbpStatisticsRepository
 from enlace.store.store import Store
+from enlace.store.tables import records as records_table
 from enlace.store.versions import StoredVersion
 from enlace.synth import SynthConfig
 from enlace.synth.seizures import seizure_records
@@ -63,6 +61,7 @@ from enlace.tracking.indicators import (
 )
 from enlace.tracking.indicators_periods import period_of
 from enlace.tracking.statistics import import_cbp_statistics
+from import_bench import machine
 
 HERE = Path(__file__).resolve().parent
 CBP = HERE.parent.parent / "shared" / "data" / "cbp"
@@ -78,23 +77,7 @@ LATER_MODIFIED = "2026-06-01T00:00:00.000000Z"  # after every synthetic version
 
 console = Console(highlight=False, width=140)
 
-COLUMNS = (
-    "id",
-    "modified",
-    "stix_type",
-    "kind",
-    "owner",
-    "created_by_ref",
-    "tlp",
-    "releasable_to",
-    "handling",
-    "evaluation",
-    "revoked",
-    "content_digest",
-    "received_from",
-    "added_at",
-    "stix",
-)
+COLUMNS = tuple(records_table.columns.keys())  # the store's own column order
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +105,7 @@ def main() -> None:
     args = _arguments()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    console.print(f"[bold]indicators benchmark[/]  {_machine()}")
+    console.print(f"[bold]indicators benchmark[/]  {machine()}, DuckDB {duckdb.__version__}")
     console.print(f"disk before: {_disk(out)}")
     definitions = load_definitions(default_definitions_path())
     sqlite_path = out / "indicators-bench.sqlite"
@@ -652,22 +635,6 @@ def _disk(path: Path) -> str:
 def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal", ".wal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-
-
-def _machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "?",
-    )
-    memory = psutil.virtual_memory().total / 2**30
-    return (
-        f"{os.cpu_count()} CPU ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, DuckDB {duckdb.__version__}"
-    )
 
 
 if __name__ == "__main__":

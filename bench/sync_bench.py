@@ -43,7 +43,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from import_bench import ENLACE, _machine
+from import_bench import ENLACE, machine, tree_rss
 
 HERE = Path(__file__).resolve().parent
 SEED = 7
@@ -112,7 +112,7 @@ def main() -> None:
     args = _arguments()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    console.print(f"[bold]sync benchmark[/]  {_machine()}  load average {_load()}")
+    console.print(f"[bold]sync benchmark[/]  {machine()}  load average {_load()}")
     medallion = _medallion_available()
     rows: list[Row] = []
     for size in args.records:
@@ -482,9 +482,9 @@ def _measure(command: list[str], server: psutil.Process | None = None) -> Run:
         def poll() -> None:
             nonlocal peak, server_peak
             while not stop.is_set():
-                peak = max(peak, _tree_rss(process))
+                peak = max(peak, tree_rss(process))
                 if server is not None:
-                    server_peak = max(server_peak, _tree_rss(server))
+                    server_peak = max(server_peak, tree_rss(server))
                 stop.wait(POLL_SECONDS)
 
         poller = threading.Thread(target=poll, daemon=True)
@@ -503,19 +503,6 @@ def _measure(command: list[str], server: psutil.Process | None = None) -> Run:
         server_mb=server_peak / 2**20 if server is not None else None,
         output=output,
     )
-
-
-def _tree_rss(process: psutil.Process) -> int:
-    total = 0
-    try:
-        for member in [process, *process.children(recursive=True)]:
-            try:
-                total += member.memory_info().rss
-            except psutil.NoSuchProcess:
-                continue
-    except psutil.NoSuchProcess:
-        pass
-    return total
 
 
 def _load() -> str:

@@ -27,7 +27,7 @@ class RecordRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._dialect = connection.dialect.name
-        self._placeholder = _PLACEHOLDERS[connection.dialect.paramstyle]
+        self._placeholder = PLACEHOLDERS[connection.dialect.paramstyle]
 
     @contextmanager
     def bulk_writes(self) -> Iterator[None]:
@@ -253,9 +253,6 @@ def latest_of(held: Mapping[tuple[str, str], str]) -> dict[str, tuple[str, str]]
             latest[record_id] = (modified, digest)
     return latest
 
-
-# Positional placeholders of the drivers Enlace uses (sqlite3: qmark; psycopg: format).
-_PLACEHOLDERS = PLACEHOLDERS
 
 _RECORD_COLUMNS = (
     "id",
