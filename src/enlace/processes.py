@@ -1,4 +1,4 @@
-"""Worker processes that do not outlive the process that started them.
+"""Worker processes that do not outlive the process that started them, and the collector.
 
 An import and a long sync hand work to pools of worker processes (started with 'spawn').
 If the process that started them is killed outright (SIGKILL, the OOM killer), nothing
@@ -9,8 +9,11 @@ parent is gone (it is then adopted by another process, and its parent id changes
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _WATCH_SECONDS = 0.5
 
@@ -29,3 +32,28 @@ def exit_with_parent(parent: int) -> None:
             threading.Event().wait(_WATCH_SECONDS)
 
     threading.Thread(target=watch, name="enlace-parent-watch", daemon=True).start()
+
+
+_COLLECT_EVERY = 100_000  # objects allocated between two collections of the young ones
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run the cyclic garbage collector only now and then, by `collect_now_and_then`.
+
+    An import allocates millions of short-lived objects that reference counting frees;
+    the collector's automatic passes over them find nothing and cost a tenth of the import.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def collect_now_and_then() -> None:
+    """Collect the young generations when enough has been allocated since the last time."""
+    if gc.get_count()[0] >= _COLLECT_EVERY:
+        gc.collect(1)

@@ -14,6 +14,7 @@ The outcome of an object is the same wherever it is checked.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping
@@ -27,7 +28,7 @@ import orjson
 from enlace.exchange.errors import SignatureInvalid
 from enlace.exchange.signing import verify_record
 from enlace.model.records.registry import class_for_stix
-from enlace.processes import exit_with_parent
+from enlace.processes import collect_now_and_then, exit_with_parent
 from enlace.store.versions import StoredVersion
 
 MAX_WORKERS = 4
@@ -138,21 +139,28 @@ class PageChecker:
             self._pool = ProcessPoolExecutor(
                 max_workers=self._workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=exit_with_parent,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
         return self.workers
 
-    def submit(self, body: bytes, objects: list[Any], signatures: Any) -> CheckedPage:
-        """Check a page: `body` is its JSON as received, `objects` and `signatures` parsed."""
+    def submit(self, body: bytes, objects: list[Any] | None, signatures: Any) -> CheckedPage:
+        """Check a page: `body` is its JSON as received; `objects` and `signatures` parsed.
+
+        With workers, `objects` may be None: the page is checked from `body`, and the caller
+        need not keep thousands of parsed objects alive while it waits.
+        """
+        party, key_hex = self._party, self._key_hex
 
         def here() -> list[Outcome]:
-            return check_objects(objects, signatures, self._party, self._key_hex)
+            if objects is None:
+                return _received(_check_page(body, party, key_hex))
+            return check_objects(objects, signatures, party, key_hex)
 
         if self._pool is None:
             return CheckedPage(here())
         try:
-            future = self._pool.submit(_check_page, body, self._party, self._key_hex)
+            future = self._pool.submit(_check_page, body, party, key_hex)
         except BrokenProcessPool:  # a worker died earlier: go on here
             return CheckedPage(here())
         return CheckedPage(future, here)
@@ -190,13 +198,22 @@ class CheckedPage:
 # --- in a worker process -------------------------------------------------------------------
 
 
+def _start_worker(parent: int) -> None:
+    exit_with_parent(parent)
+    # A page's objects are freed by reference counting; the collector's automatic passes
+    # over them find nothing. It runs once per page instead (collect_now_and_then).
+    gc.disable()
+
+
 def _check_page(body: bytes, party: str, key_hex: str) -> list[Any]:
     page = orjson.loads(body)
     objects = page.get("objects", []) if isinstance(page, dict) else []
     signatures = page.get("x_enlace_signatures") if isinstance(page, dict) else None
     if not isinstance(objects, list):
         objects = []
-    return [_sent(outcome) for outcome in check_objects(objects, signatures, party, key_hex)]
+    sent = [_sent(outcome) for outcome in check_objects(objects, signatures, party, key_hex)]
+    collect_now_and_then()
+    return sent
 
 
 def _sent(outcome: Outcome) -> Any:

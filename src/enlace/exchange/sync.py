@@ -44,6 +44,7 @@ from enlace.exchange.sync_state import (
 )
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, resume_cursor
 from enlace.node.errors import NodeError
+from enlace.processes import collect_now_and_then, collector_paused
 from enlace.store.store import Store
 
 log = logging.getLogger("enlace.sync")
@@ -233,6 +234,7 @@ class _Puller:
         window: deque[_Page] = deque()
         failure: SyncError | None = None
         with (
+            collector_paused(),
             ThreadPoolExecutor(max_workers=1) as fetcher,
             PageChecker(self.partner.party, self.partner.verify_key_hex) as checker,
         ):
@@ -255,10 +257,14 @@ class _Puller:
                             fetching = fetcher.submit(
                                 self._get, objects_url, self._page_params(page.next_cursor)
                             )
-                            if len(page.objects) >= _WORKERS_FROM_PAGE_SIZE:
+                            if page.count >= _WORKERS_FROM_PAGE_SIZE:
                                 checker.use_workers()
                         else:
                             fetching = None
+                        if checker.workers:
+                            # A worker parses the page again from its bytes: the parsed
+                            # objects are freed now, not held while the page waits.
+                            page.objects, page.signatures = None, None
                         page.checked = checker.submit(
                             response.content, page.objects, page.signatures
                         )
@@ -268,8 +274,9 @@ class _Puller:
                     page = window.popleft()
                     assert page.checked is not None
                     self._store_page(
-                        page.objects, page.checked.result(), page.resume, page.added_last
+                        page.count, page.checked.result(), page.resume, page.added_last
                     )
+                    collect_now_and_then()
             except BaseException:
                 for waiting in window:
                     if waiting.checked is not None:
@@ -291,6 +298,7 @@ class _Puller:
         added_last = response.headers.get("X-TAXII-Date-Added-Last") or last_added
         resume = next_cursor if going_on else (_resume_after(objects, added_last) or cursor)
         return _Page(
+            len(objects),
             objects,
             body.get("x_enlace_signatures"),
             going_on,
@@ -343,7 +351,7 @@ class _Puller:
 
     def _store_page(
         self,
-        objects: list[Any],
+        count: int,
         checked: list[Outcome],
         resume: str | None,
         added_last: str | None,
@@ -398,14 +406,14 @@ class _Puller:
                     },
                 )
             counts = Counter(r.reason for r in refused)
-            if objects:
+            if count:
                 audit.append(
                     actor=self.actor,
                     action="receipt",
                     subject=self.partner.party,
                     detail={
                         "partner": self.partner.party,
-                        "objects": len(objects),
+                        "objects": count,
                         "received": new,
                         "already_held": len(accepted) - new,
                         "refused": dict(counts),
@@ -427,7 +435,8 @@ class _Answer:
 
 @dataclass(slots=True)
 class _Page:
-    objects: list[Any]
+    count: int
+    objects: list[Any] | None  # None once handed to a worker
     signatures: Any
     going_on: bool
     next_cursor: str | None

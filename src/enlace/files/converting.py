@@ -17,7 +17,6 @@ import sys
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -27,7 +26,7 @@ from enlace.files.readers import CsvHeader, CsvRow, InputItem, split_records
 from enlace.files.rows import RowConverter
 from enlace.model.errors import RecordError
 from enlace.model.records import Record
-from enlace.processes import exit_with_parent
+from enlace.processes import collect_now_and_then, exit_with_parent
 from enlace.store.versions import StoredVersion
 
 # What converting one item gives: the version to store and whether the item carried its
@@ -209,30 +208,6 @@ _make_version = StoredVersion._make
 
 
 # --- in either -------------------------------------------------------------------------
-
-_COLLECT_EVERY = 100_000  # objects allocated between two collections of the young ones
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Run the cyclic garbage collector only now and then, by `collect_now_and_then`.
-
-    An import allocates millions of short-lived objects that reference counting frees;
-    the collector's automatic passes over them find nothing and cost a tenth of the import.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def collect_now_and_then() -> None:
-    """Collect the young generations when enough has been allocated since the last time."""
-    if gc.get_count()[0] >= _COLLECT_EVERY:
-        gc.collect(1)
 
 
 def _outcome(converter: RowConverter, values: Mapping[str, Any], is_stix: bool) -> Outcome:

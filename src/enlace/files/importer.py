@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import IO
 
 from enlace.files.converting import (
-    collect_now_and_then,
-    collector_paused,
     converted,
     is_large,
     record_of,
@@ -24,6 +22,7 @@ from enlace.files.rows import RowConverter
 from enlace.model.errors import RecordError
 from enlace.model.records import Agency, record_from_stix
 from enlace.model.timestamps import utc_now
+from enlace.processes import collect_now_and_then, collector_paused
 from enlace.store.errors import VersionConflict
 from enlace.store.store import Store
 from enlace.store.unit_of_work import UnitOfWork
