@@ -32,7 +32,7 @@ def run(*command: str | Path) -> None:
 
 
 # Debian packages the tests use: pdftoppm renders report PDFs to images.
-DEBIAN_PACKAGES = {"pdftoppm": "poppler-utils"}
+DEBIAN_PACKAGES = {"pdftoppm": "poppler-utils", "chromium": "chromium"}  # chromium: browser tests
 # Shared libraries the project loads: WeasyPrint (report PDFs) lays text out with Pango.
 DEBIAN_LIBRARIES = {
     "pango-1.0": "libpango-1.0-0",

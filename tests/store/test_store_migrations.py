@@ -20,6 +20,17 @@ TABLES = {
     "sync_cursors",
     "record_signatures",
     "cbp_drug_seizures",
+    "match_agreements",
+    "match_runs",
+    "match_handles",
+    "matches",
+    "hit_notices",
+    "disclosure_requests",
+    "users",
+    "user_roles",
+    "api_tokens",
+    "web_sessions",
+    "login_failures",
 }
 
 

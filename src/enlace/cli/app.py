@@ -9,11 +9,13 @@ from enlace.cli import (
     demo_commands,
     exchange_commands,
     file_commands,
+    match_commands,
     node_commands,
     report_commands,
     serve_commands,
     stats_commands,
     tracking_commands,
+    user_commands,
 )
 
 
@@ -38,7 +40,9 @@ def build_app() -> typer.Typer:
     app.command("serve")(serve_commands.serve)
     app.command("report")(report_commands.report)
     app.add_typer(audit_commands.build_audit_app(), name="audit")
+    app.add_typer(user_commands.build_user_app(), name="user")
     app.add_typer(exchange_commands.build_partner_app(), name="partner")
+    app.add_typer(match_commands.build_match_app(), name="match")
     app.add_typer(tracking_commands.build_tracking_app(), name="tracking")
     app.add_typer(stats_commands.build_stats_app(), name="stats")
     app.add_typer(stats_commands.build_indicators_app(), name="indicators")

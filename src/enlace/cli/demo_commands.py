@@ -20,6 +20,8 @@ from enlace.cli.demo_exchange import (
     standing,
     sync_from,
 )
+from enlace.cli.demo_matching import run_matching_demo
+from enlace.cli.demo_users import ensure_demo_login
 from enlace.cli.errors import user_errors
 from enlace.cli.node_commands import holdings_table
 from enlace.cli.progress import progress_bar
@@ -108,7 +110,8 @@ def demo(
         f" ({len(dataset.truth)} links)"
     )
     nodes = {party: folder / party.lower() for party in config.parties}
-    exchange(nodes)
+    logins = {party: ensure_demo_login(node) for party, node in nodes.items()}
+    exchange(nodes, logins)
     mx = folder / "mx"
     console.print("next:")
     console.print(f"  enlace status --node {mx}              what the node holds, its partners")
@@ -117,12 +120,17 @@ def demo(
         f"  enlace serve --node {mx} --port 8000   serve MX to its partner (Ctrl-C stops)"
     )
     console.print(f"  enlace audit show --node {mx}          the newest audit entries")
+    for port, (party, (username, password)) in enumerate(logins.items(), start=8000):
+        console.print(
+            f"  web interface of {party}: enlace serve --node {nodes[party]} --port {port}, "
+            f"then open http://127.0.0.1:{port}/web/ and sign in as {username} / {password}"
+        )
     # Final step (tracking results): the group's statement, CBP statistics, the report.
     console.rule("[bold]Tracking results: the progress report for the next meeting")
     demo_report(mx, today=date.today())
 
 
-def exchange(nodes: dict[str, Path]) -> None:
+def exchange(nodes: dict[str, Path], logins: dict[str, tuple[str, str]] | None = None) -> None:
     """Serve both nodes, register them as partners, release, sync both ways, report, stop."""
     parties = list(nodes)
     partner_of = {party: next(p for p in parties if p != party) for party in parties}
@@ -134,6 +142,12 @@ def exchange(nodes: dict[str, Path]) -> None:
                 f"node {party} serving at {server.url}/taxii2/ (pid {server.process.pid},"
                 f" log {server.log})"
             )
+            if logins and party in logins:
+                username, password = logins[party]
+                console.print(
+                    f"node {party} web interface at {server.url}/web/ "
+                    f"(demo login: {username} / {password})"
+                )
         register_partners(nodes, {party: server.url for party, server in running.items()})
         console.print(
             "partners registered both ways with 'enlace partner add' and 'enlace partner invite'"
@@ -153,6 +167,8 @@ def exchange(nodes: dict[str, Path]) -> None:
             console.print(f"{party}: {escape(reports[party].summary())}")
         for party in parties:
             print_standing(party, partner_of[party], released[party], reports[party], nodes[party])
+        console.rule("[bold]Private matching: what MX and US both hold, and nothing else")
+        run_matching_demo(nodes, console)
         console.print("stopping both servers")
     for party, server in running.items():
         console.print(

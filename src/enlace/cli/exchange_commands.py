@@ -29,6 +29,7 @@ from enlace.exchange.releases import ReleaseRepository
 from enlace.exchange.revocation import RevocationRefused, revoke_record
 from enlace.exchange.sync import DEFAULT_PAGE_SIZE, sync_node_partner
 from enlace.exchange.taxii.app import API_ROOT, collection_id
+from enlace.exchange.taxii.app import MAX_LIMIT as MAX_PAGE_SIZE
 from enlace.model.parties import party_code
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key, public_key_hex
@@ -284,7 +285,7 @@ def revoke(
 def sync(
     partner: Annotated[str, typer.Argument(help="The partner to pull from, e.g. US.")],
     page_size: Annotated[
-        int, typer.Option(min=1, max=1000, help="Versions asked for per page.")
+        int, typer.Option(min=1, max=MAX_PAGE_SIZE, help="Versions asked for per page.")
     ] = DEFAULT_PAGE_SIZE,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:

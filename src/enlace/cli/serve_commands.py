@@ -1,4 +1,5 @@
-"""`enlace serve`: the node's TAXII 2.1 service, optionally syncing its partners on a schedule."""
+"""`enlace serve`: the node's web interface, TAXII 2.1 and matching services, optionally syncing
+its partners on a schedule."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from rich.console import Console
 from enlace.cli.errors import user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
 from enlace.exchange.sync import PeriodicSync
-from enlace.exchange.taxii.app import create_app
 from enlace.node.errors import NodeError
 from enlace.node.setup import open_node
+from enlace.web.app import create_node_app
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -40,14 +41,14 @@ def serve(
     ] = None,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
-    """Serve this node's TAXII 2.1 collections to its partners until Ctrl-C or SIGTERM."""
+    """Serve this node's web interface and its partners' TAXII 2.1 until Ctrl-C or SIGTERM."""
     if sync_every is not None and sync_every <= 0:
         raise NodeError("--sync-every must be a positive number of seconds")
     config, store = open_node(node)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     periodic = None
     try:
-        app = create_app(store, config.party)
+        app = create_node_app(store, config)
         server = _NodeServer(
             uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
         )
@@ -55,6 +56,7 @@ def serve(
             periodic = PeriodicSync(store, config.key_dir, sync_every)
             periodic.start()
         console.print(f"node {config.party} serving TAXII 2.1 at http://{host}:{port}/taxii2/")
+        console.print(f"node {config.party} web interface at http://{host}:{port}/web/")
         # uvicorn handles SIGINT and SIGTERM: it stops accepting, finishes requests, returns.
         server.run()
     finally:

@@ -172,3 +172,163 @@ cbp_drug_seizures = Table(
         name="pk_cbp_drug_seizures",
     ),
 )
+
+# --- private matching (enlace.matching) --------------------------------------------------
+
+# What this node agreed to answer for each partner and kind of identifier: the largest set
+# the partner may send in one run and how many runs it may ask for per UTC day.
+match_agreements = Table(
+    "match_agreements",
+    metadata,
+    Column("partner", String(2), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("max_set_size", BigInteger, nullable=False),
+    Column("runs_per_day", Integer, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    PrimaryKeyConstraint("partner", "kind", name="pk_match_agreements"),
+)
+
+# Every run, on both sides (`role` requester or responder). On the responder, `order_seed`
+# keys the shuffle of its own set and `set_digest` pins that set, so the second round can
+# map the positions the requester reports back to records without keeping state in memory.
+match_runs = Table(
+    "match_runs",
+    metadata,
+    Column("id", String(32), nullable=False),  # 16 random bytes, hex
+    Column("role", String(9), nullable=False),
+    Column("partner", String(2), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # answered, completed, failed
+    Column("started_at", String(32), nullable=False),
+    Column("finished_at", String(32)),
+    Column("requester_size", BigInteger, nullable=False),
+    Column("responder_size", BigInteger),
+    Column("overlap", BigInteger),
+    Column("order_seed", String(32)),
+    Column("set_digest", String(64)),
+    PrimaryKeyConstraint("id", "role", name="pk_match_runs"),
+)
+Index("ix_match_runs_partner_started", match_runs.c.partner, match_runs.c.started_at)
+
+# The opaque handle under which this node's record is known to a partner that matched it:
+# random, stable per (partner, record), mapped back here only.
+match_handles = Table(
+    "match_handles",
+    metadata,
+    Column("partner", String(2), nullable=False),
+    Column("record_id", String(128), nullable=False),
+    Column("handle", String(32), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    PrimaryKeyConstraint("partner", "record_id", name="pk_match_handles"),
+)
+Index("ix_match_handles_handle", match_handles.c.handle, unique=True)
+
+# On the requester: a local record linked to a partner's record handle (coincidencia).
+matches = Table(
+    "matches",
+    metadata,
+    Column("partner", String(2), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("record_id", String(128), nullable=False),
+    Column("partner_handle", String(32), nullable=False),
+    Column("run_id", String(32), nullable=False),
+    Column("found_at", String(32), nullable=False),
+    PrimaryKeyConstraint("partner", "kind", "record_id", "partner_handle", name="pk_matches"),
+)
+
+# On the responder: a hit notice (aviso de coincidencia) for the owner of a matched record.
+hit_notices = Table(
+    "hit_notices",
+    metadata,
+    Column("run_id", String(32), nullable=False),
+    Column("record_id", String(128), nullable=False),
+    Column("partner", String(2), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("owner_agency", String(128)),  # created_by_ref of the matched record
+    Column("at", String(32), nullable=False),
+    PrimaryKeyConstraint("run_id", "record_id", name="pk_hit_notices"),
+)
+
+# Disclosure requests (solicitudes de divulgación): `incoming` on the owner's node, where
+# they wait for a decision; `outgoing` on the requester's, as a note of what was asked.
+disclosure_requests = Table(
+    "disclosure_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("direction", String(8), nullable=False),
+    Column("partner", String(2), nullable=False),
+    Column("handle", String(32), nullable=False),
+    Column("record_id", String(128)),  # known on the owner's side only
+    Column("reason", Text),
+    Column("status", String(10), nullable=False),  # pending, approved, refused
+    Column("requested_at", String(32), nullable=False),
+    Column("decided_at", String(32)),
+    Column("decided_by", String(64)),
+    Column("decision_reason", Text),
+    Column("remote_id", Integer),  # on the requester: the id the owner gave the request
+)
+
+# --- people (enlace.users) ---------------------------------------------------------------
+
+# The people who use this node. `password_hash` is an argon2id string (libsodium's format,
+# carrying its own salt and cost); no password is ever stored.
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), nullable=False),
+    Column("display_name", String(128), nullable=False),
+    Column("agency", String(128)),
+    Column("language", String(2), nullable=False),  # es, en
+    Column("password_hash", String(255), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", String(32), nullable=False),
+    Column("password_changed_at", String(32), nullable=False),
+    PrimaryKeyConstraint("username", name="pk_users"),
+)
+
+user_roles = Table(
+    "user_roles",
+    metadata,
+    Column("username", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    PrimaryKeyConstraint("username", "role", name="pk_user_roles"),
+)
+
+# API tokens for scripts: only the SHA-256 of the token is kept; the token is shown once.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(16), nullable=False),  # public, short: names the token in lists
+    Column("username", String(64), nullable=False),
+    Column("label", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("last_used_at", String(32)),
+    Column("revoked_at", String(32)),
+    PrimaryKeyConstraint("id", name="pk_api_tokens"),
+)
+Index("ix_api_tokens_token_hash", api_tokens.c.token_hash, unique=True)
+
+# Web sessions, server-side: the browser holds a random id, this table only its SHA-256.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("last_seen_at", String(32), nullable=False),
+    PrimaryKeyConstraint("id_hash", name="pk_web_sessions"),
+)
+Index("ix_web_sessions_username", web_sessions.c.username)
+
+# Failed logins per key ("user:<name>" or "client:<address>"), to slow down guessing.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", String(160), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", String(32), nullable=False),
+    Column("blocked_until", String(32)),
+    PrimaryKeyConstraint("key", name="pk_login_failures"),
+)

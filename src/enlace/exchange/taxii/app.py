@@ -22,10 +22,11 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -65,10 +66,16 @@ def _error(status: int, title: str, description: str, **headers: str) -> TaxiiRe
     return TaxiiResponse(body, status_code=status, headers=headers or None)
 
 
-def create_app(store: Store, party: str) -> FastAPI:
-    """The TAXII 2.1 application of the node of `party`, reading and auditing in `store`."""
+def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """The TAXII 2.1 application of the node of `party`, reading and auditing in `store`.
+
+    `extra_routers` (e.g. private matching's /matching/v1) are included first, so the TAXII
+    routes with a path parameter at the root never shadow them.
+    """
     app = FastAPI(title=f"Enlace node {party} (TAXII 2.1)", docs_url=None, redoc_url=None)
     app.openapi_url = None
+    for router in extra_routers:
+        app.include_router(router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -1,0 +1,342 @@
+"""`enlace match ...`: private matching with a partner, its agreements, hits and disclosures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from enlace.audit.log import AuditLog
+from enlace.cli.errors import stderr, user_errors
+from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.exchange.credentials import read_outbound_token
+from enlace.matching.agreements import AgreementRepository, set_agreement
+from enlace.matching.disclosure import approve_request, refuse_request
+from enlace.matching.errors import MatchingError, PartnerRefusedMatch
+from enlace.matching.kinds import KIND_NAMES, parse_kind
+from enlace.matching.protocol import match_node_partner, request_disclosure
+from enlace.matching.results import DisclosureRepository, MatchRepository
+from enlace.model.parties import party_code
+from enlace.node.keys import load_signing_key
+from enlace.node.setup import open_node
+
+console = Console(highlight=False, soft_wrap=True)
+_KINDS_HELP = f"Kind of identifier: {', '.join(KIND_NAMES)}."
+
+
+def build_match_app() -> typer.Typer:
+    """The `enlace match` sub-command group."""
+    match = typer.Typer(
+        name="match",
+        help="Private matching with partners: runs, agreements, hit notices, disclosures.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    match.command("run")(run)
+    match.command("list")(list_matches)
+    match.command("hits")(hits)
+    match.command("disclose")(disclose)
+    match.command("requests")(requests)
+    match.command("approve")(approve)
+    match.command("refuse")(refuse)
+    agreement = typer.Typer(
+        name="agreement",
+        help="What this node answers for each partner and kind (acuerdos).",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    agreement.command("set")(agreement_set)
+    agreement.command("list")(agreement_list)
+    agreement.command("remove")(agreement_remove)
+    match.add_typer(agreement, name="agreement")
+    return match
+
+
+@contextmanager
+def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    if not console.is_terminal:  # a log or a pipe gets the results, not bars
+        yield lambda done: None
+        return
+    columns = [SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, TimeElapsedColumn(), transient=True, console=console) as progress:
+        task = progress.add_task(label, total=total or None)
+        yield lambda done: progress.advance(task, done)
+
+
+@user_errors
+def run(
+    partner: Annotated[str, typer.Argument(help="The partner to match with, e.g. US.")],
+    kind: Annotated[list[str], typer.Option("--kind", help=_KINDS_HELP + " Repeatable.")],
+    workers: Annotated[
+        int | None, typer.Option(min=0, help="Blinding processes (default: one per CPU).")
+    ] = None,
+    show: Annotated[int, typer.Option(min=0, help="Matches to print per kind.")] = 20,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Find the identifiers this node and PARTNER both hold, privately (PSI), kind by kind."""
+    code = party_code(partner)
+    kinds = [parse_kind(k) for k in dict.fromkeys(kind)]
+    config, store = open_node(node)
+    refusals: list[PartnerRefusedMatch] = []
+    try:
+        outcomes = match_node_partner(
+            store,
+            config.key_dir,
+            code,
+            kinds,
+            workers=workers,
+            progress=_progress,
+            on_refusal=refusals.append,
+        )
+    finally:
+        store.close()
+    for outcome in outcomes:
+        console.print(outcome.summary())
+        for found in outcome.matches[:show]:
+            console.print(f"  {found.record_id}  <->  {code} handle {found.partner_handle}")
+        if len(outcome.matches) > show:
+            console.print(f"  ... and {len(outcome.matches) - show} more ('enlace match list')")
+    for refusal in refusals:
+        stderr.print(f"[bold red]error:[/] {escape(str(refusal))}")
+    if refusals:
+        raise typer.Exit(1)
+
+
+@user_errors
+def list_matches(
+    partner: Annotated[str | None, typer.Option(help="Only matches with this partner.")] = None,
+    kind: Annotated[str | None, typer.Option(help=_KINDS_HELP)] = None,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """The matches (coincidencias) found so far: local record, partner, kind, partner handle."""
+    code = party_code(partner) if partner else None
+    wanted = parse_kind(kind).value if kind else None
+    _, store = open_node(node)
+    try:
+        with store.unit_of_work() as uow:
+            found = MatchRepository(uow.connection).matches(partner=code, kind=wanted)
+    finally:
+        store.close()
+    table = Table("record", "partner", "kind", "partner handle", "found at")
+    for item in found:
+        table.add_row(item.record_id, item.partner, item.kind, item.partner_handle, item.found_at)
+    console.print(table)
+    console.print(f"{len(found)} match(es)")
+
+
+@user_errors
+def hits(
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Hit notices (avisos de coincidencia): which partner matched which of our records."""
+    _, store = open_node(node)
+    try:
+        with store.unit_of_work() as uow:
+            notices = MatchRepository(uow.connection).hit_notices(limit=limit)
+    finally:
+        store.close()
+    table = Table("at", "partner", "kind", "record", "owner agency")
+    for notice in notices:
+        table.add_row(
+            notice.at, notice.partner, notice.kind, notice.record_id, notice.owner_agency or "-"
+        )
+    console.print(table)
+    console.print(f"{len(notices)} hit notice(s)")
+
+
+@user_errors
+def disclose(
+    partner: Annotated[str, typer.Argument(help="The partner holding the record, e.g. US.")],
+    handle: Annotated[str, typer.Argument(help="The partner's handle, from 'enlace match list'.")],
+    reason: Annotated[str | None, typer.Option(help="Why the record is needed.")] = None,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Ask PARTNER to release its matched record HANDLE to this node (solicitud de divulgación)."""
+    code = party_code(partner)
+    config, store = open_node(node)
+    try:
+        token = read_outbound_token(config.key_dir, code)
+        remote = request_disclosure(
+            store, partner=code, token=token, handle=handle.strip().lower(), reason=reason
+        )
+    finally:
+        store.close()
+    console.print(
+        f"disclosure request sent to {code}: their request {remote}, pending their decision; "
+        "an approved record arrives by 'enlace sync'"
+    )
+
+
+@user_errors
+def requests(
+    everything: Annotated[
+        bool, typer.Option("--all", help="Also decided and outgoing requests.")
+    ] = False,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Disclosure requests partners made for this node's matched records (pending by default)."""
+    _, store = open_node(node)
+    try:
+        with store.unit_of_work() as uow:
+            found = DisclosureRepository(uow.connection).all(
+                status=None if everything else "pending"
+            )
+    finally:
+        store.close()
+    if not everything:
+        found = [r for r in found if r.direction == "incoming"]
+    table = Table("id", "direction", "partner", "record / handle", "status", "requested", "reason")
+    for item in found:
+        table.add_row(
+            str(item.id),
+            item.direction,
+            item.partner,
+            item.record_id or item.handle,
+            item.status + (f" ({item.decision_reason})" if item.decision_reason else ""),
+            item.requested_at,
+            escape(item.reason or ""),
+        )
+    console.print(table)
+    console.print(f"{len(found)} request(s)")
+
+
+@user_errors
+def approve(
+    request_id: Annotated[int, typer.Argument(help="The request's id ('enlace match requests').")],
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Approve a disclosure request: release the record to the partner (its markings apply)."""
+    config, store = open_node(node)
+    try:
+        key = load_signing_key(config.key_dir)
+        approval = approve_request(store, request_id=request_id, signing_key=key, actor="cli")
+    finally:
+        store.close()
+    decided = approval.request
+    if approval.newly_released:
+        console.print(
+            f"request {request_id} approved: {decided.record_id} released to {decided.partner}; "
+            "it travels at their next sync"
+        )
+    else:
+        console.print(
+            f"request {request_id} approved: {decided.record_id} was already released to "
+            f"{decided.partner}"
+        )
+
+
+@user_errors
+def refuse(
+    request_id: Annotated[int, typer.Argument(help="The request's id ('enlace match requests').")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the request and the audit log).")],
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Refuse a disclosure request, with a reason."""
+    _, store = open_node(node)
+    try:
+        decided = refuse_request(store, request_id=request_id, reason=reason, actor="cli")
+    finally:
+        store.close()
+    console.print(f"request {request_id} from {decided.partner} refused")
+
+
+@user_errors
+def agreement_set(
+    partner: Annotated[str, typer.Argument(help="The partner, e.g. US.")],
+    kind: Annotated[list[str], typer.Option("--kind", help=_KINDS_HELP + " Repeatable.")],
+    max_set_size: Annotated[
+        int, typer.Option(help="The most identifiers the partner may send in one run.")
+    ],
+    runs_per_day: Annotated[int, typer.Option(help="Runs per kind per UTC day.")] = 1,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Answer PARTNER's match runs on these kinds automatically, within these caps."""
+    code = party_code(partner)
+    kinds = [parse_kind(k).value for k in dict.fromkeys(kind)]
+    _, store = open_node(node)
+    try:
+        with store.unit_of_work() as uow:
+            for name in kinds:
+                set_agreement(
+                    uow.connection,
+                    partner=code,
+                    kind=name,
+                    max_set_size=max_set_size,
+                    runs_per_day=runs_per_day,
+                    at=uow.started_at,
+                    actor="cli",
+                )
+            uow.commit()
+    finally:
+        store.close()
+    console.print(
+        f"agreement with {code}: {', '.join(kinds)}; at most {max_set_size:,} identifiers "
+        f"a run, {runs_per_day} run(s) a day per kind"
+    )
+
+
+@user_errors
+def agreement_list(node: NodeDir = DEFAULT_NODE) -> None:
+    """The matching agreements: partner, kind, caps."""
+    _, store = open_node(node)
+    try:
+        with store.unit_of_work() as uow:
+            agreements = AgreementRepository(uow.connection).all()
+    finally:
+        store.close()
+    table = Table("partner", "kind", "max set size", "runs per day", "updated")
+    for item in agreements:
+        table.add_row(
+            item.partner,
+            item.kind,
+            f"{item.max_set_size:,}",
+            str(item.runs_per_day),
+            item.updated_at,
+        )
+    console.print(table)
+
+
+@user_errors
+def agreement_remove(
+    partner: Annotated[str, typer.Argument(help="The partner, e.g. US.")],
+    kind: Annotated[list[str], typer.Option("--kind", help=_KINDS_HELP + " Repeatable.")],
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Stop answering PARTNER's runs on these kinds."""
+    code = party_code(partner)
+    kinds = [parse_kind(k).value for k in dict.fromkeys(kind)]
+    _, store = open_node(node)
+    try:
+        with store.unit_of_work() as uow:
+            repo = AgreementRepository(uow.connection)
+            missing = [name for name in kinds if repo.get(code, name) is None]
+            if missing:
+                raise MatchingError(f"no agreement with {code} on {', '.join(missing)}")
+            for name in kinds:
+                repo.remove(code, name)
+                AuditLog(uow.connection).append(
+                    actor="cli",
+                    action="match-agreement-removed",
+                    subject=code,
+                    detail={"kind": name},
+                )
+            uow.commit()
+    finally:
+        store.close()
+    console.print(f"agreement with {code} removed for {', '.join(kinds)}")

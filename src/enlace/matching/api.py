@@ -1,0 +1,220 @@
+"""The responder's HTTP routes, under /matching/v1/, for the node's app (built by a factory).
+
+Authenticated with the same bearer tokens as the TAXII exchange. Bodies of the protocol are
+`application/octet-stream` (docs/matching.md gives their layout); refusals are JSON problem
+bodies (RFC 9457) with the status saying which rule: 400 malformed, 401 no valid token,
+403 no agreement for the kind, 404 unknown run or handle, 409 the run cannot go on,
+413 a set larger than the agreement's cap, 429 the day's runs used up. Each is audited.
+
+A request body is read as a stream and cut off as soon as it is longer than the agreement
+allows: the cap, not a server-wide limit, bounds what a partner can make this node hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from enlace.audit.log import AuditLog
+from enlace.exchange.partners import Partner, PartnerRepository, token_hash
+from enlace.matching import disclosure, responder
+from enlace.matching.blinding import BlindingPool
+from enlace.matching.errors import MatchRefused
+from enlace.matching.psi import HANDLE_BYTES, POINT_BYTES
+from enlace.store.store import Store
+
+PREFIX = "/matching/v1"
+OCTETS = "application/octet-stream"
+PROBLEM = "application/problem+json"
+_MAX_JSON_BODY = 16 * 1024
+
+
+def create_matching_router(store: Store, party: str, *, workers: int | None = None) -> APIRouter:
+    """The /matching/v1 routes of the node of `party`; `workers` blinding processes a run."""
+    router = APIRouter(prefix=PREFIX)
+    # One pool for the life of the server: its workers start on the first large run and are
+    # reused, so a run does not pay for starting processes. They end with the server.
+    pool = BlindingPool(workers)
+
+    def authenticated(request: Request) -> Partner:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        partner = None
+        if scheme.lower() == "bearer" and token.strip():
+            with store.unit_of_work() as uow:
+                partner = PartnerRepository(uow.connection).by_token_hash(token_hash(token.strip()))
+        if partner is None:
+            with store.unit_of_work() as uow:
+                AuditLog(uow.connection).append(
+                    actor="anonymous",
+                    action="auth-failure",
+                    subject=request.url.path,
+                    detail={
+                        "reason": "unknown token" if token.strip() else "no bearer token",
+                        "client": request.client.host if request.client else None,
+                    },
+                )
+                uow.commit()
+            raise MatchRefused(
+                401, "unauthenticated", "authentication required: a partner's bearer token"
+            )
+        return partner
+
+    async def refused(partner: Partner | None, kind: str | None, refusal: MatchRefused) -> Response:
+        if partner is not None:
+            await run_in_threadpool(
+                responder.record_refusal, store, partner=partner.party, kind=kind, refusal=refusal
+            )
+        return problem(refusal)
+
+    @router.get("/admission")
+    async def admission(request: Request) -> Response:
+        # Would a run of this kind and size be answered now? Counts as no run.
+        kind_text = request.query_params.get("kind", "")
+        size_text = request.query_params.get("size", "")
+        partner = None
+        try:
+            partner = await run_in_threadpool(authenticated, request)
+            if not size_text.isdigit():
+                raise MatchRefused(400, "bad-request", f"size must be a count, found {size_text!r}")
+            await run_in_threadpool(
+                responder.admitted_kind,
+                store,
+                partner=partner.party,
+                kind=kind_text,
+                set_size=int(size_text),
+            )
+        except MatchRefused as refusal:
+            return await refused(partner, kind_text, refusal)
+        return Response(status_code=204)
+
+    @router.post("/runs")
+    async def open_run(request: Request) -> Response:
+        kind_text = request.query_params.get("kind", "")
+        partner = None
+        try:
+            partner = await run_in_threadpool(authenticated, request)
+            kind, cap = await run_in_threadpool(
+                responder.admitted_kind, store, partner=partner.party, kind=kind_text
+            )
+
+            def too_large(size: int) -> str:
+                return (
+                    f"a set of {size // POINT_BYTES:,} or more {kind_text} identifiers is "
+                    f"larger than the agreement's cap of {cap:,} per run"
+                )
+
+            body = await _read_body(request, cap * POINT_BYTES, too_large)
+            answer = await run_in_threadpool(
+                responder.answer_run,
+                store,
+                party=party,
+                partner=partner.party,
+                kind=kind,
+                points=body,
+                pool=pool,
+            )
+        except MatchRefused as refusal:
+            return await refused(partner, kind_text, refusal)
+        return Response(answer, media_type=OCTETS)
+
+    @router.post("/runs/{run_id}/matches")
+    async def matched(run_id: str, request: Request) -> Response:
+        partner = None
+        try:
+            partner = await run_in_threadpool(authenticated, request)
+            limit = await run_in_threadpool(
+                responder.positions_limit, store, partner=partner.party, run_id=run_id
+            )
+            body = await _read_body(
+                request, limit, lambda size: f"{size:,} bytes of positions is more than can match"
+            )
+            handles = await run_in_threadpool(
+                responder.complete_run,
+                store,
+                party=party,
+                partner=partner.party,
+                run_id=run_id,
+                body=body,
+            )
+        except MatchRefused as refusal:
+            return await refused(partner, None, refusal)
+        return Response(handles, media_type=OCTETS)
+
+    @router.post("/disclosures")
+    async def disclosures(request: Request) -> Response:
+        partner = None
+        try:
+            partner = await run_in_threadpool(authenticated, request)
+            body = await _read_body(
+                request, _MAX_JSON_BODY, lambda size: f"a request of {size:,} bytes is too long"
+            )
+            handle, reason = _disclosure_body(body)
+            request_id = await run_in_threadpool(
+                disclosure.receive_request,
+                store,
+                partner=partner.party,
+                handle=handle,
+                reason=reason,
+            )
+        except MatchRefused as refusal:
+            return await refused(partner, None, refusal)
+        return JSONResponse({"id": request_id, "status": "pending"}, status_code=202)
+
+    return router
+
+
+def problem(refusal: MatchRefused) -> JSONResponse:
+    """The JSON problem body (RFC 9457) of a refusal."""
+    headers = {"WWW-Authenticate": "Bearer"} if refusal.status == 401 else None
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": refusal.reason,
+            "status": refusal.status,
+            "detail": refusal.detail,
+        },
+        status_code=refusal.status,
+        media_type=PROBLEM,
+        headers=headers,
+    )
+
+
+async def _read_body(request: Request, limit: int, too_large: Callable[[int], str]) -> bytes:
+    # Refused from the declared length when there is one, else as soon as the stream
+    # passes the limit: a partner cannot make this node hold more than the cap allows.
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise MatchRefused(413, "set-too-large", too_large(int(declared)))
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise MatchRefused(413, "set-too-large", too_large(size))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _disclosure_body(body: bytes) -> tuple[str, str | None]:
+    try:
+        value: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        value = None
+    handle = value.get("handle") if isinstance(value, dict) else None
+    reason = value.get("reason") if isinstance(value, dict) else None
+    if not (
+        isinstance(handle, str)
+        and len(handle) == 2 * HANDLE_BYTES
+        and all(c in "0123456789abcdef" for c in handle)
+    ):
+        raise MatchRefused(
+            400, "bad-request", 'expected JSON {"handle": "<16 hex digits>", "reason": "..."}'
+        )
+    if reason is not None and not isinstance(reason, str):
+        raise MatchRefused(400, "bad-request", "'reason' must be text")
+    return handle, reason

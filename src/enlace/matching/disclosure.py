@@ -1,0 +1,138 @@
+"""Disclosure requests (solicitudes de divulgación) on the owner's node, and its decisions.
+
+A partner that matched one of this node's records knows it only by an opaque handle. It may
+ask for the record; the request waits here as pending until the owner approves it — which
+is the normal release (`enlace.exchange.release`), so the record then travels by sync with
+its markings, and only if its markings allow that partner — or refuses it with a reason.
+Every request and decision is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nacl.signing import SigningKey
+
+from enlace.audit.log import AuditLog
+from enlace.exchange.release import release_record
+from enlace.matching.errors import DisclosureError, MatchRefused
+from enlace.matching.results import DisclosureRepository, DisclosureRequest, HandleRepository
+from enlace.store.store import Store
+
+INCOMING = "incoming"
+OUTGOING = "outgoing"
+_MAX_REASON = 2000
+
+
+def receive_request(store: Store, *, partner: str, handle: str, reason: str | None) -> int:
+    """Store `partner`'s request for the record behind `handle` as pending; return its id.
+
+    A second request for a record already pending returns the first one's id. An unknown
+    handle (or another partner's) raises MatchRefused 404, which says nothing about
+    whether the record exists.
+    """
+    if reason is not None and len(reason) > _MAX_REASON:
+        raise MatchRefused(
+            400, "bad-request", f"the reason is longer than {_MAX_REASON} characters"
+        )
+    with store.unit_of_work() as uow:
+        record_id = HandleRepository(uow.connection).record_of(partner, handle)
+        if record_id is None:
+            raise MatchRefused(404, "unknown-handle", f"no matched record with handle {handle!r}")
+        requests = DisclosureRepository(uow.connection)
+        pending = requests.pending_for(partner, record_id)
+        if pending is not None:
+            return pending.id
+        request_id = requests.add(
+            direction=INCOMING,
+            partner=partner,
+            handle=handle,
+            record_id=record_id,
+            reason=reason,
+            at=uow.started_at,
+        )
+        AuditLog(uow.connection).append(
+            actor=partner,
+            action="disclosure-request",
+            subject=record_id,
+            detail={"request": request_id, "partner": partner, "reason": reason},
+        )
+        uow.commit()
+    return request_id
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """An approved request, and whether the approval released a version not released before
+    (False when the record had already gone to that partner, e.g. by the normal exchange)."""
+
+    request: DisclosureRequest
+    newly_released: bool
+
+
+def approve_request(
+    store: Store, *, request_id: int, signing_key: SigningKey, actor: str
+) -> Approval:
+    """Release the requested record to the partner and mark the request approved.
+
+    ReleaseRefused (audited) when the record's markings do not allow that partner: the
+    request stays pending, and the owner may change the markings or refuse it.
+    """
+    with store.unit_of_work() as uow:
+        request = _pending(DisclosureRepository(uow.connection), request_id)
+        assert request.record_id is not None
+        newly_released = release_record(
+            uow,
+            record_id=request.record_id,
+            partner=request.partner,
+            signing_key=signing_key,
+            actor=actor,
+        )
+        DisclosureRepository(uow.connection).decide(
+            request_id, status="approved", at=uow.started_at, by=actor, reason=None
+        )
+        AuditLog(uow.connection).append(
+            actor=actor,
+            action="disclosure-approved",
+            subject=request.record_id,
+            detail={
+                "request": request_id,
+                "partner": request.partner,
+                "newly_released": newly_released,
+            },
+        )
+        uow.commit()
+        decided = DisclosureRepository(uow.connection).get(request_id)
+    assert decided is not None
+    return Approval(decided, newly_released)
+
+
+def refuse_request(store: Store, *, request_id: int, reason: str, actor: str) -> DisclosureRequest:
+    """Mark a pending request refused, with the owner's reason."""
+    if not reason.strip():
+        raise DisclosureError("give a reason for refusing (--reason TEXT)")
+    with store.unit_of_work() as uow:
+        requests = DisclosureRepository(uow.connection)
+        request = _pending(requests, request_id)
+        requests.decide(request_id, status="refused", at=uow.started_at, by=actor, reason=reason)
+        AuditLog(uow.connection).append(
+            actor=actor,
+            action="disclosure-refused",
+            subject=request.record_id,
+            detail={"request": request_id, "partner": request.partner, "reason": reason},
+        )
+        uow.commit()
+        decided = requests.get(request_id)
+    assert decided is not None
+    return decided
+
+
+def _pending(requests: DisclosureRepository, request_id: int) -> DisclosureRequest:
+    request = requests.get(request_id)
+    if request is None or request.direction != INCOMING:
+        raise DisclosureError(
+            f"no disclosure request {request_id} from a partner here ('enlace match requests')"
+        )
+    if request.status != "pending":
+        raise DisclosureError(f"disclosure request {request_id} is already {request.status}")
+    return request

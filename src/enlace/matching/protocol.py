@@ -1,0 +1,352 @@
+"""The requester's driver: run the private set intersection with a partner, kind by kind.
+
+For each kind: collect this node's own identifiers, blind them under a fresh secret and
+send them (round 1); blind the partner's points under the same secret, intersect, tell the
+partner which of its positions matched and receive its handles (round 2); store each match
+as (local record, partner's handle) and audit the run, all in one unit of work. A refusal
+by the partner is audited here too and raised as PartnerRefusedMatch with its reason.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from enlace.audit.log import AuditLog
+from enlace.exchange.credentials import read_outbound_token
+from enlace.exchange.partners import Partner, PartnerRepository
+from enlace.matching.agreements import REQUESTER
+from enlace.matching.api import OCTETS, PREFIX
+from enlace.matching.blinding import BlindingPool
+from enlace.matching.disclosure import OUTGOING
+from enlace.matching.errors import MatchingError, MatchProtocolError, PartnerRefusedMatch
+from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers
+from enlace.matching.names import NameKeyKind
+from enlace.matching.names_match import assign_matched_keys
+from enlace.matching.psi import (
+    WireFormatError,
+    decode_answer,
+    decode_handles,
+    encode_positions,
+    fresh_scalar,
+    intersect,
+)
+from enlace.matching.results import (
+    DisclosureRepository,
+    Match,
+    MatchRepository,
+    MatchRun,
+    MatchRunRepository,
+)
+from enlace.node.errors import NodeError
+from enlace.store.store import Store
+
+# Blinding a million points takes a minute or more on the partner's side.
+TIMEOUT = httpx.Timeout(30.0, read=900.0)
+
+Advance = Callable[[int], None]
+ProgressFactory = Callable[[str, int], AbstractContextManager[Advance]]
+
+
+@contextmanager
+def no_progress(label: str, total: int) -> Iterator[Advance]:
+    """A progress reporter that reports nothing."""
+    yield lambda done: None
+
+
+@dataclass(slots=True)
+class MatchOutcome:
+    """What one run on one kind found and learned."""
+
+    partner: str
+    kind: str
+    run_id: str | None  # None when there was nothing to match
+    own_size: int
+    partner_size: int | None
+    overlap: int  # identifiers both hold
+    matches: list[Match] = field(default_factory=list)
+    new_matches: int = 0
+
+    def summary(self) -> str:
+        """One line for people."""
+        if self.run_id is None:
+            return f"{self.kind}: no {self.kind} identifiers of our own to match"
+        return (
+            f"{self.kind}: {self.overlap} shared identifier(s) out of our {self.own_size:,} and "
+            f"{self.partner}'s {self.partner_size:,}; {len(self.matches)} record link(s), "
+            f"{self.new_matches} new"
+        )
+
+
+def match_node_partner(
+    store: Store, key_dir: Path, partner: str, kinds: Sequence[MatchKind], **options: Any
+) -> list[MatchOutcome]:
+    """`match_partner` with the token this node keeps for `partner` in its key folder."""
+    token = read_outbound_token(key_dir, partner)
+    return match_partner(store, partner=partner, token=token, kinds=kinds, **options)
+
+
+def match_partner(
+    store: Store,
+    *,
+    partner: str,
+    token: str,
+    kinds: Sequence[MatchKind],
+    client: httpx.Client | None = None,
+    workers: int | None = None,
+    progress: ProgressFactory = no_progress,
+    actor: str = "cli",
+    on_refusal: Callable[[PartnerRefusedMatch], None] | None = None,
+) -> list[MatchOutcome]:
+    """Run the PSI with `partner` on each kind in turn; see the module.
+
+    A refusal of one kind raises PartnerRefusedMatch, unless `on_refusal` is given: then it
+    is handed the refusal and the other kinds go on (the refused kind has no outcome).
+    """
+    with store.unit_of_work() as uow:
+        registered = PartnerRepository(uow.connection).get(partner)
+        party = uow.settings.get("party")
+    if registered is None:
+        raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
+    if party is None:
+        raise NodeError("this store is not a node (no party set): run 'enlace init'")
+    own = client or httpx.Client(timeout=TIMEOUT)
+    try:
+        with BlindingPool(workers) as pool:
+            run = _Requester(store, party, registered, token, own, pool, progress, actor)
+            outcomes = []
+            for kind in kinds:
+                try:
+                    outcomes.append(run.match(kind))
+                except PartnerRefusedMatch as refusal:
+                    if on_refusal is None:
+                        raise
+                    on_refusal(refusal)
+            return outcomes
+    finally:
+        if client is None:
+            own.close()
+
+
+def request_disclosure(
+    store: Store,
+    *,
+    partner: str,
+    token: str,
+    handle: str,
+    reason: str | None,
+    client: httpx.Client | None = None,
+    actor: str = "cli",
+) -> int:
+    """Ask `partner` to release its record behind `handle`; return the partner's request id."""
+    with store.unit_of_work() as uow:
+        registered = PartnerRepository(uow.connection).get(partner)
+    if registered is None:
+        raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
+    own = client or httpx.Client(timeout=TIMEOUT)
+    try:
+        response = own.post(
+            _url(registered, "/disclosures"),
+            content=orjson.dumps({"handle": handle, "reason": reason}),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+    except httpx.HTTPError as error:
+        raise MatchingError(f"cannot reach {partner} at {registered.url}: {error}") from None
+    finally:
+        if client is None:
+            own.close()
+    if response.status_code != 202:
+        raise PartnerRefusedMatch(partner, "disclosure", response.status_code, _detail(response))
+    remote_id = int(response.json()["id"])
+    with store.unit_of_work() as uow:
+        DisclosureRepository(uow.connection).add(
+            direction=OUTGOING,
+            partner=partner,
+            handle=handle,
+            record_id=None,
+            reason=reason,
+            at=uow.started_at,
+            remote_id=remote_id,
+        )
+        AuditLog(uow.connection).append(
+            actor=actor,
+            action="disclosure-asked",
+            subject=handle,
+            detail={"partner": partner, "remote_id": remote_id, "reason": reason},
+        )
+        uow.commit()
+    return remote_id
+
+
+class _Requester:
+    def __init__(
+        self,
+        store: Store,
+        party: str,
+        partner: Partner,
+        token: str,
+        client: httpx.Client,
+        pool: BlindingPool,
+        progress: ProgressFactory,
+        actor: str,
+    ) -> None:
+        self.store = store
+        self.party = party
+        self.partner = partner
+        self.client = client
+        self.pool = pool
+        self.progress = progress
+        self.actor = actor
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": OCTETS}
+
+    def match(self, kind: MatchKind) -> MatchOutcome:
+        with self.store.unit_of_work() as uow:
+            held = own_identifiers(uow.connection, self.party, kind)
+        if not held:
+            return MatchOutcome(self.partner.party, kind.value, None, 0, None, 0)
+        keys = list(held)
+        # The partner sees the points in this order: random, so it says nothing of the keys.
+        random.Random(secrets.randbits(256)).shuffle(keys)
+        # Asked first, so a run the agreement does not allow costs no blinding on either side.
+        self._send(kind, "GET", f"/admission?kind={kind.value}&size={len(keys)}", b"", 204)
+        secret = fresh_scalar()
+        with self.progress(f"blinding our {kind.value} set", len(keys)) as advance:
+            blinded = self.pool.hash_and_blind(
+                kind_domain(kind), [key.encode("utf-8") for key in keys], secret, progress=advance
+            )
+        with self.progress(f"{self.partner.party} blinding both sets", 0):
+            body = self._post(kind, f"/runs?kind={kind.value}", blinded)
+        try:
+            answer = decode_answer(body, expected_n=len(keys))
+            with self.progress(
+                f"blinding {self.partner.party}'s set", answer.responder_size
+            ) as advance:
+                theirs = self.pool.blind(
+                    answer.responder_points, secret, width=answer.width, progress=advance
+                )
+        except WireFormatError as error:
+            raise MatchProtocolError(
+                f"{self.partner.party}'s answer on {kind.value}: {error}"
+            ) from None
+        pairs = intersect(answer.doubly, theirs, answer.width)
+        pairs.sort(key=lambda pair: pair[1])
+        run_id = answer.run_id.hex()
+        reply = self._post(kind, f"/runs/{run_id}/matches", encode_positions([j for _, j in pairs]))
+        try:
+            groups = decode_handles(reply, positions=len(pairs))
+        except WireFormatError as error:
+            raise MatchProtocolError(
+                f"{self.partner.party}'s handles on {kind.value}: {error}"
+            ) from None
+        return self._record(kind, run_id, keys, held, answer.responder_size, pairs, groups)
+
+    def _record(
+        self,
+        kind: MatchKind,
+        run_id: str,
+        keys: list[str],
+        held: dict[str, list[str]],
+        partner_size: int,
+        pairs: list[tuple[int, int]],
+        groups: list[list[bytes]],
+    ) -> MatchOutcome:
+        with self.store.unit_of_work() as uow:
+            linked = [
+                (record_id, handle)
+                for (i, _), handles in zip(pairs, groups, strict=True)
+                for record_id in held[keys[i]]
+                for handle in handles
+            ]
+            if isinstance(kind, NameKeyKind):
+                # A name key is shared by namesakes too: keep the best pairs, one to one.
+                shared = [
+                    (held[keys[i]], handles) for (i, _), handles in zip(pairs, groups, strict=True)
+                ]
+                linked = [(p.left, p.right) for p in assign_matched_keys(shared)]
+            found = [
+                Match(
+                    self.partner.party, kind.value, record_id, handle.hex(), run_id, uow.started_at
+                )
+                for record_id, handle in linked
+            ]
+            new = MatchRepository(uow.connection).add_matches(found)
+            MatchRunRepository(uow.connection).add(
+                MatchRun(
+                    id=run_id,
+                    role=REQUESTER,
+                    partner=self.partner.party,
+                    kind=kind.value,
+                    status="completed",
+                    started_at=uow.started_at,
+                    finished_at=uow.started_at,
+                    requester_size=len(keys),
+                    responder_size=partner_size,
+                    overlap=len(pairs),
+                    order_seed=None,
+                    set_digest=None,
+                )
+            )
+            AuditLog(uow.connection).append(
+                actor=self.actor,
+                action="match-run",
+                subject=run_id,
+                detail={
+                    "role": REQUESTER,
+                    "partner": self.partner.party,
+                    "kind": kind.value,
+                    "requester_size": len(keys),
+                    "responder_size": partner_size,
+                    "overlap": len(pairs),
+                    "matches": len(found),
+                },
+            )
+            uow.commit()
+        return MatchOutcome(
+            self.partner.party, kind.value, run_id, len(keys), partner_size, len(pairs), found, new
+        )
+
+    def _post(self, kind: MatchKind, path: str, body: bytes) -> bytes:
+        return self._send(kind, "POST", path, body, 200)
+
+    def _send(self, kind: MatchKind, method: str, path: str, body: bytes, ok: int) -> bytes:
+        url = _url(self.partner, path)
+        try:
+            response = self.client.request(method, url, content=body, headers=self.headers)
+        except httpx.HTTPError as error:
+            raise MatchingError(f"cannot reach {self.partner.party} at {url}: {error}") from None
+        if response.status_code != ok:
+            detail = _detail(response)
+            with self.store.unit_of_work() as uow:
+                AuditLog(uow.connection).append(
+                    actor=self.actor,
+                    action="match-refused",
+                    subject=self.partner.party,
+                    detail={"kind": kind.value, "status": response.status_code, "detail": detail},
+                )
+                uow.commit()
+            raise PartnerRefusedMatch(self.partner.party, kind.value, response.status_code, detail)
+        return response.content
+
+
+def _url(partner: Partner, path: str) -> str:
+    return partner.url.rstrip("/") + PREFIX + path
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        text = body.get("detail") or body.get("description")
+        if isinstance(text, str):
+            return text
+    return response.reason_phrase or "no reason given"

@@ -1,0 +1,287 @@
+"""The responder's side of a run: answer a partner's blinded set, then learn what matched.
+
+Services over the store (each does its work in units of work and commits once per step);
+`enlace.matching.api` puts them behind HTTP. Every refusal raises MatchRefused; the caller
+audits it with `record_refusal`, so a refused run writes nothing but that audit entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, select
+
+from enlace.audit.log import AuditLog
+from enlace.matching.agreements import RESPONDER, AgreementRepository, check_within_agreement
+from enlace.matching.blinding import BlindingPool
+from enlace.matching.errors import MatchRefused, UnknownMatchKind
+from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers, parse_kind
+from enlace.matching.psi import (
+    Answer,
+    WireFormatError,
+    check_points,
+    decode_positions,
+    encode_answer,
+    encode_handles,
+    fresh_scalar,
+    truncation_width,
+)
+from enlace.matching.results import (
+    HandleRepository,
+    HitNotice,
+    MatchRepository,
+    MatchRun,
+    MatchRunRepository,
+)
+from enlace.model.timestamps import format_timestamp, utc_now
+from enlace.store.store import Store
+from enlace.store.tables import records
+
+_CHUNK = 500
+
+
+def admitted_kind(
+    store: Store, *, partner: str, kind: str, set_size: int | None = None
+) -> tuple[MatchKind, int]:
+    """The kind asked for and the agreement's cap on the set size, if the agreement allows
+    a run now (of `set_size` identifiers, when given); MatchRefused otherwise.
+
+    Checked before a body is read, and by the requester before it blinds anything (the
+    admission route), so a refused run costs neither side any blinding.
+    """
+    try:
+        parsed = parse_kind(kind)
+    except UnknownMatchKind as error:
+        raise MatchRefused(400, "unknown-kind", str(error)) from None
+    with store.unit_of_work() as uow:
+        agreement = check_within_agreement(
+            AgreementRepository(uow.connection),
+            partner=partner,
+            kind=parsed.value,
+            set_size=set_size,
+            now=_now(),
+        )
+    return parsed, agreement.max_set_size
+
+
+def answer_run(
+    store: Store,
+    *,
+    party: str,
+    partner: str,
+    kind: MatchKind,
+    points: bytes,
+    pool: BlindingPool,
+) -> bytes:
+    """Blind the partner's points and this node's own set; record and audit the run."""
+    try:
+        n = check_points(points, "the blinded set")
+    except WireFormatError as error:
+        raise MatchRefused(400, "bad-request", str(error)) from None
+    if n == 0:
+        raise MatchRefused(400, "bad-request", "the blinded set is empty: nothing to match")
+    with store.unit_of_work() as uow:
+        check_within_agreement(
+            AgreementRepository(uow.connection),
+            partner=partner,
+            kind=kind.value,
+            set_size=n,
+            now=_now(),
+        )
+    secret = fresh_scalar()
+    keys = _own_keys(store, party, kind)
+    width = truncation_width(n, len(keys))
+    seed = secrets.token_bytes(16)
+    order = _shuffled(keys, seed)
+    run_id = secrets.token_bytes(16)
+    # The partner's points and this node's own set are blinded side by side; a bad point
+    # is refused before anything is written, and the own set's work is then dropped.
+    theirs = pool.start_blind(points, secret, width=width)
+    ours = pool.start_hash_and_blind(
+        kind_domain(kind), [key.encode("utf-8") for key in order], secret
+    )
+    try:
+        try:
+            doubly = theirs.result()
+        except WireFormatError as error:
+            raise MatchRefused(400, "bad-request", str(error)) from None
+        with store.unit_of_work() as uow:
+            # Checked again where the run is recorded: two runs at once cannot both pass.
+            check_within_agreement(
+                AgreementRepository(uow.connection),
+                partner=partner,
+                kind=kind.value,
+                set_size=n,
+                now=uow.started_at,
+            )
+            MatchRunRepository(uow.connection).add(
+                MatchRun(
+                    id=run_id.hex(),
+                    role=RESPONDER,
+                    partner=partner,
+                    kind=kind.value,
+                    status="answered",
+                    started_at=uow.started_at,
+                    finished_at=None,
+                    requester_size=n,
+                    responder_size=len(order),
+                    overlap=None,
+                    order_seed=seed.hex(),
+                    set_digest=_set_digest(order),
+                )
+            )
+            AuditLog(uow.connection).append(
+                actor=partner,
+                action="match-run",
+                subject=run_id.hex(),
+                detail={
+                    "role": RESPONDER,
+                    "kind": kind.value,
+                    "requester_size": n,
+                    "responder_size": len(order),
+                },
+            )
+            uow.commit()
+    except BaseException:
+        ours.cancel()
+        raise
+    own = ours.result()
+    return encode_answer(Answer(run_id, width, doubly, own))
+
+
+def positions_limit(store: Store, *, partner: str, run_id: str) -> int:
+    """The most bytes the matched positions of `run_id` can take (5 a position at most)."""
+    with store.unit_of_work() as uow:
+        run = _answered_run(MatchRunRepository(uow.connection), partner, run_id)
+    assert run.responder_size is not None
+    return 5 * min(run.requester_size, run.responder_size)
+
+
+def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: bytes) -> bytes:
+    """Take the positions that matched, give the owners hit notices, answer their handles."""
+    with store.unit_of_work() as uow:
+        runs = MatchRunRepository(uow.connection)
+        run = _answered_run(runs, partner, run_id)
+        assert run.responder_size is not None
+        assert run.order_seed is not None
+        try:
+            positions = decode_positions(
+                body,
+                responder_size=run.responder_size,
+                most=min(run.requester_size, run.responder_size),
+            )
+        except WireFormatError as error:
+            raise MatchRefused(400, "bad-request", f"matched positions: {error}") from None
+        kind = parse_kind(run.kind)
+        held = own_identifiers(uow.connection, party, kind)
+        order = _shuffled(list(held), bytes.fromhex(run.order_seed))
+        if _set_digest(order) != run.set_digest:
+            runs.finish(run_id, RESPONDER, status="failed", at=uow.started_at)
+            uow.commit()
+            raise MatchRefused(
+                409,
+                "set-changed",
+                f"this node's {kind.value} identifiers changed during run {run_id}: run it again",
+            )
+        matched = [held[order[p]] for p in positions]
+        handles = HandleRepository(uow.connection).handles_for(
+            partner, (rid for ids in matched for rid in ids), at=uow.started_at
+        )
+        authors = _authors(uow.connection, list(handles))
+        notices = [
+            HitNotice(run_id, rid, partner, kind.value, authors.get(rid), uow.started_at)
+            for rid in handles
+        ]
+        MatchRepository(uow.connection).add_hit_notices(notices)
+        runs.finish(
+            run_id, RESPONDER, status="completed", at=uow.started_at, overlap=len(positions)
+        )
+        # One entry for the run's hit notices, not one each: a large run has hundreds of
+        # thousands. The digest over the notices' record ids chains them into the log, so
+        # a notice removed or added later shows against it.
+        AuditLog(uow.connection).append(
+            actor=partner,
+            action="hit-notices",
+            subject=run_id,
+            detail={
+                "role": RESPONDER,
+                "kind": kind.value,
+                "partner": partner,
+                "overlap": len(positions),
+                "records": len(notices),
+                "records_sha256": notices_digest(notices),
+            },
+        )
+        uow.commit()
+    return encode_handles([[bytes.fromhex(handles[rid]) for rid in ids] for ids in matched])
+
+
+def notices_digest(notices: Sequence[HitNotice]) -> str:
+    """SHA-256 (hex) over the sorted record ids of a run's hit notices, one per line."""
+    ids = sorted(notice.record_id for notice in notices)
+    return hashlib.sha256("".join(f"{rid}\n" for rid in ids).encode("utf-8")).hexdigest()
+
+
+def record_refusal(store: Store, *, partner: str, kind: str | None, refusal: MatchRefused) -> None:
+    """Audit a refused request (the only thing a refusal writes)."""
+    with store.unit_of_work() as uow:
+        AuditLog(uow.connection).append(
+            actor=partner,
+            action="match-refusal",
+            subject=partner,
+            detail={
+                "kind": kind,
+                "status": refusal.status,
+                "reason": refusal.reason,
+                "detail": refusal.detail,
+            },
+        )
+        uow.commit()
+
+
+def _answered_run(runs: MatchRunRepository, partner: str, run_id: str) -> MatchRun:
+    run = runs.get(run_id, RESPONDER)
+    if run is None or run.partner != partner:
+        raise MatchRefused(404, "unknown-run", f"no run {run_id} of {partner} here")
+    if run.status != "answered":
+        raise MatchRefused(409, "run-finished", f"run {run_id} is already {run.status}")
+    return run
+
+
+def _own_keys(store: Store, party: str, kind: MatchKind) -> list[str]:
+    with store.unit_of_work() as uow:
+        return list(own_identifiers(uow.connection, party, kind))
+
+
+def _shuffled(keys: Sequence[str], seed: bytes) -> list[str]:
+    # A keyed hash orders the set: unpredictable to the partner, so a position says nothing
+    # about the identifier there, yet the same for the same seed and set (round 2 rebuilds
+    # it from the store instead of keeping the run in memory).
+    def rank(key: str) -> bytes:
+        return hashlib.blake2b(key.encode("utf-8"), key=seed, digest_size=16).digest()
+
+    return sorted(keys, key=rank)
+
+
+def _set_digest(order: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for key in order:
+        digest.update(key.encode("utf-8") + b"\x00")
+    return digest.hexdigest()
+
+
+def _authors(connection: Connection, record_ids: list[str]) -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for start in range(0, len(record_ids), _CHUNK):
+        chunk = record_ids[start : start + _CHUNK]
+        rows = connection.execute(
+            select(records.c.id, records.c.created_by_ref).where(records.c.id.in_(chunk))
+        )
+        found.update({row[0]: row[1] for row in rows})
+    return found
+
+
+def _now() -> str:
+    return format_timestamp(utc_now())

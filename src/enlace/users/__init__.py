@@ -1,0 +1,1 @@
+"""People of a node: users, their roles, password hashes, API tokens and web sessions."""

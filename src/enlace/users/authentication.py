@@ -1,0 +1,172 @@
+"""Checking a username and password (inicio de sesión), slowing down whoever guesses.
+
+Failures are counted per username and per client address. After `free_failures` in a row
+(`client_free_failures` for an address, which many people behind one proxy may share) the
+key is blocked for `first_block`, doubling with each further failure up to `longest_block`; while blocked no password is even checked. A success clears the count
+of that username and that address. Every failure and every blocked attempt is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from enlace.audit.log import AuditLog
+from enlace.model import timestamps
+from enlace.store.store import Store
+from enlace.store.tables import login_failures
+from enlace.users.accounts import USERNAME_PATTERN as _USERNAME
+from enlace.users.accounts import User, UserRepository
+from enlace.users.passwords import hash_password, needs_rehash, verify_password
+
+_MAX_USERNAME = 64
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottlePolicy:
+    """How repeated failed logins are slowed down."""
+
+    free_failures: int = 5  # per username
+    client_free_failures: int = 20  # per client address: many people may share one (a proxy)
+    first_block: timedelta = timedelta(seconds=30)
+    longest_block: timedelta = timedelta(minutes=15)
+    forget_after: timedelta = timedelta(hours=1)  # a failure this old no longer counts
+
+
+@dataclass(frozen=True, slots=True)
+class LoginOutcome:
+    """What a login attempt came to: the user, or why not (and until when, if blocked)."""
+
+    user: User | None
+    refusal: Literal["wrong", "blocked"] | None = None
+    retry_after_seconds: int = 0
+
+
+def authenticate(
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    client: str | None,
+    policy: ThrottlePolicy | None = None,
+) -> LoginOutcome:
+    """Check `username` and `password`; a wrong username, a wrong password and a disabled
+    account all answer "wrong" (nobody learns which accounts exist)."""
+    policy = policy or ThrottlePolicy()
+    # What was typed, made safe to store and show: a NUL or other control character
+    # (PostgreSQL refuses NUL in text) is written escaped, e.g. "ana\\x00".
+    name = printable(username.strip().lower()[:_MAX_USERNAME])
+    well_formed = _USERNAME.fullmatch(name) is not None
+    keys = [f"user:{name}"] + ([f"client:{client}"] if client else [])
+    now = timestamps.utc_now()
+    with store.unit_of_work() as uow:
+        blocked = _blocked_for(uow.connection, keys, now)
+        if blocked:
+            AuditLog(uow.connection).append(
+                actor="anonymous",
+                action="login-blocked",
+                subject=name or None,
+                detail={"client": client, "retry_after_seconds": blocked},
+            )
+            uow.commit()
+            return LoginOutcome(None, "blocked", blocked)
+        repository = UserRepository(uow.connection)
+        stored = repository.password_hash(name) if well_formed else None
+    # Hashing runs outside any transaction: a tenth of a second holding no lock.
+    matches = verify_password(stored, password)
+    with store.unit_of_work() as uow:
+        repository = UserRepository(uow.connection)
+        user = repository.get(name) if matches and well_formed else None
+        log = AuditLog(uow.connection)
+        if user is None or user.disabled:
+            _forget_old_failures(uow.connection, now, policy)
+            for key in keys:
+                _count_failure(uow.connection, key, now, policy)
+            reason = "disabled" if user is not None else "wrong username or password"
+            log.append(
+                actor="anonymous",
+                action="login-failure",
+                subject=name or None,
+                detail={"client": client, "reason": reason},
+            )
+            uow.commit()
+            return LoginOutcome(None, "wrong")
+        uow.connection.execute(delete(login_failures).where(login_failures.c.key.in_(keys)))
+        log.append(
+            actor=user.username, action="login", subject=user.username, detail={"client": client}
+        )
+        uow.commit()
+    if stored is not None and needs_rehash(stored):
+        _upgrade_hash(store, user.username, password)
+    return LoginOutcome(user)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped (\\x00, \\n...): safe in a log and a column."""
+    if all(32 <= ord(char) != 127 for char in text):
+        return text
+    return "".join(char if 32 <= ord(char) != 127 else repr(char)[1:-1] for char in text)
+
+
+def _upgrade_hash(store: Store, username: str, password: str) -> None:
+    hashed = hash_password(password)
+    with store.unit_of_work() as uow:
+        UserRepository(uow.connection).update(username, password_hash=hashed)
+        uow.commit()
+
+
+def _blocked_for(connection: Connection, keys: list[str], now: datetime) -> int:
+    """Seconds until the longest block on any of `keys` ends (0: none)."""
+    longest = 0
+    for until in connection.execute(
+        select(login_failures.c.blocked_until).where(
+            login_failures.c.key.in_(keys), login_failures.c.blocked_until.is_not(None)
+        )
+    ).scalars():
+        left = (timestamps.parse_timestamp(until, field="blocked_until") - now).total_seconds()
+        longest = max(longest, int(left + 0.999))
+    return longest
+
+
+def _forget_old_failures(connection: Connection, now: datetime, policy: ThrottlePolicy) -> None:
+    """Delete counts nobody added to for `forget_after` and no longer blocking: guesses at
+    made-up usernames must not fill the table."""
+    cut = timestamps.format_timestamp(now - policy.forget_after)
+    stamp = timestamps.format_timestamp(now)
+    connection.execute(
+        delete(login_failures).where(
+            login_failures.c.last_failure_at < cut,
+            login_failures.c.blocked_until.is_(None) | (login_failures.c.blocked_until < stamp),
+        )
+    )
+
+
+def _count_failure(connection: Connection, key: str, now: datetime, policy: ThrottlePolicy) -> None:
+    row = connection.execute(
+        select(login_failures).where(login_failures.c.key == key)
+    ).one_or_none()
+    stamp = timestamps.format_timestamp(now)
+    failures = 1
+    if row is not None:
+        last = timestamps.parse_timestamp(row.last_failure_at, field="last_failure_at")
+        failures = 1 if now - last >= policy.forget_after else row.failures + 1
+    free = policy.client_free_failures if key.startswith("client:") else policy.free_failures
+    blocked_until = None
+    if failures >= free:
+        doublings = min(failures - free, 20)
+        block = min(policy.first_block * (2**doublings), policy.longest_block)
+        blocked_until = timestamps.format_timestamp(now + block)
+    values = {"failures": failures, "last_failure_at": stamp, "blocked_until": blocked_until}
+    if row is None:
+        try:
+            # A savepoint: another failed login for the same key may insert first.
+            with connection.begin_nested():
+                connection.execute(insert(login_failures).values(key=key, **values))
+            return
+        except IntegrityError:
+            values["failures"] = login_failures.c.failures + 1
+    connection.execute(update(login_failures).where(login_failures.c.key == key).values(values))

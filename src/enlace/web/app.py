@@ -1,0 +1,150 @@
+"""The node's whole HTTP application: web pages for people, the matching API and TAXII.
+
+`create_node_app` composes, in this order (first match wins): static files under
+``/web/static``, ``/`` → ``/web/``, the login routes, the page routers of
+`enlace.web.pages.ROUTERS`, a catch-all 404 page (signed-in users only) for other ``/web/...`` paths, and last
+the partners' application mounted at ``/``: the matching API (when `enlace.matching.api`
+is installed) and TAXII 2.1 — last, so that TAXII's ``/{api_root}/`` catch-all never
+shadows the routes above.
+Nothing is built at import; two nodes can run in one process.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from enlace.exchange.taxii.app import create_app as create_taxii_app
+from enlace.node.config import NodeConfig
+from enlace.store.store import Store
+from enlace.users.authentication import ThrottlePolicy
+from enlace.users.sessions import SessionPolicy
+from enlace.web.context import WebContext
+from enlace.web.errors import error_page, install_error_pages
+from enlace.web.login import build_login_router
+from enlace.web.node import WebNode, attach_node
+from enlace.web.security import CSRF_COOKIE, allow, csrf_checked, public, t
+
+_STATIC = Path(__file__).with_name("static")
+_NO_SUCH_PAGE = t("There is no page {path} on this node.")
+_CONTROL_CHARACTERS = t("The address holds control characters: no page has them.")
+# What a browser may do with our pages: no framing by other sites (clickjacking), no
+# guessing of content types, forms only back to this node, no referrer to other sites.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def create_node_app(
+    store: Store,
+    config: NodeConfig,
+    *,
+    key_dir: Path | None = None,
+    sessions: SessionPolicy | None = None,
+    throttle: ThrottlePolicy | None = None,
+) -> FastAPI:
+    """The HTTP application of the node `config` describes, reading and writing `store`."""
+    key_dir = key_dir or config.key_dir
+    app = FastAPI(
+        title=f"Enlace node {config.party}", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.enlace = WebContext(
+        store=store,
+        config=config,
+        key_dir=key_dir,
+        sessions=sessions or SessionPolicy(),
+        throttle=throttle or ThrottlePolicy(),
+    )
+    attach_node(
+        app, WebNode(store=store, party=config.party, key_dir=key_dir, node_dir=config.directory)
+    )
+    install_error_pages(app)
+    app.middleware("http")(_web_headers)
+    if _STATIC.is_dir():
+        app.mount("/web/static", StaticFiles(directory=_STATIC), name="static")
+
+    @app.get("/", dependencies=[public()], include_in_schema=False)
+    def root() -> Response:
+        return RedirectResponse("/web/", status_code=303)
+
+    app.include_router(build_login_router())
+    for router in _page_routers():
+        app.include_router(router)
+
+    @app.api_route(
+        "/web/{rest:path}",
+        methods=["GET", "POST", "PUT", "DELETE"],
+        # Signed-in users only: a visitor learns nothing of which pages exist.
+        dependencies=[allow(), csrf_checked],
+        include_in_schema=False,
+    )
+    def no_such_page(request: Request, rest: str) -> Response:
+        return error_page(request, 404, _NO_SUCH_PAGE, values={"path": f"/web/{rest}"})
+
+    # The partners' protocols (matching, then TAXII) share one sub-application: partner
+    # bearer tokens, JSON problem answers, and no user sessions.
+    matching = _matching_router(store, config.party)
+    app.mount(
+        "/",
+        create_taxii_app(store, config.party, extra_routers=[matching] if matching else []),
+        name="partners",
+    )
+    return app
+
+
+async def _web_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    if any(ord(char) < 32 or ord(char) == 127 for char in request.scope.get("path", "")):
+        # No route has control characters in its path; refused here, once for every
+        # application below (a NUL would reach the audit log, which PostgreSQL refuses).
+        return error_page(request, 400, _CONTROL_CHARACTERS)
+    response = await call_next(request)
+    if request.url.path == "/" or request.url.path.startswith("/web"):
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        new_token = getattr(request.state, "enlace_new_csrf_cookie", None)
+        if isinstance(new_token, str):
+            response.set_cookie(
+                CSRF_COOKIE,
+                new_token,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+                path="/web",
+            )
+    return response
+
+
+def _page_routers() -> list[APIRouter]:
+    """The page routers `enlace.web.pages` lists (none while that package is absent)."""
+    try:
+        pages = importlib.import_module("enlace.web.pages")
+    except ModuleNotFoundError as error:
+        if error.name not in ("enlace.web.pages",):
+            raise
+        return []
+    routers: list[APIRouter] = list(getattr(pages, "ROUTERS", []))
+    return routers
+
+
+def _matching_router(store: Store, party: str) -> APIRouter | None:
+    """The matching API's router, when the matching capability is installed."""
+    try:
+        api = importlib.import_module("enlace.matching.api")
+    except ModuleNotFoundError as error:
+        if error.name not in ("enlace.matching", "enlace.matching.api"):
+            raise
+        return None
+    router: APIRouter = api.create_matching_router(store, party)
+    return router

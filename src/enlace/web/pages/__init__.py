@@ -1,0 +1,33 @@
+"""The web pages of a node, one router per page; `create_node_app` includes `ROUTERS`.
+
+Each route states who may call it with `allow(...)` or `public()`
+(`enlace.web.security`); the roles of each page are in `enlace.web.navigation`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from enlace.web.pages import (
+    audit,
+    dashboard,
+    exchange,
+    favicon,
+    imports,
+    language,
+    matching,
+    records,
+    tracking,
+)
+
+ROUTERS: list[APIRouter] = [
+    favicon.router,
+    language.router,
+    dashboard.router,
+    records.router,
+    imports.router,
+    exchange.router,
+    matching.router,
+    tracking.router,
+    audit.router,
+]

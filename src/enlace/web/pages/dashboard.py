@@ -1,0 +1,54 @@
+"""The home page (tablero): the node at a glance, for every role."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from enlace.web.navigation import (
+    EXCHANGE_ROLES,
+    MATCHING_ROLES,
+    RECORD_ROLES,
+    TRACKING_ROLES,
+    may,
+)
+from enlace.web.node import CurrentNode
+from enlace.web.queries.dashboard import dashboard
+from enlace.web.rendering import render
+from enlace.web.security import CurrentUser, allow
+from enlace.web.sparkline import sparkline
+
+SPARK_POINTS = 12  # the latest periods drawn at a glance
+
+router = APIRouter()
+
+
+@router.get("/web/")
+def home(request: Request, node: CurrentNode, user: CurrentUser = allow()) -> HTMLResponse:
+    """Records by kind and owner, exchange per partner, latest hits, indicators, next meeting."""
+    view = dashboard(node.store, party=node.party, today=date.today())
+    sparks = {
+        series.id: sparkline(
+            [p.value for p in series.points[-SPARK_POINTS:]],
+            target=series.target.value if series.target is not None else None,
+            label=series.name_en,
+        )
+        for series in view.indicators
+    }
+    return render(
+        request,
+        user,
+        "dashboard.html",
+        {
+            "view": view,
+            "sparks": sparks,
+            "links": {
+                "records": may(user.roles, RECORD_ROLES),
+                "exchange": may(user.roles, EXCHANGE_ROLES),
+                "matching": may(user.roles, MATCHING_ROLES),
+                "tracking": may(user.roles, TRACKING_ROLES),
+            },
+        },
+    )

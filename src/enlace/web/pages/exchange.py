@@ -1,0 +1,130 @@
+"""Exchange (intercambio): partners, last sync, what was released and received, refusals
+with their reasons; releasing a record and syncing from a partner now (liaison officers)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from enlace.exchange.errors import ExchangeError
+from enlace.exchange.release import ReleaseRefused, release_record
+from enlace.exchange.sync import sync_node_partner
+from enlace.node.errors import NodeError
+from enlace.node.keys import load_signing_key
+from enlace.web.navigation import EXCHANGE_ACTION_ROLES, EXCHANGE_ROLES, may
+from enlace.web.node import CurrentNode
+from enlace.web.pages.common import Flash, is_party, is_record_id, record_path, refusal_page
+from enlace.web.queries.exchange import exchange_view
+from enlace.web.rendering import render
+from enlace.web.security import CurrentUser, allow, csrf_checked
+
+router = APIRouter()
+_FIELD_MAX = 200
+
+# Audit actions that are refusals, and the reasons sync gives (enlace.exchange.sync), as msgids.
+REFUSAL_NAMES = {
+    "refusal": "Version refused on arrival",
+    "release-refused": "Release refused",
+    "revocation-refused": "Revocation refused",
+}
+REFUSAL_REASONS = {
+    "malformed": "malformed: not a valid record of its type",
+    "missing-signature": "no signature from the owner's node",
+    "bad-signature": "bad signature: changed content or another key",
+    "unknown-type": "a type this node does not know",
+    "wrong-owner": "claims an owner other than the sending partner",
+    "conflict": "same version as one held, with other content",
+}
+
+
+@router.get("/web/exchange")
+def exchange_page(
+    request: Request,
+    node: CurrentNode,
+    synced: str = "",
+    received: int = 0,
+    refused: int = 0,
+    user: CurrentUser = allow(*EXCHANGE_ROLES),
+) -> HTMLResponse:
+    """Partners and what went each way."""
+    flash = None
+    if is_party(synced):
+        flash = Flash("ok", "synced", (synced, str(max(received, 0)), str(max(refused, 0))))
+    return _page(request, node, user, flash)
+
+
+@router.post("/web/exchange/release", dependencies=[csrf_checked])
+def release(
+    request: Request,
+    node: CurrentNode,
+    record_id: Annotated[str, Form(max_length=_FIELD_MAX)],
+    partner: Annotated[str, Form(max_length=_FIELD_MAX)],
+    user: CurrentUser = allow(*EXCHANGE_ACTION_ROLES),
+) -> Response:
+    """Release the newest version of a record to a partner (signed, audited)."""
+    if not is_record_id(record_id) or not is_party(partner):
+        return refusal_page(request, user, 400, "Give a record id and a two-letter partner code.")
+    try:
+        signing_key = load_signing_key(node.key_dir)
+        with node.store.unit_of_work() as uow:
+            release_record(
+                uow,
+                record_id=record_id,
+                partner=partner,
+                signing_key=signing_key,
+                actor=user.username,
+            )
+            uow.commit()
+    except ReleaseRefused as refused:
+        # The refusal is in the audit log (release_record wrote it); nothing was released.
+        return refusal_page(request, user, 409, "Not released: {reason}", reason=refused.reason)
+    except NodeError as error:
+        return refusal_page(
+            request, user, 503, "This node cannot sign releases now: {reason}", reason=str(error)
+        )
+    return RedirectResponse(f"{record_path(record_id)}?released={quote(partner)}", status_code=303)
+
+
+@router.post("/web/exchange/sync", dependencies=[csrf_checked])
+def sync_now(
+    request: Request,
+    node: CurrentNode,
+    partner: Annotated[str, Form(max_length=_FIELD_MAX)],
+    user: CurrentUser = allow(*EXCHANGE_ACTION_ROLES),
+) -> Response:
+    """Pull what `partner` released to this node since the last sync, now."""
+    if not is_party(partner):
+        return refusal_page(request, user, 400, "Give a two-letter partner code.")
+    try:
+        report = sync_node_partner(node.store, node.key_dir, partner, actor=user.username)
+    except (NodeError, ExchangeError) as error:
+        return _page(request, node, user, Flash("error", "sync-failed", (partner, str(error))), 502)
+    return RedirectResponse(
+        f"/web/exchange?synced={partner}&received={report.received}&refused={report.refused_total}",
+        status_code=303,
+    )
+
+
+def _page(
+    request: Request,
+    node: CurrentNode,
+    user: CurrentUser,
+    flash: Flash | None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        user,
+        "exchange.html",
+        {
+            "view": exchange_view(node.store),
+            "note": flash,
+            "may_act": may(user.roles, EXCHANGE_ACTION_ROLES),
+            "refusal_names": REFUSAL_NAMES,
+            "refusal_reasons": REFUSAL_REASONS,
+        },
+        status_code=status_code,
+    )

@@ -1,0 +1,94 @@
+"""Matching (coincidencias): matches, hit notices, and the disclosure requests partners
+send, which a liaison officer approves (the record is released) or refuses with a reason."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from enlace.exchange.release import ReleaseRefused
+from enlace.matching.disclosure import approve_request, refuse_request
+from enlace.matching.errors import DisclosureError
+from enlace.node.errors import NodeError
+from enlace.node.keys import load_signing_key
+from enlace.web.navigation import DISCLOSURE_ROLES, MATCHING_ROLES, may
+from enlace.web.node import CurrentNode
+from enlace.web.pages.common import refusal_page
+from enlace.web.queries.matching import matching_view
+from enlace.web.rendering import render
+from enlace.web.security import CurrentUser, allow, csrf_checked
+
+router = APIRouter()
+_REASON_MAX = 2000
+DISCLOSURE_STATUS = {"pending": "pending", "approved": "approved", "refused": "refused"}
+RUN_STATUS = {"answered": "answered", "completed": "completed", "failed": "failed"}
+
+
+@router.get("/web/matching")
+def matching_page(
+    request: Request,
+    node: CurrentNode,
+    decided: str = "",
+    user: CurrentUser = allow(*MATCHING_ROLES),
+) -> HTMLResponse:
+    """Matches, hit notices, disclosure requests and recent runs."""
+    return render(
+        request,
+        user,
+        "matching.html",
+        {
+            "view": matching_view(node.store),
+            "decided": decided if decided in ("approved", "refused") else "",
+            "may_decide": may(user.roles, DISCLOSURE_ROLES),
+            "disclosure_status": DISCLOSURE_STATUS,
+            "run_status": RUN_STATUS,
+        },
+    )
+
+
+@router.post("/web/matching/disclosures/{request_id}/approve", dependencies=[csrf_checked])
+def approve(
+    request: Request,
+    request_id: int,
+    node: CurrentNode,
+    user: CurrentUser = allow(*DISCLOSURE_ROLES),
+) -> Response:
+    """Approve a partner's disclosure request: the record is released to it (signed)."""
+    try:
+        approve_request(
+            node.store,
+            request_id=request_id,
+            signing_key=load_signing_key(node.key_dir),
+            actor=user.username,
+        )
+    except ReleaseRefused as refused:
+        return refusal_page(request, user, 409, "Not approved: {reason}", reason=refused.reason)
+    except DisclosureError as error:
+        return refusal_page(request, user, 409, "Not done: {reason}", reason=str(error))
+    except NodeError as error:
+        return refusal_page(
+            request, user, 503, "This node cannot sign releases now: {reason}", reason=str(error)
+        )
+    return RedirectResponse("/web/matching?decided=approved", status_code=303)
+
+
+@router.post("/web/matching/disclosures/{request_id}/refuse", dependencies=[csrf_checked])
+def refuse(
+    request: Request,
+    request_id: int,
+    node: CurrentNode,
+    reason: Annotated[str, Form(max_length=_REASON_MAX)] = "",
+    user: CurrentUser = allow(*DISCLOSURE_ROLES),
+) -> Response:
+    """Refuse a partner's disclosure request, with the reason it is told."""
+    if not reason.strip():
+        return refusal_page(request, user, 400, "Give a reason for refusing; nothing was changed.")
+    try:
+        refuse_request(
+            node.store, request_id=request_id, reason=reason.strip(), actor=user.username
+        )
+    except DisclosureError as error:
+        return refusal_page(request, user, 409, "Not done: {reason}", reason=str(error))
+    return RedirectResponse("/web/matching?decided=refused", status_code=303)

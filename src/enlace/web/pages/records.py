@@ -1,0 +1,92 @@
+"""Records (registros): search, and one record with its markings, provenance, signature
+status and versions. Opening a record received from a partner is audited."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from enlace.model.markings import Tlp
+from enlace.web.navigation import EXCHANGE_ACTION_ROLES, RECORD_ROLES, may
+from enlace.web.node import CurrentNode
+from enlace.web.pages.common import is_party, is_record_id, refusal_page
+from enlace.web.queries.records import (
+    agency_of_user,
+    audit_record_read,
+    clean_filter,
+    record_detail,
+    search_choices,
+    search_records,
+)
+from enlace.web.rendering import render
+from enlace.web.security import CurrentUser, allow
+
+router = APIRouter()
+_FILTER_FIELDS = ("q", "kind", "owner", "tlp", "origin", "agency", "since", "until", "page")
+
+
+@router.get("/web/records")
+def search(
+    request: Request, node: CurrentNode, user: CurrentUser = allow(*RECORD_ROLES)
+) -> HTMLResponse:
+    """Search by identifier or words, kind, owner, marking and date; newest first."""
+    raw = {name: request.query_params.get(name, "") for name in _FILTER_FIELDS}
+    wanted = clean_filter(raw)
+    results = search_records(node.store, wanted)
+    kinds, owners, agencies = search_choices(node.store)
+    return render(
+        request,
+        user,
+        "records.html",
+        {
+            "wanted": wanted,
+            "results": results,
+            "kinds": kinds,
+            "owners": owners,
+            "agencies": agencies,
+            "my_agency": agency_of_user(agencies, user.agency, node.party),
+            "tlps": [tlp.value for tlp in Tlp],
+            "query_without_page": "&".join(
+                f"{name}={value}"
+                for name, value in request.query_params.items()
+                if name != "page" and name in _FILTER_FIELDS
+            ),
+        },
+    )
+
+
+@router.get("/web/records/{record_id}")
+def record_page(
+    request: Request,
+    record_id: str,
+    node: CurrentNode,
+    released: str = "",
+    user: CurrentUser = allow(*RECORD_ROLES),
+) -> HTMLResponse:
+    """One record: markings, provenance, signature status, versions, releases."""
+    detail = (
+        record_detail(node.store, record_id, party=node.party) if is_record_id(record_id) else None
+    )
+    if detail is None:
+        return refusal_page(
+            request, user, 404, "This node holds no record {id}.", id=record_id[:140]
+        )
+    if detail.row.received_from is not None:
+        # Who read another party's record is evidence the owner may ask for.
+        audit_record_read(
+            node.store,
+            record_id=record_id,
+            username=user.username,
+            received_from=detail.row.received_from,
+        )
+    return render(
+        request,
+        user,
+        "record.html",
+        {
+            "detail": detail,
+            "row": detail.row,
+            "released_to": released if is_party(released) else "",
+            "may_release": may(user.roles, EXCHANGE_ACTION_ROLES),
+        },
+    )

@@ -1,0 +1,108 @@
+"""Tracking (seguimiento de resultados): meetings, commitments and actions by status with
+the overdue flagged, indicator charts, and the meeting's progress report to download."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from enlace.reports.catalogue import language
+from enlace.reports.charts import indicator_chart
+from enlace.reports.errors import NoMeeting, UnknownLanguage
+from enlace.reports.render import render_html, write_pdf
+from enlace.web.navigation import TRACKING_ROLES
+from enlace.web.node import CurrentNode
+from enlace.web.pages.common import refusal_page
+from enlace.web.queries.tracking import tracking_view
+from enlace.web.rendering import render, request_language
+from enlace.web.security import CurrentUser, allow
+
+router = APIRouter()
+_ID_MAX = 128
+
+
+@router.get("/web/tracking")
+def tracking_page(
+    request: Request,
+    node: CurrentNode,
+    meeting: str = "",
+    user: CurrentUser = allow(*TRACKING_ROLES),
+) -> Response:
+    """The chosen (or next) meeting's commitments and actions, and the indicators."""
+    try:
+        view = tracking_view(node.store, meeting_id=meeting[:_ID_MAX] or None, today=date.today())
+    except NoMeeting:
+        return refusal_page(
+            request, user, 404, "This node holds no meeting {id}.", id=meeting[:_ID_MAX]
+        )
+    lang = request_language(request, user)
+    charts = {
+        # Matplotlib writes the SVG from our own numbers and escapes the texts it draws.
+        series.id: Markup(_svg_body(indicator_chart(series, lang)))  # noqa: S704
+        for series in view.indicators
+        if series.points or series.target is not None
+    }
+    return render(
+        request,
+        user,
+        "tracking.html",
+        {"view": view, "data": view.data, "charts": charts, "today": date.today()},
+    )
+
+
+@router.get("/web/tracking/report")
+def download_report(
+    request: Request,
+    node: CurrentNode,
+    meeting: str = "",
+    lang: str = "",
+    format: str = "pdf",
+    user: CurrentUser = allow(*TRACKING_ROLES),
+) -> Response:
+    """The meeting's progress report (informe de avance) as PDF or HTML, in es or en."""
+    try:
+        chosen = language(lang) if lang else request_language(request, user)
+    except UnknownLanguage:
+        return refusal_page(
+            request, user, 400, "Unknown language {value}: expected es or en.", value=lang[:20]
+        )
+    if format not in ("pdf", "html"):
+        return refusal_page(
+            request, user, 400, "Unknown format {value}: expected pdf or html.", value=format[:20]
+        )
+    try:
+        view = tracking_view(node.store, meeting_id=meeting[:_ID_MAX] or None, today=date.today())
+    except NoMeeting:
+        return refusal_page(
+            request, user, 404, "This node holds no meeting {id}.", id=meeting[:_ID_MAX]
+        )
+    if view.data is None:
+        return refusal_page(request, user, 404, "This node holds no meeting to report on.")
+    html = render_html(view.data, chosen)
+    name = f"informe-{chosen}" if chosen == "es" else f"report-{chosen}"
+    if format == "html":
+        return Response(
+            html,
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.html"'},
+        )
+    with tempfile.TemporaryDirectory(prefix="enlace-report-") as folder:
+        path = Path(folder) / "report.pdf"
+        write_pdf(html, path)
+        body = path.read_bytes()
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )
+
+
+def _svg_body(svg: str) -> str:
+    # Matplotlib writes an XML declaration and a DOCTYPE before <svg>: inline, only the element.
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else ""

@@ -1,0 +1,78 @@
+"""Read model of the home page (tablero): what the node holds, how exchange stands with
+each partner, the latest hits, the indicators at a glance and the next meeting.
+
+Counts and aggregates only: the dashboard shows no record's content, so every role may see
+it; each section links to the page (and role) that shows the records themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from enlace.matching.results import HitNotice, Match, MatchRepository
+from enlace.reports.data import ReportData
+from enlace.store.store import Store
+from enlace.tracking.indicators import IndicatorSeries
+from enlace.web.queries.exchange import PartnerStanding, partner_standings
+from enlace.web.queries.tracking import next_meeting, node_indicators
+
+LATEST_HITS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class KindHolding:
+    """How many records of one kind the node holds, by owner."""
+
+    kind: str
+    by_owner: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """All owners together."""
+        return sum(self.by_owner.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """Everything the home page shows."""
+
+    holdings: tuple[KindHolding, ...]  # most held first
+    owners: tuple[str, ...]  # the node's own party first
+    partners: tuple[PartnerStanding, ...]
+    hit_notices: tuple[HitNotice, ...]
+    matches: tuple[Match, ...]
+    indicators: tuple[IndicatorSeries, ...]
+    meeting: ReportData | None
+
+    @property
+    def records_total(self) -> int:
+        """Records held, all kinds and owners."""
+        return sum(holding.total for holding in self.holdings)
+
+
+def dashboard(store: Store, *, party: str, today: date) -> Dashboard:
+    """The dashboard of the node of `party` on `today`."""
+    with store.unit_of_work() as uow:  # only reads
+        rows = uow.records.holdings()
+        partners = partner_standings(uow.connection)
+        repository = MatchRepository(uow.connection)
+        notices = repository.hit_notices(limit=LATEST_HITS)
+        found = sorted(repository.matches(), key=lambda m: m.found_at, reverse=True)
+    by_kind: dict[str, dict[str, int]] = {}
+    for kind, owner, count in rows:
+        by_kind.setdefault(kind, {})[owner] = count
+    owners = sorted({owner for _, owner, _ in rows}, key=lambda o: (o != party, o))
+    holdings = sorted(
+        (KindHolding(kind, counts) for kind, counts in by_kind.items()),
+        key=lambda h: (-h.total, h.kind),
+    )
+    return Dashboard(
+        holdings=tuple(holdings),
+        owners=tuple(owners),
+        partners=tuple(partners),
+        hit_notices=tuple(notices),
+        matches=tuple(found[:LATEST_HITS]),
+        indicators=tuple(node_indicators(store, today=today)),
+        meeting=next_meeting(store, today=today),
+    )

@@ -1,0 +1,199 @@
+"""Two real node servers on loopback (uvicorn in threads) with the matching routes, and
+synthetic records from enlace.synth with their ground truth."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import uvicorn
+from party_nodes import Node, party_nodes, token
+from sqlalchemy import select
+
+from enlace.exchange.partners import PartnerRepository
+from enlace.exchange.taxii.app import create_app
+from enlace.matching.agreements import set_agreement
+from enlace.matching.api import create_matching_router
+from enlace.matching.kinds import KIND_NAMES
+from enlace.model.records import Person, Record, derived_id
+from enlace.store.store import Store
+from enlace.store.tables import match_handles
+from enlace.store.versions import StoredVersion
+from enlace.synth.config import SynthConfig
+from enlace.synth.generator import generate
+from enlace.synth.truth import truth_rows
+
+
+@dataclass(slots=True)
+class ServedNode:
+    party: str
+    store: Store
+    url: str
+
+    @property
+    def node(self) -> Node:
+        return Node(self.party, self.store)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def served_nodes(urls: dict[str, str], *, workers: int = 0) -> Iterator[dict[str, ServedNode]]:
+    """Nodes of the given parties, each served over real HTTP on 127.0.0.1, each registered
+    with the others at its real URL."""
+    with party_nodes(urls) as nodes:
+        servers = []
+        served: dict[str, ServedNode] = {}
+        try:
+            for party, node in nodes.items():
+                port = free_port()
+                app = create_app(
+                    node.store,
+                    party,
+                    extra_routers=[create_matching_router(node.store, party, workers=workers)],
+                )
+                server = uvicorn.Server(
+                    uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+                )
+                thread = threading.Thread(target=server.run, daemon=True)
+                thread.start()
+                servers.append((server, thread))
+                served[party] = ServedNode(party, node.store, f"http://127.0.0.1:{port}")
+            deadline = time.monotonic() + 20
+            while not all(server.started for server, _ in servers):
+                assert time.monotonic() < deadline, "a node server did not start"
+                time.sleep(0.05)
+            for node in served.values():
+                with node.store.unit_of_work() as uow:
+                    repo = PartnerRepository(uow.connection)
+                    for other in served.values():
+                        if other.party != node.party:
+                            held = repo.get(other.party)
+                            assert held is not None
+                            repo.put(
+                                party=other.party,
+                                url=other.url,
+                                verify_key_hex=held.verify_key_hex,
+                                token_hash=held.token_hash,
+                                added_at=held.added_at,
+                            )
+                    uow.commit()
+            yield served
+        finally:
+            for server, _ in servers:
+                server.should_exit = True
+            for _, thread in servers:
+                thread.join(timeout=10)
+
+
+def agree(
+    responder: ServedNode,
+    partner: str,
+    *,
+    max_set_size: int = 100_000,
+    runs: int = 10,
+    kinds: tuple[str, ...] = KIND_NAMES,
+) -> None:
+    """`responder` answers `partner` on `kinds` within the caps."""
+    with responder.store.unit_of_work() as uow:
+        for kind in kinds:
+            set_agreement(
+                uow.connection,
+                partner=partner,
+                kind=kind,
+                max_set_size=max_set_size,
+                runs_per_day=runs,
+                at=uow.started_at,
+                actor="test",
+            )
+        uow.commit()
+
+
+def requester_token(requester: str, responder: str) -> str:
+    """The token `requester` presents to `responder` (as party_nodes registers them)."""
+    return token(requester, responder)
+
+
+@dataclass(slots=True)
+class SynthWorld:
+    records: dict[str, list[Record]]
+    # (MX record id, US record id) of the same real thing -> what differs between them
+    truth_pairs: dict[tuple[str, str], str]
+
+    def expected(self, kind: str) -> set[tuple[str, str]]:
+        """The truth pairs an exact match on `kind` must find: both records carry an
+        identifier of the kind, and the variation between them does not change it."""
+        mx = keys_by_record(self.records["MX"], kind)
+        us = keys_by_record(self.records["US"], kind)
+        return {
+            (a, b)
+            for (a, b), variation in self.truth_pairs.items()
+            if a in mx and b in us and not _changes(kind, variation)
+        }
+
+
+def synth_world(scale: int = 400, seed: int = 11) -> SynthWorld:
+    """Synthetic MX and US records and the truth, plus US copies of persons MX holds that
+    the US record knows by their CURP (the generator writes CURPs on MX records only)."""
+    dataset = generate(SynthConfig(seed=seed, scale=scale))
+    records = {party: list(items) for party, items in dataset.records.items()}
+    pairs = {}
+    for row in truth_rows(dataset.truth):
+        by_party = {row["party_a"]: row["record_a"], row["party_b"]: row["record_b"]}
+        pairs[(by_party["MX"], by_party["US"])] = row["variation"]
+    mx_people = [r for r in records["MX"] if isinstance(r, Person) and r.curp]
+    for index, person in enumerate(mx_people[: max(3, len(mx_people) // 3)]):
+        copy = dataclasses.replace(
+            person,
+            id=derived_id("identity", "psi-test-us-person", str(index)),
+            owner="US",
+            created_by_ref=None,
+        )
+        records["US"].append(copy)
+        pairs[(person.id, copy.id)] = "US record carries the CURP"
+    return SynthWorld(records, pairs)
+
+
+def _changes(kind: str, variation: str) -> bool:
+    # Variations under which the two records' identifiers of `kind` really differ.
+    if kind == "plate":
+        return variation.startswith("re-plated")
+    if kind == "firearm":
+        return "misread" in variation
+    return False
+
+
+def load(node: ServedNode, records: list[Record]) -> None:
+    with node.store.unit_of_work() as uow:
+        uow.records.add([StoredVersion.of(r) for r in records], added_at=uow.started_at)
+        uow.commit()
+
+
+def keys_by_record(records: list[Record], kind: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        for k, key in record.identifier_keys():
+            if k == kind:
+                found[record.id].add(key)
+    return dict(found)
+
+
+def handle_records(store: Store, partner: str) -> dict[str, str]:
+    """handle -> record id, as the responder `store` gave them to `partner`."""
+    with store.unit_of_work() as uow:
+        rows = uow.connection.execute(
+            select(match_handles.c.handle, match_handles.c.record_id).where(
+                match_handles.c.partner == partner
+            )
+        )
+        return {row[0]: row[1] for row in rows}

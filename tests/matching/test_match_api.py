@@ -1,0 +1,129 @@
+"""The responder's /matching/v1 routes answer bad input with a problem body, never a 500,
+and bad input changes nothing but the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from exchange_helpers import phone
+from psi_nodes import ServedNode, agree, load, requester_token, served_nodes
+from sqlalchemy import func, select
+
+from enlace.matching.kinds import kind_domain
+from enlace.matching.psi import decode_answer, encode_positions, fresh_scalar, hash_and_blind_chunk
+from enlace.model.identifiers import IdentifierKind
+from enlace.store.tables import hit_notices, match_runs
+
+PHONES = ["+525512345678", "+525598765432", "+12025550123"]
+
+
+@pytest.fixture
+def us(new_store_url: Callable[[], str]) -> Iterator[ServedNode]:
+    with served_nodes({"MX": new_store_url(), "US": new_store_url()}) as nodes:
+        load(nodes["US"], [phone(n, owner="US") for n in PHONES])
+        agree(nodes["US"], "MX", max_set_size=10, kinds=("phone",))
+        yield nodes["US"]
+
+
+def post(us: ServedNode, path: str, body: bytes, **headers: str) -> httpx.Response:
+    auth = {"Authorization": f"Bearer {requester_token('MX', 'US')}"}
+    return httpx.post(f"{us.url}/matching/v1{path}", content=body, headers={**auth, **headers})
+
+
+def blinded(keys: list[str]) -> bytes:
+    return hash_and_blind_chunk(
+        kind_domain(IdentifierKind.PHONE), [k.encode() for k in keys], fresh_scalar()
+    )
+
+
+def runs(us: ServedNode) -> int:
+    with us.store.unit_of_work() as uow:
+        return int(
+            uow.connection.execute(select(func.count()).select_from(match_runs)).scalar_one()
+        )
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "words"),
+    [
+        ("/runs?kind=phone", b"\x01" * 33, 400, "not a whole number of 32-byte points"),
+        ("/runs?kind=phone", b"\xff" * 32, 400, "not a valid ristretto255 point"),
+        ("/runs?kind=phone", b"", 400, "the blinded set is empty"),
+        ("/runs?kind=shoe", b"", 400, "unknown identifier kind 'shoe'"),
+        ("/runs?kind=vin", b"", 403, "no matching agreement with MX covers kind 'vin'"),
+        ("/runs?kind=phone", b"\x00" * 32 * 11, 413, "cap of 10 per run"),
+        ("/runs/" + "0" * 32 + "/matches", b"", 404, "no run"),
+        ("/disclosures", b"{}", 400, "expected JSON"),
+        ("/disclosures", b'{"handle": "00112233445566ff"}', 404, "no matched record"),
+    ],
+)
+def test_bad_input_gets_a_problem_body_and_changes_nothing(
+    us: ServedNode, path: str, body: bytes, status: int, words: str
+) -> None:
+    response = post(us, path, body)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert words in response.json()["detail"]
+    assert runs(us) == 0
+
+
+def test_a_streamed_body_past_the_cap_is_cut_off(us: ServedNode) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(20):
+            yield b"\x00" * 32
+
+    response = httpx.post(
+        f"{us.url}/matching/v1/runs?kind=phone",
+        content=chunks(),
+        headers={"Authorization": f"Bearer {requester_token('MX', 'US')}"},
+    )
+    assert response.status_code == 413
+    assert "larger than the agreement's cap of 10" in response.json()["detail"]
+    assert runs(us) == 0
+
+
+def test_second_round_is_refused_when_the_set_changed_or_the_run_is_done(us: ServedNode) -> None:
+    sent = blinded(PHONES[:2])
+    answer = decode_answer(post(us, "/runs?kind=phone", sent).content, expected_n=2)
+    run = answer.run_id.hex()
+    load(us, [phone("+13055550199", owner="US")])
+    response = post(us, f"/runs/{run}/matches", encode_positions([0]))
+    assert response.status_code == 409
+    assert "changed during run" in response.json()["detail"]
+    response = post(us, f"/runs/{run}/matches", encode_positions([0]))
+    assert response.status_code == 409
+    assert "already failed" in response.json()["detail"]
+    with us.store.unit_of_work() as uow:
+        assert (
+            uow.connection.execute(select(func.count()).select_from(hit_notices)).scalar_one() == 0
+        )
+
+
+def test_positions_beyond_what_can_match_are_refused(us: ServedNode) -> None:
+    answer = decode_answer(
+        post(us, "/runs?kind=phone", blinded(["+15550000000"])).content, expected_n=1
+    )
+    run = answer.run_id.hex()
+    response = post(us, f"/runs/{run}/matches", encode_positions([0, 1]))
+    assert response.status_code == 400
+    assert "more than 1 matched positions claimed" in response.json()["detail"]
+    response = post(us, f"/runs/{run}/matches", encode_positions([7]))
+    assert response.status_code == 400
+    assert "outside 0..2" in response.json()["detail"]
+
+
+def test_admission_says_whether_a_run_would_be_answered_and_counts_no_run(us: ServedNode) -> None:
+    auth = {"Authorization": f"Bearer {requester_token('MX', 'US')}"}
+    url = f"{us.url}/matching/v1/admission"
+    assert httpx.get(url, params={"kind": "phone", "size": "10"}, headers=auth).status_code == 204
+    too_big = httpx.get(url, params={"kind": "phone", "size": "11"}, headers=auth)
+    assert too_big.status_code == 413
+    assert too_big.json()["detail"] == (
+        "a set of 11 phone identifiers is larger than the agreement's cap of 10 per run"
+    )
+    assert httpx.get(url, params={"kind": "vin", "size": "1"}, headers=auth).status_code == 403
+    assert httpx.get(url, params={"kind": "phone", "size": "x"}, headers=auth).status_code == 400
+    assert httpx.get(url, params={"kind": "phone", "size": "1"}).status_code == 401
+    assert runs(us) == 0

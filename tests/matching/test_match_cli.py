@@ -1,0 +1,168 @@
+"""`enlace match ...` on real node folders served on loopback: one clear line on refusal."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from exchange_helpers import CREATED
+from psi_nodes import free_port
+from rich.console import Console
+from typer.testing import CliRunner
+
+from enlace.cli.app import build_app
+from enlace.cli.demo_exchange import register_partners
+from enlace.cli.demo_matching import run_matching_demo
+from enlace.exchange.taxii.app import create_app
+from enlace.matching.api import create_matching_router
+from enlace.model.markings import Markings
+from enlace.model.records import PhoneNumber, derived_id
+from enlace.node.setup import initialise_node, open_node
+from enlace.store.versions import StoredVersion
+
+TO_MX = Markings.build(tlp="amber", releasable_to="MX US", handling="H2", evaluation="B2")
+NUMBERS = ["+525512345678", "+525598765432", "+12025550123", "+13055550199"]
+
+
+def phone(number: str, party: str) -> PhoneNumber:
+    """A phone-number record of `party` (each party's record has its own id)."""
+    return PhoneNumber.from_values(
+        id=derived_id("enlace-phone-number", f"match-cli-{party}", number),
+        owner=party,
+        markings=TO_MX,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"number": number},
+    )
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(build_app(), list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> Iterator[dict[str, Path]]:
+    """MX and US node folders, each served on loopback, registered with each other, each
+    holding phone numbers of its own (two of them shared)."""
+    nodes = {party: tmp_path / party.lower() for party in ("MX", "US")}
+    servers = []
+    urls = {}
+    stores = []
+    try:
+        for party, folder in nodes.items():
+            initialise_node(folder, party=party)
+            _, store = open_node(folder)
+            stores.append(store)
+            port = free_port()
+            app = create_app(
+                store, party, extra_routers=[create_matching_router(store, party, workers=0)]
+            )
+            server = uvicorn.Server(
+                uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+            )
+            thread = threading.Thread(target=server.run, daemon=True)
+            thread.start()
+            servers.append((server, thread))
+            urls[party] = f"http://127.0.0.1:{port}"
+            numbers = NUMBERS[:3] if party == "MX" else NUMBERS[1:]
+            with store.unit_of_work() as uow:
+                uow.records.add(
+                    [StoredVersion.of(phone(n, party)) for n in numbers],
+                    added_at=uow.started_at,
+                )
+                uow.commit()
+        while not all(server.started for server, _ in servers):
+            time.sleep(0.05)
+        register_partners(nodes, urls)
+        yield nodes
+    finally:
+        for server, thread in servers:
+            server.should_exit = True
+            thread.join(timeout=10)
+        for store in stores:
+            store.close()
+
+
+def test_match_cli_refuses_in_one_line_then_matches_within_the_agreement(
+    folders: dict[str, Path],
+) -> None:
+    mx, us = (["--node", str(folders[p])] for p in ("MX", "US"))
+    code, out = cli("match", "run", "US", "--kind", "phone", *mx)
+    assert code == 1
+    assert out.strip() == (
+        "error: US refused to match phone: no matching agreement with MX covers kind 'phone' "
+        "(HTTP 403)"
+    )
+    code, out = cli(
+        "match", "agreement", "set", "MX", "--kind", "phone", "--max-set-size", "2", *us
+    )
+    assert code == 0, out
+    # A refused kind does not stop the others; each refusal is one line, and the exit is 1.
+    code, out = cli("match", "run", "US", "--kind", "phone", "--kind", "vin", *mx)
+    assert code == 1
+    assert "Traceback" not in out
+    assert out.splitlines() == [
+        "vin: no vin identifiers of our own to match",
+        "error: US refused to match phone: a set of 3 phone identifiers is larger than the "
+        "agreement's cap of 2 per run (HTTP 413)",
+    ]
+    code, out = cli(
+        "match", "agreement", "set", "MX", "--kind", "phone", "--kind", "vin",
+        "--max-set-size", "10", "--runs-per-day", "3", *us,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = cli("match", "agreement", "list", *us)
+    assert "phone" in out
+    assert "vin" in out
+    code, out = cli("match", "run", "US", "--kind", "phone", "--kind", "vin", *mx)
+    assert code == 0, out
+    assert "phone: 2 shared identifier(s) out of our 3 and US's 3; 2 record link(s), 2 new" in out
+    assert "vin: no vin identifiers of our own to match" in out
+    handles = re.findall(r"US handle ([0-9a-f]{16})", out)
+    assert len(handles) == 2
+    code, out = cli("match", "list", *mx)
+    assert "2 match(es)" in out
+    code, out = cli("match", "hits", *us)
+    assert "2 hit notice(s)" in out
+    code, out = cli("match", "disclose", "US", handles[0], "--reason", "caso 7", *mx)
+    assert code == 0, out
+    assert "their request 1" in out
+    code, out = cli("match", "requests", *us)
+    assert "1 request(s)" in out
+    assert "caso 7" in out
+    code, out = cli("match", "refuse", "1", "--reason", "investigación abierta", *us)
+    assert code == 0, out
+    code, out = cli("match", "approve", "1", *us)
+    assert code == 1
+    assert out.strip() == "error: disclosure request 1 is already refused"
+
+
+def test_match_cli_names_the_kinds_it_knows(folders: dict[str, Path]) -> None:
+    code, out = cli("match", "run", "US", "--kind", "shoe", "--node", str(folders["MX"]))
+    assert code == 1
+    assert out.strip() == (
+        "error: unknown identifier kind 'shoe': expected one of firearm, vin, plate, phone, "
+        "curp, org-name, rfc, person, organisation"
+    )
+
+
+def test_matching_demo_prints_what_each_side_found_and_learned(folders: dict[str, Path]) -> None:
+    console = Console(record=True, width=200)
+    run_matching_demo(folders, console)
+    out = console.export_text()
+    assert "MX matches with US (private set intersection)" in out
+    assert "US matches with MX (private set intersection)" in out
+    assert re.search(r"phone\s*\W\s*3\s*\W\s*3\s*\W\s*2\s*\W\s*2", out), out
+    assert "MX learned: US's set size per kind" in out
+    assert "US learned: MX's set size per kind and which of its own records matched" in out
+    assert "hit notices (avisos de coincidencia) for their owners in total: phone 2" in out
+    assert "US approves: enlace-phone-number--" in out
+    assert "released to MX" in out
+    assert "MX syncs from US: sync from US: 1 page(s), 1 version(s) received" in out

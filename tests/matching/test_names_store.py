@@ -1,0 +1,47 @@
+"""A node's own names and name keys, read from its store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from enlace.matching.names import NameKeyKind, PersonName, person_keys
+from enlace.matching.names_store import own_name_keys, own_organisation_names, own_person_names
+from enlace.model.records import Company, CriminalOrganisation, Person
+from enlace.store.store import Store
+from enlace.store.versions import StoredVersion
+from enlace.synth import SynthConfig, generate
+
+
+def _load(store: Store, versions: list[StoredVersion]) -> None:
+    with store.unit_of_work() as uow:
+        uow.records.add(versions, added_at=uow.started_at)
+        uow.commit()
+
+
+def test_own_names_are_the_newest_own_records_only(store: Store) -> None:
+    records = generate(SynthConfig(seed=3, scale=300)).records
+    mx = [r for r in records["MX"] if isinstance(r, Person | Company | CriminalOrganisation)]
+    us_person = next(r for r in records["US"] if isinstance(r, Person))
+    person = next(r for r in mx if isinstance(r, Person) and r.date_of_birth is not None)
+    newer = dataclasses.replace(
+        person,
+        modified=person.modified.replace(year=person.modified.year + 1),
+        first_surname="Zazueta",
+    )
+    _load(
+        store,
+        [StoredVersion.of(r) for r in mx]
+        + [StoredVersion.of(newer), StoredVersion.of(us_person, received_from="US")],
+    )
+    with store.unit_of_work() as uow:
+        persons = own_person_names(uow.connection, "MX")
+        orgs = own_organisation_names(uow.connection, "MX")
+        keys = own_name_keys(uow.connection, "MX", NameKeyKind.PERSON)
+    assert persons[person.id].first_surname == "Zazueta"
+    assert us_person.id not in persons
+    assert len(persons) == sum(isinstance(r, Person) for r in mx)
+    assert len(orgs) == sum(isinstance(r, Company | CriminalOrganisation) for r in mx)
+    name = PersonName(newer.given_names, "Zazueta", newer.second_surname, newer.date_of_birth)
+    assert person_keys(name)
+    for key in person_keys(name):
+        assert person.id in keys[key.decode("ascii")]

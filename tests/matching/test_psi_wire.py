@@ -1,0 +1,145 @@
+"""Everything that crosses the wire in a run: no identifier, no hash of one, no point the
+receiver could test a guess against offline."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+import rbcl
+from psi_nodes import ServedNode, agree, load, requester_token, served_nodes, synth_world
+
+import enlace.matching.protocol as protocol
+import enlace.matching.responder as responder
+from enlace.matching.kinds import MATCH_KINDS, kind_domain
+from enlace.matching.protocol import match_partner
+from enlace.matching.psi import fresh_scalar, hash_to_group
+from enlace.model.records import Record
+
+PREFIX = 8  # the shortest piece of a value that is checked for (the truncation width)
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """Real HTTP over loopback, keeping every request and response body as sent."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.to_responder: list[bytes] = []
+        self.to_requester: list[bytes] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.to_responder.append(request.method.encode() + bytes(request.url.raw_path))
+        self.to_responder.append(b"".join(f"{k}: {v}".encode() for k, v in request.headers.items()))
+        self.to_responder.append(request.read())
+        response = self.inner.handle_request(request)
+        body = response.read()
+        self.to_requester.append(
+            b"".join(f"{k}: {v}".encode() for k, v in response.headers.items())
+        )
+        self.to_requester.append(body)
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=body, request=request
+        )
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def keys_of(records: list[Record]) -> Iterator[tuple[bytes, bytes]]:
+    for record in records:
+        for kind, key in record.identifier_keys():
+            yield kind_domain(next(k for k in MATCH_KINDS if k.value == kind)), key.encode()
+
+
+def pieces(value: bytes) -> list[bytes]:
+    """The value and its first PREFIX bytes (a truncated form of it)."""
+    return [value, value[:PREFIX]]
+
+
+@pytest.fixture
+def scalars(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[bytes]]:
+    """Every secret scalar each side draws, kept for the test to test guesses with."""
+    drawn: dict[str, list[bytes]] = {"requester": [], "responder": []}
+
+    def recorder(side: str) -> Callable[[], bytes]:
+        def draw() -> bytes:
+            scalar = fresh_scalar()
+            drawn[side].append(scalar)
+            return scalar
+
+        return draw
+
+    monkeypatch.setattr(protocol, "fresh_scalar", recorder("requester"))
+    monkeypatch.setattr(responder, "fresh_scalar", recorder("responder"))
+    return drawn
+
+
+def test_wire_carries_no_identifier_no_hash_and_no_offline_testable_point(
+    new_store_url: Callable[[], str], scalars: dict[str, list[bytes]]
+) -> None:
+    world = synth_world(scale=200)
+    transport = RecordingTransport()
+    with served_nodes({"MX": new_store_url(), "US": new_store_url()}) as nodes:
+        mx, us = nodes["MX"], nodes["US"]
+        load(mx, world.records["MX"])
+        load(us, world.records["US"])
+        agree(us, "MX")
+        with httpx.Client(transport=transport) as client:
+            outcomes = match_partner(
+                mx.store,
+                partner="US",
+                token=requester_token("MX", "US"),
+                kinds=MATCH_KINDS,
+                client=client,
+            )
+    assert sum(o.overlap for o in outcomes) > 20
+    assert len(scalars["requester"]) == len(scalars["responder"]) == len(MATCH_KINDS)
+    to_responder = b"\x00".join(transport.to_responder)
+    to_requester = b"\x00".join(transport.to_requester)
+    wire = to_responder + b"\x00" + to_requester
+    universe = set(keys_of(world.records["MX"])) | set(keys_of(world.records["US"]))
+    assert len(universe) > 60
+
+    caught = []
+    for domain, key in universe:
+        point = hash_to_group(domain, key)
+        plain = [key]
+        for tagged in (key, domain + key):
+            plain += pieces(hashlib.sha256(tagged).digest())
+            plain += pieces(hashlib.sha512(tagged).digest())
+            plain.append(hashlib.sha256(tagged).hexdigest().encode())
+        plain += pieces(point)
+        caught += [(key, "plain or hashed") for value in plain if value in wire]
+        # A value blinded only by the receiver's own scalar: the receiver could hash a
+        # guess, raise it to its scalar and compare.
+        for beta in scalars["responder"]:
+            blinded = rbcl.crypto_scalarmult_ristretto255(beta, point)
+            caught += [
+                (key, "H(x)^beta to responder") for v in pieces(blinded) if v in to_responder
+            ]
+        for alpha in scalars["requester"]:
+            blinded = rbcl.crypto_scalarmult_ristretto255(alpha, point)
+            caught += [
+                (key, "H(x)^alpha to requester") for v in pieces(blinded) if v in to_requester
+            ]
+    assert caught == []
+
+    # The check can fail: the requester's own blinded points H(a)^alpha do travel (to the
+    # responder, who cannot test them), so looking for them in that direction finds them.
+    sent = [
+        rbcl.crypto_scalarmult_ristretto255(alpha, hash_to_group(domain, key))
+        for alpha in scalars["requester"]
+        for domain, key in universe
+    ]
+    assert sum(value in to_responder for value in sent) >= sum(o.own_size for o in outcomes)
+
+
+def test_served_node_answers_nothing_without_a_token(new_store_url: Callable[[], str]) -> None:
+    with served_nodes({"MX": new_store_url(), "US": new_store_url()}) as nodes:
+        us: ServedNode = nodes["US"]
+        agree(us, "MX")
+        response = httpx.post(f"{us.url}/matching/v1/runs?kind=phone", content=b"\x01" * 32)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"

@@ -1,0 +1,132 @@
+"""A real node web server on loopback for the users/security tests, with a user per role."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from enlace.node.config import NodeConfig
+from enlace.store.store import Store
+from enlace.users.accounts import add_user
+from enlace.users.authentication import ThrottlePolicy
+from enlace.users.roles import Role
+from enlace.users.sessions import SessionPolicy
+from enlace.web.app import create_node_app
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def user_of(role: Role) -> str:
+    """The username the fixture gives the holder of `role`."""
+    return f"{role.value}-user"
+
+
+@dataclass(slots=True)
+class RunningWeb:
+    """A node application served by uvicorn on 127.0.0.1, and the users made for it."""
+
+    url: str
+    store: Store
+    app: FastAPI
+    passwords: dict[str, str] = field(default_factory=dict)
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def client(self) -> httpx.Client:
+        """A fresh browser-like client (own cookies), not following redirects; closed when
+        the server stops."""
+        client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+        self.clients.append(client)
+        return client
+
+    def login_form_token(self, client: httpx.Client, next_path: str = "/web/") -> str:
+        """Open the login page; return the CSRF token its form carries."""
+        page = client.get("/web/login", params={"next": next_path})
+        assert page.status_code == 200, page.text
+        found = _CSRF_FIELD.search(page.text)
+        assert found is not None, "the login form has no csrf_token field"
+        return found.group(1)
+
+    def login(self, username: str, password: str | None = None) -> httpx.Client:
+        """A client signed in as `username` (with the password the fixture gave it)."""
+        client = self.client()
+        token = self.login_form_token(client)
+        answer = client.post(
+            "/web/login",
+            data={
+                "username": username,
+                "password": password or self.passwords[username],
+                "csrf_token": token,
+                "next": "/web/",
+            },
+        )
+        assert answer.status_code == 303, answer.text
+        return client
+
+    def add(self, username: str, *roles: Role, agency: str | None = None) -> str:
+        """Create a user with `roles` and a fresh random password; return the password."""
+        password = secrets.token_urlsafe(16)
+        add_user(
+            self.store,
+            username=username,
+            display_name=username.title(),
+            password=password,
+            roles=roles,
+            agency=agency,
+            actor="test",
+        )
+        self.passwords[username] = password
+        return password
+
+
+def session_csrf(client: httpx.Client, path: str = "/web/login") -> str:
+    """The CSRF token of a signed-in client's session, read from a page's forms."""
+    page = client.get(path)
+    found = _CSRF_FIELD.search(page.text)
+    assert found is not None, f"no csrf_token field on {path}: {page.status_code}"
+    return found.group(1)
+
+
+@contextmanager
+def serving(
+    store: Store,
+    directory: Path,
+    *,
+    party: str = "MX",
+    sessions: SessionPolicy | None = None,
+    throttle: ThrottlePolicy | None = None,
+    users_per_role: bool = True,
+) -> Iterator[RunningWeb]:
+    """`create_node_app` for `store` served on a free loopback port until the block ends."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config = NodeConfig(directory=directory, party=party)
+    app = create_node_app(store, config, sessions=sessions, throttle=throttle)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive(), "the web server stopped while starting"
+        assert time.monotonic() < deadline, "the web server did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    running = RunningWeb(url=f"http://127.0.0.1:{port}", store=store, app=app)
+    if users_per_role:
+        for role in Role:
+            running.add(user_of(role), role, agency="FGR")
+    try:
+        yield running
+    finally:
+        for client in running.clients:
+            client.close()
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -1,0 +1,67 @@
+"""Two real nodes, MX and US, each served by `create_node_app` on loopback and registered as
+the other's partner, with one user per role — what the browser tests drive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from auth_nodes import RunningWeb, serving
+
+from enlace.exchange.credentials import write_outbound_token
+from enlace.exchange.partners import PartnerRepository, token_hash
+from enlace.node.keys import public_key_hex
+from enlace.node.setup import initialise_node, open_node
+from enlace.reports.samples import sample_communique
+from enlace.tracking.confirm import accept
+from enlace.tracking.ingest import propose
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@dataclass(slots=True)
+class WebNode:
+    """One party's node folder and its running web application."""
+
+    party: str
+    directory: Path
+    web: RunningWeb
+
+
+def _token(puller: str, server: str) -> str:
+    return f"{puller.lower()}-pulls-{server.lower()}-{'0123456789abcdef' * 2}"
+
+
+@contextmanager
+def two_nodes(root: Path) -> Iterator[dict[str, WebNode]]:
+    """MX and US nodes on loopback, partners of each other; MX holds the group's meetings."""
+    with ExitStack() as stack:
+        nodes: dict[str, WebNode] = {}
+        for party in ("MX", "US"):
+            directory = root / party.lower()
+            initialise_node(directory, party=party, actor="test")
+            _, store = open_node(directory)
+            stack.callback(store.close)
+            web = stack.enter_context(serving(store, directory, party=party))
+            nodes[party] = WebNode(party, directory, web)
+        for party, node in nodes.items():
+            other = nodes["US" if party == "MX" else "MX"]
+            with node.web.store.unit_of_work() as uow:
+                PartnerRepository(uow.connection).put(
+                    party=other.party,
+                    url=other.web.url,
+                    verify_key_hex=public_key_hex(other.directory / "keys"),
+                    token_hash=token_hash(_token(other.party, party)),
+                    added_at=uow.started_at,
+                )
+                uow.commit()
+            write_outbound_token(node.directory / "keys", other.party, _token(party, other.party))
+        statement = sample_communique("es", today=date.today())
+        proposal = propose(
+            statement.text, document_date=statement.document_date, source_document=statement.name
+        )
+        accept(nodes["MX"].web.store, proposal, party="MX", actor="test")
+        yield nodes

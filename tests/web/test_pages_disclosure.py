@@ -1,0 +1,146 @@
+"""Disclosure requests decided through the matching page, and the report download's input.
+
+A real node web server on loopback; the requests arrive as the matching API stores them
+(`receive_request`), for records matched under an opaque handle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from auth_nodes import RunningWeb, serving, session_csrf, user_of
+from pages_data import OWN_PHONE, mx_node
+from sqlalchemy import func, select
+
+from enlace.matching.disclosure import receive_request
+from enlace.matching.results import DisclosureRepository, HandleRepository
+from enlace.node.keys import create_signing_key
+from enlace.store.engine import sqlite_url
+from enlace.store.store import Store
+from enlace.store.tables import releases
+from enlace.users.roles import Role
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[tuple[RunningWeb, dict[str, str]]]:
+    store = Store.open(sqlite_url(str(tmp_path / "mx.sqlite")))
+    ids = mx_node(store)
+    create_signing_key(tmp_path / "mx" / "keys")
+    try:
+        with serving(store, tmp_path / "mx") as running:
+            yield running, ids
+    finally:
+        store.close()
+
+
+def request_for(store: Store, record_id: str, reason: str) -> int:
+    """A partner's disclosure request for `record_id`, as the matching API stores it."""
+    with store.unit_of_work() as uow:
+        handle = HandleRepository(uow.connection).handles_for("US", [record_id], at=uow.started_at)[
+            record_id
+        ]
+        uow.commit()
+    return receive_request(store, partner="US", handle=handle, reason=reason)
+
+
+def released_to_us(store: Store) -> int:
+    with store.unit_of_work() as uow:
+        query = select(func.count()).select_from(releases).where(releases.c.partner == "US")
+        return int(uow.connection.execute(query).scalar_one())
+
+
+def status_of(store: Store, request_id: int) -> str:
+    with store.unit_of_work() as uow:
+        found = DisclosureRepository(uow.connection).get(request_id)
+    assert found is not None
+    return found.status
+
+
+def test_a_liaison_officer_approves_a_request_and_the_record_is_released(
+    node: tuple[RunningWeb, dict[str, str]],
+) -> None:
+    web, ids = node
+    request_id = request_for(web.store, ids["own"], "the same phone is in our case")
+    liaison = web.login(user_of(Role.LIAISON))
+    page = liaison.get("/web/matching")
+    assert "the same phone is in our case" in page.text
+    assert OWN_PHONE in page.text  # the record by its title, not only its id
+    token = session_csrf(liaison, "/web/matching")
+    answer = liaison.post(
+        f"/web/matching/disclosures/{request_id}/approve", data={"csrf_token": token}
+    )
+    assert answer.status_code == 303
+    assert status_of(web.store, request_id) == "approved"
+    assert released_to_us(web.store) == 1
+    again = liaison.post(
+        f"/web/matching/disclosures/{request_id}/approve", data={"csrf_token": token}
+    )
+    assert again.status_code == 409
+    assert released_to_us(web.store) == 1
+
+
+def test_a_request_the_markings_forbid_stays_pending_and_releases_nothing(
+    node: tuple[RunningWeb, dict[str, str]],
+) -> None:
+    web, ids = node
+    request_id = request_for(web.store, ids["national"], "please")
+    liaison = web.login(user_of(Role.LIAISON))
+    token = session_csrf(liaison, "/web/matching")
+    answer = liaison.post(
+        f"/web/matching/disclosures/{request_id}/approve", data={"csrf_token": token}
+    )
+    assert answer.status_code == 409
+    assert "national only" in answer.text
+    assert status_of(web.store, request_id) == "pending"
+    assert released_to_us(web.store) == 0
+
+
+def test_refusing_needs_a_reason_and_only_a_liaison_officer_decides(
+    node: tuple[RunningWeb, dict[str, str]],
+) -> None:
+    web, ids = node
+    request_id = request_for(web.store, ids["own"], "please")
+    analyst = web.login(user_of(Role.ANALYST))
+    assert "please" in analyst.get("/web/matching").text  # analysts see the request
+    tried = analyst.post(
+        f"/web/matching/disclosures/{request_id}/refuse",
+        data={"csrf_token": session_csrf(analyst, "/web/matching"), "reason": "no"},
+    )
+    assert tried.status_code == 403
+    liaison = web.login(user_of(Role.LIAISON))
+    token = session_csrf(liaison, "/web/matching")
+    blank = liaison.post(
+        f"/web/matching/disclosures/{request_id}/refuse", data={"csrf_token": token, "reason": " "}
+    )
+    assert blank.status_code == 400
+    assert status_of(web.store, request_id) == "pending"
+    refused = liaison.post(
+        f"/web/matching/disclosures/{request_id}/refuse",
+        data={"csrf_token": token, "reason": "ongoing operation"},
+    )
+    assert refused.status_code == 303
+    assert status_of(web.store, request_id) == "refused"
+    assert released_to_us(web.store) == 0
+    unknown = liaison.post(
+        "/web/matching/disclosures/999/refuse", data={"csrf_token": token, "reason": "x"}
+    )
+    assert unknown.status_code == 409
+
+
+def test_the_report_download_refuses_unknown_languages_formats_and_meetings(
+    node: tuple[RunningWeb, dict[str, str]],
+) -> None:
+    web, _ = node
+    coordinator = web.login(user_of(Role.COORDINATOR))
+    for params, status in (
+        ({"lang": "fr"}, 400),
+        ({"format": "docx"}, 400),
+        ({"meeting": "enlace-meeting--nope"}, 404),
+        ({}, 404),  # this node holds no meeting at all
+    ):
+        answer = coordinator.get("/web/tracking/report", params=params)
+        assert answer.status_code == status, params
+        assert answer.headers["content-type"].startswith("text/html")
+    assert coordinator.get("/web/tracking").status_code == 200
