@@ -44,7 +44,6 @@ from enlace.exchange.sync_state import (
 )
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, resume_cursor
 from enlace.node.errors import NodeError
-from enlace.processes import collect_now_and_then, collector_paused
 from enlace.store.store import Store
 
 log = logging.getLogger("enlace.sync")
@@ -234,7 +233,6 @@ class _Puller:
         window: deque[_Page] = deque()
         failure: SyncError | None = None
         with (
-            collector_paused(),
             ThreadPoolExecutor(max_workers=1) as fetcher,
             PageChecker(self.partner.party, self.partner.verify_key_hex) as checker,
         ):
@@ -276,7 +274,6 @@ class _Puller:
                     self._store_page(
                         page.count, page.checked.result(), page.resume, page.added_last
                     )
-                    collect_now_and_then()
             except BaseException:
                 for waiting in window:
                     if waiting.checked is not None:
