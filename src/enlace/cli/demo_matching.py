@@ -18,7 +18,7 @@ from rich.table import Table
 from enlace.exchange.credentials import read_outbound_token
 from enlace.exchange.release import ReleaseRefused
 from enlace.exchange.sync import sync_node_partner
-from enlace.matching.agreements import set_agreement
+from enlace.matching.agreements import set_agreements
 from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import MatchingError
 from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS
@@ -61,16 +61,15 @@ def _agree(node: Path, partner: str) -> None:
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            for kind in KIND_NAMES:
-                set_agreement(
-                    uow.connection,
-                    partner=partner,
-                    kind=kind,
-                    max_set_size=DEMO_MAX_SET_SIZE,
-                    runs_per_day=DEMO_RUNS_PER_DAY,
-                    at=uow.started_at,
-                    actor="demo",
-                )
+            set_agreements(
+                uow.connection,
+                partner=partner,
+                kinds=KIND_NAMES,
+                max_set_size=DEMO_MAX_SET_SIZE,
+                runs_per_day=DEMO_RUNS_PER_DAY,
+                at=uow.started_at,
+                actor="demo",
+            )
             uow.commit()
     finally:
         store.close()

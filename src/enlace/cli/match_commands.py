@@ -23,7 +23,7 @@ from enlace.audit.log import AuditLog
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
 from enlace.exchange.credentials import read_outbound_token
-from enlace.matching.agreements import AgreementRepository, set_agreement
+from enlace.matching.agreements import AgreementRepository, set_agreements
 from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import MatchingError, PartnerRefusedMatch
 from enlace.matching.kinds import KIND_NAMES, parse_kind
@@ -272,16 +272,15 @@ def agreement_set(
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            for name in kinds:
-                set_agreement(
-                    uow.connection,
-                    partner=code,
-                    kind=name,
-                    max_set_size=max_set_size,
-                    runs_per_day=runs_per_day,
-                    at=uow.started_at,
-                    actor="cli",
-                )
+            set_agreements(
+                uow.connection,
+                partner=code,
+                kinds=kinds,
+                max_set_size=max_set_size,
+                runs_per_day=runs_per_day,
+                at=uow.started_at,
+                actor="cli",
+            )
             uow.commit()
     finally:
         store.close()

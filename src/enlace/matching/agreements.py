@@ -8,6 +8,7 @@ otherwise probe one identifier at a time, learning whether this node holds it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +146,31 @@ def _agreement(row: Row[Any]) -> MatchAgreement:
         runs_per_day=int(row.runs_per_day),
         updated_at=row.updated_at,
     )
+
+
+def set_agreements(
+    connection: Connection,
+    *,
+    partner: str,
+    kinds: Iterable[str],
+    max_set_size: int,
+    runs_per_day: int,
+    at: str,
+    actor: str,
+) -> list[MatchAgreement]:
+    """`set_agreement` for each of `kinds`, with the same caps; never commits."""
+    return [
+        set_agreement(
+            connection,
+            partner=partner,
+            kind=kind,
+            max_set_size=max_set_size,
+            runs_per_day=runs_per_day,
+            at=at,
+            actor=actor,
+        )
+        for kind in kinds
+    ]
 
 
 def set_agreement(
