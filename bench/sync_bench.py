@@ -355,7 +355,7 @@ def _wait_until(url: str, statuses: set[int], process: subprocess.Popen[bytes],
 
 
 def _enlace_objects_url(base: str, token: str) -> str:
-    from enlace.exchange.taxii.app import API_ROOT, collection_id
+    from enlace.exchange.taxii.protocol import API_ROOT, collection_id
 
     return f"{base}/{API_ROOT}/collections/{collection_id('US', 'MX')}/objects/"
 

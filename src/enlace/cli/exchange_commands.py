@@ -28,8 +28,8 @@ from enlace.exchange.release import ReleaseRefused, release_all_allowed, release
 from enlace.exchange.releases import ReleaseRepository
 from enlace.exchange.revocation import RevocationRefused, revoke_record
 from enlace.exchange.sync import DEFAULT_PAGE_SIZE, sync_node_partner
-from enlace.exchange.taxii.app import API_ROOT, collection_id
-from enlace.exchange.taxii.app import MAX_LIMIT as MAX_PAGE_SIZE
+from enlace.exchange.taxii.protocol import API_ROOT, collection_id
+from enlace.exchange.taxii.protocol import MAX_LIMIT as MAX_PAGE_SIZE
 from enlace.model.parties import party_code
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key, public_key_hex

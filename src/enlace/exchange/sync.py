@@ -42,7 +42,7 @@ from enlace.exchange.sync_state import (
     RecordSignatureRepository,
     SyncCursorRepository,
 )
-from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, resume_cursor
+from enlace.exchange.taxii.protocol import TAXII_MEDIA_TYPE, resume_cursor
 from enlace.node.errors import NodeError
 from enlace.store.store import Store
 

@@ -19,9 +19,6 @@ process, before or after a restart, continues from it. No offsets, no memory per
 
 from __future__ import annotations
 
-import base64
-import binascii
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,22 +31,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from enlace.audit.log import AuditLog
 from enlace.exchange.partners import Partner, PartnerRepository, token_hash
 from enlace.exchange.releases import ReleasedVersion, ReleaseRepository, VersionMatch
+from enlace.exchange.taxii.protocol import (
+    API_ROOT,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    STIX_MEDIA_TYPE,
+    TAXII_MEDIA_TYPE,
+    collection_id,
+    decode_cursor,
+    encode_cursor,
+)
 from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.store.store import Store
 
-TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
-STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
-API_ROOT = "enlace"
-DEFAULT_LIMIT = 1000
-MAX_LIMIT = 1000
-_NAMESPACE = uuid.UUID("5b0e2f4e-8a57-4c1b-9a8e-2f3d6b1c7e90")
+__all__ = ["API_ROOT", "MAX_LIMIT", "TAXII_MEDIA_TYPE", "collection_id", "create_app"]
+
 _ACCEPTABLE = {"application/taxii+json", "application/*", "*/*"}
-
-
-def collection_id(party: str, partner: str) -> str:
-    """The id of the collection `party`'s node serves to `partner` (a UUIDv5: stable)."""
-    return str(uuid.uuid5(_NAMESPACE, f"enlace-collection|{party}|{partner}"))
 
 
 class TaxiiResponse(Response):
@@ -226,7 +224,7 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
         body: dict[str, Any] | bytes,
     ) -> Response:
         if more and found and isinstance(body, dict):
-            body["next"] = _encode_cursor(found[-1].cursor)
+            body["next"] = encode_cursor(found[-1].cursor)
         headers = {}
         if found:
             headers["X-TAXII-Date-Added-First"] = found[0].released_at
@@ -257,7 +255,7 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
                 orjson.dumps(
                     {f"{item.record_id}|{item.modified}": item.signature for item in found}
                 ),
-                b',"next":' + orjson.dumps(_encode_cursor(found[-1].cursor))
+                b',"next":' + orjson.dumps(encode_cursor(found[-1].cursor))
                 if more and found
                 else b"",
                 b"}",
@@ -365,26 +363,13 @@ def _limit(raw: str | None) -> int:
     return min(value, MAX_LIMIT)
 
 
-def _encode_cursor(position: tuple[str, str, str]) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(list(position))).decode("ascii")
-
-
-def resume_cursor(date_added: str, record_id: str, modified: str) -> str:
-    """The `next` cursor that continues after the version (record_id, modified) added at
-    `date_added`: what a sync client keeps after a last page, which carries no `next`."""
-    return _encode_cursor((date_added, record_id, modified))
-
-
 def _cursor(raw: str | None) -> tuple[str, str, str] | None:
     if raw is None:
         return None
-    try:
-        value = orjson.loads(base64.urlsafe_b64decode(raw.encode("ascii")))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        value = None
-    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+    position = decode_cursor(raw)
+    if position is None:
         raise HTTPException(400, f"next {raw!r} is not a cursor this server issued")
-    return (value[0], value[1], value[2])
+    return position
 
 
 def _timestamp(raw: str | None, name: str) -> str | None:
