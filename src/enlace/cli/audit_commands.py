@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from enlace.audit.log import AuditEntry, AuditLog
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
-from enlace.node.setup import open_node
+
+if TYPE_CHECKING:
+    from enlace.audit.log import AuditEntry
+
+# Imported in the commands: every command's start-up pays for what this module imports.
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -34,6 +37,9 @@ def build_audit_app() -> typer.Typer:
 @user_errors
 def verify(node: NodeDir = DEFAULT_NODE) -> None:
     """Check every entry of the audit log; exit 1 naming the first edited, deleted or moved one."""
+    from enlace.audit.log import AuditLog
+    from enlace.node.setup import open_node
+
     config, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
@@ -59,6 +65,9 @@ def show(
     limit: Annotated[int, typer.Option(min=1, help="How many of the newest entries.")] = 20,
 ) -> None:
     """Print the newest entries of the audit log, oldest first."""
+    from enlace.audit.log import AuditLog
+    from enlace.node.setup import open_node
+
     config, store = open_node(node)
     try:
         with store.unit_of_work() as uow:

@@ -6,37 +6,31 @@ import csv
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from enlace.cli.demo_exchange import (
-    register_partners,
-    release_allowed,
-    serving,
-    standing,
-    sync_from,
-)
-from enlace.cli.demo_matching import run_matching_demo
-from enlace.cli.demo_users import ensure_demo_login
 from enlace.cli.errors import user_errors
 from enlace.cli.node_commands import holdings_table
 from enlace.cli.progress import progress_bar
-from enlace.cli.report_commands import demo_report
-from enlace.exchange.sync import SyncReport
-from enlace.files.importer import format_summary, import_file
-from enlace.model.records import Record
-from enlace.node.setup import initialise_node, open_node
-from enlace.synth import CSV_COLUMNS, SynthConfig, generate, iter_party_records, row_of, write_truth
+
+if TYPE_CHECKING:
+    from enlace.exchange.sync import SyncReport
+    from enlace.model.records import Record
+
+# Imported in the commands: every command's start-up pays for what this module imports, and
+# the demo's steps import most of Enlace (the web server, matching, the report renderer).
 
 console = Console(highlight=False, soft_wrap=True)
 
 
 def write_rows(records: Iterable[Record], path: Path) -> int:
     """Write records as one importable CSV (the union header over kinds); return the row count."""
+    from enlace.synth import CSV_COLUMNS, row_of
+
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
@@ -55,6 +49,8 @@ def synth(
     seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 7,
 ) -> None:
     """Generate realistic synthetic records per party, with the ground truth of what matches."""
+    from enlace.synth import SynthConfig, generate, iter_party_records, write_truth
+
     if scale < 1:
         raise typer.BadParameter("scale must be at least 1", param_hint="--scale")
     codes = tuple(p.strip().upper() for p in parties.split(",") if p.strip())
@@ -79,6 +75,12 @@ def demo(
     seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 7,
 ) -> None:
     """Two sovereign nodes exchanging: import synthetic data, serve, release, sync both ways."""
+    from enlace.cli.demo_users import ensure_demo_login
+    from enlace.cli.report_commands import demo_report
+    from enlace.files.importer import format_summary, import_file
+    from enlace.node.setup import initialise_node, open_node
+    from enlace.synth import SynthConfig, generate, write_truth
+
     config = SynthConfig(seed=seed, parties=("MX", "US"), scale=scale)
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -132,6 +134,9 @@ def demo(
 
 def exchange(nodes: dict[str, Path], logins: dict[str, tuple[str, str]] | None = None) -> None:
     """Serve both nodes, register them as partners, release, sync both ways, report, stop."""
+    from enlace.cli.demo_exchange import register_partners, release_allowed, serving, sync_from
+    from enlace.cli.demo_matching import run_matching_demo
+
     parties = list(nodes)
     partner_of = {party: next(p for p in parties if p != party) for party in parties}
     console.rule("[bold]Exchange: both nodes served over TAXII 2.1 on loopback")
@@ -178,6 +183,8 @@ def exchange(nodes: dict[str, Path], logins: dict[str, tuple[str, str]] | None =
 
 def print_standing(party: str, partner: str, released: int, report: SyncReport, node: Path) -> None:
     """The per-node table: released, received, refused, kept at home; the audit check."""
+    from enlace.cli.demo_exchange import standing
+
     totals = standing(node, partner)
     table = Table(title=f"Node {party} and its partner {partner}")
     table.add_column("record versions")

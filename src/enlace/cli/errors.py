@@ -8,24 +8,23 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import OperationalError
 
 from enlace.exchange.errors import ExchangeError
 from enlace.files.problems import ImportRejected, UnreadableFile
 from enlace.model.errors import RecordError
-from enlace.model.identifiers import InvalidIdentifier
 from enlace.node.errors import NodeError
 from enlace.store.errors import StoreError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# InvalidIdentifier and the database's OperationalError are recognised in `_heavy_error`:
+# their modules are slow to import, and every command's start-up pays for what this imports.
 USER_ERRORS = (
     ExchangeError,
     ImportRejected,
     UnreadableFile,
     RecordError,
-    InvalidIdentifier,
     NodeError,
     StoreError,
 )
@@ -42,15 +41,31 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         except USER_ERRORS as error:
             stderr.print(f"[bold red]error:[/] {error}", markup=True)
             raise typer.Exit(1) from None
-        except OperationalError as error:
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            stderr.print(f"[bold red]error:[/] cannot use the database: {reason}")
-            raise typer.Exit(1) from None
         except OSError as error:
             stderr.print(f"[bold red]error:[/] {error.strerror}: {error.filename}")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             stderr.print("interrupted; nothing of the unfinished step was written")
             raise typer.Exit(130) from None
+        except Exception as error:
+            message = _heavy_error(error)
+            if message is None:
+                raise
+            stderr.print(message)
+            raise typer.Exit(1) from None
 
     return run
+
+
+def _heavy_error(error: Exception) -> str | None:
+    """The message of a user error whose class lives in a slow module, else None."""
+    from sqlalchemy.exc import OperationalError
+
+    from enlace.model.identifiers import InvalidIdentifier
+
+    if isinstance(error, InvalidIdentifier):
+        return f"[bold red]error:[/] {error}"
+    if isinstance(error, OperationalError):
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        return f"[bold red]error:[/] cannot use the database: {reason}"
+    return None

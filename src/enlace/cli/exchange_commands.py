@@ -6,34 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from nacl.encoding import HexEncoder
-from nacl.exceptions import CryptoError
-from nacl.signing import VerifyKey
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from enlace.audit.log import AuditLog
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
-from enlace.exchange.agencies import share_agencies_with
-from enlace.exchange.credentials import (
-    new_token,
-    read_token_file,
-    write_outbound_token,
-    write_secret,
-)
-from enlace.exchange.partners import PartnerRepository, token_hash
-from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
-from enlace.exchange.releases import ReleaseRepository
-from enlace.exchange.revocation import RevocationRefused, revoke_record
-from enlace.exchange.sync import DEFAULT_PAGE_SIZE, sync_node_partner
 from enlace.exchange.taxii.protocol import API_ROOT, collection_id
 from enlace.exchange.taxii.protocol import MAX_LIMIT as MAX_PAGE_SIZE
-from enlace.model.parties import party_code
 from enlace.node.errors import NodeError
-from enlace.node.keys import load_signing_key, public_key_hex
-from enlace.node.setup import open_node
+
+# Imported in the commands: every command's start-up pays for what this module imports.
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -77,6 +60,17 @@ def add(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Register (or update) a partner: its URL, public key and the tokens used with it."""
+    from nacl.encoding import HexEncoder
+    from nacl.exceptions import CryptoError
+    from nacl.signing import VerifyKey
+
+    from enlace.audit.log import AuditLog
+    from enlace.exchange.agencies import share_agencies_with
+    from enlace.exchange.credentials import new_token, read_token_file, write_outbound_token
+    from enlace.exchange.partners import PartnerRepository, token_hash
+    from enlace.model.parties import party_code
+    from enlace.node.setup import open_node
+
     code = party_code(party)
     key_hex = key.strip().lower()
     try:
@@ -156,6 +150,13 @@ def invite(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Make a new token for a registered partner to pull from this node (replaces the old)."""
+    from enlace.audit.log import AuditLog
+    from enlace.exchange.credentials import new_token, write_secret
+    from enlace.exchange.partners import PartnerRepository, token_hash
+    from enlace.model.parties import party_code
+    from enlace.node.keys import public_key_hex
+    from enlace.node.setup import open_node
+
     code = party_code(party)
     config, store = open_node(node)
     token = new_token()
@@ -195,6 +196,10 @@ def invite(
 @user_errors
 def list_partners(node: NodeDir = DEFAULT_NODE) -> None:
     """Print the registered partners and how many versions were released to each."""
+    from enlace.exchange.partners import PartnerRepository
+    from enlace.exchange.releases import ReleaseRepository
+    from enlace.node.setup import open_node
+
     config, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
@@ -229,6 +234,11 @@ def release(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Release records to a partner (signed): only owned ones its markings allow."""
+    from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
+    from enlace.model.parties import party_code
+    from enlace.node.keys import load_signing_key
+    from enlace.node.setup import open_node
+
     if all_allowed == bool(record_ids):
         raise NodeError("give either --all or one or more record ids")
     code = party_code(partner)
@@ -267,6 +277,10 @@ def revoke(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Revoke a record this node owns; the revocation goes (signed) to every partner that had it."""
+    from enlace.exchange.revocation import RevocationRefused, revoke_record
+    from enlace.node.keys import load_signing_key
+    from enlace.node.setup import open_node
+
     config, store = open_node(node)
     try:
         key = load_signing_key(config.key_dir)
@@ -286,10 +300,14 @@ def sync(
     partner: Annotated[str, typer.Argument(help="The partner to pull from, e.g. US.")],
     page_size: Annotated[
         int, typer.Option(min=1, max=MAX_PAGE_SIZE, help="Versions asked for per page.")
-    ] = DEFAULT_PAGE_SIZE,
+    ] = MAX_PAGE_SIZE,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Pull what a partner released to this node since the last sync, verified, page by page."""
+    from enlace.exchange.sync import sync_node_partner
+    from enlace.model.parties import party_code
+    from enlace.node.setup import open_node
+
     code = party_code(partner)
     config, store = open_node(node)
     try:

@@ -11,10 +11,8 @@ from rich.console import Console
 from enlace.cli.errors import user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
 from enlace.cli.progress import count_lines, progress_bar
-from enlace.files.exporter import export_bundle
-from enlace.files.importer import format_summary, import_file
-from enlace.files.readers import detect_format
-from enlace.node.setup import open_node
+
+# Imported in the commands: every command's start-up pays for what this module imports.
 
 console = Console(highlight=False)
 
@@ -43,6 +41,10 @@ def import_records(
     ] = None,
 ) -> None:
     """Import this party's records from a file. By default a file with any bad row changes nothing."""
+    from enlace.files.importer import format_summary, import_file
+    from enlace.files.readers import detect_format
+    from enlace.node.setup import open_node
+
     config, store = open_node(node)
     try:
         chosen = detect_format(file, fmt)
@@ -71,6 +73,9 @@ def export_records(
     kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. seizure.")] = None,
 ) -> None:
     """Export the newest version of every record as a STIX 2.1 bundle."""
+    from enlace.files.exporter import export_bundle
+    from enlace.node.setup import open_node
+
     _config, store = open_node(node)
     try:
         with progress_bar(f"exporting to {out.name}", None) as advance:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,19 +19,15 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from enlace.audit.log import AuditLog
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
-from enlace.exchange.credentials import read_outbound_token
-from enlace.matching.agreements import AgreementRepository, set_agreements
-from enlace.matching.disclosure import approve_request, refuse_request
-from enlace.matching.errors import MatchingError, PartnerRefusedMatch
-from enlace.matching.kinds import KIND_NAMES, parse_kind
-from enlace.matching.protocol import match_node_partner, request_disclosure
-from enlace.matching.results import DisclosureRepository, MatchRepository
-from enlace.model.parties import party_code
-from enlace.node.keys import load_signing_key
-from enlace.node.setup import open_node
+from enlace.matching.errors import MatchingError
+from enlace.matching.kind_names import KIND_NAMES
+
+if TYPE_CHECKING:
+    from enlace.matching.errors import PartnerRefusedMatch
+
+# Imported in the commands: every command's start-up pays for what this module imports.
 
 console = Console(highlight=False, soft_wrap=True)
 _KINDS_HELP = f"Kind of identifier: {', '.join(KIND_NAMES)}."
@@ -89,6 +85,11 @@ def run(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Find the identifiers this node and PARTNER both hold, privately (PSI), kind by kind."""
+    from enlace.matching.kinds import parse_kind
+    from enlace.matching.protocol import match_node_partner
+    from enlace.model.parties import party_code
+    from enlace.node.setup import open_node
+
     code = party_code(partner)
     kinds = [parse_kind(k) for k in dict.fromkeys(kind)]
     config, store = open_node(node)
@@ -124,6 +125,11 @@ def list_matches(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """The matches (coincidencias) found so far: local record, partner, kind, partner handle."""
+    from enlace.matching.kinds import parse_kind
+    from enlace.matching.results import MatchRepository
+    from enlace.model.parties import party_code
+    from enlace.node.setup import open_node
+
     code = party_code(partner) if partner else None
     wanted = parse_kind(kind).value if kind else None
     _, store = open_node(node)
@@ -145,6 +151,9 @@ def hits(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Hit notices (avisos de coincidencia): which partner matched which of our records."""
+    from enlace.matching.results import MatchRepository
+    from enlace.node.setup import open_node
+
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
@@ -168,6 +177,11 @@ def disclose(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Ask PARTNER to release its matched record HANDLE to this node (solicitud de divulgación)."""
+    from enlace.exchange.credentials import read_outbound_token
+    from enlace.matching.protocol import request_disclosure
+    from enlace.model.parties import party_code
+    from enlace.node.setup import open_node
+
     code = party_code(partner)
     config, store = open_node(node)
     try:
@@ -191,6 +205,9 @@ def requests(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Disclosure requests partners made for this node's matched records (pending by default)."""
+    from enlace.matching.results import DisclosureRepository
+    from enlace.node.setup import open_node
+
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
@@ -222,6 +239,10 @@ def approve(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Approve a disclosure request: release the record to the partner (its markings apply)."""
+    from enlace.matching.disclosure import approve_request
+    from enlace.node.keys import load_signing_key
+    from enlace.node.setup import open_node
+
     config, store = open_node(node)
     try:
         key = load_signing_key(config.key_dir)
@@ -248,6 +269,9 @@ def refuse(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Refuse a disclosure request, with a reason."""
+    from enlace.matching.disclosure import refuse_request
+    from enlace.node.setup import open_node
+
     _, store = open_node(node)
     try:
         decided = refuse_request(store, request_id=request_id, reason=reason, actor="cli")
@@ -267,6 +291,11 @@ def agreement_set(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Answer PARTNER's match runs on these kinds automatically, within these caps."""
+    from enlace.matching.agreements import set_agreements
+    from enlace.matching.kinds import parse_kind
+    from enlace.model.parties import party_code
+    from enlace.node.setup import open_node
+
     code = party_code(partner)
     kinds = [parse_kind(k).value for k in dict.fromkeys(kind)]
     _, store = open_node(node)
@@ -293,6 +322,9 @@ def agreement_set(
 @user_errors
 def agreement_list(node: NodeDir = DEFAULT_NODE) -> None:
     """The matching agreements: partner, kind, caps."""
+    from enlace.matching.agreements import AgreementRepository
+    from enlace.node.setup import open_node
+
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
@@ -318,6 +350,12 @@ def agreement_remove(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Stop answering PARTNER's runs on these kinds."""
+    from enlace.audit.log import AuditLog
+    from enlace.matching.agreements import AgreementRepository
+    from enlace.matching.kinds import parse_kind
+    from enlace.model.parties import party_code
+    from enlace.node.setup import open_node
+
     code = party_code(partner)
     kinds = [parse_kind(k).value for k in dict.fromkeys(kind)]
     _, store = open_node(node)

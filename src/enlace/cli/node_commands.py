@@ -10,7 +10,8 @@ from rich.table import Table
 
 from enlace.cli.errors import user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
-from enlace.node.setup import initialise_node, open_node
+
+# Imported in the commands: every command's start-up pays for what this module imports.
 
 console = Console(highlight=False)
 
@@ -25,6 +26,8 @@ def init(
     ] = None,
 ) -> None:
     """Create a node for a party: database, signing key (owner-only), agencies. Safe to rerun."""
+    from enlace.node.setup import initialise_node
+
     report = initialise_node(node, party=party, database_url=database_url)
     verb = "created" if report.created_config else "already existed; completed"
     console.print(f"node {report.config.party} at {node} {verb}")
@@ -39,6 +42,8 @@ def init(
 @user_errors
 def status(node: NodeDir = DEFAULT_NODE) -> None:
     """Print what this node holds: records by kind and owner."""
+    from enlace.node.setup import open_node
+
     config, store = open_node(node)
     try:
         with store.unit_of_work() as uow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,23 +14,15 @@ from rich.markup import escape
 import enlace
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
-from enlace.model.records import Meeting
-from enlace.node.setup import open_node
 from enlace.reports.catalogue import LANGUAGES, Language, language
 from enlace.reports.errors import ReportError
-from enlace.reports.queries import build_report_data
-from enlace.reports.render import ReportFiles, write_report
-from enlace.reports.samples import sample_communique
-from enlace.store.store import Store
-from enlace.tracking.confirm import accept
-from enlace.tracking.indicators import (
-    compute_indicators,
-    default_definitions_path,
-    load_definitions,
-)
-from enlace.tracking.indicators_definitions import IndicatorDefinitionError
-from enlace.tracking.ingest import propose
-from enlace.tracking.statistics import describe_import, import_cbp_statistics
+
+if TYPE_CHECKING:
+    from enlace.reports.render import ReportFiles
+    from enlace.store.store import Store
+
+# Imported in the functions: every command's start-up pays for what this module imports, and
+# the renderer (WeasyPrint) alone takes most of a second.
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -53,6 +45,9 @@ def report(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Write the progress report of a meeting (HTML and PDF) and print the files' paths."""
+    from enlace.node.setup import open_node
+    from enlace.tracking.indicators_definitions import IndicatorDefinitionError
+
     try:
         languages = _languages(lang)
         _, store = open_node(node)
@@ -85,6 +80,14 @@ def write_meeting_report(
     today: date,
 ) -> list[ReportFiles]:
     """Compute the indicators, gather the meeting's report and write it in each language."""
+    from enlace.reports.queries import build_report_data
+    from enlace.reports.render import write_report
+    from enlace.tracking.indicators import (
+        compute_indicators,
+        default_definitions_path,
+        load_definitions,
+    )
+
     definitions = load_definitions(indicators or default_definitions_path())
     # The meeting first: a node with none is told so before any indicator is computed.
     data = build_report_data(store, meeting_id=meeting_id, indicators=(), today=today)
@@ -101,6 +104,12 @@ def demo_report(node: Path, *, today: date) -> list[ReportFiles]:
     is there, computes the default indicators and writes the next meeting's report in
     Spanish and English.
     """
+    from enlace.node.setup import open_node
+    from enlace.reports.samples import sample_communique
+    from enlace.tracking.confirm import accept
+    from enlace.tracking.ingest import propose
+    from enlace.tracking.statistics import describe_import, import_cbp_statistics
+
     config, store = open_node(node)
     try:
         statement = sample_communique("es", today=today)
@@ -152,6 +161,8 @@ def cbp_statistics_folder() -> Path | None:
 
 
 def _already_ingested(store: Store, source_document: str) -> bool:
+    from enlace.model.records import Meeting
+
     # The statement's dates follow the day the demo runs: ingesting it again another day
     # would add a second copy of the same meeting.
     with store.unit_of_work() as uow:

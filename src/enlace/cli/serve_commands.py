@@ -5,30 +5,35 @@ from __future__ import annotations
 
 import logging
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
 from enlace.cli.errors import user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
-from enlace.exchange.sync import PeriodicSync
 from enlace.node.errors import NodeError
-from enlace.node.setup import open_node
-from enlace.web.app import create_node_app
+
+if TYPE_CHECKING:
+    import uvicorn
+
+# Imported in the commands: every command's start-up pays for what this module imports.
 
 console = Console(highlight=False, soft_wrap=True)
 
 
-class _NodeServer(uvicorn.Server):
+def _node_server(config: uvicorn.Config) -> uvicorn.Server:
     """uvicorn's server, except that a stop signal ends `run()` normally: uvicorn would
     raise the signal again afterwards, killing the process before the background sync and
     the store are shut down."""
+    import uvicorn
 
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        super().handle_exit(sig, frame)
-        self._captured_signals.clear()
+    class NodeServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
+    return NodeServer(config)
 
 
 @user_errors
@@ -42,6 +47,12 @@ def serve(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Serve this node's web interface and its partners' TAXII 2.1 until Ctrl-C or SIGTERM."""
+    import uvicorn
+
+    from enlace.exchange.sync import PeriodicSync
+    from enlace.node.setup import open_node
+    from enlace.web.app import create_node_app
+
     if sync_every is not None and sync_every <= 0:
         raise NodeError("--sync-every must be a positive number of seconds")
     config, store = open_node(node)
@@ -49,7 +60,7 @@ def serve(
     periodic = None
     try:
         app = create_node_app(store, config)
-        server = _NodeServer(
+        server = _node_server(
             uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
         )
         if sync_every is not None:

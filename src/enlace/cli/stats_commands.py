@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,19 +16,11 @@ from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
-from enlace.node.setup import open_node
-from enlace.tracking.indicators import (
-    IndicatorDefinitionError,
-    IndicatorSeries,
-    compute_indicators,
-    default_definitions_path,
-    load_definitions,
-)
-from enlace.tracking.statistics import (
-    StatisticsFileError,
-    describe_import,
-    import_cbp_statistics,
-)
+
+if TYPE_CHECKING:
+    from enlace.tracking.indicators import IndicatorSeries
+
+# Imported in the commands: every command's start-up pays for what this module imports.
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,6 +32,9 @@ def _tracking_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from enlace.tracking.indicators_definitions import IndicatorDefinitionError
+        from enlace.tracking.statistics_csv import StatisticsFileError
+
         try:
             return command(*args, **kwargs)
         except (StatisticsFileError, IndicatorDefinitionError) as error:
@@ -55,6 +50,9 @@ def import_statistics(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Import CBP drug seizure statistics; a newer edition replaces the fiscal years it covers."""
+    from enlace.node.setup import open_node
+    from enlace.tracking.statistics import describe_import, import_cbp_statistics
+
     _config, store = open_node(node)
     try:
         report = import_cbp_statistics(store, file)
@@ -74,6 +72,13 @@ def show_indicators(
     as_json: Annotated[bool, typer.Option("--json", help="Print the series as JSON.")] = False,
 ) -> None:
     """Compute every indicator and print its periods, values, baseline and target."""
+    from enlace.node.setup import open_node
+    from enlace.tracking.indicators import (
+        compute_indicators,
+        default_definitions_path,
+        load_definitions,
+    )
+
     definitions = load_definitions(file or default_definitions_path())
     _config, store = open_node(node)
     try:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,13 +19,13 @@ from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
 from enlace.model.timestamps import utc_now
 from enlace.model.vocabulary import TrackingStatus
-from enlace.node.setup import open_node
-from enlace.tracking.confirm import accept
 from enlace.tracking.errors import TrackingError
-from enlace.tracking.ingest import propose
-from enlace.tracking.progress import record_progress
-from enlace.tracking.proposal import Proposal
-from enlace.tracking.register import TrackedItem, tracking_register
+
+if TYPE_CHECKING:
+    from enlace.tracking.proposal import Proposal
+    from enlace.tracking.register import TrackedItem
+
+# Imported in the commands: every command's start-up pays for what this module imports.
 
 console = Console(highlight=False, soft_wrap=True)
 P = ParamSpec("P")
@@ -85,6 +85,10 @@ def ingest(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Propose meetings, commitments and actions from a communiqué; store them only with --accept."""
+    from enlace.node.setup import open_node
+    from enlace.tracking.confirm import accept
+    from enlace.tracking.ingest import propose
+
     day = _iso_date(document_date, "--date")
     try:
         text = file.read_text(encoding="utf-8")
@@ -123,6 +127,9 @@ def list_tracked(
     ] = None,
 ) -> None:
     """Meetings, then commitments and actions by status, overdue ones first and flagged."""
+    from enlace.node.setup import open_node
+    from enlace.tracking.register import tracking_register
+
     day = _iso_date(today, "--today") if today else utc_now().date()
     _config, store = open_node(node)
     try:
@@ -152,6 +159,9 @@ def update(
 ) -> None:
     """Record progress on a commitment or action: a new version with its status, due date or
     evidence (audited; earlier versions are kept)."""
+    from enlace.node.setup import open_node
+    from enlace.tracking.progress import record_progress
+
     chosen = None
     if status is not None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,11 +14,13 @@ from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
-from enlace.node.setup import open_node
-from enlace.users.accounts import add_user, list_users, set_disabled, set_password, set_roles
 from enlace.users.errors import UserError
 from enlace.users.roles import Role, parse_role
-from enlace.users.tokens import ApiToken, create_token, list_tokens, revoke_token
+
+if TYPE_CHECKING:
+    from enlace.users.tokens import ApiToken
+
+# Imported in the commands: every command's start-up pays for what this module imports.
 
 console = Console(highlight=False, soft_wrap=True)
 P = ParamSpec("P")
@@ -95,6 +97,9 @@ def add(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Create a user with one or more roles; asks for the password (twice)."""
+    from enlace.node.setup import open_node
+    from enlace.users.accounts import add_user
+
     chosen = _roles(role)
     _config, store = open_node(node)
     try:
@@ -117,6 +122,9 @@ def add(
 @_user_errors
 def list_(node: NodeDir = DEFAULT_NODE) -> None:
     """List the users of this node with their roles."""
+    from enlace.node.setup import open_node
+    from enlace.users.accounts import list_users
+
     _config, store = open_node(node)
     try:
         found = list_users(store)
@@ -145,6 +153,9 @@ def roles(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Set exactly which roles a user holds (at least one)."""
+    from enlace.node.setup import open_node
+    from enlace.users.accounts import set_roles
+
     chosen = _roles(role)
     _config, store = open_node(node)
     try:
@@ -161,6 +172,9 @@ def disable(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Disable a user (its sessions end at once; its tokens stop working), or --enable it."""
+    from enlace.node.setup import open_node
+    from enlace.users.accounts import set_disabled
+
     _config, store = open_node(node)
     try:
         user = set_disabled(store, username, not enable)
@@ -177,6 +191,9 @@ def password(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Set a new password for a user; its open sessions end."""
+    from enlace.node.setup import open_node
+    from enlace.users.accounts import set_password
+
     _config, store = open_node(node)
     try:
         secret = _read_password(password_stdin, username)
@@ -197,6 +214,9 @@ def token(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Make an API token for a user (shown once), --list tokens, or --revoke one."""
+    from enlace.node.setup import open_node
+    from enlace.users.tokens import create_token, list_tokens, revoke_token
+
     _config, store = open_node(node)
     try:
         if revoke:

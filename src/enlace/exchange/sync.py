@@ -42,7 +42,7 @@ from enlace.exchange.sync_state import (
     RecordSignatureRepository,
     SyncCursorRepository,
 )
-from enlace.exchange.taxii.protocol import TAXII_MEDIA_TYPE, resume_cursor
+from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, resume_cursor
 from enlace.node.errors import NodeError
 from enlace.store.store import Store
 
@@ -56,7 +56,7 @@ REFUSAL_REASONS = (
     "wrong-owner",
     "conflict",
 )
-DEFAULT_PAGE_SIZE = 1000  # the most a TAXII server here serves per page (MAX_LIMIT)
+DEFAULT_PAGE_SIZE = MAX_LIMIT  # the most a TAXII server here serves per page
 TIMEOUT_SECONDS = 60.0
 # Pages fetched and being checked ahead of the one being stored, per checking process.
 _PAGES_AHEAD = 2

@@ -13,6 +13,8 @@ from collections import defaultdict
 from sqlalchemy import Connection
 
 from enlace.matching.errors import UnknownMatchKind
+from enlace.matching.kind_names import EXACT_KIND_NAMES, NAME_KIND_NAMES
+from enlace.matching.kind_names import KIND_NAMES as KIND_NAMES
 from enlace.matching.names import NameKeyKind
 from enlace.matching.names import key_domain as name_key_domain
 from enlace.matching.names_store import own_name_keys
@@ -20,19 +22,11 @@ from enlace.model.identifiers import IdentifierKind
 from enlace.store.dialect import PLACEHOLDERS
 
 # The kinds of exact identifier a run can be asked for, by their names on the command line.
-MATCH_KINDS: tuple[IdentifierKind, ...] = (
-    IdentifierKind.FIREARM,
-    IdentifierKind.VIN,
-    IdentifierKind.PLATE,
-    IdentifierKind.PHONE,
-    IdentifierKind.CURP,
-    IdentifierKind.ORG_NAME,
-    IdentifierKind.RFC,
-)
+# Their names live in `enlace.matching.kind_names`, which the command line imports.
+MATCH_KINDS: tuple[IdentifierKind, ...] = tuple(IdentifierKind(name) for name in EXACT_KIND_NAMES)
 # Name kinds (docs/matching.md, "Names"): typo-tolerant keys of persons and organisations.
-NAME_KINDS: tuple[NameKeyKind, ...] = tuple(NameKeyKind)
+NAME_KINDS: tuple[NameKeyKind, ...] = tuple(NameKeyKind(name) for name in NAME_KIND_NAMES)
 MatchKind = IdentifierKind | NameKeyKind
-KIND_NAMES: tuple[str, ...] = tuple(kind.value for kind in (*MATCH_KINDS, *NAME_KINDS))
 _DOMAIN_PREFIX = b"enlace/psi/v1/"
 _FETCH = 50_000
 
