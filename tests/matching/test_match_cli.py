@@ -144,6 +144,19 @@ def test_match_cli_refuses_in_one_line_then_matches_within_the_agreement(
     assert out.strip() == "error: disclosure request 1 is already refused"
 
 
+def test_match_partner_is_short_for_match_run(folders: dict[str, Path]) -> None:
+    mx, us = (["--node", str(folders[p])] for p in ("MX", "US"))
+    code, out = cli(
+        "match", "agreement", "set", "MX", "--kind", "phone", "--max-set-size", "10", *us
+    )
+    assert code == 0, out
+    code, out = cli("match", "US", "--kind", "phone", *mx)
+    assert code == 0, out
+    assert "phone: 2 shared identifier(s) out of our 3 and US's 3; 2 record link(s), 2 new" in out
+    code, out = cli("match", "list", *mx)
+    assert "2 match(es)" in out
+
+
 def test_match_cli_names_the_kinds_it_knows(folders: dict[str, Path]) -> None:
     code, out = cli("match", "run", "US", "--kind", "shoe", "--node", str(folders["MX"]))
     assert code == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from typer.core import TyperGroup
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
@@ -33,11 +34,27 @@ console = Console(highlight=False, soft_wrap=True)
 _KINDS_HELP = f"Kind of identifier: {', '.join(KIND_NAMES)}."
 
 
+class _RunWhenGivenAPartner(TyperGroup):
+    """`enlace match US --kind phone` is `enlace match run US --kind phone`.
+
+    The short form is how people (and the matching issue) say it; a first word that is not
+    a sub-command and not an option is taken as the partner of a run.
+    """
+
+    # `ctx` is the Context of the click that typer bundles, which it does not export.
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
 def build_match_app() -> typer.Typer:
     """The `enlace match` sub-command group."""
     match = typer.Typer(
         name="match",
-        help="Private matching with partners: runs, agreements, hit notices, disclosures.",
+        cls=_RunWhenGivenAPartner,
+        help="Private matching with partners: `enlace match PARTNER --kind KIND` runs one "
+        "(short for `match run`); also agreements, hit notices, disclosures.",
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
