@@ -69,6 +69,24 @@ def test_bad_input_gets_a_problem_body_and_changes_nothing(
     assert runs(us) == 0
 
 
+@pytest.mark.parametrize(
+    ("request_id", "token", "status", "words"),
+    [
+        ("1", True, 404, "no disclosure request 1 of yours"),
+        ("x1", True, 400, "a request id is a number"),
+        ("1", False, 401, "authentication required"),
+    ],
+)
+def test_asking_the_state_of_a_request_that_is_not_yours_gets_a_problem_body(
+    us: ServedNode, request_id: str, token: bool, status: int, words: str
+) -> None:
+    headers = {"Authorization": f"Bearer {requester_token('MX', 'US')}"} if token else {}
+    response = httpx.get(f"{us.url}/matching/v1/disclosures/{request_id}", headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert words in response.json()["detail"]
+
+
 def test_a_streamed_body_past_the_cap_is_cut_off(us: ServedNode) -> None:
     def chunks() -> Iterator[bytes]:
         for _ in range(20):

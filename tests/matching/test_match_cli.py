@@ -13,6 +13,7 @@ import uvicorn
 from exchange_helpers import CREATED
 from psi_nodes import free_port
 from rich.console import Console
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from enlace.cli.app import build_app
@@ -23,6 +24,7 @@ from enlace.matching.api import create_matching_router
 from enlace.model.markings import Markings
 from enlace.model.records import PhoneNumber, derived_id
 from enlace.node.setup import initialise_node, open_node
+from enlace.store.tables import audit_log
 from enlace.store.versions import StoredVersion
 
 TO_MX = Markings.build(tlp="amber", releasable_to="MX US", handling="H2", evaluation="B2")
@@ -137,11 +139,42 @@ def test_match_cli_refuses_in_one_line_then_matches_within_the_agreement(
     code, out = cli("match", "requests", *us)
     assert "1 request(s)" in out
     assert "caso 7" in out
+    code, out = cli("match", "requests", "--refresh", *mx)
+    assert code == 0, out
+    assert "US: no decision yet on this node's pending request(s)" in out
     code, out = cli("match", "refuse", "1", "--reason", "investigación abierta", *us)
     assert code == 0, out
     code, out = cli("match", "approve", "1", *us)
     assert code == 1
     assert out.strip() == "error: disclosure request 1 is already refused"
+    # The requester learns the decision when it asks, but not the owner's reason.
+    code, out = cli("match", "requests", "--refresh", "--all", *mx)
+    assert code == 0, out
+    assert (
+        f"US refused request 1 (handle {handles[0]}): the owner's reason stays with the owner"
+        in out
+    )
+    assert "investigación" not in out
+    assert re.search(r"outgoing .* US .* refused", out)
+    code, out = cli("match", "disclose", "US", handles[1], *mx)
+    assert code == 0, out
+    code, out = cli("match", "approve", "2", *us)
+    assert code == 0, out
+    code, out = cli("match", "requests", "--refresh", *mx)
+    assert code == 0, out
+    assert (
+        f"US approved request 2 (handle {handles[1]}): the record arrives by 'enlace sync US'"
+        in out
+    )
+    _, store = open_node(folders["MX"])
+    try:
+        with store.unit_of_work() as uow:
+            outcomes = uow.connection.execute(
+                select(audit_log.c.detail).where(audit_log.c.action == "disclosure-outcome")
+            ).all()
+    finally:
+        store.close()
+    assert len(outcomes) == 2
 
 
 def test_match_partner_is_short_for_match_run(folders: dict[str, Path]) -> None:

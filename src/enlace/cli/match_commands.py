@@ -26,7 +26,10 @@ from enlace.matching.errors import MatchingError
 from enlace.matching.kind_names import KIND_NAMES
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from enlace.matching.errors import PartnerRefusedMatch
+    from enlace.store.store import Store
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 
@@ -219,14 +222,23 @@ def requests(
     everything: Annotated[
         bool, typer.Option("--all", help="Also decided and outgoing requests.")
     ] = False,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="First ask each partner what became of this node's pending requests to it.",
+        ),
+    ] = False,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Disclosure requests partners made for this node's matched records (pending by default)."""
     from enlace.matching.results import DisclosureRepository
     from enlace.node.setup import open_node
 
-    _, store = open_node(node)
+    config, store = open_node(node)
     try:
+        if refresh:
+            _refresh_outgoing(store, config.key_dir)
         with store.unit_of_work() as uow:
             found = DisclosureRepository(uow.connection).all(
                 status=None if everything else "pending"
@@ -248,6 +260,37 @@ def requests(
         )
     console.print(table)
     console.print(f"{len(found)} request(s)")
+
+
+def _refresh_outgoing(store: Store, key_dir: Path) -> None:
+    """Ask every partner with pending requests from this node what became of them."""
+    from enlace.exchange.credentials import read_outbound_token
+    from enlace.matching.protocol import refresh_disclosures
+    from enlace.matching.results import DisclosureRepository
+
+    with store.unit_of_work() as uow:
+        partners = sorted(
+            {
+                r.partner
+                for r in DisclosureRepository(uow.connection).all(status="pending")
+                if r.direction == "outgoing"
+            }
+        )
+    for partner in partners:
+        decided = refresh_disclosures(
+            store, partner=partner, token=read_outbound_token(key_dir, partner), actor="cli"
+        )
+        for item in decided:
+            then = (
+                f"the record arrives by 'enlace sync {partner}'"
+                if item.status == "approved"
+                else "the owner's reason stays with the owner"
+            )
+            console.print(
+                f"{partner} {item.status} request {item.remote_id} (handle {item.handle}): {then}"
+            )
+        if not decided:
+            console.print(f"{partner}: no decision yet on this node's pending request(s)")
 
 
 @user_errors

@@ -165,6 +165,27 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
             return await refused(partner, None, refusal)
         return JSONResponse({"id": request_id, "status": "pending"}, status_code=202)
 
+    @router.get("/disclosures/{request_id}")
+    async def disclosure_outcome(request_id: str, request: Request) -> Response:
+        partner = None
+        try:
+            partner = await run_in_threadpool(authenticated, request)
+            if not (request_id.isascii() and request_id.isdigit() and len(request_id) <= 18):
+                raise MatchRefused(
+                    400, "bad-request", f"a request id is a number, found {request_id[:40]!r}"
+                )
+            outcome = await run_in_threadpool(
+                disclosure.request_outcome,
+                store,
+                partner=partner.party,
+                request_id=int(request_id),
+            )
+        except MatchRefused as refusal:
+            return await refused(partner, None, refusal)
+        return JSONResponse(
+            {"id": outcome.request_id, "status": outcome.status, "decided_at": outcome.decided_at}
+        )
+
     return router
 
 

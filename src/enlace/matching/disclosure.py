@@ -4,7 +4,9 @@ A partner that matched one of this node's records knows it only by an opaque han
 ask for the record; the request waits here as pending until the owner approves it — which
 is the normal release (`enlace.exchange.release`), so the record then travels by sync with
 its markings, and only if its markings allow that partner — or refuses it with a reason.
-Every request and decision is audited.
+Every request and decision is audited. The requesting partner may ask what became of its
+request (`request_outcome`): pending, approved or refused, and when — never the owner's
+reason for refusing, which stays on the owner's node.
 """
 
 from __future__ import annotations
@@ -59,6 +61,28 @@ def receive_request(store: Store, *, partner: str, handle: str, reason: str | No
         )
         uow.commit()
     return request_id
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the owner tells the requesting partner of one of its requests."""
+
+    request_id: int
+    status: str  # pending, approved, refused
+    decided_at: str | None
+
+
+def request_outcome(store: Store, *, partner: str, request_id: int) -> Outcome:
+    """The state of `partner`'s request `request_id`.
+
+    MatchRefused 404 for an id that is not one of `partner`'s requests (another partner's
+    requests are not its business, and the answer does not say they exist).
+    """
+    with store.unit_of_work() as uow:
+        request = DisclosureRepository(uow.connection).get(request_id)
+    if request is None or request.direction != INCOMING or request.partner != partner:
+        raise MatchRefused(404, "unknown-request", f"no disclosure request {request_id} of yours")
+    return Outcome(request.id, request.status, request.decided_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,6 +186,93 @@ def request_disclosure(
     return remote_id
 
 
+@dataclass(frozen=True, slots=True)
+class DecidedRequest:
+    """One of this node's disclosure requests the owner has decided since it last asked."""
+
+    request_id: int  # here
+    remote_id: int  # on the owner's node
+    handle: str
+    status: str  # approved or refused
+
+
+def refresh_disclosures(
+    store: Store,
+    *,
+    partner: str,
+    token: str,
+    client: httpx.Client | None = None,
+    actor: str = "cli",
+) -> list[DecidedRequest]:
+    """Ask `partner` what became of this node's pending requests to it; record decisions.
+
+    Each decided request is updated here (status, when, decided by the partner) and audited
+    as ``disclosure-outcome``, one unit of work per request; an approved record then arrives
+    by the normal sync. Returns the requests decided since the last refresh.
+    """
+    with store.unit_of_work() as uow:
+        registered = PartnerRepository(uow.connection).get(partner)
+        pending = DisclosureRepository(uow.connection).outgoing_pending(partner)
+    if registered is None:
+        raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
+    decided: list[DecidedRequest] = []
+    own = client or httpx.Client(timeout=TIMEOUT)
+    try:
+        for request in pending:
+            assert request.remote_id is not None  # outgoing_pending gives only those
+            status, decided_at = _outcome(own, registered, token, request.remote_id)
+            if status not in ("approved", "refused"):
+                continue
+            with store.unit_of_work() as uow:
+                DisclosureRepository(uow.connection).decide(
+                    request.id,
+                    status=status,
+                    at=decided_at or uow.started_at,
+                    by=partner,
+                    reason=None,
+                )
+                AuditLog(uow.connection).append(
+                    actor=actor,
+                    action="disclosure-outcome",
+                    subject=request.handle,
+                    detail={"partner": partner, "remote_id": request.remote_id, "status": status},
+                )
+                uow.commit()
+            decided.append(DecidedRequest(request.id, request.remote_id, request.handle, status))
+    finally:
+        if client is None:
+            own.close()
+    return decided
+
+
+def _outcome(
+    client: httpx.Client, partner: Partner, token: str, remote_id: int
+) -> tuple[str, str | None]:
+    url = _url(partner, f"/disclosures/{remote_id}")
+    try:
+        response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    except httpx.HTTPError as error:
+        raise MatchingError(f"cannot reach {partner.party} at {partner.url}: {error}") from None
+    if response.status_code != 200:
+        raise PartnerRefusedMatch(
+            partner.party, "disclosure", response.status_code, _detail(response)
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    status = body.get("status") if isinstance(body, dict) else None
+    decided_at = body.get("decided_at") if isinstance(body, dict) else None
+    if status not in ("pending", "approved", "refused") or not (
+        decided_at is None or isinstance(decided_at, str)
+    ):
+        raise MatchingError(
+            f"{partner.party} answered the state of disclosure request {remote_id} in an "
+            "unexpected form (expected JSON with a status of pending, approved or refused)"
+        )
+    return status, decided_at if isinstance(decided_at, str) else None
+
+
 class _Requester:
     def __init__(
         self,

@@ -266,6 +266,20 @@ class DisclosureRepository:
         ).first()
         return _request(row) if row else None
 
+    def outgoing_pending(self, partner: str) -> list[DisclosureRequest]:
+        """This node's requests to `partner` still waiting for the owner's decision."""
+        rows = self._connection.execute(
+            select(disclosure_requests)
+            .where(
+                disclosure_requests.c.direction == "outgoing",
+                disclosure_requests.c.partner == partner,
+                disclosure_requests.c.status == "pending",
+                disclosure_requests.c.remote_id.is_not(None),
+            )
+            .order_by(disclosure_requests.c.id)
+        )
+        return [_request(row) for row in rows]
+
     def decide(self, request_id: int, *, status: str, at: str, by: str, reason: str | None) -> None:
         """Record the owner's decision on a pending request."""
         self._connection.execute(
