@@ -12,8 +12,10 @@ reason for refusing, which stays on the owner's node.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from nacl.signing import SigningKey
+from sqlalchemy import Connection
 
 from enlace.audit.log import AuditLog
 from enlace.exchange.release import release_record
@@ -138,17 +140,55 @@ def refuse_request(store: Store, *, request_id: int, reason: str, actor: str) ->
     with store.unit_of_work() as uow:
         requests = DisclosureRepository(uow.connection)
         request = _pending(requests, request_id)
-        requests.decide(request_id, status="refused", at=uow.started_at, by=actor, reason=reason)
-        AuditLog(uow.connection).append(
-            actor=actor,
-            action="disclosure-refused",
-            subject=request.record_id,
+        _decide(
+            uow.connection,
+            request_id,
+            status="refused",
+            at=uow.started_at,
+            by=actor,
+            reason=reason,
+            audit=(actor, "disclosure-refused", request.record_id or ""),
             detail={"request": request_id, "partner": request.partner, "reason": reason},
         )
         uow.commit()
         decided = requests.get(request_id)
     assert decided is not None
     return decided
+
+
+def record_outcome(
+    store: Store, request: DisclosureRequest, *, status: str, decided_at: str | None, actor: str
+) -> None:
+    """On the requester: the owner decided `request` (this node's, to that owner) so."""
+    with store.unit_of_work() as uow:
+        _decide(
+            uow.connection,
+            request.id,
+            status=status,
+            at=decided_at or uow.started_at,
+            by=request.partner,
+            reason=None,
+            audit=(actor, "disclosure-outcome", request.handle),
+            detail={"partner": request.partner, "remote_id": request.remote_id, "status": status},
+        )
+        uow.commit()
+
+
+def _decide(
+    connection: Connection,
+    request_id: int,
+    *,
+    status: str,
+    at: str,
+    by: str,
+    reason: str | None,
+    audit: tuple[str, str, str],
+    detail: dict[str, Any],
+) -> None:
+    # A decision and its audit entry (actor, action, subject) go in the caller's unit of work.
+    DisclosureRepository(connection).decide(request_id, status=status, at=at, by=by, reason=reason)
+    actor, action, subject = audit
+    AuditLog(connection).append(actor=actor, action=action, subject=subject, detail=detail)
 
 
 def _pending(requests: DisclosureRepository, request_id: int) -> DisclosureRequest:

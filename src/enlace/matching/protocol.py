@@ -26,7 +26,7 @@ from enlace.exchange.partners import Partner, PartnerRepository
 from enlace.matching.agreements import REQUESTER
 from enlace.matching.api import OCTETS, PREFIX
 from enlace.matching.blinding import BlindingPool
-from enlace.matching.disclosure import OUTGOING
+from enlace.matching.disclosure import OUTGOING, record_outcome
 from enlace.matching.errors import MatchingError, MatchProtocolError, PartnerRefusedMatch
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers
 from enlace.matching.names import NameKeyKind
@@ -223,21 +223,7 @@ def refresh_disclosures(
             status, decided_at = _outcome(own, registered, token, request.remote_id)
             if status not in ("approved", "refused"):
                 continue
-            with store.unit_of_work() as uow:
-                DisclosureRepository(uow.connection).decide(
-                    request.id,
-                    status=status,
-                    at=decided_at or uow.started_at,
-                    by=partner,
-                    reason=None,
-                )
-                AuditLog(uow.connection).append(
-                    actor=actor,
-                    action="disclosure-outcome",
-                    subject=request.handle,
-                    detail={"partner": partner, "remote_id": request.remote_id, "status": status},
-                )
-                uow.commit()
+            record_outcome(store, request, status=status, decided_at=decided_at, actor=actor)
             decided.append(DecidedRequest(request.id, request.remote_id, request.handle, status))
     finally:
         if client is None:
