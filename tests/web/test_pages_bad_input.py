@@ -170,7 +170,7 @@ def test_a_release_through_the_web_is_signed_and_a_refused_one_writes_only_its_r
     assert counts(web.store) == after
 
 
-def test_a_partners_record_opened_by_the_wrong_role_shows_nothing_and_writes_nothing(
+def test_a_partners_record_opened_by_the_wrong_role_shows_nothing_and_writes_only_the_refusal(
     node: tuple[RunningWeb, dict[str, str]],
 ) -> None:
     web, ids = node
@@ -187,7 +187,19 @@ def test_a_partners_record_opened_by_the_wrong_role_shows_nothing_and_writes_not
     anonymous = web.client().get(path)
     assert anonymous.status_code == 303
     assert "/web/login" in anonymous.headers["location"]
-    assert counts(web.store) == before
+    versions, released, entries = before
+    assert counts(web.store) == (versions, released, entries + len(others))
+    assert audit_actions(web.store)[-len(others) :] == ["access-denied"] * len(others)
+    with web.store.unit_of_work() as uow:
+        denied = uow.connection.execute(
+            select(audit_log.c.actor, audit_log.c.subject).where(
+                audit_log.c.action == "access-denied"
+            )
+        ).all()
+    assert sorted(actor for actor, _ in denied) == sorted(
+        user_of(role) for role in (Role.COORDINATOR, Role.AUDITOR, Role.ADMINISTRATOR)
+    )
+    assert {subject for _, subject in denied} == {path}
     assert "record-read" not in audit_actions(web.store)
     analyst = web.login(user_of(Role.ANALYST)).get(path)
     assert analyst.status_code == 200

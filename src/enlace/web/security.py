@@ -4,7 +4,8 @@ Every route states its audience with one dependency:
 
 - `allow(Role.ANALYST, ...)` — signed-in users holding one of those roles (`allow()` with
   no role: any signed-in user). A browser without a session is sent to the login page
-  (303), a user without the role gets a 403 page with no data; a script with a Bearer API
+  (303), a user without the role gets a 403 page with no data, and the refusal is audited
+  (``access-denied``: who, which path, which roles it needs); a script with a Bearer API
   token gets 401/403 JSON.
 - `public()` — anyone (login, language switch); gives the `CurrentUser` when there is one.
 
@@ -29,6 +30,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
+from enlace.audit.log import AuditLog
 from enlace.users.roles import ALL_ROLES, Role
 from enlace.users.sessions import active_session
 from enlace.users.tokens import token_user
@@ -196,6 +198,7 @@ class RoleGate:
             raise LoginRequired(path if request.method in ("GET", "HEAD") else "/web/")
         if not user.roles & self.roles:
             needed = ", ".join(sorted(role.value for role in self.roles))
+            _audit_refusal(request, user, needed)
             raise AccessDenied(
                 ROLE_MISSING,
                 values={"user": user.username, "path": request.url.path, "roles": needed},
@@ -206,6 +209,19 @@ class RoleGate:
 
     def __repr__(self) -> str:
         return f"allow({', '.join(sorted(self.roles))})"
+
+
+def _audit_refusal(request: Request, user: CurrentUser, needed: str) -> None:
+    # A signed-in person trying pages their roles do not open is what an auditor looks
+    # for (a probe, or roles that need changing): one entry per refusal, nothing else.
+    with web_context(request).store.unit_of_work() as uow:
+        AuditLog(uow.connection).append(
+            actor=user.username,
+            action="access-denied",
+            subject=request.url.path,
+            detail={"method": request.method, "roles_needed": needed, "client": _client(request)},
+        )
+        uow.commit()
 
 
 class PublicGate:
