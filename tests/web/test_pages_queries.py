@@ -8,6 +8,7 @@ from pages_data import NATIONAL_PHONE, OWN_PHONE, US_PHONE, US_VIN, mx_node
 from sqlalchemy import func, select
 
 from enlace.audit.log import AuditLog
+from enlace.matching.results import HitNotice, Match, MatchRepository
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
 from enlace.web.queries.audit import audit_view
@@ -148,6 +149,27 @@ def test_dashboard_counts_records_by_kind_and_owner(store: Store) -> None:
     assert view.records_total == 5
     assert view.meeting is None
     assert len(view.indicators) >= 1
+
+
+def test_dashboard_shows_hits_one_line_per_run_newest_first(store: Store) -> None:
+    mx_node(store)
+    early, late = "2025-09-01T10:00:00.000000Z", "2025-09-02T10:00:00.000000Z"
+    with store.unit_of_work() as uow:
+        repository = MatchRepository(uow.connection)
+        repository.add_hit_notices(
+            [HitNotice("run-a", f"rec-{n}", "US", "phone", None, early) for n in range(3)]
+            + [HitNotice("run-b", "rec-9", "US", "vin", None, late)]
+        )
+        repository.add_matches(
+            [Match("US", "phone", f"own-{n}", f"h{n}", "run-c", early) for n in range(4)]
+        )
+        uow.commit()
+    view = dashboard(store, party="MX", today=date(2025, 10, 1))
+    assert [(r.run_id, r.kind, r.records, r.at) for r in view.hit_runs] == [
+        ("run-b", "vin", 1, late),
+        ("run-a", "phone", 3, early),
+    ]
+    assert [(r.run_id, r.partner, r.records) for r in view.match_runs] == [("run-c", "US", 4)]
 
 
 def test_tracking_view_without_meetings_still_shows_indicators(store: Store) -> None:

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, Table, func, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from enlace.matching.psi import HANDLE_BYTES
 from enlace.store.dialect import insert_rows_ignoring_duplicates
@@ -65,6 +66,17 @@ class HitNotice:
     kind: str
     owner_agency: str | None
     at: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunHits:
+    """What one run left on this node for one partner and kind: how many records, when."""
+
+    run_id: str
+    partner: str
+    kind: str
+    at: str  # the newest of them
+    records: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +215,28 @@ class MatchRepository:
             ("run_id", "record_id", "partner", "kind", "owner_agency", "at"),
             [(h.run_id, h.record_id, h.partner, h.kind, h.owner_agency, h.at) for h in notices],
         )
+
+    def latest_hit_runs(self, limit: int) -> list[RunHits]:
+        """Hit notices by run, partner and kind, newest first: one line per run, not per
+        record (a run can notify hundreds of thousands)."""
+        return self._by_run(hit_notices, hit_notices.c.at, limit)
+
+    def latest_match_runs(self, limit: int) -> list[RunHits]:
+        """Matches by run, partner and kind, newest first."""
+        return self._by_run(matches, matches.c.found_at, limit)
+
+    def _by_run(self, table: Table, at: ColumnElement[str], limit: int) -> list[RunHits]:
+        newest = func.max(at)
+        query = (
+            select(table.c.run_id, table.c.partner, table.c.kind, newest, func.count())
+            .group_by(table.c.run_id, table.c.partner, table.c.kind)
+            .order_by(newest.desc(), table.c.run_id, table.c.kind)
+            .limit(limit)
+        )
+        return [
+            RunHits(run_id, partner, kind, str(when), int(count))
+            for run_id, partner, kind, when, count in self._connection.execute(query)
+        ]
 
     def hit_notices(self, *, limit: int | None = None) -> list[HitNotice]:
         """Hit notices, newest first."""

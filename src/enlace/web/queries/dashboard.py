@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from enlace.matching.results import HitNotice, Match, MatchRepository
+from enlace.matching.results import MatchRepository, RunHits
 from enlace.reports.data import ReportData
 from enlace.store.store import Store
 from enlace.tracking.indicators import IndicatorSeries
@@ -40,8 +40,8 @@ class Dashboard:
     holdings: tuple[KindHolding, ...]  # most held first
     owners: tuple[str, ...]  # the node's own party first
     partners: tuple[PartnerStanding, ...]
-    hit_notices: tuple[HitNotice, ...]
-    matches: tuple[Match, ...]
+    hit_runs: tuple[RunHits, ...]  # our records partners matched, by run (hit notices)
+    match_runs: tuple[RunHits, ...]  # our records partners also hold, by run (matches)
     indicators: tuple[IndicatorSeries, ...]
     meeting: ReportData | None
 
@@ -57,8 +57,8 @@ def dashboard(store: Store, *, party: str, today: date) -> Dashboard:
         rows = uow.records.holdings()
         partners = partner_standings(uow.connection)
         repository = MatchRepository(uow.connection)
-        notices = repository.hit_notices(limit=LATEST_HITS)
-        found = sorted(repository.matches(), key=lambda m: m.found_at, reverse=True)
+        hit_runs = repository.latest_hit_runs(LATEST_HITS)
+        match_runs = repository.latest_match_runs(LATEST_HITS)
     by_kind: dict[str, dict[str, int]] = {}
     for kind, owner, count in rows:
         by_kind.setdefault(kind, {})[owner] = count
@@ -71,8 +71,8 @@ def dashboard(store: Store, *, party: str, today: date) -> Dashboard:
         holdings=tuple(holdings),
         owners=tuple(owners),
         partners=tuple(partners),
-        hit_notices=tuple(notices),
-        matches=tuple(found[:LATEST_HITS]),
+        hit_runs=tuple(hit_runs),
+        match_runs=tuple(match_runs),
         indicators=tuple(node_indicators(store, today=today)),
         meeting=next_meeting(store, today=today),
     )
