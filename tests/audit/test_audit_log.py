@@ -392,3 +392,15 @@ def test_init_logs_the_node_creation_and_the_agencies_once(tmp_path: Path, store
     assert init.detail["database"] == opened.dialect
     assert "postgresql://" not in (init.detail_json or "")  # never a URL (it may hold a password)
     assert agencies.detail["agencies"] == report.agencies_added
+
+
+def test_a_subject_with_a_nul_character_is_kept_readable_on_both_databases(store: Store) -> None:
+    # A request path can carry %00; PostgreSQL's text cannot hold the character itself.
+    with store.unit_of_work() as uow:
+        entry = AuditLog(uow.connection).append(
+            actor="anonymous", action="auth-failure", subject="/taxii2/\x00/collections/"
+        )
+        uow.commit()
+    assert entry.subject == "/taxii2/\\u0000/collections/"
+    assert [e.subject for e in stored(store)] == ["/taxii2/\\u0000/collections/"]
+    assert verify(store).ok

@@ -188,7 +188,7 @@ class AuditLog:
                     f"audit action {item.action!r} must be lower-case letters, digits and "
                     "'-', e.g. 'release' or 'auth-failure'"
                 )
-            prepared.append((item, *_canonical_detail(item.detail)))
+            prepared.append((item, _storable(item.subject), *_canonical_detail(item.detail)))
         if not prepared:
             return []
         self._lock()
@@ -206,14 +206,14 @@ class AuditLog:
         prev_hash = GENESIS_HASH if last is None else str(last.entry_hash)
         at = format_timestamp(utc_now())
         entries: list[AuditEntry] = []
-        for item, detail_value, detail_json in prepared:
+        for item, subject, detail_value, detail_json in prepared:
             seq += 1
             entry = AuditEntry(
                 seq=seq,
                 at=at,
                 actor=item.actor,
                 action=item.action,
-                subject=item.subject,
+                subject=subject,
                 detail_json=detail_json,
                 prev_hash=prev_hash,
                 entry_hash=entry_hash(
@@ -221,7 +221,7 @@ class AuditLog:
                     at=at,
                     actor=item.actor,
                     action=item.action,
-                    subject=item.subject,
+                    subject=subject,
                     detail=detail_value,
                     prev_hash=prev_hash,
                 ),
@@ -420,6 +420,13 @@ class AuditLog:
             .limit(1)
         ).scalar()
         return None if seq is None else int(seq)
+
+
+def _storable(subject: str | None) -> str | None:
+    # What is audited can come from a request (a path, a file name): PostgreSQL's text holds
+    # no NUL character, so one is written as the six characters JSON uses for it, \u0000:
+    # the entry is kept, readable, and the same on both databases.
+    return subject.replace("\x00", "\\u0000") if subject is not None else None
 
 
 def _check_name(name: str, value: str, longest: int) -> None:
