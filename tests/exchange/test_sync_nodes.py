@@ -10,6 +10,7 @@ import random
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import threading
@@ -66,13 +67,15 @@ def cli(*args: str) -> str:
     return result.output
 
 
-def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_serving(
+    url: str, process: subprocess.Popen[bytes], log: Path, verify: ssl.SSLContext | bool = True
+) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"enlace serve exited {process.returncode}: {log.read_text()}")
         try:
-            if httpx.get(f"{url}/taxii2/", timeout=1).status_code == 401:
+            if httpx.get(f"{url}/taxii2/", timeout=1, verify=verify).status_code == 401:
                 return
         except httpx.HTTPError:
             pass
@@ -81,8 +84,11 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) ->
 
 
 @contextmanager
-def serving(node: Path, port: int, *extra: str) -> Iterator[str]:
-    """`enlace serve` of `node` on 127.0.0.1:`port` in a subprocess; SIGTERM at the end."""
+def serving(
+    node: Path, port: int, *extra: str, scheme: str = "http", verify: ssl.SSLContext | bool = True
+) -> Iterator[str]:
+    """`enlace serve` of `node` on 127.0.0.1:`port` in a subprocess; SIGTERM at the end.
+    With `scheme` https, `extra` gives --tls-cert/--tls-key and `verify` trusts them."""
     log = node.parent / f"{node.name}-serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -91,9 +97,9 @@ def serving(node: Path, port: int, *extra: str) -> Iterator[str]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    url = f"{scheme}://127.0.0.1:{port}"
     try:
-        wait_until_serving(url, process, log)
+        wait_until_serving(url, process, log, verify)
         yield url
     finally:
         process.send_signal(signal.SIGTERM)

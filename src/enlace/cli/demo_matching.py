@@ -15,14 +15,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from enlace.exchange.credentials import read_outbound_token
 from enlace.exchange.release import ReleaseRefused
 from enlace.exchange.sync import sync_node_partner
 from enlace.matching.agreements import set_agreements
 from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import MatchingError
 from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS
-from enlace.matching.protocol import MatchOutcome, match_node_partner, request_disclosure
+from enlace.matching.protocol import MatchOutcome, match_node_partner, request_node_disclosure
 from enlace.matching.results import MatchRepository
 from enlace.node.keys import load_signing_key
 from enlace.node.setup import open_node
@@ -121,10 +120,10 @@ def _disclosure(
         return
     config, store = open_node(nodes[party])
     try:
-        remote_id = request_disclosure(
+        remote_id = request_node_disclosure(
             store,
-            partner=owner,
-            token=read_outbound_token(config.key_dir, owner),
+            config.key_dir,
+            owner,
             handle=found.partner_handle,
             reason="demo: the same " + found.kind + " appears in our case",
             actor="demo",

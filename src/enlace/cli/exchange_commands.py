@@ -57,9 +57,26 @@ def add(
             dir_okay=False,
         ),
     ] = None,
+    tls_ca: Annotated[
+        Path | None,
+        typer.Option(
+            help="PEM certificate(s) to trust for the partner's https URL (its private CA or "
+            "its self-signed certificate); copied into the node's key folder. Without it, "
+            "the system's CAs are trusted.",
+            dir_okay=False,
+        ),
+    ] = None,
+    plain_http: Annotated[
+        bool,
+        typer.Option(
+            "--plain-http",
+            help="Allow an http:// URL on another machine (tokens and records cross the "
+            "network unencrypted).",
+        ),
+    ] = False,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
-    """Register (or update) a partner: its URL, public key and the tokens used with it."""
+    """Register (or update) a partner: its URL, public key, TLS trust and the tokens used."""
     from nacl.encoding import HexEncoder
     from nacl.exceptions import CryptoError
     from nacl.signing import VerifyKey
@@ -68,6 +85,7 @@ def add(
     from enlace.exchange.agencies import share_agencies_with
     from enlace.exchange.credentials import new_token, read_token_file, write_outbound_token
     from enlace.exchange.partners import PartnerRepository, token_hash
+    from enlace.exchange.transport import check_certificates, write_partner_trust
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
 
@@ -79,6 +97,9 @@ def add(
             raise ValueError
     except (CryptoError, ValueError, UnicodeEncodeError, TypeError):
         raise NodeError(f"--key {key!r} is not an Ed25519 public key (64 hex digits)") from None
+    _check_partner_url(url, tls_ca=tls_ca, plain_http=plain_http)
+    if tls_ca is not None:
+        check_certificates(tls_ca, "--tls-ca")  # before anything is written
     inbound = read_token_file(token_file) if token_file is not None else None
     outbound = read_token_file(outbound_token_file) if outbound_token_file is not None else None
     config, store = open_node(node)
@@ -121,6 +142,14 @@ def add(
                 AuditLog(uow.connection).append(
                     actor="cli", action="outbound-token-set", subject=code, detail={}
                 )
+            if tls_ca is not None:
+                fingerprint = write_partner_trust(config.key_dir, code, tls_ca)
+                AuditLog(uow.connection).append(
+                    actor="cli",
+                    action="tls-ca-set",
+                    subject=code,
+                    detail={"sha256": fingerprint},
+                )
             uow.commit()
     finally:
         store.close()
@@ -130,6 +159,10 @@ def add(
     )
     if outbound is not None:
         console.print(f"  the token this node presents to {code} is kept in the node's key folder")
+    if tls_ca is not None:
+        console.print(
+            f"  {code}'s https certificate is verified with {escape(str(tls_ca))} (copied)"
+        )
     if inbound is None and existing is None:
         console.print(
             f"  {code} cannot pull from this node yet: run 'enlace partner invite --party {code}'"
@@ -191,6 +224,29 @@ def invite(
         f"  enlace partner add --party {config.party} --url <this node's URL, where 'enlace "
         f"serve' listens> --key {public_key} --outbound-token-file <the token file>"
     )
+    console.print(
+        "  if this node's certificate comes from a private CA or is self-signed, send that "
+        "CA's certificate too: the partner adds --tls-ca <the CA file>"
+    )
+
+
+def _check_partner_url(url: str, *, tls_ca: Path | None, plain_http: bool) -> None:
+    """Refuse a partner URL that would send tokens and records in clear over the network."""
+    from urllib.parse import urlsplit
+
+    from enlace.exchange.transport import is_loopback
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NodeError(f"--url {url!r} is not an http(s) URL, e.g. https://us-node.example")
+    if parts.scheme == "http" and tls_ca is not None:
+        raise NodeError(f"--tls-ca is for an https:// URL; --url {url!r} is plain http")
+    if parts.scheme == "http" and not is_loopback(parts.hostname) and not plain_http:
+        raise NodeError(
+            f"--url {url!r} is plain http to another machine: the tokens and records would "
+            "cross the network unencrypted; use the partner's https:// URL (with --tls-ca "
+            "for a private CA), or give --plain-http to accept that"
+        )
 
 
 @user_errors

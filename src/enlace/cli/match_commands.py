@@ -197,17 +197,15 @@ def disclose(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Ask PARTNER to release its matched record HANDLE to this node (solicitud de divulgación)."""
-    from enlace.exchange.credentials import read_outbound_token
-    from enlace.matching.protocol import request_disclosure
+    from enlace.matching.protocol import request_node_disclosure
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
 
     code = party_code(partner)
     config, store = open_node(node)
     try:
-        token = read_outbound_token(config.key_dir, code)
-        remote = request_disclosure(
-            store, partner=code, token=token, handle=handle.strip().lower(), reason=reason
+        remote = request_node_disclosure(
+            store, config.key_dir, code, handle=handle.strip().lower(), reason=reason, actor="cli"
         )
     finally:
         store.close()
@@ -264,8 +262,7 @@ def requests(
 
 def _refresh_outgoing(store: Store, key_dir: Path) -> None:
     """Ask every partner with pending requests from this node what became of them."""
-    from enlace.exchange.credentials import read_outbound_token
-    from enlace.matching.protocol import refresh_disclosures
+    from enlace.matching.protocol import refresh_node_disclosures
     from enlace.matching.results import DisclosureRepository
 
     with store.unit_of_work() as uow:
@@ -277,9 +274,7 @@ def _refresh_outgoing(store: Store, key_dir: Path) -> None:
             }
         )
     for partner in partners:
-        decided = refresh_disclosures(
-            store, partner=partner, token=read_outbound_token(key_dir, partner), actor="cli"
-        )
+        decided = refresh_node_disclosures(store, key_dir, partner, actor="cli")
         for item in decided:
             then = (
                 f"the record arrives by 'enlace sync {partner}'"

@@ -4,13 +4,14 @@ its partners on a schedule."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from enlace.cli.errors import user_errors
+from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
 from enlace.node.errors import NodeError
 
@@ -44,30 +45,76 @@ def serve(
         float | None,
         typer.Option(help="Also sync every registered partner every SECONDS (in the background)."),
     ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(
+            help="PEM certificate (chain) to serve HTTPS with; needs --tls-key.", dir_okay=False
+        ),
+    ] = None,
+    tls_key: Annotated[
+        Path | None,
+        typer.Option(help="PEM private key (unencrypted) of --tls-cert.", dir_okay=False),
+    ] = None,
+    plain_http: Annotated[
+        bool,
+        typer.Option(
+            "--plain-http",
+            help="Serve plain HTTP on an address other machines reach (tokens cross the "
+            "network unencrypted).",
+        ),
+    ] = False,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Serve this node's web interface and its partners' TAXII 2.1 until Ctrl-C or SIGTERM."""
+    from enlace.exchange.transport import is_loopback
+
+    if sync_every is not None and sync_every <= 0:
+        raise NodeError("--sync-every must be a positive number of seconds")
+    # Checked before anything is opened or bound: a refused start leaves nothing behind.
+    if (tls_cert is None) != (tls_key is None):
+        raise NodeError("give both --tls-cert and --tls-key (PEM files), or neither")
+    if tls_cert is not None and tls_key is not None:
+        _check_tls_files(tls_cert, tls_key)
+    elif not is_loopback(host):
+        if not plain_http:
+            raise NodeError(
+                f"refusing to serve plain HTTP on {host}, reachable from other machines: "
+                "partners' tokens would cross the network unencrypted; give --tls-cert and "
+                "--tls-key (or --plain-http to accept that)"
+            )
+        stderr.print(
+            f"[bold yellow]warning:[/] serving plain HTTP on {host}: partners' tokens and "
+            "records cross the network unencrypted (--plain-http)"
+        )
+
     import uvicorn
 
     from enlace.exchange.sync import PeriodicSync
     from enlace.node.setup import open_node
     from enlace.web.app import create_node_app
 
-    if sync_every is not None and sync_every <= 0:
-        raise NodeError("--sync-every must be a positive number of seconds")
     config, store = open_node(node)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     periodic = None
     try:
         app = create_node_app(store, config)
         server = _node_server(
-            uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=False,
+                ssl_certfile=str(tls_cert) if tls_cert else None,
+                ssl_keyfile=str(tls_key) if tls_key else None,
+            )
         )
         if sync_every is not None:
             periodic = PeriodicSync(store, config.key_dir, sync_every)
             periodic.start()
-        console.print(f"node {config.party} serving TAXII 2.1 at http://{host}:{port}/taxii2/")
-        console.print(f"node {config.party} web interface at http://{host}:{port}/web/")
+        scheme = "https" if tls_cert else "http"
+        console.print(f"node {config.party} serving TAXII 2.1 at {scheme}://{host}:{port}/taxii2/")
+        console.print(f"node {config.party} web interface at {scheme}://{host}:{port}/web/")
         # uvicorn handles SIGINT and SIGTERM: it stops accepting, finishes requests, returns.
         server.run()
     finally:
@@ -75,3 +122,35 @@ def serve(
             periodic.stop()
         store.close()
     console.print(f"node {config.party} stopped")
+
+
+def _check_tls_files(cert: Path, key: Path) -> None:
+    """NodeError naming the file and what was expected, unless `cert` and `key` are a
+    readable PEM certificate and its unencrypted private key: uvicorn would fail later
+    with a traceback, or prompt for a pass phrase."""
+    import ssl
+
+    from enlace.exchange.transport import check_certificates
+
+    check_certificates(cert, "--tls-cert")
+    try:
+        key_text = key.read_bytes()
+    except OSError as error:
+        raise NodeError(f"cannot read --tls-key {key}: {error.strerror}") from None
+    if b"PRIVATE KEY-----" not in key_text or b"ENCRYPTED" in key_text:
+        raise NodeError(
+            f"--tls-key {key} holds no usable key: expected an unencrypted PEM private key "
+            "('-----BEGIN PRIVATE KEY-----')"
+        )
+
+    def no_pass_phrase() -> str:
+        raise NodeError(f"--tls-key {key} is encrypted: expected an unencrypted PEM private key")
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(str(cert), str(key), password=no_pass_phrase)
+    except ssl.SSLError as error:
+        raise NodeError(
+            f"--tls-key {key} does not fit --tls-cert {cert} ({error.reason or error}): "
+            "expected the private key of that certificate"
+        ) from None

@@ -43,6 +43,7 @@ from enlace.exchange.sync_state import (
     SyncCursorRepository,
 )
 from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, resume_cursor
+from enlace.exchange.transport import partner_client, transport_problem
 from enlace.node.errors import NodeError
 from enlace.store.store import Store
 
@@ -113,9 +114,11 @@ def sync_partner(
     """Pull everything `partner` released to this node since the last sync; see the module.
 
     `token` is the bearer token this node presents to the partner. `client` lets tests talk
-    to an in-process app; by default a new httpx client is used and closed. Raises SyncError
-    (which partner, which URL, what status) when the partner cannot be read; pages committed
-    before the error stay committed, and the next run resumes after them.
+    to an in-process app, and `sync_node_partner` passes one that trusts the partner's
+    certificate; by default a new client trusting the system's CAs is used and closed.
+    Raises SyncError (which partner, which URL, what status) when the partner cannot be
+    read; pages committed before the error stay committed, and the next run resumes after
+    them.
     """
     if page_size < 1:
         raise ValueError("page_size must be positive")
@@ -124,7 +127,7 @@ def sync_partner(
         held = SyncCursorRepository(uow.connection).get(partner)
     if registered is None:
         raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
-    own = client or httpx.Client(timeout=TIMEOUT_SECONDS)
+    own = client or partner_client(None, partner, TIMEOUT_SECONDS)
     try:
         return _Puller(store, registered, token, own, page_size, actor).run(
             held.next_cursor if held else None, held.last_added if held else None
@@ -143,11 +146,17 @@ def sync_node_partner(
     page_size: int = DEFAULT_PAGE_SIZE,
     actor: str = "sync",
 ) -> SyncReport:
-    """`sync_partner` with the token this node keeps for `partner` in its key folder."""
+    """`sync_partner` with the token and the TLS trust this node keeps for `partner` in its
+    key folder."""
     token = read_outbound_token(key_dir, partner)
-    return sync_partner(
-        store, partner=partner, token=token, client=client, page_size=page_size, actor=actor
-    )
+    own = client or partner_client(key_dir, partner, TIMEOUT_SECONDS)
+    try:
+        return sync_partner(
+            store, partner=partner, token=token, client=own, page_size=page_size, actor=actor
+        )
+    finally:
+        if client is None:
+            own.close()
 
 
 def sync_all_partners(
@@ -335,7 +344,7 @@ class _Puller:
         try:
             response = self.client.get(url, params=params, headers=self.headers)
         except httpx.HTTPError as error:
-            raise SyncError(party, url, f"cannot reach the partner: {error}") from None
+            raise SyncError(party, url, transport_problem(party, url, error)) from None
         if response.status_code != 200:
             raise SyncError(party, url, _status_reason(party, response), response.status_code)
         try:

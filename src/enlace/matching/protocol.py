@@ -23,6 +23,7 @@ import orjson
 from enlace.audit.log import AuditLog
 from enlace.exchange.credentials import read_outbound_token
 from enlace.exchange.partners import Partner, PartnerRepository
+from enlace.exchange.transport import partner_client, transport_problem
 from enlace.matching.agreements import REQUESTER
 from enlace.matching.api import OCTETS, PREFIX
 from enlace.matching.blinding import BlindingPool
@@ -89,9 +90,40 @@ class MatchOutcome:
 def match_node_partner(
     store: Store, key_dir: Path, partner: str, kinds: Sequence[MatchKind], **options: Any
 ) -> list[MatchOutcome]:
-    """`match_partner` with the token this node keeps for `partner` in its key folder."""
+    """`match_partner` with the token and the TLS trust this node keeps for `partner` in its
+    key folder."""
     token = read_outbound_token(key_dir, partner)
-    return match_partner(store, partner=partner, token=token, kinds=kinds, **options)
+    if options.get("client") is not None:
+        return match_partner(store, partner=partner, token=token, kinds=kinds, **options)
+    with partner_client(key_dir, partner, TIMEOUT) as client:
+        options["client"] = client
+        return match_partner(store, partner=partner, token=token, kinds=kinds, **options)
+
+
+def request_node_disclosure(
+    store: Store, key_dir: Path, partner: str, *, handle: str, reason: str | None, actor: str
+) -> int:
+    """`request_disclosure` with the token and the TLS trust this node keeps for `partner`."""
+    token = read_outbound_token(key_dir, partner)
+    with partner_client(key_dir, partner, TIMEOUT) as client:
+        return request_disclosure(
+            store,
+            partner=partner,
+            token=token,
+            handle=handle,
+            reason=reason,
+            client=client,
+            actor=actor,
+        )
+
+
+def refresh_node_disclosures(
+    store: Store, key_dir: Path, partner: str, *, actor: str
+) -> list[DecidedRequest]:
+    """`refresh_disclosures` with the token and the TLS trust this node keeps for `partner`."""
+    token = read_outbound_token(key_dir, partner)
+    with partner_client(key_dir, partner, TIMEOUT) as client:
+        return refresh_disclosures(store, partner=partner, token=token, client=client, actor=actor)
 
 
 def match_partner(
@@ -118,7 +150,7 @@ def match_partner(
         raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
     if party is None:
         raise NodeError("this store is not a node (no party set): run 'enlace init'")
-    own = client or httpx.Client(timeout=TIMEOUT)
+    own = client or partner_client(None, partner, TIMEOUT)
     try:
         with BlindingPool(workers) as pool:
             run = _Requester(store, party, registered, token, own, pool, progress, actor)
@@ -151,7 +183,7 @@ def request_disclosure(
         registered = PartnerRepository(uow.connection).get(partner)
     if registered is None:
         raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
-    own = client or httpx.Client(timeout=TIMEOUT)
+    own = client or partner_client(None, partner, TIMEOUT)
     try:
         response = own.post(
             _url(registered, "/disclosures"),
@@ -159,7 +191,8 @@ def request_disclosure(
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
     except httpx.HTTPError as error:
-        raise MatchingError(f"cannot reach {partner} at {registered.url}: {error}") from None
+        problem = transport_problem(partner, registered.url, error)
+        raise MatchingError(f"{problem} (at {registered.url})") from None
     finally:
         if client is None:
             own.close()
@@ -216,7 +249,7 @@ def refresh_disclosures(
     if registered is None:
         raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
     decided: list[DecidedRequest] = []
-    own = client or httpx.Client(timeout=TIMEOUT)
+    own = client or partner_client(None, partner, TIMEOUT)
     try:
         for request in pending:
             assert request.remote_id is not None  # outgoing_pending gives only those
@@ -238,7 +271,8 @@ def _outcome(
     try:
         response = client.get(url, headers={"Authorization": f"Bearer {token}"})
     except httpx.HTTPError as error:
-        raise MatchingError(f"cannot reach {partner.party} at {partner.url}: {error}") from None
+        problem = transport_problem(partner.party, url, error)
+        raise MatchingError(f"{problem} (at {url})") from None
     if response.status_code != 200:
         raise PartnerRefusedMatch(
             partner.party, "disclosure", response.status_code, _detail(response)
@@ -394,7 +428,8 @@ class _Requester:
         try:
             response = self.client.request(method, url, content=body, headers=self.headers)
         except httpx.HTTPError as error:
-            raise MatchingError(f"cannot reach {self.partner.party} at {url}: {error}") from None
+            problem = transport_problem(self.partner.party, url, error)
+            raise MatchingError(f"{problem} (at {url})") from None
         if response.status_code != ok:
             detail = _detail(response)
             with self.store.unit_of_work() as uow:
