@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import uvicorn
 from nacl.signing import SigningKey
 
 from enlace.exchange.partners import PartnerRepository, token_hash
@@ -86,3 +91,21 @@ class AsgiSyncTransport(httpx.BaseTransport):
             return httpx.Response(answer.status_code, headers=answer.headers, content=content)
 
         return asyncio.run(go())
+
+
+@contextmanager
+def served_in_thread(config: uvicorn.Config) -> Iterator[uvicorn.Server]:
+    """A real uvicorn server for `config`, in a thread, started before the block and
+    stopped after it (the tests' partner nodes on loopback)."""
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -13,7 +13,6 @@ import sqlite3
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -22,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from exchange_helpers import TO_US, phone
+from exchange_helpers import TO_US, phone, served_in_thread
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -224,20 +223,13 @@ def mx_serving(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
         )
         uow.commit()
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(store, "MX"), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(store, "MX"), host="127.0.0.1", port=port, log_level="warning"
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}", released, mx
+        with served_in_thread(config):
+            yield f"http://127.0.0.1:{port}", released, mx
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 

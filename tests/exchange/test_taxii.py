@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +21,7 @@ from exchange_helpers import (
     later,
     mx_node,
     phone,
+    served_in_thread,
 )
 from taxii2client.v21 import Collection, Server, as_pages
 
@@ -273,20 +272,11 @@ def served(node: Store) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(node, "MX"), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(node, "MX"), host="127.0.0.1", port=port, log_level="warning"
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
+    with served_in_thread(config):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_oasis_taxii2_client_pulls_every_released_object(served: str) -> None:

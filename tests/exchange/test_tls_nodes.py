@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import httpx
 import pytest
 import trustme
 import uvicorn
+from exchange_helpers import served_in_thread
 from test_sync_nodes import TO_MX, add_phones, cli, counts, enlace, free_port, serving
 
 from enlace.exchange.taxii.app import create_app
@@ -172,18 +172,10 @@ def us_matching_over_tls(tls: Tls, tmp_path: Path) -> Iterator[tuple[Path, str, 
         ssl_certfile=str(tls.cert),
         ssl_keyfile=str(tls.key),
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
     try:
-        yield us, f"https://127.0.0.1:{port}", us_key
+        with served_in_thread(config):
+            yield us, f"https://127.0.0.1:{port}", us_key
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         store.close()
 
 
