@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,8 @@ DEFAULT_PAGE_SIZE = MAX_LIMIT  # the most a TAXII server here serves per page
 TIMEOUT_SECONDS = 60.0
 # Pages fetched and being checked ahead of the one being stored, per checking process.
 _PAGES_AHEAD = 2
+# The longest a scheduled sync waits before trying a failing partner again.
+MAX_BACKOFF_SECONDS = 3600.0
 # A sync whose first page is at least this long is worth starting worker processes for.
 _WORKERS_FROM_PAGE_SIZE = 200
 
@@ -160,13 +163,21 @@ def sync_node_partner(
 
 
 def sync_all_partners(
-    store: Store, key_dir: Path, *, page_size: int = DEFAULT_PAGE_SIZE, actor: str = "sync"
+    store: Store,
+    key_dir: Path,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    actor: str = "sync",
+    due: Callable[[str], bool] | None = None,
 ) -> dict[str, SyncReport | Exception]:
-    """Sync every registered partner; a partner that fails does not stop the others."""
+    """Sync every registered partner (that is `due`, when given); a partner that fails does
+    not stop the others."""
     with store.unit_of_work() as uow:
         parties = [p.party for p in PartnerRepository(uow.connection).all()]
     outcome: dict[str, SyncReport | Exception] = {}
     for party in parties:
+        if due is not None and not due(party):
+            continue
         try:
             outcome[party] = sync_node_partner(
                 store, key_dir, party, page_size=page_size, actor=actor
@@ -177,7 +188,12 @@ def sync_all_partners(
 
 
 class PeriodicSync:
-    """A background thread syncing every partner every `seconds`; errors are logged only."""
+    """A background thread syncing every partner every `seconds`; errors are logged only.
+
+    A partner that fails is tried again after twice the period, then four times, and so on
+    up to MAX_BACKOFF_SECONDS, and every period again once it answers: a partner down for a
+    day is not hammered, and the log gets one line per try, not one per period.
+    """
 
     def __init__(
         self, store: Store, key_dir: Path, seconds: float, *, page_size: int = DEFAULT_PAGE_SIZE
@@ -188,6 +204,8 @@ class PeriodicSync:
         self._page_size = page_size
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="enlace-sync", daemon=True)
+        self._failures: dict[str, int] = {}  # failures in a row, by partner
+        self._retry_at: dict[str, float] = {}  # monotonic time of a failed partner's next try
         self.runs = 0
 
     def start(self) -> None:
@@ -199,21 +217,42 @@ class PeriodicSync:
         self._stop.set()
         self._thread.join(timeout=timeout)
 
+    def run_once(self, now: float | None = None) -> dict[str, SyncReport | Exception]:
+        """One scheduled round over the partners that are due at `now` (monotonic seconds)."""
+        now = time.monotonic() if now is None else now
+        outcome = sync_all_partners(
+            self._store,
+            self._key_dir,
+            page_size=self._page_size,
+            actor="serve",
+            due=lambda party: self._retry_at.get(party, now) <= now,
+        )
+        self.runs += 1
+        for party, result in outcome.items():
+            if isinstance(result, SyncReport):
+                self._failures.pop(party, None)
+                self._retry_at.pop(party, None)
+                log.info("%s", result.summary())
+                continue
+            failures = self._failures.get(party, 0) + 1
+            self._failures[party] = failures
+            wait = min(self._seconds * 2 ** min(failures, 30), MAX_BACKOFF_SECONDS)
+            self._retry_at[party] = now + max(wait, self._seconds)
+            log.error(
+                "scheduled sync from %s failed (%d time(s) in a row; next try in %.0f s): %s",
+                party,
+                failures,
+                max(wait, self._seconds),
+                result,
+            )
+        return outcome
+
     def _loop(self) -> None:
         while not self._stop.wait(self._seconds):
             try:
-                outcome = sync_all_partners(
-                    self._store, self._key_dir, page_size=self._page_size, actor="serve"
-                )
+                self.run_once()
             except Exception:  # the server must keep running
                 log.exception("scheduled sync failed")
-                continue
-            self.runs += 1
-            for party, result in outcome.items():
-                if isinstance(result, SyncReport):
-                    log.info("%s", result.summary())
-                else:
-                    log.error("scheduled sync from %s failed: %s", party, result)
 
 
 class _Puller:
