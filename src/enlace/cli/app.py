@@ -17,16 +17,14 @@ from enlace.cli import (
     tracking_commands,
     user_commands,
 )
+from enlace.cli.options import command_group
 
 
 def build_app() -> typer.Typer:
     """Assemble the `enlace` command with its subcommands."""
-    app = typer.Typer(
-        name="enlace",
-        help="Enlace: sovereign exchange, private matching and results tracking between parties.",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        add_completion=False,
+    app = command_group(
+        "enlace",
+        "Enlace: sovereign exchange, private matching and results tracking between parties.",
     )
     app.command("init")(node_commands.init)
     app.command("status")(node_commands.status)

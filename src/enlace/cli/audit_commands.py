@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
-from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
 
 if TYPE_CHECKING:
     from enlace.audit.log import AuditEntry
@@ -22,12 +22,9 @@ console = Console(highlight=False, soft_wrap=True)
 
 def build_audit_app() -> typer.Typer:
     """The `enlace audit` sub-command group."""
-    audit = typer.Typer(
-        name="audit",
-        help="The node's append-only, hash-chained audit log: verify it, show it.",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        add_completion=False,
+    audit = command_group(
+        "audit",
+        "The node's append-only, hash-chained audit log: verify it, show it.",
     )
     audit.command("verify")(verify)
     audit.command("show")(show)

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
-from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
 from enlace.exchange.taxii.protocol import API_ROOT, collection_id
 from enlace.exchange.taxii.protocol import MAX_LIMIT as MAX_PAGE_SIZE
 from enlace.node.errors import NodeError
@@ -23,12 +23,9 @@ console = Console(highlight=False, soft_wrap=True)
 
 def build_partner_app() -> typer.Typer:
     """The `enlace partner` sub-command group."""
-    partner = typer.Typer(
-        name="partner",
-        help="Other parties' nodes this node exchanges with.",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        add_completion=False,
+    partner = command_group(
+        "partner",
+        "Other parties' nodes this node exchanges with.",
     )
     partner.command("add")(add)
     partner.command("list")(list_partners)

@@ -21,7 +21,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from enlace.cli.errors import stderr, user_errors
-from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
 from enlace.matching.errors import MatchingError
 from enlace.matching.kind_names import KIND_NAMES
 
@@ -53,14 +53,11 @@ class _RunWhenGivenAPartner(TyperGroup):
 
 def build_match_app() -> typer.Typer:
     """The `enlace match` sub-command group."""
-    match = typer.Typer(
-        name="match",
-        cls=_RunWhenGivenAPartner,
-        help="Private matching with partners: `enlace match PARTNER --kind KIND` runs one "
+    match = command_group(
+        "match",
+        "Private matching with partners: `enlace match PARTNER --kind KIND` runs one "
         "(short for `match run`); also agreements, hit notices, disclosures.",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        add_completion=False,
+        cls=_RunWhenGivenAPartner,
     )
     match.command("run")(run)
     match.command("list")(list_matches)
@@ -69,12 +66,9 @@ def build_match_app() -> typer.Typer:
     match.command("requests")(requests)
     match.command("approve")(approve)
     match.command("refuse")(refuse)
-    agreement = typer.Typer(
-        name="agreement",
-        help="What this node answers for each partner and kind (acuerdos).",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        add_completion=False,
+    agreement = command_group(
+        "agreement",
+        "What this node answers for each partner and kind (acuerdos).",
     )
     agreement.command("set")(agreement_set)
     agreement.command("list")(agreement_list)

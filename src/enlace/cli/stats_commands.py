@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
-from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
 
 if TYPE_CHECKING:
     from enlace.tracking.indicators import IndicatorSeries
@@ -131,15 +131,13 @@ def _series_table(series: IndicatorSeries) -> Table:
 
 def build_stats_app() -> typer.Typer:
     """The `enlace stats` group."""
-    app = typer.Typer(help="Public statistics (CBP drug seizures).", no_args_is_help=True)
+    app = command_group("stats", "Public statistics (CBP drug seizures).")
     app.command("import")(import_statistics)
     return app
 
 
 def build_indicators_app() -> typer.Typer:
     """The `enlace indicators` group."""
-    app = typer.Typer(
-        help="Indicators of results, from records and statistics.", no_args_is_help=True
-    )
+    app = command_group("indicators", "Indicators of results, from records and statistics.")
     app.command("show")(show_indicators)
     return app

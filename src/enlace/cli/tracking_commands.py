@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
-from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
 from enlace.model.timestamps import utc_now
 from enlace.model.vocabulary import TrackingStatus
 from enlace.tracking.errors import TrackingError
@@ -34,12 +34,9 @@ R = TypeVar("R")
 
 def build_tracking_app() -> typer.Typer:
     """The `enlace tracking` sub-command group."""
-    tracking = typer.Typer(
-        name="tracking",
-        help="Meetings, commitments and actions: ingest communiqués, list what is tracked.",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        add_completion=False,
+    tracking = command_group(
+        "tracking",
+        "Meetings, commitments and actions: ingest communiqués, list what is tracked.",
     )
     tracking.command("ingest")(ingest)
     tracking.command("list")(list_tracked)

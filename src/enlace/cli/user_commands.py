@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
-from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
 from enlace.users.errors import UserError
 from enlace.users.roles import Role, parse_role
 
@@ -55,12 +55,9 @@ def _user_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 def build_user_app() -> typer.Typer:
     """The `enlace user` sub-command group."""
-    users = typer.Typer(
-        name="user",
-        help="People of this node (users), their roles, passwords and API tokens.",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        add_completion=False,
+    users = command_group(
+        "user",
+        "People of this node (users), their roles, passwords and API tokens.",
     )
     users.command("add")(add)
     users.command("list")(list_)
