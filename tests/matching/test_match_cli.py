@@ -142,19 +142,18 @@ def test_match_cli_refuses_in_one_line_then_matches_within_the_agreement(
     code, out = cli("match", "requests", "--refresh", *mx)
     assert code == 0, out
     assert "US: no decision yet on this node's pending request(s)" in out
+    code, out = cli("match", "refuse", "1", "--reason", "x" * 2001, *us)
+    assert code == 1
+    assert out.strip() == "error: the reason is 2,001 characters long; at most 2,000, please"
     code, out = cli("match", "refuse", "1", "--reason", "investigación abierta", *us)
     assert code == 0, out
     code, out = cli("match", "approve", "1", *us)
     assert code == 1
     assert out.strip() == "error: disclosure request 1 is already refused"
-    # The requester learns the decision when it asks, but not the owner's reason.
+    # The requester learns the decision, and the owner's reason, when it asks.
     code, out = cli("match", "requests", "--refresh", "--all", *mx)
     assert code == 0, out
-    assert (
-        f"US refused request 1 (handle {handles[0]}): the owner's reason stays with the owner"
-        in out
-    )
-    assert "investigación" not in out
+    assert f"US refused request 1 (handle {handles[0]}): their reason: investigación abierta" in out
     assert re.search(r"outgoing .* US .* refused", out)
     code, out = cli("match", "disclose", "US", handles[1], *mx)
     assert code == 0, out

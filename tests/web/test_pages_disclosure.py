@@ -14,6 +14,8 @@ from auth_nodes import RunningWeb, serving, session_csrf, user_of
 from pages_data import OWN_PHONE, mx_node
 from sqlalchemy import func, select
 
+from enlace.exchange.credentials import write_outbound_token
+from enlace.exchange.partners import PartnerRepository
 from enlace.matching.disclosure import receive_request
 from enlace.matching.results import DisclosureRepository, HandleRepository
 from enlace.node.keys import create_signing_key
@@ -144,3 +146,48 @@ def test_the_report_download_refuses_unknown_languages_formats_and_meetings(
         assert answer.status_code == status, params
         assert answer.headers["content-type"].startswith("text/html")
     assert coordinator.get("/web/tracking").status_code == 200
+
+
+def test_our_requests_are_listed_and_asking_an_unreachable_partner_is_one_clear_page(
+    node: tuple[RunningWeb, dict[str, str]], tmp_path: Path
+) -> None:
+    web, _ = node
+    write_outbound_token(tmp_path / "mx" / "keys", "US", "mx-pulls-us-0123456789abcdef")
+    with web.store.unit_of_work() as uow:
+        PartnerRepository(uow.connection).put(
+            party="US",
+            url="http://127.0.0.1:1",  # nothing listens there: refused at once, on loopback
+            verify_key_hex="00" * 32,
+            token_hash="0" * 64,
+            added_at=uow.started_at,
+        )
+        request_id = DisclosureRepository(uow.connection).add(
+            direction="outgoing",
+            partner="US",
+            handle="00112233aabbccdd",
+            record_id=None,
+            reason="caso 7",
+            at=uow.started_at,
+            remote_id=5,
+        )
+        uow.commit()
+    analyst = web.login(user_of(Role.ANALYST))
+    page = analyst.get("/web/matching")
+    assert "00112233aabbccdd" in page.text
+    assert "caso 7" in page.text
+    assert "/web/matching/outgoing/refresh" not in page.text  # only liaison officers ask
+    tried = analyst.post(
+        "/web/matching/outgoing/refresh",
+        data={"csrf_token": session_csrf(analyst, "/web/matching")},
+    )
+    assert tried.status_code == 403
+    liaison = web.login(user_of(Role.LIAISON))
+    assert "/web/matching/outgoing/refresh" in liaison.get("/web/matching").text
+    answer = liaison.post(
+        "/web/matching/outgoing/refresh",
+        data={"csrf_token": session_csrf(liaison, "/web/matching")},
+    )
+    assert answer.status_code == 502
+    assert "No se pudo consultar" in answer.text  # the page is in the user's language
+    assert "cannot reach US" in answer.text
+    assert status_of(web.store, request_id) == "pending"

@@ -246,7 +246,7 @@ def requests(
             item.direction,
             item.partner,
             item.record_id or item.handle,
-            item.status + (f" ({item.decision_reason})" if item.decision_reason else ""),
+            item.status + (f" ({escape(item.decision_reason)})" if item.decision_reason else ""),
             item.requested_at,
             escape(item.reason or ""),
         )
@@ -256,24 +256,14 @@ def requests(
 
 def _refresh_outgoing(store: Store, key_dir: Path) -> None:
     """Ask every partner with pending requests from this node what became of them."""
-    from enlace.matching.protocol import refresh_node_disclosures
-    from enlace.matching.results import DisclosureRepository
+    from enlace.matching.protocol import refresh_all_disclosures
 
-    with store.unit_of_work() as uow:
-        partners = sorted(
-            {
-                r.partner
-                for r in DisclosureRepository(uow.connection).all(status="pending")
-                if r.direction == "outgoing"
-            }
-        )
-    for partner in partners:
-        decided = refresh_node_disclosures(store, key_dir, partner, actor="cli")
+    for partner, decided in refresh_all_disclosures(store, key_dir, actor="cli"):
         for item in decided:
             then = (
                 f"the record arrives by 'enlace sync {partner}'"
                 if item.status == "approved"
-                else "the owner's reason stays with the owner"
+                else f"their reason: {escape(item.reason or '(none given)')}"
             )
             console.print(
                 f"{partner} {item.status} request {item.remote_id} (handle {item.handle}): {then}"
@@ -314,7 +304,13 @@ def approve(
 @user_errors
 def refuse(
     request_id: Annotated[int, typer.Argument(help="The request's id ('enlace match requests').")],
-    reason: Annotated[str, typer.Option(help="Why (kept in the request and the audit log).")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="Why (kept in the request and the audit log; the partner reads it when it "
+            "asks what became of its request)."
+        ),
+    ],
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Refuse a disclosure request, with a reason."""

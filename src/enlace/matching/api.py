@@ -183,7 +183,12 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
         except MatchRefused as refusal:
             return await refused(partner, None, refusal)
         return JSONResponse(
-            {"id": outcome.request_id, "status": outcome.status, "decided_at": outcome.decided_at}
+            {
+                "id": outcome.request_id,
+                "status": outcome.status,
+                "decided_at": outcome.decided_at,
+                "reason": outcome.reason,
+            }
         )
 
     return router

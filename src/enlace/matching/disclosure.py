@@ -5,8 +5,8 @@ ask for the record; the request waits here as pending until the owner approves i
 is the normal release (`enlace.exchange.release`), so the record then travels by sync with
 its markings, and only if its markings allow that partner — or refuses it with a reason.
 Every request and decision is audited. The requesting partner may ask what became of its
-request (`request_outcome`): pending, approved or refused, and when — never the owner's
-reason for refusing, which stays on the owner's node.
+request (`request_outcome`): pending, approved or refused, when, and the owner's reason for
+refusing (the owner is told, when refusing, that the partner reads it).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from enlace.store.store import Store
 
 INCOMING = "incoming"
 OUTGOING = "outgoing"
-_MAX_REASON = 2000
+MAX_REASON = 2000  # characters of a request's or a refusal's reason
 
 
 def receive_request(store: Store, *, partner: str, handle: str, reason: str | None) -> int:
@@ -35,10 +35,8 @@ def receive_request(store: Store, *, partner: str, handle: str, reason: str | No
     handle (or another partner's) raises MatchRefused 404, which says nothing about
     whether the record exists.
     """
-    if reason is not None and len(reason) > _MAX_REASON:
-        raise MatchRefused(
-            400, "bad-request", f"the reason is longer than {_MAX_REASON} characters"
-        )
+    if reason is not None and len(reason) > MAX_REASON:
+        raise MatchRefused(400, "bad-request", f"the reason is longer than {MAX_REASON} characters")
     with store.unit_of_work() as uow:
         record_id = HandleRepository(uow.connection).record_of(partner, handle)
         if record_id is None:
@@ -72,6 +70,7 @@ class Outcome:
     request_id: int
     status: str  # pending, approved, refused
     decided_at: str | None
+    reason: str | None  # the owner's reason, for a refusal
 
 
 def request_outcome(store: Store, *, partner: str, request_id: int) -> Outcome:
@@ -84,7 +83,7 @@ def request_outcome(store: Store, *, partner: str, request_id: int) -> Outcome:
         request = DisclosureRepository(uow.connection).get(request_id)
     if request is None or request.direction != INCOMING or request.partner != partner:
         raise MatchRefused(404, "unknown-request", f"no disclosure request {request_id} of yours")
-    return Outcome(request.id, request.status, request.decided_at)
+    return Outcome(request.id, request.status, request.decided_at, request.decision_reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +136,10 @@ def refuse_request(store: Store, *, request_id: int, reason: str, actor: str) ->
     """Mark a pending request refused, with the owner's reason."""
     if not reason.strip():
         raise DisclosureError("give a reason for refusing (--reason TEXT)")
+    if len(reason) > MAX_REASON:
+        raise DisclosureError(
+            f"the reason is {len(reason):,} characters long; at most {MAX_REASON:,}, please"
+        )
     with store.unit_of_work() as uow:
         requests = DisclosureRepository(uow.connection)
         request = _pending(requests, request_id)
@@ -157,7 +160,13 @@ def refuse_request(store: Store, *, request_id: int, reason: str, actor: str) ->
 
 
 def record_outcome(
-    store: Store, request: DisclosureRequest, *, status: str, decided_at: str | None, actor: str
+    store: Store,
+    request: DisclosureRequest,
+    *,
+    status: str,
+    decided_at: str | None,
+    reason: str | None,
+    actor: str,
 ) -> None:
     """On the requester: the owner decided `request` (this node's, to that owner) so."""
     with store.unit_of_work() as uow:
@@ -167,7 +176,7 @@ def record_outcome(
             status=status,
             at=decided_at or uow.started_at,
             by=request.partner,
-            reason=None,
+            reason=reason,
             audit=(actor, "disclosure-outcome", request.handle),
             detail={"partner": request.partner, "remote_id": request.remote_id, "status": status},
         )

@@ -27,7 +27,7 @@ from enlace.exchange.transport import partner_client, transport_problem
 from enlace.matching.agreements import REQUESTER
 from enlace.matching.api import OCTETS, PREFIX
 from enlace.matching.blinding import BlindingPool
-from enlace.matching.disclosure import OUTGOING, record_outcome
+from enlace.matching.disclosure import MAX_REASON, OUTGOING, record_outcome
 from enlace.matching.errors import MatchingError, MatchProtocolError, PartnerRefusedMatch
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers
 from enlace.matching.names import NameKeyKind
@@ -47,6 +47,8 @@ from enlace.matching.results import (
     MatchRun,
     MatchRunRepository,
 )
+from enlace.model.errors import RecordError
+from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.node.errors import NodeError
 from enlace.store.store import Store
 
@@ -124,6 +126,19 @@ def refresh_node_disclosures(
     token = read_outbound_token(key_dir, partner)
     with partner_client(key_dir, partner, TIMEOUT) as client:
         return refresh_disclosures(store, partner=partner, token=token, client=client, actor=actor)
+
+
+def refresh_all_disclosures(
+    store: Store, key_dir: Path, *, actor: str
+) -> list[tuple[str, list[DecidedRequest]]]:
+    """`refresh_node_disclosures` for every partner this node awaits a decision from:
+    (partner, what it decided since the last time), in partner order."""
+    with store.unit_of_work() as uow:
+        awaited = DisclosureRepository(uow.connection).partners_awaited()
+    return [
+        (partner, refresh_node_disclosures(store, key_dir, partner, actor=actor))
+        for partner in awaited
+    ]
 
 
 def match_partner(
@@ -227,6 +242,7 @@ class DecidedRequest:
     remote_id: int  # on the owner's node
     handle: str
     status: str  # approved or refused
+    reason: str | None  # the owner's, for a refusal
 
 
 def refresh_disclosures(
@@ -253,11 +269,15 @@ def refresh_disclosures(
     try:
         for request in pending:
             assert request.remote_id is not None  # outgoing_pending gives only those
-            status, decided_at = _outcome(own, registered, token, request.remote_id)
+            status, decided_at, reason = _outcome(own, registered, token, request.remote_id)
             if status not in ("approved", "refused"):
                 continue
-            record_outcome(store, request, status=status, decided_at=decided_at, actor=actor)
-            decided.append(DecidedRequest(request.id, request.remote_id, request.handle, status))
+            record_outcome(
+                store, request, status=status, decided_at=decided_at, reason=reason, actor=actor
+            )
+            decided.append(
+                DecidedRequest(request.id, request.remote_id, request.handle, status, reason)
+            )
     finally:
         if client is None:
             own.close()
@@ -266,7 +286,7 @@ def refresh_disclosures(
 
 def _outcome(
     client: httpx.Client, partner: Partner, token: str, remote_id: int
-) -> tuple[str, str | None]:
+) -> tuple[str, str | None, str | None]:
     url = _url(partner, f"/disclosures/{remote_id}")
     try:
         response = client.get(url, headers={"Authorization": f"Bearer {token}"})
@@ -281,16 +301,28 @@ def _outcome(
         body = response.json()
     except ValueError:
         body = None
-    status = body.get("status") if isinstance(body, dict) else None
-    decided_at = body.get("decided_at") if isinstance(body, dict) else None
+    answer = body if isinstance(body, dict) else {}
+    status, decided_at, reason = (answer.get(k) for k in ("status", "decided_at", "reason"))
     if status not in ("pending", "approved", "refused") or not (
-        decided_at is None or isinstance(decided_at, str)
+        reason is None or (isinstance(reason, str) and len(reason) <= MAX_REASON)
     ):
         raise MatchingError(
             f"{partner.party} answered the state of disclosure request {remote_id} in an "
-            "unexpected form (expected JSON with a status of pending, approved or refused)"
+            "unexpected form (expected JSON with a status of pending, approved or refused, "
+            f"and a reason of at most {MAX_REASON} characters)"
         )
-    return status, decided_at if isinstance(decided_at, str) else None
+    return status, _timestamp_or_none(decided_at), reason
+
+
+def _timestamp_or_none(value: Any) -> str | None:
+    # The partner's clock says when it decided; a value that is not a timestamp is dropped
+    # (the decision is then dated by this node), never stored as sent.
+    if not isinstance(value, str):
+        return None
+    try:
+        return format_timestamp(parse_timestamp(value, field="decided_at"))
+    except RecordError:
+        return None
 
 
 class _Requester:

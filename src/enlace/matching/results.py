@@ -195,6 +195,11 @@ class MatchRepository:
             ],
         )
 
+    def recent_matches(self, limit: int) -> list[Match]:
+        """The newest `limit` matches."""
+        query = select(matches).order_by(matches.c.found_at.desc(), matches.c.record_id.desc())
+        return [Match(**row._mapping) for row in self._connection.execute(query.limit(limit))]
+
     def matches(self, *, partner: str | None = None, kind: str | None = None) -> list[Match]:
         """Stored matches, by partner, kind and record."""
         query = select(matches)
@@ -299,6 +304,19 @@ class DisclosureRepository:
             )
         ).first()
         return _request(row) if row else None
+
+    def partners_awaited(self) -> list[str]:
+        """The partners this node waits on for a decision (its pending requests to them)."""
+        query = (
+            select(disclosure_requests.c.partner)
+            .where(
+                disclosure_requests.c.direction == "outgoing",
+                disclosure_requests.c.status == "pending",
+            )
+            .distinct()
+            .order_by(disclosure_requests.c.partner)
+        )
+        return [str(party) for party in self._connection.execute(query).scalars()]
 
     def outgoing_pending(self, partner: str) -> list[DisclosureRequest]:
         """This node's requests to `partner` still waiting for the owner's decision."""

@@ -1,5 +1,6 @@
 """Matching (coincidencias): matches, hit notices, and the disclosure requests partners
-send, which a liaison officer approves (the record is released) or refuses with a reason."""
+send, which a liaison officer approves (the record is released) or refuses with a reason;
+this node's own requests to partners, and asking those partners what became of them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from enlace.exchange.errors import ExchangeError
 from enlace.exchange.release import ReleaseRefused
 from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import DisclosureError
+from enlace.matching.protocol import refresh_all_disclosures
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
 from enlace.web.navigation import DISCLOSURE_ROLES, MATCHING_ROLES, may
@@ -31,6 +34,7 @@ def matching_page(
     request: Request,
     node: CurrentNode,
     decided: str = "",
+    asked: int | None = None,
     user: CurrentUser = allow(*MATCHING_ROLES),
 ) -> HTMLResponse:
     """Matches, hit notices, disclosure requests and recent runs."""
@@ -41,6 +45,7 @@ def matching_page(
         {
             "view": matching_view(node.store),
             "decided": decided if decided in ("approved", "refused") else "",
+            "asked": asked if asked is not None and asked >= 0 else None,
             "may_decide": may(user.roles, DISCLOSURE_ROLES),
             "disclosure_status": DISCLOSURE_STATUS,
             "run_status": RUN_STATUS,
@@ -92,3 +97,18 @@ def refuse(
     except DisclosureError as error:
         return refusal_page(request, user, 409, "Not done: {reason}", reason=str(error))
     return RedirectResponse("/web/matching?decided=refused", status_code=303)
+
+
+@router.post("/web/matching/outgoing/refresh", dependencies=[csrf_checked])
+def refresh_outgoing(
+    request: Request,
+    node: CurrentNode,
+    user: CurrentUser = allow(*DISCLOSURE_ROLES),
+) -> Response:
+    """Ask each partner what became of this node's pending disclosure requests to it."""
+    try:
+        answers = refresh_all_disclosures(node.store, node.key_dir, actor=user.username)
+    except (NodeError, ExchangeError) as error:
+        return refusal_page(request, user, 502, "Could not ask: {reason}", reason=str(error))
+    decided = sum(len(found) for _, found in answers)
+    return RedirectResponse(f"/web/matching?asked={decided}", status_code=303)

@@ -40,20 +40,19 @@ def matching_view(store: Store, *, recent: int = RECENT) -> MatchingView:
     """The matching page's content, newest first, at most `recent` of each list."""
     with store.unit_of_work() as uow:  # only reads
         connection = uow.connection
-        found = MatchRepository(connection).matches()
+        found = MatchRepository(connection).recent_matches(recent)
         notices = MatchRepository(connection).hit_notices(limit=recent)
         requests = DisclosureRepository(connection).all()
         runs = MatchRunRepository(connection).recent(recent)
         named = [m.record_id for m in found] + [n.record_id for n in notices]
         named += [r.record_id for r in requests if r.record_id is not None]
         titles = titles_of(connection, named)
-    found.sort(key=lambda m: (m.found_at, m.record_id), reverse=True)
     newest_first = sorted(requests, key=lambda r: r.id, reverse=True)
     incoming = [r for r in newest_first if r.direction == "incoming"]
     # Pending first: they wait for someone.
     incoming.sort(key=lambda r: r.status != "pending")
     return MatchingView(
-        matches=tuple(found[:recent]),
+        matches=tuple(found),
         hit_notices=tuple(notices),
         incoming=tuple(incoming[:recent]),
         outgoing=tuple(r for r in newest_first if r.direction == "outgoing")[:recent],
