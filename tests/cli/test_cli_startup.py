@@ -4,12 +4,19 @@ process `enlace sync` spawns (it re-imports the console script), pays for what i
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 
+import pytest
+import typer
+from sqlalchemy.exc import OperationalError
+
+from enlace.cli.errors import user_errors
 from enlace.matching.kind_names import KIND_NAMES
 from enlace.matching.kinds import MATCH_KINDS, NAME_KINDS
 from enlace.matching.names import NameKeyKind
+from enlace.model.identifiers import IdentifierKind, InvalidIdentifier
 
 # Slow to import and needed by a few commands only.
 HEAVY = (
@@ -59,3 +66,32 @@ def test_the_kind_names_in_the_help_are_the_kinds_matching_knows() -> None:
     # The help lists them from a light module; the matching modules build their kinds from it.
     assert tuple(kind.value for kind in (*MATCH_KINDS, *NAME_KINDS)) == KIND_NAMES
     assert set(NAME_KINDS) == set(NameKeyKind)
+
+
+BAD_VIN = InvalidIdentifier(IdentifierKind.VIN, "123", "17 characters")
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked\nat x")),
+            "error: cannot use the database: database is locked",
+        ),
+        (BAD_VIN, f"error: {BAD_VIN}"),
+    ],
+)
+def test_errors_of_slowly_imported_classes_are_still_one_line(
+    error: Exception, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Their classes are not imported by the CLI's start-up; the error still reads as one line.
+    def failing() -> None:
+        raise error
+
+    with pytest.raises(typer.Exit) as stopped:
+        user_errors(failing)()
+    assert stopped.value.exit_code == 1
+    written = capsys.readouterr().err.strip()
+    assert written == said
+    assert len(written.splitlines()) == 1
+    assert "Traceback" not in written

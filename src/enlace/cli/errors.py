@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -58,14 +59,17 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 
 def _heavy_error(error: Exception) -> str | None:
-    """The message of a user error whose class lives in a slow module, else None."""
-    from sqlalchemy.exc import OperationalError
+    """The message of a user error whose class lives in a slow module, else None.
 
-    from enlace.model.identifiers import InvalidIdentifier
-
-    if isinstance(error, InvalidIdentifier):
+    An error of such a class can only have been raised once its module was imported, so the
+    classes are looked up among the loaded modules, never imported here.
+    """
+    identifiers = sys.modules.get("enlace.model.identifiers")
+    if identifiers is not None and isinstance(error, identifiers.InvalidIdentifier):
         return f"[bold red]error:[/] {error}"
-    if isinstance(error, OperationalError):
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    database = sys.modules.get("sqlalchemy.exc")
+    if database is not None and isinstance(error, database.OperationalError):
+        orig = error.orig
+        reason = str(orig).strip().splitlines()[0] if orig else str(error)
         return f"[bold red]error:[/] cannot use the database: {reason}"
     return None
