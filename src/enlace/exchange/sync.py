@@ -236,13 +236,15 @@ class PeriodicSync:
                 continue
             failures = self._failures.get(party, 0) + 1
             self._failures[party] = failures
-            wait = min(self._seconds * 2 ** min(failures, 30), MAX_BACKOFF_SECONDS)
-            self._retry_at[party] = now + max(wait, self._seconds)
+            # Never sooner than the period itself (a period above the cap stays as it is).
+            backoff = min(self._seconds * 2 ** min(failures, 30), MAX_BACKOFF_SECONDS)
+            wait = max(backoff, self._seconds)
+            self._retry_at[party] = now + wait
             log.error(
                 "scheduled sync from %s failed (%d time(s) in a row; next try in %.0f s): %s",
                 party,
                 failures,
-                max(wait, self._seconds),
+                wait,
                 result,
             )
         return outcome
