@@ -45,7 +45,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from enlace.model.vocabulary import POUNDS_PER_KG
 from enlace.store.engine import sqlite_url
-from enlace.store.statistics import CbpStatisticsRepository
 from enlace.store.store import Store
 from enlace.store.tables import records as records_table
 from enlace.store.versions import StoredVersion
@@ -385,7 +384,7 @@ def _load_statistics(stores: list[Store], duck: duckdb.DuckDBPyConnection) -> No
     with stores[0].unit_of_work() as uow:
         columns = "fiscal_year, month, region, drug_type, quantity_lbs, event_count"
         held = uow.connection.exec_driver_sql(f"SELECT {columns} FROM cbp_drug_seizures").all()
-        assert CbpStatisticsRepository(uow.connection).count_rows() == len(held)
+        assert uow.statistics.count_rows() == len(held)
     duck.register(
         "cbp_rows",
         pa.table({name: [row[i] for row in held] for i, name in enumerate(columns.split(", "))}),

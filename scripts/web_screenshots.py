@@ -23,9 +23,9 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
+from enlace.model.roles import Role
 from enlace.node.setup import open_node
 from enlace.users.accounts import add_user
-from enlace.users.roles import Role
 from enlace.web.app import create_node_app
 
 CHROMIUM = "/usr/bin/chromium"

@@ -15,8 +15,9 @@ import pytest
 import rfc8785
 from sqlalchemy import text
 
-from enlace.audit.errors import AuditError
-from enlace.audit.log import (
+from enlace.node.setup import initialise_node
+from enlace.store.errors import AuditError
+from enlace.store.repositories.audit import (
     GENESIS_HASH,
     AuditEntry,
     AuditItem,
@@ -24,14 +25,13 @@ from enlace.audit.log import (
     AuditVerification,
     entry_hash,
 )
-from enlace.node.setup import initialise_node
 from enlace.store.store import Store
 
 
 def append(store: Store, count: int, *, actor: str = "analyst@sspc") -> list[AuditEntry]:
     """Append `count` entries, one committed unit of work."""
     with store.unit_of_work() as uow:
-        log = AuditLog(uow.connection)
+        log = uow.audit
         entries = [
             log.append(
                 actor=actor,
@@ -47,7 +47,7 @@ def append(store: Store, count: int, *, actor: str = "analyst@sspc") -> list[Aud
 
 def verify(store: Store) -> AuditVerification:
     with store.unit_of_work() as uow:
-        return AuditLog(uow.connection).verify()
+        return uow.audit.verify()
 
 
 def tamper(store: Store, *statements: str, **params: Any) -> None:
@@ -59,7 +59,7 @@ def tamper(store: Store, *statements: str, **params: Any) -> None:
 
 def stored(store: Store) -> list[AuditEntry]:
     with store.unit_of_work() as uow:
-        return list(AuditLog(uow.connection).entries())
+        return list(uow.audit.entries())
 
 
 # --- appending --------------------------------------------------------------------------
@@ -117,7 +117,7 @@ def test_many_entries_appended_at_once_chain_exactly_as_one_by_one(
         store = Store.open(new_store_url())
         try:
             with store.unit_of_work() as uow:
-                log = AuditLog(uow.connection)
+                log = uow.audit
                 log.append(actor="node", action="init", subject="MX")
                 if at_once:
                     appended = log.append_many(items)
@@ -130,7 +130,7 @@ def test_many_entries_appended_at_once_chain_exactly_as_one_by_one(
                     ]
                 uow.commit()
             with store.unit_of_work() as uow:
-                log = AuditLog(uow.connection)
+                log = uow.audit
                 assert log.verify().ok
                 assert list(log.entries())[1:] == appended
                 chains.append([e.entry_hash for e in log.entries()])
@@ -142,7 +142,7 @@ def test_many_entries_appended_at_once_chain_exactly_as_one_by_one(
 
 def test_entry_without_subject_or_detail(store: Store) -> None:
     with store.unit_of_work() as uow:
-        entry = AuditLog(uow.connection).append(actor="node", action="auth-failure")
+        entry = uow.audit.append(actor="node", action="auth-failure")
         uow.commit()
     assert (entry.subject, entry.detail_json, entry.detail) == (None, None, None)
     assert verify(store).ok
@@ -150,13 +150,13 @@ def test_entry_without_subject_or_detail(store: Store) -> None:
 
 def test_append_then_rollback_leaves_nothing(store: Store) -> None:
     with store.unit_of_work() as uow:
-        AuditLog(uow.connection).append(actor="cli", action="import", subject="mx.csv")
+        uow.audit.append(actor="cli", action="import", subject="mx.csv")
         uow.rollback()
     with store.unit_of_work() as uow:
-        AuditLog(uow.connection).append(actor="cli", action="import", subject="mx.csv")
+        uow.audit.append(actor="cli", action="import", subject="mx.csv")
         # leaving without commit rolls back too
     with store.unit_of_work() as uow:
-        assert AuditLog(uow.connection).count() == 0
+        assert uow.audit.count() == 0
     # and no hole in seq is left behind: the next entry is 1 and the log verifies
     (entry,) = append(store, 1)
     assert entry.seq == 1
@@ -166,19 +166,19 @@ def test_append_then_rollback_leaves_nothing(store: Store) -> None:
 def test_entry_is_committed_with_the_work_it_records(store: Store) -> None:
     with store.unit_of_work() as uow:
         uow.settings.set_if_absent("party", "MX")
-        AuditLog(uow.connection).append(actor="cli", action="init", subject="MX")
+        uow.audit.append(actor="cli", action="init", subject="MX")
         with store.unit_of_work() as other:  # not visible before the commit
             assert AuditLog(other.connection).count() == 0
         uow.commit()
     with store.unit_of_work() as uow:
         assert uow.settings.get("party") == "MX"
-        assert [e.action for e in AuditLog(uow.connection).latest()] == ["init"]
+        assert [e.action for e in uow.audit.latest()] == ["init"]
 
 
 def test_latest_gives_the_newest_entries_oldest_first(store: Store) -> None:
     append(store, 7)
     with store.unit_of_work() as uow:
-        assert [e.seq for e in AuditLog(uow.connection).latest(3)] == [5, 6, 7]
+        assert [e.seq for e in uow.audit.latest(3)] == [5, 6, 7]
 
 
 @pytest.mark.parametrize(
@@ -197,7 +197,7 @@ def test_bad_entries_are_refused_and_write_nothing(
     store: Store, fields: dict[str, Any], message: str
 ) -> None:
     with store.unit_of_work() as uow:
-        log = AuditLog(uow.connection)
+        log = uow.audit
         with pytest.raises(AuditError, match=message):
             log.append(**fields)
         assert log.count() == 0
@@ -215,7 +215,7 @@ def test_concurrent_writers_make_one_unbroken_chain(store: Store) -> None:
             start.wait()
             for n in range(50):
                 with store.unit_of_work() as uow:
-                    log = AuditLog(uow.connection)
+                    log = uow.audit
                     log.append(actor=name, action="partner-read", detail={"n": n})
                     uow.commit()
         except BaseException as error:  # reported below, in the test's thread
@@ -397,7 +397,7 @@ def test_init_logs_the_node_creation_and_the_agencies_once(tmp_path: Path, store
 def test_a_subject_with_a_nul_character_is_kept_readable_on_both_databases(store: Store) -> None:
     # A request path can carry %00; PostgreSQL's text cannot hold the character itself.
     with store.unit_of_work() as uow:
-        entry = AuditLog(uow.connection).append(
+        entry = uow.audit.append(
             actor="anonymous", action="auth-failure", subject="/taxii2/\x00/collections/"
         )
         uow.commit()

@@ -14,9 +14,9 @@ import httpx
 import uvicorn
 from nacl.signing import SigningKey
 
-from enlace.exchange.partners import PartnerRepository, token_hash
 from enlace.model.markings import Markings
 from enlace.model.records import PhoneNumber, derived_id
+from enlace.store.repositories.partners import token_hash
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
 
@@ -54,7 +54,7 @@ def mx_node(store: Store, *, partners: bool = True) -> None:
     with store.unit_of_work() as uow:
         uow.settings.set_if_absent("party", "MX")
         if partners:
-            repo = PartnerRepository(uow.connection)
+            repo = uow.partners
             for party, key, token in (("US", US_KEY, US_TOKEN), ("CA", CA_KEY, CA_TOKEN)):
                 repo.put(
                     party=party,

@@ -11,9 +11,9 @@ from exchange_helpers import CA_KEY, MX_KEY, US_KEY, AsgiSyncTransport
 from nacl.signing import SigningKey
 from sqlalchemy import select
 
-from enlace.exchange.partners import PartnerRepository, token_hash
 from enlace.exchange.sync import SyncReport, sync_partner
 from enlace.exchange.taxii.app import create_app
+from enlace.store.repositories.partners import token_hash
 from enlace.store.store import Store
 from enlace.store.tables import records
 
@@ -41,7 +41,7 @@ def register_all(nodes: Iterable[Node]) -> None:
     for node in nodes:
         with node.store.unit_of_work() as uow:
             uow.settings.set_if_absent("party", node.party)
-            repo = PartnerRepository(uow.connection)
+            repo = uow.partners
             for other in nodes:
                 if other.party == node.party:
                     continue

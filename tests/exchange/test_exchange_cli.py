@@ -8,10 +8,7 @@ from pathlib import Path
 from exchange_helpers import NATIONAL, US_KEY, US_TOKEN, phone
 from typer.testing import CliRunner
 
-from enlace.audit.log import AuditLog
 from enlace.cli.app import build_app
-from enlace.exchange.partners import PartnerRepository
-from enlace.exchange.releases import ReleaseRepository
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.versions import StoredVersion
 
@@ -60,12 +57,12 @@ def test_partner_add_list_and_release(tmp_path: Path) -> None:
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            partner = PartnerRepository(uow.connection).get("US")
+            partner = uow.partners.get("US")
             assert partner is not None
             assert partner.token_hash == hashlib.sha256(US_TOKEN.encode()).hexdigest()
-            assert ReleaseRepository(uow.connection).count("US") == 1 + 8
-            actions = [e.action for e in AuditLog(uow.connection).entries()]
-            assert AuditLog(uow.connection).verify().ok
+            assert uow.releases.count("US") == 1 + 8
+            actions = [e.action for e in uow.audit.entries()]
+            assert uow.audit.verify().ok
     finally:
         store.close()
     assert actions.count("release") == 1 + 8
@@ -97,7 +94,7 @@ def test_revoke_through_the_command_line(tmp_path: Path) -> None:
     owned, received = phone("+52 55 6000 0003"), phone("+1 520 555 0100", owner="US")
     _, store = open_node(node)
     with store.unit_of_work() as uow:
-        PartnerRepository(uow.connection).put(
+        uow.partners.put(
             party="US",
             url="https://us.example",
             verify_key_hex=US_KEY.verify_key.encode().hex(),
@@ -125,8 +122,8 @@ def test_revoke_through_the_command_line(tmp_path: Path) -> None:
             newest = uow.records.latest(owned.id)
             assert newest is not None
             assert newest.revoked
-            assert len(ReleaseRepository(uow.connection).page("US", version="all")) == 2
-            actions = [e.action for e in AuditLog(uow.connection).entries()]
+            assert len(uow.releases.page("US", version="all")) == 2
+            actions = [e.action for e in uow.audit.entries()]
     finally:
         store.close()
     assert "revocation" in actions

@@ -25,7 +25,6 @@ from party_nodes import Node, party_nodes, pull, received_versions
 from sqlalchemy import select
 
 from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
-from enlace.exchange.releases import ReleaseRepository
 from enlace.exchange.revocation import RevocationRefused, revoke_record
 from enlace.model.markings import Markings
 from enlace.model.records import PhoneNumber, Record, Seizure, derived_id
@@ -186,7 +185,7 @@ class Model:
             got = received_versions(self.nodes[holder], owner)
             assert got == self.released[(owner, holder)], (owner, holder)
             with self.nodes[owner].store.unit_of_work() as uow:
-                page = ReleaseRepository(uow.connection).page(holder, version="all")
+                page = uow.releases.page(holder, version="all")
             assert {(r.record_id, r.modified) for r in page} == got
             with self.nodes[holder].store.unit_of_work() as uow:
                 query = select(records.c.releasable_to, records.c.owner).where(

@@ -13,9 +13,7 @@ from exchange_helpers import (
     phone,
 )
 
-from enlace.audit.log import AuditLog
 from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
-from enlace.exchange.releases import ReleaseRepository
 from enlace.exchange.signing import verify_record
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
@@ -32,12 +30,12 @@ def release(store: Store, record_id: str, partner: str = "US") -> bool:
 
 def audit_actions(store: Store) -> list[tuple[str, str | None, object]]:
     with store.unit_of_work() as uow:
-        return [(e.action, e.subject, e.detail) for e in AuditLog(uow.connection).entries()]
+        return [(e.action, e.subject, e.detail) for e in uow.audit.entries()]
 
 
 def released(store: Store, partner: str = "US") -> list[tuple[str, str]]:
     with store.unit_of_work() as uow:
-        page = ReleaseRepository(uow.connection).page(partner, version="all")
+        page = uow.releases.page(partner, version="all")
     return [(r.record_id, r.modified) for r in page]
 
 
@@ -47,7 +45,7 @@ def test_owned_releasable_record_is_released_signed_and_audited(store: Store) ->
     add(store, StoredVersion.of(record))
     assert release(store, record.id) is True
     with store.unit_of_work() as uow:
-        (version,) = ReleaseRepository(uow.connection).page("US")
+        (version,) = uow.releases.page("US")
         stored = uow.records.latest(record.id)
     assert stored is not None
     verify_record(stored.stix_object(), version.signature, MX_KEY.verify_key.encode().hex())

@@ -8,7 +8,6 @@ import pytest
 from exchange_helpers import add, later, phone
 from party_nodes import Node, party_nodes, pull, received_versions
 
-from enlace.audit.log import AuditLog
 from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
 from enlace.exchange.revocation import RevocationRefused, revoke_record
 from enlace.model.markings import Markings
@@ -50,7 +49,7 @@ def revoke(node: Node, record_id: str) -> int:
 
 def actions(node: Node) -> list[tuple[str, str | None, object]]:
     with node.store.unit_of_work() as uow:
-        log = AuditLog(uow.connection)
+        log = uow.audit
         assert log.verify().ok
         return [(e.action, e.subject, e.detail) for e in log.entries()]
 

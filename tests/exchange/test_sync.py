@@ -20,14 +20,12 @@ from exchange_helpers import (
 )
 from sqlalchemy import func, select
 
-from enlace.audit.log import AuditLog
-from enlace.exchange.partners import PartnerRepository, token_hash
 from enlace.exchange.release import release_record
 from enlace.exchange.signing import sign_record, verify_record
 from enlace.exchange.sync import SyncError, sync_partner
-from enlace.exchange.sync_state import RecordSignatureRepository, SyncCursorRepository
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
 from enlace.model.markings import Markings
+from enlace.store.repositories.partners import token_hash
 from enlace.store.store import Store
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
@@ -40,7 +38,7 @@ def us_node(store: Store) -> None:
     """Make `store` the node of US, with MX registered (its URL and public key)."""
     with store.unit_of_work() as uow:
         uow.settings.set_if_absent("party", "US")
-        PartnerRepository(uow.connection).put(
+        uow.partners.put(
             party="MX",
             url=MX_URL,
             verify_key_hex=MX_VERIFY_HEX,
@@ -64,7 +62,7 @@ def received(store: Store) -> int:
 
 def audit_actions(store: Store) -> list[tuple[str, str | None, Any]]:
     with store.unit_of_work() as uow:
-        log = AuditLog(uow.connection)
+        log = uow.audit
         assert log.verify().ok
         return [(e.action, e.subject, e.detail) for e in log.entries()]
 
@@ -108,12 +106,12 @@ def test_everything_released_arrives_once_paged_and_a_second_sync_stores_nothing
             [phones[0].version_key[1], newer.version_key[1]]
         )
         assert all(v.received_from == "MX" for v in versions)
-        signatures = RecordSignatureRepository(uow.connection)
+        signatures = uow.signatures
         assert signatures.count("MX") == 6
         held = signatures.get(*newer.version_key)
         assert held is not None
         verify_record(versions[-1].stix_object(), held.signature, MX_VERIFY_HEX)
-        assert SyncCursorRepository(uow.connection).get("MX") is not None
+        assert uow.cursors.get("MX") is not None
     receipts = [d for action, _, d in audit_actions(us) if action == "receipt"]
     assert sum(d["received"] for d in receipts) == 6
 
@@ -146,7 +144,7 @@ def test_wrong_outbound_token_is_a_clear_error_and_writes_nothing(
     assert received(us) == 0
     assert len(audit_actions(us)) == before
     with us.unit_of_work() as uow:
-        assert SyncCursorRepository(uow.connection).get("MX") is None
+        assert uow.cursors.get("MX") is None
 
 
 def test_unreachable_partner_is_a_clear_error(store: Store) -> None:
@@ -239,7 +237,7 @@ def test_each_kind_of_bad_object_is_refused_counted_audited_and_the_rest_stored(
     assert received(store) == 2
     with store.unit_of_work() as uow:
         assert {row.id for row in uow.records.iter_latest()} == {good1["id"], good2["id"]}
-        assert RecordSignatureRepository(uow.connection).count() == 2
+        assert uow.signatures.count() == 2
     refusals = {
         (subject, detail["reason"])
         for action, subject, detail in audit_actions(store)

@@ -6,11 +6,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from enlace.audit.log import AuditLog
 from enlace.cli.app import build_app
 from enlace.exchange.credentials import outbound_token_path, read_outbound_token
-from enlace.exchange.partners import PartnerRepository, token_hash
 from enlace.node.setup import initialise_node, open_node
+from enlace.store.repositories.partners import token_hash
 
 US_KEY_HEX = "ab" * 32
 
@@ -55,10 +54,10 @@ def test_invite_flow_keeps_tokens_secret(tmp_path: Path) -> None:
     config, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            partner = PartnerRepository(uow.connection).get("US")
+            partner = uow.partners.get("US")
             assert partner is not None
             assert partner.token_hash == token_hash(token)  # kept: no --token-file given
-            entries = list(AuditLog(uow.connection).entries())
+            entries = list(uow.audit.entries())
     finally:
         store.close()
     assert "partner-invited" in [e.action for e in entries]

@@ -25,17 +25,14 @@ from exchange_helpers import TO_US, phone, served_in_thread
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from enlace.audit.log import AuditLog
 from enlace.cli.app import build_app
 from enlace.exchange.credentials import write_outbound_token
-from enlace.exchange.partners import PartnerRepository, token_hash
 from enlace.exchange.release import release_all_allowed
-from enlace.exchange.releases import ReleaseRepository
-from enlace.exchange.sync_state import RecordSignatureRepository
 from enlace.exchange.taxii.app import create_app
 from enlace.model.markings import Markings
 from enlace.node.keys import load_signing_key, public_key_hex
 from enlace.node.setup import initialise_node, open_node
+from enlace.store.repositories.partners import token_hash
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
 
@@ -138,9 +135,9 @@ def counts(node: Path, partner: str) -> tuple[int, int, int]:
             query = select(func.count()).select_from(records)
             got = uow.connection.execute(query.where(records.c.received_from == partner))
             received = int(got.scalar_one())
-            signatures = RecordSignatureRepository(uow.connection).count(partner)
-            released = ReleaseRepository(uow.connection).count(partner)
-            assert AuditLog(uow.connection).verify().ok
+            signatures = uow.signatures.count(partner)
+            released = uow.releases.count(partner)
+            assert uow.audit.verify().ok
     finally:
         store.close()
     return received, signatures, released
@@ -210,7 +207,7 @@ def mx_serving(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
     config, store = open_node(mx)
     numbers = [f"+52 33 {4000 + i // 10000:04d} {i % 10000:04d}" for i in range(3000)]
     with store.unit_of_work() as uow:
-        PartnerRepository(uow.connection).put(
+        uow.partners.put(
             party="US",
             url="http://127.0.0.1:1",
             verify_key_hex=us_key,
@@ -241,7 +238,7 @@ def test_sync_killed_with_sigkill_then_rerun_stores_every_version_exactly_once(
     us = tmp_path / "us"
     config, store = open_node(us)
     with store.unit_of_work() as uow:
-        PartnerRepository(uow.connection).put(
+        uow.partners.put(
             party="MX",
             url=url,
             verify_key_hex=public_key_hex(mx / "keys"),
@@ -279,7 +276,7 @@ def test_sync_killed_with_sigkill_then_rerun_stores_every_version_exactly_once(
                 select(records.c.id, records.c.modified).distinct().subquery()
             )
             assert uow.connection.execute(distinct).scalar_one() == uow.records.count_versions()
-            receipts = [e.detail for e in AuditLog(uow.connection).entries()
+            receipts = [e.detail for e in uow.audit.entries()
                         if e.action == "receipt"]  # fmt: skip
     finally:
         store.close()

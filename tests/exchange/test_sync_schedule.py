@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from enlace.exchange import sync
-from enlace.exchange.partners import PartnerRepository
 from enlace.exchange.sync import MAX_BACKOFF_SECONDS, PeriodicSync, SyncError, SyncReport
 from enlace.store.store import Store
 
@@ -32,7 +31,7 @@ def partners(store: Store, monkeypatch: pytest.MonkeyPatch) -> Partners:
     """CA and US registered on `store`; a sync of a partner in `down` fails."""
     with store.unit_of_work() as uow:
         for party in ("CA", "US"):
-            PartnerRepository(uow.connection).put(
+            uow.partners.put(
                 party=party,
                 url=f"http://127.0.0.1:1/{party}",
                 verify_key_hex="00" * 32,

@@ -25,7 +25,6 @@ from exchange_helpers import (
 )
 from taxii2client.v21 import Collection, Server, as_pages
 
-from enlace.audit.log import AuditLog
 from enlace.exchange.release import release_record
 from enlace.exchange.signing import verify_record
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
@@ -84,9 +83,7 @@ def client(store: Store) -> Client:
 
 def audit(store: Store) -> list[tuple[str, str, str | None, Any]]:
     with store.unit_of_work() as uow:
-        return [
-            (e.actor, e.action, e.subject, e.detail) for e in AuditLog(uow.connection).entries()
-        ]
+        return [(e.actor, e.action, e.subject, e.detail) for e in uow.audit.entries()]
 
 
 def test_discovery_api_root_and_one_collection_per_partner(node: Store) -> None:

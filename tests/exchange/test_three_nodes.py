@@ -12,9 +12,7 @@ from sqlalchemy import func, select
 from test_sync_nodes import cli, enlace, free_port, serving
 from typer.testing import CliRunner
 
-from enlace.audit.log import AuditLog
 from enlace.cli.app import build_app
-from enlace.exchange.releases import ReleaseRepository
 from enlace.model.markings import Markings
 from enlace.node.keys import public_key_hex
 from enlace.node.setup import open_node
@@ -84,7 +82,7 @@ def released(node: Path, partner: str) -> set[tuple[str, str]]:
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            page = ReleaseRepository(uow.connection).page(partner, version="all")
+            page = uow.releases.page(partner, version="all")
             return {(r.record_id, r.modified) for r in page}
     finally:
         store.close()
@@ -104,7 +102,7 @@ def last_audit(node: Path) -> tuple[str, str | None, object]:
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            (entry,) = AuditLog(uow.connection).latest(1)
+            (entry,) = uow.audit.latest(1)
             return entry.action, entry.subject, entry.detail
     finally:
         store.close()

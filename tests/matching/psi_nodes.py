@@ -16,7 +16,6 @@ import uvicorn
 from party_nodes import Node, party_nodes, token
 from sqlalchemy import select
 
-from enlace.exchange.partners import PartnerRepository
 from enlace.exchange.taxii.app import create_app
 from enlace.matching.agreements import set_agreement
 from enlace.matching.api import create_matching_router
@@ -75,7 +74,7 @@ def served_nodes(urls: dict[str, str], *, workers: int = 0) -> Iterator[dict[str
                 time.sleep(0.05)
             for node in served.values():
                 with node.store.unit_of_work() as uow:
-                    repo = PartnerRepository(uow.connection)
+                    repo = uow.partners
                     for other in served.values():
                         if other.party != node.party:
                             held = repo.get(other.party)
@@ -108,7 +107,7 @@ def agree(
     with responder.store.unit_of_work() as uow:
         for kind in kinds:
             set_agreement(
-                uow.connection,
+                uow,
                 partner=partner,
                 kind=kind,
                 max_set_size=max_set_size,

@@ -16,11 +16,9 @@ from psi_nodes import (
 )
 from sqlalchemy import select
 
-from enlace.audit.log import AuditLog
 from enlace.matching.kinds import MATCH_KINDS
 from enlace.matching.protocol import match_partner
 from enlace.matching.responder import notices_digest
-from enlace.matching.results import MatchRepository
 from enlace.store.tables import audit_log, hit_notices
 
 
@@ -66,8 +64,8 @@ def test_match_between_two_real_nodes_finds_exactly_the_truth_on_every_kind(
         assert len(notices) > len(noticed)
         # One audit entry per run for its hit notices, whose digest pins the notices.
         with us.store.unit_of_work() as uow:
-            entries = [e for e in AuditLog(uow.connection).entries() if e.action == "hit-notices"]
-            stored = MatchRepository(uow.connection).hit_notices()
+            entries = [e for e in uow.audit.entries() if e.action == "hit-notices"]
+            stored = uow.matches.hit_notices()
         assert len(entries) == len(MATCH_KINDS)
         for entry in entries:
             of_run = [n for n in stored if n.run_id == entry.subject]

@@ -7,23 +7,12 @@ from exchange_helpers import MX_KEY, NATIONAL, TO_US, add, mx_node, phone
 from sqlalchemy import select
 
 from enlace.exchange.release import ReleaseRefused
-from enlace.exchange.releases import ReleaseRepository
-from enlace.matching.agreements import (
-    AgreementRepository,
-    MatchAgreement,
-    check_within_agreement,
-    set_agreement,
-)
+from enlace.matching.agreements import check_within_agreement, set_agreement
 from enlace.matching.disclosure import approve_request, receive_request, refuse_request
 from enlace.matching.errors import DisclosureError, MatchingError, MatchRefused
-from enlace.matching.results import (
-    DisclosureRepository,
-    HandleRepository,
-    Match,
-    MatchRepository,
-    MatchRun,
-    MatchRunRepository,
-)
+from enlace.store.repositories.agreements import MatchAgreement
+from enlace.store.repositories.match_runs import MatchRun
+from enlace.store.repositories.matches import Match
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
 from enlace.store.versions import StoredVersion
@@ -48,7 +37,7 @@ def test_agreement_is_set_replaced_audited_and_enforced(store: Store) -> None:
     mx_node(store)
     with store.unit_of_work() as uow:
         set_agreement(
-            uow.connection,
+            uow,
             partner="US",
             kind="phone",
             max_set_size=100,
@@ -57,7 +46,7 @@ def test_agreement_is_set_replaced_audited_and_enforced(store: Store) -> None:
             actor="t",
         )
         set_agreement(
-            uow.connection,
+            uow,
             partner="US",
             kind="phone",
             max_set_size=50,
@@ -67,7 +56,7 @@ def test_agreement_is_set_replaced_audited_and_enforced(store: Store) -> None:
         )
         uow.commit()
     with store.unit_of_work() as uow:
-        agreements = AgreementRepository(uow.connection)
+        agreements = uow.agreements
         assert agreements.all() == [MatchAgreement("US", "phone", 50, 2, NOON)]
         assert (
             check_within_agreement(
@@ -81,7 +70,7 @@ def test_agreement_is_set_replaced_audited_and_enforced(store: Store) -> None:
         with pytest.raises(MatchRefused) as too_big:
             check_within_agreement(agreements, partner="US", kind="phone", set_size=51, now=NOON)
         assert too_big.value.status == 413
-        runs = MatchRunRepository(uow.connection)
+        runs = uow.match_runs
         runs.add(run_row("a" * 32, "2025-08-31T23:59:59.000000Z"))  # yesterday: not counted
         runs.add(run_row("b" * 32, "2025-09-01T00:00:01.000000Z"))
         check_within_agreement(agreements, partner="US", kind="phone", set_size=1, now=NOON)
@@ -97,7 +86,7 @@ def test_agreement_needs_a_registered_partner_and_positive_caps(store: Store) ->
     with store.unit_of_work() as uow:
         with pytest.raises(MatchingError, match="GT is not a registered partner"):
             set_agreement(
-                uow.connection,
+                uow,
                 partner="GT",
                 kind="phone",
                 max_set_size=1,
@@ -107,7 +96,7 @@ def test_agreement_needs_a_registered_partner_and_positive_caps(store: Store) ->
             )
         with pytest.raises(MatchingError, match="must be at least 1"):
             set_agreement(
-                uow.connection,
+                uow,
                 partner="US",
                 kind="phone",
                 max_set_size=0,
@@ -119,7 +108,7 @@ def test_agreement_needs_a_registered_partner_and_positive_caps(store: Store) ->
 
 def test_handles_are_stable_per_partner_and_differ_between_partners(store: Store) -> None:
     with store.unit_of_work() as uow:
-        handles = HandleRepository(uow.connection)
+        handles = uow.handles
         first = handles.handles_for("US", ["r1", "r2"], at=NOON)
         again = handles.handles_for("US", ["r2", "r1", "r3"], at=NOON)
         other = handles.handles_for("CA", ["r1"], at=NOON)
@@ -138,7 +127,7 @@ def test_matches_are_stored_once(store: Store) -> None:
         Match("US", "vin", "r2", "g" * 16, "a" * 32, NOON),
     ]
     with store.unit_of_work() as uow:
-        repo = MatchRepository(uow.connection)
+        repo = uow.matches
         assert repo.add_matches(found) == 2
         assert repo.add_matches(found) == 0
         assert repo.matches(kind="vin") == [found[1]]
@@ -150,7 +139,7 @@ def disclosure_setup(store: Store, *, markings: object = TO_US) -> tuple[str, st
     record = phone("+525512345678", markings=markings)  # type: ignore[arg-type]
     add(store, StoredVersion.of(record))
     with store.unit_of_work() as uow:
-        handle = HandleRepository(uow.connection).handles_for("US", [record.id], at=NOON)[record.id]
+        handle = uow.handles.handles_for("US", [record.id], at=NOON)[record.id]
         uow.commit()
     return record.id, handle
 
@@ -168,7 +157,7 @@ def test_approved_disclosure_is_the_normal_release(store: Store) -> None:
         record_id,
     )
     with store.unit_of_work() as uow:
-        assert ReleaseRepository(uow.connection).count("US") == 1
+        assert uow.releases.count("US") == 1
     assert actions(store)[-3:] == ["disclosure-request", "release", "disclosure-approved"]
     with pytest.raises(DisclosureError, match="already approved"):
         refuse_request(store, request_id=request_id, reason="late", actor="analyst")
@@ -180,7 +169,7 @@ def test_disclosure_the_markings_forbid_stays_pending_and_can_be_refused(store: 
     with pytest.raises(ReleaseRefused, match="national only"):
         approve_request(store, request_id=request_id, signing_key=MX_KEY, actor="analyst")
     with store.unit_of_work() as uow:
-        held = DisclosureRepository(uow.connection).get(request_id)
+        held = uow.disclosures.get(request_id)
         assert held is not None
         assert held.status == "pending"
     decided = refuse_request(
@@ -198,4 +187,4 @@ def test_disclosure_of_an_unknown_handle_is_refused_and_writes_nothing(store: St
     assert refused.value.status == 404
     assert actions(store) == before
     with store.unit_of_work() as uow:
-        assert DisclosureRepository(uow.connection).all() == []
+        assert uow.disclosures.all() == []

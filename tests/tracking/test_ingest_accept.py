@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from enlace.audit.log import AuditLog
 from enlace.model.records import Action, Commitment, Meeting, record_from_stix
 from enlace.model.vocabulary import TrackingStatus
+from enlace.store.repositories.audit import AuditLog
 from enlace.store.store import Store
 from enlace.tracking.confirm import DEFAULT_MARKINGS, accept
 from enlace.tracking.errors import UnsupportedLanguage

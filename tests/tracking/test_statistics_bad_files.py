@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from enlace.cli.node_commands import init
 from enlace.cli.stats_commands import build_stats_app
-from enlace.store.statistics import CbpStatisticsRepository
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
 from enlace.tracking.statistics import StatisticsFileError, import_cbp_statistics
@@ -33,7 +32,7 @@ def _write(tmp_path: Path, name: str, lines: list[str]) -> Path:
 def _held(store: Store) -> tuple[int, int]:
     """(statistics rows, audit entries) in the store."""
     with store.unit_of_work() as uow:
-        rows = CbpStatisticsRepository(uow.connection).count_rows()
+        rows = uow.statistics.count_rows()
         entries = uow.connection.execute(select(func.count()).select_from(audit_log)).scalar_one()
     return rows, int(entries)
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from enlace.store.statistics import CbpStatisticsRepository
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
 from enlace.tracking.indicators import (
@@ -108,7 +107,7 @@ def test_overlapping_years_come_from_the_newer_file(store: Store) -> None:
     assert report.written == (2019,)
     assert report.kept_newer == {2020: 2023, 2021: 2023, 2022: 2023}
     with store.unit_of_work() as uow:
-        repository = CbpStatisticsRepository(uow.connection)
+        repository = uow.statistics
         assert repository.editions_by_year() == {
             2019: 2022,
             2020: 2023,
@@ -138,7 +137,7 @@ def _audit_count(store: Store) -> int:
 def test_reimporting_the_same_file_changes_nothing(store: Store) -> None:
     first = import_cbp_statistics(store, NEWER)
     with store.unit_of_work() as uow:
-        rows_before = CbpStatisticsRepository(uow.connection).count_rows()
+        rows_before = uow.statistics.count_rows()
     entries = _audit_count(store)
     again = import_cbp_statistics(store, NEWER)
     assert first.written == (2020, 2021, 2022, 2023)
@@ -146,7 +145,7 @@ def test_reimporting_the_same_file_changes_nothing(store: Store) -> None:
     assert again.unchanged == first.written
     assert not again.changed
     with store.unit_of_work() as uow:
-        assert CbpStatisticsRepository(uow.connection).count_rows() == rows_before == 9924
+        assert uow.statistics.count_rows() == rows_before == 9924
     assert _audit_count(store) == entries
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from enlace.audit.log import AuditLog
 from enlace.cli.app import build_app
 from enlace.model.markings import Markings
 from enlace.model.records import Action, Commitment, PhoneNumber, Record, derived_id
@@ -71,7 +70,7 @@ def _store_records(store: Store, *records: Record, received_from: str | None = N
 
 def _state(store: Store, record_id: str) -> tuple[int, int]:
     with store.unit_of_work() as uow:
-        return len(uow.records.versions(record_id)), AuditLog(uow.connection).count()
+        return len(uow.records.versions(record_id)), uow.audit.count()
 
 
 def test_a_status_change_is_a_new_audited_version_and_the_old_one_stays(store: Store) -> None:
@@ -87,7 +86,7 @@ def test_a_status_change_is_a_new_audited_version_and_the_old_one_stays(store: S
         assert newest["status"] == "delivered"
         assert newest["evidence"] == [SEIZURE_ID]
         assert versions[0].stix_object()["status"] == "announced"
-        entries = list(AuditLog(uow.connection).entries())
+        entries = list(uow.audit.entries())
     assert entries[-1].action == "tracking-progress"
     assert entries[-1].subject == ACTION_ID
     assert entries[-1].detail["changed"] == ["evidence", "status"]

@@ -15,11 +15,11 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from enlace.model.roles import Role
 from enlace.node.config import NodeConfig
 from enlace.store.store import Store
 from enlace.users.accounts import add_user
 from enlace.users.authentication import ThrottlePolicy
-from enlace.users.roles import Role
 from enlace.users.sessions import SessionPolicy
 from enlace.web.app import create_node_app
 

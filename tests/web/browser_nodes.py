@@ -12,10 +12,10 @@ from pathlib import Path
 from auth_nodes import RunningWeb, serving
 
 from enlace.exchange.credentials import write_outbound_token
-from enlace.exchange.partners import PartnerRepository, token_hash
 from enlace.node.keys import public_key_hex
 from enlace.node.setup import initialise_node, open_node
 from enlace.reports.samples import sample_communique
+from enlace.store.repositories.partners import token_hash
 from enlace.tracking.confirm import accept
 from enlace.tracking.ingest import propose
 
@@ -50,7 +50,7 @@ def two_nodes(root: Path) -> Iterator[dict[str, WebNode]]:
         for party, node in nodes.items():
             other = nodes["US" if party == "MX" else "MX"]
             with node.web.store.unit_of_work() as uow:
-                PartnerRepository(uow.connection).put(
+                uow.partners.put(
                     party=other.party,
                     url=other.web.url,
                     verify_key_hex=public_key_hex(other.directory / "keys"),

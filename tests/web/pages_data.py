@@ -8,12 +8,11 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from nacl.signing import SigningKey
 
-from enlace.audit.log import AuditLog
-from enlace.exchange.partners import PartnerRepository, token_hash
 from enlace.exchange.signing import sign_record
-from enlace.exchange.sync_state import ReceivedSignature, RecordSignatureRepository
 from enlace.model.markings import Markings
 from enlace.model.records import Agency, PhoneNumber, Vehicle, derived_id
+from enlace.store.repositories.partners import token_hash
+from enlace.store.repositories.sync_state import ReceivedSignature
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
 
@@ -77,7 +76,7 @@ def mx_node(store: Store) -> dict[str, str]:
     tampered = vehicle(US_VIN, owner="US", markings=TO_MX)
     with store.unit_of_work() as uow:
         uow.settings.set_if_absent("party", "MX")
-        PartnerRepository(uow.connection).put(
+        uow.partners.put(
             party="US",
             url="http://us.invalid",
             verify_key_hex=US_KEY.verify_key.encode().hex(),
@@ -97,8 +96,8 @@ def mx_node(store: Store) -> dict[str, str]:
         changed_text = orjson.dumps(changed).decode().replace("Kenworth", "Freightliner")
         tampered_version = tampered_version._replace(stix=changed_text)
         uow.records.add([*versions, received_version, tampered_version], added_at=uow.started_at)
-        RecordSignatureRepository(uow.connection).add(signatures)
-        AuditLog(uow.connection).append(
+        uow.signatures.add(signatures)
+        uow.audit.append(
             actor="sync",
             action="refusal",
             subject="enlace-phone-number--00000000-0000-4000-8000-000000000000",

@@ -17,8 +17,8 @@ from browser_nodes import CHROMIUM, WebNode, two_nodes
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 
+from enlace.model.roles import Role
 from enlace.store.tables import audit_log
-from enlace.users.roles import Role
 
 PHONE = "+52 656 555 0199"
 PHONE_E164 = "+526565550199"

@@ -15,12 +15,12 @@ from auth_nodes import RunningWeb, serving, session_csrf, user_of
 from pages_data import US_PHONE, mx_node
 from sqlalchemy import func, select
 
+from enlace.model.roles import Role
 from enlace.node.keys import create_signing_key
 from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, records, releases
 from enlace.users.accounts import get_user
-from enlace.users.roles import Role
 from enlace.web.pages.imports import MAX_UPLOAD_BYTES
 
 GOOD_CSV = (

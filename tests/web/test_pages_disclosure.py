@@ -15,14 +15,12 @@ from pages_data import OWN_PHONE, mx_node
 from sqlalchemy import func, select
 
 from enlace.exchange.credentials import write_outbound_token
-from enlace.exchange.partners import PartnerRepository
 from enlace.matching.disclosure import receive_request
-from enlace.matching.results import DisclosureRepository, HandleRepository
+from enlace.model.roles import Role
 from enlace.node.keys import create_signing_key
 from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
 from enlace.store.tables import releases
-from enlace.users.roles import Role
 
 
 @pytest.fixture
@@ -40,9 +38,7 @@ def node(tmp_path: Path) -> Iterator[tuple[RunningWeb, dict[str, str]]]:
 def request_for(store: Store, record_id: str, reason: str) -> int:
     """A partner's disclosure request for `record_id`, as the matching API stores it."""
     with store.unit_of_work() as uow:
-        handle = HandleRepository(uow.connection).handles_for("US", [record_id], at=uow.started_at)[
-            record_id
-        ]
+        handle = uow.handles.handles_for("US", [record_id], at=uow.started_at)[record_id]
         uow.commit()
     return receive_request(store, partner="US", handle=handle, reason=reason)
 
@@ -55,7 +51,7 @@ def released_to_us(store: Store) -> int:
 
 def status_of(store: Store, request_id: int) -> str:
     with store.unit_of_work() as uow:
-        found = DisclosureRepository(uow.connection).get(request_id)
+        found = uow.disclosures.get(request_id)
     assert found is not None
     return found.status
 
@@ -154,14 +150,14 @@ def test_our_requests_are_listed_and_asking_an_unreachable_partner_is_one_clear_
     web, _ = node
     write_outbound_token(tmp_path / "mx" / "keys", "US", "mx-pulls-us-0123456789abcdef")
     with web.store.unit_of_work() as uow:
-        PartnerRepository(uow.connection).put(
+        uow.partners.put(
             party="US",
             url="http://127.0.0.1:1",  # nothing listens there: refused at once, on loopback
             verify_key_hex="00" * 32,
             token_hash="0" * 64,
             added_at=uow.started_at,
         )
-        request_id = DisclosureRepository(uow.connection).add(
+        request_id = uow.disclosures.add(
             direction="outgoing",
             partner="US",
             handle="00112233aabbccdd",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from web_messages import WEB, used_messages
 
-from enlace.users.roles import Role
+from enlace.model.roles import Role
 from enlace.web.i18n import Formatter, catalog, parse_language, preferred_language, translate
 from enlace.web.markings import evaluation_badge, handling_badge, tlp_badge
 from enlace.web.navigation import NAV_ITEMS, menu_for

@@ -7,8 +7,7 @@ from datetime import date
 from pages_data import NATIONAL_PHONE, OWN_PHONE, US_PHONE, US_VIN, mx_node
 from sqlalchemy import func, select
 
-from enlace.audit.log import AuditLog
-from enlace.matching.results import HitNotice, Match, MatchRepository
+from enlace.store.repositories.matches import HitNotice, Match
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
 from enlace.web.queries.audit import audit_view
@@ -121,7 +120,7 @@ def test_reading_a_partners_record_is_audited(store: Store) -> None:
     ids = mx_node(store)
     audit_record_read(store, record_id=ids["received"], username="ana", received_from="US")
     with store.unit_of_work() as uow:
-        entry = AuditLog(uow.connection).latest(1)[0]
+        entry = uow.audit.latest(1)[0]
     assert (entry.actor, entry.action, entry.subject) == ("ana", "record-read", ids["received"])
     assert entry.detail == {"received_from": "US", "via": "web"}
 
@@ -155,7 +154,7 @@ def test_dashboard_shows_hits_one_line_per_run_newest_first(store: Store) -> Non
     mx_node(store)
     early, late = "2025-09-01T10:00:00.000000Z", "2025-09-02T10:00:00.000000Z"
     with store.unit_of_work() as uow:
-        repository = MatchRepository(uow.connection)
+        repository = uow.matches
         repository.add_hit_notices(
             [HitNotice("run-a", f"rec-{n}", "US", "phone", None, early) for n in range(3)]
             + [HitNotice("run-b", "rec-9", "US", "vin", None, late)]
@@ -183,7 +182,7 @@ def test_tracking_view_without_meetings_still_shows_indicators(store: Store) -> 
 def test_audit_view_pages_newest_first_and_verifies_the_chain(store: Store) -> None:
     mx_node(store)
     with store.unit_of_work() as uow:
-        log = AuditLog(uow.connection)
+        log = uow.audit
         for n in range(120):
             log.append(actor="test", action="probe", subject=str(n))
         uow.commit()

@@ -20,9 +20,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 from starlette.routing import Mount
 
+from enlace.model.roles import Role
 from enlace.store.store import Store
 from enlace.store.tables import metadata
-from enlace.users.roles import Role
 from enlace.web.security import (
     CSRF_COOKIE,
     CurrentUser,

@@ -10,9 +10,9 @@ import pytest
 from auth_nodes import RunningWeb, serving, session_csrf, user_of
 from sqlalchemy import func, select
 
+from enlace.model.roles import Role
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, web_sessions
-from enlace.users.roles import Role
 from enlace.web.i18n import translate
 from enlace.web.security import CSRF_MISMATCH
 

@@ -11,10 +11,10 @@ import pytest
 from auth_nodes import RunningWeb, serving, session_csrf, user_of
 from sqlalchemy import func, select
 
+from enlace.model.roles import Role
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, web_sessions
 from enlace.users.authentication import ThrottlePolicy
-from enlace.users.roles import Role
 from enlace.users.sessions import session_hash
 
 ANALYST = user_of(Role.ANALYST)

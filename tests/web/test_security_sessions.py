@@ -11,9 +11,9 @@ import pytest
 from auth_nodes import RunningWeb, serving, user_of
 from sqlalchemy import select
 
+from enlace.model.roles import Role
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, web_sessions
-from enlace.users.roles import Role
 from enlace.users.sessions import SessionPolicy, purge_expired_sessions
 
 ANALYST = user_of(Role.ANALYST)

@@ -10,9 +10,9 @@ from auth_nodes import RunningWeb, serving, user_of
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
+from enlace.model.roles import Role
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
-from enlace.users.roles import Role
 from enlace.users.tokens import create_token, revoke_token
 from enlace.web.security import node_routes, original_route, route_roles
 

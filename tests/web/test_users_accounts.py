@@ -7,7 +7,7 @@ import secrets
 import pytest
 from sqlalchemy import func, select
 
-from enlace.audit.log import AuditLog
+from enlace.model.roles import Role, parse_role
 from enlace.store.store import Store
 from enlace.store.tables import api_tokens, audit_log, users, web_sessions
 from enlace.users.accounts import (
@@ -21,7 +21,6 @@ from enlace.users.accounts import (
 )
 from enlace.users.authentication import ThrottlePolicy, authenticate
 from enlace.users.errors import UserError
-from enlace.users.roles import Role, parse_role
 from enlace.users.sessions import SessionPolicy, active_session, start_session
 from enlace.users.tokens import create_token, list_tokens, revoke_token, token_user
 
@@ -32,7 +31,7 @@ def _password() -> str:
 
 def _actions(store: Store) -> list[str]:
     with store.unit_of_work() as uow:
-        return [entry.action for entry in AuditLog(uow.connection).entries()]
+        return [entry.action for entry in uow.audit.entries()]
 
 
 def test_added_user_keeps_an_argon2id_hash_never_the_password(store: Store) -> None:
@@ -99,7 +98,7 @@ def test_roles_are_replaced_and_audited_with_before_and_after(store: Store) -> N
     updated = set_roles(store, "ana", [Role.COORDINATOR, Role.AUDITOR])
     assert updated.roles == {Role.COORDINATOR, Role.AUDITOR}
     with store.unit_of_work() as uow:
-        entry = AuditLog(uow.connection).latest(1)[0]
+        entry = uow.audit.latest(1)[0]
     assert entry.action == "user-roles"
     assert entry.detail == {"before": ["analyst"], "after": ["auditor", "coordinator"]}
     with pytest.raises(UserError, match="there is no user 'nobody'"):

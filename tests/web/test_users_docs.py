@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from enlace.users.roles import Role
+from enlace.model.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS_SOURCES = [*(ROOT / "src" / "enlace" / "users").glob("*.py")]

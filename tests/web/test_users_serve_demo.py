@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from enlace.cli.demo_users import ensure_demo_login
+from enlace.model.roles import ALL_ROLES
 from enlace.node.setup import initialise_node, open_node
 from enlace.users.accounts import get_user
-from enlace.users.roles import ALL_ROLES
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -13,7 +13,7 @@ from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
 
 if TYPE_CHECKING:
-    from enlace.audit.log import AuditEntry
+    from enlace.store.repositories.audit import AuditEntry
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 
@@ -34,13 +34,12 @@ def build_audit_app() -> typer.Typer:
 @user_errors
 def verify(node: NodeDir = DEFAULT_NODE) -> None:
     """Check every entry of the audit log; exit 1 naming the first edited, deleted or moved one."""
-    from enlace.audit.log import AuditLog
     from enlace.node.setup import open_node
 
     config, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            result = AuditLog(uow.connection).verify()
+            result = uow.audit.verify()
     finally:
         store.close()
     if result.ok:
@@ -62,13 +61,12 @@ def show(
     limit: Annotated[int, typer.Option(min=1, help="How many of the newest entries.")] = 20,
 ) -> None:
     """Print the newest entries of the audit log, oldest first."""
-    from enlace.audit.log import AuditLog
     from enlace.node.setup import open_node
 
     config, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            audit = AuditLog(uow.connection)
+            audit = uow.audit
             entries = audit.latest(limit)
             total = audit.count()
     finally:

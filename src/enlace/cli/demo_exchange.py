@@ -21,14 +21,14 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from enlace.audit.log import AuditLog, AuditVerification
 from enlace.cli import exchange_commands
 from enlace.exchange.release import release_all_allowed
-from enlace.exchange.releases import ReleaseRepository
 from enlace.exchange.sync import SyncReport, sync_node_partner
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key, public_key_hex
 from enlace.node.setup import open_node
+from enlace.store.repositories.audit import AuditLog, AuditVerification
+from enlace.store.repositories.releases import ReleaseRepository
 from enlace.store.tables import audit_log, records
 
 START_SECONDS = 30.0

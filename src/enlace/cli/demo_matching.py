@@ -22,7 +22,6 @@ from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import MatchingError
 from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS
 from enlace.matching.protocol import MatchOutcome, match_node_partner, request_node_disclosure
-from enlace.matching.results import MatchRepository
 from enlace.node.keys import load_signing_key
 from enlace.node.setup import open_node
 
@@ -61,7 +60,7 @@ def _agree(node: Path, partner: str) -> None:
     try:
         with store.unit_of_work() as uow:
             set_agreements(
-                uow.connection,
+                uow,
                 partner=partner,
                 kinds=KIND_NAMES,
                 max_set_size=DEMO_MAX_SET_SIZE,
@@ -96,7 +95,7 @@ def _print_run(
     _, store = open_node(partner_node)
     try:
         with store.unit_of_work() as uow:
-            notices = MatchRepository(uow.connection).hit_notices()
+            notices = uow.matches.hit_notices()
     finally:
         store.close()
     by_kind = Counter(n.kind for n in notices if n.partner == party)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from enlace.model.roles import ALL_ROLES
 from enlace.node.setup import open_node
 from enlace.users.accounts import add_user, get_user, set_disabled, set_password, set_roles
-from enlace.users.roles import ALL_ROLES
 
 DEMO_USERNAME = "demo"
 

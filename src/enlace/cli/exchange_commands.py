@@ -78,13 +78,12 @@ def add(
     from nacl.exceptions import CryptoError
     from nacl.signing import VerifyKey
 
-    from enlace.audit.log import AuditLog
     from enlace.exchange.agencies import share_agencies_with
     from enlace.exchange.credentials import new_token, read_token_file, write_outbound_token
-    from enlace.exchange.partners import PartnerRepository, token_hash
     from enlace.exchange.transport import check_certificates, write_partner_trust
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
+    from enlace.store.repositories.partners import token_hash
 
     code = party_code(party)
     key_hex = key.strip().lower()
@@ -104,7 +103,7 @@ def add(
         raise NodeError(f"{code} is this node's own party, not a partner")
     try:
         with store.unit_of_work() as uow:
-            repo = PartnerRepository(uow.connection)
+            repo = uow.partners
             existing = repo.get(code)
             if inbound is not None:
                 digest = token_hash(inbound)
@@ -122,7 +121,7 @@ def add(
                 added_at=uow.started_at,
             )
             if outcome != "unchanged":
-                AuditLog(uow.connection).append(
+                uow.audit.append(
                     actor="cli",
                     action=f"partner-{outcome}",
                     subject=code,
@@ -130,18 +129,16 @@ def add(
                 )
             shared = share_agencies_with(uow, party=config.party, partner=code)
             if shared:
-                AuditLog(uow.connection).append(
+                uow.audit.append(
                     actor="cli", action="agencies-shared", subject=code, detail={"count": shared}
                 )
             if outbound is not None:
                 # Written before the commit: a failure here leaves the registration unwritten.
                 write_outbound_token(config.key_dir, code, outbound)
-                AuditLog(uow.connection).append(
-                    actor="cli", action="outbound-token-set", subject=code, detail={}
-                )
+                uow.audit.append(actor="cli", action="outbound-token-set", subject=code, detail={})
             if tls_ca is not None:
                 fingerprint = write_partner_trust(config.key_dir, code, tls_ca)
-                AuditLog(uow.connection).append(
+                uow.audit.append(
                     actor="cli",
                     action="tls-ca-set",
                     subject=code,
@@ -180,19 +177,18 @@ def invite(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Make a new token for a registered partner to pull from this node (replaces the old)."""
-    from enlace.audit.log import AuditLog
     from enlace.exchange.credentials import new_token, write_secret
-    from enlace.exchange.partners import PartnerRepository, token_hash
     from enlace.model.parties import party_code
     from enlace.node.keys import public_key_hex
     from enlace.node.setup import open_node
+    from enlace.store.repositories.partners import token_hash
 
     code = party_code(party)
     config, store = open_node(node)
     token = new_token()
     try:
         with store.unit_of_work() as uow:
-            repo = PartnerRepository(uow.connection)
+            repo = uow.partners
             existing = repo.get(code)
             if existing is None:
                 raise NodeError(
@@ -206,9 +202,7 @@ def invite(
                 token_hash=token_hash(token),
                 added_at=existing.added_at,
             )
-            AuditLog(uow.connection).append(
-                actor="cli", action="partner-invited", subject=code, detail={}
-            )
+            uow.audit.append(actor="cli", action="partner-invited", subject=code, detail={})
             # The file first: if it cannot be written, the old token stays valid.
             write_secret(token_out, token)
             uow.commit()
@@ -249,15 +243,13 @@ def _check_partner_url(url: str, *, tls_ca: Path | None, plain_http: bool) -> No
 @user_errors
 def list_partners(node: NodeDir = DEFAULT_NODE) -> None:
     """Print the registered partners and how many versions were released to each."""
-    from enlace.exchange.partners import PartnerRepository
-    from enlace.exchange.releases import ReleaseRepository
     from enlace.node.setup import open_node
 
     config, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            partners = PartnerRepository(uow.connection).all()
-            counts = {p.party: ReleaseRepository(uow.connection).count(p.party) for p in partners}
+            partners = uow.partners.all()
+            counts = {p.party: uow.releases.count(p.party) for p in partners}
     finally:
         store.close()
     table = Table(title=f"Partners of node {config.party}")

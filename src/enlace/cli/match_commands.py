@@ -140,7 +140,6 @@ def list_matches(
 ) -> None:
     """The matches (coincidencias) found so far: local record, partner, kind, partner handle."""
     from enlace.matching.kinds import parse_kind
-    from enlace.matching.results import MatchRepository
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
 
@@ -149,7 +148,7 @@ def list_matches(
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            found = MatchRepository(uow.connection).matches(partner=code, kind=wanted)
+            found = uow.matches.matches(partner=code, kind=wanted)
     finally:
         store.close()
     table = Table("record", "partner", "kind", "partner handle", "found at")
@@ -165,13 +164,12 @@ def hits(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Hit notices (avisos de coincidencia): which partner matched which of our records."""
-    from enlace.matching.results import MatchRepository
     from enlace.node.setup import open_node
 
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            notices = MatchRepository(uow.connection).hit_notices(limit=limit)
+            notices = uow.matches.hit_notices(limit=limit)
     finally:
         store.close()
     table = Table("at", "partner", "kind", "record", "owner agency")
@@ -224,7 +222,6 @@ def requests(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Disclosure requests partners made for this node's matched records (pending by default)."""
-    from enlace.matching.results import DisclosureRepository
     from enlace.node.setup import open_node
 
     config, store = open_node(node)
@@ -232,9 +229,7 @@ def requests(
         if refresh:
             _refresh_outgoing(store, config.key_dir)
         with store.unit_of_work() as uow:
-            found = DisclosureRepository(uow.connection).all(
-                status=None if everything else "pending"
-            )
+            found = uow.disclosures.all(status=None if everything else "pending")
     finally:
         store.close()
     if not everything:
@@ -347,7 +342,7 @@ def agreement_set(
     try:
         with store.unit_of_work() as uow:
             set_agreements(
-                uow.connection,
+                uow,
                 partner=code,
                 kinds=kinds,
                 max_set_size=max_set_size,
@@ -367,13 +362,12 @@ def agreement_set(
 @user_errors
 def agreement_list(node: NodeDir = DEFAULT_NODE) -> None:
     """The matching agreements: partner, kind, caps."""
-    from enlace.matching.agreements import AgreementRepository
     from enlace.node.setup import open_node
 
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            agreements = AgreementRepository(uow.connection).all()
+            agreements = uow.agreements.all()
     finally:
         store.close()
     table = Table("partner", "kind", "max set size", "runs per day", "updated")
@@ -395,8 +389,6 @@ def agreement_remove(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Stop answering PARTNER's runs on these kinds."""
-    from enlace.audit.log import AuditLog
-    from enlace.matching.agreements import AgreementRepository
     from enlace.matching.kinds import parse_kind
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
@@ -406,13 +398,13 @@ def agreement_remove(
     _, store = open_node(node)
     try:
         with store.unit_of_work() as uow:
-            repo = AgreementRepository(uow.connection)
+            repo = uow.agreements
             missing = [name for name in kinds if repo.get(code, name) is None]
             if missing:
                 raise MatchingError(f"no agreement with {code} on {', '.join(missing)}")
             for name in kinds:
                 repo.remove(code, name)
-                AuditLog(uow.connection).append(
+                uow.audit.append(
                     actor="cli",
                     action="match-agreement-removed",
                     subject=code,

@@ -14,8 +14,8 @@ from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
+from enlace.model.roles import Role, parse_role
 from enlace.users.errors import UserError
-from enlace.users.roles import Role, parse_role
 
 if TYPE_CHECKING:
     from enlace.users.tokens import ApiToken

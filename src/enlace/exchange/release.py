@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from nacl.signing import SigningKey
 
-from enlace.audit.log import AuditItem, AuditLog
 from enlace.exchange.errors import ExchangeError
-from enlace.exchange.partners import PartnerRepository
-from enlace.exchange.releases import ReleaseRepository, ReleaseRow
 from enlace.exchange.signing import sign_record
+from enlace.store.repositories.audit import AuditItem, AuditLog
+from enlace.store.repositories.releases import ReleaseRow
 from enlace.store.unit_of_work import UnitOfWork
 from enlace.store.versions import StoredRow
 
@@ -75,10 +74,10 @@ def release_record(
     commits whatever else the caller did in the unit of work too: call it in its own).
     """
     party = _node_party(uow)
-    audit = AuditLog(uow.connection)
+    audit = uow.audit
     row = uow.records.latest(record_id)
     reason = refusal_reason(row, party=party, partner=partner)
-    if reason is None and PartnerRepository(uow.connection).get(partner) is None:
+    if reason is None and uow.partners.get(partner) is None:
         reason = f"{partner} is not a registered partner (run 'enlace partner add')"
     if reason is not None:
         audit.append(
@@ -99,8 +98,8 @@ def release_all_allowed(
     """Release every owned newest version whose markings allow `partner`; return how many
     were newly released. Raises ReleaseRefused (audited) when `partner` is not registered."""
     party = _node_party(uow)
-    audit = AuditLog(uow.connection)
-    if partner == party or PartnerRepository(uow.connection).get(partner) is None:
+    audit = uow.audit
+    if partner == party or uow.partners.get(partner) is None:
         reason = (
             f"{partner} is this node's own party"
             if partner == party
@@ -113,7 +112,7 @@ def release_all_allowed(
         raise ReleaseRefused("(all)", partner, reason)
     # In batches of records, by id: each batch is read, signed and written before the next
     # is read, so memory stays flat however many records the node holds.
-    releases = ReleaseRepository(uow.connection)
+    releases = uow.releases
     released = 0
     after: str | None = None
     while batch := uow.records.latest_after(after, limit=_BATCH):
@@ -163,7 +162,7 @@ def _release(
     new: bool = False,
 ) -> bool:
     # `new`: the caller already checked that this version is not released to `partner`.
-    releases = ReleaseRepository(uow.connection)
+    releases = uow.releases
     if not new and releases.exists(row.id, row.modified, partner):
         return False
     signature = sign_record(row.stix_object(), signing_key)

@@ -26,9 +26,7 @@ from datetime import timedelta
 from nacl.signing import SigningKey
 from sqlalchemy import select
 
-from enlace.audit.log import AuditLog
 from enlace.exchange.errors import ExchangeError
-from enlace.exchange.partners import PartnerRepository
 from enlace.exchange.release import _node_party, _release
 from enlace.model.records.registry import record_from_stix
 from enlace.model.timestamps import parse_timestamp, utc_now
@@ -68,7 +66,7 @@ def revoke_record(uow: UnitOfWork, *, record_id: str, signing_key: SigningKey, a
     RevocationRefused is raised (call it in its own unit of work).
     """
     party = _node_party(uow)
-    audit = AuditLog(uow.connection)
+    audit = uow.audit
     row = uow.records.latest(record_id)
     reason = revocation_refusal(row, party=party)
     if reason is not None:
@@ -105,7 +103,7 @@ def revoke_record(uow: UnitOfWork, *, record_id: str, signing_key: SigningKey, a
             subject=record_id,
             detail={"modified": row.modified, "kind": row.kind},
         )
-    registered = {p.party for p in PartnerRepository(uow.connection).all()}
+    registered = {p.party for p in uow.partners.all()}
     return sum(
         _release(uow, audit, row, partner=partner, signing_key=signing_key, actor=actor)
         for partner in holders

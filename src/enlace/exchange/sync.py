@@ -33,19 +33,16 @@ from urllib.parse import urljoin
 import httpx
 import orjson
 
-from enlace.audit.log import AuditLog
 from enlace.exchange.checking import Accepted, CheckedPage, Outcome, PageChecker, Refused
 from enlace.exchange.credentials import read_outbound_token
 from enlace.exchange.errors import ExchangeError
-from enlace.exchange.partners import Partner, PartnerRepository
-from enlace.exchange.sync_state import (
-    ReceivedSignature,
-    RecordSignatureRepository,
-    SyncCursorRepository,
-)
 from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, resume_cursor
 from enlace.exchange.transport import partner_client, transport_problem
 from enlace.node.errors import NodeError
+from enlace.store.repositories.partners import Partner
+from enlace.store.repositories.sync_state import (
+    ReceivedSignature,
+)
 from enlace.store.store import Store
 
 log = logging.getLogger("enlace.sync")
@@ -126,8 +123,8 @@ def sync_partner(
     if page_size < 1:
         raise ValueError("page_size must be positive")
     with store.unit_of_work() as uow:
-        registered = PartnerRepository(uow.connection).get(partner)
-        held = SyncCursorRepository(uow.connection).get(partner)
+        registered = uow.partners.get(partner)
+        held = uow.cursors.get(partner)
     if registered is None:
         raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
     own = client or partner_client(None, partner, TIMEOUT_SECONDS)
@@ -173,7 +170,7 @@ def sync_all_partners(
     """Sync every registered partner (that is `due`, when given); a partner that fails does
     not stop the others."""
     with store.unit_of_work() as uow:
-        parties = [p.party for p in PartnerRepository(uow.connection).all()]
+        parties = [p.party for p in uow.partners.all()]
     outcome: dict[str, SyncReport | Exception] = {}
     for party in parties:
         if due is not None and not due(party):
@@ -407,7 +404,7 @@ class _Puller:
             # The cursor first: on SQLite this write takes the database's write lock before
             # anything is read, so a concurrent sync of the same partner waits, never fails.
             # It commits with the page, or not at all.
-            SyncCursorRepository(uow.connection).put(
+            uow.cursors.put(
                 self.partner.party,
                 next_cursor=resume,
                 last_added=added_last,
@@ -428,7 +425,7 @@ class _Puller:
             accepted, usurped = _without_usurped(accepted, holders)
             refused.extend(usurped)
             new = uow.records.add([a.version for a in accepted], added_at=uow.started_at)
-            RecordSignatureRepository(uow.connection).add(
+            uow.signatures.add(
                 [
                     ReceivedSignature(
                         a.version.id,
@@ -440,7 +437,7 @@ class _Puller:
                     for a in accepted
                 ]
             )
-            audit = AuditLog(uow.connection)
+            audit = uow.audit
             for refusal in refused:
                 audit.append(
                     actor=self.actor,

@@ -20,12 +20,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from enlace.audit.log import AuditLog
-from enlace.exchange.partners import Partner, PartnerRepository, token_hash
 from enlace.matching import disclosure, responder
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused
-from enlace.matching.psi import HANDLE_BYTES, POINT_BYTES
+from enlace.matching.psi import POINT_BYTES
+from enlace.model.handles import HANDLE_BYTES
+from enlace.store.repositories.partners import Partner, token_hash
 from enlace.store.store import Store
 
 PREFIX = "/matching/v1"
@@ -46,10 +46,10 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
         partner = None
         if scheme.lower() == "bearer" and token.strip():
             with store.unit_of_work() as uow:
-                partner = PartnerRepository(uow.connection).by_token_hash(token_hash(token.strip()))
+                partner = uow.partners.by_token_hash(token_hash(token.strip()))
         if partner is None:
             with store.unit_of_work() as uow:
-                AuditLog(uow.connection).append(
+                uow.audit.append(
                     actor="anonymous",
                     action="auth-failure",
                     subject=request.url.path,

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from nacl.signing import SigningKey
-from sqlalchemy import Connection
 
-from enlace.audit.log import AuditLog
 from enlace.exchange.release import release_record
 from enlace.matching.errors import DisclosureError, MatchRefused
-from enlace.matching.results import DisclosureRepository, DisclosureRequest, HandleRepository
+from enlace.store.repositories.disclosures import DisclosureRepository, DisclosureRequest
 from enlace.store.store import Store
+from enlace.store.unit_of_work import UnitOfWork
 
 INCOMING = "incoming"
 OUTGOING = "outgoing"
@@ -38,10 +37,10 @@ def receive_request(store: Store, *, partner: str, handle: str, reason: str | No
     if reason is not None and len(reason) > MAX_REASON:
         raise MatchRefused(400, "bad-request", f"the reason is longer than {MAX_REASON} characters")
     with store.unit_of_work() as uow:
-        record_id = HandleRepository(uow.connection).record_of(partner, handle)
+        record_id = uow.handles.record_of(partner, handle)
         if record_id is None:
             raise MatchRefused(404, "unknown-handle", f"no matched record with handle {handle!r}")
-        requests = DisclosureRepository(uow.connection)
+        requests = uow.disclosures
         pending = requests.pending_for(partner, record_id)
         if pending is not None:
             return pending.id
@@ -53,7 +52,7 @@ def receive_request(store: Store, *, partner: str, handle: str, reason: str | No
             reason=reason,
             at=uow.started_at,
         )
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=partner,
             action="disclosure-request",
             subject=record_id,
@@ -80,7 +79,7 @@ def request_outcome(store: Store, *, partner: str, request_id: int) -> Outcome:
     requests are not its business, and the answer does not say they exist).
     """
     with store.unit_of_work() as uow:
-        request = DisclosureRepository(uow.connection).get(request_id)
+        request = uow.disclosures.get(request_id)
     if request is None or request.direction != INCOMING or request.partner != partner:
         raise MatchRefused(404, "unknown-request", f"no disclosure request {request_id} of yours")
     return Outcome(request.id, request.status, request.decided_at, request.decision_reason)
@@ -104,7 +103,7 @@ def approve_request(
     request stays pending, and the owner may change the markings or refuse it.
     """
     with store.unit_of_work() as uow:
-        request = _pending(DisclosureRepository(uow.connection), request_id)
+        request = _pending(uow.disclosures, request_id)
         assert request.record_id is not None
         newly_released = release_record(
             uow,
@@ -113,10 +112,10 @@ def approve_request(
             signing_key=signing_key,
             actor=actor,
         )
-        DisclosureRepository(uow.connection).decide(
+        uow.disclosures.decide(
             request_id, status="approved", at=uow.started_at, by=actor, reason=None
         )
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=actor,
             action="disclosure-approved",
             subject=request.record_id,
@@ -127,7 +126,7 @@ def approve_request(
             },
         )
         uow.commit()
-        decided = DisclosureRepository(uow.connection).get(request_id)
+        decided = uow.disclosures.get(request_id)
     assert decided is not None
     return Approval(decided, newly_released)
 
@@ -141,10 +140,10 @@ def refuse_request(store: Store, *, request_id: int, reason: str, actor: str) ->
             f"the reason is {len(reason):,} characters long; at most {MAX_REASON:,}, please"
         )
     with store.unit_of_work() as uow:
-        requests = DisclosureRepository(uow.connection)
+        requests = uow.disclosures
         request = _pending(requests, request_id)
         _decide(
-            uow.connection,
+            uow,
             request_id,
             status="refused",
             at=uow.started_at,
@@ -171,7 +170,7 @@ def record_outcome(
     """On the requester: the owner decided `request` (this node's, to that owner) so."""
     with store.unit_of_work() as uow:
         _decide(
-            uow.connection,
+            uow,
             request.id,
             status=status,
             at=decided_at or uow.started_at,
@@ -184,7 +183,7 @@ def record_outcome(
 
 
 def _decide(
-    connection: Connection,
+    uow: UnitOfWork,
     request_id: int,
     *,
     status: str,
@@ -195,9 +194,9 @@ def _decide(
     detail: dict[str, Any],
 ) -> None:
     # A decision and its audit entry (actor, action, subject) go in the caller's unit of work.
-    DisclosureRepository(connection).decide(request_id, status=status, at=at, by=by, reason=reason)
+    uow.disclosures.decide(request_id, status=status, at=at, by=by, reason=reason)
     actor, action, subject = audit
-    AuditLog(connection).append(actor=actor, action=action, subject=subject, detail=detail)
+    uow.audit.append(actor=actor, action=action, subject=subject, detail=detail)
 
 
 def _pending(requests: DisclosureRepository, request_id: int) -> DisclosureRequest:

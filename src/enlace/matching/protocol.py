@@ -20,11 +20,8 @@ from typing import Any
 import httpx
 import orjson
 
-from enlace.audit.log import AuditLog
 from enlace.exchange.credentials import read_outbound_token
-from enlace.exchange.partners import Partner, PartnerRepository
 from enlace.exchange.transport import partner_client, transport_problem
-from enlace.matching.agreements import REQUESTER
 from enlace.matching.api import OCTETS, PREFIX
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.disclosure import MAX_REASON, OUTGOING, record_outcome
@@ -40,16 +37,13 @@ from enlace.matching.psi import (
     fresh_scalar,
     intersect,
 )
-from enlace.matching.results import (
-    DisclosureRepository,
-    Match,
-    MatchRepository,
-    MatchRun,
-    MatchRunRepository,
-)
 from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.node.errors import NodeError
+from enlace.store.repositories.agreements import REQUESTER
+from enlace.store.repositories.match_runs import MatchRun
+from enlace.store.repositories.matches import Match
+from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 
 # Blinding a million points takes a minute or more on the partner's side.
@@ -134,7 +128,7 @@ def refresh_all_disclosures(
     """`refresh_node_disclosures` for every partner this node awaits a decision from:
     (partner, what it decided since the last time), in partner order."""
     with store.unit_of_work() as uow:
-        awaited = DisclosureRepository(uow.connection).partners_awaited()
+        awaited = uow.disclosures.partners_awaited()
     return [
         (partner, refresh_node_disclosures(store, key_dir, partner, actor=actor))
         for partner in awaited
@@ -159,7 +153,7 @@ def match_partner(
     is handed the refusal and the other kinds go on (the refused kind has no outcome).
     """
     with store.unit_of_work() as uow:
-        registered = PartnerRepository(uow.connection).get(partner)
+        registered = uow.partners.get(partner)
         party = uow.settings.get("party")
     if registered is None:
         raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
@@ -195,7 +189,7 @@ def request_disclosure(
 ) -> int:
     """Ask `partner` to release its record behind `handle`; return the partner's request id."""
     with store.unit_of_work() as uow:
-        registered = PartnerRepository(uow.connection).get(partner)
+        registered = uow.partners.get(partner)
     if registered is None:
         raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
     own = client or partner_client(None, partner, TIMEOUT)
@@ -215,7 +209,7 @@ def request_disclosure(
         raise PartnerRefusedMatch(partner, "disclosure", response.status_code, _detail(response))
     remote_id = int(response.json()["id"])
     with store.unit_of_work() as uow:
-        DisclosureRepository(uow.connection).add(
+        uow.disclosures.add(
             direction=OUTGOING,
             partner=partner,
             handle=handle,
@@ -224,7 +218,7 @@ def request_disclosure(
             at=uow.started_at,
             remote_id=remote_id,
         )
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=actor,
             action="disclosure-asked",
             subject=handle,
@@ -260,8 +254,8 @@ def refresh_disclosures(
     by the normal sync. Returns the requests decided since the last refresh.
     """
     with store.unit_of_work() as uow:
-        registered = PartnerRepository(uow.connection).get(partner)
-        pending = DisclosureRepository(uow.connection).outgoing_pending(partner)
+        registered = uow.partners.get(partner)
+        pending = uow.disclosures.outgoing_pending(partner)
     if registered is None:
         raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
     decided: list[DecidedRequest] = []
@@ -416,8 +410,8 @@ class _Requester:
                 )
                 for record_id, handle in linked
             ]
-            new = MatchRepository(uow.connection).add_matches(found)
-            MatchRunRepository(uow.connection).add(
+            new = uow.matches.add_matches(found)
+            uow.match_runs.add(
                 MatchRun(
                     id=run_id,
                     role=REQUESTER,
@@ -433,7 +427,7 @@ class _Requester:
                     set_digest=None,
                 )
             )
-            AuditLog(uow.connection).append(
+            uow.audit.append(
                 actor=self.actor,
                 action="match-run",
                 subject=run_id,
@@ -465,7 +459,7 @@ class _Requester:
         if response.status_code != ok:
             detail = _detail(response)
             with self.store.unit_of_work() as uow:
-                AuditLog(uow.connection).append(
+                uow.audit.append(
                     actor=self.actor,
                     action="match-refused",
                     subject=self.partner.party,

@@ -35,6 +35,7 @@ from enlace.matching.group import (
     hash_and_blind_chunk,
     hash_to_group,
 )
+from enlace.model.handles import HANDLE_BYTES
 
 __all__ = [
     "POINT_BYTES",
@@ -56,7 +57,6 @@ __all__ = [
 ]
 
 RUN_ID_BYTES = 16
-HANDLE_BYTES = 8  # a handle names one record for one partner: it need not be long
 # A false match needs two of the n*m truncated values to collide: with w bytes the chance
 # is about n*m / 2**(8w). The width is the least that keeps it under 2**-FALSE_MATCH_BITS.
 FALSE_MATCH_BITS = 24

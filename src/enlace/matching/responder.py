@@ -13,8 +13,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, select
 
-from enlace.audit.log import AuditLog
-from enlace.matching.agreements import RESPONDER, AgreementRepository, check_within_agreement
+from enlace.matching.agreements import check_within_agreement
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused, UnknownMatchKind
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers, parse_kind
@@ -28,14 +27,10 @@ from enlace.matching.psi import (
     fresh_scalar,
     truncation_width,
 )
-from enlace.matching.results import (
-    HandleRepository,
-    HitNotice,
-    MatchRepository,
-    MatchRun,
-    MatchRunRepository,
-)
 from enlace.model.timestamps import format_timestamp, utc_now
+from enlace.store.repositories.agreements import RESPONDER
+from enlace.store.repositories.match_runs import MatchRun, MatchRunRepository
+from enlace.store.repositories.matches import HitNotice
 from enlace.store.store import Store
 from enlace.store.tables import records
 
@@ -57,7 +52,7 @@ def admitted_kind(
         raise MatchRefused(400, "unknown-kind", str(error)) from None
     with store.unit_of_work() as uow:
         agreement = check_within_agreement(
-            AgreementRepository(uow.connection),
+            uow.agreements,
             partner=partner,
             kind=parsed.value,
             set_size=set_size,
@@ -84,7 +79,7 @@ def answer_run(
         raise MatchRefused(400, "bad-request", "the blinded set is empty: nothing to match")
     with store.unit_of_work() as uow:
         check_within_agreement(
-            AgreementRepository(uow.connection),
+            uow.agreements,
             partner=partner,
             kind=kind.value,
             set_size=n,
@@ -110,13 +105,13 @@ def answer_run(
         with store.unit_of_work() as uow:
             # Checked again where the run is recorded: two runs at once cannot both pass.
             check_within_agreement(
-                AgreementRepository(uow.connection),
+                uow.agreements,
                 partner=partner,
                 kind=kind.value,
                 set_size=n,
                 now=uow.started_at,
             )
-            MatchRunRepository(uow.connection).add(
+            uow.match_runs.add(
                 MatchRun(
                     id=run_id.hex(),
                     role=RESPONDER,
@@ -132,7 +127,7 @@ def answer_run(
                     set_digest=_set_digest(order),
                 )
             )
-            AuditLog(uow.connection).append(
+            uow.audit.append(
                 actor=partner,
                 action="match-run",
                 subject=run_id.hex(),
@@ -154,7 +149,7 @@ def answer_run(
 def positions_limit(store: Store, *, partner: str, run_id: str) -> int:
     """The most bytes the matched positions of `run_id` can take (5 a position at most)."""
     with store.unit_of_work() as uow:
-        run = _answered_run(MatchRunRepository(uow.connection), partner, run_id)
+        run = _answered_run(uow.match_runs, partner, run_id)
     assert run.responder_size is not None
     return 5 * min(run.requester_size, run.responder_size)
 
@@ -162,7 +157,7 @@ def positions_limit(store: Store, *, partner: str, run_id: str) -> int:
 def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: bytes) -> bytes:
     """Take the positions that matched, give the owners hit notices, answer their handles."""
     with store.unit_of_work() as uow:
-        runs = MatchRunRepository(uow.connection)
+        runs = uow.match_runs
         run = _answered_run(runs, partner, run_id)
         assert run.responder_size is not None
         assert run.order_seed is not None
@@ -186,7 +181,7 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
                 f"this node's {kind.value} identifiers changed during run {run_id}: run it again",
             )
         matched = [held[order[p]] for p in positions]
-        handles = HandleRepository(uow.connection).handles_for(
+        handles = uow.handles.handles_for(
             partner, (rid for ids in matched for rid in ids), at=uow.started_at
         )
         authors = _authors(uow.connection, list(handles))
@@ -194,14 +189,14 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
             HitNotice(run_id, rid, partner, kind.value, authors.get(rid), uow.started_at)
             for rid in handles
         ]
-        MatchRepository(uow.connection).add_hit_notices(notices)
+        uow.matches.add_hit_notices(notices)
         runs.finish(
             run_id, RESPONDER, status="completed", at=uow.started_at, overlap=len(positions)
         )
         # One entry for the run's hit notices, not one each: a large run has hundreds of
         # thousands. The digest over the notices' record ids chains them into the log, so
         # a notice removed or added later shows against it.
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=partner,
             action="hit-notices",
             subject=run_id,
@@ -227,7 +222,7 @@ def notices_digest(notices: Sequence[HitNotice]) -> str:
 def record_refusal(store: Store, *, partner: str, kind: str | None, refusal: MatchRefused) -> None:
     """Audit a refused request (the only thing a refusal writes)."""
     with store.unit_of_work() as uow:
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=partner,
             action="match-refusal",
             subject=partner,

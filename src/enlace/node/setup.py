@@ -6,7 +6,6 @@ import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from enlace.audit.log import AuditLog
 from enlace.model.catalogue import DEFAULT_AGENCIES
 from enlace.model.markings import Markings
 from enlace.model.parties import party_code
@@ -15,6 +14,7 @@ from enlace.model.timestamps import utc_now
 from enlace.node.config import NodeConfig
 from enlace.node.errors import NodeError
 from enlace.node.keys import create_signing_key, public_key_hex
+from enlace.store.repositories.audit import AuditLog
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
 
@@ -117,7 +117,7 @@ def _add_agencies(
         new = [v for v in versions if v.id not in held]
         uow.records.add(new, added_at=uow.started_at)
         added = [by_id[v.id] for v in new]
-        _audit_init(AuditLog(uow.connection), store, party, report, added, actor)
+        _audit_init(uow.audit, store, party, report, added, actor)
         uow.commit()
     return added
 

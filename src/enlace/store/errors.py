@@ -21,3 +21,8 @@ class VersionConflict(StoreError):
 
 class DatabaseUnavailable(StoreError):
     """The database URL cannot be opened."""
+
+
+class AuditError(ValueError):
+    """An audit entry cannot be written as asked (a bad actor or action name, a detail that
+    is not JSON); the message says what was wrong."""

@@ -107,7 +107,7 @@ releases = Table(
     Column("signature", String(128), nullable=False),
     PrimaryKeyConstraint("record_id", "modified", "partner", name="pk_releases"),
 )
-# The order a partner's collection is paged in (enlace.exchange.releases): a page reads
+# The order a partner's collection is paged in (enlace.store.repositories.releases): a page reads
 # only its own rows, never sorts what follows the cursor.
 Index(
     "ix_releases_partner_order",

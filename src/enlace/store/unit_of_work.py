@@ -1,4 +1,9 @@
-"""The unit of work: one transaction, the only place in Enlace that commits."""
+"""The unit of work: one transaction, the only place in Enlace that commits.
+
+It holds every repository of the node, and the audit log, as attributes built on the
+transaction's connection (`uow.records`, `uow.partners`, `uow.audit`, ...): a use case reaches
+the store only through them, and a building block handed a unit of work never commits it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,19 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from enlace.model.timestamps import format_timestamp, utc_now
-from enlace.store.repositories import RecordRepository, SettingsRepository
+from enlace.store.repositories.agreements import AgreementRepository
+from enlace.store.repositories.audit import AuditLog
+from enlace.store.repositories.disclosures import DisclosureRepository
+from enlace.store.repositories.handles import HandleRepository
+from enlace.store.repositories.match_runs import MatchRunRepository
+from enlace.store.repositories.matches import MatchRepository
+from enlace.store.repositories.partners import PartnerRepository
+from enlace.store.repositories.records import RecordRepository
+from enlace.store.repositories.releases import ReleaseRepository
+from enlace.store.repositories.settings import SettingsRepository
+from enlace.store.repositories.statistics import CbpStatisticsRepository
+from enlace.store.repositories.sync_state import RecordSignatureRepository, SyncCursorRepository
+from enlace.store.repositories.users import UserRepository
 
 
 class UnitOfWork:
@@ -17,6 +34,18 @@ class UnitOfWork:
 
     records: RecordRepository
     settings: SettingsRepository
+    partners: PartnerRepository
+    releases: ReleaseRepository
+    cursors: SyncCursorRepository
+    signatures: RecordSignatureRepository
+    agreements: AgreementRepository
+    match_runs: MatchRunRepository
+    handles: HandleRepository
+    matches: MatchRepository
+    disclosures: DisclosureRepository
+    users: UserRepository
+    statistics: CbpStatisticsRepository
+    audit: AuditLog
 
     def __init__(self, engine: Engine, *, bulk: bool = False) -> None:
         self._engine = engine
@@ -30,8 +59,7 @@ class UnitOfWork:
         if self._bulk and self._connection.dialect.name == "sqlite":
             self._journal_switched = _sqlite_journal(self._connection, "delete")
         self._transaction = self._connection.begin()
-        self.records = RecordRepository(self._connection)
-        self.settings = SettingsRepository(self._connection)
+        self._attach_repositories(self._connection)
         # One timestamp per unit of work: everything it adds was "added" at the same moment.
         self.started_at = format_timestamp(utc_now())
         return self
@@ -53,6 +81,23 @@ class UnitOfWork:
                 self._connection.close()
             self._connection = None
             self._transaction = None
+
+    def _attach_repositories(self, connection: Connection) -> None:
+        # Built on every entry: they are small objects holding the connection, nothing more.
+        self.records = RecordRepository(connection)
+        self.settings = SettingsRepository(connection)
+        self.partners = PartnerRepository(connection)
+        self.releases = ReleaseRepository(connection)
+        self.cursors = SyncCursorRepository(connection)
+        self.signatures = RecordSignatureRepository(connection)
+        self.agreements = AgreementRepository(connection)
+        self.match_runs = MatchRunRepository(connection)
+        self.handles = HandleRepository(connection)
+        self.matches = MatchRepository(connection)
+        self.disclosures = DisclosureRepository(connection)
+        self.users = UserRepository(connection)
+        self.statistics = CbpStatisticsRepository(connection)
+        self.audit = AuditLog(connection)
 
     @property
     def connection(self) -> Connection:

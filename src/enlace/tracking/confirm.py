@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from enlace.audit.log import AuditLog
 from enlace.model.markings import Markings
 from enlace.model.records import Action, Commitment, Meeting, Record, derived_id
 from enlace.model.timestamps import utc_now
@@ -133,7 +132,7 @@ def accept(
             action_ids=tuple(r.id for r in records if isinstance(r, Action)),
             written=written,
         )
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=actor,
             action="tracking-accept",
             subject=proposal.source_document,

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from enlace.model.vocabulary import POUNDS_PER_KG
-from enlace.store.statistics import CbpStatisticsRepository
+from enlace.store.repositories.statistics import CbpStatisticsRepository
 from enlace.store.store import Store
 from enlace.tracking.indicators_definitions import (
     IndicatorDefinition,
@@ -73,7 +73,7 @@ def compute_indicators(
             if definition.source == "records":
                 by_kind[definition.record_kind].append(index)
             else:
-                repository = CbpStatisticsRepository(uow.connection)
+                repository = uow.statistics
                 _add_statistics(repository, definition, sums[index])
         for kind, indexes in by_kind.items():
             group = [definitions[index] for index in indexes]

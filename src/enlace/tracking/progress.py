@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from enlace.audit.log import AuditLog
 from enlace.model.errors import RecordError
 from enlace.model.records import Action, Commitment, record_from_stix
 from enlace.model.records.tracking import evidence_list
@@ -95,7 +94,7 @@ def record_progress(
             status_after=updated.status.value,
             modified=version.modified,
         )
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=actor,
             action="tracking-progress",
             subject=record_id,

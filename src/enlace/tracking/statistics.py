@@ -13,8 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from enlace.audit.log import AuditLog
-from enlace.store.statistics import CbpRow, CbpStatisticsRepository
+from enlace.store.repositories.statistics import CbpRow
 from enlace.store.store import Store
 from enlace.tracking.statistics_csv import StatisticsFileError, read_cbp_file
 
@@ -52,7 +51,7 @@ def import_cbp_statistics(store: Store, path: Path, *, actor: str = "cli") -> Cb
     unchanged: list[int] = []
     kept: dict[int, int] = {}
     with store.unit_of_work() as uow:
-        repository = CbpStatisticsRepository(uow.connection)
+        repository = uow.statistics
         held = repository.editions_by_year()
         for year in sorted(by_year):
             rows = by_year[year]
@@ -79,7 +78,7 @@ def import_cbp_statistics(store: Store, path: Path, *, actor: str = "cli") -> Cb
         )
         # A re-import that finds everything in place writes nothing, not even an entry.
         if report.changed:
-            AuditLog(uow.connection).append(
+            uow.audit.append(
                 actor=actor,
                 action=AUDIT_ACTION,
                 subject=path.name,

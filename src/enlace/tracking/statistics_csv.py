@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from enlace.store.statistics import CbpRow
+from enlace.store.repositories.statistics import CbpRow
 
 CBP_COLUMNS = (
     "FY",

@@ -15,12 +15,11 @@ from typing import Literal
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from enlace.audit.log import AuditLog
 from enlace.model import timestamps
+from enlace.store.repositories.users import User
 from enlace.store.store import Store
 from enlace.store.tables import login_failures
 from enlace.users.accounts import USERNAME_PATTERN as _USERNAME
-from enlace.users.accounts import User, UserRepository
 from enlace.users.passwords import hash_password, needs_rehash, verify_password
 
 _MAX_USERNAME = 64
@@ -66,7 +65,7 @@ def authenticate(
     with store.unit_of_work() as uow:
         blocked = _blocked_for(uow.connection, keys, now)
         if blocked:
-            AuditLog(uow.connection).append(
+            uow.audit.append(
                 actor="anonymous",
                 action="login-blocked",
                 subject=name or None,
@@ -74,14 +73,14 @@ def authenticate(
             )
             uow.commit()
             return LoginOutcome(None, "blocked", blocked)
-        repository = UserRepository(uow.connection)
+        repository = uow.users
         stored = repository.password_hash(name) if well_formed else None
     # Hashing runs outside any transaction: a tenth of a second holding no lock.
     matches = verify_password(stored, password)
     with store.unit_of_work() as uow:
-        repository = UserRepository(uow.connection)
+        repository = uow.users
         user = repository.get(name) if matches and well_formed else None
-        log = AuditLog(uow.connection)
+        log = uow.audit
         if user is None or user.disabled:
             _forget_old_failures(uow.connection, now, policy)
             for key in keys:
@@ -115,7 +114,7 @@ def printable(text: str) -> str:
 def _upgrade_hash(store: Store, username: str, password: str) -> None:
     hashed = hash_password(password)
     with store.unit_of_work() as uow:
-        UserRepository(uow.connection).update(username, password_hash=hashed)
+        uow.users.update(username, password_hash=hashed)
         uow.commit()
 
 

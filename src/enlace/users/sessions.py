@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 
-from enlace.audit.log import AuditLog
 from enlace.model import timestamps
+from enlace.store.repositories.users import User
 from enlace.store.store import Store
 from enlace.store.tables import web_sessions
-from enlace.users.accounts import User, UserRepository
 
 # Writing last_seen_at on every request would make each page view a write; within this
 # margin the idle clock is not moved (it can run this much short of the full idle time).
@@ -80,11 +79,11 @@ def active_session(store: Store, session_id: str, policy: SessionPolicy) -> Acti
         ).one_or_none()
         if row is None:
             return None
-        user = UserRepository(uow.connection).get(row.username)
+        user = uow.users.get(row.username)
         if user is None or user.disabled or _expired(row.created_at, row.last_seen_at, now, policy):
             uow.connection.execute(delete(web_sessions).where(web_sessions.c.id_hash == key))
             if user is not None and not user.disabled:
-                AuditLog(uow.connection).append(
+                uow.audit.append(
                     actor=user.username, action="session-expired", subject=user.username
                 )
             uow.commit()
@@ -109,7 +108,7 @@ def end_session(store: Store, session_id: str) -> str | None:
         if username is None:
             return None
         uow.connection.execute(delete(web_sessions).where(web_sessions.c.id_hash == key))
-        AuditLog(uow.connection).append(actor=username, action="logout", subject=username)
+        uow.audit.append(actor=username, action="logout", subject=username)
         uow.commit()
     return str(username)
 

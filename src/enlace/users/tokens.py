@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 
-from enlace.audit.log import AuditLog
 from enlace.model import timestamps
+from enlace.store.repositories.users import User
 from enlace.store.store import Store
 from enlace.store.tables import api_tokens
-from enlace.users.accounts import User, UserRepository, check_username
+from enlace.users.accounts import check_username
 from enlace.users.authentication import printable
 from enlace.users.errors import UserError
 
@@ -59,7 +59,7 @@ def create_token(
         revoked_at=None,
     )
     with store.unit_of_work() as uow:
-        user = UserRepository(uow.connection).get(name)
+        user = uow.users.get(name)
         if user is None:
             raise UserError(f"there is no user {username!r} on this node: see 'enlace user list'")
         if user.disabled:
@@ -73,7 +73,7 @@ def create_token(
                 created_at=token.created_at,
             )
         )
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=actor, action="token-create", subject=name, detail={"token": token.id}
         )
         uow.commit()
@@ -113,7 +113,7 @@ def revoke_token(store: Store, token_id: str, *, actor: str = "cli") -> ApiToken
             uow.connection.execute(
                 update(api_tokens).where(api_tokens.c.id == row.id).values(revoked_at=now)
             )
-            AuditLog(uow.connection).append(
+            uow.audit.append(
                 actor=actor, action="token-revoke", subject=row.username, detail={"token": row.id}
             )
             uow.commit()
@@ -132,8 +132,8 @@ def token_user(store: Store, secret: str, *, path: str, client: str | None) -> U
             row = uow.connection.execute(
                 select(api_tokens).where(api_tokens.c.token_hash == api_token_hash(secret))
             ).one_or_none()
-        user = UserRepository(uow.connection).get(row.username) if row is not None else None
-        log = AuditLog(uow.connection)
+        user = uow.users.get(row.username) if row is not None else None
+        log = uow.audit
         if row is None or row.revoked_at is not None or user is None or user.disabled:
             reason = (
                 "unknown token"

@@ -17,8 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from enlace.model.roles import Role
 from enlace.reports.catalogue import Language
-from enlace.users.roles import Role
 from enlace.web.i18n import translate
 from enlace.web.navigation import ROLE_NAMES
 from enlace.web.rendering import render, request_language

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enlace.users.roles import ALL_ROLES, Role
+from enlace.model.roles import ALL_ROLES, Role
 
 
 @dataclass(frozen=True, slots=True)

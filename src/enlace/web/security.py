@@ -30,8 +30,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
-from enlace.audit.log import AuditLog
-from enlace.users.roles import ALL_ROLES, Role
+from enlace.model.roles import ALL_ROLES, Role
 from enlace.users.sessions import active_session
 from enlace.users.tokens import token_user
 from enlace.web.context import web_context
@@ -215,7 +214,7 @@ def _audit_refusal(request: Request, user: CurrentUser, needed: str) -> None:
     # A signed-in person trying pages their roles do not open is what an auditor looks
     # for (a probe, or roles that need changing): one entry per refusal, nothing else.
     with web_context(request).store.unit_of_work() as uow:
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=user.username,
             action="access-denied",
             subject=request.url.path,

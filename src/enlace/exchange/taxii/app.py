@@ -28,9 +28,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from enlace.audit.log import AuditLog
-from enlace.exchange.partners import Partner, PartnerRepository, token_hash
-from enlace.exchange.releases import ReleasedVersion, ReleaseRepository, VersionMatch
 from enlace.exchange.taxii.protocol import (
     API_ROOT,
     DEFAULT_LIMIT,
@@ -43,6 +40,8 @@ from enlace.exchange.taxii.protocol import (
 )
 from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
+from enlace.store.repositories.partners import Partner, token_hash
+from enlace.store.repositories.releases import ReleasedVersion, VersionMatch
 from enlace.store.store import Store
 
 __all__ = ["API_ROOT", "MAX_LIMIT", "TAXII_MEDIA_TYPE", "collection_id", "create_app"]
@@ -88,9 +87,7 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
 
     def audit(actor: str, action: str, subject: str | None, detail: dict[str, Any]) -> None:
         with store.unit_of_work() as uow:
-            AuditLog(uow.connection).append(
-                actor=actor, action=action, subject=subject, detail=detail
-            )
+            uow.audit.append(actor=actor, action=action, subject=subject, detail=detail)
             uow.commit()
 
     def authenticated(request: Request) -> Partner:
@@ -102,7 +99,7 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
             reason = "no bearer token"
         else:
             with store.unit_of_work() as uow:
-                partner = PartnerRepository(uow.connection).by_token_hash(token_hash(token.strip()))
+                partner = uow.partners.by_token_hash(token_hash(token.strip()))
             if partner is None:
                 reason = "unknown token"
         if partner is None:
@@ -204,7 +201,7 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
         if spec_versions and "2.1" not in spec_versions:
             return [], False
         with store.unit_of_work() as uow:
-            found = ReleaseRepository(uow.connection).page(
+            found = uow.releases.page(
                 partner.party,
                 after=after,
                 added_after=added_after,
@@ -318,11 +315,7 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
 
     def _exists(partner: Partner, object_id: str) -> bool:
         with store.unit_of_work() as uow:
-            return bool(
-                ReleaseRepository(uow.connection).page(
-                    partner.party, ids=[object_id], version="all", limit=1
-                )
-            )
+            return bool(uow.releases.page(partner.party, ids=[object_id], version="all", limit=1))
 
     return app
 

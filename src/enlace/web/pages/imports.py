@@ -18,7 +18,6 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from enlace.audit.log import AuditLog
 from enlace.files.importer import import_file
 from enlace.files.problems import ImportRejected, InputProblem, UnreadableFile
 from enlace.model.errors import RecordError
@@ -182,7 +181,7 @@ def _import_saved(
         detail = str(error).replace(str(path), name).replace(path.name, name)
         raise UploadRefused(400, "The file could not be read.", detail=detail) from None
     with store.unit_of_work() as uow:
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=username,
             action="import",
             subject=name,

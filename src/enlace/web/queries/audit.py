@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from enlace.audit.log import AuditEntry, AuditLog, AuditVerification
+from enlace.store.repositories.audit import AuditEntry, AuditLog, AuditVerification
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from enlace.matching.results import MatchRepository, RunHits
 from enlace.reports.data import ReportData
+from enlace.store.repositories.matches import RunHits
 from enlace.store.store import Store
 from enlace.tracking.indicators import IndicatorSeries
 from enlace.web.queries.exchange import PartnerStanding, partner_standings
@@ -56,7 +56,7 @@ def dashboard(store: Store, *, party: str, today: date) -> Dashboard:
     with store.unit_of_work() as uow:  # only reads
         rows = uow.records.holdings()
         partners = partner_standings(uow.connection)
-        repository = MatchRepository(uow.connection)
+        repository = uow.matches
         hit_runs = repository.latest_hit_runs(LATEST_HITS)
         match_runs = repository.latest_match_runs(LATEST_HITS)
     by_kind: dict[str, dict[str, int]] = {}

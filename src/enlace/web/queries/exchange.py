@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from enlace.exchange.partners import PartnerRepository
+from enlace.store.repositories.partners import PartnerRepository
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, records, releases, sync_cursors
 from enlace.web.queries.describe import titles_of

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enlace.matching.results import (
-    DisclosureRepository,
-    DisclosureRequest,
-    HitNotice,
-    Match,
-    MatchRepository,
-    MatchRun,
-    MatchRunRepository,
-)
+from enlace.store.repositories.disclosures import DisclosureRepository, DisclosureRequest
+from enlace.store.repositories.match_runs import MatchRun, MatchRunRepository
+from enlace.store.repositories.matches import HitNotice, Match, MatchRepository
 from enlace.store.store import Store
 from enlace.web.queries.describe import titles_of
 

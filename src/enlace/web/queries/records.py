@@ -14,13 +14,12 @@ from typing import Any, Literal
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
-from enlace.audit.log import AuditLog
 from enlace.exchange.errors import ExchangeError
-from enlace.exchange.partners import PartnerRepository
 from enlace.exchange.signing import verify_record
-from enlace.exchange.sync_state import RecordSignatureRepository
 from enlace.model.markings import Tlp
 from enlace.reports.queries import format_timestamp_of_day
+from enlace.store.repositories.partners import PartnerRepository
+from enlace.store.repositories.sync_state import RecordSignatureRepository
 from enlace.store.store import Store
 from enlace.store.tables import record_identifiers, records, releases
 from enlace.store.versions import StoredRow
@@ -249,7 +248,7 @@ def record_detail(store: Store, record_id: str, *, party: str) -> RecordDetail |
             .order_by(releases.c.released_at, releases.c.partner)
         ).all()
         signature, detail, received_at = _signature_status(uow.connection, row, bool(released))
-        partners = [p.party for p in PartnerRepository(uow.connection).all()]
+        partners = [p.party for p in uow.partners.all()]
     released_now = {r.partner for r in released if r.modified == row.modified}
     options: tuple[str, ...] = ()
     if row.received_from is None and row.owner == party and not row.revoked:
@@ -278,7 +277,7 @@ def record_detail(store: Store, record_id: str, *, party: str) -> RecordDetail |
 def audit_record_read(store: Store, *, record_id: str, username: str, received_from: str) -> None:
     """Note in the audit log that `username` opened a record received from a partner."""
     with store.unit_of_work() as uow:
-        AuditLog(uow.connection).append(
+        uow.audit.append(
             actor=username,
             action="record-read",
             subject=record_id,

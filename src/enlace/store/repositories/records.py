@@ -10,11 +10,10 @@ from sqlalchemy import Connection, Row, Table, and_, func, select
 
 from enlace.store.dialect import (
     PLACEHOLDERS,
-    insert_ignoring_duplicates,
     insert_rows_ignoring_duplicates,
 )
 from enlace.store.errors import VersionConflict
-from enlace.store.tables import node_settings, record_identifiers, records
+from enlace.store.tables import record_identifiers, records
 from enlace.store.versions import StoredRow, StoredVersion
 
 _LOOKUP_CHUNK = 500  # stays under SQLite's bound-parameter limit
@@ -220,31 +219,6 @@ class RecordRepository:
         yield from rows
 
 
-class SettingsRepository:
-    """The node's own facts (party, creation time)."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-        self._dialect = connection.dialect.name
-
-    def get(self, name: str) -> str | None:
-        """A setting's value, or None."""
-        row = self._connection.execute(
-            select(node_settings.c.value).where(node_settings.c.name == name)
-        ).first()
-        return str(row[0]) if row else None
-
-    def set_if_absent(self, name: str, value: str) -> str:
-        """Set a setting unless it is set; return the value now held."""
-        self._connection.execute(
-            insert_ignoring_duplicates(node_settings, self._dialect),
-            [{"name": name, "value": value}],
-        )
-        held = self.get(name)
-        assert held is not None
-        return held
-
-
 def latest_of(held: Mapping[tuple[str, str], str]) -> dict[str, tuple[str, str]]:
     """For each id in `held` (as `held_versions` returns it): (modified, digest) of the newest."""
     latest: dict[str, tuple[str, str]] = {}
@@ -319,4 +293,4 @@ def _stored_row(row: Row[Any]) -> StoredRow:
     )
 
 
-__all__ = ["RecordRepository", "SettingsRepository"]
+__all__ = ["RecordRepository"]

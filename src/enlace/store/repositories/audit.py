@@ -24,9 +24,9 @@ from typing import Any, Literal
 import rfc8785
 from sqlalchemy import Connection, Row, func, insert, select, text
 
-from enlace.audit.errors import AuditError
 from enlace.canonical import canonical_json
 from enlace.model.timestamps import format_timestamp, utc_now
+from enlace.store.errors import AuditError
 from enlace.store.tables import audit_log
 
 GENESIS_HASH = "0" * 64

@@ -1,1 +1,0 @@
-"""The node's append-only, hash-chained audit log, written inside the caller's unit of work."""

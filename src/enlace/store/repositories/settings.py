@@ -1,0 +1,33 @@
+"""The node's own settings (party, creation time), one name and value each."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from enlace.store.dialect import insert_ignoring_duplicates
+from enlace.store.tables import node_settings
+
+
+class SettingsRepository:
+    """The node's own facts (party, creation time)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._dialect = connection.dialect.name
+
+    def get(self, name: str) -> str | None:
+        """A setting's value, or None."""
+        row = self._connection.execute(
+            select(node_settings.c.value).where(node_settings.c.name == name)
+        ).first()
+        return str(row[0]) if row else None
+
+    def set_if_absent(self, name: str, value: str) -> str:
+        """Set a setting unless it is set; return the value now held."""
+        self._connection.execute(
+            insert_ignoring_duplicates(node_settings, self._dialect),
+            [{"name": name, "value": value}],
+        )
+        held = self.get(name)
+        assert held is not None
+        return held
