@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from party_nodes import Node, party_nodes, pull, received_versions
 from sqlalchemy import select
 
-from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
-from enlace.exchange.revocation import RevocationRefused, revoke_record
+from enlace.exchange.release import ReleaseRefused, release_everything_allowed, release_one
+from enlace.exchange.revocation import RevocationRefused, revoke_owned_record
 from enlace.model.markings import Markings
 from enlace.model.records import PhoneNumber, Record, Seizure, derived_id
 from enlace.store.engine import sqlite_url
@@ -131,9 +131,7 @@ class Model:
         if what == "all":
             if partner == actor:
                 return
-            with node.store.unit_of_work() as uow:
-                release_all_allowed(uow, partner=partner, signing_key=node.key, actor="p")
-                uow.commit()
+            release_everything_allowed(node.store, partner=partner, signing_key=node.key, actor="p")
             for i, spec in enumerate(self.specs):
                 if spec.owner == actor and self.allowed(actor, partner, i):
                     self.released[(actor, partner)].add((self.ids[i], self.newest(actor, i)[0]))
@@ -144,30 +142,28 @@ class Model:
         owner = self.specs[index].owner
         if what == "one":
             expected = actor == owner and partner != actor and self.allowed(owner, partner, index)
-            with node.store.unit_of_work() as uow:
-                try:
-                    release_record(
-                        uow,
-                        record_id=self.ids[index],
-                        partner=partner,
-                        signing_key=node.key,
-                        actor="p",
-                    )
-                    uow.commit()
-                    refused = False
-                except ReleaseRefused:
-                    refused = True
+            try:
+                release_one(
+                    node.store,
+                    record_id=self.ids[index],
+                    partner=partner,
+                    signing_key=node.key,
+                    actor="p",
+                )
+                refused = False
+            except ReleaseRefused:
+                refused = True
             assert refused is not expected, (actor, partner, index)
             if expected:
                 self.released[(actor, partner)].add((self.ids[index], self.newest(owner, index)[0]))
             return
-        with node.store.unit_of_work() as uow:
-            try:
-                revoke_record(uow, record_id=self.ids[index], signing_key=node.key, actor="p")
-                uow.commit()
-                refused = False
-            except RevocationRefused:
-                refused = True
+        try:
+            revoke_owned_record(
+                node.store, record_id=self.ids[index], signing_key=node.key, actor="p"
+            )
+            refused = False
+        except RevocationRefused:
+            refused = True
         assert refused is (actor != owner)
         if not refused:
             revoked = (self.ids[index], self.newest(owner, index)[0])

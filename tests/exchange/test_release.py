@@ -13,19 +13,21 @@ from exchange_helpers import (
     phone,
 )
 
-from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
+from enlace.exchange.release import (
+    ReleaseRefused,
+    release_all_allowed,
+    release_everything_allowed,
+    release_one,
+)
 from enlace.exchange.signing import verify_record
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
 
 
 def release(store: Store, record_id: str, partner: str = "US") -> bool:
-    with store.unit_of_work() as uow:
-        done = release_record(
-            uow, record_id=record_id, partner=partner, signing_key=MX_KEY, actor="tester"
-        )
-        uow.commit()
-    return done
+    return release_one(
+        store, record_id=record_id, partner=partner, signing_key=MX_KEY, actor="tester"
+    )
 
 
 def audit_actions(store: Store) -> list[tuple[str, str | None, object]]:
@@ -129,6 +131,6 @@ def test_release_all_allowed_releases_exactly_what_markings_allow(store: Store) 
 
 def test_release_all_to_an_unregistered_partner_is_refused(store: Store) -> None:
     mx_node(store, partners=False)
-    with store.unit_of_work() as uow, pytest.raises(ReleaseRefused, match="not a registered"):
-        release_all_allowed(uow, partner="US", signing_key=MX_KEY, actor="tester")
+    with pytest.raises(ReleaseRefused, match="not a registered"):
+        release_everything_allowed(store, partner="US", signing_key=MX_KEY, actor="tester")
     assert audit_actions(store)[-1][:2] == ("release-refused", "US")

@@ -8,8 +8,8 @@ import pytest
 from exchange_helpers import add, later, phone
 from party_nodes import Node, party_nodes, pull, received_versions
 
-from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
-from enlace.exchange.revocation import RevocationRefused, revoke_record
+from enlace.exchange.release import ReleaseRefused, release_everything_allowed, release_one
+from enlace.exchange.revocation import RevocationRefused, revoke_owned_record
 from enlace.model.markings import Markings
 from enlace.store.versions import StoredRow, StoredVersion
 
@@ -25,26 +25,17 @@ def nodes(new_store_url: Callable[[], str]) -> Iterator[dict[str, Node]]:
 
 
 def release(node: Node, record_id: str, partner: str) -> bool:
-    with node.store.unit_of_work() as uow:
-        done = release_record(
-            uow, record_id=record_id, partner=partner, signing_key=node.key, actor="t"
-        )
-        uow.commit()
-    return done
+    return release_one(
+        node.store, record_id=record_id, partner=partner, signing_key=node.key, actor="t"
+    )
 
 
 def release_all(node: Node, partner: str) -> int:
-    with node.store.unit_of_work() as uow:
-        done = release_all_allowed(uow, partner=partner, signing_key=node.key, actor="t")
-        uow.commit()
-    return done
+    return release_everything_allowed(node.store, partner=partner, signing_key=node.key, actor="t")
 
 
 def revoke(node: Node, record_id: str) -> int:
-    with node.store.unit_of_work() as uow:
-        sent = revoke_record(uow, record_id=record_id, signing_key=node.key, actor="t")
-        uow.commit()
-    return sent
+    return revoke_owned_record(node.store, record_id=record_id, signing_key=node.key, actor="t")
 
 
 def actions(node: Node) -> list[tuple[str, str | None, object]]:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from enlace.store.repositories.matches import HitNotice, Match
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
+from enlace.users.access_log import audit_record_read
 from enlace.web.queries.audit import audit_view
 from enlace.web.queries.dashboard import dashboard
 from enlace.web.queries.exchange import exchange_view
@@ -17,7 +18,6 @@ from enlace.web.queries.matching import matching_view
 from enlace.web.queries.records import (
     RecordFilter,
     agency_of_user,
-    audit_record_read,
     clean_filter,
     record_detail,
     search_choices,

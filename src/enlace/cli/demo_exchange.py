@@ -1,7 +1,7 @@
 """The exchange half of `enlace demo`: partners, two real `enlace serve` servers, release, sync.
 
 Everything goes through the real pieces: the `enlace partner add` / `enlace partner invite`
-commands, `enlace serve` subprocesses on loopback ports, `release_all_allowed` and the HTTP
+commands, `enlace serve` subprocesses on loopback ports, `release_everything_allowed` and the HTTP
 sync client. Nothing here is a shortcut a real deployment would not take.
 """
 
@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import func, select
 
 from enlace.cli import exchange_commands
-from enlace.exchange.release import release_all_allowed
+from enlace.exchange.release import release_everything_allowed
 from enlace.exchange.sync import SyncReport, sync_node_partner
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key, public_key_hex
@@ -163,9 +163,7 @@ def release_allowed(node: Path, partner: str) -> int:
     config, store = open_node(node)
     try:
         key = load_signing_key(config.key_dir)
-        with store.unit_of_work() as uow:
-            released = release_all_allowed(uow, partner=partner, signing_key=key, actor="demo")
-            uow.commit()
+        released = release_everything_allowed(store, partner=partner, signing_key=key, actor="demo")
     finally:
         store.close()
     return released

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from enlace.exchange.release import ReleaseRefused
 from enlace.exchange.sync import sync_node_partner
-from enlace.matching.agreements import set_agreements
+from enlace.matching.agreements import agree_to_match
 from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import MatchingError
 from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS
@@ -58,17 +58,14 @@ def run_matching_demo(nodes: dict[str, Path], console: Console) -> None:
 def _agree(node: Path, partner: str) -> None:
     _, store = open_node(node)
     try:
-        with store.unit_of_work() as uow:
-            set_agreements(
-                uow,
-                partner=partner,
-                kinds=KIND_NAMES,
-                max_set_size=DEMO_MAX_SET_SIZE,
-                runs_per_day=DEMO_RUNS_PER_DAY,
-                at=uow.started_at,
-                actor="demo",
-            )
-            uow.commit()
+        agree_to_match(
+            store,
+            partner=partner,
+            kinds=KIND_NAMES,
+            max_set_size=DEMO_MAX_SET_SIZE,
+            runs_per_day=DEMO_RUNS_PER_DAY,
+            actor="demo",
+        )
     finally:
         store.close()
 

@@ -74,90 +74,37 @@ def add(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Register (or update) a partner: its URL, public key, TLS trust and the tokens used."""
-    from nacl.encoding import HexEncoder
-    from nacl.exceptions import CryptoError
-    from nacl.signing import VerifyKey
-
-    from enlace.exchange.agencies import share_agencies_with
-    from enlace.exchange.credentials import new_token, read_token_file, write_outbound_token
-    from enlace.exchange.transport import check_certificates, write_partner_trust
-    from enlace.model.parties import party_code
+    from enlace.exchange.partner_registration import register_partner
     from enlace.node.setup import open_node
-    from enlace.store.repositories.partners import token_hash
 
-    code = party_code(party)
-    key_hex = key.strip().lower()
-    try:
-        VerifyKey(key_hex.encode("ascii"), encoder=HexEncoder)
-        if len(key_hex) != 64:
-            raise ValueError
-    except (CryptoError, ValueError, UnicodeEncodeError, TypeError):
-        raise NodeError(f"--key {key!r} is not an Ed25519 public key (64 hex digits)") from None
-    _check_partner_url(url, tls_ca=tls_ca, plain_http=plain_http)
-    if tls_ca is not None:
-        check_certificates(tls_ca, "--tls-ca")  # before anything is written
-    inbound = read_token_file(token_file) if token_file is not None else None
-    outbound = read_token_file(outbound_token_file) if outbound_token_file is not None else None
     config, store = open_node(node)
-    if code == config.party:
-        raise NodeError(f"{code} is this node's own party, not a partner")
     try:
-        with store.unit_of_work() as uow:
-            repo = uow.partners
-            existing = repo.get(code)
-            if inbound is not None:
-                digest = token_hash(inbound)
-            elif existing is not None:
-                digest = existing.token_hash
-            else:
-                # No token yet: a hash of a random token nobody holds, so nothing matches it
-                # until 'enlace partner invite' makes the real one.
-                digest = token_hash(new_token())
-            outcome = repo.put(
-                party=code,
-                url=url,
-                verify_key_hex=key_hex,
-                token_hash=digest,
-                added_at=uow.started_at,
-            )
-            if outcome != "unchanged":
-                uow.audit.append(
-                    actor="cli",
-                    action=f"partner-{outcome}",
-                    subject=code,
-                    detail={"url": url, "verify_key": key_hex},
-                )
-            shared = share_agencies_with(uow, party=config.party, partner=code)
-            if shared:
-                uow.audit.append(
-                    actor="cli", action="agencies-shared", subject=code, detail={"count": shared}
-                )
-            if outbound is not None:
-                # Written before the commit: a failure here leaves the registration unwritten.
-                write_outbound_token(config.key_dir, code, outbound)
-                uow.audit.append(actor="cli", action="outbound-token-set", subject=code, detail={})
-            if tls_ca is not None:
-                fingerprint = write_partner_trust(config.key_dir, code, tls_ca)
-                uow.audit.append(
-                    actor="cli",
-                    action="tls-ca-set",
-                    subject=code,
-                    detail={"sha256": fingerprint},
-                )
-            uow.commit()
+        done = register_partner(
+            store,
+            config,
+            party=party,
+            url=url,
+            key=key,
+            token_file=token_file,
+            outbound_token_file=outbound_token_file,
+            tls_ca=tls_ca,
+            plain_http=plain_http,
+            actor="cli",
+        )
     finally:
         store.close()
-    console.print(f"partner {code} {outcome}: {escape(url)}")
+    code = done.party
+    console.print(f"partner {code} {done.outcome}: {escape(url)}")
     console.print(
         f"  its collection here: /{API_ROOT}/collections/{collection_id(config.party, code)}/"
     )
-    if outbound is not None:
+    if outbound_token_file is not None:
         console.print(f"  the token this node presents to {code} is kept in the node's key folder")
     if tls_ca is not None:
         console.print(
             f"  {code}'s https certificate is verified with {escape(str(tls_ca))} (copied)"
         )
-    if inbound is None and existing is None:
+    if not done.can_pull:
         console.print(
             f"  {code} cannot pull from this node yet: run 'enlace partner invite --party {code}'"
         )
@@ -177,35 +124,13 @@ def invite(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Make a new token for a registered partner to pull from this node (replaces the old)."""
-    from enlace.exchange.credentials import new_token, write_secret
-    from enlace.model.parties import party_code
+    from enlace.exchange.partner_registration import invite_partner
     from enlace.node.keys import public_key_hex
     from enlace.node.setup import open_node
-    from enlace.store.repositories.partners import token_hash
 
-    code = party_code(party)
     config, store = open_node(node)
-    token = new_token()
     try:
-        with store.unit_of_work() as uow:
-            repo = uow.partners
-            existing = repo.get(code)
-            if existing is None:
-                raise NodeError(
-                    f"{code} is not a registered partner: run 'enlace partner add --party {code} "
-                    "--url URL --key HEX' first, then invite it"
-                )
-            repo.put(
-                party=code,
-                url=existing.url,
-                verify_key_hex=existing.verify_key_hex,
-                token_hash=token_hash(token),
-                added_at=existing.added_at,
-            )
-            uow.audit.append(actor="cli", action="partner-invited", subject=code, detail={})
-            # The file first: if it cannot be written, the old token stays valid.
-            write_secret(token_out, token)
-            uow.commit()
+        code = invite_partner(store, party=party, token_out=token_out, actor="cli")
     finally:
         store.close()
     public_key = public_key_hex(config.key_dir)
@@ -219,25 +144,6 @@ def invite(
         "  if this node's certificate comes from a private CA or is self-signed, send that "
         "CA's certificate too: the partner adds --tls-ca <the CA file>"
     )
-
-
-def _check_partner_url(url: str, *, tls_ca: Path | None, plain_http: bool) -> None:
-    """Refuse a partner URL that would send tokens and records in clear over the network."""
-    from urllib.parse import urlsplit
-
-    from enlace.exchange.transport import is_loopback
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise NodeError(f"--url {url!r} is not an http(s) URL, e.g. https://us-node.example")
-    if parts.scheme == "http" and tls_ca is not None:
-        raise NodeError(f"--tls-ca is for an https:// URL; --url {url!r} is plain http")
-    if parts.scheme == "http" and not is_loopback(parts.hostname) and not plain_http:
-        raise NodeError(
-            f"--url {url!r} is plain http to another machine: the tokens and records would "
-            "cross the network unencrypted; use the partner's https:// URL (with --tls-ca "
-            "for a private CA), or give --plain-http to accept that"
-        )
 
 
 @user_errors
@@ -279,7 +185,11 @@ def release(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Release records to a partner (signed): only owned ones its markings allow."""
-    from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
+    from enlace.exchange.release import (
+        ReleaseRefused,
+        release_everything_allowed,
+        release_records,
+    )
     from enlace.model.parties import party_code
     from enlace.node.keys import load_signing_key
     from enlace.node.setup import open_node
@@ -289,24 +199,17 @@ def release(
     code = party_code(partner)
     config, store = open_node(node)
     refused = 0
-    released = 0
     try:
         key = load_signing_key(config.key_dir)
         if all_allowed:
-            with store.unit_of_work() as uow:
-                released = release_all_allowed(uow, partner=code, signing_key=key, actor="cli")
-                uow.commit()
-        for record_id in record_ids or []:
-            # One unit of work per record: a refusal is committed as evidence on its own.
-            with store.unit_of_work() as uow:
-                try:
-                    released += release_record(
-                        uow, record_id=record_id, partner=code, signing_key=key, actor="cli"
-                    )
-                    uow.commit()
-                except ReleaseRefused as error:
-                    refused += 1
-                    stderr.print(f"[bold red]refused:[/] {escape(str(error))}")
+            released = release_everything_allowed(store, partner=code, signing_key=key, actor="cli")
+        else:
+            outcome = release_records(
+                store, record_ids=record_ids or [], partner=code, signing_key=key, actor="cli"
+            )
+            released, refused = outcome.released, len(outcome.refused)
+            for refusal in outcome.refused:
+                stderr.print(f"[bold red]refused:[/] {escape(str(refusal))}")
     except ReleaseRefused as error:
         raise NodeError(str(error)) from None
     finally:
@@ -322,16 +225,14 @@ def revoke(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Revoke a record this node owns; the revocation goes (signed) to every partner that had it."""
-    from enlace.exchange.revocation import RevocationRefused, revoke_record
+    from enlace.exchange.revocation import RevocationRefused, revoke_owned_record
     from enlace.node.keys import load_signing_key
     from enlace.node.setup import open_node
 
     config, store = open_node(node)
     try:
         key = load_signing_key(config.key_dir)
-        with store.unit_of_work() as uow:
-            sent = revoke_record(uow, record_id=record_id, signing_key=key, actor="cli")
-            uow.commit()
+        sent = revoke_owned_record(store, record_id=record_id, signing_key=key, actor="cli")
     except RevocationRefused as error:
         raise NodeError(str(error)) from None
     finally:

@@ -22,7 +22,6 @@ from typer.core import TyperGroup
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
-from enlace.matching.errors import MatchingError
 from enlace.matching.kind_names import KIND_NAMES
 
 if TYPE_CHECKING:
@@ -331,7 +330,7 @@ def agreement_set(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Answer PARTNER's match runs on these kinds automatically, within these caps."""
-    from enlace.matching.agreements import set_agreements
+    from enlace.matching.agreements import agree_to_match
     from enlace.matching.kinds import parse_kind
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
@@ -340,17 +339,14 @@ def agreement_set(
     kinds = [parse_kind(k).value for k in dict.fromkeys(kind)]
     _, store = open_node(node)
     try:
-        with store.unit_of_work() as uow:
-            set_agreements(
-                uow,
-                partner=code,
-                kinds=kinds,
-                max_set_size=max_set_size,
-                runs_per_day=runs_per_day,
-                at=uow.started_at,
-                actor="cli",
-            )
-            uow.commit()
+        agree_to_match(
+            store,
+            partner=code,
+            kinds=kinds,
+            max_set_size=max_set_size,
+            runs_per_day=runs_per_day,
+            actor="cli",
+        )
     finally:
         store.close()
     console.print(
@@ -389,6 +385,7 @@ def agreement_remove(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Stop answering PARTNER's runs on these kinds."""
+    from enlace.matching.agreements import end_agreements
     from enlace.matching.kinds import parse_kind
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
@@ -397,20 +394,7 @@ def agreement_remove(
     kinds = [parse_kind(k).value for k in dict.fromkeys(kind)]
     _, store = open_node(node)
     try:
-        with store.unit_of_work() as uow:
-            repo = uow.agreements
-            missing = [name for name in kinds if repo.get(code, name) is None]
-            if missing:
-                raise MatchingError(f"no agreement with {code} on {', '.join(missing)}")
-            for name in kinds:
-                repo.remove(code, name)
-                uow.audit.append(
-                    actor="cli",
-                    action="match-agreement-removed",
-                    subject=code,
-                    detail={"kind": name},
-                )
-            uow.commit()
+        end_agreements(store, partner=code, kinds=kinds, actor="cli")
     finally:
         store.close()
     console.print(f"agreement with {code} removed for {', '.join(kinds)}")

@@ -13,9 +13,18 @@ The stored STIX JSON is signed (Ed25519 over its RFC 8785 form) and the release 
 with its signature and audited ("release"). A refusal is audited ("release-refused", with the
 reason) and raises ReleaseRefused. Releasing the same version to the same partner again
 changes nothing.
+
+Use cases (each takes the store, opens its units of work and commits): `release_one`,
+`release_records` and `release_everything_allowed`. A refusal is evidence: the use case
+commits its "release-refused" entry before the refusal reaches the caller. The building
+blocks `release_record` and `release_all_allowed` work inside the caller's unit of work and
+never commit.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from nacl.signing import SigningKey
 
@@ -23,7 +32,7 @@ from enlace.exchange.errors import ExchangeError
 from enlace.exchange.signing import sign_record
 from enlace.store.repositories.audit import AuditItem, AuditLog
 from enlace.store.repositories.releases import ReleaseRow
-from enlace.store.unit_of_work import UnitOfWork
+from enlace.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from enlace.store.versions import StoredRow
 
 _BATCH = 1000  # records read, signed and released at a time by release_all_allowed
@@ -69,9 +78,8 @@ def release_record(
 ) -> bool:
     """Release the newest version of `record_id` to `partner`; False if already released.
 
-    On a refusal the "release-refused" audit entry is committed by this unit of work
-    before ReleaseRefused is raised, so the exception cannot roll the evidence back (this
-    commits whatever else the caller did in the unit of work too: call it in its own).
+    On a refusal the "release-refused" audit entry is written in the caller's unit of work
+    and ReleaseRefused is raised; the caller commits that evidence (the use cases do).
     """
     party = _node_party(uow)
     audit = uow.audit
@@ -86,7 +94,6 @@ def release_record(
             subject=record_id,
             detail={"partner": partner, "reason": reason},
         )
-        uow.commit()
         raise ReleaseRefused(record_id, partner, reason)
     assert row is not None
     return _release(uow, audit, row, partner=partner, signing_key=signing_key, actor=actor)
@@ -96,7 +103,8 @@ def release_all_allowed(
     uow: UnitOfWork, *, partner: str, signing_key: SigningKey, actor: str
 ) -> int:
     """Release every owned newest version whose markings allow `partner`; return how many
-    were newly released. Raises ReleaseRefused (audited) when `partner` is not registered."""
+    were newly released. Raises ReleaseRefused (audited in the caller's unit of work) when
+    `partner` is this node's party or not registered."""
     party = _node_party(uow)
     audit = uow.audit
     if partner == party or uow.partners.get(partner) is None:
@@ -108,7 +116,6 @@ def release_all_allowed(
         audit.append(
             actor=actor, action="release-refused", subject=partner, detail={"reason": reason}
         )
-        uow.commit()
         raise ReleaseRefused("(all)", partner, reason)
     # In batches of records, by id: each batch is read, signed and written before the next
     # is read, so memory stays flat however many records the node holds.
@@ -148,6 +155,83 @@ def release_all_allowed(
             ]
         )
         released += len(fresh)
+    return released
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseOutcome:
+    """What `release_records` did: versions newly released, and each record refused."""
+
+    released: int
+    refused: tuple[ReleaseRefused, ...]
+
+
+def release_one(
+    store: UnitOfWorkFactory,
+    *,
+    record_id: str,
+    partner: str,
+    signing_key: SigningKey,
+    actor: str,
+) -> bool:
+    """Use case: release the newest version of `record_id` to `partner`, signed and audited.
+
+    False when that version was already released to `partner`. ReleaseRefused when the
+    release rule forbids it, after its "release-refused" entry is committed.
+    """
+    with store.unit_of_work() as uow:
+        try:
+            done = release_record(
+                uow, record_id=record_id, partner=partner, signing_key=signing_key, actor=actor
+            )
+        except ReleaseRefused:
+            uow.commit()  # the refusal's audit entry, and nothing else, is the evidence
+            raise
+        uow.commit()
+    return done
+
+
+def release_records(
+    store: UnitOfWorkFactory,
+    *,
+    record_ids: Iterable[str],
+    partner: str,
+    signing_key: SigningKey,
+    actor: str,
+) -> ReleaseOutcome:
+    """Use case: `release_one` for each record, in a unit of work of its own.
+
+    One unit of work per record: a refused record is audited and committed as evidence
+    while the others are still released.
+    """
+    released = 0
+    refused: list[ReleaseRefused] = []
+    for record_id in record_ids:
+        try:
+            released += release_one(
+                store, record_id=record_id, partner=partner, signing_key=signing_key, actor=actor
+            )
+        except ReleaseRefused as refusal:
+            refused.append(refusal)
+    return ReleaseOutcome(released, tuple(refused))
+
+
+def release_everything_allowed(
+    store: UnitOfWorkFactory, *, partner: str, signing_key: SigningKey, actor: str
+) -> int:
+    """Use case: release to `partner` every owned record its markings allow; how many were new.
+
+    ReleaseRefused, its audit entry committed, when `partner` is not a registered partner.
+    """
+    with store.unit_of_work() as uow:
+        try:
+            released = release_all_allowed(
+                uow, partner=partner, signing_key=signing_key, actor=actor
+            )
+        except ReleaseRefused:
+            uow.commit()  # the refusal's audit entry is the evidence
+            raise
+        uow.commit()
     return released
 
 

@@ -24,14 +24,12 @@ import dataclasses
 from datetime import timedelta
 
 from nacl.signing import SigningKey
-from sqlalchemy import select
 
 from enlace.exchange.errors import ExchangeError
 from enlace.exchange.release import _node_party, _release
 from enlace.model.records.registry import record_from_stix
 from enlace.model.timestamps import parse_timestamp, utc_now
-from enlace.store.tables import releases
-from enlace.store.unit_of_work import UnitOfWork
+from enlace.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from enlace.store.versions import StoredRow, StoredVersion
 
 
@@ -58,12 +56,31 @@ def revocation_refusal(row: StoredRow | None, *, party: str) -> str | None:
     return None
 
 
+def revoke_owned_record(
+    store: UnitOfWorkFactory, *, record_id: str, signing_key: SigningKey, actor: str
+) -> int:
+    """Use case: revoke a record this node owns; how many partners were newly sent it.
+
+    RevocationRefused, after its "revocation-refused" entry is committed, when this node may
+    not revoke it.
+    """
+    with store.unit_of_work() as uow:
+        try:
+            sent = revoke_record(uow, record_id=record_id, signing_key=signing_key, actor=actor)
+        except RevocationRefused:
+            uow.commit()  # the refusal's audit entry is the evidence
+            raise
+        uow.commit()
+    return sent
+
+
 def revoke_record(uow: UnitOfWork, *, record_id: str, signing_key: SigningKey, actor: str) -> int:
     """Revoke `record_id` and release the revocation to every partner that had the record.
 
     Returns how many partners were newly sent the revoked version. The caller commits. On
-    a refusal the "revocation-refused" audit entry is committed by this unit of work before
-    RevocationRefused is raised (call it in its own unit of work).
+    a refusal the "revocation-refused" audit entry is written in the caller's unit of work
+    and RevocationRefused is raised; the caller commits that evidence (`revoke_owned_record`
+    does).
     """
     party = _node_party(uow)
     audit = uow.audit
@@ -76,10 +93,9 @@ def revoke_record(uow: UnitOfWork, *, record_id: str, signing_key: SigningKey, a
             subject=record_id,
             detail={"reason": reason},
         )
-        uow.commit()
         raise RevocationRefused(record_id, reason)
     assert row is not None
-    holders = [p for p in _partners_released(uow, record_id) if p != party]
+    holders = [p for p in uow.releases.partners_holding(record_id) if p != party]
     if not row.revoked:
         record = record_from_stix(row.stix_object())
         newest = parse_timestamp(row.modified, field="modified")
@@ -109,14 +125,3 @@ def revoke_record(uow: UnitOfWork, *, record_id: str, signing_key: SigningKey, a
         for partner in holders
         if partner in registered
     )
-
-
-def _partners_released(uow: UnitOfWork, record_id: str) -> list[str]:
-    # Every partner that was released any version of the record.
-    query = (
-        select(releases.c.partner)
-        .where(releases.c.record_id == record_id)
-        .distinct()
-        .order_by(releases.c.partner)
-    )
-    return [str(partner) for partner in uow.connection.execute(query).scalars()]

@@ -62,8 +62,9 @@ def import_file(
     batch_size: int = 2000,
     on_progress: Progress | None = None,
     workers: int | None = 0,
+    audited_as: tuple[str, str, str] | None = None,
 ) -> ImportReport:
-    """Import `path` into `store` as records owned by `party`.
+    """Use case: import `path` into `store` as records owned by `party`.
 
     Without `rejects`, any bad row means nothing is written and ImportRejected lists the
     problems. With `rejects`, good rows are written and bad ones go to that CSV with reasons.
@@ -73,6 +74,9 @@ def import_file(
     `workers` processes convert the rows while this one reads and writes: 0 (the default)
     converts here; None chooses by file size and CPUs. Workers are started with 'spawn', so
     a script that passes a non-zero value needs the usual `if __name__ == "__main__":` guard.
+
+    `audited_as` (actor, the file's name as the user knows it, the way in, e.g. "web") writes
+    an "import" audit entry in the same unit of work as the records.
     """
     chosen = detect_format(path, fmt)
     items = read_items(path, chosen, encoding)
@@ -105,6 +109,14 @@ def import_file(
             if report.rejected and rejects is None:
                 raise ImportRejected(path, problems, report.rejected)
             _flush(uow, converter, pending, report, path)
+            if audited_as is not None:
+                actor, name, via = audited_as
+                uow.audit.append(
+                    actor=actor,
+                    action="import",
+                    subject=name,
+                    detail={"read": report.read, "imported": report.imported, "via": via},
+                )
             uow.commit()
     if on_progress is not None:
         on_progress(report.read % 1000)

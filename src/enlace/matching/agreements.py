@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from enlace.matching.errors import MatchingError, MatchRefused
 from enlace.store.repositories.agreements import AgreementRepository, MatchAgreement
-from enlace.store.unit_of_work import UnitOfWork
+from enlace.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 def check_within_agreement(
@@ -106,3 +106,48 @@ def set_agreement(
         detail={"kind": kind, "max_set_size": max_set_size, "runs_per_day": runs_per_day},
     )
     return agreement
+
+
+def agree_to_match(
+    store: UnitOfWorkFactory,
+    *,
+    partner: str,
+    kinds: Iterable[str],
+    max_set_size: int,
+    runs_per_day: int,
+    actor: str,
+) -> list[MatchAgreement]:
+    """Use case: answer `partner`'s runs on `kinds` automatically, within these caps."""
+    with store.unit_of_work() as uow:
+        agreements = set_agreements(
+            uow,
+            partner=partner,
+            kinds=kinds,
+            max_set_size=max_set_size,
+            runs_per_day=runs_per_day,
+            at=uow.started_at,
+            actor=actor,
+        )
+        uow.commit()
+    return agreements
+
+
+def end_agreements(
+    store: UnitOfWorkFactory, *, partner: str, kinds: Iterable[str], actor: str
+) -> None:
+    """Use case: stop answering `partner`'s runs on `kinds`; MatchingError, with nothing
+    removed, when one of them has no agreement."""
+    chosen = list(kinds)
+    with store.unit_of_work() as uow:
+        missing = [kind for kind in chosen if uow.agreements.get(partner, kind) is None]
+        if missing:
+            raise MatchingError(f"no agreement with {partner} on {', '.join(missing)}")
+        for kind in chosen:
+            uow.agreements.remove(partner, kind)
+            uow.audit.append(
+                actor=actor,
+                action="match-agreement-removed",
+                subject=partner,
+                detail={"kind": kind},
+            )
+        uow.commit()

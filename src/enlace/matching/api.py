@@ -25,7 +25,8 @@ from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused
 from enlace.matching.psi import POINT_BYTES
 from enlace.model.handles import HANDLE_BYTES
-from enlace.store.repositories.partners import Partner, token_hash
+from enlace.partners.authentication import PartnerUnauthenticated, authenticate_partner
+from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 
 PREFIX = "/matching/v1"
@@ -42,27 +43,17 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
     pool = BlindingPool(workers)
 
     def authenticated(request: Request) -> Partner:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        partner = None
-        if scheme.lower() == "bearer" and token.strip():
-            with store.unit_of_work() as uow:
-                partner = uow.partners.by_token_hash(token_hash(token.strip()))
-        if partner is None:
-            with store.unit_of_work() as uow:
-                uow.audit.append(
-                    actor="anonymous",
-                    action="auth-failure",
-                    subject=request.url.path,
-                    detail={
-                        "reason": "unknown token" if token.strip() else "no bearer token",
-                        "client": request.client.host if request.client else None,
-                    },
-                )
-                uow.commit()
+        try:
+            return authenticate_partner(
+                store,
+                authorization=request.headers.get("authorization", ""),
+                path=request.url.path,
+                client=request.client.host if request.client else None,
+            )
+        except PartnerUnauthenticated:
             raise MatchRefused(
                 401, "unauthenticated", "authentication required: a partner's bearer token"
-            )
-        return partner
+            ) from None
 
     async def refused(partner: Partner | None, kind: str | None, refusal: MatchRefused) -> Response:
         if partner is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from nacl.signing import SigningKey
 
-from enlace.exchange.release import release_record
+from enlace.exchange.release import ReleaseRefused, release_record
 from enlace.matching.errors import DisclosureError, MatchRefused
 from enlace.store.repositories.disclosures import DisclosureRepository, DisclosureRequest
 from enlace.store.store import Store
@@ -105,13 +105,17 @@ def approve_request(
     with store.unit_of_work() as uow:
         request = _pending(uow.disclosures, request_id)
         assert request.record_id is not None
-        newly_released = release_record(
-            uow,
-            record_id=request.record_id,
-            partner=request.partner,
-            signing_key=signing_key,
-            actor=actor,
-        )
+        try:
+            newly_released = release_record(
+                uow,
+                record_id=request.record_id,
+                partner=request.partner,
+                signing_key=signing_key,
+                actor=actor,
+            )
+        except ReleaseRefused:
+            uow.commit()  # the refusal's audit entry; the request stays pending
+            raise
         uow.disclosures.decide(
             request_id, status="approved", at=uow.started_at, by=actor, reason=None
         )

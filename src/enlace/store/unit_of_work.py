@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
@@ -142,3 +142,11 @@ def _sqlite_journal(connection: Connection, mode: str) -> bool:
     finally:
         cursor.close()
     return bool(row) and str(row[0]).lower() == mode
+
+
+class UnitOfWorkFactory(Protocol):
+    """What a use case takes: something that opens units of work (a `Store`, or a fake)."""
+
+    def unit_of_work(self, *, bulk: bool = False) -> UnitOfWork:
+        """A new unit of work; `bulk` for one that writes a great many rows."""
+        ...

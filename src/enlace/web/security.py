@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from enlace.model.roles import ALL_ROLES, Role
+from enlace.users.access_log import audit_access_denied
 from enlace.users.sessions import active_session
 from enlace.users.tokens import token_user
 from enlace.web.context import web_context
@@ -213,14 +214,14 @@ class RoleGate:
 def _audit_refusal(request: Request, user: CurrentUser, needed: str) -> None:
     # A signed-in person trying pages their roles do not open is what an auditor looks
     # for (a probe, or roles that need changing): one entry per refusal, nothing else.
-    with web_context(request).store.unit_of_work() as uow:
-        uow.audit.append(
-            actor=user.username,
-            action="access-denied",
-            subject=request.url.path,
-            detail={"method": request.method, "roles_needed": needed, "client": _client(request)},
-        )
-        uow.commit()
+    audit_access_denied(
+        web_context(request).store,
+        username=user.username,
+        path=request.url.path,
+        method=request.method,
+        roles_needed=needed,
+        client=_client(request),
+    )
 
 
 class PublicGate:

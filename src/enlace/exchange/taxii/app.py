@@ -40,7 +40,12 @@ from enlace.exchange.taxii.protocol import (
 )
 from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
-from enlace.store.repositories.partners import Partner, token_hash
+from enlace.partners.authentication import (
+    PartnerUnauthenticated,
+    audit_partner_request,
+    authenticate_partner,
+)
+from enlace.store.repositories.partners import Partner
 from enlace.store.repositories.releases import ReleasedVersion, VersionMatch
 from enlace.store.store import Store
 
@@ -86,35 +91,18 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
         return _error(400, "Bad request", "the request's parameters are not valid")
 
     def audit(actor: str, action: str, subject: str | None, detail: dict[str, Any]) -> None:
-        with store.unit_of_work() as uow:
-            uow.audit.append(actor=actor, action=action, subject=subject, detail=detail)
-            uow.commit()
+        audit_partner_request(store, actor=actor, action=action, subject=subject, detail=detail)
 
     def authenticated(request: Request) -> Partner:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        reason = None
-        partner = None
-        if scheme.lower() != "bearer" or not token.strip():
-            reason = "no bearer token"
-        else:
-            with store.unit_of_work() as uow:
-                partner = uow.partners.by_token_hash(token_hash(token.strip()))
-            if partner is None:
-                reason = "unknown token"
-        if partner is None:
-            client = request.client.host if request.client else None
-            audit(
-                "anonymous",
-                "auth-failure",
-                request.url.path,
-                {"reason": reason, "client": client},
+        try:
+            partner = authenticate_partner(
+                store,
+                authorization=request.headers.get("authorization", ""),
+                path=request.url.path,
+                client=request.client.host if request.client else None,
             )
-            raise HTTPException(
-                401,
-                f"authentication required: {reason}",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+        except PartnerUnauthenticated as refused:
+            raise HTTPException(401, str(refused), headers={"WWW-Authenticate": "Bearer"}) from None
         _check_accept(request)
         return partner
 

@@ -121,6 +121,16 @@ class ReleaseRepository:
             )
         return found & wanted
 
+    def partners_holding(self, record_id: str) -> list[str]:
+        """Every partner that was released any version of `record_id`, by party code."""
+        query = (
+            select(releases.c.partner)
+            .where(releases.c.record_id == record_id)
+            .distinct()
+            .order_by(releases.c.partner)
+        )
+        return [str(partner) for partner in self._connection.execute(query).scalars()]
+
     def count(self, partner: str) -> int:
         """How many versions were released to `partner`."""
         query = select(func.count()).select_from(releases).where(releases.c.partner == partner)

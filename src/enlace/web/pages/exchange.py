@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from enlace.exchange.errors import ExchangeError
-from enlace.exchange.release import ReleaseRefused, release_record
+from enlace.exchange.release import ReleaseRefused, release_one
 from enlace.exchange.sync import sync_node_partner
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
@@ -69,17 +69,15 @@ def release(
         return refusal_page(request, user, 400, "Give a record id and a two-letter partner code.")
     try:
         signing_key = load_signing_key(node.key_dir)
-        with node.store.unit_of_work() as uow:
-            release_record(
-                uow,
-                record_id=record_id,
-                partner=partner,
-                signing_key=signing_key,
-                actor=user.username,
-            )
-            uow.commit()
+        release_one(
+            node.store,
+            record_id=record_id,
+            partner=partner,
+            signing_key=signing_key,
+            actor=user.username,
+        )
     except ReleaseRefused as refused:
-        # The refusal is in the audit log (release_record wrote it); nothing was released.
+        # The refusal is in the audit log (release_one committed it); nothing was released.
         return refusal_page(request, user, 409, "Not released: {reason}", reason=refused.reason)
     except NodeError as error:
         return refusal_page(

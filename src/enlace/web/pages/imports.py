@@ -167,7 +167,9 @@ def _import_saved(
     store: Store, party: str, path: Path, name: str, fmt: str | None, username: str
 ) -> ImportOutcome:
     try:
-        report = import_file(store, party=party, path=path, fmt=fmt)
+        report = import_file(
+            store, party=party, path=path, fmt=fmt, audited_as=(username, name, "web")
+        )
     except ImportRejected as rejected:
         problems = tuple(_renamed(problem, name) for problem in rejected.problems)
         raise UploadRefused(
@@ -180,14 +182,6 @@ def _import_saved(
         # The importer names the file by its path: show the name the user uploaded.
         detail = str(error).replace(str(path), name).replace(path.name, name)
         raise UploadRefused(400, "The file could not be read.", detail=detail) from None
-    with store.unit_of_work() as uow:
-        uow.audit.append(
-            actor=username,
-            action="import",
-            subject=name,
-            detail={"read": report.read, "imported": report.imported, "via": "web"},
-        )
-        uow.commit()
     return ImportOutcome(
         name=name, read=report.read, imported=report.imported, unchanged=report.unchanged
     )

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from enlace.model.markings import Tlp
+from enlace.users.access_log import audit_record_read
 from enlace.web.navigation import EXCHANGE_ACTION_ROLES, RECORD_ROLES, may
 from enlace.web.node import CurrentNode
 from enlace.web.pages.common import is_party, is_record_id, refusal_page
 from enlace.web.queries.records import (
     agency_of_user,
-    audit_record_read,
     clean_filter,
     record_detail,
     search_choices,

@@ -1,7 +1,7 @@
 """Read models of the records pages: search, and one record with its provenance.
 
 Only reads; the one write the records pages make (auditing that a user read a partner's
-record) is `audit_record_read`, in its own unit of work.
+record) is the use case `enlace.users.access_log.audit_record_read`.
 """
 
 from __future__ import annotations
@@ -272,18 +272,6 @@ def record_detail(store: Store, record_id: str, *, party: str) -> RecordDetail |
         handling_note=handling_note,
         release_options=options,
     )
-
-
-def audit_record_read(store: Store, *, record_id: str, username: str, received_from: str) -> None:
-    """Note in the audit log that `username` opened a record received from a partner."""
-    with store.unit_of_work() as uow:
-        uow.audit.append(
-            actor=username,
-            action="record-read",
-            subject=record_id,
-            detail={"received_from": received_from, "via": "web"},
-        )
-        uow.commit()
 
 
 def _signature_status(

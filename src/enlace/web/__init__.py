@@ -1,0 +1,1 @@
+"""The bilingual web interface (interfaz web): thin pages over the use cases, nothing imports it."""
