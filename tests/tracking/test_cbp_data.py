@@ -4,6 +4,7 @@ is read instead, and a wrong one is one clear error."""
 from __future__ import annotations
 
 import tomllib
+import zipfile
 from fnmatch import fnmatch
 from importlib import resources
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import enlace
+from enlace.tracking import cbp_data
 from enlace.tracking.cbp_data import (
     CbpDataNotFound,
     cbp_csv_files,
@@ -66,6 +68,23 @@ def test_a_given_folder_gives_its_csv_files_by_name(tmp_path: Path) -> None:
     assert [entry.name for entry in cbp_csv_files(tmp_path)] == ["a.csv", "b.csv"]
     with cbp_csv_paths(tmp_path) as paths:
         assert paths == [tmp_path / "a.csv", tmp_path / "b.csv"]
+
+
+def test_packed_files_are_copied_to_disk_under_their_own_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Enlace imported from a zip: the shipped folder is a zipfile.Path, not a folder on disk.
+    text = ",".join(CBP_COLUMNS) + "\r\n"
+    packed = tmp_path / "enlace.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("enlace/tracking/data/cbp/cbp_fy20_fy23.csv", text)
+        archive.writestr("enlace/tracking/data/cbp/README.md", "source\n")
+    inside = zipfile.Path(packed, "enlace/tracking/data/cbp/")
+    monkeypatch.setattr(cbp_data, "shipped_cbp_folder", lambda: inside)
+    with cbp_data.cbp_csv_paths() as paths:
+        assert [path.name for path in paths] == ["cbp_fy20_fy23.csv"]
+        assert paths[0].read_bytes() == text.encode()
+    assert not paths[0].exists()
 
 
 @pytest.mark.parametrize(

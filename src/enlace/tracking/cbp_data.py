@@ -7,6 +7,7 @@ read the same data. `enlace demo --cbp-data DIR` (or ENLACE_CBP_DATA) names anot
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from importlib import resources
@@ -50,11 +51,23 @@ def cbp_csv_files(folder: Path | None = None) -> list[Traversable]:
 def cbp_csv_paths(folder: Path | None = None) -> Iterator[list[Path]]:
     """The CSV files of `cbp_csv_files` as paths on disk while the block runs.
 
-    Installed as files they are used in place; from a zip they are extracted to temporary
-    files, removed when the block ends.
+    Files on disk are used in place. Packed ones (Enlace imported from a zip) are copied to a
+    temporary folder, removed when the block ends, under their own names: the import reports
+    and audits a file by its name.
     """
     with ExitStack() as stack:
-        yield [stack.enter_context(resources.as_file(entry)) for entry in cbp_csv_files(folder)]
+        paths: list[Path] = []
+        copies: Path | None = None
+        for entry in cbp_csv_files(folder):
+            if isinstance(entry, Path):
+                paths.append(entry)
+                continue
+            if copies is None:
+                copies = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            copy = copies / entry.name
+            copy.write_bytes(entry.read_bytes())
+            paths.append(copy)
+        yield paths
 
 
 __all__ = [
