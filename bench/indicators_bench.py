@@ -51,6 +51,7 @@ from enlace.store.versions import StoredVersion
 from enlace.synth import SynthConfig
 from enlace.synth.seizures import seizure_records
 from enlace.synth.world import World
+from enlace.tracking.cbp_data import cbp_csv_paths
 from enlace.tracking.indicators import (
     IndicatorDefinition,
     IndicatorSeries,
@@ -63,7 +64,6 @@ from enlace.tracking.statistics import import_cbp_statistics
 from import_bench import machine
 
 HERE = Path(__file__).resolve().parent
-CBP = HERE.parent.parent / "shared" / "data" / "cbp"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TODAY = date(2026, 1, 1)
 BATCH = 50_000
@@ -378,9 +378,11 @@ class _PostgresSink(_Sink):
 
 
 def _load_statistics(stores: list[Store], duck: duckdb.DuckDBPyConnection) -> None:
-    for store in stores:
-        for name in ("cbp_fy19_fy22.csv", "cbp_fy20_fy23.csv"):
-            import_cbp_statistics(store, CBP / name, actor="bench")
+    # Both editions Enlace ships (cbp_fy19_fy22.csv, cbp_fy20_fy23.csv), older first.
+    with cbp_csv_paths() as paths:
+        for store in stores:
+            for path in paths:
+                import_cbp_statistics(store, path, actor="bench")
     with stores[0].unit_of_work() as uow:
         columns = "fiscal_year, month, region, drug_type, quantity_lbs, event_count"
         held = uow.connection.exec_driver_sql(f"SELECT {columns} FROM cbp_drug_seizures").all()

@@ -7,7 +7,16 @@ import re
 import socket
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from enlace.cli.app import build_app
+from enlace.cli.report_commands import demo_report
+from enlace.node.setup import initialise_node
+from enlace.tracking.statistics_csv import CBP_COLUMNS
 
 
 def run_demo(folder: Path) -> str:
@@ -84,3 +93,43 @@ def test_demo_exchanges_both_ways_and_runs_again(tmp_path: Path) -> None:
     assert "comunicado-conjunto.es.txt: already ingested" in second
     assert f"report (es): {folder / 'mx' / 'reports' / 'report-es.pdf'}" in second
     assert all(refuses_connections(port) for port in served_ports(second))
+
+
+@pytest.mark.parametrize("given_by", ["option", "environment"])
+def test_demo_refuses_a_missing_cbp_folder_before_making_any_node(
+    tmp_path: Path, given_by: str
+) -> None:
+    folder, absent = tmp_path / "demo-nodes", tmp_path / "no-cbp-here"
+    args = ["demo", "--folder", str(folder)]
+    env: dict[str, str | None] = {"ENLACE_CBP_DATA": str(absent)}
+    if given_by == "option":
+        args += ["--cbp-data", str(absent)]
+        env = {"ENLACE_CBP_DATA": None}  # unset: the option alone names the folder
+    result = CliRunner().invoke(build_app(), args, env=env)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"error: CBP statistics folder {absent} does not exist or is not a folder; expected a "
+        "folder of CBP's 'Nationwide Drug Seizures' CSV files as published (e.g. "
+        "cbp_fy20_fy23.csv)"
+    ]
+    assert not folder.exists()
+
+
+def test_demo_report_imports_the_cbp_folder_given_instead_of_the_shipped_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    node, cbp = tmp_path / "mx", tmp_path / "cbp"
+    initialise_node(node, party="MX")
+    cbp.mkdir()
+    (cbp / "cbp_fy23_only.csv").write_text(
+        ",".join(CBP_COLUMNS) + "\n2023,OCT,Office of Field Operations,Southwest Border,"
+        "Land Only,SAN DIEGO FIELD OFFICE,Fentanyl,120,1500.25\n",
+        encoding="utf-8",
+    )
+    demo_report(node, today=date(2026, 1, 1), cbp_data=cbp)
+    output = capsys.readouterr().out
+    assert "cbp_fy23_only.csv: edition FY2023, 1 rows read" in output
+    assert "stored fiscal years: FY2023" in output
+    assert "cbp_fy20_fy23.csv" not in output
+    assert (node / "reports" / "report-en.pdf").stat().st_size > 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
+from enlace.tracking.cbp_data import shipped_cbp_folder
 from enlace.tracking.indicators import (
     IndicatorDefinition,
     compute_indicators,
@@ -21,10 +21,9 @@ from enlace.tracking.indicators import (
 )
 from enlace.tracking.statistics import import_cbp_statistics
 
-# The published files live in the shared data folder next to the repository.
-CBP = Path(
-    os.environ.get("ENLACE_CBP_DATA") or Path(__file__).resolve().parents[3] / "shared/data/cbp"
-)
+# The published files ship inside the package; run from the source tree (as the tests are),
+# importlib.resources gives their folder as a folder on disk.
+CBP = Path(str(shipped_cbp_folder()))
 OLDER, NEWER = CBP / "cbp_fy19_fy22.csv", CBP / "cbp_fy20_fy23.csv"
 TODAY = date(2026, 1, 1)
 MONTH_NUMBERS = {
@@ -34,8 +33,6 @@ MONTH_NUMBERS = {
         start=1,
     )
 }
-
-pytestmark = pytest.mark.skipif(not CBP.is_dir(), reason=f"CBP data not found in {CBP}")
 
 
 def _read(path: Path) -> list[dict[str, str]]:

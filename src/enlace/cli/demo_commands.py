@@ -6,14 +6,14 @@ import csv
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from enlace.cli.errors import user_errors
+from enlace.cli.errors import stderr, user_errors
 from enlace.cli.node_commands import holdings_table
 from enlace.cli.progress import progress_bar
 
@@ -73,6 +73,14 @@ def demo(
     ),
     scale: Annotated[int, typer.Option(help="About how many records per party.")] = 2000,
     seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 7,
+    cbp_data: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="ENLACE_CBP_DATA",
+            help="Folder of CBP drug seizure statistics (CSV); default: the ones Enlace ships.",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Two sovereign nodes exchanging: import synthetic data, serve, release, sync both ways."""
     from enlace.cli.demo_users import ensure_demo_login
@@ -80,7 +88,14 @@ def demo(
     from enlace.files.importer import format_summary, import_file
     from enlace.node.setup import initialise_node, open_node
     from enlace.synth import SynthConfig, generate, write_truth
+    from enlace.tracking.cbp_data import cbp_csv_files
+    from enlace.tracking.statistics_csv import StatisticsFileError
 
+    try:
+        # A wrong folder is told now, not after the nodes were made, served and synced.
+        cbp_csv_files(cbp_data)
+    except StatisticsFileError as error:
+        _statistics_failed(error)
     config = SynthConfig(seed=seed, parties=("MX", "US"), scale=scale)
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -129,7 +144,16 @@ def demo(
         )
     # Final step (tracking results): the group's statement, CBP statistics, the report.
     console.rule("[bold]Tracking results: the progress report for the next meeting")
-    demo_report(mx, today=date.today())
+    try:
+        demo_report(mx, today=date.today(), cbp_data=cbp_data)
+    except StatisticsFileError as error:
+        _statistics_failed(error)
+
+
+def _statistics_failed(error: Exception) -> NoReturn:
+    """A CBP folder or file the demo cannot use, as one line and exit status 1."""
+    stderr.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
+    raise typer.Exit(1) from None
 
 
 def exchange(nodes: dict[str, Path], logins: dict[str, tuple[str, str]] | None = None) -> None:

@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-import enlace
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
 from enlace.reports.catalogue import LANGUAGES, Language, language
@@ -96,16 +95,18 @@ def write_meeting_report(
     return [write_report(data, code, out) for code in languages]
 
 
-def demo_report(node: Path, *, today: date) -> list[ReportFiles]:
+def demo_report(node: Path, *, today: date, cbp_data: Path | None = None) -> list[ReportFiles]:
     """The last step of `enlace demo`: the group's statement, CBP statistics, the report.
 
-    Ingests the sample joint statement (Spanish) into the node and confirms it, imports the
-    CBP drug seizure statistics from ../shared/data/cbp beside the project when that folder
-    is there, computes the default indicators and writes the next meeting's report in
-    Spanish and English.
+    Ingests the sample joint statement (Spanish) into the node and confirms it, imports every
+    CSV file of CBP drug seizure statistics in `cbp_data` (default: the ones Enlace ships,
+    see `enlace.tracking.cbp_data`), computes the default indicators and writes the next
+    meeting's report in Spanish and English. Raises StatisticsFileError (CbpDataNotFound when
+    the folder is missing or holds no CSV file).
     """
     from enlace.node.setup import open_node
     from enlace.reports.samples import sample_communique
+    from enlace.tracking.cbp_data import cbp_csv_paths
     from enlace.tracking.confirm import accept
     from enlace.tracking.ingest import propose
     from enlace.tracking.statistics import describe_import, import_cbp_statistics
@@ -127,14 +128,8 @@ def demo_report(node: Path, *, today: date) -> list[ReportFiles]:
                 f"{len(accepted.commitment_ids)} commitment(s), {len(accepted.action_ids)} "
                 f"action(s) proposed and accepted into {config.party}"
             )
-        cbp = cbp_statistics_folder()
-        if cbp is None:
-            console.print(
-                "CBP statistics not found beside the project (../shared/data/cbp): "
-                "indicators over them stay empty"
-            )
-        else:
-            for path in sorted(cbp.glob("*.csv")):
+        with cbp_csv_paths(cbp_data) as paths:
+            for path in paths:
                 for line in describe_import(import_cbp_statistics(store, path, actor="demo")):
                     console.print("  " + line)
         files = write_meeting_report(
@@ -151,13 +146,6 @@ def demo_report(node: Path, *, today: date) -> list[ReportFiles]:
         console.print(f"report ({written.language}): {written.html}", markup=False)
         console.print(f"report ({written.language}): {written.pdf}", markup=False)
     return files
-
-
-def cbp_statistics_folder() -> Path | None:
-    """../shared/data/cbp beside the project Enlace runs from, when it is there."""
-    project = Path(enlace.__file__).resolve().parents[2]
-    folder = project.parent / "shared" / "data" / "cbp"
-    return folder if folder.is_dir() else None
 
 
 def _already_ingested(store: Store, source_document: str) -> bool:
@@ -178,4 +166,4 @@ def _languages(raw: str) -> tuple[Language, ...]:
     return (language(raw),)
 
 
-__all__ = ["cbp_statistics_folder", "demo_report", "report", "write_meeting_report"]
+__all__ = ["demo_report", "report", "write_meeting_report"]

@@ -1,10 +1,11 @@
 """The drug-seizure profile of the Southwest border, from CBP's public statistics.
 
-`build_profile` reads CBP's "Nationwide Drug Seizures" CSV (shared/data/cbp/) once, keeps the
-Office of Field Operations at the Southwest Border (the land ports), and sums seizure events
-and pounds by field office and drug type. The result ships as `cbp_profile.csv` next to this
-module; the generator draws drug seizures from it: which office and drug in proportion to the
-events, and how much from a log-normal distribution with the observed mean per event.
+`build_profile` reads CBP's "Nationwide Drug Seizures" CSV (cbp_fy20_fy23.csv, the newest
+edition Enlace ships in enlace/tracking/data/cbp/) once, keeps the Office of Field Operations
+at the Southwest Border (the land ports), and sums seizure events and pounds by field office
+and drug type. The result ships as `cbp_profile.csv` next to this module; the generator draws
+drug seizures from it: which office and drug in proportion to the events, and how much from a
+log-normal distribution with the observed mean per event.
 """
 
 from __future__ import annotations
