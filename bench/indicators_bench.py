@@ -43,6 +43,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from enlace.model.records.events import Seizure
 from enlace.model.vocabulary import POUNDS_PER_KG
 from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
@@ -164,6 +165,7 @@ def _templates(seed: int) -> list[Template]:
     for party, count in POOL.items():
         received = None if party == "MX" else party  # the node is MX's: US records came in
         for record in itertools.islice(seizure_records(world, party), count):
+            assert isinstance(record, Seizure)  # seizure_records makes only seizures
             version = StoredVersion.of(record, received_from=received)
             day = f'"seizure_date":"{record.seizure_date.isoformat()}"'
             head, rest = version.stix.split(version.id, 1)
@@ -577,8 +579,8 @@ def _duck_records(
         ") WHERE NOT revoked GROUP BY day"
     )
     results: dict[str, dict[str, float]] = {d.id: {} for d in definitions}
-    for day, *values in duck.execute(sql).fetchall():
-        for d, value in zip(definitions, values, strict=True):
+    for day, *totals in duck.execute(sql).fetchall():
+        for d, value in zip(definitions, totals, strict=True):
             if value is not None:
                 label = period_of(date.fromisoformat(day), d.period)[0]
                 results[d.id][label] = results[d.id].get(label, 0.0) + float(value)

@@ -286,10 +286,12 @@ def names_organisations(persons_per_side: int, workers: int) -> tuple[NameRow, N
         for org in side.values()
         for k in set(organisation_keys(org))  # type: ignore[arg-type]
     )
-    unique = sum(
-        1
-        for mx, _ in data.truth
-        if all(keys[k] <= 2 for k in organisation_keys(data.mx[mx]))  # type: ignore[arg-type]
+    unique = len(
+        [
+            mx
+            for mx, _ in data.truth
+            if all(keys[k] <= 2 for k in organisation_keys(data.mx[mx]))  # type: ignore[arg-type]
+        ]
     )
     return (
         score(found, data, "enlace organisation keys + DH-PSI", wall),
