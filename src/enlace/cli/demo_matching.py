@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from enlace.exchange.release import ReleaseRefused
-from enlace.exchange.sync import sync_node_partner
+from enlace.exchange.sync_client import sync_node_partner
 from enlace.matching.agreements import set_agreements
 from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import MatchingError

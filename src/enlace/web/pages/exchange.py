@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from enlace.exchange.errors import ExchangeError
 from enlace.exchange.release import ReleaseRefused, release_record
-from enlace.exchange.sync import sync_node_partner
+from enlace.exchange.sync_client import sync_node_partner
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
 from enlace.web.navigation import EXCHANGE_ACTION_ROLES, EXCHANGE_ROLES, may
@@ -24,7 +24,7 @@ from enlace.web.security import CurrentUser, allow, csrf_checked
 router = APIRouter()
 _FIELD_MAX = 200
 
-# Audit actions that are refusals, and the reasons sync gives (enlace.exchange.sync), as msgids.
+# Audit actions that are refusals, and the reasons sync gives (enlace.exchange.receiving), as msgids.
 REFUSAL_NAMES = {
     "refusal": "Version refused on arrival",
     "release-refused": "Release refused",
