@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from enlace.matching.kinds import NAME_KINDS
 from enlace.matching.names import NameKeyKind
-from enlace.matching.protocol import match_partner
+from enlace.matching.requester import match_partner
 from enlace.model.records import Company, CriminalOrganisation, Person
 from enlace.store.tables import hit_notices
 

@@ -21,7 +21,7 @@ from enlace.matching.agreements import set_agreements
 from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import MatchingError
 from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS
-from enlace.matching.protocol import MatchOutcome, match_node_partner, request_node_disclosure
+from enlace.matching.requester import MatchOutcome, match_node_partner, request_node_disclosure
 from enlace.node.keys import load_signing_key
 from enlace.node.setup import open_node
 

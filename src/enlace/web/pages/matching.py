@@ -13,7 +13,7 @@ from enlace.exchange.errors import ExchangeError
 from enlace.exchange.release import ReleaseRefused
 from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import DisclosureError
-from enlace.matching.protocol import refresh_all_disclosures
+from enlace.matching.requester import refresh_all_disclosures
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
 from enlace.web.navigation import DISCLOSURE_ROLES, MATCHING_ROLES, may

@@ -22,7 +22,6 @@ import orjson
 
 from enlace.exchange.credentials import read_outbound_token
 from enlace.exchange.transport import partner_client, transport_problem
-from enlace.matching.api import OCTETS, PREFIX
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.disclosure import MAX_REASON, OUTGOING, record_outcome
 from enlace.matching.errors import MatchingError, MatchProtocolError, PartnerRefusedMatch
@@ -37,6 +36,7 @@ from enlace.matching.psi import (
     fresh_scalar,
     intersect,
 )
+from enlace.matching.wire import OCTETS, PREFIX
 from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.node.errors import NodeError
