@@ -26,8 +26,8 @@ from enlace.matching.blinding import BlindingPool
 from enlace.matching.disclosure import MAX_REASON, OUTGOING, record_outcome
 from enlace.matching.errors import MatchingError, MatchProtocolError, PartnerRefusedMatch
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers
-from enlace.matching.names import NameKeyKind
-from enlace.matching.names_match import assign_matched_keys
+from enlace.matching.names.keys import NameKeyKind
+from enlace.matching.names.match import assign_matched_keys
 from enlace.matching.psi import (
     WireFormatError,
     decode_answer,
