@@ -27,7 +27,6 @@ from enlace.users.sessions import SessionPolicy
 from enlace.web.context import WebContext
 from enlace.web.errors import error_page, install_error_pages
 from enlace.web.login import build_login_router
-from enlace.web.node import WebNode, attach_node
 from enlace.web.security import CSRF_COOKIE, allow, csrf_checked, public, t
 
 _STATIC = Path(__file__).with_name("static")
@@ -64,9 +63,6 @@ def create_node_app(
         key_dir=key_dir,
         sessions=sessions or SessionPolicy(),
         throttle=throttle or ThrottlePolicy(),
-    )
-    attach_node(
-        app, WebNode(store=store, party=config.party, key_dir=key_dir, node_dir=config.directory)
     )
     install_error_pages(app)
     app.middleware("http")(_web_headers)
