@@ -53,14 +53,13 @@ from enlace.synth import SynthConfig
 from enlace.synth.seizures import seizure_records
 from enlace.synth.world import World
 from enlace.tracking.cbp_data import cbp_csv_paths
-from enlace.tracking.indicators import (
+from enlace.tracking.indicators.definitions import (
     IndicatorDefinition,
-    IndicatorSeries,
-    compute_indicators,
     default_definitions_path,
     load_definitions,
 )
-from enlace.tracking.indicators_periods import period_of
+from enlace.tracking.indicators.periods import period_of
+from enlace.tracking.indicators.series import IndicatorSeries, compute_indicators
 from enlace.tracking.statistics import import_cbp_statistics
 from import_bench import machine
 

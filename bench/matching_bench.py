@@ -12,7 +12,7 @@ process and its workers) / wall), and the floor the hardware allows: 2(n + m) sc
 multiplications at the cost measured in this run, spread over the workers.
 
 Names: persons of the synthetic generator (enlace.synth), n a side, with its ground truth;
-enlace's private name matching (names.py keys through the same PSI, scoring.py) beside
+enlace's private name matching (names/keys.py keys through the same PSI, scoring.py) beside
 splink (Fellegi-Sunter on DuckDB, sees every name in the clear) and clkhash + anonlink
 (Bloom-filter encodings compared by Dice similarity). Precision, recall, F1, wall time.
 
@@ -42,8 +42,8 @@ import psutil
 import rbcl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from enlace.matching.names import PersonName, organisation_keys
-from enlace.matching.names_match import PsiIntersection, match_organisations, match_persons
+from enlace.matching.names.keys import PersonName, organisation_keys
+from enlace.matching.names.match import PsiIntersection, match_organisations, match_persons
 from enlace.matching.psi import intersect_in_process
 from import_bench import machine, tree_rss
 from matching_data import NameData, organisations, persons

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enlace.matching.names import OrgName, PersonName
+from enlace.matching.names.keys import OrgName, PersonName
 from enlace.model.records import Company, CriminalOrganisation, Person
 from enlace.synth import SynthConfig
 from enlace.synth.actors import ORGANISATIONS, company_entity, organisation_entity

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from enlace.cli.errors import user_errors
 from enlace.matching.kind_names import KIND_NAMES
 from enlace.matching.kinds import MATCH_KINDS, NAME_KINDS
-from enlace.matching.names import NameKeyKind
+from enlace.matching.names.keys import NameKeyKind
 from enlace.model.identifiers import IdentifierKind, InvalidIdentifier
 
 # Slow to import and needed by a few commands only.
@@ -33,7 +33,9 @@ HEAVY = (
     "enlace.web",
     "enlace.tracking.ingest",
     "enlace.matching.kinds",
-    "enlace.exchange.sync",
+    "enlace.exchange.sync_client",
+    "enlace.exchange.receiving",
+    "enlace.exchange.sync_schedule",
     "enlace.node.setup",
     "enlace.cli.demo_exchange",
     "enlace.cli.demo_matching",

@@ -11,7 +11,7 @@ from exchange_helpers import CA_KEY, MX_KEY, US_KEY, AsgiSyncTransport
 from nacl.signing import SigningKey
 from sqlalchemy import select
 
-from enlace.exchange.sync import SyncReport, sync_partner
+from enlace.exchange.sync_client import SyncReport, sync_partner
 from enlace.exchange.taxii.app import create_app
 from enlace.store.repositories.partners import token_hash
 from enlace.store.store import Store

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from enlace.exchange.release import release_record
 from enlace.exchange.signing import sign_record, verify_record
-from enlace.exchange.sync import SyncError, sync_partner
+from enlace.exchange.sync_client import SyncError, sync_partner
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
 from enlace.model.markings import Markings
 from enlace.store.repositories.partners import token_hash

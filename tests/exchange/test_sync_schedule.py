@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from enlace.exchange import sync
-from enlace.exchange.sync import MAX_BACKOFF_SECONDS, PeriodicSync, SyncError, SyncReport
+from enlace.exchange import sync_client
+from enlace.exchange.sync_client import SyncError, SyncReport
+from enlace.exchange.sync_schedule import MAX_BACKOFF_SECONDS, PeriodicSync
 from enlace.store.store import Store
 
 PERIOD = 10.0
@@ -47,7 +48,7 @@ def partners(store: Store, monkeypatch: pytest.MonkeyPatch) -> Partners:
             raise SyncError(party, f"http://127.0.0.1:1/{party}", "cannot reach the partner")
         return SyncReport(partner=party)
 
-    monkeypatch.setattr(sync, "sync_node_partner", fake_sync)
+    monkeypatch.setattr(sync_client, "sync_node_partner", fake_sync)
     return state
 
 

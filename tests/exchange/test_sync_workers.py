@@ -17,7 +17,7 @@ from test_sync import MX_URL, MX_VERIFY_HEX, audit_actions, us_node
 from enlace.exchange import checking
 from enlace.exchange.checking import PageChecker, check_objects
 from enlace.exchange.signing import sign_record
-from enlace.exchange.sync import sync_partner
+from enlace.exchange.sync_client import sync_partner
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id
 from enlace.store.store import Store
 from enlace.store.tables import records
@@ -111,7 +111,7 @@ def test_pages_checked_by_workers_store_and_refuse_exactly_what_checking_here_do
         cpus = len(os.sched_getaffinity(0))
         assert worker_counts == [min(cpus, checking.MAX_WORKERS) if cpus >= 2 else 0]
 
-        monkeypatch.setattr("enlace.exchange.sync._WORKERS_FROM_PAGE_SIZE", 10**9)
+        monkeypatch.setattr("enlace.exchange.sync_client._WORKERS_FROM_PAGE_SIZE", 10**9)
         with _two_page_partner(pages) as client:
             report_here = sync_partner(here, partner="MX", token=US_TOKEN, client=client)
         assert len(worker_counts) == 1  # the second sync checked everything here

@@ -17,7 +17,7 @@ from psi_nodes import (
 from sqlalchemy import select
 
 from enlace.matching.kinds import MATCH_KINDS
-from enlace.matching.protocol import match_partner
+from enlace.matching.requester import match_partner
 from enlace.matching.responder import notices_digest
 from enlace.store.tables import audit_log, hit_notices
 

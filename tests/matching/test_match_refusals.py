@@ -9,7 +9,7 @@ from psi_nodes import ServedNode, agree, load, requester_token, served_nodes, sy
 from sqlalchemy import func, select
 
 from enlace.matching.errors import PartnerRefusedMatch
-from enlace.matching.protocol import match_partner
+from enlace.matching.requester import match_partner
 from enlace.model.identifiers import IdentifierKind
 from enlace.store.store import Store
 from enlace.store.tables import (

@@ -8,7 +8,7 @@ from exchange_helpers import phone
 from psi_nodes import agree, handle_records, load, requester_token, served_nodes
 
 from enlace.matching.blinding import INLINE_BELOW
-from enlace.matching.protocol import match_partner
+from enlace.matching.requester import match_partner
 from enlace.model.identifiers import IdentifierKind
 from enlace.store.engine import sqlite_url
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from enlace.matching.names import (
+from enlace.matching.names.keys import (
     NameKeyKind,
     OrgName,
     PersonName,
@@ -15,8 +15,8 @@ from enlace.matching.names import (
     person_keys,
     surnames,
 )
-from enlace.matching.names_nicknames import canonical_given_name
-from enlace.matching.names_phonetic import phonetic
+from enlace.matching.names.nicknames import canonical_given_name
+from enlace.matching.names.phonetic import phonetic
 
 BORN = date(1984, 3, 10)
 BASE = PersonName("José Luis", "Hernández", "de la Cruz", BORN)

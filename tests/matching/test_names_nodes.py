@@ -8,8 +8,8 @@ from psi_nodes import agree, handle_records, load, requester_token, served_nodes
 from sqlalchemy import select
 
 from enlace.matching.kinds import NAME_KINDS
-from enlace.matching.names import NameKeyKind
-from enlace.matching.protocol import match_partner
+from enlace.matching.names.keys import NameKeyKind
+from enlace.matching.requester import match_partner
 from enlace.model.records import Company, CriminalOrganisation, Person
 from enlace.store.tables import hit_notices
 

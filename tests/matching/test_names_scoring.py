@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enlace.matching.names_match import assign_matched_keys
+from enlace.matching.names.match import assign_matched_keys
 from enlace.matching.scoring import (
     assign_one_to_one,
     distinct_keys,

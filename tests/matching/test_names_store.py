@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from enlace.matching.names import NameKeyKind, PersonName, person_keys
-from enlace.matching.names_store import own_name_keys, own_organisation_names, own_person_names
+from enlace.matching.names.keys import NameKeyKind, PersonName, person_keys
+from enlace.matching.names.store import own_name_keys, own_organisation_names, own_person_names
 from enlace.model.records import Company, CriminalOrganisation, Person
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion

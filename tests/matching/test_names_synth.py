@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from enlace.matching.names import OrgName, PersonName
-from enlace.matching.names_match import PsiIntersection, match_organisations, match_persons
+from enlace.matching.names.keys import OrgName, PersonName
+from enlace.matching.names.match import PsiIntersection, match_organisations, match_persons
 from enlace.matching.scoring import plain_intersection
 from enlace.model.records import Company, CriminalOrganisation, Person
 from enlace.synth import SynthConfig, SynthDataset, generate

@@ -11,11 +11,11 @@ import pytest
 import rbcl
 from psi_nodes import ServedNode, agree, load, requester_token, served_nodes, synth_world
 
-import enlace.matching.protocol as protocol
+import enlace.matching.requester as requester
 import enlace.matching.responder as responder
 from enlace.matching.kinds import MATCH_KINDS, kind_domain
-from enlace.matching.protocol import match_partner
 from enlace.matching.psi import fresh_scalar, hash_to_group
+from enlace.matching.requester import match_partner
 from enlace.model.records import Record
 
 PREFIX = 8  # the shortest piece of a value that is checked for (the truncation width)
@@ -71,7 +71,7 @@ def scalars(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[bytes]]:
 
         return draw
 
-    monkeypatch.setattr(protocol, "fresh_scalar", recorder("requester"))
+    monkeypatch.setattr(requester, "fresh_scalar", recorder("requester"))
     monkeypatch.setattr(responder, "fresh_scalar", recorder("responder"))
     return drawn
 

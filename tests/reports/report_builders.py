@@ -25,7 +25,8 @@ from enlace.model.records import (
 from enlace.store.store import Store
 from enlace.store.tables import releases
 from enlace.store.versions import StoredVersion
-from enlace.tracking.indicators import IndicatorPoint, IndicatorSeries
+from enlace.tracking.indicators.definitions import IndicatorPoint
+from enlace.tracking.indicators.series import IndicatorSeries
 
 R = TypeVar("R", bound=Record)
 

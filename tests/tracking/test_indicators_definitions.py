@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from enlace.tracking.indicators import (
+from enlace.tracking.indicators.definitions import (
     IndicatorDefinitionError,
     default_definitions_path,
     load_definitions,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from enlace.tracking.indicators_periods import (
+from enlace.tracking.indicators.periods import (
     fiscal_year_of,
     next_period,
     period_of,

@@ -11,7 +11,8 @@ from enlace.model.records import Laboratory, Seizure, agency_id, derived_id
 from enlace.model.vocabulary import POUNDS_PER_KG
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
-from enlace.tracking.indicators import IndicatorDefinition, IndicatorSeries, compute_indicators
+from enlace.tracking.indicators.definitions import IndicatorDefinition
+from enlace.tracking.indicators.series import IndicatorSeries, compute_indicators
 
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)
 SHARED = Markings.build(tlp="amber", releasable_to="MX US", handling="H0", evaluation="B2")

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
 from enlace.tracking.cbp_data import shipped_cbp_folder
-from enlace.tracking.indicators import (
+from enlace.tracking.indicators.definitions import (
     IndicatorDefinition,
-    compute_indicators,
     default_definitions_path,
     load_definitions,
 )
+from enlace.tracking.indicators.series import compute_indicators
 from enlace.tracking.statistics import import_cbp_statistics
 
 # The published files ship inside the package; run from the source tree (as the tests are),

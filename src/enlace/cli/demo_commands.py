@@ -18,7 +18,7 @@ from enlace.cli.node_commands import holdings_table
 from enlace.cli.progress import progress_bar
 
 if TYPE_CHECKING:
-    from enlace.exchange.sync import SyncReport
+    from enlace.exchange.sync_client import SyncReport
     from enlace.model.records import Record
 
 # Imported in the commands: every command's start-up pays for what this module imports, and

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from enlace.cli import exchange_commands
 from enlace.exchange.release import release_everything_allowed
-from enlace.exchange.sync import SyncReport, sync_node_partner
+from enlace.exchange.sync_client import SyncReport, sync_node_partner
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key, public_key_hex
 from enlace.node.setup import open_node

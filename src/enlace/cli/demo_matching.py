@@ -16,12 +16,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from enlace.exchange.release import ReleaseRefused
-from enlace.exchange.sync import sync_node_partner
+from enlace.exchange.sync_client import sync_node_partner
 from enlace.matching.agreements import agree_to_match
 from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import MatchingError
 from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS
-from enlace.matching.protocol import MatchOutcome, match_node_partner, request_node_disclosure
+from enlace.matching.requester import MatchOutcome, match_node_partner, request_node_disclosure
 from enlace.node.keys import load_signing_key
 from enlace.node.setup import open_node
 

@@ -250,7 +250,7 @@ def sync(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Pull what a partner released to this node since the last sync, verified, page by page."""
-    from enlace.exchange.sync import sync_node_partner
+    from enlace.exchange.sync_client import sync_node_partner
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
 

@@ -99,7 +99,7 @@ def run(
 ) -> None:
     """Find the identifiers this node and PARTNER both hold, privately (PSI), kind by kind."""
     from enlace.matching.kinds import parse_kind
-    from enlace.matching.protocol import match_node_partner
+    from enlace.matching.requester import match_node_partner
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
 
@@ -188,7 +188,7 @@ def disclose(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Ask PARTNER to release its matched record HANDLE to this node (solicitud de divulgación)."""
-    from enlace.matching.protocol import request_node_disclosure
+    from enlace.matching.requester import request_node_disclosure
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
 
@@ -250,7 +250,7 @@ def requests(
 
 def _refresh_outgoing(store: Store, key_dir: Path) -> None:
     """Ask every partner with pending requests from this node what became of them."""
-    from enlace.matching.protocol import refresh_all_disclosures
+    from enlace.matching.requester import refresh_all_disclosures
 
     for partner, decided in refresh_all_disclosures(store, key_dir, actor="cli"):
         for item in decided:

@@ -45,7 +45,7 @@ def report(
 ) -> None:
     """Write the progress report of a meeting (HTML and PDF) and print the files' paths."""
     from enlace.node.setup import open_node
-    from enlace.tracking.indicators_definitions import IndicatorDefinitionError
+    from enlace.tracking.indicators.definitions import IndicatorDefinitionError
 
     try:
         languages = _languages(lang)
@@ -81,11 +81,8 @@ def write_meeting_report(
     """Compute the indicators, gather the meeting's report and write it in each language."""
     from enlace.reports.queries import build_report_data
     from enlace.reports.render import write_report
-    from enlace.tracking.indicators import (
-        compute_indicators,
-        default_definitions_path,
-        load_definitions,
-    )
+    from enlace.tracking.indicators.definitions import default_definitions_path, load_definitions
+    from enlace.tracking.indicators.series import compute_indicators
 
     definitions = load_definitions(indicators or default_definitions_path())
     # The meeting first: a node with none is told so before any indicator is computed.

@@ -89,7 +89,7 @@ def serve(
 
     import uvicorn
 
-    from enlace.exchange.sync import PeriodicSync
+    from enlace.exchange.sync_schedule import PeriodicSync
     from enlace.node.setup import open_node
     from enlace.web.app import create_node_app
 

@@ -18,7 +18,7 @@ from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
 
 if TYPE_CHECKING:
-    from enlace.tracking.indicators import IndicatorSeries
+    from enlace.tracking.indicators.series import IndicatorSeries
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 
@@ -32,7 +32,7 @@ def _tracking_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        from enlace.tracking.indicators_definitions import IndicatorDefinitionError
+        from enlace.tracking.indicators.definitions import IndicatorDefinitionError
         from enlace.tracking.statistics_csv import StatisticsFileError
 
         try:
@@ -73,11 +73,8 @@ def show_indicators(
 ) -> None:
     """Compute every indicator and print its periods, values, baseline and target."""
     from enlace.node.setup import open_node
-    from enlace.tracking.indicators import (
-        compute_indicators,
-        default_definitions_path,
-        load_definitions,
-    )
+    from enlace.tracking.indicators.definitions import default_definitions_path, load_definitions
+    from enlace.tracking.indicators.series import compute_indicators
 
     definitions = load_definitions(file or default_definitions_path())
     _config, store = open_node(node)

@@ -3,7 +3,7 @@
 Each object of a page is checked on its own (signature against the partner's key, a known
 Enlace type, a valid record, owned by the sending partner) before anything is stored; what
 needs the store (conflicts with versions held, records held as someone else's) is decided
-afterwards by the sync, in the page's unit of work.
+afterwards, when the page is stored in its unit of work (enlace.exchange.receiving).
 
 Checking is nearly all of a sync's work — an Ed25519 verification and the validation of the
 record, about a tenth of a millisecond each — and needs no database, so a long sync hands
@@ -44,7 +44,7 @@ class Accepted:
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    """An object refused, with the reason (one of the sync's REFUSAL_REASONS) and why."""
+    """An object refused, with the reason (one of receiving.REFUSAL_REASONS) and why."""
 
     subject: str
     reason: str

@@ -24,14 +24,12 @@ from enlace.matching import disclosure, responder
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused
 from enlace.matching.psi import POINT_BYTES
+from enlace.matching.wire import OCTETS, PREFIX, PROBLEM
 from enlace.model.handles import HANDLE_BYTES
 from enlace.partners.authentication import PartnerUnauthenticated, authenticate_partner
 from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 
-PREFIX = "/matching/v1"
-OCTETS = "application/octet-stream"
-PROBLEM = "application/problem+json"
 _MAX_JSON_BODY = 16 * 1024
 
 

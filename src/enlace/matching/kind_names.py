@@ -8,6 +8,6 @@ from __future__ import annotations
 
 # Exact identifiers (`enlace.model.identifiers.IdentifierKind`), in the order runs take them.
 EXACT_KIND_NAMES: tuple[str, ...] = ("firearm", "vin", "plate", "phone", "curp", "org-name", "rfc")
-# Typo-tolerant name keys (`enlace.matching.names.NameKeyKind`).
+# Typo-tolerant name keys (`enlace.matching.names.keys.NameKeyKind`).
 NAME_KIND_NAMES: tuple[str, ...] = ("person", "organisation")
 KIND_NAMES: tuple[str, ...] = (*EXACT_KIND_NAMES, *NAME_KIND_NAMES)

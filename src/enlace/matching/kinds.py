@@ -15,9 +15,9 @@ from sqlalchemy import Connection
 from enlace.matching.errors import UnknownMatchKind
 from enlace.matching.kind_names import EXACT_KIND_NAMES, NAME_KIND_NAMES
 from enlace.matching.kind_names import KIND_NAMES as KIND_NAMES
-from enlace.matching.names import NameKeyKind
-from enlace.matching.names import key_domain as name_key_domain
-from enlace.matching.names_store import own_name_keys
+from enlace.matching.names.keys import NameKeyKind
+from enlace.matching.names.keys import key_domain as name_key_domain
+from enlace.matching.names.store import own_name_keys
 from enlace.model.identifiers import IdentifierKind
 from enlace.store.dialect import PLACEHOLDERS
 

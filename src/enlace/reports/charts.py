@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from enlace.reports import formatting
 from enlace.reports.catalogue import Language, label, term
-from enlace.tracking.indicators import IndicatorSeries
+from enlace.tracking.indicators.series import IndicatorSeries
 
 # Colours used only by charts, so a test can find the charts on a rendered page.
 TREND_COLOUR = "#0072b2"

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Literal
 
 from enlace.model.markings import Markings
-from enlace.tracking.indicators import IndicatorSeries
+from enlace.tracking.indicators.series import IndicatorSeries
 
 # The order statuses are listed in: what needs attention first.
 STATUS_ORDER = ("stalled", "in-progress", "announced", "delivered")

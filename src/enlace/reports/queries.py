@@ -29,7 +29,7 @@ from enlace.reports.errors import NoMeeting
 from enlace.store.store import Store
 from enlace.store.tables import records, releases
 from enlace.store.versions import StoredRow
-from enlace.tracking.indicators import IndicatorSeries
+from enlace.tracking.indicators.series import IndicatorSeries
 
 R = TypeVar("R", bound=Record)
 

@@ -18,7 +18,7 @@ from enlace.reports import formatting
 from enlace.reports.catalogue import LANGUAGES, Language, label, term
 from enlace.reports.charts import indicator_chart
 from enlace.reports.data import ExchangeFlow, ReportData
-from enlace.tracking.indicators import IndicatorSeries
+from enlace.tracking.indicators.series import IndicatorSeries
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,24 +2,23 @@
 
 `create_node_app` composes, in this order (first match wins): static files under
 ``/web/static``, ``/`` → ``/web/``, the login routes, the page routers of
-`enlace.web.pages.ROUTERS`, a catch-all 404 page (signed-in users only) for other ``/web/...`` paths, and last
-the partners' application mounted at ``/``: the matching API (when `enlace.matching.api`
-is installed) and TAXII 2.1 — last, so that TAXII's ``/{api_root}/`` catch-all never
-shadows the routes above.
-Nothing is built at import; two nodes can run in one process.
+`enlace.web.pages.ROUTERS`, a catch-all 404 page (signed-in users only) for other
+``/web/...`` paths, and last the partners' application mounted at ``/``: the matching API
+(`enlace.matching.api`) and TAXII 2.1 — last, so that TAXII's ``/{api_root}/`` catch-all
+never shadows the routes above. Nothing is built at import; two nodes can run in one process.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from enlace.exchange.taxii.app import create_app as create_taxii_app
+from enlace.matching.api import create_matching_router
 from enlace.node.config import NodeConfig
 from enlace.store.store import Store
 from enlace.users.authentication import ThrottlePolicy
@@ -27,7 +26,7 @@ from enlace.users.sessions import SessionPolicy
 from enlace.web.context import WebContext
 from enlace.web.errors import error_page, install_error_pages
 from enlace.web.login import build_login_router
-from enlace.web.node import WebNode, attach_node
+from enlace.web.pages import ROUTERS
 from enlace.web.security import CSRF_COOKIE, allow, csrf_checked, public, t
 
 _STATIC = Path(__file__).with_name("static")
@@ -65,9 +64,6 @@ def create_node_app(
         sessions=sessions or SessionPolicy(),
         throttle=throttle or ThrottlePolicy(),
     )
-    attach_node(
-        app, WebNode(store=store, party=config.party, key_dir=key_dir, node_dir=config.directory)
-    )
     install_error_pages(app)
     app.middleware("http")(_web_headers)
     if _STATIC.is_dir():
@@ -78,7 +74,7 @@ def create_node_app(
         return RedirectResponse("/web/", status_code=303)
 
     app.include_router(build_login_router())
-    for router in _page_routers():
+    for router in ROUTERS:
         app.include_router(router)
 
     @app.api_route(
@@ -93,12 +89,8 @@ def create_node_app(
 
     # The partners' protocols (matching, then TAXII) share one sub-application: partner
     # bearer tokens, JSON problem answers, and no user sessions.
-    matching = _matching_router(store, config.party)
-    app.mount(
-        "/",
-        create_taxii_app(store, config.party, extra_routers=[matching] if matching else []),
-        name="partners",
-    )
+    matching = create_matching_router(store, config.party)
+    app.mount("/", create_taxii_app(store, config.party, extra_routers=[matching]), name="partners")
     return app
 
 
@@ -124,27 +116,3 @@ async def _web_headers(
                 path="/web",
             )
     return response
-
-
-def _page_routers() -> list[APIRouter]:
-    """The page routers `enlace.web.pages` lists (none while that package is absent)."""
-    try:
-        pages = importlib.import_module("enlace.web.pages")
-    except ModuleNotFoundError as error:
-        if error.name not in ("enlace.web.pages",):
-            raise
-        return []
-    routers: list[APIRouter] = list(getattr(pages, "ROUTERS", []))
-    return routers
-
-
-def _matching_router(store: Store, party: str) -> APIRouter | None:
-    """The matching API's router, when the matching capability is installed."""
-    try:
-        api = importlib.import_module("enlace.matching.api")
-    except ModuleNotFoundError as error:
-        if error.name not in ("enlace.matching", "enlace.matching.api"):
-            raise
-        return None
-    router: APIRouter = api.create_matching_router(store, party)
-    return router

@@ -1,7 +1,9 @@
-"""What every web route of a node needs: its store, configuration and policies.
+"""What every web route of a node needs: its store, configuration, key folder and policies.
 
-`create_node_app` puts one `WebContext` in ``app.state.enlace``; routes reach it with
-`web_context(request)` (or the `Context` dependency alias). Nothing here is global.
+`create_node_app` puts one `WebContext` in ``app.state.enlace``; a route asks for it with a
+``context: Context`` parameter (a FastAPI dependency), other code with
+`web_context(request)`. Nothing is global: two node applications in one process (as the
+tests run them) each read their own.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class WebContext:
 
     store: Store
     config: NodeConfig
-    key_dir: Path
+    key_dir: Path  # the signing key and the partners' tokens (enlace.node.keys, credentials)
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
 
@@ -35,9 +37,10 @@ class WebContext:
 
 
 def web_context(request: Request) -> WebContext:
-    """The `WebContext` of the application serving `request`."""
+    """The `WebContext` of the application serving `request` (a FastAPI dependency)."""
     context = getattr(request.app.state, "enlace", None)
     if not isinstance(context, WebContext):
+        # A programming error of whoever built the app, not something a user can cause.
         raise RuntimeError("this route runs outside create_node_app (no app.state.enlace)")
     return context
 

@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 from enlace.model.timestamps import parse_timestamp
 from enlace.reports import formatting
 from enlace.reports.catalogue import LANGUAGES, LOCALES, Language, term
-from enlace.tracking.indicators_definitions import IndicatorPoint
+from enlace.tracking.indicators.definitions import IndicatorPoint
 from enlace.web.fields import FIELD_LABELS
 
 LANGUAGE_COOKIE = "enlace_lang"

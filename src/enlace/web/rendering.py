@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 
 from enlace.reports.catalogue import Language
 from enlace.web import markings
+from enlace.web.context import WebContext
 from enlace.web.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGE_COOKIE,
@@ -89,8 +90,9 @@ def render(
 
 
 def _node_party(request: Request) -> str | None:
-    node = getattr(request.app.state, "enlace_node", None)
-    return getattr(node, "party", None)
+    # None for an application create_node_app did not build (it has no context).
+    context = getattr(request.app.state, "enlace", None)
+    return context.party if isinstance(context, WebContext) else None
 
 
 def _path_with_query(request: Request) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from enlace.web.context import Context
 from enlace.web.navigation import AUDIT_ROLES
-from enlace.web.node import CurrentNode
 from enlace.web.pages.common import page_number
 from enlace.web.queries.audit import audit_view
 from enlace.web.rendering import render
@@ -19,11 +19,11 @@ router = APIRouter()
 @router.get("/web/audit")
 def audit_page(
     request: Request,
-    node: CurrentNode,
+    context: Context,
     action: str = "",
     page: str = "1",
     user: CurrentUser = allow(*AUDIT_ROLES),
 ) -> HTMLResponse:
     """One page of the log (optionally of one action) and the chain's verification."""
-    view = audit_view(node.store, action=action[:32], page=page_number(page))
+    view = audit_view(context.store, action=action[:32], page=page_number(page))
     return render(request, user, "audit.html", {"view": view})

@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from enlace.web.context import Context
 from enlace.web.navigation import (
     EXCHANGE_ROLES,
     MATCHING_ROLES,
@@ -14,7 +15,6 @@ from enlace.web.navigation import (
     TRACKING_ROLES,
     may,
 )
-from enlace.web.node import CurrentNode
 from enlace.web.queries.dashboard import dashboard
 from enlace.web.rendering import render
 from enlace.web.security import CurrentUser, allow
@@ -26,9 +26,9 @@ router = APIRouter()
 
 
 @router.get("/web/")
-def home(request: Request, node: CurrentNode, user: CurrentUser = allow()) -> HTMLResponse:
+def home(request: Request, context: Context, user: CurrentUser = allow()) -> HTMLResponse:
     """Records by kind and owner, exchange per partner, latest hits, indicators, next meeting."""
-    view = dashboard(node.store, party=node.party, today=date.today())
+    view = dashboard(context.store, party=context.party, today=date.today())
     sparks = {
         series.id: sparkline(
             [p.value for p in series.points[-SPARK_POINTS:]],

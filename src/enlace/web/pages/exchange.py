@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from enlace.exchange.errors import ExchangeError
 from enlace.exchange.release import ReleaseRefused, release_one
-from enlace.exchange.sync import sync_node_partner
+from enlace.exchange.sync_client import sync_node_partner
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
+from enlace.web.context import Context, WebContext
 from enlace.web.navigation import EXCHANGE_ACTION_ROLES, EXCHANGE_ROLES, may
-from enlace.web.node import CurrentNode
 from enlace.web.pages.common import Flash, is_party, is_record_id, record_path, refusal_page
 from enlace.web.queries.exchange import exchange_view
 from enlace.web.rendering import render
@@ -24,7 +24,7 @@ from enlace.web.security import CurrentUser, allow, csrf_checked
 router = APIRouter()
 _FIELD_MAX = 200
 
-# Audit actions that are refusals, and the reasons sync gives (enlace.exchange.sync), as msgids.
+# Audit actions that are refusals, and the reasons sync gives (enlace.exchange.receiving), as msgids.
 REFUSAL_NAMES = {
     "refusal": "Version refused on arrival",
     "release-refused": "Release refused",
@@ -43,7 +43,7 @@ REFUSAL_REASONS = {
 @router.get("/web/exchange")
 def exchange_page(
     request: Request,
-    node: CurrentNode,
+    context: Context,
     synced: str = "",
     received: int = 0,
     refused: int = 0,
@@ -53,13 +53,13 @@ def exchange_page(
     flash = None
     if is_party(synced):
         flash = Flash("ok", "synced", (synced, str(max(received, 0)), str(max(refused, 0))))
-    return _page(request, node, user, flash)
+    return _page(request, context, user, flash)
 
 
 @router.post("/web/exchange/release", dependencies=[csrf_checked])
 def release(
     request: Request,
-    node: CurrentNode,
+    context: Context,
     record_id: Annotated[str, Form(max_length=_FIELD_MAX)],
     partner: Annotated[str, Form(max_length=_FIELD_MAX)],
     user: CurrentUser = allow(*EXCHANGE_ACTION_ROLES),
@@ -68,9 +68,9 @@ def release(
     if not is_record_id(record_id) or not is_party(partner):
         return refusal_page(request, user, 400, "Give a record id and a two-letter partner code.")
     try:
-        signing_key = load_signing_key(node.key_dir)
+        signing_key = load_signing_key(context.key_dir)
         release_one(
-            node.store,
+            context.store,
             record_id=record_id,
             partner=partner,
             signing_key=signing_key,
@@ -89,7 +89,7 @@ def release(
 @router.post("/web/exchange/sync", dependencies=[csrf_checked])
 def sync_now(
     request: Request,
-    node: CurrentNode,
+    context: Context,
     partner: Annotated[str, Form(max_length=_FIELD_MAX)],
     user: CurrentUser = allow(*EXCHANGE_ACTION_ROLES),
 ) -> Response:
@@ -97,9 +97,11 @@ def sync_now(
     if not is_party(partner):
         return refusal_page(request, user, 400, "Give a two-letter partner code.")
     try:
-        report = sync_node_partner(node.store, node.key_dir, partner, actor=user.username)
+        report = sync_node_partner(context.store, context.key_dir, partner, actor=user.username)
     except (NodeError, ExchangeError) as error:
-        return _page(request, node, user, Flash("error", "sync-failed", (partner, str(error))), 502)
+        return _page(
+            request, context, user, Flash("error", "sync-failed", (partner, str(error))), 502
+        )
     return RedirectResponse(
         f"/web/exchange?synced={partner}&received={report.received}&refused={report.refused_total}",
         status_code=303,
@@ -108,7 +110,7 @@ def sync_now(
 
 def _page(
     request: Request,
-    node: CurrentNode,
+    context: WebContext,
     user: CurrentUser,
     flash: Flash | None,
     status_code: int = 200,
@@ -118,7 +120,7 @@ def _page(
         user,
         "exchange.html",
         {
-            "view": exchange_view(node.store),
+            "view": exchange_view(context.store),
             "note": flash,
             "may_act": may(user.roles, EXCHANGE_ACTION_ROLES),
             "refusal_names": REFUSAL_NAMES,

@@ -23,8 +23,8 @@ from enlace.files.problems import ImportRejected, InputProblem, UnreadableFile
 from enlace.model.errors import RecordError
 from enlace.store.errors import VersionConflict
 from enlace.store.store import Store
+from enlace.web.context import Context
 from enlace.web.navigation import IMPORT_ROLES
-from enlace.web.node import CurrentNode
 from enlace.web.rendering import render
 from enlace.web.security import CurrentUser, allow, csrf_checked
 
@@ -103,11 +103,11 @@ async def uploaded_files_closed(request: Request) -> AsyncIterator[None]:
     ],
 )
 async def upload(
-    request: Request, node: CurrentNode, user: CurrentUser = allow(*IMPORT_ROLES)
+    request: Request, context: Context, user: CurrentUser = allow(*IMPORT_ROLES)
 ) -> HTMLResponse:
     """Import the uploaded file; show what was imported, or why nothing was."""
     try:
-        outcome = await _import_upload(request, node.store, node.party, user.username)
+        outcome = await _import_upload(request, context.store, context.party, user.username)
     except UploadRefused as refused:
         return render(
             request, user, "import.html", _context(refused=refused), status_code=refused.status

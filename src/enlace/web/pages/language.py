@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from enlace.users.accounts import set_language
+from enlace.web.context import Context
 from enlace.web.i18n import LANGUAGE_COOKIE, parse_language
-from enlace.web.node import CurrentNode
 from enlace.web.pages.common import refusal_page, safe_local_path
 from enlace.web.security import CurrentUser, public
 
@@ -19,7 +19,7 @@ router = APIRouter()
 @router.get("/web/language")
 def switch_language(
     request: Request,
-    node: CurrentNode,
+    context: Context,
     lang: str = "",
     next: str = "/web/",
     user: CurrentUser | None = public(),
@@ -32,7 +32,7 @@ def switch_language(
         )
     if user is not None and user.csrf_token and user.language != chosen:
         # Saved on the account too, so the choice follows the person to another browser.
-        set_language(node.store, user.username, chosen)
+        set_language(context.store, user.username, chosen)
     response = RedirectResponse(safe_local_path(next), status_code=303)
     response.set_cookie(
         LANGUAGE_COOKIE,

@@ -13,11 +13,11 @@ from enlace.exchange.errors import ExchangeError
 from enlace.exchange.release import ReleaseRefused
 from enlace.matching.disclosure import approve_request, refuse_request
 from enlace.matching.errors import DisclosureError
-from enlace.matching.protocol import refresh_all_disclosures
+from enlace.matching.requester import refresh_all_disclosures
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
+from enlace.web.context import Context
 from enlace.web.navigation import DISCLOSURE_ROLES, MATCHING_ROLES, may
-from enlace.web.node import CurrentNode
 from enlace.web.pages.common import refusal_page
 from enlace.web.queries.matching import matching_view
 from enlace.web.rendering import render
@@ -32,7 +32,7 @@ RUN_STATUS = {"answered": "answered", "completed": "completed", "failed": "faile
 @router.get("/web/matching")
 def matching_page(
     request: Request,
-    node: CurrentNode,
+    context: Context,
     decided: str = "",
     asked: int | None = None,
     user: CurrentUser = allow(*MATCHING_ROLES),
@@ -43,7 +43,7 @@ def matching_page(
         user,
         "matching.html",
         {
-            "view": matching_view(node.store),
+            "view": matching_view(context.store),
             "decided": decided if decided in ("approved", "refused") else "",
             "asked": asked if asked is not None and asked >= 0 else None,
             "may_decide": may(user.roles, DISCLOSURE_ROLES),
@@ -57,15 +57,15 @@ def matching_page(
 def approve(
     request: Request,
     request_id: int,
-    node: CurrentNode,
+    context: Context,
     user: CurrentUser = allow(*DISCLOSURE_ROLES),
 ) -> Response:
     """Approve a partner's disclosure request: the record is released to it (signed)."""
     try:
         approve_request(
-            node.store,
+            context.store,
             request_id=request_id,
-            signing_key=load_signing_key(node.key_dir),
+            signing_key=load_signing_key(context.key_dir),
             actor=user.username,
         )
     except ReleaseRefused as refused:
@@ -83,7 +83,7 @@ def approve(
 def refuse(
     request: Request,
     request_id: int,
-    node: CurrentNode,
+    context: Context,
     reason: Annotated[str, Form(max_length=_REASON_MAX)] = "",
     user: CurrentUser = allow(*DISCLOSURE_ROLES),
 ) -> Response:
@@ -92,7 +92,7 @@ def refuse(
         return refusal_page(request, user, 400, "Give a reason for refusing; nothing was changed.")
     try:
         refuse_request(
-            node.store, request_id=request_id, reason=reason.strip(), actor=user.username
+            context.store, request_id=request_id, reason=reason.strip(), actor=user.username
         )
     except DisclosureError as error:
         return refusal_page(request, user, 409, "Not done: {reason}", reason=str(error))
@@ -102,12 +102,12 @@ def refuse(
 @router.post("/web/matching/outgoing/refresh", dependencies=[csrf_checked])
 def refresh_outgoing(
     request: Request,
-    node: CurrentNode,
+    context: Context,
     user: CurrentUser = allow(*DISCLOSURE_ROLES),
 ) -> Response:
     """Ask each partner what became of this node's pending disclosure requests to it."""
     try:
-        answers = refresh_all_disclosures(node.store, node.key_dir, actor=user.username)
+        answers = refresh_all_disclosures(context.store, context.key_dir, actor=user.username)
     except (NodeError, ExchangeError) as error:
         return refusal_page(request, user, 502, "Could not ask: {reason}", reason=str(error))
     decided = sum(len(found) for _, found in answers)

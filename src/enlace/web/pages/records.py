@@ -8,8 +8,8 @@ from fastapi.responses import HTMLResponse
 
 from enlace.model.markings import Tlp
 from enlace.users.access_log import audit_record_read
+from enlace.web.context import Context
 from enlace.web.navigation import EXCHANGE_ACTION_ROLES, RECORD_ROLES, may
-from enlace.web.node import CurrentNode
 from enlace.web.pages.common import is_party, is_record_id, refusal_page
 from enlace.web.queries.records import (
     agency_of_user,
@@ -27,13 +27,13 @@ _FILTER_FIELDS = ("q", "kind", "owner", "tlp", "origin", "agency", "since", "unt
 
 @router.get("/web/records")
 def search(
-    request: Request, node: CurrentNode, user: CurrentUser = allow(*RECORD_ROLES)
+    request: Request, context: Context, user: CurrentUser = allow(*RECORD_ROLES)
 ) -> HTMLResponse:
     """Search by identifier or words, kind, owner, marking and date; newest first."""
     raw = {name: request.query_params.get(name, "") for name in _FILTER_FIELDS}
     wanted = clean_filter(raw)
-    results = search_records(node.store, wanted)
-    kinds, owners, agencies = search_choices(node.store)
+    results = search_records(context.store, wanted)
+    kinds, owners, agencies = search_choices(context.store)
     return render(
         request,
         user,
@@ -44,7 +44,7 @@ def search(
             "kinds": kinds,
             "owners": owners,
             "agencies": agencies,
-            "my_agency": agency_of_user(agencies, user.agency, node.party),
+            "my_agency": agency_of_user(agencies, user.agency, context.party),
             "tlps": [tlp.value for tlp in Tlp],
             "query_without_page": "&".join(
                 f"{name}={value}"
@@ -59,13 +59,15 @@ def search(
 def record_page(
     request: Request,
     record_id: str,
-    node: CurrentNode,
+    context: Context,
     released: str = "",
     user: CurrentUser = allow(*RECORD_ROLES),
 ) -> HTMLResponse:
     """One record: markings, provenance, signature status, versions, releases."""
     detail = (
-        record_detail(node.store, record_id, party=node.party) if is_record_id(record_id) else None
+        record_detail(context.store, record_id, party=context.party)
+        if is_record_id(record_id)
+        else None
     )
     if detail is None:
         return refusal_page(
@@ -74,7 +76,7 @@ def record_page(
     if detail.row.received_from is not None:
         # Who read another party's record is evidence the owner may ask for.
         audit_record_read(
-            node.store,
+            context.store,
             record_id=record_id,
             username=user.username,
             received_from=detail.row.received_from,

@@ -15,8 +15,8 @@ from enlace.reports.catalogue import language
 from enlace.reports.charts import indicator_chart
 from enlace.reports.errors import NoMeeting, UnknownLanguage
 from enlace.reports.render import render_html, write_pdf
+from enlace.web.context import Context
 from enlace.web.navigation import TRACKING_ROLES
-from enlace.web.node import CurrentNode
 from enlace.web.pages.common import refusal_page
 from enlace.web.queries.tracking import tracking_view
 from enlace.web.rendering import render, request_language
@@ -29,13 +29,15 @@ _ID_MAX = 128
 @router.get("/web/tracking")
 def tracking_page(
     request: Request,
-    node: CurrentNode,
+    context: Context,
     meeting: str = "",
     user: CurrentUser = allow(*TRACKING_ROLES),
 ) -> Response:
     """The chosen (or next) meeting's commitments and actions, and the indicators."""
     try:
-        view = tracking_view(node.store, meeting_id=meeting[:_ID_MAX] or None, today=date.today())
+        view = tracking_view(
+            context.store, meeting_id=meeting[:_ID_MAX] or None, today=date.today()
+        )
     except NoMeeting:
         return refusal_page(
             request, user, 404, "This node holds no meeting {id}.", id=meeting[:_ID_MAX]
@@ -58,7 +60,7 @@ def tracking_page(
 @router.get("/web/tracking/report")
 def download_report(
     request: Request,
-    node: CurrentNode,
+    context: Context,
     meeting: str = "",
     lang: str = "",
     format: str = "pdf",
@@ -76,7 +78,9 @@ def download_report(
             request, user, 400, "Unknown format {value}: expected pdf or html.", value=format[:20]
         )
     try:
-        view = tracking_view(node.store, meeting_id=meeting[:_ID_MAX] or None, today=date.today())
+        view = tracking_view(
+            context.store, meeting_id=meeting[:_ID_MAX] or None, today=date.today()
+        )
     except NoMeeting:
         return refusal_page(
             request, user, 404, "This node holds no meeting {id}.", id=meeting[:_ID_MAX]

@@ -13,7 +13,7 @@ from datetime import date
 from enlace.reports.data import ReportData
 from enlace.store.repositories.matches import RunHits
 from enlace.store.store import Store
-from enlace.tracking.indicators import IndicatorSeries
+from enlace.tracking.indicators.series import IndicatorSeries
 from enlace.web.queries.exchange import PartnerStanding, partner_standings
 from enlace.web.queries.tracking import next_meeting, node_indicators
 

@@ -13,12 +13,8 @@ from enlace.reports.data import MeetingItem, ReportData
 from enlace.reports.errors import NoMeeting
 from enlace.reports.queries import build_report_data
 from enlace.store.store import Store
-from enlace.tracking.indicators import (
-    IndicatorSeries,
-    compute_indicators,
-    default_definitions_path,
-    load_definitions,
-)
+from enlace.tracking.indicators.definitions import default_definitions_path, load_definitions
+from enlace.tracking.indicators.series import IndicatorSeries, compute_indicators
 
 
 @dataclass(frozen=True, slots=True)

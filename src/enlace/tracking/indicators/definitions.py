@@ -1,7 +1,8 @@
 """Indicator definitions: the TOML file coordinators read and edit, checked field by field.
 
 Every problem names the file, the indicator, the field and what is allowed; see
-docs/indicators.md for the format.
+docs/indicators.md for the format. The definitions shipped with Enlace are
+default_indicators.toml, next to this module.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -18,12 +20,14 @@ from enlace.model.errors import RecordError
 from enlace.model.parties import party_code
 from enlace.model.records import parsers
 from enlace.model.vocabulary import DrugType, SeizedCategory, parse_choice
-from enlace.tracking.indicators_periods import (
+from enlace.tracking.indicators.periods import (
     PERIOD_KINDS,
     PeriodKind,
     label_example,
     period_start,
 )
+
+DEFAULT_DEFINITIONS = "default_indicators.toml"  # shipped next to this module
 
 Source = Literal["records", "statistics"]
 Measure = Literal["count", "sum"]
@@ -99,6 +103,11 @@ class IndicatorDefinition:
     def record_kind(self) -> str:
         """For a records indicator: the kind of record it counts (seizure by default)."""
         return self.filter_values("kind")[0] if self.filter_values("kind") else "seizure"
+
+
+def default_definitions_path() -> Path:
+    """The indicator definitions shipped with Enlace (a TOML file to copy and edit)."""
+    return Path(str(resources.files("enlace.tracking.indicators").joinpath(DEFAULT_DEFINITIONS)))
 
 
 def load_definitions(path: Path) -> list[IndicatorDefinition]:

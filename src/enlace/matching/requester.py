@@ -22,13 +22,12 @@ import orjson
 
 from enlace.exchange.credentials import read_outbound_token
 from enlace.exchange.transport import partner_client, transport_problem
-from enlace.matching.api import OCTETS, PREFIX
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.disclosure import MAX_REASON, OUTGOING, record_outcome
 from enlace.matching.errors import MatchingError, MatchProtocolError, PartnerRefusedMatch
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers
-from enlace.matching.names import NameKeyKind
-from enlace.matching.names_match import assign_matched_keys
+from enlace.matching.names.keys import NameKeyKind
+from enlace.matching.names.match import assign_matched_keys
 from enlace.matching.psi import (
     WireFormatError,
     decode_answer,
@@ -37,6 +36,7 @@ from enlace.matching.psi import (
     fresh_scalar,
     intersect,
 )
+from enlace.matching.wire import OCTETS, PREFIX
 from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.node.errors import NodeError

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from enlace.matching.names import (
+from enlace.matching.names.keys import (
     NameKeyKind,
     OrgName,
     PersonName,
@@ -68,7 +68,7 @@ def own_name_keys(connection: Connection, party: str, kind: NameKeyKind) -> dict
     """Each distinct match key of `kind` (as text) -> ids of this node's records holding it.
 
     The same shape as kinds.own_identifiers, so a PSI run can send name keys as it sends
-    exact identifiers (hashed under names.key_domain(kind)).
+    exact identifiers (hashed under keys.key_domain(kind)).
     """
     names: Mapping[str, PersonName] | Mapping[str, OrgName]
     if kind is NameKeyKind.PERSON:

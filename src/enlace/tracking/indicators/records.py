@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from enlace.model.vocabulary import POUNDS_PER_KG
-from enlace.tracking.indicators_definitions import RECORD_KIND_DATES, IndicatorDefinition
+from enlace.tracking.indicators.definitions import RECORD_KIND_DATES, IndicatorDefinition
 
 # The JSON fields each kind is filtered and summed on; the first is the date.
 _FIELDS_BY_KIND = {

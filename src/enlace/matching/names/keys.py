@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from enlace.matching.names_nicknames import canonical_given_name
-from enlace.matching.names_phonetic import phonetic
+from enlace.matching.names.nicknames import canonical_given_name
+from enlace.matching.names.phonetic import phonetic
 from enlace.model.identifiers import InvalidIdentifier
 from enlace.model.identifiers.names import normalise_org_name
 from enlace.model.identifiers.text import words

@@ -1,7 +1,7 @@
 """Private name matching between two sets of records, in one process: keys, PSI, scoring.
 
 `match_persons` and `match_organisations` take each side's records by id, derive their
-match keys (names.py), intersect the keys through `intersect` (the DH-PSI by default, the
+match keys (keys.py), intersect the keys through `intersect` (the DH-PSI by default, the
 same protocol and blinding pool as exact identifiers; `plain_intersection` to evaluate in
 the clear) and keep the best one-to-one pairs (scoring.py). What each side learns in a run
 between nodes: docs/matching.md, "Names".
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from enlace.matching.blinding import default_workers
-from enlace.matching.names import (
+from enlace.matching.names.keys import (
     NameKeyKind,
     OrgName,
     PersonName,

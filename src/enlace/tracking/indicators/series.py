@@ -1,9 +1,6 @@
-"""Indicators: defined in a TOML file, computed from records and from public statistics.
+"""Indicator series: each definition computed over a store, one point per period.
 
-    definitions = load_definitions(default_definitions_path())
-    series = compute_indicators(store, definitions, today=date.today())
-
-Records indicators are aggregated in the database (indicators_records); statistics
+Records indicators are aggregated in the database (indicators.records); statistics
 indicators sum CBP's published months (store.statistics). Each series holds one point per
 period from the first period with data to the last one, empty periods as 0, none starting
 after `today`. See docs/indicators.md.
@@ -15,26 +12,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
-from pathlib import Path
 
 from enlace.model.vocabulary import POUNDS_PER_KG
 from enlace.store.repositories.statistics import CbpStatisticsRepository
 from enlace.store.store import Store
-from enlace.tracking.indicators_definitions import (
-    IndicatorDefinition,
-    IndicatorDefinitionError,
-    IndicatorPoint,
-    load_definitions,
-)
-from enlace.tracking.indicators_periods import (
+from enlace.tracking.indicators.definitions import IndicatorDefinition, IndicatorPoint
+from enlace.tracking.indicators.periods import (
     FISCAL_YEAR_START_MONTH,
     next_period,
     period_of,
 )
-from enlace.tracking.indicators_records import record_day_totals
-
-DEFAULT_DEFINITIONS = "default_indicators.toml"
+from enlace.tracking.indicators.records import record_day_totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +41,6 @@ class IndicatorSeries:
     # Records that matched but could not be summed in the indicator's unit (e.g. pills
     # or litres for a kg indicator): left out of the values, counted here.
     skipped: int = 0
-
-
-def default_definitions_path() -> Path:
-    """The indicator definitions shipped with Enlace (a TOML file to copy and edit)."""
-    return Path(str(resources.files("enlace.tracking").joinpath(DEFAULT_DEFINITIONS)))
 
 
 def compute_indicators(
@@ -145,15 +128,3 @@ def _points(
 def series_by_id(series: Iterable[IndicatorSeries]) -> dict[str, IndicatorSeries]:
     """Index computed series by indicator id."""
     return {s.id: s for s in series}
-
-
-__all__ = [
-    "IndicatorDefinition",
-    "IndicatorDefinitionError",
-    "IndicatorPoint",
-    "IndicatorSeries",
-    "compute_indicators",
-    "default_definitions_path",
-    "load_definitions",
-    "series_by_id",
-]

@@ -1,27 +1,17 @@
-"""Pull sync: fetch what a partner released to this node, verify it, store it, page by page.
+"""Pull sync: fetch what a partner released to this node, page by page, and receive it.
 
 The client walks the partner's TAXII 2.1 service (discovery, API root, its one collection,
 objects with ``limit``, ``next`` and ``match[version]=all``) with the bearer token this node
-presents to that partner. Each page is handled in ONE unit of work: every object is checked
-(signature from ``x_enlace_signatures`` against the partner's registered key, a known Enlace
-type, a valid record, owned by the partner, not contradicting a version already held), the
-good ones are stored with their signatures, each refused one is audited as ``refusal``, the
-page as ``receipt``, and the cursor advances — all committed together. A sync killed at any
-moment therefore resumes at the first page not committed, and a version is never stored
-twice (the store's primary key and the idempotent writes make a re-fetched page a no-op).
-
-Refusal reasons: ``malformed`` (not a STIX object with id and modified, no canonical form,
-or not a valid record of its type), ``missing-signature``, ``bad-signature`` (changed
-content, another key, or an unreadable signature), ``unknown-type``, ``wrong-owner`` (the
-record claims an owner that is not the sending partner) and ``conflict`` (the same id and
-version as one already held, with other content).
+presents to that partner. Pages are fetched ahead and checked object by object
+(enlace.exchange.checking, in worker processes for a long sync), then stored strictly in
+order, each in one unit of work with the cursor that resumes after it: what is accepted,
+what is refused and why is enlace.exchange.receiving. A sync killed at any moment therefore
+resumes at the first page not committed. The scheduled sync of ``enlace serve`` is
+enlace.exchange.sync_schedule.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,34 +23,20 @@ from urllib.parse import urljoin
 import httpx
 import orjson
 
-from enlace.exchange.checking import Accepted, CheckedPage, Outcome, PageChecker, Refused
+from enlace.exchange.checking import CheckedPage, Outcome, PageChecker
 from enlace.exchange.credentials import read_outbound_token
 from enlace.exchange.errors import ExchangeError
+from enlace.exchange.receiving import store_checked_page
 from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, resume_cursor
 from enlace.exchange.transport import partner_client, transport_problem
 from enlace.node.errors import NodeError
 from enlace.store.repositories.partners import Partner
-from enlace.store.repositories.sync_state import (
-    ReceivedSignature,
-)
 from enlace.store.store import Store
 
-log = logging.getLogger("enlace.sync")
-
-REFUSAL_REASONS = (
-    "malformed",
-    "missing-signature",
-    "bad-signature",
-    "unknown-type",
-    "wrong-owner",
-    "conflict",
-)
 DEFAULT_PAGE_SIZE = MAX_LIMIT  # the most a TAXII server here serves per page
 TIMEOUT_SECONDS = 60.0
 # Pages fetched and being checked ahead of the one being stored, per checking process.
 _PAGES_AHEAD = 2
-# The longest a scheduled sync waits before trying a failing partner again.
-MAX_BACKOFF_SECONDS = 3600.0
 # A sync whose first page is at least this long is worth starting worker processes for.
 _WORKERS_FROM_PAGE_SIZE = 200
 
@@ -182,76 +158,6 @@ def sync_all_partners(
         except Exception as error:  # one partner's failure must not stop others
             outcome[party] = error
     return outcome
-
-
-class PeriodicSync:
-    """A background thread syncing every partner every `seconds`; errors are logged only.
-
-    A partner that fails is tried again after twice the period, then four times, and so on
-    up to MAX_BACKOFF_SECONDS, and every period again once it answers: a partner down for a
-    day is not hammered, and the log gets one line per try, not one per period.
-    """
-
-    def __init__(
-        self, store: Store, key_dir: Path, seconds: float, *, page_size: int = DEFAULT_PAGE_SIZE
-    ) -> None:
-        self._store = store
-        self._key_dir = key_dir
-        self._seconds = seconds
-        self._page_size = page_size
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="enlace-sync", daemon=True)
-        self._failures: dict[str, int] = {}  # failures in a row, by partner
-        self._retry_at: dict[str, float] = {}  # monotonic time of a failed partner's next try
-        self.runs = 0
-
-    def start(self) -> None:
-        """Start syncing in the background."""
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Ask the thread to stop and wait for it (a page being stored is finished first)."""
-        self._stop.set()
-        self._thread.join(timeout=timeout)
-
-    def run_once(self, now: float | None = None) -> dict[str, SyncReport | Exception]:
-        """One scheduled round over the partners that are due at `now` (monotonic seconds)."""
-        now = time.monotonic() if now is None else now
-        outcome = sync_all_partners(
-            self._store,
-            self._key_dir,
-            page_size=self._page_size,
-            actor="serve",
-            due=lambda party: self._retry_at.get(party, now) <= now,
-        )
-        self.runs += 1
-        for party, result in outcome.items():
-            if isinstance(result, SyncReport):
-                self._failures.pop(party, None)
-                self._retry_at.pop(party, None)
-                log.info("%s", result.summary())
-                continue
-            failures = self._failures.get(party, 0) + 1
-            self._failures[party] = failures
-            # Never sooner than the period itself (a period above the cap stays as it is).
-            backoff = min(self._seconds * 2 ** min(failures, 30), MAX_BACKOFF_SECONDS)
-            wait = max(backoff, self._seconds)
-            self._retry_at[party] = now + wait
-            log.error(
-                "scheduled sync from %s failed (%d time(s) in a row; next try in %.0f s): %s",
-                party,
-                failures,
-                wait,
-                result,
-            )
-        return outcome
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._seconds):
-            try:
-                self.run_once()
-            except Exception:  # the server must keep running
-                log.exception("scheduled sync failed")
 
 
 class _Puller:
@@ -400,74 +306,19 @@ class _Puller:
         resume: str | None,
         added_last: str | None,
     ) -> None:
-        with self.store.unit_of_work() as uow:
-            # The cursor first: on SQLite this write takes the database's write lock before
-            # anything is read, so a concurrent sync of the same partner waits, never fails.
-            # It commits with the page, or not at all.
-            uow.cursors.put(
-                self.partner.party,
-                next_cursor=resume,
-                last_added=added_last,
-                updated_at=uow.started_at,
-            )
-            accepted = [c for c in checked if isinstance(c, Accepted)]
-            refused = [c for c in checked if isinstance(c, Refused)]
-            # Every version held of the page's records, in one lookup: what conflicts with
-            # a version held, and who holds each record (owner, and from whom it came).
-            held = uow.records.holdings_of(a.version.id for a in accepted)
-            holders: dict[str, set[tuple[str, str | None]]] = {}
-            for (record_id, _modified), (_digest, owner, source) in held.items():
-                holders.setdefault(record_id, set()).add((owner, source))
-            accepted, conflicts = _without_conflicts(
-                accepted, {key: digest for key, (digest, _, _) in held.items()}
-            )
-            refused.extend(conflicts)
-            accepted, usurped = _without_usurped(accepted, holders)
-            refused.extend(usurped)
-            new = uow.records.add([a.version for a in accepted], added_at=uow.started_at)
-            uow.signatures.add(
-                [
-                    ReceivedSignature(
-                        a.version.id,
-                        a.version.modified,
-                        self.partner.party,
-                        a.signature,
-                        uow.started_at,
-                    )
-                    for a in accepted
-                ]
-            )
-            audit = uow.audit
-            for refusal in refused:
-                audit.append(
-                    actor=self.actor,
-                    action="refusal",
-                    subject=refusal.subject,
-                    detail={
-                        "partner": self.partner.party,
-                        "reason": refusal.reason,
-                        "message": refusal.message[:500],
-                    },
-                )
-            counts = Counter(r.reason for r in refused)
-            if count:
-                audit.append(
-                    actor=self.actor,
-                    action="receipt",
-                    subject=self.partner.party,
-                    detail={
-                        "partner": self.partner.party,
-                        "objects": count,
-                        "received": new,
-                        "already_held": len(accepted) - new,
-                        "refused": dict(counts),
-                    },
-                )
-            uow.commit()
+        receipt = store_checked_page(
+            self.store,
+            self.partner.party,
+            actor=self.actor,
+            count=count,
+            checked=checked,
+            resume=resume,
+            added_last=added_last,
+        )
         self.report.pages += 1
-        self.report.received += new
-        self.report.already_held += len(accepted) - new
-        self.report.refused.update(counts)
+        self.report.received += receipt.received
+        self.report.already_held += receipt.already_held
+        self.report.refused.update(receipt.refused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,60 +338,6 @@ class _Page:
     resume: str | None
     added_last: str | None
     checked: CheckedPage | None = None
-
-
-def _without_conflicts(
-    accepted: list[Accepted], held: Mapping[tuple[str, str], str]
-) -> tuple[list[Accepted], list[Refused]]:
-    # A version held (or earlier on this page) with other content is refused, not stored:
-    # the store would otherwise roll the whole page back.
-    kept: list[Accepted] = []
-    refused: list[Refused] = []
-    digests = dict(held)
-    for item in accepted:
-        key = (item.version.id, item.version.modified)
-        digest = digests.setdefault(key, item.version.content_digest)
-        if digest != item.version.content_digest:
-            refused.append(
-                Refused(
-                    item.version.id,
-                    "conflict",
-                    f"version {item.version.modified} is already held with other content",
-                )
-            )
-        else:
-            kept.append(item)
-    return kept, refused
-
-
-def _without_usurped(
-    accepted: list[Accepted], holders: Mapping[str, set[tuple[str, str | None]]]
-) -> tuple[list[Accepted], list[Refused]]:
-    # Only a record's owner issues its versions: a version of a record this node holds as
-    # made here, or as received from another party, is refused (a partner cannot re-version
-    # or revoke a record it does not own, even by claiming ownership of its id).
-    kept: list[Accepted] = []
-    refused: list[Refused] = []
-    for item in accepted:
-        others = {
-            (owner, source)
-            for owner, source in holders.get(item.version.id, set())
-            if (owner, source) != (item.version.owner, item.version.received_from)
-        }
-        if others:
-            owner, source = sorted(others, key=lambda h: (h[0], h[1] or ""))[0]
-            held_as = "made here" if source is None else f"received from {source}"
-            refused.append(
-                Refused(
-                    item.version.id,
-                    "wrong-owner",
-                    f"the record is held here as owned by {owner} ({held_as}); only its "
-                    "owner may issue its versions",
-                )
-            )
-        else:
-            kept.append(item)
-    return kept, refused
 
 
 def _resume_after(objects: list[Any], added_last: str | None) -> str | None:
