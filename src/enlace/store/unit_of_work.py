@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
@@ -30,6 +30,15 @@ from enlace.store.repositories.statistics import CbpStatisticsRepository
 from enlace.store.repositories.sync_state import RecordSignatureRepository, SyncCursorRepository
 from enlace.store.repositories.users import UserRepository
 from enlace.store.repositories.web_sessions import WebSessionRepository
+
+
+class UnitOfWorkFactory(Protocol):
+    """What a use case is given: something that opens units of work (a `Store`, or a fake
+    store in memory in the tests)."""
+
+    def unit_of_work(self, *, bulk: bool = False) -> UnitOfWork:
+        """A new unit of work; `bulk` for one that writes a great many rows."""
+        ...
 
 
 class UnitOfWork:
