@@ -18,7 +18,7 @@ from enlace.model.roles import Role, parse_role
 from enlace.users.errors import UserError
 
 if TYPE_CHECKING:
-    from enlace.users.tokens import ApiToken
+    from enlace.store.repositories.api_tokens import ApiToken
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 

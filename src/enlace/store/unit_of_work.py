@@ -15,9 +15,11 @@ from sqlalchemy import Connection, Engine, RootTransaction
 
 from enlace.model.timestamps import format_timestamp, utc_now
 from enlace.store.repositories.agreements import AgreementRepository
+from enlace.store.repositories.api_tokens import ApiTokenRepository
 from enlace.store.repositories.audit import AuditLog
 from enlace.store.repositories.disclosures import DisclosureRepository
 from enlace.store.repositories.handles import HandleRepository
+from enlace.store.repositories.login_failures import LoginFailureRepository
 from enlace.store.repositories.match_runs import MatchRunRepository
 from enlace.store.repositories.matches import MatchRepository
 from enlace.store.repositories.partners import PartnerRepository
@@ -27,6 +29,16 @@ from enlace.store.repositories.settings import SettingsRepository
 from enlace.store.repositories.statistics import CbpStatisticsRepository
 from enlace.store.repositories.sync_state import RecordSignatureRepository, SyncCursorRepository
 from enlace.store.repositories.users import UserRepository
+from enlace.store.repositories.web_sessions import WebSessionRepository
+
+
+class UnitOfWorkFactory(Protocol):
+    """What a use case is given: something that opens units of work (a `Store`, or a fake
+    store in memory in the tests)."""
+
+    def unit_of_work(self, *, bulk: bool = False) -> UnitOfWork:
+        """A new unit of work; `bulk` for one that writes a great many rows."""
+        ...
 
 
 class UnitOfWork:
@@ -44,6 +56,9 @@ class UnitOfWork:
     matches: MatchRepository
     disclosures: DisclosureRepository
     users: UserRepository
+    web_sessions: WebSessionRepository
+    api_tokens: ApiTokenRepository
+    login_failures: LoginFailureRepository
     statistics: CbpStatisticsRepository
     audit: AuditLog
 
@@ -96,6 +111,9 @@ class UnitOfWork:
         self.matches = MatchRepository(connection)
         self.disclosures = DisclosureRepository(connection)
         self.users = UserRepository(connection)
+        self.web_sessions = WebSessionRepository(connection)
+        self.api_tokens = ApiTokenRepository(connection)
+        self.login_failures = LoginFailureRepository(connection)
         self.statistics = CbpStatisticsRepository(connection)
         self.audit = AuditLog(connection)
 
@@ -142,11 +160,3 @@ def _sqlite_journal(connection: Connection, mode: str) -> bool:
     finally:
         cursor.close()
     return bool(row) and str(row[0]).lower() == mode
-
-
-class UnitOfWorkFactory(Protocol):
-    """What a use case takes: something that opens units of work (a `Store`, or a fake)."""
-
-    def unit_of_work(self, *, bulk: bool = False) -> UnitOfWork:
-        """A new unit of work; `bulk` for one that writes a great many rows."""
-        ...

@@ -1,7 +1,8 @@
-"""User accounts (cuentas de usuario): the repository, and the services that change them.
+"""User accounts (cuentas de usuario): the use cases that make and change them.
 
-Repositories work inside the caller's transaction and never commit; each service function
-opens one unit of work, writes its change and its audit entry, and commits them together.
+Each use case takes the store (anything that opens units of work) and plain arguments, opens
+one unit of work, writes its change through `uow.users` (and `uow.web_sessions`) with its
+entry in `uow.audit`, and commits them together.
 """
 
 from __future__ import annotations
@@ -9,13 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import delete
-
 from enlace.model import timestamps
 from enlace.model.roles import Role
 from enlace.store.repositories.users import User, UserRepository
-from enlace.store.store import Store
-from enlace.store.tables import web_sessions
+from enlace.store.unit_of_work import UnitOfWorkFactory
 from enlace.users.errors import UserError
 from enlace.users.passwords import hash_password, password_problem
 
@@ -58,7 +56,7 @@ def _require_roles(roles: Iterable[Role]) -> frozenset[Role]:
 
 
 def add_user(
-    store: Store,
+    store: UnitOfWorkFactory,
     *,
     username: str,
     display_name: str,
@@ -101,19 +99,21 @@ def add_user(
     return user
 
 
-def list_users(store: Store) -> list[User]:
+def list_users(store: UnitOfWorkFactory) -> list[User]:
     """Every account of the node, by username."""
     with store.unit_of_work() as uow:
         return uow.users.all()
 
 
-def get_user(store: Store, username: str) -> User | None:
+def get_user(store: UnitOfWorkFactory, username: str) -> User | None:
     """The account called `username`, or None."""
     with store.unit_of_work() as uow:
         return uow.users.get(username.strip().lower())
 
 
-def set_roles(store: Store, username: str, roles: Iterable[Role], *, actor: str = "cli") -> User:
+def set_roles(
+    store: UnitOfWorkFactory, username: str, roles: Iterable[Role], *, actor: str = "cli"
+) -> User:
     """Give `username` exactly `roles` (at least one); return the updated user."""
     chosen = _require_roles(roles)
     with store.unit_of_work() as uow:
@@ -135,16 +135,16 @@ def set_roles(store: Store, username: str, roles: Iterable[Role], *, actor: str 
     return updated
 
 
-def set_disabled(store: Store, username: str, disabled: bool, *, actor: str = "cli") -> User:
+def set_disabled(
+    store: UnitOfWorkFactory, username: str, disabled: bool, *, actor: str = "cli"
+) -> User:
     """Disable (or enable again) an account; disabling also ends its web sessions at once."""
     with store.unit_of_work() as uow:
         repository = uow.users
         user = _require(repository, username)
         repository.update(user.username, disabled=disabled)
         if disabled:
-            uow.connection.execute(
-                delete(web_sessions).where(web_sessions.c.username == user.username)
-            )
+            uow.web_sessions.delete_for_user(user.username)
         uow.audit.append(
             actor=actor, action="user-disable" if disabled else "user-enable", subject=user.username
         )
@@ -154,7 +154,9 @@ def set_disabled(store: Store, username: str, disabled: bool, *, actor: str = "c
     return updated
 
 
-def set_password(store: Store, username: str, password: str, *, actor: str = "cli") -> None:
+def set_password(
+    store: UnitOfWorkFactory, username: str, password: str, *, actor: str = "cli"
+) -> None:
     """Replace the password of `username` and end every web session it had."""
     problem = password_problem(password)
     if problem:
@@ -165,12 +167,12 @@ def set_password(store: Store, username: str, password: str, *, actor: str = "cl
         user = _require(repository, username)
         now = timestamps.format_timestamp(timestamps.utc_now())
         repository.update(user.username, password_hash=hashed, password_changed_at=now)
-        uow.connection.execute(delete(web_sessions).where(web_sessions.c.username == user.username))
+        uow.web_sessions.delete_for_user(user.username)
         uow.audit.append(actor=actor, action="user-password", subject=user.username)
         uow.commit()
 
 
-def set_language(store: Store, username: str, language: str) -> None:
+def set_language(store: UnitOfWorkFactory, username: str, language: str) -> None:
     """Remember the language `username` chose for the web interface ('es' or 'en')."""
     code = check_language(language)
     with store.unit_of_work() as uow:

@@ -12,13 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
-
 from enlace.model import timestamps
+from enlace.store.repositories.login_failures import LoginFailure, LoginFailureRepository
 from enlace.store.repositories.users import User
-from enlace.store.store import Store
-from enlace.store.tables import login_failures
+from enlace.store.unit_of_work import UnitOfWorkFactory
 from enlace.users.accounts import USERNAME_PATTERN as _USERNAME
 from enlace.users.passwords import hash_password, needs_rehash, verify_password
 
@@ -46,7 +43,7 @@ class LoginOutcome:
 
 
 def authenticate(
-    store: Store,
+    store: UnitOfWorkFactory,
     username: str,
     password: str,
     *,
@@ -63,7 +60,7 @@ def authenticate(
     keys = [f"user:{name}"] + ([f"client:{client}"] if client else [])
     now = timestamps.utc_now()
     with store.unit_of_work() as uow:
-        blocked = _blocked_for(uow.connection, keys, now)
+        blocked = _blocked_for(uow.login_failures, keys, now)
         if blocked:
             uow.audit.append(
                 actor="anonymous",
@@ -82,9 +79,9 @@ def authenticate(
         user = repository.get(name) if matches and well_formed else None
         log = uow.audit
         if user is None or user.disabled:
-            _forget_old_failures(uow.connection, now, policy)
+            _forget_old_failures(uow.login_failures, now, policy)
             for key in keys:
-                _count_failure(uow.connection, key, now, policy)
+                _count_failure(uow.login_failures, key, now, policy)
             reason = "disabled" if user is not None else "wrong username or password"
             log.append(
                 actor="anonymous",
@@ -94,7 +91,7 @@ def authenticate(
             )
             uow.commit()
             return LoginOutcome(None, "wrong")
-        uow.connection.execute(delete(login_failures).where(login_failures.c.key.in_(keys)))
+        uow.login_failures.clear(keys)
         log.append(
             actor=user.username, action="login", subject=user.username, detail={"client": client}
         )
@@ -111,43 +108,37 @@ def printable(text: str) -> str:
     return "".join(char if 32 <= ord(char) != 127 else repr(char)[1:-1] for char in text)
 
 
-def _upgrade_hash(store: Store, username: str, password: str) -> None:
+def _upgrade_hash(store: UnitOfWorkFactory, username: str, password: str) -> None:
     hashed = hash_password(password)
     with store.unit_of_work() as uow:
         uow.users.update(username, password_hash=hashed)
         uow.commit()
 
 
-def _blocked_for(connection: Connection, keys: list[str], now: datetime) -> int:
+def _blocked_for(counts: LoginFailureRepository, keys: list[str], now: datetime) -> int:
     """Seconds until the longest block on any of `keys` ends (0: none)."""
     longest = 0
-    for until in connection.execute(
-        select(login_failures.c.blocked_until).where(
-            login_failures.c.key.in_(keys), login_failures.c.blocked_until.is_not(None)
-        )
-    ).scalars():
+    for until in counts.blocks(keys):
         left = (timestamps.parse_timestamp(until, field="blocked_until") - now).total_seconds()
         longest = max(longest, int(left + 0.999))
     return longest
 
 
-def _forget_old_failures(connection: Connection, now: datetime, policy: ThrottlePolicy) -> None:
+def _forget_old_failures(
+    counts: LoginFailureRepository, now: datetime, policy: ThrottlePolicy
+) -> None:
     """Delete counts nobody added to for `forget_after` and no longer blocking: guesses at
     made-up usernames must not fill the table."""
-    cut = timestamps.format_timestamp(now - policy.forget_after)
-    stamp = timestamps.format_timestamp(now)
-    connection.execute(
-        delete(login_failures).where(
-            login_failures.c.last_failure_at < cut,
-            login_failures.c.blocked_until.is_(None) | (login_failures.c.blocked_until < stamp),
-        )
+    counts.forget(
+        last_failure_before=timestamps.format_timestamp(now - policy.forget_after),
+        not_blocked_at=timestamps.format_timestamp(now),
     )
 
 
-def _count_failure(connection: Connection, key: str, now: datetime, policy: ThrottlePolicy) -> None:
-    row = connection.execute(
-        select(login_failures).where(login_failures.c.key == key)
-    ).one_or_none()
+def _count_failure(
+    counts: LoginFailureRepository, key: str, now: datetime, policy: ThrottlePolicy
+) -> None:
+    row = counts.get(key)
     stamp = timestamps.format_timestamp(now)
     failures = 1
     if row is not None:
@@ -159,13 +150,9 @@ def _count_failure(connection: Connection, key: str, now: datetime, policy: Thro
         doublings = min(failures - free, 20)
         block = min(policy.first_block * (2**doublings), policy.longest_block)
         blocked_until = timestamps.format_timestamp(now + block)
-    values = {"failures": failures, "last_failure_at": stamp, "blocked_until": blocked_until}
-    if row is None:
-        try:
-            # A savepoint: another failed login for the same key may insert first.
-            with connection.begin_nested():
-                connection.execute(insert(login_failures).values(key=key, **values))
-            return
-        except IntegrityError:
-            values["failures"] = login_failures.c.failures + 1
-    connection.execute(update(login_failures).where(login_failures.c.key == key).values(values))
+    counted = LoginFailure(key, failures, stamp, blocked_until)
+    if row is not None:
+        counts.replace(counted)
+    elif not counts.add(counted):
+        # Another failed login for the same key stored its count first: add to that one.
+        counts.add_one(key, last_failure_at=stamp, blocked_until=blocked_until)

@@ -13,12 +13,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
-
 from enlace.model import timestamps
 from enlace.store.repositories.users import User
-from enlace.store.store import Store
-from enlace.store.tables import web_sessions
+from enlace.store.repositories.web_sessions import WebSession
+from enlace.store.unit_of_work import UnitOfWorkFactory
 
 # Writing last_seen_at on every request would make each page view a write; within this
 # margin the idle clock is not moved (it can run this much short of the full idle time).
@@ -47,14 +45,14 @@ def session_hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
-def start_session(store: Store, user: User) -> tuple[str, str]:
+def start_session(store: UnitOfWorkFactory, user: User) -> tuple[str, str]:
     """Open a session for `user`; return (session id for the cookie, its CSRF token)."""
     session_id = secrets.token_urlsafe(32)
     csrf_token = secrets.token_urlsafe(32)
     now = timestamps.format_timestamp(timestamps.utc_now())
     with store.unit_of_work() as uow:
-        uow.connection.execute(
-            insert(web_sessions).values(
+        uow.web_sessions.add(
+            WebSession(
                 id_hash=session_hash(session_id),
                 username=user.username,
                 csrf_token=csrf_token,
@@ -66,7 +64,9 @@ def start_session(store: Store, user: User) -> tuple[str, str]:
     return session_id, csrf_token
 
 
-def active_session(store: Store, session_id: str, policy: SessionPolicy) -> ActiveSession | None:
+def active_session(
+    store: UnitOfWorkFactory, session_id: str, policy: SessionPolicy
+) -> ActiveSession | None:
     """The live session with this id, or None (unknown, expired — then deleted — or its
     user is gone or disabled). Moves the idle clock."""
     if not session_id or len(session_id) > 128:
@@ -74,14 +74,12 @@ def active_session(store: Store, session_id: str, policy: SessionPolicy) -> Acti
     key = session_hash(session_id)
     now = timestamps.utc_now()
     with store.unit_of_work() as uow:
-        row = uow.connection.execute(
-            select(web_sessions).where(web_sessions.c.id_hash == key)
-        ).one_or_none()
+        row = uow.web_sessions.get(key)
         if row is None:
             return None
         user = uow.users.get(row.username)
         if user is None or user.disabled or _expired(row.created_at, row.last_seen_at, now, policy):
-            uow.connection.execute(delete(web_sessions).where(web_sessions.c.id_hash == key))
+            uow.web_sessions.delete(key)
             if user is not None and not user.disabled:
                 uow.audit.append(
                     actor=user.username, action="session-expired", subject=user.username
@@ -89,44 +87,33 @@ def active_session(store: Store, session_id: str, policy: SessionPolicy) -> Acti
             uow.commit()
             return None
         if now - _moment(row.last_seen_at) >= _TOUCH_EVERY:
-            uow.connection.execute(
-                update(web_sessions)
-                .where(web_sessions.c.id_hash == key)
-                .values(last_seen_at=timestamps.format_timestamp(now))
-            )
+            uow.web_sessions.touch(key, timestamps.format_timestamp(now))
             uow.commit()
         return ActiveSession(user=user, csrf_token=row.csrf_token, created_at=row.created_at)
 
 
-def end_session(store: Store, session_id: str) -> str | None:
+def end_session(store: UnitOfWorkFactory, session_id: str) -> str | None:
     """Delete the session with this id (logout); return whose it was, or None."""
     key = session_hash(session_id)
     with store.unit_of_work() as uow:
-        username = uow.connection.execute(
-            select(web_sessions.c.username).where(web_sessions.c.id_hash == key)
-        ).scalar_one_or_none()
-        if username is None:
+        row = uow.web_sessions.get(key)
+        if row is None:
             return None
-        uow.connection.execute(delete(web_sessions).where(web_sessions.c.id_hash == key))
-        uow.audit.append(actor=username, action="logout", subject=username)
+        uow.web_sessions.delete(key)
+        uow.audit.append(actor=row.username, action="logout", subject=row.username)
         uow.commit()
-    return str(username)
+    return row.username
 
 
-def purge_expired_sessions(store: Store, policy: SessionPolicy) -> int:
+def purge_expired_sessions(store: UnitOfWorkFactory, policy: SessionPolicy) -> int:
     """Delete every expired session; return how many."""
     now = timestamps.utc_now()
     idle_cut = timestamps.format_timestamp(now - policy.idle)
     absolute_cut = timestamps.format_timestamp(now - policy.absolute)
     with store.unit_of_work() as uow:
-        result = uow.connection.execute(
-            delete(web_sessions).where(
-                (web_sessions.c.last_seen_at <= idle_cut)
-                | (web_sessions.c.created_at <= absolute_cut)
-            )
-        )
+        purged = uow.web_sessions.delete_expired(idle_cut=idle_cut, absolute_cut=absolute_cut)
         uow.commit()
-    return int(result.rowcount or 0)
+    return purged
 
 
 def _moment(text: str) -> datetime:

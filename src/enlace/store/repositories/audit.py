@@ -179,16 +179,7 @@ class AuditLog:
         One lock, one read of the newest entry and one multi-row insert: a release of a
         million record versions writes a million entries.
         """
-        prepared = []
-        for item in items:
-            _check_name("actor", item.actor, _ACTOR_MAX)
-            _check_name("action", item.action, _ACTION_MAX)
-            if not _ACTION.fullmatch(item.action):
-                raise AuditError(
-                    f"audit action {item.action!r} must be lower-case letters, digits and "
-                    "'-', e.g. 'release' or 'auth-failure'"
-                )
-            prepared.append((item, _storable(item.subject), *_canonical_detail(item.detail)))
+        prepared = [_prepare(item) for item in items]
         if not prepared:
             return []
         self._lock()
@@ -202,32 +193,12 @@ class AuditLog:
             .order_by(audit_log.c.seq.desc())
             .limit(1)
         ).first()
-        seq = 0 if last is None else int(last.seq)
-        prev_hash = GENESIS_HASH if last is None else str(last.entry_hash)
-        at = format_timestamp(utc_now())
-        entries: list[AuditEntry] = []
-        for item, subject, detail_value, detail_json in prepared:
-            seq += 1
-            entry = AuditEntry(
-                seq=seq,
-                at=at,
-                actor=item.actor,
-                action=item.action,
-                subject=subject,
-                detail_json=detail_json,
-                prev_hash=prev_hash,
-                entry_hash=entry_hash(
-                    seq=seq,
-                    at=at,
-                    actor=item.actor,
-                    action=item.action,
-                    subject=subject,
-                    detail=detail_value,
-                    prev_hash=prev_hash,
-                ),
-            )
-            entries.append(entry)
-            prev_hash = entry.entry_hash
+        entries = _chain(
+            prepared,
+            seq=0 if last is None else int(last.seq),
+            prev_hash=GENESIS_HASH if last is None else str(last.entry_hash),
+            at=format_timestamp(utc_now()),
+        )
         self._connection.execute(
             insert(audit_log),
             [
@@ -420,6 +391,62 @@ class AuditLog:
             .limit(1)
         ).scalar()
         return None if seq is None else int(seq)
+
+
+def chain_entries(
+    items: Sequence[AuditItem], *, after: AuditEntry | None, at: str
+) -> list[AuditEntry]:
+    """The entries `items` become when chained after the entry `after` (None: they start
+    the log) at time `at`, checked as `AuditLog.append_many` checks them; AuditError when one
+    cannot be written. Pure: what `append_many` stores, for a log kept elsewhere (the tests'
+    log in memory)."""
+    return _chain(
+        [_prepare(item) for item in items],
+        seq=0 if after is None else after.seq,
+        prev_hash=GENESIS_HASH if after is None else after.entry_hash,
+        at=at,
+    )
+
+
+_Prepared = tuple[AuditItem, str | None, Any, str | None]  # item, subject, detail, its JSON
+
+
+def _prepare(item: AuditItem) -> _Prepared:
+    _check_name("actor", item.actor, _ACTOR_MAX)
+    _check_name("action", item.action, _ACTION_MAX)
+    if not _ACTION.fullmatch(item.action):
+        raise AuditError(
+            f"audit action {item.action!r} must be lower-case letters, digits and "
+            "'-', e.g. 'release' or 'auth-failure'"
+        )
+    return (item, _storable(item.subject), *_canonical_detail(item.detail))
+
+
+def _chain(prepared: Sequence[_Prepared], *, seq: int, prev_hash: str, at: str) -> list[AuditEntry]:
+    entries: list[AuditEntry] = []
+    for item, subject, detail_value, detail_json in prepared:
+        seq += 1
+        entry = AuditEntry(
+            seq=seq,
+            at=at,
+            actor=item.actor,
+            action=item.action,
+            subject=subject,
+            detail_json=detail_json,
+            prev_hash=prev_hash,
+            entry_hash=entry_hash(
+                seq=seq,
+                at=at,
+                actor=item.actor,
+                action=item.action,
+                subject=subject,
+                detail=detail_value,
+                prev_hash=prev_hash,
+            ),
+        )
+        entries.append(entry)
+        prev_hash = entry.entry_hash
+    return entries
 
 
 def _storable(subject: str | None) -> str | None:
