@@ -3,6 +3,8 @@
 - `cli` and `web` parse input, call one use case and render: no call to `.commit()` there.
 - A building block takes a unit of work (its first parameter is `uow`) and never commits
   it: the use case that opened the unit of work commits once.
+- Repositories and the audit log are built by the unit of work only, and reached as its
+  attributes (`uow.partners`, `uow.audit`, ...), so a fake unit of work can stand in for it.
 
 The rule is read from the code's syntax tree, so moving a commit into a helper of cli or web,
 or into a building block, fails here whatever the helper is called.
@@ -65,6 +67,29 @@ def commits_in_building_blocks() -> list[str]:
                     f"{path.relative_to(SOURCE)}:{node.name}:{line}" for line in _commits(node)
                 ]
     return found
+
+
+def repositories_built_outside_the_unit_of_work() -> list[str]:
+    """`file:line` of every `SomethingRepository(...)` or `AuditLog(...)` call in `src/`
+    outside the unit of work that builds them."""
+    found = []
+    for path in _python_files(SOURCE):
+        if path == SOURCE / "store" / "unit_of_work.py":
+            continue
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and (call.func.id.endswith("Repository") or call.func.id == "AuditLog")
+            ):
+                found.append(f"{path.relative_to(SOURCE)}:{call.lineno}")
+    return found
+
+
+def test_repositories_are_reached_only_through_the_unit_of_work() -> None:
+    assert repositories_built_outside_the_unit_of_work() == [], (
+        "use uow.<repository> instead of building a repository on a connection"
+    )
 
 
 def test_cli_and_web_never_commit_a_unit_of_work() -> None:

@@ -27,8 +27,7 @@ from enlace.exchange.sync_client import SyncReport, sync_node_partner
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key, public_key_hex
 from enlace.node.setup import open_node
-from enlace.store.repositories.audit import AuditLog, AuditVerification
-from enlace.store.repositories.releases import ReleaseRepository
+from enlace.store.repositories.audit import AuditVerification
 from enlace.store.tables import audit_log, records
 
 START_SECONDS = 30.0
@@ -198,7 +197,7 @@ def standing(node: Path, partner: str) -> Standing:
     try:
         with store.unit_of_work() as uow:
             connection = uow.connection
-            result.released = ReleaseRepository(connection).count(partner)
+            result.released = uow.releases.count(partner)
             result.received = int(
                 connection.execute(
                     select(func.count()).where(records.c.received_from == partner)
@@ -216,7 +215,7 @@ def standing(node: Path, partner: str) -> Standing:
                     result.national_only += 1
                 elif partner not in row.releasable_to:
                     result.not_releasable += 1
-            result.audit = AuditLog(connection).verify()
+            result.audit = uow.audit.verify()
     finally:
         store.close()
     return result

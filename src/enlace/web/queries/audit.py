@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from enlace.store.repositories.audit import AuditEntry, AuditLog, AuditVerification
+from enlace.store.repositories.audit import AuditEntry, AuditVerification
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
 
@@ -30,7 +30,7 @@ def audit_view(store: Store, *, action: str = "", page: int = 1) -> AuditView:
     """Entries (optionally of one action) newest first, one page; the chain verified."""
     with store.unit_of_work() as uow:  # only reads
         connection = uow.connection
-        log = AuditLog(connection)
+        log = uow.audit
         actions = tuple(
             connection.execute(select(audit_log.c.action).distinct().order_by(audit_log.c.action))
             .scalars()

@@ -55,7 +55,7 @@ def dashboard(store: Store, *, party: str, today: date) -> Dashboard:
     """The dashboard of the node of `party` on `today`."""
     with store.unit_of_work() as uow:  # only reads
         rows = uow.records.holdings()
-        partners = partner_standings(uow.connection)
+        partners = partner_standings(uow)
         repository = uow.matches
         hit_runs = repository.latest_hit_runs(LATEST_HITS)
         match_runs = repository.latest_match_runs(LATEST_HITS)

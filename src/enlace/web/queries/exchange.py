@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from enlace.store.repositories.partners import PartnerRepository
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, records, releases, sync_cursors
+from enlace.store.unit_of_work import UnitOfWork
 from enlace.web.queries.describe import titles_of
 
 RECENT = 25
@@ -68,9 +68,10 @@ class ExchangeView:
     titles: dict[str, str]  # record id -> its title, for the records named above
 
 
-def partner_standings(connection: Connection) -> list[PartnerStanding]:
+def partner_standings(uow: UnitOfWork) -> list[PartnerStanding]:
     """Each registered partner with its last sync and what went each way."""
-    partners = PartnerRepository(connection).all()
+    partners = uow.partners.all()
+    connection = uow.connection  # the counts below are this page's own read model
     released: dict[str, int] = dict(
         connection.execute(
             select(releases.c.partner, func.count()).group_by(releases.c.partner)
@@ -148,7 +149,7 @@ def exchange_view(store: Store, *, recent: int = RECENT) -> ExchangeView:
         named = [row[1] for row in (*released_rows, *received_rows)]
         named += [r.subject for r in refusals if r.subject is not None]
         return ExchangeView(
-            partners=tuple(partner_standings(connection)),
+            partners=tuple(partner_standings(uow)),
             released=tuple(Movement(*row) for row in released_rows),
             received=tuple(Movement(*row) for row in received_rows),
             refusals=tuple(refusals),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from enlace.store.repositories.disclosures import DisclosureRepository, DisclosureRequest
-from enlace.store.repositories.match_runs import MatchRun, MatchRunRepository
-from enlace.store.repositories.matches import HitNotice, Match, MatchRepository
+from enlace.store.repositories.disclosures import DisclosureRequest
+from enlace.store.repositories.match_runs import MatchRun
+from enlace.store.repositories.matches import HitNotice, Match
 from enlace.store.store import Store
 from enlace.web.queries.describe import titles_of
 
@@ -34,10 +34,10 @@ def matching_view(store: Store, *, recent: int = RECENT) -> MatchingView:
     """The matching page's content, newest first, at most `recent` of each list."""
     with store.unit_of_work() as uow:  # only reads
         connection = uow.connection
-        found = MatchRepository(connection).recent_matches(recent)
-        notices = MatchRepository(connection).hit_notices(limit=recent)
-        requests = DisclosureRepository(connection).all()
-        runs = MatchRunRepository(connection).recent(recent)
+        found = uow.matches.recent_matches(recent)
+        notices = uow.matches.hit_notices(limit=recent)
+        requests = uow.disclosures.all()
+        runs = uow.match_runs.recent(recent)
         named = [m.record_id for m in found] + [n.record_id for n in notices]
         named += [r.record_id for r in requests if r.record_id is not None]
         titles = titles_of(connection, named)

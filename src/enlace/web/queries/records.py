@@ -18,10 +18,9 @@ from enlace.exchange.errors import ExchangeError
 from enlace.exchange.signing import verify_record
 from enlace.model.markings import Tlp
 from enlace.reports.queries import format_timestamp_of_day
-from enlace.store.repositories.partners import PartnerRepository
-from enlace.store.repositories.sync_state import RecordSignatureRepository
 from enlace.store.store import Store
 from enlace.store.tables import record_identifiers, records, releases
+from enlace.store.unit_of_work import UnitOfWork
 from enlace.store.versions import StoredRow
 from enlace.web.queries.describe import properties, record_title, shown_value
 
@@ -247,7 +246,7 @@ def record_detail(store: Store, record_id: str, *, party: str) -> RecordDetail |
             .where(releases.c.record_id == record_id)
             .order_by(releases.c.released_at, releases.c.partner)
         ).all()
-        signature, detail, received_at = _signature_status(uow.connection, row, bool(released))
+        signature, detail, received_at = _signature_status(uow, row, bool(released))
         partners = [p.party for p in uow.partners.all()]
     released_now = {r.partner for r in released if r.modified == row.modified}
     options: tuple[str, ...] = ()
@@ -275,14 +274,14 @@ def record_detail(store: Store, record_id: str, *, party: str) -> RecordDetail |
 
 
 def _signature_status(
-    connection: Any, row: StoredRow, released: bool
+    uow: UnitOfWork, row: StoredRow, released: bool
 ) -> tuple[SignatureStatus, str | None, str | None]:
     if row.received_from is None:
         return ("own-signed" if released else "own-unreleased"), None, None
-    kept = RecordSignatureRepository(connection).get(row.id, row.modified)
+    kept = uow.signatures.get(row.id, row.modified)
     if kept is None:
         return "missing", None, None
-    partner = PartnerRepository(connection).get(kept.signer_party)
+    partner = uow.partners.get(kept.signer_party)
     if partner is None:
         return "unknown-partner", kept.signer_party, kept.received_at
     try:
