@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from exchange_helpers import (
+
+from enlace.audit.log import AuditLog
+from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
+from enlace.exchange.releases import ReleaseRepository
+from enlace.exchange.signing import verify_record
+from enlace.store.store import Store
+from enlace.store.versions import StoredVersion
+from support.exchange import (
     MX_KEY,
     NATIONAL,
     TO_CA,
@@ -12,13 +19,6 @@ from exchange_helpers import (
     mx_node,
     phone,
 )
-
-from enlace.audit.log import AuditLog
-from enlace.exchange.release import ReleaseRefused, release_all_allowed, release_record
-from enlace.exchange.releases import ReleaseRepository
-from enlace.exchange.signing import verify_record
-from enlace.store.store import Store
-from enlace.store.versions import StoredVersion
 
 
 def release(store: Store, record_id: str, partner: str = "US") -> bool:

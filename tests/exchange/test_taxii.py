@@ -12,17 +12,6 @@ import pytest
 import requests
 import stix2
 import uvicorn
-from exchange_helpers import (
-    CA_TOKEN,
-    MX_KEY,
-    TO_CA,
-    US_TOKEN,
-    add,
-    later,
-    mx_node,
-    phone,
-    served_in_thread,
-)
 from taxii2client.v21 import Collection, Server, as_pages
 
 from enlace.audit.log import AuditLog
@@ -31,6 +20,17 @@ from enlace.exchange.signing import verify_record
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
+from support.exchange import (
+    CA_TOKEN,
+    MX_KEY,
+    TO_CA,
+    US_TOKEN,
+    add,
+    later,
+    mx_node,
+    phone,
+)
+from support.nodes import served_in_thread
 
 ACCEPT = {"Accept": TAXII_MEDIA_TYPE}
 US = {**ACCEPT, "Authorization": f"Bearer {US_TOKEN}"}

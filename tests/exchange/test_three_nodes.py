@@ -7,9 +7,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from exchange_helpers import phone
 from sqlalchemy import func, select
-from test_sync_nodes import cli, enlace, free_port, serving
 from typer.testing import CliRunner
 
 from enlace.audit.log import AuditLog
@@ -20,6 +18,8 @@ from enlace.node.keys import public_key_hex
 from enlace.node.setup import open_node
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
+from support.exchange import phone
+from support.nodes import cli, enlace, free_port, serving
 
 PARTIES = ("MX", "US", "CA")
 

@@ -18,14 +18,14 @@ import httpx
 import pytest
 import trustme
 import uvicorn
-from exchange_helpers import served_in_thread
-from test_sync_nodes import TO_MX, add_phones, cli, counts, enlace, free_port, serving
 
 from enlace.exchange.taxii.app import create_app
 from enlace.exchange.transport import partner_client, trust_path, write_partner_trust
 from enlace.matching.api import create_matching_router
 from enlace.node.errors import NodeError
 from enlace.node.setup import initialise_node, open_node
+from support.exchange import TO_MX
+from support.nodes import add_phones, cli, counts, enlace, free_port, served_in_thread, serving
 
 
 @dataclass(frozen=True, slots=True)

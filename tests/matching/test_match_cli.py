@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from exchange_helpers import CREATED
-from psi_nodes import free_port
 from rich.console import Console
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -26,6 +24,8 @@ from enlace.model.records import PhoneNumber, derived_id
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.tables import audit_log
 from enlace.store.versions import StoredVersion
+from support.exchange import CREATED
+from support.nodes import free_port
 
 TO_MX = Markings.build(tlp="amber", releasable_to="MX US", handling="H2", evaluation="B2")
 NUMBERS = ["+525512345678", "+525598765432", "+12025550123", "+13055550199"]

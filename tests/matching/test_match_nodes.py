@@ -5,15 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from psi_nodes import (
-    SynthWorld,
-    agree,
-    handle_records,
-    load,
-    requester_token,
-    served_nodes,
-    synth_world,
-)
 from sqlalchemy import select
 
 from enlace.audit.log import AuditLog
@@ -22,6 +13,15 @@ from enlace.matching.protocol import match_partner
 from enlace.matching.responder import notices_digest
 from enlace.matching.results import MatchRepository
 from enlace.store.tables import audit_log, hit_notices
+from support.matching import (
+    SynthWorld,
+    agree,
+    handle_records,
+    load,
+    requester_token,
+    served_nodes,
+    synth_world,
+)
 
 
 def actions(store: object) -> list[str]:

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 import rbcl
-from psi_nodes import ServedNode, agree, load, requester_token, served_nodes, synth_world
 
 import enlace.matching.protocol as protocol
 import enlace.matching.responder as responder
@@ -17,6 +16,7 @@ from enlace.matching.kinds import MATCH_KINDS, kind_domain
 from enlace.matching.protocol import match_partner
 from enlace.matching.psi import fresh_scalar, hash_to_group
 from enlace.model.records import Record
+from support.matching import ServedNode, agree, load, requester_token, served_nodes, synth_world
 
 PREFIX = 8  # the shortest piece of a value that is checked for (the truncation width)
 

@@ -16,7 +16,13 @@ import numpy as np
 import pytest
 from matplotlib import colors
 from matplotlib import image as mpimg
-from report_builders import (
+
+from enlace.reports.catalogue import Language
+from enlace.reports.charts import TARGET_COLOUR, TREND_COLOUR
+from enlace.reports.queries import build_report_data
+from enlace.reports.render import ReportFiles, write_report
+from enlace.store.store import Store
+from support.reports import (
     DELIVERED_EN,
     DELIVERED_ES,
     OVERDUE_EN,
@@ -28,12 +34,6 @@ from report_builders import (
     labs_series,
     tracking_node,
 )
-
-from enlace.reports.catalogue import Language
-from enlace.reports.charts import TARGET_COLOUR, TREND_COLOUR
-from enlace.reports.queries import build_report_data
-from enlace.reports.render import ReportFiles, write_report
-from enlace.store.store import Store
 
 HEADINGS = {
     "es": ("Compromisos y acciones", "Indicadores", "Intercambio de información"),

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auth_nodes import RunningWeb, user_of
-from browser_nodes import CHROMIUM, WebNode, two_nodes
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 
 from enlace.store.tables import audit_log
 from enlace.users.roles import Role
+from support.browser import CHROMIUM, WebNode, two_nodes
+from support.web import RunningWeb, user_of
 
 PHONE = "+52 656 555 0199"
 PHONE_E164 = "+526565550199"

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_nodes import serving, user_of
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
@@ -33,6 +32,7 @@ from enlace.web.security import (
     route_checks_csrf,
     route_roles,
 )
+from support.web import serving, user_of
 
 _PARAM = re.compile(r"\{([^}:]+)(:[^}]+)?\}")
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

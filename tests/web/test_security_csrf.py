@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auth_nodes import RunningWeb, serving, session_csrf, user_of
 from sqlalchemy import func, select
 
 from enlace.store.store import Store
@@ -15,6 +14,7 @@ from enlace.store.tables import audit_log, web_sessions
 from enlace.users.roles import Role
 from enlace.web.i18n import translate
 from enlace.web.security import CSRF_MISMATCH
+from support.web import RunningWeb, serving, session_csrf, user_of
 
 ANALYST = user_of(Role.ANALYST)
 

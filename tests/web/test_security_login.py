@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auth_nodes import RunningWeb, serving, session_csrf, user_of
 from sqlalchemy import func, select
 
 from enlace.store.store import Store
@@ -16,6 +15,7 @@ from enlace.store.tables import audit_log, web_sessions
 from enlace.users.authentication import ThrottlePolicy
 from enlace.users.roles import Role
 from enlace.users.sessions import session_hash
+from support.web import RunningWeb, serving, session_csrf, user_of
 
 ANALYST = user_of(Role.ANALYST)
 

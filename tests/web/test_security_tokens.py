@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auth_nodes import RunningWeb, serving, user_of
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
@@ -15,6 +14,7 @@ from enlace.store.tables import audit_log
 from enlace.users.roles import Role
 from enlace.users.tokens import create_token, revoke_token
 from enlace.web.security import node_routes, original_route, route_roles
+from support.web import RunningWeb, serving, user_of
 
 AUDITOR = user_of(Role.AUDITOR)
 

@@ -4,7 +4,6 @@ synthetic records from enlace.synth with their ground truth."""
 from __future__ import annotations
 
 import dataclasses
-import socket
 import threading
 import time
 from collections import defaultdict
@@ -13,7 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import uvicorn
-from party_nodes import Node, party_nodes, token
 from sqlalchemy import select
 
 from enlace.exchange.partners import PartnerRepository
@@ -28,6 +26,8 @@ from enlace.store.versions import StoredVersion
 from enlace.synth.config import SynthConfig
 from enlace.synth.generator import generate
 from enlace.synth.truth import truth_rows
+from support.nodes import free_port
+from support.parties import Node, party_nodes, token
 
 
 @dataclass(slots=True)
@@ -39,12 +39,6 @@ class ServedNode:
     @property
     def node(self) -> Node:
         return Node(self.party, self.store)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
