@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from enlace.node.config import DATABASE_NAME
+from support import timing
 
 
 def _enlace(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -22,7 +23,7 @@ def _enlace(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=timing.timeout(120),
     )
 
 

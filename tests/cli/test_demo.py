@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from support import timing
+
 
 def run_demo(folder: Path) -> str:
     result = subprocess.run(
@@ -17,7 +19,7 @@ def run_demo(folder: Path) -> str:
         capture_output=True,
         text=True,
         check=False,
-        timeout=90,
+        timeout=timing.timeout(90),
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -40,7 +42,7 @@ def served_ports(output: str) -> list[int]:
 
 def refuses_connections(port: int) -> bool:
     with socket.socket() as probe:
-        probe.settimeout(2)
+        probe.settimeout(timing.timeout(2))
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -28,14 +29,20 @@ from enlace.node.keys import load_signing_key, public_key_hex
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
+from support import timing
 from support.exchange import NATIONAL, TO_MX, TO_US, phone
 from support.nodes import add_phones, cli, counts, enlace, free_port, served_in_thread, serving
 
 
 def stored_from_mx(node: Path) -> int:
-    with closing(sqlite3.connect(node / "enlace.sqlite", timeout=30)) as db:
+    with closing(sqlite3.connect(node / "enlace.sqlite", timeout=timing.timeout(30))) as db:
         query = "SELECT count(*) FROM records WHERE received_from = 'MX'"
         return int(db.execute(query).fetchone()[0])
+
+
+def stored_or_exited(node: Path, threshold: int, process: subprocess.Popen[bytes]) -> bool:
+    """Whether `node` holds `threshold` versions from MX, or the sync `process` has ended."""
+    return stored_from_mx(node) >= threshold or process.poll() is not None
 
 
 def test_two_real_nodes_sync_both_ways(tmp_path: Path) -> None:
@@ -74,9 +81,12 @@ def test_two_real_nodes_sync_both_ways(tmp_path: Path) -> None:
         # The MX server also syncs from US every half second: a new release arrives alone.
         add_phones(us, ["+1 915 557 0001"], owner="US", markings=TO_MX)
         cli("release", "--partner", "MX", "--all", "--node", str(us))
-        deadline = time.monotonic() + 20
-        while counts(mx, "US")[0] < counts(us, "MX")[2] and time.monotonic() < deadline:
-            time.sleep(0.2)
+        timing.wait_until(
+            lambda: counts(mx, "US")[0] >= counts(us, "MX")[2],
+            what="MX's scheduled sync to receive what US released",
+            timeout=20,
+            interval=0.2,
+        )
 
     us_received, us_signatures, _ = counts(us, "MX")
     _, _, mx_released = counts(mx, "US")
@@ -151,13 +161,15 @@ def test_sync_killed_with_sigkill_then_rerun_stores_every_version_exactly_once(
     seen = []
     for threshold in thresholds:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while stored_from_mx(us) < threshold and process.poll() is None:
-            assert time.monotonic() < deadline, "the sync made no progress"
-            time.sleep(0.01)
-        time.sleep(chance.uniform(0, 0.05))
+        timing.wait_until(
+            partial(stored_or_exited, us, threshold, process),
+            what=f"the sync to store {threshold} versions (it made no progress)",
+            timeout=60,
+            interval=0.01,
+        )
+        time.sleep(chance.uniform(0, 0.05))  # part of the test: a random moment to kill at
         process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+        process.wait(timeout=timing.timeout(10))
         seen.append(stored_from_mx(us))
     finished = enlace("sync", "MX", "--node", str(us), "--page-size", "25")
     assert finished.returncode == 0, finished.stderr

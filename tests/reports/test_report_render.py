@@ -22,6 +22,7 @@ from enlace.reports.charts import TARGET_COLOUR, TREND_COLOUR
 from enlace.reports.queries import build_report_data
 from enlace.reports.render import ReportFiles, write_report
 from enlace.store.store import Store
+from support import timing
 from support.reports import (
     DELIVERED_EN,
     DELIVERED_ES,
@@ -70,7 +71,9 @@ def written(store: Store, tmp_path: Path, lang: Language) -> ReportFiles:
 def page_images(pdf: Path, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["pdftoppm", "-r", "50", "-png", str(pdf), str(folder / "page")], check=True, timeout=60
+        ["pdftoppm", "-r", "50", "-png", str(pdf), str(folder / "page")],
+        check=True,
+        timeout=timing.timeout(60),
     )
     return sorted(folder.glob("page-*.png"))
 
@@ -82,7 +85,7 @@ def page_text(pdf: Path, page: int | None = None) -> str:
         check=True,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timing.timeout(60),
     ).stdout
 
 

@@ -10,7 +10,6 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +28,7 @@ from enlace.model.markings import Markings
 from enlace.node.setup import open_node
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
+from support import timing
 from support.exchange import phone
 
 
@@ -48,7 +48,7 @@ def enlace(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]
         capture_output=True,
         text=True,
         check=False,
-        timeout=timeout,
+        timeout=timing.timeout(timeout),
     )
 
 
@@ -63,17 +63,23 @@ def wait_until_serving(
     url: str, process: subprocess.Popen[bytes], log: Path, verify: ssl.SSLContext | bool = True
 ) -> None:
     """Wait until the `enlace serve` `process` answers at `url`; fail with its log if not."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def answering() -> bool:
         if process.poll() is not None:
             pytest.fail(f"enlace serve exited {process.returncode}: {log.read_text()}")
         try:
-            if httpx.get(f"{url}/taxii2/", timeout=1, verify=verify).status_code == 401:
-                return
+            probe = httpx.get(f"{url}/taxii2/", timeout=timing.timeout(1), verify=verify)
         except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"enlace serve did not start: {log.read_text()}")
+            return False
+        return probe.status_code == 401
+
+    timing.wait_until(
+        answering,
+        what=f"enlace serve to start answering at {url}",
+        timeout=30,
+        interval=0.1,
+        detail=log.read_text,
+    )
 
 
 @contextmanager
@@ -97,7 +103,7 @@ def serving(
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            code = process.wait(timeout=20)
+            code = process.wait(timeout=timing.timeout(20))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -142,12 +148,14 @@ def served_in_thread(config: uvicorn.Config) -> Iterator[uvicorn.Server]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
+    timing.wait_until(
+        lambda: server.started,
+        what="the uvicorn server in a thread to start",
+        timeout=10,
+        interval=0.02,
+    )
     try:
         yield server
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=timing.timeout(10))

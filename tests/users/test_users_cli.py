@@ -16,6 +16,7 @@ from enlace.cli.app import build_app
 from enlace.node.setup import initialise_node, open_node
 from enlace.users.accounts import get_user
 from enlace.users.authentication import authenticate
+from support import timing
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def _enlace_process(*args: str, cwd: Path, stdin: str = "") -> subprocess.Comple
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=timing.timeout(120),
     )
 
 
