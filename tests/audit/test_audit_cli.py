@@ -14,6 +14,8 @@ import pytest
 from enlace.node.config import DATABASE_NAME
 from support import timing
 
+pytestmark = pytest.mark.e2e
+
 
 def _enlace(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

@@ -58,6 +58,7 @@ def _imported_by_building_the_app() -> set[str]:
     return set(json.loads(done.stdout))
 
 
+@pytest.mark.e2e
 def test_building_the_command_line_imports_no_heavy_module() -> None:
     modules = _imported_by_building_the_app()
     assert "enlace.cli.app" in modules

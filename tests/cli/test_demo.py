@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from support import timing
+
+pytestmark = pytest.mark.e2e
 
 
 def run_demo(folder: Path) -> str:

@@ -33,6 +33,8 @@ from support import timing
 from support.exchange import NATIONAL, TO_MX, TO_US, phone
 from support.nodes import add_phones, cli, counts, enlace, free_port, served_in_thread, serving
 
+pytestmark = pytest.mark.e2e
+
 
 def stored_from_mx(node: Path) -> int:
     with closing(sqlite3.connect(node / "enlace.sqlite", timeout=timing.timeout(30))) as db:

@@ -30,6 +30,8 @@ from support.exchange import (
     us_node,
 )
 
+pytestmark = pytest.mark.e2e
+
 
 def _pages() -> list[tuple[list[Any], dict[str, str]]]:
     """Two pages from MX: 260 good phones with five bad objects among them, then 3 more."""

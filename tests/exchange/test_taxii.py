@@ -279,6 +279,7 @@ def served(node: Store) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
+@pytest.mark.e2e
 def test_oasis_taxii2_client_pulls_every_released_object(served: str) -> None:
     auth = BearerAuth(US_TOKEN)
     server = Server(f"{served}/taxii2/", auth=auth)

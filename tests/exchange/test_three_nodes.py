@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -20,6 +21,8 @@ from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
 from support.exchange import phone
 from support.nodes import cli, enlace, free_port, serving
+
+pytestmark = pytest.mark.e2e
 
 PARTIES = ("MX", "US", "CA")
 

@@ -72,6 +72,7 @@ def register_us(mx: Path, url: str, us_key: str, token: Path, *extra: str) -> st
                "--outbound-token-file", str(token), "--node", str(mx), *extra)  # fmt: skip
 
 
+@pytest.mark.e2e
 def test_sync_over_tls_with_the_partners_ca_and_a_clear_refusal_without(
     tmp_path: Path, tls: Tls
 ) -> None:
@@ -110,6 +111,7 @@ def test_sync_over_tls_with_the_partners_ca_and_a_clear_refusal_without(
     assert "register its URL as https://" in plain.stderr
 
 
+@pytest.mark.e2e
 def test_plain_http_off_loopback_and_bad_tls_files_are_refused_in_one_line(
     tmp_path: Path, tls: Tls
 ) -> None:
@@ -180,6 +182,7 @@ def us_matching_over_tls(tls: Tls, tmp_path: Path) -> Iterator[tuple[Path, str, 
         store.close()
 
 
+@pytest.mark.e2e
 def test_matching_over_tls_with_the_partners_ca(
     tmp_path: Path, tls: Tls, us_matching_over_tls: tuple[Path, str, str]
 ) -> None:

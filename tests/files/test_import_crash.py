@@ -13,10 +13,13 @@ from contextlib import closing
 from pathlib import Path
 
 import psutil
+import pytest
 
 from enlace.files.converting import PARALLEL_MIN_BYTES
 from enlace.node.setup import initialise_node
 from support import timing
+
+pytestmark = pytest.mark.e2e
 
 HEADER = "type,id,agency,tlp,releasable_to,handling,evaluation,number,make,serial\n"
 

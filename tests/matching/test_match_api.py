@@ -16,6 +16,8 @@ from enlace.store.tables import hit_notices, match_runs
 from support.exchange import phone
 from support.matching import ServedNode, agree, load, requester_token, served_nodes
 
+pytestmark = pytest.mark.e2e
+
 PHONES = ["+525512345678", "+525598765432", "+12025550123"]
 
 

@@ -27,6 +27,8 @@ from support import timing
 from support.exchange import CREATED
 from support.nodes import free_port
 
+pytestmark = pytest.mark.e2e
+
 TO_MX = Markings.build(tlp="amber", releasable_to="MX US", handling="H2", evaluation="B2")
 NUMBERS = ["+525512345678", "+525598765432", "+12025550123", "+13055550199"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from enlace.audit.log import AuditLog
@@ -22,6 +23,8 @@ from support.matching import (
     served_nodes,
     synth_world,
 )
+
+pytestmark = pytest.mark.e2e
 
 
 def actions(store: object) -> list[str]:

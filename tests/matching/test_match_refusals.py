@@ -21,6 +21,8 @@ from enlace.store.tables import (
 )
 from support.matching import ServedNode, agree, load, requester_token, served_nodes, synth_world
 
+pytestmark = pytest.mark.e2e
+
 MATCHING_TABLES = (match_runs, match_handles, matches, hit_notices, disclosure_requests)
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from enlace.matching.blinding import INLINE_BELOW
 from enlace.matching.protocol import match_partner
 from enlace.model.identifiers import IdentifierKind
 from enlace.store.engine import sqlite_url
 from support.exchange import phone
 from support.matching import agree, handle_records, load, requester_token, served_nodes
+
+pytestmark = pytest.mark.e2e
 
 
 def test_run_blinded_by_worker_processes_finds_exactly_the_shared_numbers(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from enlace.matching.psi import fresh_scalar, hash_to_group
 from enlace.model.records import Record
 from support.matching import ServedNode, agree, load, requester_token, served_nodes, synth_world
 
+pytestmark = pytest.mark.e2e
+
 PREFIX = 8  # the shortest piece of a value that is checked for (the truncation width)
 
 

@@ -96,6 +96,7 @@ def pixels_of(png: Path, colour: str, tolerance: float = 0.06) -> int:
     return int(np.all(np.abs(rgb - wanted) <= tolerance, axis=-1).sum())
 
 
+@pytest.mark.e2e
 def test_pdf_has_its_pages_headings_and_overdue_commitment_first(
     written: ReportFiles, lang: Language, tmp_path: Path
 ) -> None:
@@ -118,6 +119,7 @@ def test_pdf_has_its_pages_headings_and_overdue_commitment_first(
     assert HEADINGS[other][0] not in text
 
 
+@pytest.mark.e2e
 def test_each_indicator_chart_is_drawn_on_its_page(
     written: ReportFiles, lang: Language, tmp_path: Path
 ) -> None:

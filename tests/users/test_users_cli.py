@@ -154,6 +154,7 @@ def test_user_commands_print_one_clear_line_on_bad_input(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_a_user_error_in_a_real_process_is_one_line_without_traceback(
     node: Path, tmp_path: Path
 ) -> None:

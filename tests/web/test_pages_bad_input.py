@@ -23,6 +23,8 @@ from enlace.web.pages.imports import MAX_UPLOAD_BYTES
 from support.pages import US_PHONE, mx_node
 from support.web import RunningWeb, serving, session_csrf, user_of
 
+pytestmark = pytest.mark.e2e
+
 GOOD_CSV = (
     "type,number,tlp,releasable_to,handling,evaluation\nphone,+52 81 8123 4567,amber,US,H1,B2\n"
 )

@@ -24,6 +24,8 @@ from enlace.users.roles import Role
 from support.pages import OWN_PHONE, mx_node
 from support.web import RunningWeb, serving, session_csrf, user_of
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[tuple[RunningWeb, dict[str, str]]]:

@@ -16,6 +16,8 @@ from enlace.web.i18n import translate
 from enlace.web.security import CSRF_MISMATCH
 from support.web import RunningWeb, serving, session_csrf, user_of
 
+pytestmark = pytest.mark.e2e
+
 ANALYST = user_of(Role.ANALYST)
 
 

@@ -17,6 +17,8 @@ from enlace.users.roles import Role
 from enlace.users.sessions import session_hash
 from support.web import RunningWeb, serving, session_csrf, user_of
 
+pytestmark = pytest.mark.e2e
+
 ANALYST = user_of(Role.ANALYST)
 
 

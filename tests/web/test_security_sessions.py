@@ -16,6 +16,8 @@ from enlace.users.roles import Role
 from enlace.users.sessions import SessionPolicy, purge_expired_sessions
 from support.web import RunningWeb, serving, user_of
 
+pytestmark = pytest.mark.e2e
+
 ANALYST = user_of(Role.ANALYST)
 POLICY = SessionPolicy(idle=timedelta(minutes=30), absolute=timedelta(hours=8))
 

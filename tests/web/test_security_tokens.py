@@ -16,6 +16,8 @@ from enlace.users.tokens import create_token, revoke_token
 from enlace.web.security import node_routes, original_route, route_roles
 from support.web import RunningWeb, serving, user_of
 
+pytestmark = pytest.mark.e2e
+
 AUDITOR = user_of(Role.AUDITOR)
 
 
