@@ -10,6 +10,9 @@ unless ``ENLACE_REQUIRE_POSTGRES`` is set (CI sets it): then they fail.
 
 Timeouts are scaled to the machine (``support.timing``): the scale is worked out here once,
 when the session starts, and exported in ``ENLACE_TEST_TIMEOUT_SCALE`` for xdist's workers.
+
+A test that starts a server or a process must be marked ``e2e`` (``support.e2e``): the hooks
+here make any other test that tries fail, saying so; ``pytest -m "not e2e"`` is the fast tier.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import math
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from enlace.model import timestamps
 from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
-from support import timing
+from support import e2e, timing
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
@@ -50,10 +53,36 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[timing.SCALE_VARIABLE] = f"{timing.scale():g}"
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
+    e2e.install()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     return timing.describe()
+
+
+# --- servers and processes only in tests marked e2e --------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """Refuse servers and processes while a test not marked e2e is set up, run, torn down."""
+    with e2e.guarding(item.nodeid, marked=item.get_closest_marker("e2e") is not None):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Fail a test not marked e2e that tried to start one, even if its error was caught."""
+    report = yield
+    attempts = e2e.take_attempts()
+    if attempts and report.passed:
+        report.outcome = "failed"
+        report.longrepr = "\n".join(attempts)
+    return report
 
 
 # --- PostgreSQL server: checked once per session -----------------------------------------

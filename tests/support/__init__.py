@@ -15,4 +15,6 @@ The tests import them as ``support.<module>``: pytest puts ``tests/`` on ``sys.p
 - ``pages``: an MX node's store as the web page tests read it.
 - ``messages``: every message the web pages show.
 - ``reports``: an MX node holding a meeting, commitments, actions; indicator series.
+- ``timing``: the timeout scale of the machine, and `wait_until`, which polls.
+- ``e2e``: the guard that fails a test starting a server or a process unless marked e2e.
 """
