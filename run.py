@@ -77,7 +77,7 @@ def set_up() -> None:
 def test(extra: list[str]) -> None:
     """Lint, type check, then the whole test suite."""
     install_debian_packages()
-    paths = [p for p in ("src", "tests", "bench", "run.py") if (ROOT / p).exists()]
+    paths = [p for p in ("src", "tests", "bench", "scripts", "run.py") if (ROOT / p).exists()]
     run(BIN / "ruff", "check", *paths)
     run(BIN / "ruff", "format", "--check", *paths)
     run(BIN / "mypy")

@@ -7,14 +7,21 @@ its backend tests. SQLite is a fresh file under ``tmp_path``. PostgreSQL is the 
 each test gets its own schema, reached through ``search_path`` in the URL, dropped afterwards.
 When that server cannot be reached the PostgreSQL tests skip, saying which URL was tried,
 unless ``ENLACE_REQUIRE_POSTGRES`` is set (CI sets it): then they fail.
+
+Timeouts are scaled to the machine (``support.timing``): the scale is worked out here once,
+when the session starts, and exported in ``ENLACE_TEST_TIMEOUT_SCALE`` for xdist's workers.
+
+A test that starts a server or a process must be marked ``e2e`` (``support.e2e``): the hooks
+here make any other test that tries fail, saying so; ``pytest -m "not e2e"`` is the fast tier.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from enlace.model import timestamps
 from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
+from support import e2e, timing
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
@@ -34,6 +42,47 @@ SCHEMA_PREFIX = "enlace_t_"
 
 # The moment frozen clocks start at; a fixed value lets tests compare exact JSON.
 FIXED_NOW = datetime(2025, 9, 1, 12, 0, 0, tzinfo=UTC)
+
+
+# --- the timeout scale, worked out once per session --------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fix the timeout scale now, in the process starting the session, for its workers too."""
+    try:
+        os.environ[timing.SCALE_VARIABLE] = f"{timing.scale():g}"
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+    e2e.install()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return timing.describe()
+
+
+# --- servers and processes only in tests marked e2e --------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """Refuse servers and processes while a test not marked e2e is set up, run, torn down."""
+    with e2e.guarding(item.nodeid, marked=item.get_closest_marker("e2e") is not None):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Fail a test not marked e2e that tried to start one, even if its error was caught."""
+    report = yield
+    attempts = e2e.take_attempts()
+    if attempts and report.passed:
+        report.outcome = "failed"
+        report.longrepr = "\n".join(attempts)
+    return report
 
 
 # --- PostgreSQL server: checked once per session -----------------------------------------
@@ -87,7 +136,9 @@ def postgres_server() -> Iterator[PostgresServer]:
     admin = create_engine(
         url,
         isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        connect_args={
+            "connect_timeout": math.ceil(timing.timeout(POSTGRES_CONNECT_TIMEOUT_SECONDS))
+        },
         pool_size=1,
     )
     try:

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from enlace.node.config import DATABASE_NAME
+from support import timing
+
+pytestmark = pytest.mark.e2e
 
 
 def _enlace(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -22,7 +25,7 @@ def _enlace(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=timing.timeout(120),
     )
 
 

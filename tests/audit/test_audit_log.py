@@ -26,6 +26,7 @@ from enlace.store.repositories.audit import (
     entry_hash,
 )
 from enlace.store.store import Store
+from support import timing
 
 
 def append(store: Store, count: int, *, actor: str = "analyst@sspc") -> list[AuditEntry]:
@@ -225,7 +226,7 @@ def test_concurrent_writers_make_one_unbroken_chain(store: Store) -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
+        thread.join(timeout=timing.timeout(120))
     assert not failures, failures
     entries = stored(store)
     assert [e.seq for e in entries] == list(range(1, 101))

@@ -13,6 +13,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from enlace.cli.app import build_app
+from support import timing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,10 +57,11 @@ def _enlace(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=timing.timeout(120),
     )
 
 
+@pytest.mark.e2e
 def test_command_on_a_folder_that_is_no_node_prints_one_message_and_fails(tmp_path: Path) -> None:
     result = _enlace("status", "--node", str(tmp_path / "nowhere"), cwd=tmp_path)
     assert result.returncode == 1
@@ -68,6 +70,7 @@ def test_command_on_a_folder_that_is_no_node_prints_one_message_and_fails(tmp_pa
     assert "enlace init" in result.stderr
 
 
+@pytest.mark.e2e
 def test_import_of_bad_file_via_cli_names_line_and_field_and_writes_nothing(
     tmp_path: Path,
 ) -> None:
@@ -88,6 +91,7 @@ def test_import_of_bad_file_via_cli_names_line_and_field_and_writes_nothing(
     assert "seizure" not in status.stdout
 
 
+@pytest.mark.e2e
 def test_init_twice_keeps_the_key_and_refuses_another_party(tmp_path: Path) -> None:
     node = tmp_path / "mx"
     first = _enlace("init", "--party", "MX", "--node", str(node), cwd=tmp_path)
@@ -102,6 +106,7 @@ def test_init_twice_keeps_the_key_and_refuses_another_party(tmp_path: Path) -> N
     assert "already the node of party MX" in other.stderr
 
 
+@pytest.mark.e2e
 def test_unknown_party_code_is_a_clear_error(tmp_path: Path) -> None:
     result = _enlace("init", "--party", "ZZ", "--node", str(tmp_path / "n"), cwd=tmp_path)
     assert result.returncode == 1

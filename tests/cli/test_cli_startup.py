@@ -17,6 +17,7 @@ from enlace.matching.kind_names import KIND_NAMES
 from enlace.matching.kinds import MATCH_KINDS, NAME_KINDS
 from enlace.matching.names.keys import NameKeyKind
 from enlace.model.identifiers import IdentifierKind, InvalidIdentifier
+from support import timing
 
 # Slow to import and needed by a few commands only.
 HEAVY = (
@@ -50,11 +51,16 @@ def _imported_by_building_the_app() -> set[str]:
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=timing.timeout(60),
     )
     return set(json.loads(done.stdout))
 
 
+@pytest.mark.e2e
 def test_building_the_command_line_imports_no_heavy_module() -> None:
     modules = _imported_by_building_the_app()
     assert "enlace.cli.app" in modules

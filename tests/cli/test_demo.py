@@ -17,6 +17,9 @@ from enlace.cli.app import build_app
 from enlace.cli.report_commands import demo_report
 from enlace.node.setup import initialise_node
 from enlace.tracking.statistics_csv import CBP_COLUMNS
+from support import timing
+
+pytestmark = pytest.mark.e2e
 
 
 def run_demo(folder: Path) -> str:
@@ -26,7 +29,7 @@ def run_demo(folder: Path) -> str:
         capture_output=True,
         text=True,
         check=False,
-        timeout=90,
+        timeout=timing.timeout(90),
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -49,7 +52,7 @@ def served_ports(output: str) -> list[int]:
 
 def refuses_connections(port: int) -> bool:
     with socket.socket() as probe:
-        probe.settimeout(2)
+        probe.settimeout(timing.timeout(2))
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from exchange_helpers import NATIONAL, US_KEY, US_TOKEN, phone
 from typer.testing import CliRunner
 
 from enlace.cli.app import build_app
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.versions import StoredVersion
+from support.exchange import NATIONAL, US_KEY, US_TOKEN, phone
 
 
 def run(*args: str) -> tuple[int, str]:

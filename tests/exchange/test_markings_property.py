@@ -18,10 +18,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from exchange_helpers import CREATED, later
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from party_nodes import Node, party_nodes, pull, received_versions
 from sqlalchemy import select
 
 from enlace.exchange.release import ReleaseRefused, release_everything_allowed, release_one
@@ -31,6 +29,8 @@ from enlace.model.records import PhoneNumber, Record, Seizure, derived_id
 from enlace.store.engine import sqlite_url
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
+from support.exchange import CREATED, later
+from support.parties import Node, party_nodes, pull, received_versions
 
 PARTIES = ("MX", "US", "CA")
 

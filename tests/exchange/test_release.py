@@ -3,15 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from exchange_helpers import (
-    MX_KEY,
-    NATIONAL,
-    TO_CA,
-    add,
-    later,
-    mx_node,
-    phone,
-)
 
 from enlace.exchange.release import (
     ReleaseRefused,
@@ -22,6 +13,15 @@ from enlace.exchange.release import (
 from enlace.exchange.signing import verify_record
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
+from support.exchange import (
+    MX_KEY,
+    NATIONAL,
+    TO_CA,
+    add,
+    later,
+    mx_node,
+    phone,
+)
 
 
 def release(store: Store, record_id: str, partner: str = "US") -> bool:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from exchange_helpers import add, later, phone
-from party_nodes import Node, party_nodes, pull, received_versions
 
 from enlace.exchange.release import ReleaseRefused, release_everything_allowed, release_one
 from enlace.exchange.revocation import RevocationRefused, revoke_owned_record
 from enlace.model.markings import Markings
 from enlace.store.versions import StoredRow, StoredVersion
+from support.exchange import add, later, phone
+from support.parties import Node, party_nodes, pull, received_versions
 
 TO_US_CA = Markings.build(tlp="amber", releasable_to="US CA", handling="H2", evaluation="B2")
 TO_US = Markings.build(tlp="amber", releasable_to="US", handling="H2", evaluation="B2")

@@ -8,16 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from exchange_helpers import (
-    CA_KEY,
-    MX_KEY,
-    US_TOKEN,
-    AsgiSyncTransport,
-    add,
-    later,
-    mx_node,
-    phone,
-)
 from sqlalchemy import func, select
 
 from enlace.exchange.release import release_record
@@ -25,27 +15,23 @@ from enlace.exchange.signing import sign_record, verify_record
 from enlace.exchange.sync_client import SyncError, sync_partner
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
 from enlace.model.markings import Markings
-from enlace.store.repositories.partners import token_hash
 from enlace.store.store import Store
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
-
-MX_URL = "http://mx.test"
-MX_VERIFY_HEX = MX_KEY.verify_key.encode().hex()
-
-
-def us_node(store: Store) -> None:
-    """Make `store` the node of US, with MX registered (its URL and public key)."""
-    with store.unit_of_work() as uow:
-        uow.settings.set_if_absent("party", "US")
-        uow.partners.put(
-            party="MX",
-            url=MX_URL,
-            verify_key_hex=MX_VERIFY_HEX,
-            token_hash=token_hash("mx-token-0123456789abcdef"),
-            added_at=uow.started_at,
-        )
-        uow.commit()
+from support.exchange import (
+    CA_KEY,
+    MX_KEY,
+    MX_URL,
+    MX_VERIFY_HEX,
+    US_TOKEN,
+    AsgiSyncTransport,
+    add,
+    audit_actions,
+    later,
+    mx_node,
+    phone,
+    us_node,
+)
 
 
 def release(store: Store, record_id: str) -> None:
@@ -58,13 +44,6 @@ def received(store: Store) -> int:
     with store.unit_of_work() as uow:
         query = select(func.count()).select_from(records).where(records.c.received_from == "MX")
         return int(uow.connection.execute(query).scalar_one())
-
-
-def audit_actions(store: Store) -> list[tuple[str, str | None, Any]]:
-    with store.unit_of_work() as uow:
-        log = uow.audit
-        assert log.verify().ok
-        return [(e.action, e.subject, e.detail) for e in log.entries()]
 
 
 @pytest.fixture

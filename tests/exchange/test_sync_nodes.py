@@ -5,142 +5,45 @@ These run the real command line in subprocesses over loopback TCP, on SQLite nod
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import socket
 import sqlite3
-import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
+from functools import partial
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
-from exchange_helpers import TO_US, phone, served_in_thread
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
-from enlace.cli.app import build_app
 from enlace.exchange.credentials import write_outbound_token
 from enlace.exchange.release import release_all_allowed
 from enlace.exchange.taxii.app import create_app
-from enlace.model.markings import Markings
 from enlace.node.keys import load_signing_key, public_key_hex
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.repositories.partners import token_hash
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
+from support import timing
+from support.exchange import NATIONAL, TO_MX, TO_US, phone
+from support.nodes import add_phones, cli, counts, enlace, free_port, served_in_thread, serving
 
-TO_MX = Markings.build(tlp="amber", releasable_to="MX US", handling="H2", evaluation="B2")
-NATIONAL = Markings.build(tlp="red", handling="H0")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def enlace(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "enlace", *args],
-        env={**os.environ, "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    )
-
-
-def cli(*args: str) -> str:
-    result = CliRunner().invoke(build_app(), list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def wait_until_serving(
-    url: str, process: subprocess.Popen[bytes], log: Path, verify: ssl.SSLContext | bool = True
-) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"enlace serve exited {process.returncode}: {log.read_text()}")
-        try:
-            if httpx.get(f"{url}/taxii2/", timeout=1, verify=verify).status_code == 401:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"enlace serve did not start: {log.read_text()}")
-
-
-@contextmanager
-def serving(
-    node: Path, port: int, *extra: str, scheme: str = "http", verify: ssl.SSLContext | bool = True
-) -> Iterator[str]:
-    """`enlace serve` of `node` on 127.0.0.1:`port` in a subprocess; SIGTERM at the end.
-    With `scheme` https, `extra` gives --tls-cert/--tls-key and `verify` trusts them."""
-    log = node.parent / f"{node.name}-serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "enlace", "serve", "--node", str(node), "--port", str(port),
-             *extra],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"{scheme}://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process, log, verify)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            pytest.fail(f"enlace serve did not stop on SIGTERM: {log.read_text()}")
-    assert code == 0, log.read_text()
-
-
-def add_phones(node: Path, numbers: list[str], *, owner: str, markings: Markings) -> None:
-    _, store = open_node(node)
-    try:
-        with store.unit_of_work() as uow:
-            uow.records.add(
-                [StoredVersion.of(phone(n, owner=owner, markings=markings)) for n in numbers],
-                added_at=uow.started_at,
-            )
-            uow.commit()
-    finally:
-        store.close()
+pytestmark = pytest.mark.e2e
 
 
 def stored_from_mx(node: Path) -> int:
-    with closing(sqlite3.connect(node / "enlace.sqlite", timeout=30)) as db:
+    with closing(sqlite3.connect(node / "enlace.sqlite", timeout=timing.timeout(30))) as db:
         query = "SELECT count(*) FROM records WHERE received_from = 'MX'"
         return int(db.execute(query).fetchone()[0])
 
 
-def counts(node: Path, partner: str) -> tuple[int, int, int]:
-    """(versions received from partner, their signatures, versions released to partner)."""
-    _, store = open_node(node)
-    try:
-        with store.unit_of_work() as uow:
-            query = select(func.count()).select_from(records)
-            got = uow.connection.execute(query.where(records.c.received_from == partner))
-            received = int(got.scalar_one())
-            signatures = uow.signatures.count(partner)
-            released = uow.releases.count(partner)
-            assert uow.audit.verify().ok
-    finally:
-        store.close()
-    return received, signatures, released
+def stored_or_exited(node: Path, threshold: int, process: subprocess.Popen[bytes]) -> bool:
+    """Whether `node` holds `threshold` versions from MX, or the sync `process` has ended."""
+    return stored_from_mx(node) >= threshold or process.poll() is not None
 
 
 def test_two_real_nodes_sync_both_ways(tmp_path: Path) -> None:
@@ -179,9 +82,12 @@ def test_two_real_nodes_sync_both_ways(tmp_path: Path) -> None:
         # The MX server also syncs from US every half second: a new release arrives alone.
         add_phones(us, ["+1 915 557 0001"], owner="US", markings=TO_MX)
         cli("release", "--partner", "MX", "--all", "--node", str(us))
-        deadline = time.monotonic() + 20
-        while counts(mx, "US")[0] < counts(us, "MX")[2] and time.monotonic() < deadline:
-            time.sleep(0.2)
+        timing.wait_until(
+            lambda: counts(mx, "US")[0] >= counts(us, "MX")[2],
+            what="MX's scheduled sync to receive what US released",
+            timeout=20,
+            interval=0.2,
+        )
 
     us_received, us_signatures, _ = counts(us, "MX")
     _, _, mx_released = counts(mx, "US")
@@ -256,13 +162,15 @@ def test_sync_killed_with_sigkill_then_rerun_stores_every_version_exactly_once(
     seen = []
     for threshold in thresholds:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while stored_from_mx(us) < threshold and process.poll() is None:
-            assert time.monotonic() < deadline, "the sync made no progress"
-            time.sleep(0.01)
-        time.sleep(chance.uniform(0, 0.05))
+        timing.wait_until(
+            partial(stored_or_exited, us, threshold, process),
+            what=f"the sync to store {threshold} versions (it made no progress)",
+            timeout=60,
+            interval=0.01,
+        )
+        time.sleep(chance.uniform(0, 0.05))  # part of the test: a random moment to kill at
         process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+        process.wait(timeout=timing.timeout(10))
         seen.append(stored_from_mx(us))
     finished = enlace("sync", "MX", "--node", str(us), "--page-size", "25")
     assert finished.returncode == 0, finished.stderr

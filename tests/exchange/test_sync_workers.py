@@ -10,9 +10,7 @@ import httpx
 import orjson
 import psutil
 import pytest
-from exchange_helpers import CA_KEY, MX_KEY, US_TOKEN, phone
 from sqlalchemy import select
-from test_sync import MX_URL, MX_VERIFY_HEX, audit_actions, us_node
 
 from enlace.exchange import checking
 from enlace.exchange.checking import PageChecker, check_objects
@@ -21,6 +19,18 @@ from enlace.exchange.sync_client import sync_partner
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id
 from enlace.store.store import Store
 from enlace.store.tables import records
+from support.exchange import (
+    CA_KEY,
+    MX_KEY,
+    MX_URL,
+    MX_VERIFY_HEX,
+    US_TOKEN,
+    audit_actions,
+    phone,
+    us_node,
+)
+
+pytestmark = pytest.mark.e2e
 
 
 def _pages() -> list[tuple[list[Any], dict[str, str]]]:

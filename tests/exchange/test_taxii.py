@@ -12,7 +12,14 @@ import pytest
 import requests
 import stix2
 import uvicorn
-from exchange_helpers import (
+from taxii2client.v21 import Collection, Server, as_pages
+
+from enlace.exchange.release import release_record
+from enlace.exchange.signing import verify_record
+from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
+from enlace.store.store import Store
+from enlace.store.versions import StoredVersion
+from support.exchange import (
     CA_TOKEN,
     MX_KEY,
     TO_CA,
@@ -21,15 +28,8 @@ from exchange_helpers import (
     later,
     mx_node,
     phone,
-    served_in_thread,
 )
-from taxii2client.v21 import Collection, Server, as_pages
-
-from enlace.exchange.release import release_record
-from enlace.exchange.signing import verify_record
-from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
-from enlace.store.store import Store
-from enlace.store.versions import StoredVersion
+from support.nodes import served_in_thread
 
 ACCEPT = {"Accept": TAXII_MEDIA_TYPE}
 US = {**ACCEPT, "Authorization": f"Bearer {US_TOKEN}"}
@@ -276,6 +276,7 @@ def served(node: Store) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
+@pytest.mark.e2e
 def test_oasis_taxii2_client_pulls_every_released_object(served: str) -> None:
     auth = BearerAuth(US_TOKEN)
     server = Server(f"{served}/taxii2/", auth=auth)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from exchange_helpers import phone
+import pytest
 from sqlalchemy import func, select
-from test_sync_nodes import cli, enlace, free_port, serving
 from typer.testing import CliRunner
 
 from enlace.cli.app import build_app
@@ -18,6 +17,10 @@ from enlace.node.keys import public_key_hex
 from enlace.node.setup import open_node
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
+from support.exchange import phone
+from support.nodes import cli, enlace, free_port, serving
+
+pytestmark = pytest.mark.e2e
 
 PARTIES = ("MX", "US", "CA")
 

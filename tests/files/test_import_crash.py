@@ -13,9 +13,13 @@ from contextlib import closing
 from pathlib import Path
 
 import psutil
+import pytest
 
 from enlace.files.converting import PARALLEL_MIN_BYTES
 from enlace.node.setup import initialise_node
+from support import timing
+
+pytestmark = pytest.mark.e2e
 
 HEADER = "type,id,agency,tlp,releasable_to,handling,evaluation,number,make,serial\n"
 
@@ -53,23 +57,31 @@ def test_a_bulk_import_killed_midway_writes_nothing_and_can_be_run_again(tmp_pat
 
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     journal = database.with_name(database.name + "-journal")
-    deadline = time.monotonic() + 60
-    while not journal.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    timing.wait_until(
+        lambda: journal.exists() or process.poll() is not None,
+        what="the import to write with a rollback journal",
+        timeout=60,
+        interval=0.01,
+    )
     assert journal.exists(), "the import never wrote with a rollback journal"
-    time.sleep(random.uniform(0.0, 0.5))  # somewhere in the middle of the writing
-    workers = psutil.Process(process.pid).children(recursive=True)
-    assert workers, "a large import converts in worker processes"
+    # Part of the test: a random moment, somewhere in the middle of the writing.
+    time.sleep(random.uniform(0.0, 0.5))
+    workers = timing.wait_until(
+        lambda: psutil.Process(process.pid).children(recursive=True),
+        what="the worker processes a large import converts in",
+    )
     os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+    process.wait(timeout=timing.timeout(30))
     assert process.returncode == -signal.SIGKILL
     # Its worker processes notice and leave rather than sleep for ever.
-    _, alive = psutil.wait_procs(workers, timeout=10)
+    _, alive = psutil.wait_procs(workers, timeout=timing.timeout(10))
     assert not alive, f"worker processes left behind: {[p.pid for p in alive]}"
 
     # The next connection rolls the journal back: nothing of the import, a sound store
     # (still marked for a rollback journal until Enlace opens it and puts WAL back).
     assert _count(database) == (before, "delete", "ok")
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=timing.timeout(300), check=False
+    )
     assert result.returncode == 0, result.stderr
     assert _count(database) == (before + rows, "wal", "ok")

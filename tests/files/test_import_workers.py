@@ -77,6 +77,7 @@ def _summary(report: ImportReport) -> tuple[int, int, int, int]:
     return (report.read, report.imported, report.unchanged, report.rejected)
 
 
+@pytest.mark.e2e
 @pytest.mark.usefixtures("frozen_now")
 def test_workers_store_exactly_what_one_process_stores(
     tmp_path: Path, new_store_url: Callable[[], str]
@@ -95,6 +96,7 @@ def test_workers_store_exactly_what_one_process_stores(
         many.close()
 
 
+@pytest.mark.e2e
 @pytest.mark.usefixtures("frozen_now")
 def test_workers_reject_and_report_exactly_as_one_process(
     tmp_path: Path, new_store_url: Callable[[], str]

@@ -7,14 +7,16 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from exchange_helpers import phone
-from psi_nodes import ServedNode, agree, load, requester_token, served_nodes
 from sqlalchemy import func, select
 
 from enlace.matching.kinds import kind_domain
 from enlace.matching.psi import decode_answer, encode_positions, fresh_scalar, hash_and_blind_chunk
 from enlace.model.identifiers import IdentifierKind
 from enlace.store.tables import hit_notices, match_runs
+from support.exchange import phone
+from support.matching import ServedNode, agree, load, requester_token, served_nodes
+
+pytestmark = pytest.mark.e2e
 
 PHONES = ["+525512345678", "+525598765432", "+12025550123"]
 

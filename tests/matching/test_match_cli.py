@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import uvicorn
-from exchange_helpers import CREATED
-from psi_nodes import free_port
 from rich.console import Console
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -26,6 +23,11 @@ from enlace.model.records import PhoneNumber, derived_id
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.tables import audit_log
 from enlace.store.versions import StoredVersion
+from support import timing
+from support.exchange import CREATED
+from support.nodes import free_port
+
+pytestmark = pytest.mark.e2e
 
 TO_MX = Markings.build(tlp="amber", releasable_to="MX US", handling="H2", evaluation="B2")
 NUMBERS = ["+525512345678", "+525598765432", "+12025550123", "+13055550199"]
@@ -80,14 +82,17 @@ def folders(tmp_path: Path) -> Iterator[dict[str, Path]]:
                     added_at=uow.started_at,
                 )
                 uow.commit()
-        while not all(server.started for server, _ in servers):
-            time.sleep(0.05)
+        timing.wait_until(
+            lambda: all(server.started for server, _ in servers),
+            what="the node servers to start",
+            timeout=20,
+        )
         register_partners(nodes, urls)
         yield nodes
     finally:
         for server, thread in servers:
             server.should_exit = True
-            thread.join(timeout=10)
+            thread.join(timeout=timing.timeout(10))
         for store in stores:
             store.close()
 

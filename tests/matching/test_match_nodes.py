@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from psi_nodes import (
+import pytest
+from sqlalchemy import select
+
+from enlace.matching.kinds import MATCH_KINDS
+from enlace.matching.requester import match_partner
+from enlace.matching.responder import notices_digest
+from enlace.store.tables import audit_log, hit_notices
+from support.matching import (
     SynthWorld,
     agree,
     handle_records,
@@ -14,12 +21,8 @@ from psi_nodes import (
     served_nodes,
     synth_world,
 )
-from sqlalchemy import select
 
-from enlace.matching.kinds import MATCH_KINDS
-from enlace.matching.requester import match_partner
-from enlace.matching.responder import notices_digest
-from enlace.store.tables import audit_log, hit_notices
+pytestmark = pytest.mark.e2e
 
 
 def actions(store: object) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from psi_nodes import ServedNode, agree, load, requester_token, served_nodes, synth_world
 from sqlalchemy import func, select
 
 from enlace.matching.errors import PartnerRefusedMatch
@@ -20,6 +19,9 @@ from enlace.store.tables import (
     match_runs,
     matches,
 )
+from support.matching import ServedNode, agree, load, requester_token, served_nodes, synth_world
+
+pytestmark = pytest.mark.e2e
 
 MATCHING_TABLES = (match_runs, match_handles, matches, hit_notices, disclosure_requests)
 

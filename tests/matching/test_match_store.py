@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from exchange_helpers import MX_KEY, NATIONAL, TO_US, add, mx_node, phone
 from sqlalchemy import select
 
 from enlace.exchange.release import ReleaseRefused
@@ -16,6 +15,7 @@ from enlace.store.repositories.matches import Match
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
 from enlace.store.versions import StoredVersion
+from support.exchange import MX_KEY, NATIONAL, TO_US, add, mx_node, phone
 
 NOON = "2025-09-01T12:00:00.000000Z"
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exchange_helpers import phone
-from psi_nodes import agree, handle_records, load, requester_token, served_nodes
+import pytest
 
 from enlace.matching.blinding import INLINE_BELOW
 from enlace.matching.requester import match_partner
 from enlace.model.identifiers import IdentifierKind
 from enlace.store.engine import sqlite_url
+from support.exchange import phone
+from support.matching import agree, handle_records, load, requester_token, served_nodes
+
+pytestmark = pytest.mark.e2e
 
 
 def test_run_blinded_by_worker_processes_finds_exactly_the_shared_numbers(tmp_path: Path) -> None:
@@ -33,6 +36,6 @@ def test_run_blinded_by_worker_processes_finds_exactly_the_shared_numbers(tmp_pa
         handles = handle_records(nodes["US"].store, "MX")
     assert (outcome.own_size, outcome.partner_size, outcome.overlap) == (n, n, 700)
     ids = {phone(f"+5255{i:08d}", owner="US").id for i in shared}
-    # exchange_helpers derives a phone record's id from its number: the same on both sides.
+    # support.exchange derives a phone record's id from its number: the same on both sides.
     assert {m.record_id for m in outcome.matches} == ids
     assert {handles[m.partner_handle] for m in outcome.matches} == ids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from psi_nodes import agree, handle_records, load, requester_token, served_nodes, synth_world
+import pytest
 from sqlalchemy import select
 
 from enlace.matching.kinds import NAME_KINDS
@@ -12,6 +12,9 @@ from enlace.matching.names.keys import NameKeyKind
 from enlace.matching.requester import match_partner
 from enlace.model.records import Company, CriminalOrganisation, Person
 from enlace.store.tables import hit_notices
+from support.matching import agree, handle_records, load, requester_token, served_nodes, synth_world
+
+pytestmark = pytest.mark.e2e
 
 
 def test_names_match_between_two_real_nodes_against_the_truth(

@@ -113,6 +113,7 @@ def test_a_value_that_is_not_a_point_is_a_wire_format_error() -> None:
         blind_chunk(bytes(32), fresh_scalar())  # the identity
 
 
+@pytest.mark.e2e
 def test_pool_of_workers_gives_the_same_bytes_as_one_process() -> None:
     keys = [f"+5255{i:08d}".encode() for i in range(3000)]
     scalar = fresh_scalar()

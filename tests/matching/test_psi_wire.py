@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 import rbcl
-from psi_nodes import ServedNode, agree, load, requester_token, served_nodes, synth_world
 
 import enlace.matching.requester as requester
 import enlace.matching.responder as responder
@@ -17,6 +16,9 @@ from enlace.matching.kinds import MATCH_KINDS, kind_domain
 from enlace.matching.psi import fresh_scalar, hash_to_group
 from enlace.matching.requester import match_partner
 from enlace.model.records import Record
+from support.matching import ServedNode, agree, load, requester_token, served_nodes, synth_world
+
+pytestmark = pytest.mark.e2e
 
 PREFIX = 8  # the shortest piece of a value that is checked for (the truncation width)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report_builders import tracking_node
 from typer.testing import CliRunner
 
 from enlace.cli.app import build_app
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.store import Store
+from support.reports import tracking_node
 
 
 def run(*args: str) -> tuple[int, str]:

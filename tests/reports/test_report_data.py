@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from report_builders import TODAY, action, commitment, fentanyl_series, tracking_node
 
 from enlace.model.markings import HandlingCode, Tlp
 from enlace.reports.errors import NoMeeting
 from enlace.reports.queries import build_report_data
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
+from support.reports import TODAY, action, commitment, fentanyl_series, tracking_node
 
 
 def test_next_meeting_is_the_first_on_or_after_today(store: Store) -> None:

@@ -16,7 +16,14 @@ import numpy as np
 import pytest
 from matplotlib import colors
 from matplotlib import image as mpimg
-from report_builders import (
+
+from enlace.reports.catalogue import Language
+from enlace.reports.charts import TARGET_COLOUR, TREND_COLOUR
+from enlace.reports.queries import build_report_data
+from enlace.reports.render import ReportFiles, write_report
+from enlace.store.store import Store
+from support import timing
+from support.reports import (
     DELIVERED_EN,
     DELIVERED_ES,
     OVERDUE_EN,
@@ -28,12 +35,6 @@ from report_builders import (
     labs_series,
     tracking_node,
 )
-
-from enlace.reports.catalogue import Language
-from enlace.reports.charts import TARGET_COLOUR, TREND_COLOUR
-from enlace.reports.queries import build_report_data
-from enlace.reports.render import ReportFiles, write_report
-from enlace.store.store import Store
 
 HEADINGS = {
     "es": ("Compromisos y acciones", "Indicadores", "Intercambio de información"),
@@ -70,7 +71,9 @@ def written(store: Store, tmp_path: Path, lang: Language) -> ReportFiles:
 def page_images(pdf: Path, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["pdftoppm", "-r", "50", "-png", str(pdf), str(folder / "page")], check=True, timeout=60
+        ["pdftoppm", "-r", "50", "-png", str(pdf), str(folder / "page")],
+        check=True,
+        timeout=timing.timeout(60),
     )
     return sorted(folder.glob("page-*.png"))
 
@@ -82,7 +85,7 @@ def page_text(pdf: Path, page: int | None = None) -> str:
         check=True,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timing.timeout(60),
     ).stdout
 
 
@@ -93,6 +96,7 @@ def pixels_of(png: Path, colour: str, tolerance: float = 0.06) -> int:
     return int(np.all(np.abs(rgb - wanted) <= tolerance, axis=-1).sum())
 
 
+@pytest.mark.e2e
 def test_pdf_has_its_pages_headings_and_overdue_commitment_first(
     written: ReportFiles, lang: Language, tmp_path: Path
 ) -> None:
@@ -115,6 +119,7 @@ def test_pdf_has_its_pages_headings_and_overdue_commitment_first(
     assert HEADINGS[other][0] not in text
 
 
+@pytest.mark.e2e
 def test_each_indicator_chart_is_drawn_on_its_page(
     written: ReportFiles, lang: Language, tmp_path: Path
 ) -> None:

@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auth_nodes import RunningWeb, user_of
-from browser_nodes import CHROMIUM, WebNode, two_nodes
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 
 from enlace.model.roles import Role
 from enlace.store.tables import audit_log
+from support import timing
+from support.browser import CHROMIUM, WebNode, two_nodes
+from support.web import RunningWeb, user_of
 
 PHONE = "+52 656 555 0199"
 PHONE_E164 = "+526565550199"
@@ -34,6 +35,8 @@ pytestmark = pytest.mark.e2e
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run 'python3 run.py test', which installs chromium")
+    # Playwright's own timeouts (5 s for `expect`, 30 s for actions), scaled to the machine.
+    expect.set_options(timeout=timing.timeout(5) * 1000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:
@@ -53,6 +56,7 @@ def sign_in(browser: Browser, web: RunningWeb, role: Role, *, lang: str = "es") 
     context = browser.new_context(
         locale="es-MX" if lang == "es" else "en-US", accept_downloads=True
     )
+    context.set_default_timeout(timing.timeout(30) * 1000)
     page = context.new_page()
     page.goto(f"{web.url}/web/")
     expect(page).to_have_url(re.compile(r"/web/login"))

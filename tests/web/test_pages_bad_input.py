@@ -1,6 +1,6 @@
 """Bad input through the web pages: a clear answer, and nothing written.
 
-A real node web server on loopback (`auth_nodes.serving`, one user per role), driven with
+A real node web server on loopback (`support.web.serving`, one user per role), driven with
 httpx as a browser would: session cookie, the CSRF token of the page's forms.
 """
 
@@ -11,8 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from auth_nodes import RunningWeb, serving, session_csrf, user_of
-from pages_data import US_PHONE, mx_node
 from sqlalchemy import func, select
 
 from enlace.model.roles import Role
@@ -22,6 +20,10 @@ from enlace.store.store import Store
 from enlace.store.tables import audit_log, records, releases
 from enlace.users.accounts import get_user
 from enlace.web.pages.imports import MAX_UPLOAD_BYTES
+from support.pages import US_PHONE, mx_node
+from support.web import RunningWeb, serving, session_csrf, user_of
+
+pytestmark = pytest.mark.e2e
 
 GOOD_CSV = (
     "type,number,tlp,releasable_to,handling,evaluation\nphone,+52 81 8123 4567,amber,US,H1,B2\n"

@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auth_nodes import RunningWeb, serving, session_csrf, user_of
-from pages_data import OWN_PHONE, mx_node
 from sqlalchemy import func, select
 
 from enlace.exchange.credentials import write_outbound_token
@@ -21,6 +19,10 @@ from enlace.node.keys import create_signing_key
 from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
 from enlace.store.tables import releases
+from support.pages import OWN_PHONE, mx_node
+from support.web import RunningWeb, serving, session_csrf, user_of
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from web_messages import WEB, used_messages
 
 from enlace.model.roles import Role
 from enlace.web.i18n import Formatter, catalog, parse_language, preferred_language, translate
 from enlace.web.markings import evaluation_badge, handling_badge, tlp_badge
 from enlace.web.navigation import NAV_ITEMS, menu_for
+from support.messages import WEB, used_messages
 
 
 def fields_of(text: str) -> set[str]:

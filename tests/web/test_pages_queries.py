@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from pages_data import NATIONAL_PHONE, OWN_PHONE, US_PHONE, US_VIN, mx_node
 from sqlalchemy import func, select
 
 from enlace.store.repositories.matches import HitNotice, Match
@@ -24,6 +23,7 @@ from enlace.web.queries.records import (
     search_records,
 )
 from enlace.web.queries.tracking import tracking_view
+from support.pages import NATIONAL_PHONE, OWN_PHONE, US_PHONE, US_VIN, mx_node
 
 
 def test_search_finds_a_phone_typed_as_people_write_it(store: Store) -> None:

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from auth_nodes import serving, user_of
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
@@ -33,6 +32,7 @@ from enlace.web.security import (
     route_checks_csrf,
     route_roles,
 )
+from support.web import serving, user_of
 
 _PARAM = re.compile(r"\{([^}:]+)(:[^}]+)?\}")
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -62,6 +62,7 @@ def _csrf(client: httpx.Client) -> str:
     return client.cookies.get(CSRF_COOKIE) or ""
 
 
+@pytest.mark.e2e
 def test_every_route_answers_every_role_and_nobody_as_it_states(
     store: Store, tmp_path: Path
 ) -> None:
@@ -159,6 +160,7 @@ def _row_counts(store: Store) -> dict[str, int]:
         }
 
 
+@pytest.mark.e2e
 def test_every_route_that_changes_something_refuses_a_forged_csrf_token(
     store: Store, tmp_path: Path
 ) -> None:
@@ -193,6 +195,7 @@ def test_every_route_that_changes_something_refuses_a_forged_csrf_token(
             assert non_ascii.status_code == 403, f"{method} {path}: {non_ascii.status_code}"
 
 
+@pytest.mark.e2e
 def test_a_path_with_control_characters_is_a_400_for_every_application(
     store: Store, tmp_path: Path
 ) -> None:

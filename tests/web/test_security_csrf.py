@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auth_nodes import RunningWeb, serving, session_csrf, user_of
 from sqlalchemy import func, select
 
 from enlace.model.roles import Role
@@ -15,6 +14,9 @@ from enlace.store.store import Store
 from enlace.store.tables import audit_log, web_sessions
 from enlace.web.i18n import translate
 from enlace.web.security import CSRF_MISMATCH
+from support.web import RunningWeb, serving, session_csrf, user_of
+
+pytestmark = pytest.mark.e2e
 
 ANALYST = user_of(Role.ANALYST)
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auth_nodes import RunningWeb, serving, session_csrf, user_of
 from sqlalchemy import func, select
 
 from enlace.model.roles import Role
@@ -16,6 +15,9 @@ from enlace.store.store import Store
 from enlace.store.tables import audit_log, web_sessions
 from enlace.users.authentication import ThrottlePolicy
 from enlace.users.sessions import session_hash
+from support.web import RunningWeb, serving, session_csrf, user_of
+
+pytestmark = pytest.mark.e2e
 
 ANALYST = user_of(Role.ANALYST)
 

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auth_nodes import RunningWeb, serving, user_of
 from sqlalchemy import select
 
 from enlace.model.roles import Role
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, web_sessions
 from enlace.users.sessions import SessionPolicy, purge_expired_sessions
+from support.web import RunningWeb, serving, user_of
+
+pytestmark = pytest.mark.e2e
 
 ANALYST = user_of(Role.ANALYST)
 POLICY = SessionPolicy(idle=timedelta(minutes=30), absolute=timedelta(hours=8))

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auth_nodes import RunningWeb, serving, user_of
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
@@ -15,6 +14,9 @@ from enlace.store.store import Store
 from enlace.store.tables import audit_log
 from enlace.users.tokens import create_token, revoke_token
 from enlace.web.security import node_routes, original_route, route_roles
+from support.web import RunningWeb, serving, user_of
+
+pytestmark = pytest.mark.e2e
 
 AUDITOR = user_of(Role.AUDITOR)
 

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
-from exchange_helpers import CA_KEY, MX_KEY, US_KEY, AsgiSyncTransport
 from nacl.signing import SigningKey
 from sqlalchemy import select
 
@@ -16,6 +15,7 @@ from enlace.exchange.taxii.app import create_app
 from enlace.store.repositories.partners import token_hash
 from enlace.store.store import Store
 from enlace.store.tables import records
+from support.exchange import CA_KEY, MX_KEY, US_KEY, AsgiSyncTransport
 
 KEYS = {"MX": MX_KEY, "US": US_KEY, "CA": CA_KEY}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from enlace.users.accounts import add_user
 from enlace.users.authentication import ThrottlePolicy
 from enlace.users.sessions import SessionPolicy
 from enlace.web.app import create_node_app
+from support import timing
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -44,7 +44,7 @@ class RunningWeb:
     def client(self) -> httpx.Client:
         """A fresh browser-like client (own cookies), not following redirects; closed when
         the server stops."""
-        client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+        client = httpx.Client(base_url=self.url, follow_redirects=False, timeout=timing.timeout(30))
         self.clients.append(client)
         return client
 
@@ -113,11 +113,14 @@ def serving(
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
+
+    def started() -> bool:
+        if server.started:
+            return True
         assert thread.is_alive(), "the web server stopped while starting"
-        assert time.monotonic() < deadline, "the web server did not start"
-        time.sleep(0.02)
+        return False
+
+    timing.wait_until(started, what="the web server to start", timeout=15, interval=0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     running = RunningWeb(url=f"http://127.0.0.1:{port}", store=store, app=app)
     if users_per_role:
@@ -129,4 +132,4 @@ def serving(
         for client in running.clients:
             client.close()
         server.should_exit = True
-        thread.join(timeout=15)
+        thread.join(timeout=timing.timeout(15))

@@ -16,6 +16,7 @@ from enlace.cli.app import build_app
 from enlace.node.setup import initialise_node, open_node
 from enlace.users.accounts import get_user
 from enlace.users.authentication import authenticate
+from support import timing
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def _enlace_process(*args: str, cwd: Path, stdin: str = "") -> subprocess.Comple
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=timing.timeout(120),
     )
 
 
@@ -153,6 +154,7 @@ def test_user_commands_print_one_clear_line_on_bad_input(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_a_user_error_in_a_real_process_is_one_line_without_traceback(
     node: Path, tmp_path: Path
 ) -> None:

@@ -1,17 +1,13 @@
-"""Shared builders of the exchange tests: an MX node's store with records under mixed markings."""
+"""Shared builders of the exchange tests: an MX node's store with records under mixed markings,
+a US node knowing MX, and what the audit log of a store says."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import uvicorn
 from nacl.signing import SigningKey
 
 from enlace.model.markings import Markings
@@ -23,6 +19,7 @@ from enlace.store.versions import StoredVersion
 CREATED = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
 TO_US = Markings.build(tlp="amber", releasable_to="MX US", handling="H2", evaluation="B2")
 TO_CA = Markings.build(tlp="amber", releasable_to="MX CA", handling="H2", evaluation="B2")
+TO_MX = Markings.build(tlp="amber", releasable_to="MX US", handling="H2", evaluation="B2")
 NATIONAL = Markings.build(tlp="red", handling="H0")
 MX_KEY = SigningKey(bytes(range(32)))
 US_KEY = SigningKey(bytes(range(1, 33)))
@@ -66,6 +63,24 @@ def mx_node(store: Store, *, partners: bool = True) -> None:
         uow.commit()
 
 
+MX_URL = "http://mx.test"
+MX_VERIFY_HEX = MX_KEY.verify_key.encode().hex()
+
+
+def us_node(store: Store) -> None:
+    """Make `store` the node of US, with MX registered (its URL and public key)."""
+    with store.unit_of_work() as uow:
+        uow.settings.set_if_absent("party", "US")
+        uow.partners.put(
+            party="MX",
+            url=MX_URL,
+            verify_key_hex=MX_VERIFY_HEX,
+            token_hash=token_hash("mx-token-0123456789abcdef"),
+            added_at=uow.started_at,
+        )
+        uow.commit()
+
+
 def add(store: Store, *versions: StoredVersion) -> None:
     with store.unit_of_work() as uow:
         uow.records.add(list(versions), added_at=uow.started_at)
@@ -93,19 +108,9 @@ class AsgiSyncTransport(httpx.BaseTransport):
         return asyncio.run(go())
 
 
-@contextmanager
-def served_in_thread(config: uvicorn.Config) -> Iterator[uvicorn.Server]:
-    """A real uvicorn server for `config`, in a thread, started before the block and
-    stopped after it (the tests' partner nodes on loopback)."""
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield server
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def audit_actions(store: Store) -> list[tuple[str, str | None, Any]]:
+    """(action, subject, detail) of every entry of the store's audit log, its chain checked."""
+    with store.unit_of_work() as uow:
+        log = uow.audit
+        assert log.verify().ok
+        return [(e.action, e.subject, e.detail) for e in log.entries()]

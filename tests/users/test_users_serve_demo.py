@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ from enlace.cli.demo_users import ensure_demo_login
 from enlace.model.roles import ALL_ROLES
 from enlace.node.setup import initialise_node, open_node
 from enlace.users.accounts import get_user
+from support import timing
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -62,18 +62,32 @@ def test_serve_prints_the_web_address_and_the_demo_login_opens_it(tmp_path: Path
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while f"web interface at {url}/web/" not in log.read_text():
+
+        def printed_address() -> bool:
+            if f"web interface at {url}/web/" in log.read_text():
+                return True
             assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        with httpx.Client(base_url=url, timeout=30) as client:
-            for _ in range(100):  # the address is printed just before uvicorn binds
+            return False
+
+        timing.wait_until(
+            printed_address,
+            what="enlace serve to print the web address",
+            timeout=60,
+            interval=0.1,
+            detail=log.read_text,
+        )
+        with httpx.Client(base_url=url, timeout=timing.timeout(30)) as client:
+
+            def root_answer() -> httpx.Response | None:
                 try:
-                    root = client.get("/")
-                    break
+                    return client.get("/")
                 except httpx.ConnectError:
-                    time.sleep(0.1)
+                    return None
+
+            # The address is printed just before uvicorn binds.
+            root = timing.wait_until(
+                root_answer, what=f"enlace serve to answer at {url}", interval=0.1
+            )
             assert root.status_code == 303
             assert root.headers["location"] == "/web/"
             assert _sign_in(client, username, old_password).status_code == 401
@@ -85,7 +99,7 @@ def test_serve_prints_the_web_address_and_the_demo_login_opens_it(tmp_path: Path
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=timing.timeout(30))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

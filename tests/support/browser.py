@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from auth_nodes import RunningWeb, serving
-
 from enlace.exchange.credentials import write_outbound_token
 from enlace.node.keys import public_key_hex
 from enlace.node.setup import initialise_node, open_node
@@ -18,6 +16,7 @@ from enlace.reports.samples import sample_communique
 from enlace.store.repositories.partners import token_hash
 from enlace.tracking.confirm import accept
 from enlace.tracking.ingest import propose
+from support.web import RunningWeb, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 

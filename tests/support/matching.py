@@ -4,16 +4,13 @@ synthetic records from enlace.synth with their ground truth."""
 from __future__ import annotations
 
 import dataclasses
-import socket
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import uvicorn
-from party_nodes import Node, party_nodes, token
 from sqlalchemy import select
 
 from enlace.exchange.taxii.app import create_app
@@ -27,6 +24,9 @@ from enlace.store.versions import StoredVersion
 from enlace.synth.config import SynthConfig
 from enlace.synth.generator import generate
 from enlace.synth.truth import truth_rows
+from support import timing
+from support.nodes import free_port
+from support.parties import Node, party_nodes, token
 
 
 @dataclass(slots=True)
@@ -38,12 +38,6 @@ class ServedNode:
     @property
     def node(self) -> Node:
         return Node(self.party, self.store)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -68,10 +62,11 @@ def served_nodes(urls: dict[str, str], *, workers: int = 0) -> Iterator[dict[str
                 thread.start()
                 servers.append((server, thread))
                 served[party] = ServedNode(party, node.store, f"http://127.0.0.1:{port}")
-            deadline = time.monotonic() + 20
-            while not all(server.started for server, _ in servers):
-                assert time.monotonic() < deadline, "a node server did not start"
-                time.sleep(0.05)
+            timing.wait_until(
+                lambda: all(server.started for server, _ in servers),
+                what="the node servers to start",
+                timeout=20,
+            )
             for node in served.values():
                 with node.store.unit_of_work() as uow:
                     repo = uow.partners
@@ -92,7 +87,7 @@ def served_nodes(urls: dict[str, str], *, workers: int = 0) -> Iterator[dict[str
             for server, _ in servers:
                 server.should_exit = True
             for _, thread in servers:
-                thread.join(timeout=10)
+                thread.join(timeout=timing.timeout(10))
 
 
 def agree(
