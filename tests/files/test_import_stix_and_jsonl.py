@@ -9,12 +9,14 @@ import orjson
 import pytest
 from stix2validator import ValidationOptions, validate_file
 
-from enlace.files.exporter import export_bundle
+from enlace.files.exporter import RECEIVED_FROM, export_bundle
 from enlace.files.importer import import_file
 from enlace.files.problems import ImportRejected, UnreadableFile
 from enlace.node.config import NodeConfig
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.store import Store
+from enlace.store.versions import StoredVersion
+from support.exchange import add, phone
 
 Node = tuple[NodeConfig, Store]
 
@@ -173,3 +175,27 @@ def test_truncated_bundle_is_unreadable_and_changes_nothing(mx_node: Node, tmp_p
     with pytest.raises(UnreadableFile, match="not a valid STIX bundle"):
         import_file(store, party="MX", path=cut)
     assert _count(store) == before
+
+
+def test_export_leaves_out_partners_records_unless_asked_and_marks_them(
+    mx_node: Node, tmp_path: Path
+) -> None:
+    _config, store = mx_node
+    import_file(store, party="MX", path=_jsonl(tmp_path / "rows.jsonl", ROWS[:1]))
+    owned = _count(store)
+    theirs = StoredVersion.of(phone("+1 520 555 0100", owner="US"), received_from="US")
+    add(store, theirs)
+
+    own_only = tmp_path / "own.json"
+    report = export_bundle(store, path=own_only)
+    written = {o["id"]: o for o in orjson.loads(own_only.read_bytes())["objects"]}
+    assert theirs.id not in written
+    assert (report.records, report.received, report.received_left_out) == (owned, 0, 1)
+
+    everything = tmp_path / "all.json"
+    report = export_bundle(store, path=everything, include_received=True)
+    objects = {o["id"]: o for o in orjson.loads(everything.read_bytes())["objects"]}
+    assert objects[theirs.id][RECEIVED_FROM] == "US"
+    assert [i for i, o in objects.items() if RECEIVED_FROM in o] == [theirs.id]
+    assert objects.keys() - written.keys() == {theirs.id}
+    assert (report.records, report.received, report.received_left_out) == (owned + 1, 1, 0)

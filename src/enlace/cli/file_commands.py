@@ -71,15 +71,39 @@ def export_records(
     out: Annotated[Path, typer.Argument(help="Where to write the STIX 2.1 bundle (.json).")],
     node: NodeDir = DEFAULT_NODE,
     kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. seizure.")] = None,
+    include_received: Annotated[
+        bool,
+        typer.Option(
+            "--include-received",
+            help="Also write the records received from partners, each marked with the party "
+            "it came from (x_enlace_received_from). They are not this node's to pass on.",
+        ),
+    ] = False,
 ) -> None:
-    """Export the newest version of every record as a STIX 2.1 bundle."""
+    """Export the newest version of every record this node owns as a STIX 2.1 bundle."""
     from enlace.files.exporter import export_bundle
     from enlace.node.setup import open_node
 
     _config, store = open_node(node)
     try:
         with progress_bar(f"exporting to {out.name}", None) as advance:
-            report = export_bundle(store, path=out, kind=kind, on_progress=advance)
+            report = export_bundle(
+                store,
+                path=out,
+                kind=kind,
+                include_received=include_received,
+                on_progress=advance,
+            )
     finally:
         store.close()
     console.print(f"wrote {report.records} record(s) to {out}")
+    if report.received:
+        console.print(
+            f"  {report.received} of them received from partners, marked as such "
+            "(x_enlace_received_from): not this node's to pass on"
+        )
+    if report.received_left_out:
+        console.print(
+            f"  {report.received_left_out} record(s) received from partners left out "
+            "(--include-received to add them, marked as received)"
+        )
