@@ -29,6 +29,7 @@ from enlace.store.unit_of_work import UnitOfWork
 from enlace.store.versions import StoredVersion
 
 MAX_PROBLEMS_SHOWN = 50
+MAX_IDS_AUDITED = 50  # the ids named in one "takeover-refused" entry; the count says the rest
 Progress = Callable[[int], None]
 
 
@@ -42,6 +43,14 @@ class ImportReport:
     unchanged: int = 0  # already held: nothing written
     rejected: int = 0
     rejects_path: Path | None = None
+
+
+class _TakeoverRefused(Exception):
+    """Rows would make this node the author of partners' records: the import is refused."""
+
+    def __init__(self, refused: list[tuple[InputProblem, InputItem]]) -> None:
+        self.refused = refused
+        super().__init__(f"{len(refused)} row(s) name records received from partners")
 
 
 @dataclass(slots=True)
@@ -82,45 +91,86 @@ def import_file(
     items = read_items(path, chosen, encoding)
     report = ImportReport(path=path, rejects_path=rejects)
     problems: list[InputProblem] = []
-    with (
-        store.unit_of_work(bulk=is_large(path)) as uow,
-        _RejectsWriter(rejects) as rejects_out,
-    ):
-        converter = RowConverter(party=party, agencies=_agencies(uow, party), now=utc_now())
-        pending: list[_Pending] = []
-        outcomes = converted(converter, items, worker_count(path, workers))
-        with closing(outcomes), uow.records.bulk_writes(), collector_paused():
-            for item, outcome in outcomes:
-                report.read += 1
-                if isinstance(outcome, RecordError):
+    taken: list[tuple[InputProblem, InputItem]] = []  # rows naming a partner's record
+    actor, name, via = audited_as or ("cli", path.name, "cli")
+    try:
+        with (
+            store.unit_of_work(bulk=is_large(path)) as uow,
+            _RejectsWriter(rejects) as rejects_out,
+        ):
+            converter = RowConverter(party=party, agencies=_agencies(uow, party), now=utc_now())
+
+            def flush(pending: list[_Pending]) -> None:
+                refused = _flush(uow, converter, pending, report, path)
+                if refused and rejects is None:
+                    raise _TakeoverRefused(refused)
+                for problem, item in refused:
                     report.rejected += 1
-                    problem = _problem(path, item, outcome)
                     if len(problems) < MAX_PROBLEMS_SHOWN:
                         problems.append(problem)
                     rejects_out.write(problem, item)
-                elif outcome is not None and (rejects is not None or report.rejected == 0):
-                    pending.append(_Pending(item, *outcome))
-                if len(pending) >= batch_size:
-                    _flush(uow, converter, pending, report, path)
-                    pending.clear()
-                    collect_now_and_then()
-                if on_progress is not None and report.read % 1000 == 0:
-                    on_progress(1000)
-            if report.rejected and rejects is None:
-                raise ImportRejected(path, problems, report.rejected)
-            _flush(uow, converter, pending, report, path)
-            if audited_as is not None:
-                actor, name, via = audited_as
-                uow.audit.append(
-                    actor=actor,
-                    action="import",
-                    subject=name,
-                    detail={"read": report.read, "imported": report.imported, "via": via},
-                )
+                taken.extend(refused)
+
+            pending: list[_Pending] = []
+            outcomes = converted(converter, items, worker_count(path, workers))
+            with closing(outcomes), uow.records.bulk_writes(), collector_paused():
+                for item, outcome in outcomes:
+                    report.read += 1
+                    if isinstance(outcome, RecordError):
+                        report.rejected += 1
+                        problem = _problem(path, item, outcome)
+                        if len(problems) < MAX_PROBLEMS_SHOWN:
+                            problems.append(problem)
+                        rejects_out.write(problem, item)
+                    elif outcome is not None and (rejects is not None or report.rejected == 0):
+                        pending.append(_Pending(item, *outcome))
+                    if len(pending) >= batch_size:
+                        flush(pending)
+                        pending.clear()
+                        collect_now_and_then()
+                    if on_progress is not None and report.read % 1000 == 0:
+                        on_progress(1000)
+                if report.rejected and rejects is None:
+                    raise ImportRejected(path, problems, report.rejected)
+                flush(pending)
+                if taken:
+                    _audit_takeovers(uow, taken, actor=actor, name=name, via=via)
+                if audited_as is not None:
+                    uow.audit.append(
+                        actor=actor,
+                        action="import",
+                        subject=name,
+                        detail={"read": report.read, "imported": report.imported, "via": via},
+                    )
+                uow.commit()
+    except _TakeoverRefused as takeover:
+        # Nothing of the file was written (the unit of work rolled back); the attempt is
+        # kept as evidence in a unit of work of its own.
+        with store.unit_of_work() as uow:
+            _audit_takeovers(uow, takeover.refused, actor=actor, name=name, via=via)
             uow.commit()
+        shown = [problem for problem, _item in takeover.refused[:MAX_PROBLEMS_SHOWN]]
+        raise ImportRejected(path, shown, len(takeover.refused)) from None
     if on_progress is not None:
         on_progress(report.read % 1000)
     return report
+
+
+def _audit_takeovers(
+    uow: UnitOfWork,
+    refused: list[tuple[InputProblem, InputItem]],
+    *,
+    actor: str,
+    name: str,
+    via: str,
+) -> None:
+    ids = [problem.found for problem, _item in refused]
+    uow.audit.append(
+        actor=actor,
+        action="takeover-refused",
+        subject=name,
+        detail={"count": len(ids), "records": ids[:MAX_IDS_AUDITED], "via": via},
+    )
 
 
 def _flush(
@@ -129,9 +179,21 @@ def _flush(
     pending: list[_Pending],
     report: ImportReport,
     path: Path,
-) -> None:
+) -> list[tuple[InputProblem, InputItem]]:
+    """Write `pending`, but for the rows naming a record received from a partner: those are
+    returned, with their problem, and nothing of them is written."""
     if not pending:
-        return
+        return []
+    # A partner's record is read-only here: only its owner issues new versions of it. A row
+    # with its id would make this node its author, and it could then be released onward.
+    received = uow.records.received_among(p.version.id for p in pending)
+    refused = [
+        (_takeover_problem(path, p, received[p.version.id]), p.item)
+        for p in pending
+        if p.version.id in received
+    ]
+    if refused:
+        pending = [p for p in pending if p.version.id not in received]
     # Rows without timestamps are new versions only when their content changed.
     implicit = [p.version.id for p in pending if not p.timestamps_given]
     latest = uow.records.latest_digests(implicit) if implicit else {}
@@ -164,6 +226,19 @@ def _flush(
         raise ImportRejected(path, [problem], 1) from None
     report.imported += added
     report.unchanged += len(versions) - added
+    return refused
+
+
+def _takeover_problem(path: Path, pending: _Pending, source: str) -> InputProblem:
+    return InputProblem(
+        path,
+        pending.item.line,
+        pending.item.where,
+        "id",
+        pending.version.id,
+        f"the id of a record of this node's own: {pending.version.id} was received from "
+        f"{source}, and only its owner issues new versions of it",
+    )
 
 
 def _after(modified: str) -> datetime:

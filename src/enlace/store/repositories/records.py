@@ -117,6 +117,19 @@ class RecordRepository:
                 found[(row[0], row[1])] = (row[2], row[3])
         return found
 
+    def received_among(self, ids: Iterable[str]) -> dict[str, str]:
+        """id -> the party it was received from, for each of `ids` this node holds as a
+        partner's record (one lookup by primary key per chunk)."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), _LOOKUP_CHUNK):
+            sql = (
+                "SELECT DISTINCT id, received_from FROM records WHERE received_from IS NOT NULL "
+                "AND id IN (" + ", ".join([self._placeholder] * len(chunk)) + ")"
+            )
+            for row in self._connection.exec_driver_sql(sql, tuple(chunk)):
+                found[row[0]] = row[1]
+        return found
+
     def holdings_of(self, ids: Iterable[str]) -> dict[tuple[str, str], tuple[str, str, str | None]]:
         """(id, modified) -> (content digest, owner, received_from) of every stored version
         of the given ids: what a sync checks a page against, in one lookup by primary key."""
