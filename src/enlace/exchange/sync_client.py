@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import orjson
@@ -30,6 +30,7 @@ from enlace.exchange.receiving import store_checked_page
 from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, resume_cursor
 from enlace.exchange.transport import partner_client, transport_problem
 from enlace.node.errors import NodeError
+from enlace.partners.authentication import audit_partner_request
 from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 
@@ -177,6 +178,7 @@ class _Puller:
         self.actor = actor
         self.headers = {"Accept": TAXII_MEDIA_TYPE, "Authorization": f"Bearer {token}"}
         self.report = SyncReport(partner=partner.party)
+        self.endpoint = registered_endpoint(partner.url)
 
     def run(self, cursor: str | None, last_added: str | None) -> SyncReport:
         objects_url = self._objects_url()
@@ -285,6 +287,8 @@ class _Puller:
 
     def _get(self, url: str, params: Mapping[str, str | int] | None = None) -> _Answer:
         party = self.partner.party
+        if registered_endpoint(url) != self.endpoint:
+            self._refuse_endpoint(url)
         try:
             response = self.client.get(url, params=params, headers=self.headers)
         except httpx.HTTPError as error:
@@ -298,6 +302,25 @@ class _Puller:
         if not isinstance(body, dict):
             raise SyncError(party, url, "the answer is not a JSON object", response.status_code)
         return _Answer(body, response.headers, response.content)
+
+    def _refuse_endpoint(self, url: str) -> None:
+        # A discovery or API root that points elsewhere (another host, port or scheme, e.g.
+        # http:// behind a TLS-terminating proxy) would take the bearer token with it.
+        scheme, host, port = self.endpoint
+        registered = f"{scheme}://{host}:{port}"
+        audit_partner_request(
+            self.store,
+            actor=self.actor,
+            action="endpoint-refused",
+            subject=self.partner.party,
+            detail={"url": url[:_URL_AUDITED], "registered": registered},
+        )
+        raise SyncError(
+            self.partner.party,
+            url[:_URL_AUDITED],
+            f"refused: it is not {self.partner.party}'s registered endpoint {registered}; "
+            "the token is sent nowhere else (audited as endpoint-refused)",
+        )
 
     def _store_page(
         self,
@@ -319,6 +342,22 @@ class _Puller:
         self.report.received += receipt.received
         self.report.already_held += receipt.already_held
         self.report.refused.update(receipt.refused)
+
+
+_URL_AUDITED = 500  # the longest URL written to the audit log or an error: a partner chooses it
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def registered_endpoint(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of `url`, the port made explicit: the sync client sends a
+    partner's token only where these equal the registered URL's."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a port that is not a number: matches nothing registered
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port
 
 
 @dataclass(frozen=True, slots=True)
