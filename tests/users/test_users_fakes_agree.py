@@ -1,4 +1,4 @@
-"""The fake store of tests/users/conftest.py answers as a real one, on SQLite and PostgreSQL.
+"""The fake store of tests/support/users.py answers as a real one, on SQLite and PostgreSQL.
 
 The same calls go to both, and what they return must be equal: first every repository method
 the fakes have, edge cases included (time boundaries, a duplicate key, a refused audit entry,

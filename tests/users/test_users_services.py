@@ -1,6 +1,6 @@
 """The users use cases on a store in memory: what each one changes, audits and commits.
 
-No database: `fake_store` (tests/users/conftest.py) keeps the rows in dictionaries and counts
+No database: `fake_store` (a `support.users.FakeStore`) keeps the rows in dictionaries and counts
 commits, and `quick_passwords` stands in for argon2id, so each test takes a millisecond or
 so. What a use case writes is read back from `fake_store.state`, what it audits from
 `fake_store.audit_trail()`; `fake_store.commits` shows each one commits once, or, when it
