@@ -8,7 +8,9 @@ that copy what the store holds (and is counted in `FakeStore.commits`), `rollbac
 leaving the block without a commit discard it. It has no `connection`: a use case that still
 runs SQL of its own fails at once. Only the repository methods the users use cases call are
 there; tests/users/test_users_fakes_agree.py runs the same calls through a real store and
-these, so they cannot drift apart unseen.
+these, so they cannot drift apart unseen. Each fake repository subclasses the real one
+without its connection: mypy checks that every method it has takes and returns what the real
+one does, and a method it lacks fails at once (there is no `_connection` to run it on).
 
 `QuickPasswords` hashes with a SHA-256 dressed in today's argon2id cost, so that the use
 cases, and `needs_rehash`, treat it as current; the ``quick_passwords`` fixture
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -28,11 +30,11 @@ from sqlalchemy.exc import IntegrityError
 
 from enlace.model import timestamps
 from enlace.model.roles import Role
-from enlace.store.repositories.api_tokens import ApiToken
-from enlace.store.repositories.audit import AuditEntry, AuditItem, chain_entries
-from enlace.store.repositories.login_failures import LoginFailure
-from enlace.store.repositories.users import User
-from enlace.store.repositories.web_sessions import WebSession
+from enlace.store.repositories.api_tokens import ApiToken, ApiTokenRepository
+from enlace.store.repositories.audit import AuditEntry, AuditItem, AuditLog, chain_entries
+from enlace.store.repositories.login_failures import LoginFailure, LoginFailureRepository
+from enlace.store.repositories.users import User, UserRepository
+from enlace.store.repositories.web_sessions import WebSession, WebSessionRepository
 from enlace.store.unit_of_work import UnitOfWork
 from enlace.users import passwords
 
@@ -80,7 +82,7 @@ def _duplicate(table: str, key: str) -> IntegrityError:
 # --- the repositories ------------------------------------------------------------------
 
 
-class FakeUserRepository:
+class FakeUserRepository(UserRepository):
     """`UserRepository` in memory."""
 
     def __init__(self, tables: FakeTables) -> None:
@@ -111,12 +113,14 @@ class FakeUserRepository:
         user = self._tables.users.get(username)
         if user is None:
             return
-        if "password_hash" in values:
-            self._tables.password_hashes[username] = str(values.pop("password_hash"))
-        self._tables.users[username] = dataclasses.replace(user, **values)
+        # Any: like the real repository's, the columns and their values are the caller's word.
+        changes: dict[str, Any] = dict(values)
+        if "password_hash" in changes:
+            self._tables.password_hashes[username] = str(changes.pop("password_hash"))
+        self._tables.users[username] = dataclasses.replace(user, **changes)
 
 
-class FakeWebSessionRepository:
+class FakeWebSessionRepository(WebSessionRepository):
     """`WebSessionRepository` in memory."""
 
     def __init__(self, tables: FakeTables) -> None:
@@ -146,14 +150,14 @@ class FakeWebSessionRepository:
             lambda session: session.last_seen_at <= idle_cut or session.created_at <= absolute_cut
         )
 
-    def _delete_where(self, matches: Any) -> int:
+    def _delete_where(self, matches: Callable[[WebSession], bool]) -> int:
         gone = [key for key, session in self._sessions.items() if matches(session)]
         for key in gone:
             del self._sessions[key]
         return len(gone)
 
 
-class FakeApiTokenRepository:
+class FakeApiTokenRepository(ApiTokenRepository):
     """`ApiTokenRepository` in memory."""
 
     def __init__(self, tables: FakeTables) -> None:
@@ -188,7 +192,7 @@ class FakeApiTokenRepository:
             self._tokens[token_id] = dataclasses.replace(self._tokens[token_id], **values)
 
 
-class FakeLoginFailureRepository:
+class FakeLoginFailureRepository(LoginFailureRepository):
     """`LoginFailureRepository` in memory."""
 
     def __init__(self, tables: FakeTables) -> None:
@@ -227,7 +231,7 @@ class FakeLoginFailureRepository:
                 del self._counts[key]
 
 
-class FakeAuditLog:
+class FakeAuditLog(AuditLog):
     """`AuditLog` in memory: its entries are checked, chained and hashed by the same code."""
 
     def __init__(self, tables: FakeTables) -> None:
@@ -249,8 +253,8 @@ class FakeAuditLog:
         self._entries.append(entry)
         return entry
 
-    def entries(self) -> Iterator[AuditEntry]:
-        return iter(list(self._entries))
+    def entries(self) -> Generator[AuditEntry, None, None]:
+        return (entry for entry in list(self._entries))  # the entries as of this call
 
 
 # --- the unit of work and the store ----------------------------------------------------
