@@ -92,7 +92,7 @@ def test_entries_chain_from_the_zero_hash_and_verify(store: Store, frozen_now: A
 def test_the_hash_is_sha256_of_the_canonical_json_of_the_entry(store: Store) -> None:
     # What docs/audit.md tells an auditor to recompute, with any RFC 8785 implementation.
     (entry,) = append(store, 1)
-    body = {
+    body: dict[str, Any] = {  # a JSON object, as rfc8785.dumps takes it
         "seq": 1,
         "at": entry.at,
         "actor": "analyst@sspc",

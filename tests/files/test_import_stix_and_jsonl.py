@@ -18,7 +18,7 @@ from enlace.store.store import Store
 
 Node = tuple[NodeConfig, Store]
 
-ROWS = [
+ROWS: list[dict[str, object]] = [
     {
         "type": "seizure",
         "agency": "ANAM",
