@@ -22,8 +22,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -35,14 +34,11 @@ from enlace.model import timestamps
 from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
 from support import e2e, timing
+from support.clock import FrozenClock
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
 SCHEMA_PREFIX = "enlace_t_"
-
-# The moment frozen clocks start at; a fixed value lets tests compare exact JSON.
-FIXED_NOW = datetime(2025, 9, 1, 12, 0, 0, tzinfo=UTC)
-
 
 # --- the timeout scale, worked out once per session --------------------------------------
 
@@ -216,31 +212,10 @@ def store(store_url: str) -> Iterator[Store]:
 # --- a frozen clock ----------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class FrozenClock:
-    """Stands in for `utc_now`: returns `now` until told to move."""
-
-    now: datetime = FIXED_NOW
-    calls: int = field(default=0)
-
-    def __call__(self) -> datetime:
-        self.calls += 1
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        """Move the clock forward, e.g. advance(minutes=5); return the new time."""
-        self.now += timedelta(**delta)
-        return self.now
-
-    def set(self, moment: datetime) -> datetime:
-        """Put the clock at `moment` (UTC assumed when naive)."""
-        self.now = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return self.now
-
-
 @pytest.fixture
 def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[FrozenClock]:
-    """Freeze `enlace.model.timestamps.utc_now` at FIXED_NOW, wherever it was imported."""
+    """Freeze `enlace.model.timestamps.utc_now` at `support.clock.FIXED_NOW`, wherever it was
+    imported."""
     clock = FrozenClock()
     original = timestamps.utc_now
     monkeypatch.setattr(timestamps, "utc_now", clock)

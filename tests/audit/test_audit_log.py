@@ -27,6 +27,7 @@ from enlace.store.repositories.audit import (
 )
 from enlace.store.store import Store
 from support import timing
+from support.clock import FrozenClock
 
 
 def append(store: Store, count: int, *, actor: str = "analyst@sspc") -> list[AuditEntry]:
@@ -73,7 +74,7 @@ def test_empty_log_is_intact(store: Store) -> None:
     assert result.message == "audit log intact: 0 entries (the log is empty)"
 
 
-def test_entries_chain_from_the_zero_hash_and_verify(store: Store, frozen_now: Any) -> None:
+def test_entries_chain_from_the_zero_hash_and_verify(store: Store, frozen_now: FrozenClock) -> None:
     entries = append(store, 5)
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == "0" * 64
@@ -92,7 +93,7 @@ def test_entries_chain_from_the_zero_hash_and_verify(store: Store, frozen_now: A
 def test_the_hash_is_sha256_of_the_canonical_json_of_the_entry(store: Store) -> None:
     # What docs/audit.md tells an auditor to recompute, with any RFC 8785 implementation.
     (entry,) = append(store, 1)
-    body = {
+    body: dict[str, Any] = {  # a JSON object, as rfc8785.dumps takes it
         "seq": 1,
         "at": entry.at,
         "actor": "analyst@sspc",
@@ -107,7 +108,7 @@ def test_the_hash_is_sha256_of_the_canonical_json_of_the_entry(store: Store) -> 
 
 
 def test_many_entries_appended_at_once_chain_exactly_as_one_by_one(
-    new_store_url: Any, frozen_now: Any
+    new_store_url: Any, frozen_now: FrozenClock
 ) -> None:
     items = [
         AuditItem("cli", "release", f"enlace-seizure--{n:04d}", {"partner": "US", "n": n})

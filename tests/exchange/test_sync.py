@@ -244,7 +244,8 @@ def test_each_kind_of_bad_object_is_refused_counted_audited_and_the_rest_stored(
 
 def test_a_version_held_with_other_content_is_refused_as_conflict(store: Store) -> None:
     us_node(store)
-    original = phone("+52 55 7200 0001").to_stix()
+    record = phone("+52 55 7200 0001")
+    original = record.to_stix()
     with fake_mx([original], {f"{original['id']}|{original['modified']}": "x"}) as client:
         first = sync_partner(store, partner="MX", token=US_TOKEN, client=client)
     assert first.refused["bad-signature"] == 1
@@ -257,6 +258,6 @@ def test_a_version_held_with_other_content_is_refused_as_conflict(store: Store) 
         report = sync_partner(store, partner="MX", token=US_TOKEN, client=client)
     assert dict(report.refused) == {"conflict": 1}
     with store.unit_of_work() as uow:
-        latest = uow.records.latest(original["id"])
+        latest = uow.records.latest(record.id)
         assert latest is not None
         assert latest.stix_object()["number"] == original["number"]

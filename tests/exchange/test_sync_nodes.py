@@ -126,11 +126,11 @@ def mx_serving(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
         )
         uow.commit()
     port = free_port()
-    config = uvicorn.Config(
+    server_config = uvicorn.Config(
         create_app(store, "MX"), host="127.0.0.1", port=port, log_level="warning"
     )
     try:
-        with served_in_thread(config):
+        with served_in_thread(server_config):
             yield f"http://127.0.0.1:{port}", released, mx
     finally:
         store.close()

@@ -63,7 +63,7 @@ def _two_page_partner(pages: list[tuple[list[Any], dict[str, str]]]) -> httpx.Cl
         if path == "/enlace/":
             return httpx.Response(200, json={"versions": [TAXII_MEDIA_TYPE]}, headers=headers)
         if path == "/enlace/collections/":
-            body = {"collections": [{"id": collection, "can_read": True}]}
+            body: dict[str, object] = {"collections": [{"id": collection, "can_read": True}]}
             return httpx.Response(200, json=body, headers=headers)
         if path == f"/enlace/collections/{collection}/objects/":
             second = request.url.params.get("next") == "page-2"

@@ -19,6 +19,7 @@ from enlace.exchange.signing import verify_record
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
+from support.clock import FrozenClock
 from support.exchange import (
     CA_TOKEN,
     MX_KEY,
@@ -46,7 +47,7 @@ def release(store: Store, record_id: str, partner: str = "US") -> None:
 
 
 @pytest.fixture
-def node(store: Store, frozen_now: Any) -> Store:
+def node(store: Store, frozen_now: FrozenClock) -> Store:
     """An MX node that released 5 phones to US (one second apart) and 1 to CA only."""
     mx_node(store)
     for i in range(5):
@@ -179,7 +180,7 @@ def test_added_after_returns_only_later_releases(node: Store) -> None:
     assert answer.headers["X-TAXII-Date-Added-First"] == "2025-09-01T12:00:04.000000Z"
 
 
-def test_match_filters(node: Store, frozen_now: Any) -> None:
+def test_match_filters(node: Store, frozen_now: FrozenClock) -> None:
     http = client(node)
     objects = http.get(US_COLLECTION + "objects/", headers=US).json()["objects"]
     wanted = objects[1]["id"]

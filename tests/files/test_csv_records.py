@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +36,10 @@ def _records_by_read_csv(path: Path) -> list[list[str]]:
     terminator=st.sampled_from(["\n", "\r\n"]),
 )
 def test_records_written_by_the_csv_module_are_read_back_cell_for_cell(
-    tmp_path_factory, rows: list[list[str]], delimiter: str, terminator: str
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[list[str]],
+    delimiter: str,
+    terminator: str,
 ) -> None:
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=delimiter, lineterminator=terminator)
@@ -49,7 +53,7 @@ def test_records_written_by_the_csv_module_are_read_back_cell_for_cell(
 @settings(max_examples=300, deadline=None)
 @given(body=st.text(alphabet=st.sampled_from(list('ab,"\n')), max_size=40))
 def test_hand_written_files_quotes_anywhere_are_cut_as_the_csv_module_cuts_them(
-    tmp_path_factory, body: str
+    tmp_path_factory: pytest.TempPathFactory, body: str
 ) -> None:
     # Quotes in the middle of a cell, a quoted cell followed by text, an unterminated quote.
     text = "type,b\n" + body

@@ -20,7 +20,7 @@ from support.exchange import add, phone
 
 Node = tuple[NodeConfig, Store]
 
-ROWS = [
+ROWS: list[dict[str, object]] = [
     {
         "type": "seizure",
         "agency": "ANAM",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from enlace.matching.names.match import assign_matched_keys
 from enlace.matching.scoring import (
     assign_one_to_one,
@@ -53,7 +55,9 @@ def test_plain_intersection_gives_index_pairs_of_equal_keys() -> None:
 def test_match_records_sends_each_distinct_key_once() -> None:
     sent: list[tuple[int, int]] = []
 
-    def counting(left: list[bytes], right: list[bytes], domain: bytes) -> list[tuple[int, int]]:
+    def counting(
+        left: Sequence[bytes], right: Sequence[bytes], domain: bytes
+    ) -> list[tuple[int, int]]:
         sent.append((len(left), len(right)))
         return plain_intersection(left, right, domain)
 

@@ -8,7 +8,7 @@ import pytest
 import rbcl
 
 from enlace.matching.blinding import BlindingPool
-from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS, NAME_KINDS, kind_domain
+from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS, NAME_KINDS, MatchKind, kind_domain
 from enlace.matching.psi import (
     POINT_BYTES,
     Answer,
@@ -49,7 +49,8 @@ def test_blinding_commutes_so_doubly_blinded_values_agree() -> None:
 def test_same_text_as_phone_and_as_plate_never_collides() -> None:
     text = b"5512345678"
     assert hash_to_group(PHONE, text) != hash_to_group(PLATE, text)
-    domains = {kind_domain(kind) for kind in (*MATCH_KINDS, *NAME_KINDS)}
+    kinds: tuple[MatchKind, ...] = (*MATCH_KINDS, *NAME_KINDS)
+    domains = {kind_domain(kind) for kind in kinds}
     assert len(domains) == len(MATCH_KINDS) + len(NAME_KINDS) == len(KIND_NAMES)
     assert all(domain.endswith(b"\x00") for domain in domains)
     # ... and a run on two kinds finds nothing across them.

@@ -83,6 +83,7 @@ def test_check_digit_rejects_what_is_not_a_vin() -> None:
 def test_invalid_identifier_is_a_value_error_and_survives_pickling() -> None:
     with pytest.raises(ValueError, match="invalid VIN 'ABC'") as info:
         normalise_vin("ABC")
+    assert isinstance(info.value, InvalidIdentifier)  # what carries kind, found and expected
     copy = pickle.loads(pickle.dumps(info.value))
     assert (copy.kind, copy.found, copy.expected, str(copy)) == (
         info.value.kind,

@@ -6,7 +6,6 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 import pytest
 from nacl.encoding import HexEncoder
@@ -19,6 +18,7 @@ from enlace.node.errors import NodeError
 from enlace.node.keys import PRIVATE_NAME, PUBLIC_NAME, load_signing_key
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.store import Store
+from support.clock import FrozenClock
 
 
 def mode(path: Path) -> int:
@@ -76,7 +76,7 @@ def test_default_agencies_are_stored_as_agency_records(tmp_path: Path) -> None:
     assert agency.name == "Bureau of Alcohol, Tobacco, Firearms and Explosives"
 
 
-def test_init_twice_changes_nothing(tmp_path: Path, frozen_now: Any) -> None:
+def test_init_twice_changes_nothing(tmp_path: Path, frozen_now: FrozenClock) -> None:
     node = tmp_path / "mx"
     first = initialise_node(node, party="MX")
     key_bytes = (node / "keys" / PRIVATE_NAME).read_bytes()

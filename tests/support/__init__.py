@@ -16,5 +16,8 @@ The tests import them as ``support.<module>``: pytest puts ``tests/`` on ``sys.p
 - ``messages``: every message the web pages show.
 - ``reports``: an MX node holding a meeting, commitments, actions; indicator series.
 - ``timing``: the timeout scale of the machine, and `wait_until`, which polls.
+- ``clock``: the frozen clock the ``frozen_now`` fixture puts in place of ``utc_now``.
+- ``users``: a store in memory (`FakeStore`, its unit of work and repositories) for the users
+  use cases' service tests, and quick password hashes.
 - ``e2e``: the guard that fails a test starting a server or a process unless marked e2e.
 """

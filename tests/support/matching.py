@@ -67,11 +67,11 @@ def served_nodes(urls: dict[str, str], *, workers: int = 0) -> Iterator[dict[str
                 what="the node servers to start",
                 timeout=20,
             )
-            for node in served.values():
-                with node.store.unit_of_work() as uow:
+            for here in served.values():
+                with here.store.unit_of_work() as uow:
                     repo = uow.partners
                     for other in served.values():
-                        if other.party != node.party:
+                        if other.party != here.party:
                             held = repo.get(other.party)
                             assert held is not None
                             repo.put(

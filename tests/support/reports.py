@@ -46,8 +46,11 @@ PROGRESS_EN = "Trace every firearm recovered in Mexico through eTrace"
 PROGRESS_ES = "Rastrear en eTrace cada arma asegurada en México"
 
 
-def tracking_record(cls: type[R], name: str, markings: Markings = SHARED, **values: object) -> R:
-    """A meeting, commitment or action of the MX node, built through its record class."""
+def tracking_record(cls: type[R], name: str, markings: Markings = SHARED, /, **values: object) -> R:
+    """A meeting, commitment or action of the MX node, built through its record class.
+
+    `cls`, `name` and `markings` are positional only: keyword arguments are the record's values,
+    never taken for its markings."""
     return cls.from_values(
         id=derived_id(cls.STIX_TYPE, "report-test", name),
         owner="MX",

@@ -88,7 +88,7 @@ def timeout(seconds: float) -> float:
 
 
 def wait_until(
-    condition: Callable[[], T],
+    condition: Callable[[], T | None],
     *,
     what: str,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from enlace.tracking.indicators.definitions import (
+    IndicatorDefinition,
     IndicatorDefinitionError,
     default_definitions_path,
     load_definitions,
@@ -29,7 +30,7 @@ commitment = "enlace-commitment--0b5c1e2a-9f3d-4c6b-8a7e-1d2f3a4b5c6d"
 """
 
 
-def _load(tmp_path: Path, text: str) -> list[object]:
+def _load(tmp_path: Path, text: str) -> list[IndicatorDefinition]:
     path = tmp_path / "indicators.toml"
     path.write_text(text, encoding="utf-8")
     return list(load_definitions(path))

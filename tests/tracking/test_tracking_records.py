@@ -76,7 +76,11 @@ def build(cls: type[Record], values: Mapping[str, object], *, suffix: str = "") 
     )
 
 
-SAMPLES = [(Meeting, MEETING), (Commitment, COMMITMENT), (Action, ACTION)]
+SAMPLES: list[tuple[type[Record], Mapping[str, object]]] = [
+    (Meeting, MEETING),
+    (Commitment, COMMITMENT),
+    (Action, ACTION),
+]
 
 
 @pytest.mark.parametrize(("cls", "values"), SAMPLES, ids=lambda v: getattr(v, "KIND", ""))

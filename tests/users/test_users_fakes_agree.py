@@ -1,4 +1,4 @@
-"""The fake store of tests/users/conftest.py answers as a real one, on SQLite and PostgreSQL.
+"""The fake store of tests/support/users.py answers as a real one, on SQLite and PostgreSQL.
 
 The same calls go to both, and what they return must be equal: first every repository method
 the fakes have, edge cases included (time boundaries, a duplicate key, a refused audit entry,
@@ -19,6 +19,8 @@ from enlace.store.repositories.api_tokens import ApiToken
 from enlace.store.repositories.login_failures import LoginFailure
 from enlace.store.repositories.users import User
 from enlace.store.repositories.web_sessions import WebSession
+from enlace.store.store import Store
+from enlace.store.unit_of_work import UnitOfWorkFactory
 from enlace.users.accounts import add_user, set_disabled, set_password, set_roles
 from enlace.users.authentication import ThrottlePolicy, authenticate
 from enlace.users.sessions import (
@@ -29,6 +31,7 @@ from enlace.users.sessions import (
     start_session,
 )
 from enlace.users.tokens import create_token, list_tokens, revoke_token, token_user
+from support.users import FakeStore
 
 pytestmark = pytest.mark.usefixtures("frozen_now", "quick_passwords")
 
@@ -52,7 +55,7 @@ TOKENS = [  # added in this order; listed by created_at, then id
 KEYS = ["user:ana", "client:10.0.0.1", "user:bob", "user:old", "user:old-blocked"]
 
 
-def _repository_scenario(store: Any) -> list[Any]:
+def _repository_scenario(store: UnitOfWorkFactory) -> list[Any]:
     seen: list[Any] = []
     with store.unit_of_work() as uow:
         uow.users.add(ANA, "hash-ana")
@@ -123,7 +126,7 @@ def _state(uow: Any) -> dict[str, Any]:
     }
 
 
-def test_the_fake_repositories_answer_as_the_real_ones(store, fake_store) -> None:
+def test_the_fake_repositories_answer_as_the_real_ones(store: Store, fake_store: FakeStore) -> None:
     real = _repository_scenario(store)
     fake = _repository_scenario(fake_store)
     assert real[2]["audit"][0].detail_json == '{"a":[2],"b":1}'  # the scenario did run
@@ -131,7 +134,7 @@ def test_the_fake_repositories_answer_as_the_real_ones(store, fake_store) -> Non
         assert ours == theirs, f"step {step}"
 
 
-def _use_case_scenario(store: Any) -> dict[str, Any]:
+def _use_case_scenario(store: UnitOfWorkFactory) -> dict[str, Any]:
     ana = add_user(
         store, username="ana", display_name="Ana", password="a passphrase", roles=[Role.ANALYST]
     )
@@ -179,7 +182,7 @@ def _without_token_id(detail: Any) -> Any:
 
 
 def test_the_use_cases_leave_the_same_state_in_the_fake_as_in_a_real_store(
-    store, fake_store
+    store: Store, fake_store: FakeStore
 ) -> None:
     real = _use_case_scenario(store)
     fake = _use_case_scenario(fake_store)

@@ -1,6 +1,6 @@
 """The users use cases on a store in memory: what each one changes, audits and commits.
 
-No database: `fake_store` (tests/users/conftest.py) keeps the rows in dictionaries and counts
+No database: `fake_store` (a `support.users.FakeStore`) keeps the rows in dictionaries and counts
 commits, and `quick_passwords` stands in for argon2id, so each test takes a millisecond or
 so. What a use case writes is read back from `fake_store.state`, what it audits from
 `fake_store.audit_trail()`; `fake_store.commits` shows each one commits once, or, when it
@@ -10,7 +10,9 @@ only reads or refuses, not at all.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -39,6 +41,8 @@ from enlace.users.sessions import (
     start_session,
 )
 from enlace.users.tokens import api_token_hash, create_token, list_tokens, revoke_token, token_user
+from support.clock import FrozenClock
+from support.users import FakeStore, QuickPasswords
 
 pytestmark = pytest.mark.usefixtures("quick_passwords", "frozen_now")
 
@@ -50,7 +54,7 @@ NOW = "2025-09-01T12:00:00.000000Z"  # the frozen clock
 # entries that took: a test counts and reads only those of what it does itself.
 
 
-def _user(store, username="ana", roles=(Role.ANALYST,)) -> User:
+def _user(store: FakeStore, username: str = "ana", roles: Iterable[Role] = (Role.ANALYST,)) -> User:
     user = add_user(
         store, username=username, display_name=username.title(), password=PASSWORD, roles=roles
     )
@@ -58,24 +62,24 @@ def _user(store, username="ana", roles=(Role.ANALYST,)) -> User:
     return user
 
 
-def _session(store, user: User) -> str:
+def _session(store: FakeStore, user: User) -> str:
     session_id, _csrf = start_session(store, user)
     _settled(store)
     return session_id
 
 
-def _token(store, username="ana") -> tuple[str, str]:
+def _token(store: FakeStore, username: str = "ana") -> tuple[str, str]:
     token, secret = create_token(store, username, "nightly import")
     _settled(store)
     return token.id, secret
 
 
-def _settled(store) -> None:
+def _settled(store: FakeStore) -> None:
     store.commits = 0
     store.state.audit.clear()
 
 
-def _at(clock, **delta: float) -> str:
+def _at(clock: FrozenClock, **delta: float) -> str:
     return timestamps.format_timestamp(clock.now + timedelta(**delta))
 
 
@@ -83,7 +87,7 @@ def _at(clock, **delta: float) -> str:
 
 
 def test_adding_a_user_stores_its_roles_and_a_hash_never_the_password_and_is_audited(
-    fake_store, quick_passwords
+    fake_store: FakeStore, quick_passwords: QuickPasswords
 ) -> None:
     user = add_user(
         fake_store,
@@ -104,7 +108,7 @@ def test_adding_a_user_stores_its_roles_and_a_hash_never_the_password_and_is_aud
     assert fake_store.commits == 1
 
 
-def test_a_taken_username_is_refused_and_leaves_nothing(fake_store) -> None:
+def test_a_taken_username_is_refused_and_leaves_nothing(fake_store: FakeStore) -> None:
     first = _user(fake_store)
     with pytest.raises(UserError, match="a user 'ana' already exists"):
         add_user(
@@ -125,9 +129,9 @@ def test_a_taken_username_is_refused_and_leaves_nothing(fake_store) -> None:
     ],
 )
 def test_an_unusable_new_user_is_refused_before_the_store_is_opened(
-    fake_store, changes, message
+    fake_store: FakeStore, changes: dict[str, Any], message: str
 ) -> None:
-    given = {
+    given: dict[str, Any] = {
         "username": "ana",
         "display_name": "Ana",
         "password": PASSWORD,
@@ -139,7 +143,7 @@ def test_an_unusable_new_user_is_refused_before_the_store_is_opened(
     assert fake_store.state.users == {}
 
 
-def test_a_use_case_that_fails_commits_nothing(fake_store) -> None:
+def test_a_use_case_that_fails_commits_nothing(fake_store: FakeStore) -> None:
     # The user is written, then its audit entry is refused (an empty actor): neither stays.
     with pytest.raises(AuditError, match="actor"):
         add_user(
@@ -156,7 +160,7 @@ def test_a_use_case_that_fails_commits_nothing(fake_store) -> None:
     assert fake_store.commits == 0
 
 
-def test_roles_are_replaced_and_audited_with_before_and_after(fake_store) -> None:
+def test_roles_are_replaced_and_audited_with_before_and_after(fake_store: FakeStore) -> None:
     _user(fake_store)
     updated = set_roles(fake_store, "ana", [Role.COORDINATOR, Role.AUDITOR], actor="admin")
     assert updated.roles == {Role.COORDINATOR, Role.AUDITOR}
@@ -168,7 +172,7 @@ def test_roles_are_replaced_and_audited_with_before_and_after(fake_store) -> Non
 
 
 def test_roles_of_an_unknown_user_or_no_roles_at_all_are_refused_and_leave_nothing(
-    fake_store,
+    fake_store: FakeStore,
 ) -> None:
     ana = _user(fake_store)
     with pytest.raises(UserError, match="there is no user 'nobody'"):
@@ -180,7 +184,7 @@ def test_roles_of_an_unknown_user_or_no_roles_at_all_are_refused_and_leave_nothi
     assert fake_store.commits == 0
 
 
-def test_disabling_a_user_ends_their_sessions_and_is_audited(fake_store) -> None:
+def test_disabling_a_user_ends_their_sessions_and_is_audited(fake_store: FakeStore) -> None:
     ana, bob = _user(fake_store), _user(fake_store, "bob")
     _session(fake_store, ana)
     _session(fake_store, ana)
@@ -193,7 +197,7 @@ def test_disabling_a_user_ends_their_sessions_and_is_audited(fake_store) -> None
     assert fake_store.commits == 1
 
 
-def test_enabling_a_user_again_is_audited_and_brings_no_session_back(fake_store) -> None:
+def test_enabling_a_user_again_is_audited_and_brings_no_session_back(fake_store: FakeStore) -> None:
     ana = _user(fake_store)
     _session(fake_store, ana)
     set_disabled(fake_store, "ana", True)
@@ -204,7 +208,7 @@ def test_enabling_a_user_again_is_audited_and_brings_no_session_back(fake_store)
 
 
 def test_a_new_password_replaces_the_hash_ends_every_session_and_is_audited(
-    fake_store, quick_passwords, frozen_now
+    fake_store: FakeStore, quick_passwords: QuickPasswords, frozen_now: FrozenClock
 ) -> None:
     ana = _user(fake_store)
     _session(fake_store, ana)
@@ -217,7 +221,7 @@ def test_a_new_password_replaces_the_hash_ends_every_session_and_is_audited(
     assert fake_store.commits == 1
 
 
-def test_a_refused_password_changes_nothing(fake_store) -> None:
+def test_a_refused_password_changes_nothing(fake_store: FakeStore) -> None:
     ana = _user(fake_store)
     session_id = _session(fake_store, ana)
     opened = fake_store.units_of_work
@@ -232,7 +236,7 @@ def test_a_refused_password_changes_nothing(fake_store) -> None:
 
 
 def test_a_language_change_is_saved_unaudited_and_the_same_language_commits_nothing(
-    fake_store,
+    fake_store: FakeStore,
 ) -> None:
     _user(fake_store)
     set_language(fake_store, "ANA", "EN")
@@ -245,7 +249,7 @@ def test_a_language_change_is_saved_unaudited_and_the_same_language_commits_noth
     assert fake_store.audit_trail() == []
 
 
-def test_reading_users_commits_nothing(fake_store) -> None:
+def test_reading_users_commits_nothing(fake_store: FakeStore) -> None:
     bob, ana = _user(fake_store, "bob"), _user(fake_store, "ana")
     assert list_users(fake_store) == [ana, bob]
     assert get_user(fake_store, " ANA ") == ana
@@ -256,7 +260,7 @@ def test_reading_users_commits_nothing(fake_store) -> None:
 # --- sessions --------------------------------------------------------------------------
 
 
-def test_a_started_session_keeps_only_the_hash_of_its_id(fake_store) -> None:
+def test_a_started_session_keeps_only_the_hash_of_its_id(fake_store: FakeStore) -> None:
     ana = _user(fake_store)
     session_id, csrf = start_session(fake_store, ana)
     (stored,) = fake_store.state.web_sessions.values()
@@ -267,7 +271,7 @@ def test_a_started_session_keeps_only_the_hash_of_its_id(fake_store) -> None:
 
 
 def test_a_session_in_use_moves_its_idle_clock_at_most_once_a_minute(
-    fake_store, frozen_now
+    fake_store: FakeStore, frozen_now: FrozenClock
 ) -> None:
     ana = _user(fake_store)
     session_id = _session(fake_store, ana)
@@ -293,7 +297,10 @@ def test_a_session_in_use_moves_its_idle_clock_at_most_once_a_minute(
     ids=["idle", "absolute"],
 )
 def test_an_expired_session_is_deleted_and_is_audited(
-    fake_store, frozen_now, moves, policy
+    fake_store: FakeStore,
+    frozen_now: FrozenClock,
+    moves: list[dict[str, float]],
+    policy: SessionPolicy,
 ) -> None:
     ana = _user(fake_store)
     session_id = _session(fake_store, ana)
@@ -306,7 +313,9 @@ def test_an_expired_session_is_deleted_and_is_audited(
     assert fake_store.audit_trail() == [("ana", "session-expired", "ana", None)]
 
 
-def test_a_session_of_a_disabled_user_is_deleted_without_an_expiry_entry(fake_store) -> None:
+def test_a_session_of_a_disabled_user_is_deleted_without_an_expiry_entry(
+    fake_store: FakeStore,
+) -> None:
     ana = _user(fake_store)
     session_id = _session(fake_store, ana)
     fake_store.state.users["ana"] = dataclasses.replace(ana, disabled=True)
@@ -316,7 +325,9 @@ def test_a_session_of_a_disabled_user_is_deleted_without_an_expiry_entry(fake_st
     assert fake_store.commits == 1
 
 
-def test_an_unknown_or_oversized_session_id_is_no_session_and_commits_nothing(fake_store) -> None:
+def test_an_unknown_or_oversized_session_id_is_no_session_and_commits_nothing(
+    fake_store: FakeStore,
+) -> None:
     assert active_session(fake_store, "made-up", SessionPolicy()) is None
     assert active_session(fake_store, "x" * 129, SessionPolicy()) is None
     assert active_session(fake_store, "", SessionPolicy()) is None
@@ -324,7 +335,7 @@ def test_an_unknown_or_oversized_session_id_is_no_session_and_commits_nothing(fa
     assert fake_store.commits == 0
 
 
-def test_logout_deletes_the_session_and_is_audited(fake_store) -> None:
+def test_logout_deletes_the_session_and_is_audited(fake_store: FakeStore) -> None:
     ana, bob = _user(fake_store), _user(fake_store, "bob")
     session_id = _session(fake_store, ana)
     kept = _session(fake_store, bob)
@@ -336,7 +347,9 @@ def test_logout_deletes_the_session_and_is_audited(fake_store) -> None:
     assert fake_store.commits == 1
 
 
-def test_purging_deletes_only_expired_sessions_and_says_how_many(fake_store, frozen_now) -> None:
+def test_purging_deletes_only_expired_sessions_and_says_how_many(
+    fake_store: FakeStore, frozen_now: FrozenClock
+) -> None:
     ana = _user(fake_store)
     _session(fake_store, ana)
     frozen_now.advance(minutes=10)
@@ -351,7 +364,9 @@ def test_purging_deletes_only_expired_sessions_and_says_how_many(fake_store, fro
 # --- API tokens ------------------------------------------------------------------------
 
 
-def test_a_new_token_keeps_only_the_hash_of_its_secret_and_is_audited(fake_store) -> None:
+def test_a_new_token_keeps_only_the_hash_of_its_secret_and_is_audited(
+    fake_store: FakeStore,
+) -> None:
     _user(fake_store)
     token, secret = create_token(fake_store, "Ana", "  ")
     assert secret.startswith("enl_")
@@ -371,7 +386,7 @@ def test_a_new_token_keeps_only_the_hash_of_its_secret_and_is_audited(fake_store
     ],
 )
 def test_a_token_for_an_unknown_or_disabled_user_or_too_long_a_label_is_refused(
-    fake_store, username, label, message
+    fake_store: FakeStore, username: str, label: str, message: str
 ) -> None:
     _user(fake_store)
     _user(fake_store, "carla")
@@ -384,7 +399,9 @@ def test_a_token_for_an_unknown_or_disabled_user_or_too_long_a_label_is_refused(
     assert fake_store.commits == 0
 
 
-def test_a_used_token_records_when_and_audits_the_path(fake_store, frozen_now) -> None:
+def test_a_used_token_records_when_and_audits_the_path(
+    fake_store: FakeStore, frozen_now: FrozenClock
+) -> None:
     ana = _user(fake_store)
     token_id, secret = _token(fake_store)
     frozen_now.advance(hours=1)
@@ -396,7 +413,9 @@ def test_a_used_token_records_when_and_audits_the_path(fake_store, frozen_now) -
     assert fake_store.commits == 1
 
 
-def test_a_revoked_unknown_or_disabled_users_token_is_refused_and_audited(fake_store) -> None:
+def test_a_revoked_unknown_or_disabled_users_token_is_refused_and_audited(
+    fake_store: FakeStore,
+) -> None:
     _user(fake_store)
     _user(fake_store, "bob")
     revoked_id, revoked = _token(fake_store)
@@ -426,7 +445,9 @@ def test_a_revoked_unknown_or_disabled_users_token_is_refused_and_audited(fake_s
     assert fake_store.commits == 4
 
 
-def test_revoking_a_token_twice_revokes_and_audits_it_once(fake_store, frozen_now) -> None:
+def test_revoking_a_token_twice_revokes_and_audits_it_once(
+    fake_store: FakeStore, frozen_now: FrozenClock
+) -> None:
     _user(fake_store)
     token_id, _secret = _token(fake_store)
     first = revoke_token(fake_store, f" {token_id} ", actor="admin")
@@ -440,7 +461,9 @@ def test_revoking_a_token_twice_revokes_and_audits_it_once(fake_store, frozen_no
         revoke_token(fake_store, "nope")
 
 
-def test_tokens_are_listed_oldest_first_and_listing_commits_nothing(fake_store, frozen_now) -> None:
+def test_tokens_are_listed_oldest_first_and_listing_commits_nothing(
+    fake_store: FakeStore, frozen_now: FrozenClock
+) -> None:
     _user(fake_store)
     _user(fake_store, "bob")
     first, _ = _token(fake_store)
@@ -456,7 +479,7 @@ def test_tokens_are_listed_oldest_first_and_listing_commits_nothing(fake_store, 
 # --- signing in, and throttling --------------------------------------------------------
 
 
-def test_a_right_password_signs_in_clears_the_counts_and_is_audited(fake_store) -> None:
+def test_a_right_password_signs_in_clears_the_counts_and_is_audited(fake_store: FakeStore) -> None:
     ana = _user(fake_store)
     fake_store.state.login_failures.update(
         {
@@ -480,7 +503,7 @@ def test_a_right_password_signs_in_clears_the_counts_and_is_audited(fake_store) 
     ],
 )
 def test_a_wrong_password_unknown_user_or_disabled_account_counts_a_failure_per_name_and_client(
-    fake_store, username, password, reason
+    fake_store: FakeStore, username: str, password: str, reason: str
 ) -> None:
     _user(fake_store)
     _user(fake_store, "carla")
@@ -499,7 +522,7 @@ def test_a_wrong_password_unknown_user_or_disabled_account_counts_a_failure_per_
 
 
 def test_the_fifth_failure_blocks_for_thirty_seconds_then_each_one_doubles_up_to_the_longest(
-    fake_store, frozen_now
+    fake_store: FakeStore, frozen_now: FrozenClock
 ) -> None:
     _user(fake_store)
     policy = ThrottlePolicy()
@@ -518,7 +541,7 @@ def test_the_fifth_failure_blocks_for_thirty_seconds_then_each_one_doubles_up_to
 
 
 def test_while_blocked_not_even_the_right_password_is_checked_and_the_wait_is_audited(
-    fake_store, frozen_now
+    fake_store: FakeStore, frozen_now: FrozenClock
 ) -> None:
     _user(fake_store)
     blocked_until = _at(frozen_now, seconds=29, milliseconds=100)
@@ -535,7 +558,7 @@ def test_while_blocked_not_even_the_right_password_is_checked_and_the_wait_is_au
     assert authenticate(fake_store, "ana", PASSWORD, client="10.0.0.9").user is not None
 
 
-def test_an_address_gets_more_free_failures_than_a_username(fake_store) -> None:
+def test_an_address_gets_more_free_failures_than_a_username(fake_store: FakeStore) -> None:
     _user(fake_store)
     policy = ThrottlePolicy(free_failures=2, client_free_failures=3)
     for name in ("bob", "carla"):
@@ -549,7 +572,9 @@ def test_an_address_gets_more_free_failures_than_a_username(fake_store) -> None:
     assert authenticate(fake_store, "ana", PASSWORD, client="10.0.0.10", policy=policy).user
 
 
-def test_a_failure_after_forget_after_starts_the_count_again(fake_store, frozen_now) -> None:
+def test_a_failure_after_forget_after_starts_the_count_again(
+    fake_store: FakeStore, frozen_now: FrozenClock
+) -> None:
     _user(fake_store)
     for _ in range(3):
         authenticate(fake_store, "ana", "wrong password", client=None)
@@ -560,7 +585,9 @@ def test_a_failure_after_forget_after_starts_the_count_again(fake_store, frozen_
     )
 
 
-def test_a_failure_forgets_other_old_counts_unless_they_still_block(fake_store, frozen_now) -> None:
+def test_a_failure_forgets_other_old_counts_unless_they_still_block(
+    fake_store: FakeStore, frozen_now: FrozenClock
+) -> None:
     _user(fake_store)
     old, recent = _at(frozen_now, hours=-1, microseconds=-1), _at(frozen_now, minutes=-59)
     counts = [
@@ -578,14 +605,16 @@ def test_a_failure_forgets_other_old_counts_unless_they_still_block(fake_store, 
     ]
 
 
-def test_control_characters_typed_as_a_username_are_stored_and_audited_escaped(fake_store) -> None:
+def test_control_characters_typed_as_a_username_are_stored_and_audited_escaped(
+    fake_store: FakeStore,
+) -> None:
     authenticate(fake_store, "ana\x00\n", "guess-guess", client=None)
     assert list(fake_store.state.login_failures) == ["user:ana\\x00"]
     assert fake_store.audit_trail()[0][2] == "ana\\x00"
 
 
 def test_a_weaker_hash_is_upgraded_after_signing_in_in_a_second_commit(
-    fake_store, quick_passwords
+    fake_store: FakeStore, quick_passwords: QuickPasswords
 ) -> None:
     _user(fake_store)
     weak = quick_passwords.hash(PASSWORD, memory_kib=19456)
@@ -596,7 +625,7 @@ def test_a_weaker_hash_is_upgraded_after_signing_in_in_a_second_commit(
     assert fake_store.commits == 2
 
 
-def test_signing_in_reads_outside_the_transaction_that_writes(fake_store) -> None:
+def test_signing_in_reads_outside_the_transaction_that_writes(fake_store: FakeStore) -> None:
     # Two units of work: one to read the hash (then closed while it is checked), one to write.
     _user(fake_store)
     opened = fake_store.units_of_work

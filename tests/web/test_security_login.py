@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from enlace.store.store import Store
 from enlace.store.tables import audit_log, web_sessions
 from enlace.users.authentication import ThrottlePolicy
 from enlace.users.sessions import session_hash
+from support.clock import FrozenClock
 from support.web import RunningWeb, serving, session_csrf, user_of
 
 pytestmark = pytest.mark.e2e
@@ -105,7 +105,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer_and_are_audited(
 
 
 def test_repeated_failures_block_even_the_right_password_for_a_while(
-    web: RunningWeb, frozen_now: Any
+    web: RunningWeb, frozen_now: FrozenClock
 ) -> None:
     for _ in range(3):
         _client, answer = _post_login(web, ANALYST, "guessing-the-password")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from enlace.model.roles import Role
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, web_sessions
 from enlace.users.sessions import SessionPolicy, purge_expired_sessions
+from support.clock import FrozenClock
 from support.web import RunningWeb, serving, user_of
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +23,7 @@ POLICY = SessionPolicy(idle=timedelta(minutes=30), absolute=timedelta(hours=8))
 
 
 @pytest.fixture
-def web(store: Store, tmp_path: Path, frozen_now: Any) -> Iterator[RunningWeb]:
+def web(store: Store, tmp_path: Path, frozen_now: FrozenClock) -> Iterator[RunningWeb]:
     with serving(store, tmp_path / "node", sessions=POLICY) as running:
         yield running
 
@@ -33,7 +33,9 @@ def _session_rows(store: Store) -> int:
         return len(uow.connection.execute(select(web_sessions.c.id_hash)).all())
 
 
-def test_session_expires_after_thirty_idle_minutes(web: RunningWeb, frozen_now: Any) -> None:
+def test_session_expires_after_thirty_idle_minutes(
+    web: RunningWeb, frozen_now: FrozenClock
+) -> None:
     client = web.login(ANALYST)
     frozen_now.advance(minutes=29)
     assert client.get("/web/audit").status_code != 303  # used: the idle clock restarts
@@ -49,7 +51,9 @@ def test_session_expires_after_thirty_idle_minutes(web: RunningWeb, frozen_now: 
     assert "session-expired" in actions
 
 
-def test_session_ends_after_eight_hours_however_busy(web: RunningWeb, frozen_now: Any) -> None:
+def test_session_ends_after_eight_hours_however_busy(
+    web: RunningWeb, frozen_now: FrozenClock
+) -> None:
     client = web.login(ANALYST)
     for _ in range(16):  # a request every 29 minutes for 7 h 44 min: never idle
         frozen_now.advance(minutes=29)
@@ -60,7 +64,7 @@ def test_session_ends_after_eight_hours_however_busy(web: RunningWeb, frozen_now
 
 
 def test_purge_deletes_expired_sessions_and_keeps_live_ones(
-    web: RunningWeb, frozen_now: Any
+    web: RunningWeb, frozen_now: FrozenClock
 ) -> None:
     web.login(ANALYST)
     frozen_now.advance(minutes=20)

@@ -45,7 +45,7 @@ def _page_closed_to(web: RunningWeb, role: Role) -> str:
     """A GET page (no path parameter) that `role` may not open."""
     for route in node_routes(web.app):
         declared = original_route(route)
-        if not isinstance(declared, APIRoute) or "GET" not in declared.methods:
+        if not isinstance(declared, APIRoute) or "GET" not in (declared.methods or ()):
             continue
         roles = route_roles(route)
         if roles is not None and role not in roles and "{" not in declared.path:
@@ -110,7 +110,7 @@ def test_a_token_sent_to_a_path_with_a_nul_byte_is_a_400_and_logs_nothing(
     web: RunningWeb,
 ) -> None:
     answer = web.client().get(
-        "/web/api/me%00", headers={"Authorization": "Bearer enl_made-up\xe9".encode("latin-1")}
+        "/web/api/me%00", headers={b"Authorization": "Bearer enl_made-up\xe9".encode("latin-1")}
     )
     assert answer.status_code == 400
     assert answer.json()["status"] == 400
