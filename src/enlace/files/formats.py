@@ -17,7 +17,9 @@ _ENVELOPE_DOCS = (
         "id",
         "",
         "STIX id, e.g. `enlace-seizure--<uuid>`. Empty: derived from the row's content, "
-        "so the same row imported twice is the same record",
+        "so the same row imported twice is the same record. Never the id of a record received "
+        "from a partner: that record stays its owner's, and the row is refused (audited as "
+        "`takeover-refused`)",
     ),
     ("created", "", "RFC 3339 time; default: `modified`"),
     (
