@@ -247,6 +247,14 @@ def sync(
     page_size: Annotated[
         int, typer.Option(min=1, max=MAX_PAGE_SIZE, help="Versions asked for per page.")
     ] = MAX_PAGE_SIZE,
+    from_start: Annotated[
+        bool,
+        typer.Option(
+            "--from-start",
+            help="Read the partner's collection again from its first page (versions held are "
+            "skipped; objects refused before are checked again). Audited.",
+        ),
+    ] = False,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Pull what a partner released to this node since the last sync, verified, page by page."""
@@ -257,7 +265,9 @@ def sync(
     code = party_code(partner)
     config, store = open_node(node)
     try:
-        report = sync_node_partner(store, config.key_dir, code, page_size=page_size, actor="cli")
+        report = sync_node_partner(
+            store, config.key_dir, code, page_size=page_size, actor="cli", from_start=from_start
+        )
     finally:
         store.close()
     console.print(f"sync from {code}: {report.pages} page(s)")

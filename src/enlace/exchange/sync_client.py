@@ -87,8 +87,13 @@ def sync_partner(
     client: httpx.Client | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     actor: str = "sync",
+    from_start: bool = False,
 ) -> SyncReport:
     """Pull everything `partner` released to this node since the last sync; see the module.
+
+    `from_start` reads the partner's collection again from its first page, whatever the
+    stored cursor says (audited as "sync-from-start"): versions already held are skipped, and
+    an object refused before (say, signed with a key registered since) is checked again.
 
     `token` is the bearer token this node presents to the partner. `client` lets tests talk
     to an in-process app, and `sync_node_partner` passes one that trusts the partner's
@@ -104,6 +109,15 @@ def sync_partner(
         held = uow.cursors.get(partner)
     if registered is None:
         raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
+    if from_start:
+        audit_partner_request(
+            store,
+            actor=actor,
+            action="sync-from-start",
+            subject=partner,
+            detail={"cursor": held.next_cursor if held else None},
+        )
+        held = None
     own = client or partner_client(None, partner, TIMEOUT_SECONDS)
     try:
         return _Puller(store, registered, token, own, page_size, actor).run(
@@ -122,6 +136,7 @@ def sync_node_partner(
     client: httpx.Client | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     actor: str = "sync",
+    from_start: bool = False,
 ) -> SyncReport:
     """`sync_partner` with the token and the TLS trust this node keeps for `partner` in its
     key folder."""
@@ -129,7 +144,13 @@ def sync_node_partner(
     own = client or partner_client(key_dir, partner, TIMEOUT_SECONDS)
     try:
         return sync_partner(
-            store, partner=partner, token=token, client=own, page_size=page_size, actor=actor
+            store,
+            partner=partner,
+            token=token,
+            client=own,
+            page_size=page_size,
+            actor=actor,
+            from_start=from_start,
         )
     finally:
         if client is None:
@@ -179,6 +200,7 @@ class _Puller:
         self.headers = {"Accept": TAXII_MEDIA_TYPE, "Authorization": f"Bearer {token}"}
         self.report = SyncReport(partner=partner.party)
         self.endpoint = registered_endpoint(partner.url)
+        self.cursors_seen: set[str] = set()  # every `next` followed in this sync
 
     def run(self, cursor: str | None, last_added: str | None) -> SyncReport:
         objects_url = self._objects_url()
@@ -204,7 +226,11 @@ class _Puller:
                         except SyncError as error:
                             failure, fetching = error, None  # store what came before
                             break
-                        page = self._page(objects_url, response, cursor, last_added)
+                        try:
+                            page = self._page(objects_url, response, cursor, last_added)
+                        except SyncError as error:
+                            failure, fetching = error, None  # store what came before
+                            break
                         cursor, last_added = page.resume, page.added_last
                         if page.going_on:
                             fetching = fetcher.submit(
@@ -247,6 +273,17 @@ class _Puller:
             raise SyncError(self.partner.party, url, "'objects' is not a list")
         next_cursor = body.get("next")
         going_on = body.get("more") is True and isinstance(next_cursor, str) and bool(next_cursor)
+        if going_on:
+            assert isinstance(next_cursor, str)
+            if next_cursor in self.cursors_seen:
+                # A server that hands back a `next` already followed would be read for ever.
+                raise SyncError(
+                    self.partner.party,
+                    url,
+                    f"the partner served a 'next' it had already given ({next_cursor[:80]!r}): "
+                    "its paging loops, so the sync stopped; what came before is kept",
+                )
+            self.cursors_seen.add(next_cursor)
         added_last = response.headers.get("X-TAXII-Date-Added-Last") or last_added
         resume = next_cursor if going_on else (_resume_after(objects, added_last) or cursor)
         return _Page(
