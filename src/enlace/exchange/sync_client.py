@@ -12,6 +12,7 @@ enlace.exchange.sync_schedule.
 
 from __future__ import annotations
 
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,7 +36,11 @@ from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 
 DEFAULT_PAGE_SIZE = MAX_LIMIT  # the most a TAXII server here serves per page
-TIMEOUT_SECONDS = 60.0
+TIMEOUT_SECONDS = 60.0  # connecting, and waiting for each piece of an answer
+# A whole answer (one page) must arrive within this time and size, however the partner or
+# the channel trickles it: a per-read timeout alone lets a byte every minute go on for ever.
+PAGE_DEADLINE_SECONDS = 2 * TIMEOUT_SECONDS
+MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a full page of large records is a few megabytes
 # Pages fetched and being checked ahead of the one being stored, per checking process.
 _PAGES_AHEAD = 2
 # A sync whose first page is at least this long is worth starting worker processes for.
@@ -327,18 +332,48 @@ class _Puller:
         if registered_endpoint(url) != self.endpoint:
             self._refuse_endpoint(url)
         try:
-            response = self.client.get(url, params=params, headers=self.headers)
+            response, content = self._bounded_get(url, params)
         except httpx.HTTPError as error:
             raise SyncError(party, url, transport_problem(party, url, error)) from None
         if response.status_code != 200:
             raise SyncError(party, url, _status_reason(party, response), response.status_code)
         try:
-            body = orjson.loads(response.content)
+            body = orjson.loads(content)
         except orjson.JSONDecodeError:
             raise SyncError(party, url, "the answer is not JSON", response.status_code) from None
         if not isinstance(body, dict):
             raise SyncError(party, url, "the answer is not a JSON object", response.status_code)
-        return _Answer(body, response.headers, response.content)
+        return _Answer(body, response.headers, content)
+
+    def _bounded_get(
+        self, url: str, params: Mapping[str, str | int] | None
+    ) -> tuple[httpx.Response, bytes]:
+        # Streamed, so the deadline and the size are checked as the answer arrives, not
+        # after a partner has trickled or flooded it whole.
+        deadline = time.monotonic() + PAGE_DEADLINE_SECONDS
+        with self.client.stream("GET", url, params=params, headers=self.headers) as response:
+            if response.status_code != 200:
+                response.read()  # an error answer: _status_reason reads its body
+                return response, response.content
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise SyncError(
+                        self.partner.party,
+                        url,
+                        f"the answer is larger than {MAX_ANSWER_BYTES:,} bytes: stopped reading",
+                    )
+                if time.monotonic() > deadline:
+                    raise SyncError(
+                        self.partner.party,
+                        url,
+                        f"the answer did not arrive whole within {PAGE_DEADLINE_SECONDS:.0f} s: "
+                        "stopped reading",
+                    )
+                chunks.append(chunk)
+        return response, b"".join(chunks)
 
     def _refuse_endpoint(self, url: str) -> None:
         # A discovery or API root that points elsewhere (another host, port or scheme, e.g.
