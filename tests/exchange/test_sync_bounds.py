@@ -74,3 +74,26 @@ def test_an_endless_answer_stops_at_the_size_limit(
     with _partner(flood()) as client, pytest.raises(SyncError, match="larger than 100,000 bytes"):
         sync_partner(store, partner="MX", token=US_TOKEN, client=client)
     assert len(sent) <= 100_000 // 4096 + 2
+
+
+def test_an_endless_error_answer_stops_at_the_size_limit_too(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    us_node(store)
+    monkeypatch.setattr(sync_client, "MAX_ANSWER_BYTES", 100_000)
+    sent: list[int] = []
+
+    def flood() -> Iterator[bytes]:
+        while True:
+            sent.append(1)
+            yield b"x" * 4096
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, content=flood())
+
+    with (
+        httpx.Client(transport=httpx.MockTransport(answer)) as client,
+        pytest.raises(SyncError, match="larger than 100,000 bytes"),
+    ):
+        sync_partner(store, partner="MX", token=US_TOKEN, client=client)
+    assert len(sent) <= 100_000 // 4096 + 2

@@ -228,10 +228,6 @@ class _Puller:
                     ):
                         try:
                             response = fetching.result()
-                        except SyncError as error:
-                            failure, fetching = error, None  # store what came before
-                            break
-                        try:
                             page = self._page(objects_url, response, cursor, last_added)
                         except SyncError as error:
                             failure, fetching = error, None  # store what came before
@@ -332,29 +328,26 @@ class _Puller:
         if registered_endpoint(url) != self.endpoint:
             self._refuse_endpoint(url)
         try:
-            response, content = self._bounded_get(url, params)
+            status, headers, content = self._bounded_get(url, params)
         except httpx.HTTPError as error:
             raise SyncError(party, url, transport_problem(party, url, error)) from None
-        if response.status_code != 200:
-            raise SyncError(party, url, _status_reason(party, response), response.status_code)
+        if status != 200:
+            raise SyncError(party, url, _status_reason(party, status, content), status)
         try:
             body = orjson.loads(content)
         except orjson.JSONDecodeError:
-            raise SyncError(party, url, "the answer is not JSON", response.status_code) from None
+            raise SyncError(party, url, "the answer is not JSON", status) from None
         if not isinstance(body, dict):
-            raise SyncError(party, url, "the answer is not a JSON object", response.status_code)
-        return _Answer(body, response.headers, content)
+            raise SyncError(party, url, "the answer is not a JSON object", status)
+        return _Answer(body, headers, content)
 
     def _bounded_get(
         self, url: str, params: Mapping[str, str | int] | None
-    ) -> tuple[httpx.Response, bytes]:
+    ) -> tuple[int, httpx.Headers, bytes]:
         # Streamed, so the deadline and the size are checked as the answer arrives, not
-        # after a partner has trickled or flooded it whole.
+        # after a partner has trickled or flooded it whole; an error answer's body too.
         deadline = time.monotonic() + PAGE_DEADLINE_SECONDS
         with self.client.stream("GET", url, params=params, headers=self.headers) as response:
-            if response.status_code != 200:
-                response.read()  # an error answer: _status_reason reads its body
-                return response, response.content
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
@@ -373,7 +366,7 @@ class _Puller:
                         "stopped reading",
                     )
                 chunks.append(chunk)
-        return response, b"".join(chunks)
+        return response.status_code, response.headers, b"".join(chunks)
 
     def _refuse_endpoint(self, url: str) -> None:
         # A discovery or API root that points elsewhere (another host, port or scheme, e.g.
@@ -464,11 +457,16 @@ def _resume_after(objects: list[Any], added_last: str | None) -> str | None:
     return resume_cursor(added_last, record_id, modified)
 
 
-def _status_reason(party: str, response: httpx.Response) -> str:
+_SAID_SHOWN = 300  # the most of a partner's own error text repeated to the person
+
+
+def _status_reason(party: str, status: int, content: bytes) -> str:
     try:
-        body = response.json()
+        body = orjson.loads(content)
         said = body.get("description") or body.get("title") if isinstance(body, dict) else None
-    except ValueError:
+    except orjson.JSONDecodeError:
+        said = None
+    if not isinstance(said, str):
         said = None
     hint = {
         401: f"{party} does not accept the token this node presents; ask {party} for a new "
@@ -476,5 +474,5 @@ def _status_reason(party: str, response: httpx.Response) -> str:
         "--outbound-token-file'",
         403: f"{party} refuses this node access to that resource",
         404: f"{party} has no such resource for this node (wrong URL, or not registered there)",
-    }.get(response.status_code, f"{party} answered {response.status_code}")
-    return hint + (f" — {said}" if said else "")
+    }.get(status, f"{party} answered {status}")
+    return hint + (f" — {said[:_SAID_SHOWN]}" if said else "")
