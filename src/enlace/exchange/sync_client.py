@@ -31,7 +31,7 @@ from enlace.exchange.receiving import store_checked_page
 from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, resume_cursor
 from enlace.exchange.transport import partner_client, transport_problem
 from enlace.node.errors import NodeError
-from enlace.partners.authentication import audit_partner_request
+from enlace.partners.authentication import audit_partner_event
 from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 
@@ -112,17 +112,19 @@ def sync_partner(
     with store.unit_of_work() as uow:
         registered = uow.partners.get(partner)
         held = uow.cursors.get(partner)
-    if registered is None:
-        raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
-    if from_start:
-        audit_partner_request(
-            store,
-            actor=actor,
-            action="sync-from-start",
-            subject=partner,
-            detail={"cursor": held.next_cursor if held else None},
-        )
-        held = None
+        if registered is None:
+            raise NodeError(
+                f"{partner} is not a registered partner: run 'enlace partner add' first"
+            )
+        if from_start:
+            uow.audit.append(
+                actor=actor,
+                action="sync-from-start",
+                subject=partner,
+                detail={"cursor": held.next_cursor if held else None},
+            )
+            uow.commit()
+            held = None
     own = client or partner_client(None, partner, TIMEOUT_SECONDS)
     try:
         return _Puller(store, registered, token, own, page_size, actor).run(
@@ -373,7 +375,7 @@ class _Puller:
         # http:// behind a TLS-terminating proxy) would take the bearer token with it.
         scheme, host, port = self.endpoint
         registered = f"{scheme}://{host}:{port}"
-        audit_partner_request(
+        audit_partner_event(
             self.store,
             actor=self.actor,
             action="endpoint-refused",

@@ -35,7 +35,7 @@ def authenticate_partner(
         with store.unit_of_work() as uow:
             partner = uow.partners.by_token_hash(token_hash(token.strip()))
     if partner is None:
-        audit_partner_request(
+        audit_partner_event(
             store,
             actor="anonymous",
             action="auth-failure",
@@ -46,7 +46,7 @@ def authenticate_partner(
     return partner
 
 
-def audit_partner_request(
+def audit_partner_event(
     store: UnitOfWorkFactory,
     *,
     actor: str,
@@ -54,8 +54,9 @@ def audit_partner_request(
     subject: str | None,
     detail: dict[str, Any],
 ) -> None:
-    """Use case: one audit entry about a partner's request (a refusal, a denied collection),
-    committed on its own so it stays whatever the route answers."""
+    """Use case: one audit entry about a partner's request or answer (a failed
+    authentication, a denied collection, an endpoint refused), committed on its own so it
+    stays whatever happens next."""
     with store.unit_of_work() as uow:
         uow.audit.append(actor=actor, action=action, subject=subject, detail=detail)
         uow.commit()

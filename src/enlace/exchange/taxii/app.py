@@ -42,7 +42,7 @@ from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.partners.authentication import (
     PartnerUnauthenticated,
-    audit_partner_request,
+    audit_partner_event,
     authenticate_partner,
 )
 from enlace.store.repositories.partners import Partner
@@ -91,7 +91,7 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
         return _error(400, "Bad request", "the request's parameters are not valid")
 
     def audit(actor: str, action: str, subject: str | None, detail: dict[str, Any]) -> None:
-        audit_partner_request(store, actor=actor, action=action, subject=subject, detail=detail)
+        audit_partner_event(store, actor=actor, action=action, subject=subject, detail=detail)
 
     def authenticated(request: Request) -> Partner:
         try:
