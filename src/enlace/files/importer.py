@@ -91,7 +91,8 @@ def import_file(
     items = read_items(path, chosen, encoding)
     report = ImportReport(path=path, rejects_path=rejects)
     problems: list[InputProblem] = []
-    taken: list[tuple[InputProblem, InputItem]] = []  # rows naming a partner's record
+    taken: list[str] = []  # ids of partners' records rows named (the first MAX_IDS_AUDITED)
+    taken_count = 0
     actor, name, via = audited_as or ("cli", path.name, "cli")
     try:
         with (
@@ -101,6 +102,7 @@ def import_file(
             converter = RowConverter(party=party, agencies=_agencies(uow, party), now=utc_now())
 
             def flush(pending: list[_Pending]) -> None:
+                nonlocal taken_count
                 refused = _flush(uow, converter, pending, report, path)
                 if refused and rejects is None:
                     raise _TakeoverRefused(refused)
@@ -109,7 +111,9 @@ def import_file(
                     if len(problems) < MAX_PROBLEMS_SHOWN:
                         problems.append(problem)
                     rejects_out.write(problem, item)
-                taken.extend(refused)
+                    taken_count += 1
+                    if len(taken) < MAX_IDS_AUDITED:
+                        taken.append(problem.found)
 
             pending: list[_Pending] = []
             outcomes = converted(converter, items, worker_count(path, workers))
@@ -133,8 +137,8 @@ def import_file(
                 if report.rejected and rejects is None:
                     raise ImportRejected(path, problems, report.rejected)
                 flush(pending)
-                if taken:
-                    _audit_takeovers(uow, taken, actor=actor, name=name, via=via)
+                if taken_count:
+                    _audit_takeovers(uow, taken, taken_count, actor=actor, name=name, via=via)
                 if audited_as is not None:
                     uow.audit.append(
                         actor=actor,
@@ -147,7 +151,8 @@ def import_file(
         # Nothing of the file was written (the unit of work rolled back); the attempt is
         # kept as evidence in a unit of work of its own.
         with store.unit_of_work() as uow:
-            _audit_takeovers(uow, takeover.refused, actor=actor, name=name, via=via)
+            ids = [problem.found for problem, _item in takeover.refused]
+            _audit_takeovers(uow, ids, len(ids), actor=actor, name=name, via=via)
             uow.commit()
         shown = [problem for problem, _item in takeover.refused[:MAX_PROBLEMS_SHOWN]]
         raise ImportRejected(path, shown, len(takeover.refused)) from None
@@ -157,19 +162,13 @@ def import_file(
 
 
 def _audit_takeovers(
-    uow: UnitOfWork,
-    refused: list[tuple[InputProblem, InputItem]],
-    *,
-    actor: str,
-    name: str,
-    via: str,
+    uow: UnitOfWork, ids: list[str], count: int, *, actor: str, name: str, via: str
 ) -> None:
-    ids = [problem.found for problem, _item in refused]
     uow.audit.append(
         actor=actor,
         action="takeover-refused",
         subject=name,
-        detail={"count": len(ids), "records": ids[:MAX_IDS_AUDITED], "via": via},
+        detail={"count": count, "records": ids[:MAX_IDS_AUDITED], "via": via},
     )
 
 
