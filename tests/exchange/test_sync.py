@@ -28,6 +28,7 @@ from support.exchange import (
     add,
     audit_actions,
     later,
+    manifested,
     mx_node,
     phone,
     us_node,
@@ -60,7 +61,9 @@ def nodes(new_store_url: Callable[[], str]) -> Iterator[tuple[Store, Store]]:
 
 
 def pull(mx: Store, us: Store, *, token: str = US_TOKEN, page_size: int = 500) -> Any:
-    with httpx.Client(transport=AsgiSyncTransport(create_app(mx, "MX"))) as client:
+    with httpx.Client(
+        transport=AsgiSyncTransport(create_app(mx, "MX", signing_key=MX_KEY))
+    ) as client:
         return sync_partner(us, partner="MX", token=token, client=client, page_size=page_size)
 
 
@@ -144,7 +147,8 @@ def test_unreachable_partner_is_a_clear_error(store: Store) -> None:
 
 
 def fake_mx(objects: list[Any], signatures: dict[str, str]) -> httpx.Client:
-    """A TAXII endpoint at MX_URL answering one page of `objects`."""
+    """A TAXII endpoint at MX_URL serving `objects` as MX's release sequence 1..n (the page
+    asked for, with its signed manifest)."""
     collection = collection_id("MX", "US")
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -156,12 +160,16 @@ def fake_mx(objects: list[Any], signatures: dict[str, str]) -> httpx.Client:
         if path == "/taxii2/":
             body = {"title": "fake", "default": f"{MX_URL}/enlace/"}
         elif path == "/enlace/":
-            body = {"title": "fake", "versions": [TAXII_MEDIA_TYPE]}
+            body = {"title": "fake", "versions": [TAXII_MEDIA_TYPE], "x_enlace_protocol": 2}
         elif path == "/enlace/collections/":
             body = {"collections": [{"id": collection, "can_read": True, "can_write": False}]}
         elif path == f"/enlace/collections/{collection}/objects/":
-            body = {"more": False, "objects": objects, "x_enlace_signatures": signatures}
-            headers["X-TAXII-Date-Added-Last"] = "2025-09-02T00:00:00.000000Z"
+            after = int(request.url.params.get("next") or 0)
+            limit = int(request.url.params.get("limit") or 1000)
+            served = objects[after : after + limit]
+            more = after + limit < len(objects)
+            body = {"more": more, "objects": served, "x_enlace_signatures": signatures}
+            body = manifested(body, request, highest=len(objects))
         else:
             return httpx.Response(404, json={"title": "Not found"})
         return httpx.Response(200, json=body, headers=headers)
@@ -218,9 +226,11 @@ def test_each_kind_of_bad_object_is_refused_counted_audited_and_the_rest_stored(
         assert {row.id for row in uow.records.iter_latest()} == {good1["id"], good2["id"]}
         assert uow.signatures.count() == 2
     refusals = {
-        (subject, detail["reason"])
-        for action, subject, detail in audit_actions(store)
+        (subject, reason)
+        for action, _, detail in audit_actions(store)
         if action == "refusal"
+        for reason, subjects in detail["ids"].items()
+        for subject in subjects
     }
     assert refusals == {
         (changed["id"], "bad-signature"),
@@ -235,10 +245,14 @@ def test_each_kind_of_bad_object_is_refused_counted_audited_and_the_rest_stored(
     assert receipt[-1]["received"] == 2
     assert receipt[-1]["refused"]["bad-signature"] == 2
 
-    # Running again stores nothing new and still never crashes.
+    # The refused ones are gaps of MX's sequence: asked for again at the next sync, refused
+    # again, still reported; nothing new is stored and nothing crashes.
+    assert report.not_held_total == 7
     with fake_mx(page, signatures) as client:
         again = sync_partner(store, partner="MX", token=US_TOKEN, client=client)
-    assert (again.received, again.already_held) == (0, 2)
+    assert again.received == 0
+    assert again.refused_total == 7
+    assert again.not_held_total == 7
     assert received(store) == 2
 
 
@@ -255,7 +269,7 @@ def test_a_version_held_with_other_content_is_refused_as_conflict(store: Store) 
         assert sync_partner(store, partner="MX", token=US_TOKEN, client=client).received == 1
     other = {f"{forged['id']}|{forged['modified']}": sign_record(forged, MX_KEY)}
     with fake_mx([forged], other) as client:
-        report = sync_partner(store, partner="MX", token=US_TOKEN, client=client)
+        report = sync_partner(store, partner="MX", token=US_TOKEN, client=client, from_start=True)
     assert dict(report.refused) == {"conflict": 1}
     with store.unit_of_work() as uow:
         latest = uow.records.latest(record.id)

@@ -29,7 +29,11 @@ def _partner(objects_page: Iterator[bytes]) -> httpx.Client:
         if path == "/taxii2/":
             body = {"title": "MX", "api_roots": ["/api/"]}
         elif path == "/api/":
-            body = {"title": "root", "versions": ["application/taxii+json;version=2.1"]}
+            body = {
+                "title": "root",
+                "versions": ["application/taxii+json;version=2.1"],
+                "x_enlace_protocol": 2,
+            }
         elif path == "/api/collections/":
             body = {"collections": [{"id": "c1", "can_read": True, "can_write": False}]}
         else:

@@ -27,6 +27,7 @@ from support.exchange import (
     AsgiSyncTransport,
     add,
     audit_actions,
+    manifested,
     mx_node,
     phone,
     us_node,
@@ -51,7 +52,9 @@ def nodes(new_store_url: Callable[[], str]) -> Iterator[tuple[Store, Store]]:
 
 
 def pull(mx: Store, us: Store, *, from_start: bool = False) -> SyncReport:
-    with httpx.Client(transport=AsgiSyncTransport(create_app(mx, "MX"))) as client:
+    with httpx.Client(
+        transport=AsgiSyncTransport(create_app(mx, "MX", signing_key=MX_KEY))
+    ) as client:
         return sync_partner(
             us, partner="MX", token=US_TOKEN, client=client, page_size=2, from_start=from_start
         )
@@ -89,11 +92,13 @@ def test_an_object_refused_once_is_received_after_the_cause_is_fixed(
 ) -> None:
     mx, us = nodes
     register_mx_key(us, US_KEY.verify_key.encode().hex())  # the wrong key for MX
-    first = pull(mx, us)
-    assert (first.received, first.refused["bad-signature"]) == (0, 3)
+    with pytest.raises(SyncError, match="manifest"):
+        pull(mx, us)  # no page's manifest verifies: nothing is taken, the cursor stays
+    with us.unit_of_work() as uow:
+        held = uow.cursors.get("MX")
+        assert held is None or held.sequence == 0
     register_mx_key(us, MX_VERIFY_HEX)  # the cause fixed
-    assert pull(mx, us).received == 0  # a plain sync goes on from past the refused pages
-    fixed = pull(mx, us, from_start=True)
+    fixed = pull(mx, us)  # a plain sync now reads what it could not verify before
     assert (fixed.received, fixed.refused_total) == (3, 0)
 
 
@@ -108,16 +113,20 @@ def test_a_next_served_again_stops_the_sync_with_one_clear_error(store: Store) -
         if path == "/taxii2/":
             body = {"title": "MX", "api_roots": ["/api/"]}
         elif path == "/api/":
-            body = {"title": "root", "versions": ["application/taxii+json;version=2.1"]}
+            body = {
+                "title": "root",
+                "versions": ["application/taxii+json;version=2.1"],
+                "x_enlace_protocol": 2,
+            }
         elif path == "/api/collections/":
             body = {"collections": [{"id": "c1", "can_read": True, "can_write": False}]}
         else:  # every page says: there is more, at the same place
-            body = {"more": True, "next": "same-place", "objects": []}
+            body = manifested({"more": True, "objects": []}, request)
         return httpx.Response(200, json=body)
 
     with (
         httpx.Client(transport=httpx.MockTransport(answer)) as client,
-        pytest.raises(SyncError, match="already given") as caught,
+        pytest.raises(SyncError, match="does not advance") as caught,
     ):
         sync_partner(store, partner="MX", token=US_TOKEN, client=client)
     assert "its paging loops" in str(caught.value)

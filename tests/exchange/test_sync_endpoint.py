@@ -26,7 +26,11 @@ def _partner(api_root: str, seen: list[httpx.Request]) -> httpx.Client:
         seen.append(request)
         body: dict[str, Any] = {"title": "MX", "api_roots": [api_root], "default": api_root}
         if request.url.path.rstrip("/") != "/taxii2":
-            body = {"title": "root", "versions": ["application/taxii+json;version=2.1"]}
+            body = {
+                "title": "root",
+                "versions": ["application/taxii+json;version=2.1"],
+                "x_enlace_protocol": 2,
+            }
         return httpx.Response(200, json=body)
 
     return httpx.Client(transport=httpx.MockTransport(answer))

@@ -127,7 +127,10 @@ def mx_serving(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
         uow.commit()
     port = free_port()
     server_config = uvicorn.Config(
-        create_app(store, "MX"), host="127.0.0.1", port=port, log_level="warning"
+        create_app(store, "MX", signing_key=load_signing_key(config.key_dir)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
     )
     try:
         with served_in_thread(server_config):

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from enlace.exchange import checking
-from enlace.exchange.checking import PageChecker, check_objects
+from enlace.exchange.checking import Context, PageChecker, check_objects
 from enlace.exchange.signing import sign_record
 from enlace.exchange.sync_client import sync_partner
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id
@@ -26,6 +26,7 @@ from support.exchange import (
     MX_VERIFY_HEX,
     US_TOKEN,
     audit_actions,
+    manifested,
     phone,
     us_node,
 )
@@ -61,17 +62,19 @@ def _two_page_partner(pages: list[tuple[list[Any], dict[str, str]]]) -> httpx.Cl
         if path == "/taxii2/":
             return httpx.Response(200, json={"default": f"{MX_URL}/enlace/"}, headers=headers)
         if path == "/enlace/":
-            return httpx.Response(200, json={"versions": [TAXII_MEDIA_TYPE]}, headers=headers)
+            root = {"versions": [TAXII_MEDIA_TYPE], "x_enlace_protocol": 2}
+            return httpx.Response(200, json=root, headers=headers)
         if path == "/enlace/collections/":
             body: dict[str, object] = {"collections": [{"id": collection, "can_read": True}]}
             return httpx.Response(200, json=body, headers=headers)
         if path == f"/enlace/collections/{collection}/objects/":
-            second = request.url.params.get("next") == "page-2"
+            second = request.url.params.get("next") == str(len(pages[0][0]))
             objects, signatures = pages[1 if second else 0]
             body = {"objects": objects, "x_enlace_signatures": signatures}
             if not second:
-                body |= {"more": True, "next": "page-2"}
-            headers["X-TAXII-Date-Added-Last"] = f"2025-09-02T00:00:0{int(second)}.000000Z"
+                body |= {"more": True}
+            total = len(pages[0][0]) + len(pages[1][0])
+            body = manifested(body, request, highest=total)
             return httpx.Response(200, json=body, headers=headers)
         return httpx.Response(404, json={"title": "Not found"})
 
@@ -101,9 +104,11 @@ def _outcome(store: Store) -> tuple[list[Any], set[tuple[str | None, str]]]:
             .order_by(records.c.id)
         ).all()
     refusals = {
-        (subject, detail["reason"])
-        for action, subject, detail in audit_actions(store)
+        (subject, reason)
+        for action, _, detail in audit_actions(store)
         if action == "refusal"
+        for reason, subjects in detail["ids"].items()
+        for subject in subjects
     }
     return [tuple(row) for row in rows], refusals
 
@@ -139,14 +144,15 @@ def test_pages_checked_by_workers_store_and_refuse_exactly_what_checking_here_do
 def test_a_page_whose_worker_died_is_checked_here_with_the_same_outcome() -> None:
     objects, signatures = _pages()[0]
     body = orjson.dumps({"objects": objects, "x_enlace_signatures": signatures})
-    expected = check_objects(objects, signatures, "MX", MX_VERIFY_HEX)
-    with PageChecker("MX", MX_VERIFY_HEX) as checker:
+    context = Context(sender="MX", receiver="US", keys={"MX": MX_VERIFY_HEX})
+    expected = check_objects(objects, signatures, context)
+    with PageChecker(context) as checker:
         if not checker.use_workers():
             pytest.skip("one CPU: no worker processes to lose")
-        assert checker.submit(body, objects, signatures).result() == expected
-        pending = checker.submit(body, objects, signatures)
+        assert checker.submit(body, objects, signatures, None).result() == expected
+        pending = checker.submit(body, objects, signatures, None)
         for child in psutil.Process().children():
             if "spawn_main" in " ".join(child.cmdline()):  # the workers, not the tracker
                 child.kill()
         assert pending.result() == expected  # the pool broke under it
-        assert checker.submit(body, objects, signatures).result() == expected  # broken pool
+        assert checker.submit(body, objects, signatures, None).result() == expected  # broken

@@ -65,7 +65,7 @@ class Client:
     """A synchronous face on httpx's ASGI transport: requests go to the app in-process."""
 
     def __init__(self, store: Store) -> None:
-        self.app = create_app(store, "MX")
+        self.app = create_app(store, "MX", signing_key=MX_KEY)
 
     def get(
         self, url: str, *, headers: dict[str, str], params: dict[str, Any] | None = None
@@ -271,7 +271,7 @@ def served(node: Store) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = uvicorn.Config(
-        create_app(node, "MX"), host="127.0.0.1", port=port, log_level="warning"
+        create_app(node, "MX", signing_key=MX_KEY), host="127.0.0.1", port=port, log_level="warning"
     )
     with served_in_thread(config):
         yield f"http://127.0.0.1:{port}"

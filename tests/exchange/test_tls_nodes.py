@@ -23,6 +23,7 @@ from enlace.exchange.taxii.app import create_app
 from enlace.exchange.transport import partner_client, trust_path, write_partner_trust
 from enlace.matching.api import create_matching_router
 from enlace.node.errors import NodeError
+from enlace.node.keys import load_signing_key
 from enlace.node.setup import initialise_node, open_node
 from support import timing
 from support.exchange import TO_MX
@@ -164,9 +165,14 @@ def us_matching_over_tls(tls: Tls, tmp_path: Path) -> Iterator[tuple[Path, str, 
     its folder, URL and public key."""
     us = tmp_path / "us"
     us_key = initialise_node(us, party="US").public_key
-    _, store = open_node(us)
+    node, store = open_node(us)
     port = free_port()
-    app = create_app(store, "US", extra_routers=[create_matching_router(store, "US", workers=0)])
+    app = create_app(
+        store,
+        "US",
+        signing_key=load_signing_key(node.key_dir),
+        extra_routers=[create_matching_router(store, "US", workers=0)],
+    )
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

@@ -20,6 +20,7 @@ from enlace.exchange.taxii.app import create_app
 from enlace.matching.api import create_matching_router
 from enlace.model.markings import Markings
 from enlace.model.records import PhoneNumber, derived_id
+from enlace.node.keys import load_signing_key
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.tables import audit_log
 from enlace.store.versions import StoredVersion
@@ -62,11 +63,14 @@ def folders(tmp_path: Path) -> Iterator[dict[str, Path]]:
     try:
         for party, folder in nodes.items():
             initialise_node(folder, party=party)
-            _, store = open_node(folder)
+            config, store = open_node(folder)
             stores.append(store)
             port = free_port()
             app = create_app(
-                store, party, extra_routers=[create_matching_router(store, party, workers=0)]
+                store,
+                party,
+                signing_key=load_signing_key(config.key_dir),
+                extra_routers=[create_matching_router(store, party, workers=0)],
             )
             server = uvicorn.Server(
                 uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")

@@ -114,3 +114,47 @@ def audit_actions(store: Store) -> list[tuple[str, str | None, Any]]:
         log = uow.audit
         assert log.verify().ok
         return [(e.action, e.subject, e.detail) for e in log.entries()]
+
+
+def manifested(
+    body: dict[str, Any],
+    request: httpx.Request,
+    *,
+    key: SigningKey = MX_KEY,
+    sender: str = "MX",
+    recipient: str = "US",
+    highest: int | None = None,
+) -> dict[str, Any]:
+    """`body` (a page of objects a fake partner serves) with the signed manifest exchange
+    protocol 2 requires: its objects numbered from the request's `next` + 1, answering the
+    request's nonce — what a real node would send."""
+    from enlace.exchange.statements import Entry, build_manifest
+    from enlace.store.versions import content_digest
+
+    after = int(request.url.params.get("next") or 0)
+    entries = [
+        Entry(
+            after + offset + 1,
+            "record",
+            str(obj.get("id")) if isinstance(obj, dict) else "?",
+            str(obj.get("modified")) if isinstance(obj, dict) else "",
+            content_digest(obj) if isinstance(obj, dict) else "0" * 64,
+        )
+        for offset, obj in enumerate(body.get("objects", []))
+    ]
+    through = entries[-1].sequence if entries else after
+    more = body.get("more") is True
+    text, signature = build_manifest(
+        sender=sender,
+        recipient=recipient,
+        after=after,
+        highest=highest if highest is not None else through,
+        more=more,
+        nonce=request.url.params.get("x_enlace_nonce"),
+        filtered=False,
+        entries=entries,
+        signing_key=key,
+    )
+    if more:
+        body = {**body, "next": str(through)}
+    return {**body, "x_enlace_manifest": text, "x_enlace_manifest_signature": signature}

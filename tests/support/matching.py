@@ -53,6 +53,7 @@ def served_nodes(urls: dict[str, str], *, workers: int = 0) -> Iterator[dict[str
                 app = create_app(
                     node.store,
                     party,
+                    signing_key=node.key,
                     extra_routers=[create_matching_router(node.store, party, workers=workers)],
                 )
                 server = uvicorn.Server(

@@ -69,7 +69,7 @@ def party_nodes(urls: dict[str, str]) -> Iterator[dict[str, Node]]:
 
 def pull(puller: Node, server: Node) -> SyncReport:
     """`puller` syncs from `server`, in process."""
-    app = create_app(server.store, server.party)
+    app = create_app(server.store, server.party, signing_key=server.key)
     with httpx.Client(transport=AsgiSyncTransport(app)) as client:
         return sync_partner(
             puller.store,

@@ -1,7 +1,8 @@
 """Checking what a partner sent, object by object: here, or in worker processes.
 
-Each object of a page is checked on its own (signature against the partner's key, a known
-Enlace type, a valid record, owned by the sending partner) before anything is stored; what
+Each object of a page is checked on its own (a known Enlace type, a valid record, its
+owner's signature, owned by the sending partner or passed on with its owner's signed
+consent, and releasable to this party) before anything is stored; what
 needs the store (conflicts with versions held, records held as someone else's) is decided
 afterwards, when the page is stored in its unit of work (enlace.exchange.receiving).
 
@@ -27,6 +28,7 @@ import orjson
 
 from enlace.exchange.errors import SignatureInvalid
 from enlace.exchange.signing import verify_record
+from enlace.exchange.statements import StatementInvalid, read_consent
 from enlace.model.records.registry import class_for_stix
 from enlace.processes import collect_now_and_then, exit_with_parent
 from enlace.store.versions import StoredVersion
@@ -54,22 +56,31 @@ class Refused:
 Outcome = Accepted | Refused
 
 
-def check_object(obj: Any, signatures: Mapping[str, Any], party: str, key_hex: str) -> Outcome:
-    """Check one object sent by `party`, whose signing key is `key_hex`."""
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What checking a page needs to know: who sent it, who receives it, and the signing keys
+    of the registered partners (an onward record is signed by its owner, not the sender)."""
+
+    sender: str
+    receiver: str
+    keys: Mapping[str, str]  # party -> Ed25519 public key (hex)
+
+
+def check_object(
+    obj: Any, signatures: Mapping[str, Any], context: Context, consents: Mapping[str, Any]
+) -> Outcome:
+    """Check one object of a page sent by `context.sender`; `consents` maps
+    "<id>|<modified>" to the owner's signed consent that came with it (onward release)."""
     if not isinstance(obj, dict):
         return Refused("<not an object>", "malformed", "the item is not a JSON object")
     record_id, modified = obj.get("id"), obj.get("modified")
     if not (isinstance(record_id, str) and record_id and isinstance(modified, str)):
         subject = record_id if isinstance(record_id, str) and record_id else "<without id>"
         return Refused(subject, "malformed", "the object has no text id and modified")
-    signature = signatures.get(f"{record_id}|{modified}")
+    key = f"{record_id}|{modified}"
+    signature = signatures.get(key)
     if not isinstance(signature, str) or not signature:
         return Refused(record_id, "missing-signature", "the object carries no signature")
-    try:
-        verify_record(obj, signature, key_hex)
-    except SignatureInvalid as error:
-        reason = "malformed" if error.problem == "not-canonical" else "bad-signature"
-        return Refused(record_id, reason, error.reason)
     try:
         cls = class_for_stix(obj)
     except ValueError as error:
@@ -78,25 +89,93 @@ def check_object(obj: Any, signatures: Mapping[str, Any], party: str, key_hex: s
         record = cls.from_stix(obj)
     except Exception as error:  # any invalid object is refused, never a crash
         return Refused(record_id, "malformed", str(error) or type(error).__name__)
-    if record.owner != party:
+    sender, receiver = context.sender, context.receiver
+    onward = record.owner != sender
+    if onward:
+        refusal = _consent_refusal(record.owner, record_id, modified, consents.get(key), context)
+        if refusal is not None:
+            return refusal
+    owner_key = context.keys.get(record.owner, "")
+    try:
+        verify_record(obj, signature, owner_key)
+    except SignatureInvalid as error:
+        reason = "malformed" if error.problem == "not-canonical" else "bad-signature"
+        return Refused(record_id, reason, error.reason)
+    if not onward and receiver not in record.markings.releasable_to:
+        # The receiver enforces the markings too: a record its owner did not release to this
+        # party (say, released to a third party and put in this channel) is not kept, however
+        # well it is signed.
+        named = ", ".join(sorted(record.markings.releasable_to)) or "no partner (national only)"
         return Refused(
             record_id,
-            "wrong-owner",
-            f"the record's owner is {record.owner}, not the sending partner {party}",
+            "not-releasable-here",
+            f"its markings release it to {named}, not to {receiver}",
         )
     text = orjson.dumps(obj).decode("utf-8")
     try:
-        version = StoredVersion.of(record, stix=obj, stix_text=text, received_from=party)
+        version = StoredVersion.of(record, stix=obj, stix_text=text, received_from=sender)
     except Exception as error:
         return Refused(record_id, "malformed", str(error) or type(error).__name__)
     return Accepted(version, signature)
 
 
-def check_objects(objects: list[Any], signatures: Any, party: str, key_hex: str) -> list[Outcome]:
-    """Check each object of a page; `signatures` is the page's x_enlace_signatures."""
+def _consent_refusal(
+    owner: str, record_id: str, modified: str, consent: Any, context: Context
+) -> Refused | None:
+    # A record owned by another party than the sender is accepted only with its owner's
+    # signed consent naming the sender as holder, this party as recipient, and this version.
+    owner_key = context.keys.get(owner)
+    if owner_key is None:
+        return Refused(
+            record_id,
+            "wrong-owner",
+            f"the record's owner is {owner}, not the sending partner {context.sender}, and "
+            f"{owner} is not a registered partner whose signature could be checked",
+        )
+    if not isinstance(consent, dict):
+        return Refused(
+            record_id,
+            "wrong-owner",
+            f"the record's owner is {owner}, not the sending partner {context.sender}, and no "
+            f"consent of {owner} to pass it on came with it",
+        )
+    try:
+        said, _, _ = read_consent(consent.get("statement"), consent.get("signature"), owner_key)
+    except StatementInvalid as error:
+        return Refused(record_id, "no-consent", f"the consent that came with it: {error}")
+    expected = (record_id, modified, owner, context.sender, context.receiver)
+    if (said.record_id, said.version, said.owner, said.holder, said.recipient) != expected:
+        return Refused(
+            record_id,
+            "no-consent",
+            f"the consent that came with it does not name this version, {context.sender} as "
+            f"holder and {context.receiver} as recipient",
+        )
+    return None
+
+
+def check_objects(
+    objects: list[Any], signatures: Any, context: Context, consents: Any = None
+) -> list[Outcome]:
+    """Check each object of a page; `signatures` is the page's x_enlace_signatures,
+    `consents` its x_enlace_consents."""
     if not isinstance(signatures, dict):
         signatures = {}
-    return [check_object(obj, signatures, party, key_hex) for obj in objects]
+    by_version = _consents_by_version(consents)
+    return [check_object(obj, signatures, context, by_version) for obj in objects]
+
+
+def _consents_by_version(consents: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if not isinstance(consents, list):
+        return found
+    for item in consents[:10_000]:
+        statement = item.get("statement") if isinstance(item, dict) else None
+        if isinstance(statement, dict):
+            record, version = statement.get("record"), statement.get("version")
+            if isinstance(record, str) and isinstance(version, str):
+                found[f"{record}|{version}"] = item
+    return found
 
 
 class PageChecker:
@@ -105,9 +184,8 @@ class PageChecker:
     `submit` returns a handle whose `result()` gives the outcomes in the page's order.
     """
 
-    def __init__(self, party: str, key_hex: str) -> None:
-        self._party = party
-        self._key_hex = key_hex
+    def __init__(self, context: Context) -> None:
+        self._context = context
         self._pool: ProcessPoolExecutor | None = None
         self._workers = 0
 
@@ -144,23 +222,26 @@ class PageChecker:
             )
         return self.workers
 
-    def submit(self, body: bytes, objects: list[Any] | None, signatures: Any) -> CheckedPage:
-        """Check a page: `body` is its JSON as received; `objects` and `signatures` parsed.
+    def submit(
+        self, body: bytes, objects: list[Any] | None, signatures: Any, consents: Any
+    ) -> CheckedPage:
+        """Check a page: `body` is its JSON as received; `objects`, `signatures` and
+        `consents` parsed.
 
         With workers, `objects` may be None: the page is checked from `body`, and the caller
         need not keep thousands of parsed objects alive while it waits.
         """
-        party, key_hex = self._party, self._key_hex
+        context = self._context
 
         def here() -> list[Outcome]:
             if objects is None:
-                return _received(_check_page(body, party, key_hex))
-            return check_objects(objects, signatures, party, key_hex)
+                return _received(_check_page(body, context))
+            return check_objects(objects, signatures, context, consents)
 
         if self._pool is None:
             return CheckedPage(here())
         try:
-            future = self._pool.submit(_check_page, body, party, key_hex)
+            future = self._pool.submit(_check_page, body, context)
         except BrokenProcessPool:  # a worker died earlier: go on here
             return CheckedPage(here())
         return CheckedPage(future, here)
@@ -205,13 +286,15 @@ def _start_worker(parent: int) -> None:
     gc.disable()
 
 
-def _check_page(body: bytes, party: str, key_hex: str) -> list[Any]:
+def _check_page(body: bytes, context: Context) -> list[Any]:
     page = orjson.loads(body)
     objects = page.get("objects", []) if isinstance(page, dict) else []
     signatures = page.get("x_enlace_signatures") if isinstance(page, dict) else None
+    consents = page.get("x_enlace_consents") if isinstance(page, dict) else None
     if not isinstance(objects, list):
         objects = []
-    sent = [_sent(outcome) for outcome in check_objects(objects, signatures, party, key_hex)]
+    checked = check_objects(objects, signatures, context, consents)
+    sent = [_sent(outcome) for outcome in checked]
     collect_now_and_then()
     return sent
 

@@ -14,19 +14,38 @@ writes make a re-fetched page a no-op).
 Refusal reasons: ``malformed`` (not a STIX object with id and modified, no canonical form,
 or not a valid record of its type), ``missing-signature``, ``bad-signature`` (changed
 content, another key, or an unreadable signature), ``unknown-type``, ``wrong-owner`` (the
-record claims an owner that is not the sending partner) and ``conflict`` (the same id and
-version as one already held, with other content).
+record claims an owner that is not the sending partner, and no consent of that owner came
+with it), ``no-consent`` (the consent that came with it does not hold), ``conflict`` (the
+same id and version as one already held, with other content), ``not-releasable-here`` (its
+markings do not name this party) and ``not-in-manifest`` (the page's signed manifest does not
+list it: it was not addressed to this node, or was changed on the way).
+
+Exchange protocol 2: what the page's signed manifest lists and the page does not bring (the
+channel dropped it), or brings refused, is kept as a gap of the partner's release sequence
+(``sequence_gaps``), fetched again at each sync, and reported until it is held. The cursor
+advances to the manifest's last number: only over what a signed manifest accounted for.
+Refusals of a page are audited in one entry with counts by reason (and the first ids), not
+one entry per object: a flood of junk writes one line.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from enlace.exchange.checking import Accepted, Outcome, Refused
-from enlace.store.repositories.sync_state import ReceivedSignature
+from enlace.exchange.statements import (
+    Manifest,
+    StatementInvalid,
+    read_consent,
+    read_tombstone,
+)
+from enlace.store.repositories.statements import Consent, Revocation
+from enlace.store.repositories.sync_state import ReceivedSignature, SequenceGap
 from enlace.store.store import Store
+from enlace.store.unit_of_work import UnitOfWork
 
 REFUSAL_REASONS = (
     "malformed",
@@ -34,8 +53,30 @@ REFUSAL_REASONS = (
     "bad-signature",
     "unknown-type",
     "wrong-owner",
+    "no-consent",
     "conflict",
+    "not-releasable-here",
+    "not-in-manifest",
 )
+_IDS_AUDITED = 20  # per refusal reason, in a page's one refusal entry
+_GAPS_AUDITED = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What came with a page besides its objects: its verified manifest, its statements
+    (tombstones, consents), and who receives it with which partner keys."""
+
+    manifest: Manifest
+    statements: list[Any]
+    receiver: str
+    keys: Mapping[str, str]  # party -> public key (hex) of every registered partner
+    onward_consents: list[Any]  # the page's x_enlace_consents
+
+    @property
+    def sender_key(self) -> str:
+        """The sending partner's public key."""
+        return self.keys.get(self.manifest.sender, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +86,17 @@ class PageReceipt:
     received: int  # versions new to this node
     already_held: int
     refused: Counter[str]  # objects refused, by reason
+    revoked: int = 0  # tombstones newly held
+    consents: int = 0  # consents newly held
+    new_gaps: int = 0  # numbers of the sequence found missing or refused on this page
+    filled: int = 0  # numbers held now that were gaps
+
+
+@dataclass(slots=True)
+class _Sorted:
+    accepted: list[Accepted] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+    numbers_held: set[int] = field(default_factory=set)
 
 
 def store_checked_page(
@@ -54,23 +106,27 @@ def store_checked_page(
     actor: str,
     count: int,
     checked: Sequence[Outcome],
-    resume: str | None,
-    added_last: str | None,
+    frame: Frame,
 ) -> PageReceipt:
     """Store a page of `count` objects from `partner`, checked one by one as `checked`, with
-    the cursor that resumes after it (`resume`, `added_last`); see the module."""
+    its manifest and statements (`frame`); see the module."""
+    manifest = frame.manifest
     with store.unit_of_work() as uow:
         # The cursor first: on SQLite this write takes the database's write lock before
         # anything is read, so a concurrent sync of the same partner waits, never fails.
-        # It commits with the page, or not at all.
+        # It commits with the page, or not at all; it never goes back (a page fetched again
+        # to fill a gap lies behind it).
+        held_cursor = uow.cursors.get(partner)
         uow.cursors.put(
             partner,
-            next_cursor=resume,
-            last_added=added_last,
+            next_cursor=None,
+            last_added=held_cursor.last_added if held_cursor else None,
             updated_at=uow.started_at,
+            sequence=max(held_cursor.sequence if held_cursor else 0, manifest.through),
+            highest=max(held_cursor.highest if held_cursor else 0, manifest.highest),
         )
-        accepted = [c for c in checked if isinstance(c, Accepted)]
-        refused = [c for c in checked if isinstance(c, Refused)]
+        page = _against_manifest(checked, manifest)
+        accepted, refused = page.accepted, page.refused
         # Every version held of the page's records, in one lookup: what conflicts with
         # a version held, and who holds each record (owner, and from whom it came).
         held = uow.records.holdings_of(a.version.id for a in accepted)
@@ -89,41 +145,273 @@ def store_checked_page(
                 ReceivedSignature(
                     a.version.id,
                     a.version.modified,
-                    partner,
+                    a.version.owner,
                     a.signature,
                     uow.started_at,
                 )
                 for a in accepted
             ]
         )
-        audit = uow.audit
-        for refusal in refused:
-            audit.append(
-                actor=actor,
-                action="refusal",
-                subject=refusal.subject,
-                detail={
-                    "partner": partner,
-                    "reason": refusal.reason,
-                    "message": refusal.message[:500],
-                },
+        _keep_onward_consents(uow, partner, frame, accepted)
+        revoked, consents, statement_refusals, statement_numbers = _statements(uow, partner, frame)
+        refused.extend(statement_refusals)
+        page.numbers_held |= statement_numbers
+        # A version of a record whose tombstone is held arrives revoked (the tombstone may
+        # come first: the owner sends it to every holder at once).
+        tombstoned = uow.revocations.revoked_among([a.version.id for a in accepted])
+        for owner in set(tombstoned.values()):
+            uow.revocations.mark_revoked(
+                [rid for rid, o in tombstoned.items() if o == owner], owner
             )
-        counts = Counter(r.reason for r in refused)
-        if count:
-            audit.append(
-                actor=actor,
-                action="receipt",
-                subject=partner,
-                detail={
-                    "partner": partner,
-                    "objects": count,
-                    "received": new,
-                    "already_held": len(accepted) - new,
-                    "refused": dict(counts),
-                },
-            )
+        kept_with = {
+            (a.version.id, a.version.modified) for a in accepted
+        }  # accepted after the store's checks
+        page.numbers_held = {
+            entry.sequence
+            for entry in manifest.entries
+            if entry.sequence in page.numbers_held
+            and (entry.kind != "record" or (entry.record_id, entry.version) in kept_with)
+        }
+        new_gaps, filled = _gaps(uow, partner, manifest, page.numbers_held, refused)
+        _audit_page(uow, actor, partner, count, new, accepted, refused, new_gaps)
         uow.commit()
-    return PageReceipt(new, len(accepted) - new, counts)
+    counts = Counter(r.reason for r in refused)
+    return PageReceipt(new, len(accepted) - new, counts, revoked, consents, len(new_gaps), filled)
+
+
+def _keep_onward_consents(
+    uow: UnitOfWork, partner: str, frame: Frame, accepted: Sequence[Accepted]
+) -> None:
+    # A record passed on by `partner` with its owner's consent: the consent (checked with
+    # the record) is kept as the provenance of what this node holds.
+    onward = {(a.version.id, a.version.modified): a.version.owner for a in accepted}
+    onward = {key: owner for key, owner in onward.items() if owner != partner}
+    if not onward:
+        return
+    for item in frame.onward_consents[: len(onward) * 2]:
+        if not isinstance(item, dict):
+            continue
+        body = item.get("statement")
+        owner = body.get("owner") if isinstance(body, dict) else None
+        if not isinstance(owner, str) or owner not in frame.keys:
+            continue
+        try:
+            consent, text, _ = read_consent(body, item.get("signature"), frame.keys[owner])
+        except StatementInvalid:
+            continue
+        if onward.get((consent.record_id, consent.version)) != consent.owner:
+            continue
+        uow.consents.add(
+            Consent(
+                consent.record_id,
+                consent.version,
+                consent.owner,
+                consent.holder,
+                consent.recipient,
+                text,
+                str(item.get("signature")),
+                partner,
+                uow.started_at,
+            )
+        )
+
+
+def _against_manifest(checked: Sequence[Outcome], manifest: Manifest) -> _Sorted:
+    # Each accepted object must be listed in the signed manifest, with the same content
+    # digest: anything else was not addressed to this node by its sender, or was changed.
+    listed = {
+        (entry.record_id, entry.version): entry
+        for entry in manifest.entries
+        if entry.kind == "record"
+    }
+    page = _Sorted()
+    for outcome in checked:
+        if isinstance(outcome, Refused):
+            page.refused.append(outcome)
+            continue
+        version = outcome.version
+        entry = listed.get((version.id, version.modified))
+        if entry is None or entry.digest != version.content_digest:
+            page.refused.append(
+                Refused(
+                    version.id,
+                    "not-in-manifest",
+                    f"version {version.modified} is not listed in the page's signed manifest "
+                    "(not addressed to this node, or changed on the way)",
+                )
+            )
+            continue
+        page.accepted.append(outcome)
+        page.numbers_held.add(entry.sequence)
+    return page
+
+
+def _statements(
+    uow: UnitOfWork, partner: str, frame: Frame
+) -> tuple[int, int, list[Refused], set[int]]:
+    # Tombstones and consents of the page: each signed by the sender as owner, listed in
+    # the manifest, and about this node (a consent names it as holder).
+    listed = {
+        (entry.kind, entry.record_id, entry.digest): entry.sequence
+        for entry in frame.manifest.entries
+        if entry.kind != "record"
+    }
+    revoked = consents = 0
+    refused: list[Refused] = []
+    numbers: set[int] = set()
+    for item in frame.statements[: len(listed) + 1]:
+        kind = item.get("kind") if isinstance(item, dict) else None
+        body = item.get("statement") if isinstance(item, dict) else None
+        signature = item.get("signature") if isinstance(item, dict) else None
+        subject = (
+            str(body.get("id") or body.get("record") or "<statement>")[:128]
+            if isinstance(body, dict)
+            else "<statement>"
+        )
+        try:
+            if kind == "tombstone":
+                tombstone, text, digest = read_tombstone(body, signature, frame.sender_key)
+                if tombstone.owner != partner:
+                    raise StatementInvalid(
+                        "wrong-owner",
+                        f"a tombstone of {tombstone.owner}'s record sent by {partner}: only a "
+                        "record's owner revokes it",
+                    )
+            elif kind == "consent":
+                consent, text, digest = read_consent(body, signature, frame.sender_key)
+                if consent.owner != partner or consent.holder != frame.receiver:
+                    raise StatementInvalid(
+                        "wrong-owner",
+                        f"a consent of {consent.owner} for holder {consent.holder} sent by "
+                        f"{partner} to {frame.receiver}",
+                    )
+            else:
+                raise StatementInvalid("malformed", f"unknown statement kind {str(kind)[:40]!r}")
+            number = listed.get((kind, subject, digest))
+            if number is None:
+                raise StatementInvalid(
+                    "not-in-manifest", "the statement is not listed in the page's signed manifest"
+                )
+        except StatementInvalid as error:
+            refused.append(Refused(subject, error.reason, str(error)))
+            continue
+        numbers.add(number)
+        if kind == "tombstone":
+            revoked += uow.revocations.add(
+                Revocation(
+                    tombstone.record_id,
+                    tombstone.owner,
+                    tombstone.revoked_at,
+                    tombstone.reason,
+                    text,
+                    str(signature),
+                    partner,
+                    uow.started_at,
+                )
+            )
+        else:
+            consents += uow.consents.add(
+                Consent(
+                    consent.record_id,
+                    consent.version,
+                    consent.owner,
+                    consent.holder,
+                    consent.recipient,
+                    text,
+                    str(signature),
+                    partner,
+                    uow.started_at,
+                )
+            )
+    return revoked, consents, refused, numbers
+
+
+def _gaps(
+    uow: UnitOfWork,
+    partner: str,
+    manifest: Manifest,
+    held: set[int],
+    refused: Sequence[Refused],
+) -> tuple[list[SequenceGap], int]:
+    # What the manifest accounts for and this node does not hold: dropped on the way
+    # ("missing"), or refused (the reason). Numbers the manifest skips, or that the partner
+    # says it released beyond the last page, are missing too.
+    why = {r.subject: r.reason for r in refused}
+    gaps = [
+        SequenceGap(partner, e.sequence, why.get(e.record_id, "missing"), e.record_id, "")
+        for e in manifest.entries
+        if e.sequence not in held
+    ]
+    listed = {e.sequence for e in manifest.entries}
+    skipped = [n for n in range(manifest.after + 1, manifest.through + 1) if n not in listed]
+    if not manifest.more and not manifest.filtered:
+        skipped.extend(range(manifest.through + 1, manifest.highest + 1))
+    gaps.extend(SequenceGap(partner, n, "missing", None, "") for n in skipped)
+    gaps = [SequenceGap(g.partner, g.sequence, g.reason, g.subject, uow.started_at) for g in gaps]
+    filled = 0
+    if held and uow.gaps.of(partner, limit=1):
+        filled = uow.gaps.remove_many({(partner, n) for n in held})
+    uow.gaps.add(gaps)
+    return gaps, filled
+
+
+def _audit_page(
+    uow: UnitOfWork,
+    actor: str,
+    partner: str,
+    count: int,
+    new: int,
+    accepted: Sequence[Accepted],
+    refused: Sequence[Refused],
+    gaps: Sequence[SequenceGap],
+) -> None:
+    audit = uow.audit
+    counts = Counter(r.reason for r in refused)
+    if refused:
+        ids: dict[str, list[str]] = {}
+        messages: dict[str, str] = {}
+        for refusal in refused:
+            kept = ids.setdefault(refusal.reason, [])
+            if len(kept) < _IDS_AUDITED:
+                kept.append(refusal.subject[:128])
+            messages.setdefault(refusal.reason, refusal.message[:300])
+        audit.append(
+            actor=actor,
+            action="refusal",
+            subject=partner,
+            detail={
+                "partner": partner,
+                "refused": len(refused),
+                "reasons": dict(counts),
+                "ids": ids,
+                "messages": messages,
+            },
+        )
+    if gaps:
+        audit.append(
+            actor=actor,
+            action="sequence-gap",
+            subject=partner,
+            detail={
+                "partner": partner,
+                "count": len(gaps),
+                "sequences": [g.sequence for g in gaps[:_GAPS_AUDITED]],
+                "reasons": dict(Counter(g.reason for g in gaps)),
+            },
+        )
+    if count:
+        audit.append(
+            actor=actor,
+            action="receipt",
+            subject=partner,
+            detail={
+                "partner": partner,
+                "objects": count,
+                "received": new,
+                "already_held": len(accepted) - new,
+                "refused": dict(counts),
+            },
+        )
 
 
 def _without_conflicts(

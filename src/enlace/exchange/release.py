@@ -139,6 +139,7 @@ def release_all_allowed(
                     partner=partner,
                     released_at=uow.started_at,
                     signature=sign_record(row.stix_object(), signing_key),
+                    sequence=0,  # numbered by insert_many, in commit order
                 )
                 for row in fresh
             ]

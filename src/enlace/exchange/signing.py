@@ -144,3 +144,40 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray):
         return [_plain(item) for item in value]
     return value
+
+
+# --- Statements of other kinds -----------------------------------------------------------
+#
+# One Ed25519 key signs several kinds of message: record versions (above), release manifests,
+# tombstones and onward-release consents. Each kind other than a record version signs its
+# own context string first, so a signature of one kind is never valid as another: a context
+# string starts with "enlace/", while a record's message is its canonical JSON, which starts
+# with "{" — no record signature can be taken for a statement, nor the reverse.
+
+MANIFEST_CONTEXT = b"enlace/v2/release-manifest\x00"
+TOMBSTONE_CONTEXT = b"enlace/v2/tombstone\x00"
+CONSENT_CONTEXT = b"enlace/v2/onward-consent\x00"
+
+
+def sign_message(context: bytes, message: bytes, signing_key: SigningKey) -> str:
+    """The detached signature of `context` ‖ `message`, base64 (padded)."""
+    signature: bytes = signing_key.sign(context + message).signature
+    return base64.b64encode(signature).decode("ascii")
+
+
+def verify_message(
+    context: bytes, message: bytes, signature_b64: Any, verify_key_hex: str, *, subject: str
+) -> None:
+    """Return quietly when `verify_key_hex` signed `context` ‖ `message`; else raise
+    SignatureInvalid naming `subject` and what failed."""
+    signature = _decode_signature(subject, signature_b64)
+    verify_key = _decode_verify_key(subject, verify_key_hex)
+    try:
+        verify_key.verify(context + message, signature)
+    except BadSignatureError:
+        raise SignatureInvalid(
+            subject,
+            "mismatch",
+            "the signature does not match: it was changed after signing, made for another "
+            f"kind of message, or made with another key than {verify_key_hex.strip().lower()}",
+        ) from None

@@ -8,10 +8,18 @@ order, each in one unit of work with the cursor that resumes after it: what is a
 what is refused and why is enlace.exchange.receiving. A sync killed at any moment therefore
 resumes at the first page not committed. The scheduled sync of ``enlace serve`` is
 enlace.exchange.sync_schedule.
+
+Exchange protocol 2 (enlace.exchange.statements): the client sends a fresh nonce with each
+page request and accepts a page only with a manifest signed by the partner, addressed to this
+party, answering that request (the number it asked to start after, its nonce). The cursor is
+the partner's release sequence number, taken from that manifest — never from a header or a
+``next`` the channel could forge — and only ever moves forward. Before reading on, a sync asks
+again for the numbers still missing (``sequence_gaps``).
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
@@ -24,11 +32,12 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import orjson
 
-from enlace.exchange.checking import CheckedPage, Outcome, PageChecker
+from enlace.exchange.checking import CheckedPage, Context, PageChecker
 from enlace.exchange.credentials import read_outbound_token
 from enlace.exchange.errors import ExchangeError
-from enlace.exchange.receiving import store_checked_page
-from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, resume_cursor
+from enlace.exchange.receiving import Frame, store_checked_page
+from enlace.exchange.statements import PROTOCOL, Manifest, StatementInvalid, read_manifest
+from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, encode_cursor
 from enlace.exchange.transport import partner_client, transport_problem
 from enlace.node.errors import NodeError
 from enlace.partners.authentication import audit_partner_event
@@ -45,6 +54,12 @@ MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a full page of large records is a few meg
 _PAGES_AHEAD = 2
 # A sync whose first page is at least this long is worth starting worker processes for.
 _WORKERS_FROM_PAGE_SIZE = 200
+# Gaps asked for again per sync: runs of consecutive missing numbers, each one request.
+_GAP_RUNS_PER_SYNC = 20
+# Numbers a signed manifest may skip or announce beyond its page before the sync stops: a
+# partner that claims a million numbers it does not serve must not make this node write a
+# million gap rows.
+_MAX_GAPS_PER_PAGE = 1000
 
 
 class SyncError(ExchangeError):
@@ -68,6 +83,16 @@ class SyncReport:
     received: int = 0
     already_held: int = 0
     refused: Counter[str] = field(default_factory=Counter)
+    revoked: int = 0  # tombstones newly received
+    filled: int = 0  # numbers of the partner's sequence that were gaps and are held now
+    not_held: dict[str, int] = field(default_factory=dict)  # gaps after the sync, by reason
+    sequence: int = 0  # the partner's sequence is verified up to here
+    highest: int = 0  # the highest number the partner declared
+
+    @property
+    def not_held_total(self) -> int:
+        """Numbers of the partner's sequence this node still does not hold."""
+        return sum(self.not_held.values())
 
     @property
     def refused_total(self) -> int:
@@ -77,11 +102,20 @@ class SyncReport:
     def summary(self) -> str:
         """One line for people."""
         refused = ", ".join(f"{n} {reason}" for reason, n in sorted(self.refused.items()))
-        return (
+        line = (
             f"sync from {self.partner}: {self.pages} page(s), {self.received} version(s) "
             f"received, {self.already_held} already held, {self.refused_total} refused"
             + (f" ({refused})" if refused else "")
         )
+        if self.revoked:
+            line += f"; {self.revoked} revocation(s) received"
+        if self.not_held_total:
+            missing = ", ".join(f"{n} {why}" for why, n in sorted(self.not_held.items()))
+            line += (
+                f"; WARNING: {self.not_held_total} of the {self.highest} item(s) {self.partner} "
+                f"released to this node are not held ({missing}): asked for again at each sync"
+            )
+        return line
 
 
 def sync_partner(
@@ -112,6 +146,8 @@ def sync_partner(
     with store.unit_of_work() as uow:
         registered = uow.partners.get(partner)
         held = uow.cursors.get(partner)
+        party = uow.settings.get("party") or ""
+        keys = {p.party: p.verify_key_hex for p in uow.partners.all()}
         if registered is None:
             raise NodeError(
                 f"{partner} is not a registered partner: run 'enlace partner add' first"
@@ -121,15 +157,15 @@ def sync_partner(
                 actor=actor,
                 action="sync-from-start",
                 subject=partner,
-                detail={"cursor": held.next_cursor if held else None},
+                detail={"sequence": held.sequence if held else 0},
             )
             uow.commit()
             held = None
     own = client or partner_client(None, partner, TIMEOUT_SECONDS)
     try:
-        return _Puller(store, registered, token, own, page_size, actor).run(
-            held.next_cursor if held else None, held.last_added if held else None
-        )
+        context = Context(sender=partner, receiver=party, keys=keys)
+        puller = _Puller(store, registered, context, token, own, page_size, actor)
+        return puller.run(held.sequence if held else 0, refill=not from_start)
     finally:
         if client is None:
             own.close()
@@ -194,6 +230,7 @@ class _Puller:
         self,
         store: Store,
         partner: Partner,
+        context: Context,
         token: str,
         client: httpx.Client,
         page_size: int,
@@ -201,16 +238,19 @@ class _Puller:
     ) -> None:
         self.store = store
         self.partner = partner
+        self.context = context
         self.client = client
         self.page_size = page_size
         self.actor = actor
         self.headers = {"Accept": TAXII_MEDIA_TYPE, "Authorization": f"Bearer {token}"}
         self.report = SyncReport(partner=partner.party)
         self.endpoint = registered_endpoint(partner.url)
-        self.cursors_seen: set[str] = set()  # every `next` followed in this sync
+        self.max_answer = MAX_ANSWER_BYTES
 
-    def run(self, cursor: str | None, last_added: str | None) -> SyncReport:
+    def run(self, cursor: int, *, refill: bool) -> SyncReport:
         objects_url = self._objects_url()
+        if refill:
+            self._refill(objects_url)
         # Pages are fetched ahead (the partner's server works meanwhile, and waiting on the
         # network releases the GIL) and, in a long sync, checked by worker processes, a
         # page each; they are stored strictly in order, each in its own unit of work.
@@ -218,11 +258,10 @@ class _Puller:
         failure: SyncError | None = None
         with (
             ThreadPoolExecutor(max_workers=1) as fetcher,
-            PageChecker(self.partner.party, self.partner.verify_key_hex) as checker,
+            PageChecker(self.context) as checker,
         ):
-            fetching: Future[_Answer] | None = fetcher.submit(
-                self._get, objects_url, self._page_params(cursor)
-            )
+            request = _Request(cursor, self.page_size)
+            fetching: Future[_Answer] | None = fetcher.submit(self._fetch, objects_url, request)
             try:
                 while True:
                     while fetching is not None and len(window) < _PAGES_AHEAD * (
@@ -230,80 +269,139 @@ class _Puller:
                     ):
                         try:
                             response = fetching.result()
-                            page = self._page(objects_url, response, cursor, last_added)
+                            page = self._page(objects_url, response, request)
                         except SyncError as error:
                             failure, fetching = error, None  # store what came before
                             break
-                        cursor, last_added = page.resume, page.added_last
-                        if page.going_on:
-                            fetching = fetcher.submit(
-                                self._get, objects_url, self._page_params(page.next_cursor)
-                            )
+                        if page.manifest.more:
+                            request = _Request(page.manifest.through, self.page_size)
+                            fetching = fetcher.submit(self._fetch, objects_url, request)
                             if page.count >= _WORKERS_FROM_PAGE_SIZE:
                                 checker.use_workers()
                         else:
                             fetching = None
-                        if checker.workers:
-                            # A worker parses the page again from its bytes: the parsed
-                            # objects are freed now, not held while the page waits.
-                            page.objects, page.signatures = None, None
-                        page.checked = checker.submit(
-                            response.content, page.objects, page.signatures
-                        )
+                        self._check(checker, page, response)
                         window.append(page)
                     if not window:
                         break
                     page = window.popleft()
-                    assert page.checked is not None
-                    self._store_page(
-                        page.count, page.checked.result(), page.resume, page.added_last
-                    )
+                    self._store_page(page)
             except BaseException:
                 for waiting in window:
                     if waiting.checked is not None:
                         waiting.checked.cancel()
                 raise
+        self._finish()
         if failure is not None:
             raise failure
         return self.report
 
-    def _page(
-        self, url: str, response: _Answer, cursor: str | None, last_added: str | None
-    ) -> _Page:
+    def _check(self, checker: PageChecker, page: _Page, response: _Answer) -> None:
+        if checker.workers:
+            # A worker parses the page again from its bytes: the parsed objects are
+            # freed now, not held while the page waits.
+            page.objects, page.signatures = None, None
+        page.checked = checker.submit(
+            response.content, page.objects, page.signatures, page.consents
+        )
+
+    def _refill(self, objects_url: str) -> None:
+        # The numbers a signed manifest announced and this node does not hold (dropped on
+        # the way, or refused): asked for again, a run of consecutive numbers per request.
+        with self.store.unit_of_work() as uow:
+            gaps = [gap.sequence for gap in uow.gaps.of(self.partner.party, limit=10_000)]
+        runs: list[tuple[int, int]] = []
+        for number in gaps:
+            if runs and number == runs[-1][1] + 1 and number - runs[-1][0] < self.page_size:
+                runs[-1] = (runs[-1][0], number)
+            else:
+                runs.append((number, number))
+        with PageChecker(self.context) as checker:
+            for first, last in runs[:_GAP_RUNS_PER_SYNC]:
+                request = _Request(first - 1, last - first + 1)
+                response = self._fetch(objects_url, request)
+                page = self._page(objects_url, response, request)
+                self._check(checker, page, response)
+                self._store_page(page)
+
+    def _finish(self) -> None:
+        with self.store.unit_of_work() as uow:
+            self.report.not_held = uow.gaps.counts(self.partner.party)
+            held = uow.cursors.get(self.partner.party)
+        if held is not None:
+            self.report.sequence, self.report.highest = held.sequence, held.highest
+
+    def _fetch(self, url: str, request: _Request) -> _Answer:
+        params: dict[str, str | int] = {
+            "limit": request.limit,
+            "match[version]": "all",
+            "x_enlace_nonce": request.nonce,
+        }
+        if request.after:
+            params["next"] = encode_cursor(request.after)
+        return self._get(url, params)
+
+    def _page(self, url: str, response: _Answer, request: _Request) -> _Page:
+        party = self.partner.party
         body = response.json_body
         objects = body.get("objects", [])
         if not isinstance(objects, list):
-            raise SyncError(self.partner.party, url, "'objects' is not a list")
-        next_cursor = body.get("next")
-        going_on = body.get("more") is True and isinstance(next_cursor, str) and bool(next_cursor)
-        if going_on:
-            assert isinstance(next_cursor, str)
-            if next_cursor in self.cursors_seen:
-                # A server that hands back a `next` already followed would be read for ever.
-                raise SyncError(
-                    self.partner.party,
-                    url,
-                    f"the partner served a 'next' it had already given ({next_cursor[:80]!r}): "
-                    "its paging loops, so the sync stopped; what came before is kept",
-                )
-            self.cursors_seen.add(next_cursor)
-        added_last = response.headers.get("X-TAXII-Date-Added-Last") or last_added
-        resume = next_cursor if going_on else (_resume_after(objects, added_last) or cursor)
+            raise SyncError(party, url, "'objects' is not a list")
+        if len(objects) > request.limit:
+            # A page larger than asked for is a flood, not a page: nothing of it is stored.
+            raise SyncError(
+                party,
+                url,
+                f"the page holds {len(objects):,} objects, {request.limit:,} were asked for: "
+                "stopped; what came before is kept",
+            )
+        manifest = self._manifest(url, body, request)
+        statements = body.get("x_enlace_statements") or []
+        consents = body.get("x_enlace_consents") or []
         return _Page(
             len(objects),
             objects,
             body.get("x_enlace_signatures"),
-            going_on,
-            next_cursor if going_on else None,
-            resume,
-            added_last,
+            consents if isinstance(consents, list) else [],
+            statements if isinstance(statements, list) else [],
+            manifest,
         )
 
-    def _page_params(self, cursor: str | None) -> dict[str, str | int]:
-        params: dict[str, str | int] = {"limit": self.page_size, "match[version]": "all"}
-        if cursor:
-            params["next"] = cursor
-        return params
+    def _manifest(self, url: str, body: dict[str, Any], request: _Request) -> Manifest:
+        party = self.partner.party
+        try:
+            manifest = read_manifest(
+                body.get("x_enlace_manifest"),
+                body.get("x_enlace_manifest_signature"),
+                self.partner.verify_key_hex,
+            )
+        except StatementInvalid as error:
+            raise SyncError(party, url, f"page refused: {error}") from None
+        problem = None
+        if manifest.sender != party or manifest.recipient != self.context.receiver:
+            problem = (
+                f"its manifest is from {manifest.sender} to {manifest.recipient}, not from "
+                f"{party} to {self.context.receiver}"
+            )
+        elif manifest.after != request.after or manifest.nonce != request.nonce:
+            problem = "its manifest answers another request (an old answer sent again?)"
+        elif manifest.filtered:
+            problem = "its manifest says the page was filtered; the whole sequence was asked for"
+        elif len(manifest.entries) > request.limit:
+            problem = f"its manifest lists more than the {request.limit} items asked for"
+        elif manifest.more and manifest.through <= manifest.after:
+            problem = "it says more follows but does not advance: its paging loops"
+        else:
+            skipped = manifest.through - manifest.after - len(manifest.entries)
+            beyond = 0 if manifest.more else manifest.highest - manifest.through
+            if skipped + beyond > _MAX_GAPS_PER_PAGE:
+                problem = (
+                    f"its manifest skips or announces {skipped + beyond:,} numbers it does not "
+                    "serve"
+                )
+        if problem is not None:
+            raise SyncError(party, url, f"page refused: {problem}; what came before is kept")
+        return manifest
 
     def _objects_url(self) -> str:
         base = self.partner.url.rstrip("/") + "/"
@@ -313,7 +411,7 @@ class _Puller:
         if not isinstance(root, str):
             raise SyncError(self.partner.party, discovery_url, "the discovery names no API root")
         root_url = urljoin(discovery_url, root.rstrip("/") + "/")
-        self._get(root_url)
+        self._check_root(root_url, self._get(root_url).json_body)
         collections_url = urljoin(root_url, "collections/")
         found = self._get(collections_url).json_body.get("collections") or []
         readable = [c for c in found if isinstance(c, dict) and c.get("can_read") and c.get("id")]
@@ -324,6 +422,21 @@ class _Puller:
                 f"expected exactly one readable collection, found {len(readable)}",
             )
         return urljoin(collections_url, f"{readable[0]['id']}/objects/")
+
+    def _check_root(self, url: str, root: dict[str, Any]) -> None:
+        spoken = root.get("x_enlace_protocol", 1)
+        if spoken != PROTOCOL:
+            raise SyncError(
+                self.partner.party,
+                url,
+                f"{self.partner.party}'s node speaks Enlace exchange protocol {str(spoken)[:20]}, "
+                f"this node speaks {PROTOCOL}: both nodes must run the same Enlace release to "
+                "exchange (nothing was read)",
+            )
+        # The partner's advertised limit holds too, when it is lower than this node's.
+        advertised = root.get("max_content_length")
+        if isinstance(advertised, int) and not isinstance(advertised, bool) and advertised > 0:
+            self.max_answer = min(MAX_ANSWER_BYTES, advertised)
 
     def _get(self, url: str, params: Mapping[str, str | int] | None = None) -> _Answer:
         party = self.partner.party
@@ -354,11 +467,11 @@ class _Puller:
             size = 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
-                if size > MAX_ANSWER_BYTES:
+                if size > self.max_answer:
                     raise SyncError(
                         self.partner.party,
                         url,
-                        f"the answer is larger than {MAX_ANSWER_BYTES:,} bytes: stopped reading",
+                        f"the answer is larger than {self.max_answer:,} bytes: stopped reading",
                     )
                 if time.monotonic() > deadline:
                     raise SyncError(
@@ -389,26 +502,29 @@ class _Puller:
             "the token is sent nowhere else (audited as endpoint-refused)",
         )
 
-    def _store_page(
-        self,
-        count: int,
-        checked: list[Outcome],
-        resume: str | None,
-        added_last: str | None,
-    ) -> None:
+    def _store_page(self, page: _Page) -> None:
+        assert page.checked is not None
+        frame = Frame(
+            manifest=page.manifest,
+            statements=page.statements,
+            receiver=self.context.receiver,
+            keys=self.context.keys,
+            onward_consents=page.consents,
+        )
         receipt = store_checked_page(
             self.store,
             self.partner.party,
             actor=self.actor,
-            count=count,
-            checked=checked,
-            resume=resume,
-            added_last=added_last,
+            count=page.count,
+            checked=page.checked.result(),
+            frame=frame,
         )
         self.report.pages += 1
         self.report.received += receipt.received
         self.report.already_held += receipt.already_held
         self.report.refused.update(receipt.refused)
+        self.report.revoked += receipt.revoked
+        self.report.filled += receipt.filled
 
 
 _URL_AUDITED = 500  # the longest URL written to the audit log or an error: a partner chooses it
@@ -439,24 +555,20 @@ class _Page:
     count: int
     objects: list[Any] | None  # None once handed to a worker
     signatures: Any
-    going_on: bool
-    next_cursor: str | None
-    resume: str | None
-    added_last: str | None
+    consents: list[Any]
+    statements: list[Any]
+    manifest: Manifest
     checked: CheckedPage | None = None
 
 
-def _resume_after(objects: list[Any], added_last: str | None) -> str | None:
-    # The last page carries no `next`: continue after its last version next time.
-    if not objects or not added_last:
-        return None
-    last = objects[-1]
-    if not isinstance(last, dict):
-        return None
-    record_id, modified = last.get("id"), last.get("modified")
-    if not (isinstance(record_id, str) and isinstance(modified, str)):
-        return None
-    return resume_cursor(added_last, record_id, modified)
+class _Request:
+    """One page asked for: after which number, how many, with a fresh nonce (which the
+    signed manifest must repeat, so an old answer cannot be passed off as this one)."""
+
+    def __init__(self, after: int, limit: int) -> None:
+        self.after = after
+        self.limit = limit
+        self.nonce = secrets.token_hex(16)
 
 
 _SAID_SHOWN = 300  # the most of a partner's own error text repeated to the person

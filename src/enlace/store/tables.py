@@ -105,16 +105,47 @@ releases = Table(
     Column("partner", String(2), nullable=False),
     Column("released_at", String(32), nullable=False),  # STIX timestamp text: TAXII date_added
     Column("signature", String(128), nullable=False),
+    # The partner's release sequence number (exchange protocol 2): 1, 2, 3, ... per partner,
+    # in commit order, shared with outbound_statements; the order the partner is served in.
+    Column("sequence", BigInteger, nullable=False),
     PrimaryKeyConstraint("record_id", "modified", "partner", name="pk_releases"),
 )
-# The order a partner's collection is paged in (enlace.store.repositories.releases): a page reads
-# only its own rows, never sorts what follows the cursor.
+Index("ix_releases_partner_sequence", releases.c.partner, releases.c.sequence, unique=True)
+
+# The last release sequence number given to each partner, and the last date_added. A release
+# updates this row first: the row lock (PostgreSQL) or the write lock (SQLite) it takes lasts
+# until commit, so numbers are handed out in commit order and a reader never sees a number
+# missing that a transaction still in flight will fill (which it would take for a loss).
+release_counters = Table(
+    "release_counters",
+    metadata,
+    Column("partner", String(2), nullable=False),
+    Column("last_sequence", BigInteger, nullable=False),
+    Column("last_released_at", String(32), nullable=False),
+    PrimaryKeyConstraint("partner", name="pk_release_counters"),
+)
+
+# Signed statements in a partner's release sequence that are not record versions: tombstones
+# (a revocation: id, owner, time, reason; no content) and consents to an onward release.
+# `statement` is the canonical JSON that `signature` signs (after its context string).
+outbound_statements = Table(
+    "outbound_statements",
+    metadata,
+    Column("partner", String(2), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # tombstone | consent
+    Column("record_id", String(128), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("digest", String(64), nullable=False),  # SHA-256 of `statement`
+    Column("signature", String(128), nullable=False),
+    Column("released_at", String(32), nullable=False),
+    PrimaryKeyConstraint("partner", "sequence", name="pk_outbound_statements"),
+)
 Index(
-    "ix_releases_partner_order",
-    releases.c.partner,
-    releases.c.released_at,
-    releases.c.record_id,
-    releases.c.modified,
+    "ix_outbound_statements_record",
+    outbound_statements.c.record_id,
+    outbound_statements.c.kind,
+    outbound_statements.c.partner,
 )
 
 # Where this node's pull from each partner stands: the partner's opaque `next` cursor to
@@ -124,10 +155,63 @@ sync_cursors = Table(
     "sync_cursors",
     metadata,
     Column("partner", String(2), nullable=False),
-    Column("next_cursor", Text),
+    Column("next_cursor", Text),  # protocol 1 only: the partner's opaque `next`
     Column("last_added", String(32)),
     Column("updated_at", String(32), nullable=False),
+    # Protocol 2: the partner's release sequence is verified up to here (every number up to it
+    # is held, refused with a reason, or listed in sequence_gaps), and the highest number the
+    # partner declared in a signed manifest.
+    Column("sequence", BigInteger),
+    Column("highest", BigInteger),
     PrimaryKeyConstraint("partner", name="pk_sync_cursors"),
+)
+
+# Numbers of a partner's release sequence this node does not hold: announced in a signed
+# manifest but dropped on the way ("missing"), or refused ("refused:<reason>"). Each sync asks
+# for them again; a number leaves the table when what it names is received.
+sequence_gaps = Table(
+    "sequence_gaps",
+    metadata,
+    Column("partner", String(2), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("subject", String(128)),
+    Column("first_seen", String(32), nullable=False),
+    PrimaryKeyConstraint("partner", "sequence", name="pk_sequence_gaps"),
+)
+
+# Revocations: the owner's signed tombstone of a record, issued here or received. A record
+# with a tombstone is held as revoked (records.revoked) whatever version arrives.
+revocations = Table(
+    "revocations",
+    metadata,
+    Column("record_id", String(128), nullable=False),
+    Column("owner", String(2), nullable=False),
+    Column("revoked_at", String(32), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("received_from", String(2)),  # NULL: issued here
+    Column("received_at", String(32), nullable=False),
+    PrimaryKeyConstraint("record_id", name="pk_revocations"),
+)
+
+# Consents to an onward release (handling H2): the owner's signed statement that `holder`
+# may pass version `modified` of the record on to `recipient`. Kept by the owner (issued),
+# by the holder (received, to pass on) and by the recipient (received with the record).
+consents = Table(
+    "consents",
+    metadata,
+    Column("record_id", String(128), nullable=False),
+    Column("modified", String(32), nullable=False),
+    Column("owner", String(2), nullable=False),
+    Column("holder", String(2), nullable=False),
+    Column("recipient", String(2), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("received_from", String(2)),  # NULL: issued here
+    Column("recorded_at", String(32), nullable=False),
+    PrimaryKeyConstraint("record_id", "modified", "holder", "recipient", name="pk_consents"),
 )
 
 # The owner node's signature of each received record version (base64 Ed25519 over the RFC

@@ -26,8 +26,13 @@ from enlace.store.repositories.partners import PartnerRepository
 from enlace.store.repositories.records import RecordRepository
 from enlace.store.repositories.releases import ReleaseRepository
 from enlace.store.repositories.settings import SettingsRepository
+from enlace.store.repositories.statements import ConsentRepository, RevocationRepository
 from enlace.store.repositories.statistics import CbpStatisticsRepository
-from enlace.store.repositories.sync_state import RecordSignatureRepository, SyncCursorRepository
+from enlace.store.repositories.sync_state import (
+    RecordSignatureRepository,
+    SequenceGapRepository,
+    SyncCursorRepository,
+)
 from enlace.store.repositories.users import UserRepository
 from enlace.store.repositories.web_sessions import WebSessionRepository
 
@@ -50,6 +55,9 @@ class UnitOfWork:
     releases: ReleaseRepository
     cursors: SyncCursorRepository
     signatures: RecordSignatureRepository
+    gaps: SequenceGapRepository
+    revocations: RevocationRepository
+    consents: ConsentRepository
     agreements: AgreementRepository
     match_runs: MatchRunRepository
     handles: HandleRepository
@@ -105,6 +113,9 @@ class UnitOfWork:
         self.releases = ReleaseRepository(connection)
         self.cursors = SyncCursorRepository(connection)
         self.signatures = RecordSignatureRepository(connection)
+        self.gaps = SequenceGapRepository(connection)
+        self.revocations = RevocationRepository(connection)
+        self.consents = ConsentRepository(connection)
         self.agreements = AgreementRepository(connection)
         self.match_runs = MatchRunRepository(connection)
         self.handles = HandleRepository(connection)

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from enlace.exchange.taxii.app import create_app as create_taxii_app
 from enlace.matching.api import create_matching_router
+from enlace.node.keys import load_signing_key
 from enlace.node.config import NodeConfig
 from enlace.store.store import Store
 from enlace.users.authentication import ThrottlePolicy
@@ -90,7 +91,12 @@ def create_node_app(
     # The partners' protocols (matching, then TAXII) share one sub-application: partner
     # bearer tokens, JSON problem answers, and no user sessions.
     matching = create_matching_router(store, config.party)
-    app.mount("/", create_taxii_app(store, config.party, extra_routers=[matching]), name="partners")
+    # The node's key signs each page's manifest (exchange protocol 2); loading it here
+    # refuses, at start-up, a key others can read.
+    taxii = create_taxii_app(
+        store, config.party, signing_key=load_signing_key(key_dir), extra_routers=[matching]
+    )
+    app.mount("/", taxii, name="partners")
     return app
 
 

@@ -12,22 +12,32 @@ in the envelope, not in the objects, because adding a property to a signed objec
 change what was signed; in the envelope they arrive in the same response as the objects
 (no second round trip per object), and a plain TAXII client simply ignores the property.
 
-Paging: ``next`` is an opaque, stateless cursor — URL-safe base64 of the JSON
-``[released_at, record_id, modified]`` of the last version of the page — so any server
-process, before or after a restart, continues from it. No offsets, no memory per client.
+Paging (exchange protocol 2): everything released to a partner — record versions, and the
+signed tombstones and consents of enlace.exchange.statements — is numbered in one release
+sequence per partner, and pages follow it. ``next`` is the number of the last item of the
+page: stateless, so any server process, before or after a restart, continues from it.
+
+Each objects page also carries a manifest signed by this node (enlace.exchange.statements):
+recipient, the numbers and digests of what the page holds, the highest number released, and
+the client's nonce — what lets the receiver refuse what was not addressed to it and notice
+what the channel dropped, reordered or replayed. Discovery and the API root state the
+protocol version (``x_enlace_protocol``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from nacl.signing import SigningKey
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from enlace.exchange.statements import PROTOCOL, Entry, build_manifest
 from enlace.exchange.taxii.protocol import (
     API_ROOT,
     DEFAULT_LIMIT,
@@ -46,7 +56,11 @@ from enlace.partners.authentication import (
     authenticate_partner,
 )
 from enlace.store.repositories.partners import Partner
-from enlace.store.repositories.releases import ReleasedVersion, VersionMatch
+from enlace.store.repositories.releases import (
+    OutboundStatement,
+    ReleasedVersion,
+    VersionMatch,
+)
 from enlace.store.store import Store
 
 __all__ = ["API_ROOT", "MAX_LIMIT", "TAXII_MEDIA_TYPE", "collection_id", "create_app"]
@@ -68,8 +82,15 @@ def _error(status: int, title: str, description: str, **headers: str) -> TaxiiRe
     return TaxiiResponse(body, status_code=status, headers=headers or None)
 
 
-def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
-    """The TAXII 2.1 application of the node of `party`, reading and auditing in `store`.
+def create_app(
+    store: Store,
+    party: str,
+    *,
+    signing_key: SigningKey,
+    extra_routers: Sequence[APIRouter] = (),
+) -> FastAPI:
+    """The TAXII 2.1 application of the node of `party`, reading and auditing in `store`,
+    signing each page's manifest with `signing_key` (the node's key).
 
     `extra_routers` (e.g. private matching's /matching/v1) are included first, so the TAXII
     routes with a path parameter at the root never shadow them.
@@ -140,6 +161,7 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
                 "description": f"TAXII 2.1 service of the Enlace node of {party}",
                 "default": f"{request.base_url}{API_ROOT}/",
                 "api_roots": [f"{request.base_url}{API_ROOT}/"],
+                "x_enlace_protocol": PROTOCOL,
             }
         )
 
@@ -150,7 +172,8 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
             {
                 "title": f"Enlace node {party}",
                 "versions": [TAXII_MEDIA_TYPE],
-                "max_content_length": 10 * 1024 * 1024,
+                "max_content_length": MAX_CONTENT_LENGTH,
+                "x_enlace_protocol": PROTOCOL,
             }
         )
 
@@ -173,7 +196,8 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
         *,
         object_id: str | None = None,
         default_version: str = "last",
-    ) -> tuple[list[ReleasedVersion], bool]:
+        statements: bool = False,
+    ) -> _Found:
         params = request.query_params
         limit = _limit(params.get("limit"))
         after = _cursor(params.get("next"))
@@ -181,13 +205,14 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
         ids = _listed(params.get("match[id]"))
         if object_id is not None:
             if ids and object_id not in ids:
-                return [], False  # match[id] names other objects than the one asked for
+                return _Found([], [], False, after or 0, 0, True)  # other objects asked for
             ids = [object_id]
         types = _listed(params.get("match[type]"))
         version = _version(params.get("match[version]") or default_version)
         spec_versions = _listed(params.get("match[spec_version]"))
+        filtered = bool(ids or types or added_after) or version != "all"
         if spec_versions and "2.1" not in spec_versions:
-            return [], False
+            return _Found([], [], False, after or 0, 0, True)
         with store.unit_of_work() as uow:
             found = uow.releases.page(
                 partner.party,
@@ -198,55 +223,126 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
                 version=version,
                 limit=limit + 1,
             )
-        return found[:limit], len(found) > limit
+            said: list[OutboundStatement] = []
+            if statements and not (ids or types or added_after):
+                # Tombstones and consents are numbered in the same sequence; a page holds
+                # the lowest numbers of both together.
+                said = uow.releases.statements_page(
+                    partner.party, after=after or 0, limit=limit + 1
+                )
+            highest = uow.releases.highest(partner.party)
+        items: list[ReleasedVersion | OutboundStatement] = sorted(
+            [*found, *said], key=lambda item: item.sequence
+        )
+        more = len(items) > limit
+        kept = items[:limit]
+        return _Found(
+            [item for item in kept if isinstance(item, ReleasedVersion)],
+            [item for item in kept if isinstance(item, OutboundStatement)],
+            more,
+            after or 0,
+            highest,
+            filtered,
+            kept[-1].sequence if kept else None,
+        )
 
     def paged(
         kind: str,
         request: Request,
         partner: Partner,
-        found: list[ReleasedVersion],
-        more: bool,
+        found: _Found,
         body: dict[str, Any] | bytes,
     ) -> Response:
-        if more and found and isinstance(body, dict):
-            body["next"] = encode_cursor(found[-1].cursor)
+        if found.more and found.last is not None and isinstance(body, dict):
+            body["next"] = encode_cursor(found.last)
         headers = {}
-        if found:
-            headers["X-TAXII-Date-Added-First"] = found[0].released_at
-            headers["X-TAXII-Date-Added-Last"] = found[-1].released_at
+        if found.versions:
+            headers["X-TAXII-Date-Added-First"] = found.versions[0].released_at
+            headers["X-TAXII-Date-Added-Last"] = found.versions[-1].released_at
         audit(
             partner.party,
             "partner-read",
             partner.party,
-            {"endpoint": kind, "count": len(found), "query": str(request.url.query)},
+            {"endpoint": kind, "count": len(found.versions), "query": str(request.url.query)},
         )
         if isinstance(body, bytes):
             return Response(body, media_type=TAXII_MEDIA_TYPE, headers=headers)
         return TaxiiResponse(body, headers=headers)
 
-    def envelope(
-        kind: str, request: Request, partner: Partner, found: list[ReleasedVersion], more: bool
-    ) -> Response:
+    def envelope(kind: str, request: Request, partner: Partner, found: _Found) -> Response:
         # The stored STIX texts are spliced into the envelope as they are (compact JSON,
         # written by orjson when stored), not parsed and serialised again: the same bytes a
         # parse and re-serialisation would give, without the cost per object.
+        versions = found.versions
+        entries = [
+            Entry(item.sequence, "record", item.record_id, item.modified, item.content_digest)
+            for item in versions
+        ] + [
+            Entry(item.sequence, item.kind, item.record_id, "", item.digest)
+            for item in found.statements
+        ]
+        entries.sort(key=lambda entry: entry.sequence)
+        nonce = request.query_params.get("x_enlace_nonce")
+        manifest, manifest_signature = build_manifest(
+            sender=party,
+            recipient=partner.party,
+            after=found.after,
+            highest=found.highest,
+            more=found.more,
+            nonce=nonce[:64] if nonce else None,
+            filtered=found.filtered,
+            entries=entries,
+            signing_key=signing_key,
+        )
+        extra: dict[str, Any] = {
+            "x_enlace_manifest": manifest,
+            "x_enlace_manifest_signature": manifest_signature,
+        }
+        if found.statements:
+            extra["x_enlace_statements"] = [
+                {
+                    "kind": item.kind,
+                    "statement": orjson.loads(item.statement),
+                    "signature": item.signature,
+                }
+                for item in found.statements
+            ]
+        onward = [item for item in versions if item.owner != party]
+        if onward:
+            # A record passed on with its owner's consent travels with that consent, in the
+            # same page, so the receiver can check both signatures before storing it.
+            with store.unit_of_work() as uow:
+                consents = [
+                    consent
+                    for item in onward
+                    if (
+                        consent := uow.consents.find(
+                            item.record_id, item.modified, party, partner.party
+                        )
+                    )
+                    is not None
+                ]
+            extra["x_enlace_consents"] = [
+                {"statement": orjson.loads(c.statement), "signature": c.signature} for c in consents
+            ]
         body = b"".join(
             (
                 b'{"more":',
-                b"true" if more else b"false",
+                b"true" if found.more else b"false",
                 b',"objects":[',
-                b",".join(item.stix.encode("utf-8") for item in found),
+                b",".join(item.stix.encode("utf-8") for item in versions),
                 b'],"x_enlace_signatures":',
                 orjson.dumps(
-                    {f"{item.record_id}|{item.modified}": item.signature for item in found}
+                    {f"{item.record_id}|{item.modified}": item.signature for item in versions}
                 ),
-                b',"next":' + orjson.dumps(encode_cursor(found[-1].cursor))
-                if more and found
+                b"," + orjson.dumps(extra)[1:-1],
+                b',"next":' + orjson.dumps(encode_cursor(found.last))
+                if found.more and found.last is not None
                 else b"",
                 b"}",
             )
         )
-        return paged(kind, request, partner, found, more, body)
+        return paged(kind, request, partner, found, body)
 
     @app.get("/{api_root}/collections/{collection}/objects/")
     def objects(
@@ -254,8 +350,8 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
     ) -> Response:
         check_root(api_root)
         own_collection(partner, collection, request.url.path)
-        found, more = query(request, partner)
-        return envelope("objects", request, partner, found, more)
+        found = query(request, partner, statements=True)
+        return envelope("objects", request, partner, found)
 
     @app.get("/{api_root}/collections/{collection}/objects/{object_id}/")
     def one_object(
@@ -263,10 +359,10 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
     ) -> Response:
         check_root(api_root)
         own_collection(partner, collection, request.url.path)
-        found, more = query(request, partner, object_id=object_id)
-        if not found and not _exists(partner, object_id):
+        found = query(request, partner, object_id=object_id)
+        if not found.versions and not _exists(partner, object_id):
             raise HTTPException(404, f"no object {object_id} in this collection")
-        return envelope("object", request, partner, found, more)
+        return envelope("object", request, partner, found)
 
     @app.get("/{api_root}/collections/{collection}/objects/{object_id}/versions/")
     def versions(
@@ -274,11 +370,14 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
     ) -> Response:
         check_root(api_root)
         own_collection(partner, collection, request.url.path)
-        found, more = query(request, partner, object_id=object_id, default_version="all")
-        if not found and not _exists(partner, object_id):
+        found = query(request, partner, object_id=object_id, default_version="all")
+        if not found.versions and not _exists(partner, object_id):
             raise HTTPException(404, f"no object {object_id} in this collection")
-        body: dict[str, Any] = {"more": more, "versions": [item.modified for item in found]}
-        return paged("versions", request, partner, found, more, body)
+        body: dict[str, Any] = {
+            "more": found.more,
+            "versions": [item.modified for item in found.versions],
+        }
+        return paged("versions", request, partner, found, body)
 
     @app.get("/{api_root}/collections/{collection}/manifest/")
     def manifest(
@@ -286,9 +385,9 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
     ) -> Response:
         check_root(api_root)
         own_collection(partner, collection, request.url.path)
-        found, more = query(request, partner)
+        found = query(request, partner)
         body: dict[str, Any] = {
-            "more": more,
+            "more": found.more,
             "objects": [
                 {
                     "id": item.record_id,
@@ -296,16 +395,32 @@ def create_app(store: Store, party: str, *, extra_routers: Sequence[APIRouter] =
                     "version": item.modified,
                     "media_type": STIX_MEDIA_TYPE,
                 }
-                for item in found
+                for item in found.versions
             ],
         }
-        return paged("manifest", request, partner, found, more, body)
+        return paged("manifest", request, partner, found, body)
 
     def _exists(partner: Partner, object_id: str) -> bool:
         with store.unit_of_work() as uow:
             return bool(uow.releases.page(partner.party, ids=[object_id], version="all", limit=1))
 
     return app
+
+
+MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # advertised; this server reads no request bodies
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """One page of a partner's release sequence: versions and statements, in order."""
+
+    versions: list[ReleasedVersion]
+    statements: list[OutboundStatement]
+    more: bool
+    after: int
+    highest: int
+    filtered: bool
+    last: int | None = None  # the number of the page's last item
 
 
 _TITLES = {
@@ -344,7 +459,7 @@ def _limit(raw: str | None) -> int:
     return min(value, MAX_LIMIT)
 
 
-def _cursor(raw: str | None) -> tuple[str, str, str] | None:
+def _cursor(raw: str | None) -> int | None:
     if raw is None:
         return None
     position = decode_cursor(raw)

@@ -8,11 +8,7 @@ it imports.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
-
-import orjson
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -27,23 +23,15 @@ def collection_id(party: str, partner: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"enlace-collection|{party}|{partner}"))
 
 
-def encode_cursor(position: tuple[str, str, str]) -> str:
-    """The `next` cursor after `position` = (date added, record id, modified)."""
-    return base64.urlsafe_b64encode(orjson.dumps(list(position))).decode("ascii")
+def encode_cursor(sequence: int) -> str:
+    """The `next` cursor after the item numbered `sequence` of a partner's release sequence
+    (exchange protocol 2: pages are served in that order)."""
+    return str(sequence)
 
 
-def resume_cursor(date_added: str, record_id: str, modified: str) -> str:
-    """The `next` cursor that continues after the version (record_id, modified) added at
-    `date_added`: what a sync client keeps after a last page, which carries no `next`."""
-    return encode_cursor((date_added, record_id, modified))
-
-
-def decode_cursor(raw: str) -> tuple[str, str, str] | None:
-    """The position a cursor made by `encode_cursor` names; None if it is not one."""
-    try:
-        value = orjson.loads(base64.urlsafe_b64decode(raw.encode("ascii")))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
+def decode_cursor(raw: str) -> int | None:
+    """The sequence number a cursor made by `encode_cursor` names; None if it is not one."""
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
         return None
-    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
-        return None
-    return (value[0], value[1], value[2])
+    return int(text)

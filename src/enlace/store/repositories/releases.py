@@ -1,4 +1,12 @@
-"""Releases: which record versions went to which partner, when, and their signatures."""
+"""Releases: which record versions went to which partner, when, in what sequence, signed.
+
+Each partner has one release sequence (exchange protocol 2): record versions released to it
+(``releases``) and signed statements sent to it (``outbound_statements``: tombstones,
+consents) share the numbers 1, 2, 3, ... A release takes its numbers with `allocate`, which
+updates the partner's counter row first: that row stays locked until commit, so numbers are
+handed out in commit order and a reader never sees a number that a transaction still in
+flight will fill.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +21,11 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal,
     select,
-    tuple_,
+    update,
 )
 
-from enlace.store.tables import records, releases
+from enlace.store.tables import outbound_statements, records, release_counters, releases
 
 VersionMatch = Literal["all", "first", "last"]
 
@@ -31,6 +38,7 @@ class ReleaseRow(NamedTuple):
     partner: str
     released_at: str
     signature: str
+    sequence: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +51,23 @@ class ReleasedVersion:
     signature: str
     stix_type: str
     stix: str
+    sequence: int
+    owner: str
+    content_digest: str
 
-    @property
-    def cursor(self) -> tuple[str, str, str]:
-        """Where this version sits in the partner's order: (released_at, record_id, modified)."""
-        return (self.released_at, self.record_id, self.modified)
+
+@dataclass(frozen=True, slots=True)
+class OutboundStatement:
+    """A signed statement in a partner's release sequence: a tombstone or a consent."""
+
+    partner: str
+    sequence: int
+    kind: str
+    record_id: str
+    statement: str
+    digest: str
+    signature: str
+    released_at: str
 
 
 class ReleaseRepository:
@@ -67,25 +87,55 @@ class ReleaseRepository:
         )
         return bool(self._connection.execute(query).scalar())
 
-    def add(
-        self, *, record_id: str, modified: str, partner: str, released_at: str, signature: str
-    ) -> bool:
-        """Store a release; False (and nothing written) when it is already stored."""
-        if self.exists(record_id, modified, partner):
-            return False
-        self.insert(
-            record_id=record_id,
-            modified=modified,
-            partner=partner,
-            released_at=released_at,
-            signature=signature,
-        )
-        return True
+    def allocate(self, partner: str, count: int, at: str) -> tuple[int, str]:
+        """Take `count` numbers of `partner`'s release sequence: (the first, the date_added).
+
+        The counter row is updated before it is read, so the transaction holds its lock (or
+        SQLite's write lock) until it commits: numbers follow commit order. date_added never
+        goes back in a partner's sequence (`at`, or the last one given if that is later).
+        """
+        if count < 1:
+            raise ValueError("count must be positive")
+        connection = self._connection
+        changed = connection.execute(
+            update(release_counters)
+            .where(release_counters.c.partner == partner)
+            .values(last_sequence=release_counters.c.last_sequence + count)
+        ).rowcount
+        if not changed:
+            connection.execute(
+                insert(release_counters).values(
+                    partner=partner, last_sequence=count, last_released_at=at
+                )
+            )
+            return 1, at
+        row = connection.execute(
+            select(release_counters.c.last_sequence, release_counters.c.last_released_at).where(
+                release_counters.c.partner == partner
+            )
+        ).one()
+        released_at = max(at, str(row.last_released_at))
+        if released_at != row.last_released_at:
+            connection.execute(
+                update(release_counters)
+                .where(release_counters.c.partner == partner)
+                .values(last_released_at=released_at)
+            )
+        return int(row.last_sequence) - count + 1, released_at
+
+    def highest(self, partner: str) -> int:
+        """The last number of `partner`'s release sequence given so far (0: none)."""
+        found = self._connection.execute(
+            select(release_counters.c.last_sequence).where(release_counters.c.partner == partner)
+        ).scalar()
+        return int(found or 0)
 
     def insert(
         self, *, record_id: str, modified: str, partner: str, released_at: str, signature: str
-    ) -> None:
-        """Store a release the caller knows is not stored yet (the primary key still holds)."""
+    ) -> int:
+        """Store a release the caller knows is not stored yet (the primary key still holds),
+        with the next number of the partner's sequence; return that number."""
+        sequence, released_at = self.allocate(partner, 1, released_at)
         self._connection.execute(
             insert(releases).values(
                 record_id=record_id,
@@ -93,13 +143,87 @@ class ReleaseRepository:
                 partner=partner,
                 released_at=released_at,
                 signature=signature,
+                sequence=sequence,
             )
         )
+        return sequence
 
     def insert_many(self, rows: Sequence[ReleaseRow]) -> None:
-        """Store releases the caller knows are not stored yet, in one statement."""
-        if rows:
-            self._connection.execute(insert(releases), [row._asdict() for row in rows])
+        """Store releases the caller knows are not stored yet, in one statement; their
+        `sequence` and `released_at` are taken from the partners' counters, in row order."""
+        if not rows:
+            return
+        by_partner: dict[str, list[ReleaseRow]] = {}
+        for row in rows:
+            by_partner.setdefault(row.partner, []).append(row)
+        numbered: list[dict[str, Any]] = []
+        for partner, group in by_partner.items():
+            first, released_at = self.allocate(partner, len(group), group[0].released_at)
+            numbered.extend(
+                row._replace(sequence=first + offset, released_at=released_at)._asdict()
+                for offset, row in enumerate(group)
+            )
+        self._connection.execute(insert(releases), numbered)
+
+    def add_statement(
+        self,
+        *,
+        partner: str,
+        kind: str,
+        record_id: str,
+        statement: str,
+        digest: str,
+        signature: str,
+        at: str,
+    ) -> int:
+        """Put a signed statement in `partner`'s release sequence; return its number."""
+        sequence, released_at = self.allocate(partner, 1, at)
+        self._connection.execute(
+            insert(outbound_statements).values(
+                partner=partner,
+                sequence=sequence,
+                kind=kind,
+                record_id=record_id,
+                statement=statement,
+                digest=digest,
+                signature=signature,
+                released_at=released_at,
+            )
+        )
+        return sequence
+
+    def statement_sent(self, partner: str, kind: str, record_id: str) -> bool:
+        """Whether a statement of `kind` about `record_id` is in `partner`'s sequence."""
+        query = select(
+            exists().where(
+                outbound_statements.c.record_id == record_id,
+                outbound_statements.c.kind == kind,
+                outbound_statements.c.partner == partner,
+            )
+        )
+        return bool(self._connection.execute(query).scalar())
+
+    def statements_page(self, partner: str, *, after: int, limit: int) -> list[OutboundStatement]:
+        """`partner`'s statements numbered after `after`, in sequence order."""
+        query = (
+            select(outbound_statements)
+            .where(outbound_statements.c.partner == partner, outbound_statements.c.sequence > after)
+            .order_by(outbound_statements.c.sequence)
+            .limit(limit)
+        )
+        return [
+            OutboundStatement(
+                row.partner,
+                int(row.sequence),
+                row.kind,
+                row.record_id,
+                row.statement,
+                row.digest,
+                row.signature,
+                row.released_at,
+            )
+            for row in self._connection.execute(query)
+        ]
 
     def released_among(self, partner: str, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of the (record_id, modified) versions are already released to `partner`."""
@@ -140,28 +264,24 @@ class ReleaseRepository:
         self,
         partner: str,
         *,
-        after: tuple[str, str, str] | None = None,
+        after: int | None = None,
         added_after: str | None = None,
         ids: Sequence[str] = (),
         types: Sequence[str] = (),
         version: VersionMatch | Sequence[str] = "last",
         limit: int | None = None,
     ) -> list[ReleasedVersion]:
-        """Versions released to `partner`, by (released_at, record_id, modified).
+        """Versions released to `partner`, in sequence order.
 
-        `after` is the position of the last version a previous page ended with; `version`
+        `after` is the sequence number of the last item a previous page ended with; `version`
         is "last"/"first" (the newest/oldest version of each record released to the
         partner), "all", or a list of `modified` timestamps.
         """
         conditions: list[ColumnElement[bool]] = [releases.c.partner == partner]
         if after is not None:
-            # A row-value comparison (SQLite >= 3.15, PostgreSQL): with the index on
-            # (partner, released_at, record_id, modified) the page starts at the cursor and
+            # With the unique index on (partner, sequence) a page starts at the cursor and
             # reads its rows in order, with no sort of everything after it.
-            conditions.append(
-                tuple_(releases.c.released_at, releases.c.record_id, releases.c.modified)
-                > tuple_(*(literal(value) for value in after))
-            )
+            conditions.append(releases.c.sequence > after)
         if added_after is not None:
             conditions.append(releases.c.released_at > added_after)
         if ids:
@@ -175,6 +295,9 @@ class ReleaseRepository:
             releases.c.signature,
             records.c.stix_type,
             records.c.stix,
+            releases.c.sequence,
+            records.c.owner,
+            records.c.content_digest,
         ).join(
             records,
             and_(records.c.id == releases.c.record_id, records.c.modified == releases.c.modified),
@@ -196,9 +319,7 @@ class ReleaseRepository:
             )
         elif not isinstance(version, str):
             conditions.append(releases.c.modified.in_(list(version)))
-        query = query.where(*conditions).order_by(
-            releases.c.released_at, releases.c.record_id, releases.c.modified
-        )
+        query = query.where(*conditions).order_by(releases.c.sequence)
         if limit is not None:
             query = query.limit(limit)
         return [_released(row) for row in self._connection.execute(query)]
@@ -212,4 +333,7 @@ def _released(row: Any) -> ReleasedVersion:
         signature=row.signature,
         stix_type=row.stix_type,
         stix=row.stix,
+        sequence=int(row.sequence),
+        owner=row.owner,
+        content_digest=row.content_digest,
     )
