@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from nacl.signing import SigningKey
@@ -67,16 +68,40 @@ def party_nodes(urls: dict[str, str]) -> Iterator[dict[str, Node]]:
             node.store.close()
 
 
-def pull(puller: Node, server: Node) -> SyncReport:
-    """`puller` syncs from `server`, in process."""
+Tamper = Callable[[httpx.Request, httpx.Response], httpx.Response]
+
+
+class TamperingTransport(AsgiSyncTransport):
+    """The in-process channel between two nodes, with a hostile hand on it: `tamper` sees
+    each request and the node's answer, and returns what the puller gets instead."""
+
+    def __init__(self, app: Any, tamper: Tamper) -> None:
+        super().__init__(app)
+        self.tamper = tamper
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.tamper(request, super().handle_request(request))
+
+
+def pull(
+    puller: Node,
+    server: Node,
+    *,
+    tamper: Tamper | None = None,
+    page_size: int = 7,
+    from_start: bool = False,
+) -> SyncReport:
+    """`puller` syncs from `server`, in process (through `tamper`, when given)."""
     app = create_app(server.store, server.party, signing_key=server.key)
-    with httpx.Client(transport=AsgiSyncTransport(app)) as client:
+    transport = AsgiSyncTransport(app) if tamper is None else TamperingTransport(app, tamper)
+    with httpx.Client(transport=transport) as client:
         return sync_partner(
             puller.store,
             partner=server.party,
             token=token(puller.party, server.party),
             client=client,
-            page_size=7,
+            page_size=page_size,
+            from_start=from_start,
         )
 
 

@@ -34,6 +34,7 @@ def build_app() -> typer.Typer:
     app.command("demo")(demo_commands.demo)
     app.command("release")(exchange_commands.release)
     app.command("revoke")(exchange_commands.revoke)
+    app.command("consent")(exchange_commands.consent)
     app.command("sync")(exchange_commands.sync)
     app.command("serve")(serve_commands.serve)
     app.command("report")(report_commands.report)

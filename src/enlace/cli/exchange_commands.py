@@ -222,9 +222,17 @@ def release(
 @user_errors
 def revoke(
     record_id: Annotated[str, typer.Argument(help="The id of a record this node owns.")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="Why: withdrawn, erroneous, releasability-changed or legal-order "
+            "(sent in the tombstone)."
+        ),
+    ] = "withdrawn",
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
-    """Revoke a record this node owns; the revocation goes (signed) to every partner that had it."""
+    """Revoke a record this node owns; a signed tombstone (no content) goes to every party
+    that had it."""
     from enlace.exchange.revocation import RevocationRefused, revoke_owned_record
     from enlace.node.keys import load_signing_key
     from enlace.node.setup import open_node
@@ -232,13 +240,51 @@ def revoke(
     config, store = open_node(node)
     try:
         key = load_signing_key(config.key_dir)
-        sent = revoke_owned_record(store, record_id=record_id, signing_key=key, actor="cli")
+        sent = revoke_owned_record(
+            store, record_id=record_id, signing_key=key, actor="cli", reason=reason
+        )
     except RevocationRefused as error:
         raise NodeError(str(error)) from None
     finally:
         store.close()
     console.print(f"record {escape(record_id)} revoked")
-    console.print(f"  the revocation was newly released to {sent} partner(s)")
+    console.print(f"  its tombstone (no content) was newly sent to {sent} party(ies)")
+
+
+@user_errors
+def consent(
+    record_id: Annotated[str, typer.Argument(help="The id of a record this node owns.")],
+    holder: Annotated[str, typer.Option(help="The partner that holds it, e.g. US.")],
+    to: Annotated[str, typer.Option("--to", help="The party it may pass it on to, e.g. CA.")],
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Consent (signed) that a partner pass the newest version of a record on to a third party."""
+    from enlace.exchange.consent import ConsentRefused, consent_to_onward_release
+    from enlace.model.parties import party_code
+    from enlace.node.keys import load_signing_key
+    from enlace.node.setup import open_node
+
+    holder_code, recipient = party_code(holder, field="--holder"), party_code(to, field="--to")
+    config, store = open_node(node)
+    try:
+        key = load_signing_key(config.key_dir)
+        new = consent_to_onward_release(
+            store,
+            record_id=record_id,
+            holder=holder_code,
+            recipient=recipient,
+            signing_key=key,
+            actor="cli",
+        )
+    except ConsentRefused as error:
+        raise NodeError(str(error)) from None
+    finally:
+        store.close()
+    said = "consent sent" if new else "that consent was already given"
+    console.print(
+        f"{said}: {holder_code} may pass record {escape(record_id)} on to {recipient} "
+        "(it goes to them at their next sync)"
+    )
 
 
 @user_errors
@@ -278,3 +324,15 @@ def sync(
         console.print(f"    {reason}: {count}")
     if report.refused_total:
         console.print("  refusals are in the audit log ('enlace audit show'), action 'refusal'")
+    if report.revoked:
+        console.print(f"  revocations:  {report.revoked} (held as revoked, content kept)")
+    if report.filled:
+        console.print(f"  gaps filled:  {report.filled}")
+    console.print(f"  sequence:     verified up to {report.sequence} of {report.highest} released")
+    if report.not_held_total:
+        stderr.print(
+            f"[bold yellow]WARNING:[/] {report.not_held_total} item(s) {code} released to this "
+            "node are not held: "
+            + ", ".join(f"{n} {why}" for why, n in sorted(report.not_held.items()))
+            + " (asked for again at each sync; audited as 'sequence-gap')"
+        )

@@ -48,16 +48,25 @@ class ReleaseRefused(ExchangeError):
         super().__init__(f"record {record_id} not released to {partner}: {reason}")
 
 
-def refusal_reason(row: StoredRow | None, *, party: str, partner: str) -> str | None:
-    """Why the release rule forbids releasing `row` (a newest version) to `partner`, or None."""
+def refusal_reason(
+    row: StoredRow | None, *, party: str, partner: str, consented: bool = False
+) -> str | None:
+    """Why the release rule forbids releasing `row` (a newest version) to `partner`, or None.
+
+    `consented`: this node holds its owner's signed consent to pass this version of a
+    received record on to `partner` (onward release, enlace.exchange.consent).
+    """
     if row is None:
         return "no such record in this node"
     if partner == party:
         return f"{partner} is this node's own party"
     if row.received_from is not None:
+        if consented and not row.revoked:
+            return None
         return (
-            f"it was received from {row.received_from}: a received record is never passed on; "
-            f"only its owner {row.owner} may release it"
+            f"it was received from {row.received_from}: a received record is passed on only "
+            f"with its owner's signed consent naming {partner} and this version; {row.owner} "
+            f"can give one ('enlace consent' on {row.owner}'s node)"
         )
     if row.owner != party:
         return f"it is owned by {row.owner}; only the owner's node may release it"
@@ -84,7 +93,12 @@ def release_record(
     party = _node_party(uow)
     audit = uow.audit
     row = uow.records.latest(record_id)
-    reason = refusal_reason(row, party=party, partner=partner)
+    consent = (
+        uow.consents.find(record_id, row.modified, party, partner)
+        if row is not None and row.received_from is not None
+        else None
+    )
+    reason = refusal_reason(row, party=party, partner=partner, consented=consent is not None)
     if reason is None and uow.partners.get(partner) is None:
         reason = f"{partner} is not a registered partner (run 'enlace partner add')"
     if reason is not None:
@@ -96,7 +110,40 @@ def release_record(
         )
         raise ReleaseRefused(record_id, partner, reason)
     assert row is not None
+    if consent is not None:
+        return _release_onward(uow, row, partner=partner, actor=actor)
     return _release(uow, audit, row, partner=partner, signing_key=signing_key, actor=actor)
+
+
+def _release_onward(uow: UnitOfWork, row: StoredRow, *, partner: str, actor: str) -> bool:
+    # A received record passed on with its owner's consent keeps its owner's signature (the
+    # recipient checks it, and the consent, against the owner's key); the server sends the
+    # consent with the record.
+    if uow.releases.exists(row.id, row.modified, partner):
+        return False
+    signature = uow.signatures.get(row.id, row.modified)
+    if signature is None:
+        raise ExchangeError(f"record {row.id}: its owner's signature is not held here")
+    number = uow.releases.insert(
+        record_id=row.id,
+        modified=row.modified,
+        partner=partner,
+        released_at=uow.started_at,
+        signature=signature.signature,
+    )
+    uow.audit.append(
+        actor=actor,
+        action="release",
+        subject=row.id,
+        detail={
+            "partner": partner,
+            "modified": row.modified,
+            "kind": row.kind,
+            "onward_of": row.owner,
+            "sequence": number,
+        },
+    )
+    return True
 
 
 def release_all_allowed(

@@ -19,8 +19,8 @@ from fastapi.staticfiles import StaticFiles
 
 from enlace.exchange.taxii.app import create_app as create_taxii_app
 from enlace.matching.api import create_matching_router
-from enlace.node.keys import load_signing_key
 from enlace.node.config import NodeConfig
+from enlace.node.keys import load_signing_key
 from enlace.store.store import Store
 from enlace.users.authentication import ThrottlePolicy
 from enlace.users.sessions import SessionPolicy
