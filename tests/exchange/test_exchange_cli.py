@@ -112,7 +112,7 @@ def test_revoke_through_the_command_line(tmp_path: Path) -> None:
     code, out = run("revoke", owned.id, *base)
     assert code == 0, out
     assert "revoked" in out
-    assert "newly released to 1 partner(s)" in out
+    assert "tombstone (no content) was newly sent to 1 party(ies)" in out
     code, out = run("revoke", received.id, *base)
     assert code == 1
     assert "received from US" in out
@@ -122,7 +122,8 @@ def test_revoke_through_the_command_line(tmp_path: Path) -> None:
             newest = uow.records.latest(owned.id)
             assert newest is not None
             assert newest.revoked
-            assert len(uow.releases.page("US", version="all")) == 2
+            assert len(uow.releases.page("US", version="all")) == 1  # the revoked one: not
+            assert uow.releases.statement_sent("US", "tombstone", owned.id)  # a tombstone
             actions = [e.action for e in uow.audit.entries()]
     finally:
         store.close()

@@ -203,8 +203,9 @@ def tracking_node(store: Store) -> TrackingNode:
                     "partner": "US",
                     "released_at": at,
                     "signature": "x" * 88,
+                    "sequence": number,
                 }
-                for p, at in zip(phones, released_at, strict=True)
+                for number, (p, at) in enumerate(zip(phones, released_at, strict=True), 1)
             ],
         )
         uow.commit()
