@@ -7,6 +7,7 @@ sync client. Nothing here is a shortcut a real deployment would not take.
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -203,10 +204,16 @@ def standing(node: Path, partner: str) -> Standing:
                     select(func.count()).where(records.c.received_from == partner)
                 ).scalar_one()
             )
-            result.refused = int(
-                connection.execute(
-                    select(func.count()).where(audit_log.c.action == "refusal")
-                ).scalar_one()
+            # One `refusal` entry per page, counting its refused objects (older stores: one
+            # entry per object).
+            result.refused = sum(
+                int(detail.get("refused", 1)) if isinstance(detail, dict) else 1
+                for detail in (
+                    json.loads(text or "{}")
+                    for text in connection.execute(
+                        select(audit_log.c.detail).where(audit_log.c.action == "refusal")
+                    ).scalars()
+                )
             )
             for row in uow.records.iter_latest():
                 if row.received_from is not None or row.owner != config.party:
