@@ -12,6 +12,8 @@ enlace.exchange.sync_schedule.
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
@@ -37,10 +39,28 @@ from enlace.store.store import Store
 
 DEFAULT_PAGE_SIZE = MAX_LIMIT  # the most a TAXII server here serves per page
 TIMEOUT_SECONDS = 60.0  # connecting, and waiting for each piece of an answer
+
+
+def _bound(variable: str, default: float) -> float:
+    """The positive number in the environment variable `variable`, else `default`: the one
+    place the bounds below are read from (the tests reach them in seconds, not minutes)."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise NodeError(f"{variable} must be a positive number, not {raw!r}")
+    return value
+
+
 # A whole answer (one page) must arrive within this time and size, however the partner or
 # the channel trickles it: a per-read timeout alone lets a byte every minute go on for ever.
-PAGE_DEADLINE_SECONDS = 2 * TIMEOUT_SECONDS
-MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a full page of large records is a few megabytes
+PAGE_DEADLINE_SECONDS = _bound("ENLACE_PAGE_DEADLINE_SECONDS", 2 * TIMEOUT_SECONDS)
+# A full page of large records is a few megabytes.
+MAX_ANSWER_BYTES = int(_bound("ENLACE_MAX_ANSWER_BYTES", 64 * 1024 * 1024))
 # Pages fetched and being checked ahead of the one being stored, per checking process.
 _PAGES_AHEAD = 2
 # A sync whose first page is at least this long is worth starting worker processes for.
