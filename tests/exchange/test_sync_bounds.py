@@ -18,6 +18,7 @@ import pytest
 
 from enlace.exchange import sync_client
 from enlace.exchange.sync_client import SyncError, sync_partner
+from enlace.node.errors import NodeError
 from enlace.store.store import Store
 from support.exchange import US_TOKEN, us_node
 
@@ -101,3 +102,18 @@ def test_an_endless_error_answer_stops_at_the_size_limit_too(
     ):
         sync_partner(store, partner="MX", token=US_TOKEN, client=client)
     assert len(sent) <= 100_000 // 4096 + 2
+
+
+def test_the_bounds_are_read_from_the_environment_or_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Read once, when the module is imported (the tests' `enlace sync` subprocesses set them).
+    variable = "ENLACE_PAGE_DEADLINE_SECONDS"
+    monkeypatch.delenv(variable, raising=False)
+    assert sync_client._bound(variable, 120.0) == 120.0
+    monkeypatch.setenv(variable, " 2.5 ")
+    assert sync_client._bound(variable, 120.0) == 2.5
+    for wrong in ("0", "-1", "soon", "inf", "nan"):
+        monkeypatch.setenv(variable, wrong)
+        with pytest.raises(NodeError, match=f"{variable} must be a positive number"):
+            sync_client._bound(variable, 120.0)

@@ -9,6 +9,8 @@ The tests import them as ``support.<module>``: pytest puts ``tests/`` on ``sys.p
 - ``parties``: in-process nodes of several parties, registered pairwise, synced over ASGI.
 - ``nodes``: real nodes: node folders driven by the command line (in process or as
   subprocesses), `enlace serve` processes and uvicorn servers in threads on loopback.
+- ``proxy``: a tampering reverse proxy on loopback between two nodes (rewritten, replayed,
+  trickled, flooded or looping answers; what passed recorded), and a listener that records.
 - ``matching``: node servers with the matching routes, synthetic records and their truth.
 - ``web``: the node's web application served on loopback, with a user per role.
 - ``browser``: two such nodes, partners of each other, for the browser tests.

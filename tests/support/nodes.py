@@ -10,7 +10,7 @@ import ssl
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,12 +36,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def enlace(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def enlace(
+    *args: str, timeout: float = 120, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `enlace ARGS` as a person does: a subprocess of this interpreter (the environment,
-    PYTHONPATH included, passed on); its output captured as text."""
+    PYTHONPATH included, passed on, with `env` added); its output captured as text."""
     return subprocess.run(
         [sys.executable, "-m", "enlace", *args],
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
         capture_output=True,
         text=True,
         check=False,

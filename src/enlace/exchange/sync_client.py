@@ -19,6 +19,8 @@ again for the numbers still missing (``sequence_gaps``).
 
 from __future__ import annotations
 
+import math
+import os
 import secrets
 import time
 from collections import Counter, deque
@@ -46,10 +48,28 @@ from enlace.store.store import Store
 
 DEFAULT_PAGE_SIZE = MAX_LIMIT  # the most a TAXII server here serves per page
 TIMEOUT_SECONDS = 60.0  # connecting, and waiting for each piece of an answer
+
+
+def _bound(variable: str, default: float) -> float:
+    """The positive number in the environment variable `variable`, else `default`: the one
+    place the bounds below are read from (the tests reach them in seconds, not minutes)."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise NodeError(f"{variable} must be a positive number, not {raw!r}")
+    return value
+
+
 # A whole answer (one page) must arrive within this time and size, however the partner or
 # the channel trickles it: a per-read timeout alone lets a byte every minute go on for ever.
-PAGE_DEADLINE_SECONDS = 2 * TIMEOUT_SECONDS
-MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a full page of large records is a few megabytes
+PAGE_DEADLINE_SECONDS = _bound("ENLACE_PAGE_DEADLINE_SECONDS", 2 * TIMEOUT_SECONDS)
+# A full page of large records is a few megabytes.
+MAX_ANSWER_BYTES = int(_bound("ENLACE_MAX_ANSWER_BYTES", 64 * 1024 * 1024))
 # Pages fetched and being checked ahead of the one being stored, per checking process.
 _PAGES_AHEAD = 2
 # A sync whose first page is at least this long is worth starting worker processes for.
@@ -207,21 +227,40 @@ def sync_all_partners(
     page_size: int = DEFAULT_PAGE_SIZE,
     actor: str = "sync",
     due: Callable[[str], bool] | None = None,
+    parallel: int = 8,
 ) -> dict[str, SyncReport | Exception]:
-    """Sync every registered partner (that is `due`, when given); a partner that fails does
-    not stop the others."""
+    """Sync every registered partner (that is `due`, when given), each in a thread of its
+    own, up to `parallel` at once: a partner that is slow, stuck (a page trickled until its
+    deadline) or failing neither stops nor delays the others, and its exception is its
+    outcome alone. The outcome is by partner, in the order the partners are listed.
+
+    Each sync has its own client and units of work on the one store. Their page stores wait
+    for each other, never fail for it: on SQLite each begins by writing the partner's cursor,
+    which takes the database's write lock, and a connection waits for that lock up to its
+    busy timeout (enlace.store.engine); on PostgreSQL the audit log's lock orders them.
+    """
+    if parallel < 1:
+        raise ValueError("parallel must be positive")
     with store.unit_of_work() as uow:
         parties = [p.party for p in uow.partners.all()]
+    chosen = [party for party in parties if due is None or due(party)]
     outcome: dict[str, SyncReport | Exception] = {}
-    for party in parties:
-        if due is not None and not due(party):
-            continue
-        try:
-            outcome[party] = sync_node_partner(
-                store, key_dir, party, page_size=page_size, actor=actor
+    if not chosen:
+        return outcome
+    with ThreadPoolExecutor(
+        max_workers=min(parallel, len(chosen)), thread_name_prefix="enlace-sync"
+    ) as pool:
+        running = {
+            party: pool.submit(
+                sync_node_partner, store, key_dir, party, page_size=page_size, actor=actor
             )
-        except Exception as error:  # one partner's failure must not stop others
-            outcome[party] = error
+            for party in chosen
+        }
+        for party, future in running.items():
+            try:
+                outcome[party] = future.result()
+            except Exception as error:  # one partner's failure must not stop others
+                outcome[party] = error
     return outcome
 
 

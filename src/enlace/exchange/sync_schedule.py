@@ -1,5 +1,5 @@
-"""The scheduled sync of ``enlace serve --sync-every``: every partner every period, a failing
-one less and less often."""
+"""The scheduled sync of ``enlace serve --sync-every``: every partner every period, each in a
+thread of its own (`sync_all_partners`), a failing one less and less often."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ MAX_BACKOFF_SECONDS = 3600.0
 
 class PeriodicSync:
     """A background thread syncing every partner every `seconds`; errors are logged only.
+
+    The partners of a round are synced at once, each on its own: one that is slow or stuck
+    delays none of the others, though the next round starts once the slowest has ended.
 
     A partner that fails is tried again after twice the period, then four times, and so on
     up to MAX_BACKOFF_SECONDS, and every period again once it answers: a partner down for a
