@@ -20,6 +20,7 @@ import pytest
 from enlace.exchange import sync_client
 from enlace.exchange.release import release_everything_allowed
 from enlace.exchange.sync_client import SyncError, SyncReport, sync_all_partners
+from enlace.exchange.taxii.app import create_app
 from enlace.model.markings import Markings
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
@@ -150,6 +151,12 @@ def test_syncs_of_two_partners_at_once_store_every_page_into_one_store(
             )
             >= 70
         )
+    # The servers' applications are built here: building FastAPI applications in two threads
+    # at once races on the warnings filters pytest sets (a warning becomes an error).
+    apps = {
+        party: create_app(nodes[party].store, party, signing_key=nodes[party].key)
+        for party in ("MX", "CA")
+    }
     start = threading.Barrier(2, timeout=timing.timeout(10))
     reports: dict[str, SyncReport] = {}
     failures: list[BaseException] = []
@@ -157,7 +164,7 @@ def test_syncs_of_two_partners_at_once_store_every_page_into_one_store(
     def sync(party: str) -> None:
         try:
             start.wait()
-            reports[party] = pull(us, nodes[party])
+            reports[party] = pull(us, nodes[party], app=apps[party])
         except BaseException as error:  # kept for the assertion below, with its message
             failures.append(error)
 

@@ -90,9 +90,12 @@ def pull(
     tamper: Tamper | None = None,
     page_size: int = 7,
     from_start: bool = False,
+    app: Any = None,
 ) -> SyncReport:
-    """`puller` syncs from `server`, in process (through `tamper`, when given)."""
-    app = create_app(server.store, server.party, signing_key=server.key)
+    """`puller` syncs from `server`, in process (through `tamper`, when given); `app` is
+    `server`'s TAXII application when the caller built it already."""
+    if app is None:
+        app = create_app(server.store, server.party, signing_key=server.key)
     transport = AsgiSyncTransport(app) if tamper is None else TamperingTransport(app, tamper)
     with httpx.Client(transport=transport) as client:
         return sync_partner(
