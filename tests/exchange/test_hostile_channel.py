@@ -1,4 +1,4 @@
-"""A hostile channel between two real nodes (issue 12, items 3, 4, 6, 7 and 8).
+"""A hostile channel between two real nodes (issue 12, items 1, 2, 4, 5, 6, 7 and 8).
 
 MX is a real `enlace serve` process; US reaches it only through a tampering reverse proxy
 of our own (support.proxy), registered at US as MX's URL, and syncs with the real command
@@ -38,7 +38,9 @@ from support.proxy import (
     TamperingProxy,
     flood,
     repeat_page,
+    replay,
     rewrite_json,
+    set_headers,
     trickle,
 )
 
@@ -313,3 +315,148 @@ def test_a_scheduled_sync_takes_a_partners_records_while_another_is_stuck(
     failed = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(failed) == 1
     assert failed[0].startswith("scheduled sync from MX failed")
+
+
+# --- items 1, 2 and 5, against exchange protocol 2 ------------------------------------------
+
+
+def _mx_store_call(channel: Channel, work: Any) -> Any:
+    _, store = open_node(channel.mx)
+    try:
+        with store.unit_of_work() as uow:
+            result = work(uow)
+            uow.commit()
+            return result
+    finally:
+        store.close()
+
+
+def test_a_record_released_to_a_third_party_injected_by_the_channel_is_refused(
+    channel: Channel, tmp_path: Path
+) -> None:
+    ca_key = initialise_node(tmp_path / "ca", party="CA").public_key
+    invite(channel.mx, "CA", ca_key, tmp_path / "for-ca")
+    to_ca = Markings.build(tlp="amber", releasable_to="MX CA", handling="H2", evaluation="B2")
+    add_phones(channel.mx, ["+52 55 8399 0001"], owner="MX", markings=to_ca)
+    cli("release", "--partner", "CA", "--all", "--node", str(channel.mx))
+
+    wanted = phone("+52 55 8399 0001", owner="MX", markings=to_ca).id
+
+    def for_ca(uow: Any) -> tuple[dict[str, Any], str]:
+        (version,) = uow.releases.page("CA", ids=[wanted], version="all")
+        return orjson.loads(version.stix), version.signature
+
+    stolen, signature = _mx_store_call(channel, for_ca)
+    # One more for US, so the last page has room for what the channel slips in.
+    add_phones(channel.mx, ["+52 55 8399 0002"], owner="MX", markings=TO_US)
+    cli("release", "--partner", "US", "--all", "--node", str(channel.mx))
+
+    def inject(body: dict[str, Any]) -> dict[str, Any]:
+        if len(body["objects"]) >= PAGE:
+            return body  # a page with room: a full page plus one is refused whole
+        body["objects"].append(stolen)  # signed by MX, really: but addressed to CA
+        body["x_enlace_signatures"][f"{stolen['id']}|{stolen['modified']}"] = signature
+        return body
+
+    channel.proxy.tamper("/objects/", rewrite_json(inject))
+    result = channel.sync()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not-releasable-here: 1" in result.stdout
+    received, _, _ = counts(channel.us, "MX")
+    assert received == counts(channel.mx, "US")[2]  # all MX sent US, and nothing else
+    _, store = open_node(channel.us)
+    try:
+        with store.unit_of_work() as uow:
+            refusals = [e.detail for e in uow.audit.entries() if e.action == "refusal"]
+    finally:
+        store.close()
+    assert [r["ids"] for r in refusals] == [{"not-releasable-here": [stolen["id"]]}]
+
+
+def test_an_object_the_channel_drops_is_reported_then_fetched_again(channel: Channel) -> None:
+    dropped: list[str] = []
+
+    def drop_one(body: dict[str, Any]) -> dict[str, Any]:
+        dropped.append(body["objects"].pop(1)["id"])
+        return body
+
+    channel.proxy.tamper("/objects/", rewrite_json(drop_one), skip=1, times=1)
+    first = channel.sync()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "1 item(s) MX released to this node are not held: 1 missing" in first.stderr
+    assert channel.received() == channel.released - 1
+    status = cli("status", "--node", str(channel.us))
+    assert "MX" in status
+    channel.proxy.clear()
+    again = channel.sync()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "gaps filled:  1" in again.stdout
+    assert "not held" not in again.stderr
+    received, signatures, _ = counts(channel.us, "MX")
+    assert received == signatures == channel.released
+
+
+def test_a_replayed_page_and_a_forged_header_and_next_change_nothing(channel: Channel) -> None:
+    # A forged next and date header on every page: the sync follows its own verified cursor.
+    def forge_next(body: dict[str, Any]) -> dict[str, Any]:
+        if "next" in body:
+            body["next"] = "999999999"
+        return body
+
+    channel.proxy.tamper("/objects/", rewrite_json(forge_next))
+    channel.proxy.tamper(
+        "/objects/", set_headers({"X-TAXII-Date-Added-Last": "2099-12-31T23:59:59.000000Z"})
+    )
+    result = channel.sync()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert channel.received() == channel.released
+    channel.proxy.clear()
+    # What MX releases later still arrives: nothing stalled behind a date in 2099.
+    add_phones(channel.mx, ["+52 55 8300 9999"], owner="MX", markings=TO_US)
+    cli("release", "--partner", "US", "--all", "--node", str(channel.mx))
+    assert channel.sync().returncode == 0
+    assert channel.received() == channel.released + 1
+    # An earlier answer served again for a new request is refused in one line.
+    first_page = channel.proxy.answers("/objects/")[0]
+    channel.proxy.tamper("/objects/", replay(first_page))
+    refused_in_one_line(channel.sync(), "sync from MX failed", "answers another request")
+
+
+def test_revocation_after_narrowing_sends_no_withdrawn_content(channel: Channel) -> None:
+    assert channel.sync().returncode == 0
+    # MX narrows a record (the new version is no longer for US) and changes its content,
+    # then revokes it: US must learn that it is revoked and never see the new content.
+    from enlace.model.records import PhoneNumber
+    from enlace.store.versions import StoredVersion
+    from support.exchange import later
+
+    first = phone(MX_NUMBERS[0], owner="MX", markings=TO_US)
+    narrowed = PhoneNumber.from_values(
+        id=first.id,
+        owner="MX",
+        markings=Markings.build(tlp="red", handling="H0"),  # national only now
+        created=first.created,
+        modified=later(5),
+        created_by_ref=None,
+        values={"number": "+52 55 8377 7777"},
+    )
+    _mx_store_call(
+        channel,
+        lambda uow: uow.records.add([StoredVersion.of(narrowed)], added_at=uow.started_at),
+    )
+    revoked = enlace("revoke", first.id, "--node", str(channel.mx))
+    assert revoked.returncode == 0, revoked.stdout + revoked.stderr
+    assert "newly sent to 1 party(ies)" in revoked.stdout
+    result = channel.sync()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "revocations:  1" in result.stdout
+    served = b"".join(e.served.body for e in channel.proxy.exchanges)
+    assert b"8377" not in served  # the narrowed version's content never crossed
+    _, store = open_node(channel.us)
+    try:
+        with store.unit_of_work() as uow:
+            versions = uow.records.versions(first.id)
+            assert versions
+            assert all(v.revoked for v in versions)
+    finally:
+        store.close()
