@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from enlace.model.roles import Role
 from enlace.node.config import NodeConfig
+from enlace.node.keys import create_signing_key
 from enlace.store.store import Store
 from enlace.users.accounts import add_user
 from enlace.users.authentication import ThrottlePolicy
@@ -109,6 +110,7 @@ def serving(
     """`create_node_app` for `store` served on a free loopback port until the block ends."""
     directory.mkdir(parents=True, exist_ok=True)
     config = NodeConfig(directory=directory, party=party)
+    create_signing_key(config.key_dir)  # the partners' TAXII pages are signed with it
     app = create_node_app(store, config, sessions=sessions, throttle=throttle)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
