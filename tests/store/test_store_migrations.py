@@ -88,3 +88,56 @@ def test_migrations_match_the_table_definitions(store: Store) -> None:
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
+
+
+def test_releases_made_before_sequencing_are_numbered_in_their_old_order(
+    store_url: str,
+) -> None:
+    # A store of the previous schema (0009) with releases to two partners: the migration to
+    # exchange protocol 2 numbers each partner's releases 1, 2, 3 ... in the order they were
+    # served until then (released_at, record id, modified), and starts each counter there.
+    from alembic import command
+    from sqlalchemy import text
+
+    from enlace.store.schema import _config
+
+    store = Store.open(store_url, migrate=False)
+    try:
+        config = _config()
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0009_users")
+        rows = [
+            ("r-b", "2025-01-01T00:00:00.000000Z", "US", "2025-02-01T00:00:00.000000Z"),
+            ("r-a", "2025-01-01T00:00:00.000000Z", "US", "2025-02-01T00:00:00.000000Z"),
+            ("r-c", "2025-01-01T00:00:00.000000Z", "US", "2025-01-15T00:00:00.000000Z"),
+            ("r-a", "2025-01-01T00:00:00.000000Z", "CA", "2025-03-01T00:00:00.000000Z"),
+        ]
+        with store.engine.begin() as connection:
+            for record_id, modified, partner, at in rows:
+                connection.execute(
+                    text(
+                        "INSERT INTO releases (record_id, modified, partner, released_at, "
+                        "signature) VALUES (:r, :m, :p, :a, 'sig')"
+                    ),
+                    {"r": record_id, "m": modified, "p": partner, "a": at},
+                )
+        upgrade_schema(store.engine)
+        with store.unit_of_work() as uow:
+            numbered = {
+                (row.partner, row.record_id): row.sequence
+                for row in uow.connection.execute(
+                    text("SELECT partner, record_id, sequence FROM releases")
+                )
+            }
+            assert numbered == {
+                ("US", "r-c"): 1,
+                ("US", "r-a"): 2,
+                ("US", "r-b"): 3,
+                ("CA", "r-a"): 1,
+            }
+            assert uow.releases.highest("US") == 3
+            assert uow.releases.highest("CA") == 1
+            assert uow.releases.allocate("US", 2, "2026-01-01T00:00:00.000000Z")[0] == 4
+    finally:
+        store.close()
