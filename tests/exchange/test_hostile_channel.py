@@ -25,11 +25,11 @@ import orjson
 import pytest
 
 from enlace.exchange import sync_client
-from enlace.exchange.credentials import read_outbound_token
 from enlace.exchange.sync_client import SyncError, SyncReport
 from enlace.exchange.sync_schedule import PeriodicSync
 from enlace.model.markings import Markings
 from enlace.node.setup import initialise_node, open_node
+from enlace.partners.credentials import read_outbound_token
 from support import timing
 from support.exchange import TO_MX, TO_US, phone
 from support.nodes import add_phones, cli, counts, enlace, free_port, serving

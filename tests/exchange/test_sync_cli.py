@@ -7,8 +7,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from enlace.cli.app import build_app
-from enlace.exchange.credentials import outbound_token_path, read_outbound_token
 from enlace.node.setup import initialise_node, open_node
+from enlace.partners.credentials import outbound_token_path, read_outbound_token
 from enlace.store.repositories.partners import token_hash
 
 US_KEY_HEX = "ab" * 32

@@ -20,11 +20,11 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from enlace.exchange.credentials import write_outbound_token
 from enlace.exchange.release import release_all_allowed
 from enlace.exchange.taxii.app import create_app
 from enlace.node.keys import load_signing_key, public_key_hex
 from enlace.node.setup import initialise_node, open_node
+from enlace.partners.credentials import write_outbound_token
 from enlace.store.repositories.partners import token_hash
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion

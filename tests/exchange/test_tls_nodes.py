@@ -20,11 +20,11 @@ import trustme
 import uvicorn
 
 from enlace.exchange.taxii.app import create_app
-from enlace.exchange.transport import partner_client, trust_path, write_partner_trust
 from enlace.matching.api import create_matching_router
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
 from enlace.node.setup import initialise_node, open_node
+from enlace.partners.transport import partner_client, trust_path, write_partner_trust
 from support import timing
 from support.exchange import TO_MX
 from support.nodes import add_phones, cli, counts, enlace, free_port, served_in_thread, serving

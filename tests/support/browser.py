@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from enlace.exchange.credentials import write_outbound_token
 from enlace.node.keys import public_key_hex
 from enlace.node.setup import initialise_node, open_node
+from enlace.partners.credentials import write_outbound_token
 from enlace.reports.samples import sample_communique
 from enlace.store.repositories.partners import token_hash
 from enlace.tracking.confirm import accept

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from enlace.exchange.credentials import write_outbound_token
 from enlace.matching.disclosure import receive_request
 from enlace.model.roles import Role
 from enlace.node.keys import create_signing_key
+from enlace.partners.credentials import write_outbound_token
 from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
 from enlace.store.tables import releases

@@ -74,8 +74,8 @@ def add(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Register (or update) a partner: its URL, public key, TLS trust and the tokens used."""
-    from enlace.exchange.partner_registration import register_partner
     from enlace.node.setup import open_node
+    from enlace.partners.registration import register_partner
 
     config, store = open_node(node)
     try:
@@ -124,9 +124,9 @@ def invite(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Make a new token for a registered partner to pull from this node (replaces the old)."""
-    from enlace.exchange.partner_registration import invite_partner
     from enlace.node.keys import public_key_hex
     from enlace.node.setup import open_node
+    from enlace.partners.registration import invite_partner
 
     config, store = open_node(node)
     try:

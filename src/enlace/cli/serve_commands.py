@@ -66,7 +66,7 @@ def serve(
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Serve this node's web interface and its partners' TAXII 2.1 until Ctrl-C or SIGTERM."""
-    from enlace.exchange.transport import is_loopback
+    from enlace.partners.transport import is_loopback
 
     if sync_every is not None and sync_every <= 0:
         raise NodeError("--sync-every must be a positive number of seconds")
@@ -130,7 +130,7 @@ def _check_tls_files(cert: Path, key: Path) -> None:
     with a traceback, or prompt for a pass phrase."""
     import ssl
 
-    from enlace.exchange.transport import check_certificates
+    from enlace.partners.transport import check_certificates
 
     check_certificates(cert, "--tls-cert")
     try:

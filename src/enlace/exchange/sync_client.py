@@ -35,14 +35,14 @@ import httpx
 import orjson
 
 from enlace.exchange.checking import CheckedPage, Context, PageChecker
-from enlace.exchange.credentials import read_outbound_token
 from enlace.exchange.errors import ExchangeError
 from enlace.exchange.receiving import Frame, store_checked_page
 from enlace.exchange.statements import PROTOCOL, Manifest, StatementInvalid, read_manifest
 from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, encode_cursor
-from enlace.exchange.transport import partner_client, transport_problem
 from enlace.node.errors import NodeError
 from enlace.partners.authentication import audit_partner_event
+from enlace.partners.credentials import read_outbound_token
+from enlace.partners.transport import partner_client, transport_problem
 from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 

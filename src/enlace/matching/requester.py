@@ -20,8 +20,6 @@ from typing import Any
 import httpx
 import orjson
 
-from enlace.exchange.credentials import read_outbound_token
-from enlace.exchange.transport import partner_client, transport_problem
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.disclosure import MAX_REASON, OUTGOING, record_outcome
 from enlace.matching.errors import MatchingError, MatchProtocolError, PartnerRefusedMatch
@@ -40,6 +38,8 @@ from enlace.matching.wire import OCTETS, PREFIX
 from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.node.errors import NodeError
+from enlace.partners.credentials import read_outbound_token
+from enlace.partners.transport import partner_client, transport_problem
 from enlace.store.repositories.agreements import REQUESTER
 from enlace.store.repositories.match_runs import MatchRun
 from enlace.store.repositories.matches import Match

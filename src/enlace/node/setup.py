@@ -19,7 +19,7 @@ from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
 
 # Agencies start national only: 'enlace partner add' issues versions releasable to each
-# partner (enlace.exchange.agencies), so authorship travels with released records.
+# partner (enlace.partners.agencies), so authorship travels with released records.
 AGENCY_MARKINGS = Markings.build(tlp="green", releasable_to=None, handling="H0")
 
 

@@ -1,5 +1,7 @@
-"""Partners (contrapartes): the one authentication every partner API uses, and what it audits.
+"""Partners (contrapartes): the partner boundary, in one place.
 
-Registration, credentials and the client session join this package as the partner boundary
-is gathered in one place (docs/architecture.md).
+Registering a partner and sharing this node's agencies with it (`registration`, `agencies`),
+the tokens this node presents to partners (`credentials`), the one TLS-verified HTTP client to
+a partner (`transport`), and the one authentication every partner API uses, with what it
+audits (`authentication`). `exchange` and `matching` build on these; nothing here imports them.
 """

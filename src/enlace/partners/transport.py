@@ -20,8 +20,8 @@ from pathlib import Path
 
 import httpx
 
-from enlace.exchange.credentials import PARTNER_TOKEN_DIR, write_secret
 from enlace.node.errors import NodeError
+from enlace.partners.credentials import PARTNER_TOKEN_DIR, write_secret
 
 PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
 _CERTIFICATE_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)

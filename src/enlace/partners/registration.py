@@ -16,17 +16,17 @@ from nacl.encoding import HexEncoder
 from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
 
-from enlace.exchange.agencies import share_agencies_with
-from enlace.exchange.credentials import (
+from enlace.model.parties import party_code
+from enlace.node.config import NodeConfig
+from enlace.node.errors import NodeError
+from enlace.partners.agencies import share_agencies_with
+from enlace.partners.credentials import (
     new_token,
     read_token_file,
     write_outbound_token,
     write_secret,
 )
-from enlace.exchange.transport import check_certificates, is_loopback, write_partner_trust
-from enlace.model.parties import party_code
-from enlace.node.config import NodeConfig
-from enlace.node.errors import NodeError
+from enlace.partners.transport import check_certificates, is_loopback, write_partner_trust
 from enlace.store.repositories.partners import token_hash
 from enlace.store.unit_of_work import UnitOfWorkFactory
 
