@@ -9,6 +9,7 @@ from enlace.exchange.release import ReleaseRefused
 from enlace.matching.agreements import check_within_agreement, set_agreement
 from enlace.matching.disclosure import approve_request, receive_request, refuse_request
 from enlace.matching.errors import DisclosureError, MatchingError, MatchRefused
+from enlace.partners.errors import NotAPartner
 from enlace.store.repositories.agreements import MatchAgreement
 from enlace.store.repositories.match_runs import MatchRun
 from enlace.store.repositories.matches import Match
@@ -84,7 +85,7 @@ def test_agreement_is_set_replaced_audited_and_enforced(store: Store) -> None:
 def test_agreement_needs_a_registered_partner_and_positive_caps(store: Store) -> None:
     mx_node(store)
     with store.unit_of_work() as uow:
-        with pytest.raises(MatchingError, match="GT is not a registered partner"):
+        with pytest.raises(NotAPartner, match="GT is not a registered partner"):
             set_agreement(
                 uow,
                 partner="GT",

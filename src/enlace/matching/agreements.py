@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from enlace.matching.errors import MatchingError, MatchRefused
+from enlace.partners.registry import registered_partner
 from enlace.store.repositories.agreements import AgreementRepository, MatchAgreement
 from enlace.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -86,12 +87,9 @@ def set_agreement(
 ) -> MatchAgreement:
     """Set (or replace) the agreement for (partner, kind) and audit it; never commits.
 
-    MatchingError when the partner is not registered or a cap is not positive.
+    NotAPartner when the partner is not registered, MatchingError when a cap is not positive.
     """
-    if uow.partners.get(partner) is None:
-        raise MatchingError(
-            f"{partner} is not a registered partner: run 'enlace partner add' first"
-        )
+    registered_partner(uow, partner)
     if max_set_size < 1 or runs_per_day < 1:
         raise MatchingError(
             f"--max-set-size and --runs-per-day must be at least 1 (found {max_set_size}, "

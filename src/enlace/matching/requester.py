@@ -38,8 +38,8 @@ from enlace.matching.wire import OCTETS, PREFIX
 from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.node.errors import NodeError
-from enlace.partners.credentials import read_outbound_token
-from enlace.partners.transport import partner_client, transport_problem
+from enlace.partners.session import PartnerSession
+from enlace.partners.transport import transport_problem
 from enlace.store.repositories.agreements import REQUESTER
 from enlace.store.repositories.match_runs import MatchRun
 from enlace.store.repositories.matches import Match
@@ -84,42 +84,39 @@ class MatchOutcome:
 
 
 def match_node_partner(
-    store: Store, key_dir: Path, partner: str, kinds: Sequence[MatchKind], **options: Any
+    store: Store,
+    key_dir: Path,
+    partner: str,
+    kinds: Sequence[MatchKind],
+    *,
+    client: httpx.Client | None = None,
+    workers: int | None = None,
+    progress: ProgressFactory = no_progress,
+    actor: str = "cli",
+    on_refusal: Callable[[PartnerRefusedMatch], None] | None = None,
 ) -> list[MatchOutcome]:
     """`match_partner` with the token and the TLS trust this node keeps for `partner` in its
     key folder."""
-    token = read_outbound_token(key_dir, partner)
-    if options.get("client") is not None:
-        return match_partner(store, partner=partner, token=token, kinds=kinds, **options)
-    with partner_client(key_dir, partner, TIMEOUT) as client:
-        options["client"] = client
-        return match_partner(store, partner=partner, token=token, kinds=kinds, **options)
+    with PartnerSession.open(
+        store, partner, timeout=TIMEOUT, key_dir=key_dir, client=client
+    ) as session:
+        return _match_kinds(store, session, kinds, workers, progress, actor, on_refusal)
 
 
 def request_node_disclosure(
     store: Store, key_dir: Path, partner: str, *, handle: str, reason: str | None, actor: str
 ) -> int:
     """`request_disclosure` with the token and the TLS trust this node keeps for `partner`."""
-    token = read_outbound_token(key_dir, partner)
-    with partner_client(key_dir, partner, TIMEOUT) as client:
-        return request_disclosure(
-            store,
-            partner=partner,
-            token=token,
-            handle=handle,
-            reason=reason,
-            client=client,
-            actor=actor,
-        )
+    with PartnerSession.open(store, partner, timeout=TIMEOUT, key_dir=key_dir) as session:
+        return _request_disclosure(store, session, handle, reason, actor)
 
 
 def refresh_node_disclosures(
     store: Store, key_dir: Path, partner: str, *, actor: str
 ) -> list[DecidedRequest]:
     """`refresh_disclosures` with the token and the TLS trust this node keeps for `partner`."""
-    token = read_outbound_token(key_dir, partner)
-    with partner_client(key_dir, partner, TIMEOUT) as client:
-        return refresh_disclosures(store, partner=partner, token=token, client=client, actor=actor)
+    with PartnerSession.open(store, partner, timeout=TIMEOUT, key_dir=key_dir) as session:
+        return _refresh_disclosures(store, session, actor)
 
 
 def refresh_all_disclosures(
@@ -151,30 +148,39 @@ def match_partner(
 
     A refusal of one kind raises PartnerRefusedMatch, unless `on_refusal` is given: then it
     is handed the refusal and the other kinds go on (the refused kind has no outcome).
+    NotAPartner when `partner` is not registered. `client` is used and left open; without
+    it, one trusting the system's CAs is opened and closed.
     """
+    with PartnerSession.open(
+        store, partner, timeout=TIMEOUT, token=token, client=client
+    ) as session:
+        return _match_kinds(store, session, kinds, workers, progress, actor, on_refusal)
+
+
+def _match_kinds(
+    store: Store,
+    session: PartnerSession,
+    kinds: Sequence[MatchKind],
+    workers: int | None,
+    progress: ProgressFactory,
+    actor: str,
+    on_refusal: Callable[[PartnerRefusedMatch], None] | None,
+) -> list[MatchOutcome]:
     with store.unit_of_work() as uow:
-        registered = uow.partners.get(partner)
         party = uow.settings.get("party")
-    if registered is None:
-        raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
     if party is None:
         raise NodeError("this store is not a node (no party set): run 'enlace init'")
-    own = client or partner_client(None, partner, TIMEOUT)
-    try:
-        with BlindingPool(workers) as pool:
-            run = _Requester(store, party, registered, token, own, pool, progress, actor)
-            outcomes = []
-            for kind in kinds:
-                try:
-                    outcomes.append(run.match(kind))
-                except PartnerRefusedMatch as refusal:
-                    if on_refusal is None:
-                        raise
-                    on_refusal(refusal)
-            return outcomes
-    finally:
-        if client is None:
-            own.close()
+    with BlindingPool(workers) as pool:
+        run = _Requester(store, party, session, pool, progress, actor)
+        outcomes = []
+        for kind in kinds:
+            try:
+                outcomes.append(run.match(kind))
+            except PartnerRefusedMatch as refusal:
+                if on_refusal is None:
+                    raise
+                on_refusal(refusal)
+        return outcomes
 
 
 def request_disclosure(
@@ -187,24 +193,28 @@ def request_disclosure(
     client: httpx.Client | None = None,
     actor: str = "cli",
 ) -> int:
-    """Ask `partner` to release its record behind `handle`; return the partner's request id."""
-    with store.unit_of_work() as uow:
-        registered = uow.partners.get(partner)
-    if registered is None:
-        raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
-    own = client or partner_client(None, partner, TIMEOUT)
+    """Ask `partner` to release its record behind `handle`; return the partner's request id.
+
+    NotAPartner when `partner` is not registered; `client` as for `match_partner`."""
+    with PartnerSession.open(
+        store, partner, timeout=TIMEOUT, token=token, client=client
+    ) as session:
+        return _request_disclosure(store, session, handle, reason, actor)
+
+
+def _request_disclosure(
+    store: Store, session: PartnerSession, handle: str, reason: str | None, actor: str
+) -> int:
+    partner, registered = session.party, session.partner
     try:
-        response = own.post(
+        response = session.client.post(
             _url(registered, "/disclosures"),
             content=orjson.dumps({"handle": handle, "reason": reason}),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            headers={**session.authorization, "Content-Type": "application/json"},
         )
     except httpx.HTTPError as error:
         problem = transport_problem(partner, registered.url, error)
         raise MatchingError(f"{problem} (at {registered.url})") from None
-    finally:
-        if client is None:
-            own.close()
     if response.status_code != 202:
         raise PartnerRefusedMatch(partner, "disclosure", response.status_code, _detail(response))
     remote_id = int(response.json()["id"])
@@ -251,39 +261,38 @@ def refresh_disclosures(
 
     Each decided request is updated here (status, when, decided by the partner) and audited
     as ``disclosure-outcome``, one unit of work per request; an approved record then arrives
-    by the normal sync. Returns the requests decided since the last refresh.
+    by the normal sync. Returns the requests decided since the last refresh. NotAPartner
+    when `partner` is not registered; `client` as for `match_partner`.
     """
+    with PartnerSession.open(
+        store, partner, timeout=TIMEOUT, token=token, client=client
+    ) as session:
+        return _refresh_disclosures(store, session, actor)
+
+
+def _refresh_disclosures(store: Store, session: PartnerSession, actor: str) -> list[DecidedRequest]:
     with store.unit_of_work() as uow:
-        registered = uow.partners.get(partner)
-        pending = uow.disclosures.outgoing_pending(partner)
-    if registered is None:
-        raise NodeError(f"{partner} is not a registered partner: run 'enlace partner add' first")
+        pending = uow.disclosures.outgoing_pending(session.party)
     decided: list[DecidedRequest] = []
-    own = client or partner_client(None, partner, TIMEOUT)
-    try:
-        for request in pending:
-            assert request.remote_id is not None  # outgoing_pending gives only those
-            status, decided_at, reason = _outcome(own, registered, token, request.remote_id)
-            if status not in ("approved", "refused"):
-                continue
-            record_outcome(
-                store, request, status=status, decided_at=decided_at, reason=reason, actor=actor
-            )
-            decided.append(
-                DecidedRequest(request.id, request.remote_id, request.handle, status, reason)
-            )
-    finally:
-        if client is None:
-            own.close()
+    for request in pending:
+        assert request.remote_id is not None  # outgoing_pending gives only those
+        status, decided_at, reason = _outcome(session, request.remote_id)
+        if status not in ("approved", "refused"):
+            continue
+        record_outcome(
+            store, request, status=status, decided_at=decided_at, reason=reason, actor=actor
+        )
+        decided.append(
+            DecidedRequest(request.id, request.remote_id, request.handle, status, reason)
+        )
     return decided
 
 
-def _outcome(
-    client: httpx.Client, partner: Partner, token: str, remote_id: int
-) -> tuple[str, str | None, str | None]:
+def _outcome(session: PartnerSession, remote_id: int) -> tuple[str, str | None, str | None]:
+    partner = session.partner
     url = _url(partner, f"/disclosures/{remote_id}")
     try:
-        response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+        response = session.client.get(url, headers=session.authorization)
     except httpx.HTTPError as error:
         problem = transport_problem(partner.party, url, error)
         raise MatchingError(f"{problem} (at {url})") from None
@@ -324,21 +333,19 @@ class _Requester:
         self,
         store: Store,
         party: str,
-        partner: Partner,
-        token: str,
-        client: httpx.Client,
+        session: PartnerSession,
         pool: BlindingPool,
         progress: ProgressFactory,
         actor: str,
     ) -> None:
         self.store = store
         self.party = party
-        self.partner = partner
-        self.client = client
+        self.partner = session.partner
+        self.client = session.client
         self.pool = pool
         self.progress = progress
         self.actor = actor
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": OCTETS}
+        self.headers = {**session.authorization, "Content-Type": OCTETS}
 
     def match(self, kind: MatchKind) -> MatchOutcome:
         with self.store.unit_of_work() as uow:

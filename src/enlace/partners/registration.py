@@ -26,6 +26,7 @@ from enlace.partners.credentials import (
     write_outbound_token,
     write_secret,
 )
+from enlace.partners.registry import registered_partner
 from enlace.partners.transport import check_certificates, is_loopback, write_partner_trust
 from enlace.store.repositories.partners import token_hash
 from enlace.store.unit_of_work import UnitOfWorkFactory
@@ -109,16 +110,12 @@ def register_partner(
 
 def invite_partner(store: UnitOfWorkFactory, *, party: str, token_out: Path, actor: str) -> str:
     """Use case: a new token for a registered partner to pull with, written to `token_out`
-    (mode 600); the old token stops working. Returns the partner's party code."""
+    (mode 600); the old token stops working. Returns the partner's party code; NotAPartner
+    when `party` is not registered (add it first, then invite it)."""
     code = party_code(party)
     token = new_token()
     with store.unit_of_work() as uow:
-        existing = uow.partners.get(code)
-        if existing is None:
-            raise NodeError(
-                f"{code} is not a registered partner: run 'enlace partner add --party {code} "
-                "--url URL --key HEX' first, then invite it"
-            )
+        existing = registered_partner(uow, code)
         uow.partners.put(
             party=code,
             url=existing.url,
