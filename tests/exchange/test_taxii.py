@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from taxii2client.v21 import Collection, Server, as_pages
 from enlace.exchange.release import release_record
 from enlace.exchange.signing import verify_record
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
+from enlace.partners.authentication import PARTNER_CHALLENGE
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
 from support.clock import FrozenClock
@@ -104,19 +106,55 @@ def test_discovery_api_root_and_one_collection_per_partner(node: Store) -> None:
     assert http.get(US_COLLECTION, headers=US).json()["id"] == collection_id("MX", "US")
 
 
+def basic(party: str, token: str) -> str:
+    return "Basic " + base64.b64encode(f"{party}:{token}".encode()).decode("ascii")
+
+
+NOT_UTF8 = "Basic " + base64.b64encode(b"US:\xff" + US_TOKEN.encode()).decode("ascii")
+NO_COLON = "Basic " + base64.b64encode(US_TOKEN.encode()).decode("ascii")
+
+
 @pytest.mark.parametrize(
-    "authorization", [None, "Bearer wrong-token-0123456789", "Basic dXM6cGFzcw==", "Bearer "]
+    ("authorization", "reason"),
+    [
+        (None, "no credentials"),
+        ("Bearer wrong-token-0123456789", "unknown token"),
+        ("Basic dXM6cGFzcw==", "unknown credentials"),
+        (basic("CA", US_TOKEN), "unknown credentials"),
+        ("Bearer ", "no credentials"),
+        ("Basic not base64!", "malformed basic credentials: not base64"),
+        (NOT_UTF8, "malformed basic credentials: not UTF-8"),
+        (NO_COLON, "malformed basic credentials: no ':' between party and token"),
+    ],
 )
-def test_missing_or_wrong_token_is_401_and_audited(node: Store, authorization: str | None) -> None:
+def test_missing_wrong_or_malformed_credentials_are_401_and_audited(
+    node: Store, authorization: str | None, reason: str
+) -> None:
     headers = dict(ACCEPT)
     if authorization is not None:
         headers["Authorization"] = authorization
     answer = client(node).get(US_COLLECTION + "objects/", headers=headers)
     assert answer.status_code == 401
-    assert answer.headers["www-authenticate"] == "Bearer"
+    # Both ways of presenting the token are offered, so a Basic-only client knows it may.
+    assert answer.headers["www-authenticate"] == PARTNER_CHALLENGE
     assert answer.json()["http_status"] == "401"
-    actor, action, subject, _ = audit(node)[-1]
+    assert answer.json()["description"] == f"authentication required: {reason}"
+    actor, action, subject, detail = audit(node)[-1]
     assert (actor, action, subject) == ("anonymous", "auth-failure", US_COLLECTION + "objects/")
+    assert detail["reason"] == reason
+
+
+def test_basic_credentials_of_a_partner_read_what_its_bearer_token_reads(node: Store) -> None:
+    http = client(node)
+    with_basic = {**ACCEPT, "Authorization": basic("US", US_TOKEN)}
+    by_basic = http.get(US_COLLECTION + "objects/", headers=with_basic)
+    by_bearer = http.get(US_COLLECTION + "objects/", headers=US)
+    assert by_basic.status_code == 200
+    assert [o["id"] for o in by_basic.json()["objects"]] == [
+        o["id"] for o in by_bearer.json()["objects"]
+    ]
+    assert len(by_basic.json()["objects"]) == 5
+    assert http.get(CA_COLLECTION, headers=with_basic).status_code == 404
 
 
 @pytest.mark.parametrize("suffix", ["", "objects/", "manifest/"])

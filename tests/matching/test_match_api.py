@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from enlace.matching.kinds import kind_domain
 from enlace.matching.psi import decode_answer, encode_positions, fresh_scalar, hash_and_blind_chunk
 from enlace.model.identifiers import IdentifierKind
+from enlace.partners.authentication import PARTNER_CHALLENGE
 from enlace.store.tables import hit_notices, match_runs
 from support.exchange import phone
 from support.matching import ServedNode, agree, load, requester_token, served_nodes
@@ -145,5 +146,12 @@ def test_admission_says_whether_a_run_would_be_answered_and_counts_no_run(us: Se
     )
     assert httpx.get(url, params={"kind": "vin", "size": "1"}, headers=auth).status_code == 403
     assert httpx.get(url, params={"kind": "phone", "size": "x"}, headers=auth).status_code == 400
-    assert httpx.get(url, params={"kind": "phone", "size": "1"}).status_code == 401
+    unauthenticated = httpx.get(url, params={"kind": "phone", "size": "1"})
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.headers["www-authenticate"] == PARTNER_CHALLENGE
+    # The same token as Basic credentials, under the requester's party code.
+    as_basic = ("MX", requester_token("MX", "US"))
+    assert httpx.get(url, params={"kind": "phone", "size": "1"}, auth=as_basic).status_code == 204
+    as_another = ("CA", requester_token("MX", "US"))
+    assert httpx.get(url, params={"kind": "phone", "size": "1"}, auth=as_another).status_code == 401
     assert runs(us) == 0

@@ -1,10 +1,11 @@
 """The responder's HTTP routes, under /matching/v1/, for the node's app (built by a factory).
 
-Authenticated with the same bearer tokens as the TAXII exchange. Bodies of the protocol are
-`application/octet-stream` (docs/matching.md gives their layout); refusals are JSON problem
-bodies (RFC 9457) with the status saying which rule: 400 malformed, 401 no valid token,
-403 no agreement for the kind, 404 unknown run or handle, 409 the run cannot go on,
-413 a set larger than the agreement's cap, 429 the day's runs used up. Each is audited.
+Authenticated as the TAXII exchange is (enlace.partners.authentication: the partner's token,
+bearer or Basic). Bodies of the protocol are `application/octet-stream` (docs/matching.md gives
+their layout); refusals are JSON problem bodies (RFC 9457) with the status saying which rule:
+400 malformed, 401 no valid token, 403 no agreement for the kind, 404 unknown run or handle,
+409 the run cannot go on, 413 a set larger than the agreement's cap, 429 the day's runs used
+up. Each is audited.
 
 A request body is read as a stream and cut off as soon as it is longer than the agreement
 allows: the cap, not a server-wide limit, bounds what a partner can make this node hold.
@@ -26,7 +27,11 @@ from enlace.matching.errors import MatchRefused
 from enlace.matching.psi import POINT_BYTES
 from enlace.matching.wire import OCTETS, PREFIX, PROBLEM
 from enlace.model.handles import HANDLE_BYTES
-from enlace.partners.authentication import PartnerUnauthenticated, authenticate_partner
+from enlace.partners.authentication import (
+    PARTNER_CHALLENGE,
+    PartnerUnauthenticated,
+    authenticate_partner,
+)
 from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 
@@ -50,7 +55,10 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
             )
         except PartnerUnauthenticated:
             raise MatchRefused(
-                401, "unauthenticated", "authentication required: a partner's bearer token"
+                401,
+                "unauthenticated",
+                "authentication required: a partner's token, as a bearer token or as Basic "
+                "credentials (the partner's party code and its token)",
             ) from None
 
     async def refused(partner: Partner | None, kind: str | None, refusal: MatchRefused) -> Response:
@@ -185,7 +193,7 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
 
 def problem(refusal: MatchRefused) -> JSONResponse:
     """The JSON problem body (RFC 9457) of a refusal."""
-    headers = {"WWW-Authenticate": "Bearer"} if refusal.status == 401 else None
+    headers = {"WWW-Authenticate": PARTNER_CHALLENGE} if refusal.status == 401 else None
     return JSONResponse(
         {
             "type": "about:blank",

@@ -51,6 +51,7 @@ from enlace.exchange.taxii.protocol import (
 from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.partners.authentication import (
+    PARTNER_CHALLENGE,
     PartnerUnauthenticated,
     audit_partner_event,
     authenticate_partner,
@@ -123,7 +124,9 @@ def create_app(
                 client=request.client.host if request.client else None,
             )
         except PartnerUnauthenticated as refused:
-            raise HTTPException(401, str(refused), headers={"WWW-Authenticate": "Bearer"}) from None
+            raise HTTPException(
+                401, str(refused), headers={"WWW-Authenticate": PARTNER_CHALLENGE}
+            ) from None
         _check_accept(request)
         return partner
 
