@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import socket
+import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 import requests
 import stix2
-import uvicorn
+from stix2validator import ValidationOptions, validate_instance
 from taxii2client.v21 import Collection, Server, as_pages
 
 from enlace.exchange.release import release_record
 from enlace.exchange.signing import verify_record
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
+from enlace.node.setup import initialise_node
 from enlace.partners.authentication import PARTNER_CHALLENGE
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
@@ -25,14 +27,16 @@ from support.clock import FrozenClock
 from support.exchange import (
     CA_TOKEN,
     MX_KEY,
+    NATIONAL,
     TO_CA,
+    TO_US,
     US_TOKEN,
     add,
     later,
     mx_node,
     phone,
 )
-from support.nodes import served_in_thread
+from support.nodes import add_phones, cli, counts, free_port, serving
 
 ACCEPT = {"Accept": TAXII_MEDIA_TYPE}
 US = {**ACCEPT, "Authorization": f"Bearer {US_TOKEN}"}
@@ -291,7 +295,10 @@ def test_bad_cursor_is_400(node: Store) -> None:
     assert answer.status_code == 400
 
 
-# --- the OASIS client against a real server on loopback ----------------------------------
+# --- the OASIS client against `enlace serve` ------------------------------------------------
+
+# Objects a request: far fewer than the node released, so the client must follow every page.
+OASIS_PAGE = 3
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -303,34 +310,101 @@ class BearerAuth(requests.auth.AuthBase):
         return request
 
 
-@pytest.fixture
-def served(node: Store) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(node, "MX", signing_key=MX_KEY), host="127.0.0.1", port=port, log_level="warning"
-    )
-    with served_in_thread(config):
-        yield f"http://127.0.0.1:{port}"
+@dataclass(frozen=True, slots=True)
+class ServedMx:
+    url: str  # of a real `enlace serve` process of the MX node
+    verify_hex: str  # MX's public key
+    released: int  # versions MX released to US
+
+
+@pytest.fixture(scope="module")
+def mx_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedMx]:
+    """`enlace serve` of an MX node folder that registered US (with US_TOKEN as the token US
+    presents) and released to it 14 phones and its agencies; 2 phones kept national. One
+    server for the module: starting one is most of what these tests cost."""
+    folder = tmp_path_factory.mktemp("oasis")
+    mx = folder / "mx"
+    mx_key = initialise_node(mx, party="MX").public_key
+    us_key = initialise_node(folder / "us", party="US").public_key
+    token_file = folder / "us-presents.token"
+    token_file.write_text(US_TOKEN)
+    cli("partner", "add", "--party", "US", "--url", "http://127.0.0.1:9", "--key", us_key,
+        "--token-file", str(token_file), "--node", str(mx))  # fmt: skip
+    add_phones(mx, [f"+52 55 6000 {i:04d}" for i in range(14)], owner="MX", markings=TO_US)
+    add_phones(mx, ["+52 55 6100 0000", "+52 55 6100 0001"], owner="MX", markings=NATIONAL)
+    cli("release", "--partner", "US", "--all", "--node", str(mx))
+    released = counts(mx, "US")[2]
+    with serving(mx, free_port()) as url:
+        yield ServedMx(url, mx_key, released)
+
+
+def pull_every_page(collection: Collection) -> tuple[list[dict[str, Any]], list[str], int]:
+    """(objects, their signatures, pages) of the whole collection, `OASIS_PAGE` a request."""
+    objects: list[dict[str, Any]] = []
+    signatures: list[str] = []
+    pages = 0
+    for envelope in as_pages(collection.get_objects, per_request=OASIS_PAGE):
+        pages += 1
+        # The envelope may carry properties of ours (x_enlace_...): the client passes them by.
+        for obj in envelope.get("objects", []):
+            objects.append(obj)
+            signatures.append(envelope["x_enlace_signatures"][f"{obj['id']}|{obj['modified']}"])
+    return objects, signatures, pages
 
 
 @pytest.mark.e2e
-def test_oasis_taxii2_client_pulls_every_released_object(served: str) -> None:
-    auth = BearerAuth(US_TOKEN)
-    server = Server(f"{served}/taxii2/", auth=auth)
+def test_oasis_taxii2_client_with_basic_credentials_pulls_every_page_of_valid_stix(
+    mx_served: ServedMx,
+) -> None:
+    # What an off-the-shelf client is configured with: a user name and a password.
+    server = Server(f"{mx_served.url}/taxii2/", user="US", password=US_TOKEN)
     (root,) = server.api_roots
     (collection,) = root.collections
     assert collection.id == collection_id("MX", "US")
-    direct = Collection(f"{served}{US_COLLECTION}", auth=auth)
-    pulled: list[dict[str, Any]] = []
-    for envelope in as_pages(direct.get_objects, per_request=2):
-        for obj in envelope.get("objects", []):
-            signature = envelope["x_enlace_signatures"][f"{obj['id']}|{obj['modified']}"]
-            verify_record(obj, signature, MX_VERIFY_HEX)
-            stix2.parse(obj, allow_custom=True)
-            pulled.append(obj)
-    assert len(pulled) == 5
-    assert len({o["id"] for o in pulled}) == 5
-    manifest = direct.get_manifest()
-    assert len(manifest["objects"]) == 5
+    assert collection.can_read
+
+    objects, signatures, pages = pull_every_page(collection)
+
+    # 14 phones and MX's agencies: several pages, the last one short.
+    assert mx_served.released > 2 * OASIS_PAGE
+    assert pages == math.ceil(mx_served.released / OASIS_PAGE)
+    assert len(objects) == len({o["id"] for o in objects}) == mx_served.released
+    assert {o["type"] for o in objects} == {"identity", "enlace-phone-number"}
+    for obj, signature in zip(objects, signatures, strict=True):
+        verify_record(obj, signature, mx_served.verify_hex)
+        assert stix2.parse(obj, allow_custom=True)["id"] == obj["id"]
+        result = validate_instance(obj, ValidationOptions(strict=False))
+        assert result.is_valid, [str(error) for error in result.errors]
+        assert result.errors == []
+    manifest = [
+        record["id"]
+        for envelope in as_pages(collection.get_manifest, per_request=OASIS_PAGE)
+        for record in envelope.get("objects", [])
+    ]
+    assert sorted(manifest) == sorted(o["id"] for o in objects)
+
+
+@pytest.mark.e2e
+def test_oasis_taxii2_client_with_a_bearer_token_reads_the_same_objects(
+    mx_served: ServedMx,
+) -> None:
+    by_basic = Server(f"{mx_served.url}/taxii2/", user="US", password=US_TOKEN)
+    by_bearer = Server(f"{mx_served.url}/taxii2/", auth=BearerAuth(US_TOKEN))
+    (basic_collection,) = by_basic.api_roots[0].collections
+    (bearer_collection,) = by_bearer.api_roots[0].collections
+    assert pull_every_page(bearer_collection) == pull_every_page(basic_collection)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("user", "password"), [("CA", US_TOKEN), ("US", "not-the-token-0123456789")]
+)
+def test_oasis_taxii2_client_with_credentials_that_are_not_a_partners_is_refused(
+    mx_served: ServedMx, user: str, password: str
+) -> None:
+    server = Server(f"{mx_served.url}/taxii2/", user=user, password=password)
+    with pytest.raises(requests.HTTPError) as refused:
+        server.refresh()
+    assert refused.value.response is not None
+    assert refused.value.response.status_code == 401
+    assert "Basic" in refused.value.response.headers["WWW-Authenticate"]
