@@ -30,6 +30,7 @@ from nacl.signing import SigningKey
 
 from enlace.exchange.errors import ExchangeError
 from enlace.exchange.signing import sign_record
+from enlace.partners.errors import NotAPartner
 from enlace.store.repositories.audit import AuditItem, AuditLog
 from enlace.store.repositories.releases import ReleaseRow
 from enlace.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -100,7 +101,7 @@ def release_record(
     )
     reason = refusal_reason(row, party=party, partner=partner, consented=consent is not None)
     if reason is None and uow.partners.get(partner) is None:
-        reason = f"{partner} is not a registered partner (run 'enlace partner add')"
+        reason = str(NotAPartner(partner))
     if reason is not None:
         audit.append(
             actor=actor,
@@ -156,9 +157,7 @@ def release_all_allowed(
     audit = uow.audit
     if partner == party or uow.partners.get(partner) is None:
         reason = (
-            f"{partner} is this node's own party"
-            if partner == party
-            else f"{partner} is not a registered partner (run 'enlace partner add')"
+            f"{partner} is this node's own party" if partner == party else str(NotAPartner(partner))
         )
         audit.append(
             actor=actor, action="release-refused", subject=partner, detail={"reason": reason}

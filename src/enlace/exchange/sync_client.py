@@ -41,8 +41,8 @@ from enlace.exchange.statements import PROTOCOL, Manifest, StatementInvalid, rea
 from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, encode_cursor
 from enlace.node.errors import NodeError
 from enlace.partners.authentication import audit_partner_event
-from enlace.partners.credentials import read_outbound_token
-from enlace.partners.transport import partner_client, transport_problem
+from enlace.partners.session import PartnerSession
+from enlace.partners.transport import transport_problem
 from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 
@@ -163,32 +163,29 @@ def sync_partner(
     """
     if page_size < 1:
         raise ValueError("page_size must be positive")
-    with store.unit_of_work() as uow:
-        registered = uow.partners.get(partner)
-        held = uow.cursors.get(partner)
-        party = uow.settings.get("party") or ""
-        keys = {p.party: p.verify_key_hex for p in uow.partners.all()}
-        if registered is None:
-            raise NodeError(
-                f"{partner} is not a registered partner: run 'enlace partner add' first"
-            )
-        if from_start:
-            uow.audit.append(
-                actor=actor,
-                action="sync-from-start",
-                subject=partner,
-                detail={"sequence": held.sequence if held else 0},
-            )
-            uow.commit()
-            held = None
-    own = client or partner_client(None, partner, TIMEOUT_SECONDS)
-    try:
+    # The registration is checked (NotAPartner) and the client opened by the one partner
+    # session; this node's party, the partners' keys and the cursor are read here.
+    with PartnerSession.open(
+        store, partner, timeout=TIMEOUT_SECONDS, token=token, client=client
+    ) as session:
+        with store.unit_of_work() as uow:
+            held = uow.cursors.get(partner)
+            party = uow.settings.get("party") or ""
+            keys = {p.party: p.verify_key_hex for p in uow.partners.all()}
+            if from_start:
+                uow.audit.append(
+                    actor=actor,
+                    action="sync-from-start",
+                    subject=partner,
+                    detail={"sequence": held.sequence if held else 0},
+                )
+                uow.commit()
+                held = None
         context = Context(sender=partner, receiver=party, keys=keys)
-        puller = _Puller(store, registered, context, token, own, page_size, actor)
+        puller = _Puller(
+            store, session.partner, context, session.token, session.client, page_size, actor
+        )
         return puller.run(held.sequence if held else 0, refill=not from_start)
-    finally:
-        if client is None:
-            own.close()
 
 
 def sync_node_partner(
@@ -203,21 +200,18 @@ def sync_node_partner(
 ) -> SyncReport:
     """`sync_partner` with the token and the TLS trust this node keeps for `partner` in its
     key folder."""
-    token = read_outbound_token(key_dir, partner)
-    own = client or partner_client(key_dir, partner, TIMEOUT_SECONDS)
-    try:
+    with PartnerSession.open(
+        store, partner, timeout=TIMEOUT_SECONDS, key_dir=key_dir, client=client
+    ) as session:
         return sync_partner(
             store,
             partner=partner,
-            token=token,
-            client=own,
+            token=session.token,
+            client=session.client,
             page_size=page_size,
             actor=actor,
             from_start=from_start,
         )
-    finally:
-        if client is None:
-            own.close()
 
 
 def sync_all_partners(
