@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -14,7 +15,7 @@ from support.parties import Node, lossy_channel, pull, register_all, released
 
 
 def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(build_app(), list(args), env={"COLUMNS": "200"})
+    result = CliRunner().invoke(build_app(), list(args))
     return result.exit_code, result.output
 
 
@@ -40,9 +41,11 @@ def test_status_shows_each_partners_sequence_and_warns_of_what_is_not_held(
 
         code, out = run("status", "--node", str(folder))
         assert code == 0, out
-        assert "Exchange with partners" in out
+        assert "Partner MX: what it released to this node" in out
         assert "verified up to 6 of 6" in out
-        assert "bad-signature: 1, missing: 1" in out
+        assert re.search(r"not held\s*│\s*2\b", out)
+        assert re.search(r"bad-signature\s*│\s*1\b", out)
+        assert re.search(r"missing\s*│\s*1\b", out)
         assert (
             "WARNING: 2 item(s) MX released to this node are not held (1 bad-signature, "
             "1 missing): they are asked for again at each sync ('enlace sync MX')"
@@ -54,6 +57,7 @@ def test_status_shows_each_partners_sequence_and_warns_of_what_is_not_held(
         code, out = run("status", "--node", str(folder))
         assert code == 0, out
         assert "verified up to 6 of 6" in out
+        assert re.search(r"not held\s*│\s*0\b", out)
         assert "WARNING" not in out
     finally:
         mx_store.close()

@@ -83,32 +83,25 @@ def status(node: NodeDir = DEFAULT_NODE) -> None:
         store.close()
     console.print(holdings_table(f"Node {config.party} ({node})", holdings))
     console.print(f"{versions} record version(s) stored")
-    if not positions:
-        return
-    console.print(partners_table(positions))
     for position in positions:
+        console.print(partner_table(position))
         if position.not_held_total:
             stderr.print(not_held_warning(position))
 
 
-def partners_table(positions: list[PartnerPosition]) -> Table:
-    """A table of each partner's last sync, sequence position and items not held."""
-    table = Table(title="Exchange with partners (what each released to this node)")
-    table.add_column("party")
-    table.add_column("last sync")
-    table.add_column("sequence")
-    table.add_column("not held", overflow="fold")
-    for p in positions:
-        if p.last_sync is None:
-            position = "not synced yet"
-        else:
-            position = f"verified up to {p.sequence:,} of {p.highest:,}"
-        if p.not_held_total:
-            reasons = ", ".join(f"{why}: {n:,}" for why, n in sorted(p.not_held.items()))
-            not_held = f"[bold red]{p.not_held_total:,}[/] ({reasons})"
-        else:
-            not_held = "0"
-        table.add_row(p.party, _moment(p.last_sync), position, not_held)
+def partner_table(p: PartnerPosition) -> Table:
+    """One partner's last sync, sequence position and items not held, by reason."""
+    table = Table(title=f"Partner {p.party}: what it released to this node", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("last sync", _moment(p.last_sync))
+    if p.last_sync is None:
+        table.add_row("sequence", "not synced yet")
+    else:
+        table.add_row("sequence", f"verified up to {p.sequence:,} of {p.highest:,}")
+    table.add_row("not held", f"[bold red]{p.not_held_total:,}[/]" if p.not_held_total else "0")
+    for reason, count in sorted(p.not_held.items()):
+        table.add_row(f"  {reason}", f"{count:,}")
     return table
 
 
@@ -156,6 +149,6 @@ __all__ = [
     "holdings_table",
     "init",
     "not_held_warning",
-    "partners_table",
+    "partner_table",
     "status",
 ]
