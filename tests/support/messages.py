@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from enlace.web import errors, fields, i18n, markings, navigation
-from enlace.web.pages import common, exchange, imports, matching
+from enlace.web.pages import common, exchange, imports, matching, records
 
 WEB = Path(i18n.__file__).parent
 # t("...") or t('...') in templates and Python, up to the first unescaped quote.
@@ -31,6 +31,7 @@ def used_messages() -> set[str]:
         fields.FIELD_LABELS,
         exchange.REFUSAL_NAMES,
         exchange.REFUSAL_REASONS,
+        records.REVOCATION_REASONS,
         matching.DISCLOSURE_STATUS,
         matching.RUN_STATUS,
         errors._TITLES,

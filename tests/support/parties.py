@@ -8,15 +8,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 from nacl.signing import SigningKey
 from sqlalchemy import select
 
+from enlace.exchange.release import release_one
+from enlace.exchange.signing import sign_record
 from enlace.exchange.sync_client import SyncReport, sync_partner
 from enlace.exchange.taxii.app import create_app
+from enlace.model.markings import Markings
 from enlace.store.repositories.partners import token_hash
 from enlace.store.store import Store
 from enlace.store.tables import records
-from support.exchange import CA_KEY, MX_KEY, US_KEY, AsgiSyncTransport
+from enlace.store.versions import StoredVersion
+from support.exchange import CA_KEY, MX_KEY, US_KEY, AsgiSyncTransport, phone
 
 KEYS = {"MX": MX_KEY, "US": US_KEY, "CA": CA_KEY}
 
@@ -113,3 +118,49 @@ def received_versions(node: Node, owner: str) -> set[tuple[str, str]]:
     with node.store.unit_of_work() as uow:
         query = select(records.c.id, records.c.modified).where(records.c.received_from == owner)
         return {(row.id, row.modified) for row in uow.connection.execute(query)}
+
+
+def released(server: Node, partner: str, *numbers: str) -> list[str]:
+    """Phones owned by `server`'s party, releasable to `partner`, released to it; their ids."""
+    markings = Markings.build(
+        tlp="amber", releasable_to=f"{server.party} {partner}", handling="H2", evaluation="B2"
+    )
+    versions = [StoredVersion.of(phone(n, owner=server.party, markings=markings)) for n in numbers]
+    with server.store.unit_of_work() as uow:
+        uow.records.add(versions, added_at=uow.started_at)
+        uow.commit()
+    for version in versions:
+        release_one(
+            server.store,
+            record_id=version.id,
+            partner=partner,
+            signing_key=server.key,
+            actor="test",
+        )
+    return [v.id for v in versions]
+
+
+def lossy_channel() -> tuple[Tamper, dict[str, str]]:
+    """A channel that, on the first page of objects it carries, drops the third object and
+    puts another key's signature on the (then) third one: the puller gets a gap "missing"
+    and a refusal "bad-signature". `harmed` names the two ids ("dropped", "forged")."""
+    harmed: dict[str, str] = {}
+
+    def tamper(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if harmed or response.status_code != 200 or not request.url.path.endswith("/objects/"):
+            return response
+        body = orjson.loads(response.content)
+        objects = body.get("objects") or []
+        if len(objects) < 4:
+            return response
+        harmed["dropped"] = objects.pop(2)["id"]
+        forged = objects[2]
+        harmed["forged"] = forged["id"]
+        body["x_enlace_signatures"][f"{forged['id']}|{forged['modified']}"] = sign_record(
+            forged, SigningKey.generate()
+        )
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=orjson.dumps(body)
+        )
+
+    return tamper, harmed

@@ -93,6 +93,9 @@ def test_import_release_and_arrival_on_the_partner(
     partner.click("nav.menu >> text=Intercambio")
     partner.click("#partners button:has-text('Sincronizar ahora')")
     expect(partner.locator("#sync-result")).to_contain_text("1 versiones nuevas recibidas")
+    # Exchange protocol 2: MX's sequence to US is verified, and nothing of it is missing.
+    expect(partner.locator("#partners")).to_contain_text("verificada hasta 1 de 1")
+    expect(partner.locator("#not-held")).to_have_count(0)
     partner.goto(f"{us.url}/web/records?q=656 555 0199")
     partner.click(f"table.records >> text={PHONE_E164}")
     expect(partner.locator("#signature-status")).to_contain_text("verificada")

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from enlace.exchange import receiving, statements
 from enlace.model.roles import Role
 from enlace.web.i18n import Formatter, catalog, parse_language, preferred_language, translate
 from enlace.web.markings import evaluation_badge, handling_badge, tlp_badge
 from enlace.web.navigation import NAV_ITEMS, menu_for
+from enlace.web.pages import exchange, records
+from enlace.web.queries.exchange import REFUSAL_ACTIONS
 from support.messages import WEB, used_messages
 
 
@@ -39,6 +42,32 @@ def test_the_catalogs_hold_no_message_the_pages_no_longer_show() -> None:
         ids = set(re.findall(r'^msgid "(.+)"$', po, flags=re.MULTILINE))
         unescaped = {i.replace('\\"', '"').replace("\\\\", "\\") for i in ids}
         assert unescaped - used == set(), lang
+
+
+def english_msgids() -> set[str]:
+    po = (WEB / "locales" / "en" / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    ids = set(re.findall(r'^msgid "(.+)"$', po, flags=re.MULTILINE))
+    return {i.replace('\\"', '"').replace("\\\\", "\\") for i in ids}
+
+
+@pytest.mark.parametrize(
+    ("labels", "codes"),
+    [
+        (exchange.REFUSAL_REASONS, (*receiving.REFUSAL_REASONS, "missing")),
+        (records.REVOCATION_REASONS, statements.REVOCATION_REASONS),
+        (exchange.REFUSAL_NAMES, REFUSAL_ACTIONS),
+    ],
+    ids=["refusal-reasons", "revocation-reasons", "refusal-actions"],
+)
+def test_every_reason_the_exchange_gives_has_an_english_and_a_spanish_label(
+    labels: dict[str, str], codes: tuple[str, ...]
+) -> None:
+    english, spanish = english_msgids(), catalog("es")
+    for code in codes:
+        label = labels.get(code, code)
+        assert label != code, f"{code} has no label: the page would show the bare code"
+        assert label in english, f"{label!r} is not in the English catalogue"
+        assert spanish.get(label, label) != label, f"{label!r} has no Spanish translation"
 
 
 def test_translate_fills_fields_and_falls_back_to_the_message() -> None:

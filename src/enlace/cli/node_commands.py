@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from enlace.cli.errors import user_errors
+from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
 
 # Imported in the commands: every command's start-up pays for what this module imports.
@@ -39,9 +40,26 @@ def init(
     console.print(f"  agencies added: {added}")
 
 
+@dataclass(frozen=True, slots=True)
+class PartnerPosition:
+    """Where the pull from one registered partner stands, for `enlace status`."""
+
+    party: str
+    last_sync: str | None
+    sequence: int  # the partner's release sequence is verified up to here
+    highest: int  # the highest number the partner declared
+    not_held: dict[str, int]  # numbers of that sequence this node does not hold, by reason
+
+    @property
+    def not_held_total(self) -> int:
+        """How many items the partner released to this node are not held here."""
+        return sum(self.not_held.values())
+
+
 @user_errors
 def status(node: NodeDir = DEFAULT_NODE) -> None:
-    """Print what this node holds: records by kind and owner."""
+    """Print what this node holds (records by kind and owner) and, per partner, how far its
+    release sequence is verified and what of it is not held."""
     from enlace.node.setup import open_node
 
     config, store = open_node(node)
@@ -49,10 +67,60 @@ def status(node: NodeDir = DEFAULT_NODE) -> None:
         with store.unit_of_work() as uow:
             holdings = uow.records.holdings()
             versions = uow.records.count_versions()
+            positions = []
+            for partner in uow.partners.all():
+                cursor = uow.cursors.get(partner.party)
+                positions.append(
+                    PartnerPosition(
+                        partner.party,
+                        cursor.updated_at if cursor else None,
+                        cursor.sequence if cursor else 0,
+                        cursor.highest if cursor else 0,
+                        uow.gaps.counts(partner.party),
+                    )
+                )
     finally:
         store.close()
     console.print(holdings_table(f"Node {config.party} ({node})", holdings))
     console.print(f"{versions} record version(s) stored")
+    for position in positions:
+        console.print(partner_table(position))
+        if position.not_held_total:
+            stderr.print(not_held_warning(position))
+
+
+def partner_table(p: PartnerPosition) -> Table:
+    """One partner's last sync, sequence position and items not held, by reason."""
+    table = Table(title=f"Partner {p.party}: what it released to this node", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("last sync", _moment(p.last_sync))
+    if p.last_sync is None:
+        table.add_row("sequence", "not synced yet")
+    else:
+        table.add_row("sequence", f"verified up to {p.sequence:,} of {p.highest:,}")
+    table.add_row("not held", f"[bold red]{p.not_held_total:,}[/]" if p.not_held_total else "0")
+    for reason, count in sorted(p.not_held.items()):
+        table.add_row(f"  {reason}", f"{count:,}")
+    return table
+
+
+def not_held_warning(position: PartnerPosition) -> str:
+    """The WARNING line for a partner some of whose releases this node does not hold."""
+    reasons = ", ".join(f"{n:,} {why}" for why, n in sorted(position.not_held.items()))
+    party = position.party
+    return (
+        f"[bold yellow]WARNING:[/] {position.not_held_total:,} item(s) {party} released to this "
+        f"node are not held ({reasons}): they are asked for again at each sync "
+        f"('enlace sync {party}'); see 'enlace audit show', actions 'sequence-gap' and 'refusal'"
+    )
+
+
+def _moment(timestamp: str | None) -> str:
+    # '2026-12-03T04:53:58.123456Z' -> '2026-12-03 04:53 UTC'
+    if not timestamp:
+        return "never"
+    return f"{timestamp[:10]} {timestamp[11:16]} UTC"
 
 
 def holdings_table(title: str, holdings: list[tuple[str, str, int]]) -> Table:
@@ -76,4 +144,11 @@ def _safe_url(url: str) -> str:
     return url
 
 
-__all__ = ["holdings_table", "init", "status"]
+__all__ = [
+    "PartnerPosition",
+    "holdings_table",
+    "init",
+    "not_held_warning",
+    "partner_table",
+    "status",
+]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from enlace.exchange.errors import ExchangeError
+from enlace.exchange.receiving import REFUSAL_REASONS as RECEIVING_REFUSAL_REASONS
 from enlace.exchange.release import ReleaseRefused, release_one
 from enlace.exchange.sync_client import sync_node_partner
 from enlace.node.errors import NodeError
@@ -24,20 +25,33 @@ from enlace.web.security import CurrentUser, allow, csrf_checked
 router = APIRouter()
 _FIELD_MAX = 200
 
-# Audit actions that are refusals, and the reasons sync gives (enlace.exchange.receiving), as msgids.
+# The exchange's audit actions the page names, as msgids: the refusals and gaps its refusals
+# table lists (enlace.web.queries.exchange.REFUSAL_ACTIONS), and the statements this node sends.
 REFUSAL_NAMES = {
-    "refusal": "Version refused on arrival",
+    "refusal": "Refused on arrival",
+    "sequence-gap": "Not held: gap in the sequence",
     "release-refused": "Release refused",
     "revocation-refused": "Revocation refused",
+    "consent-refused": "Onward-release consent refused",
+    "tombstone-sent": "Revocation sent to a partner",
+    "consent": "Onward-release consent given",
 }
-REFUSAL_REASONS = {
+# Why an object was refused on arrival (enlace.exchange.receiving.REFUSAL_REASONS), or why a
+# number of a partner's sequence is not held ("missing"), as msgids.
+_REASON_TEXTS = {
     "malformed": "malformed: not a valid record of its type",
     "missing-signature": "no signature from the owner's node",
     "bad-signature": "bad signature: changed content or another key",
     "unknown-type": "a type this node does not know",
-    "wrong-owner": "claims an owner other than the sending partner",
+    "wrong-owner": "wrong owner: not the sending partner's record, and no consent of its owner",
+    "no-consent": "no consent: the owner's consent that came with it does not hold",
     "conflict": "same version as one held, with other content",
+    "not-releasable-here": "not releasable here: its markings do not name this party",
+    "not-in-manifest": "not in the page's signed manifest: not addressed here, or changed",
+    "missing": "missing: listed in the partner's signed manifest, dropped on the way",
 }
+NOT_HELD_REASONS = (*RECEIVING_REFUSAL_REASONS, "missing")
+REFUSAL_REASONS = {reason: _REASON_TEXTS.get(reason, reason) for reason in NOT_HELD_REASONS}
 
 
 @router.get("/web/exchange")

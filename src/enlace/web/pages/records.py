@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from enlace.exchange.statements import REVOCATION_REASONS as TOMBSTONE_REASONS
 from enlace.model.markings import Tlp
 from enlace.users.access_log import audit_record_read
 from enlace.web.context import Context
@@ -22,6 +23,15 @@ from enlace.web.rendering import render
 from enlace.web.security import CurrentUser, allow
 
 router = APIRouter()
+# Why an owner revoked a record, as its signed revocation (tombstone) says
+# (enlace.exchange.statements.REVOCATION_REASONS), as msgids.
+_REVOCATION_TEXTS = {
+    "withdrawn": "withdrawn by its owner",
+    "erroneous": "erroneous: it should not have been issued",
+    "releasability-changed": "its releasability changed",
+    "legal-order": "by legal order",
+}
+REVOCATION_REASONS = {reason: _REVOCATION_TEXTS.get(reason, reason) for reason in TOMBSTONE_REASONS}
 _FILTER_FIELDS = ("q", "kind", "owner", "tlp", "origin", "agency", "since", "until", "page")
 
 
@@ -90,5 +100,6 @@ def record_page(
             "row": detail.row,
             "released_to": released if is_party(released) else "",
             "may_release": may(user.roles, EXCHANGE_ACTION_ROLES),
+            "revocation_reasons": REVOCATION_REASONS,
         },
     )

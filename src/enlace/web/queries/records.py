@@ -18,6 +18,7 @@ from enlace.exchange.errors import ExchangeError
 from enlace.exchange.signing import verify_record
 from enlace.model.markings import Tlp
 from enlace.reports.queries import format_timestamp_of_day
+from enlace.store.repositories.statements import Revocation
 from enlace.store.store import Store
 from enlace.store.tables import record_identifiers, records, releases
 from enlace.store.unit_of_work import UnitOfWork
@@ -116,6 +117,7 @@ class RecordDetail:
     stix_pretty: str
     handling_note: str | None = None
     release_options: tuple[str, ...] = field(default=())  # partners it may be released to now
+    revocation: Revocation | None = None  # its owner's tombstone, when it revoked the record
 
     @property
     def is_partners(self) -> bool:
@@ -248,6 +250,7 @@ def record_detail(store: Store, record_id: str, *, party: str) -> RecordDetail |
         ).all()
         signature, detail, received_at = _signature_status(uow, row, bool(released))
         partners = [p.party for p in uow.partners.all()]
+        revocation = uow.revocations.get(record_id)
     released_now = {r.partner for r in released if r.modified == row.modified}
     options: tuple[str, ...] = ()
     if row.received_from is None and row.owner == party and not row.revoked:
@@ -270,6 +273,7 @@ def record_detail(store: Store, record_id: str, *, party: str) -> RecordDetail |
         stix_pretty=orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode(),
         handling_note=handling_note,
         release_options=options,
+        revocation=revocation,
     )
 
 
