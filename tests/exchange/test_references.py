@@ -136,7 +136,7 @@ def test_relationship_to_a_record_the_partner_may_not_hold_is_refused_and_audite
     add(store, *stored(SOURCE, link))
     with pytest.raises(ReleaseRefused, match="may not hold") as refused:
         release(store, link.id)
-    assert refused.value.reason.startswith(f"it refers to {target}, which US may not hold (")
+    assert refused.value.reason.startswith(f"it refers to {target}, which US may not hold: ")
     assert why in refused.value.reason
     assert link.id not in released_ids(store)
     action, subject, detail = audit_actions(store)[-1]
@@ -166,7 +166,7 @@ def test_every_record_the_partner_may_not_hold_is_counted_and_the_first_named(
     with pytest.raises(ReleaseRefused) as refused:
         release(store, link.id)
     assert refused.value.reason.startswith(f"it refers to {national.id}, which US may not hold")
-    assert refused.value.reason.endswith(", and to 1 other record(s) US may not hold")
+    assert refused.value.reason.endswith("; it also refers to 1 other record(s) US may not hold")
 
 
 def test_a_custody_transfer_naming_a_national_person_is_refused(store: Store) -> None:

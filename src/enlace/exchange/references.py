@@ -65,9 +65,11 @@ def withheld_for_references(
         barred = [ref for ref in refs if ref in why_not]
         if barred:
             first = barred[0]
-            reason = f"it refers to {first}, which {partner} may not hold ({why_not[first]})"
+            reason = f"it refers to {first}, which {partner} may not hold: {why_not[first]}"
             if len(barred) > 1:
-                reason += f", and to {len(barred) - 1} other record(s) {partner} may not hold"
+                reason += (
+                    f"; it also refers to {len(barred) - 1} other record(s) {partner} may not hold"
+                )
             withheld[record_id] = reason
     return withheld
 
