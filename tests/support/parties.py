@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
+from fastapi import FastAPI
 from nacl.signing import SigningKey
 from sqlalchemy import select
 
@@ -29,10 +30,17 @@ def token(puller: str, server: str) -> str:
 class Node:
     party: str
     store: Store
+    _app: FastAPI | None = None
 
     @property
     def key(self) -> SigningKey:
         return KEYS[self.party]
+
+    def app(self) -> FastAPI:
+        """This node's TAXII app, made once: making it costs more than a small sync."""
+        if self._app is None:
+            self._app = create_app(self.store, self.party, signing_key=self.key)
+        return self._app
 
 
 def register_all(nodes: Iterable[Node]) -> None:
@@ -69,8 +77,7 @@ def party_nodes(urls: dict[str, str]) -> Iterator[dict[str, Node]]:
 
 def pull(puller: Node, server: Node) -> SyncReport:
     """`puller` syncs from `server`, in process."""
-    app = create_app(server.store, server.party, signing_key=server.key)
-    with httpx.Client(transport=AsgiSyncTransport(app)) as client:
+    with httpx.Client(transport=AsgiSyncTransport(server.app())) as client:
         return sync_partner(
             puller.store,
             partner=server.party,
