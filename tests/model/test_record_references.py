@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
+import orjson
+
 from enlace.model.markings import Markings
 from enlace.model.records import (
     RECORD_CLASSES,
@@ -19,6 +21,7 @@ from enlace.model.records import (
 )
 from enlace.model.records.references import (
     REFERRING_KINDS,
+    may_name_records,
     reference_fields,
     referenced_ids,
 )
@@ -133,3 +136,27 @@ def test_an_object_of_an_unknown_kind_names_every_ref_but_author_and_markings() 
         "where_sighted_refs": [PERSON, ORGANISATION],
     }
     assert referenced_ids("x-unknown", stix) == (SEIZURE, PERSON, ORGANISATION)
+
+
+def test_a_look_at_the_text_spares_parsing_only_what_names_nothing() -> None:
+    plain: dict[str, object] = {
+        "category": "drug",
+        "drug_type": "fentanyl",
+        "quantity": 2,
+        "unit": "kg",
+        "seizure_date": "2025-08-30",
+    }
+    without = build(Seizure, plain).to_stix()
+    with_agency = build(Seizure, {**plain, "seizing_agency_ref": FGR}).to_stix()
+    phone = build(PhoneNumber, {"number": "+52 55 1234 5678"}).to_stix()
+    assert not may_name_records("seizure", orjson.dumps(without).decode())
+    assert may_name_records("seizure", orjson.dumps(with_agency).decode())
+    assert not may_name_records("phone", orjson.dumps(phone).decode())
+    assert may_name_records("x-unknown", "{}")
+    # A key spelt with escapes still parses to the key: such a text is always parsed.
+    escaped = (
+        orjson.dumps(with_agency).decode().replace("seizing_agency_ref", "\\u0073eizing_agency_ref")
+    )
+    assert '"seizing_agency_ref"' not in escaped
+    assert may_name_records("seizure", escaped)
+    assert referenced_ids("seizure", orjson.loads(escaped)) == (FGR,)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from enlace.model.records.references import REFERRING_KINDS, referenced_ids
+from enlace.model.records.references import may_name_records, referenced_ids
 from enlace.store.unit_of_work import UnitOfWork
 from enlace.store.versions import StoredRow
 
@@ -45,7 +45,8 @@ def withheld_for_references(
     named = {
         row.id: refs
         for row in rows
-        if row.kind in REFERRING_KINDS and (refs := referenced_ids(row.kind, row.stix_object()))
+        if may_name_records(row.kind, row.stix)
+        and (refs := referenced_ids(row.kind, row.stix_object()))
     }
     if not named:
         return {}
