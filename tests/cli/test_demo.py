@@ -69,6 +69,13 @@ def test_demo_exchanges_both_ways_and_runs_again(tmp_path: Path) -> None:
         national_only = re.search(r"kept home: national only[^\d\n]*(\d+)", first)
         assert national_only is not None
         assert int(national_only.group(1)) > 0
+        # The synthetic relationships take their source's markings: some name a record the
+        # partner may not hold, and are withheld (the reference rule).
+        names_withheld = re.search(
+            rf"kept home: names a record {partner} may not hold[^\d\n]*(\d+)", first
+        )
+        assert names_withheld is not None
+        assert int(names_withheld.group(1)) > 0
     assert "TAMPERED" not in first
     assert all(refuses_connections(port) for port in served_ports(first))
     for node, partner in (("mx", "US"), ("us", "MX")):

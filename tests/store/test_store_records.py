@@ -248,6 +248,22 @@ def test_two_versions_of_one_record_are_both_kept_and_latest_is_newer(store: Sto
     assert digests[first.id][0] == second.version_key[1]
 
 
+def test_latest_among_gives_the_newest_version_of_each_held_id_past_one_chunk(
+    store: Store,
+) -> None:
+    a = seizure("a")
+    a2 = a.with_version(modified=LATER, quantity=20.0)
+    phones = [phone(f"+5255{n:08d}") for n in range(600)]  # more ids than one lookup takes
+    add(store, a2, a, *phones)
+    unknown = "enlace-seizure--00000000-0000-4000-8000-000000000000"
+    with store.unit_of_work() as uow:
+        found = uow.records.latest_among([a.id, unknown, a.id, *(p.id for p in phones)])
+    assert set(found) == {a.id, *(p.id for p in phones)}
+    assert (found[a.id].modified, found[a.id].kind) == (a2.version_key[1], "seizure")
+    assert record_from_stix(found[a.id].stix_object()) == a2
+    assert found[phones[599].id].modified == phones[599].version_key[1]
+
+
 def test_latest_of_unknown_record_is_none(store: Store) -> None:
     with store.unit_of_work() as uow:
         assert uow.records.latest("enlace-seizure--00000000-0000-4000-8000-000000000000") is None

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import orjson
+from fastapi import FastAPI
 from nacl.signing import SigningKey
 from sqlalchemy import select
 
@@ -35,10 +36,17 @@ def token(puller: str, server: str) -> str:
 class Node:
     party: str
     store: Store
+    _app: FastAPI | None = None
 
     @property
     def key(self) -> SigningKey:
         return KEYS[self.party]
+
+    def app(self) -> FastAPI:
+        """This node's TAXII app, made once: making it costs more than a small sync."""
+        if self._app is None:
+            self._app = create_app(self.store, self.party, signing_key=self.key)
+        return self._app
 
 
 def register_all(nodes: Iterable[Node]) -> None:
@@ -100,7 +108,7 @@ def pull(
     """`puller` syncs from `server`, in process (through `tamper`, when given); `app` is
     `server`'s TAXII application when the caller built it already."""
     if app is None:
-        app = create_app(server.store, server.party, signing_key=server.key)
+        app = server.app()
     transport = AsgiSyncTransport(app) if tamper is None else TamperingTransport(app, tamper)
     with httpx.Client(transport=transport) as client:
         return sync_partner(

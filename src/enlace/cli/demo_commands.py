@@ -221,6 +221,9 @@ def print_standing(party: str, partner: str, released: int, report: SyncReport, 
         table.add_row(f"  refused: {reason}", str(count), "")
     table.add_row("kept home: national only", "", str(totals.national_only))
     table.add_row(f"kept home: not releasable to {partner}", "", str(totals.not_releasable))
+    table.add_row(
+        f"kept home: names a record {partner} may not hold", "", str(totals.names_withheld)
+    )
     console.print(table)
     audit = totals.audit
     assert audit is not None

@@ -23,13 +23,16 @@ import httpx
 from sqlalchemy import func, select
 
 from enlace.cli import exchange_commands
+from enlace.exchange.references import withheld_for_references
 from enlace.exchange.release import release_everything_allowed
 from enlace.exchange.sync_client import SyncReport, sync_node_partner
+from enlace.model.records.references import REFERRING_KINDS
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key, public_key_hex
 from enlace.node.setup import open_node
 from enlace.store.repositories.audit import AuditVerification
 from enlace.store.tables import audit_log, records
+from enlace.store.versions import StoredRow
 
 START_SECONDS = 30.0
 STOP_SECONDS = 10.0
@@ -187,6 +190,7 @@ class Standing:
     refused: int = 0
     national_only: int = 0
     not_releasable: int = 0
+    names_withheld: int = 0  # releasable by its markings, but names what the partner may not hold
     audit: AuditVerification | None = None
     refused_by_reason: Counter[str] = field(default_factory=Counter)
 
@@ -215,6 +219,7 @@ def standing(node: Path, partner: str) -> Standing:
                     ).scalars()
                 )
             )
+            releasable: list[StoredRow] = []  # of the kinds that can name other records
             for row in uow.records.iter_latest():
                 if row.received_from is not None or row.owner != config.party:
                     continue
@@ -222,6 +227,12 @@ def standing(node: Path, partner: str) -> Standing:
                     result.national_only += 1
                 elif partner not in row.releasable_to:
                     result.not_releasable += 1
+                elif not row.revoked and row.kind in REFERRING_KINDS:
+                    releasable.append(row)
+            # Asked after the streaming read is done: the rule reads the store itself.
+            result.names_withheld = len(
+                withheld_for_references(uow, party=config.party, partner=partner, rows=releasable)
+            )
             result.audit = uow.audit.verify()
     finally:
         store.close()

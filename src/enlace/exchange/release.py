@@ -7,7 +7,9 @@ A record version is released to partner P only when all of these hold:
 - P is in its releasability (``releasable_to``); an empty releasability means national only;
 - P is a registered partner (and not this node's own party);
 - it is not revoked (``enlace.exchange.revocation`` sends a revocation to every partner that
-  held the record, whatever its releasability says now).
+  held the record, whatever its releasability says now);
+- P may hold every record it names (``enlace.exchange.references``); `release_all_allowed`
+  skips the others and audits them once per batch ("release-withheld").
 
 The stored STIX JSON is signed (Ed25519 over its RFC 8785 form) and the release is stored
 with its signature and audited ("release"). A refusal is audited ("release-refused", with the
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from nacl.signing import SigningKey
 
 from enlace.exchange.errors import ExchangeError
+from enlace.exchange.references import withheld_for_references, without_withheld
 from enlace.exchange.signing import sign_record
 from enlace.partners.errors import NotAPartner
 from enlace.store.repositories.audit import AuditItem, AuditLog
@@ -102,6 +105,8 @@ def release_record(
     reason = refusal_reason(row, party=party, partner=partner, consented=consent is not None)
     if reason is None and uow.partners.get(partner) is None:
         reason = str(NotAPartner(partner))
+    if reason is None and row is not None:  # a reference is a disclosure too
+        reason = withheld_for_references(uow, party=party, partner=partner, rows=[row]).get(row.id)
     if reason is not None:
         audit.append(
             actor=actor,
@@ -175,6 +180,7 @@ def release_all_allowed(
         ]
         held = releases.released_among(partner, [(row.id, row.modified) for row in allowed])
         fresh = [row for row in allowed if (row.id, row.modified) not in held]
+        fresh = without_withheld(uow, fresh, party=party, partner=partner, actor=actor)
         if not fresh:
             continue
         releases.insert_many(

@@ -66,7 +66,7 @@ class Seizure(Record):
     port_code: str | None = domain_field(p.port_code, "CBP port of entry code, e.g. 2604 Nogales")
     place: str | None = domain_field(text, "Place as reported (city, highway, checkpoint)")
     seizing_agency_ref: str | None = domain_field(
-        stix_ref("identity"), "Seizing agency, when not the author"
+        stix_ref("identity"), "Seizing agency, when not the author", refers=True
     )
     description: str | None = domain_field(text, "Free text")
 
@@ -114,7 +114,9 @@ class CustodyTransfer(Record):
     KIND: ClassVar[str] = "custody-transfer"
     TYPE_EXTENSION = ext.CUSTODY_TRANSFER
 
-    person_ref: str = domain_field(stix_ref("identity"), "The person transferred", required=True)
+    person_ref: str = domain_field(
+        stix_ref("identity"), "The person transferred", required=True, refers=True
+    )
     transfer_kind: CustodyKind = domain_field(
         choice(CustodyKind), "extradition, transfer, deportation, expulsion", required=True
     )

@@ -29,6 +29,9 @@ class FieldSpec:
     required: bool = False
     place: Place = "top"
     stix_name: str | None = None  # defaults to the field's own name
+    # Holds the id (or ids) of other records: a release checks that the partner may hold
+    # each one (enlace.model.records.references, enlace.exchange.references).
+    refers: bool = False
 
 
 def domain_field(
@@ -39,9 +42,12 @@ def domain_field(
     place: Place = "top",
     stix_name: str | None = None,
     default: object = None,
+    refers: bool = False,
 ) -> Any:
     """Declare a dataclass field of a record with its FieldSpec in the metadata."""
-    spec = FieldSpec(parse=parse, doc=doc, required=required, place=place, stix_name=stix_name)
+    spec = FieldSpec(
+        parse=parse, doc=doc, required=required, place=place, stix_name=stix_name, refers=refers
+    )
     if isinstance(default, list | set | dict):
         raise TypeError("mutable defaults are not allowed on immutable records")
     return dataclasses.field(default=default, metadata={"spec": spec})

@@ -40,6 +40,6 @@ class Relationship(Record):
     relationship_type: str = domain_field(
         _relationship_type, "e.g. related-to, seized-in, owned-by, member-of", required=True
     )
-    source_ref: str = domain_field(text, "STIX id of the source record", required=True)
-    target_ref: str = domain_field(text, "STIX id of the target record", required=True)
+    source_ref: str = domain_field(text, "STIX id of the source record", required=True, refers=True)
+    target_ref: str = domain_field(text, "STIX id of the target record", required=True, refers=True)
     description: str | None = domain_field(text, "Free text")

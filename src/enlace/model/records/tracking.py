@@ -56,11 +56,19 @@ def responsible(raw: object, field: str) -> Responsible:
     raise RecordError(field, raw, "one of MX, US, joint")
 
 
+def is_indicator_observation(item: str) -> bool:
+    """Whether an evidence item is an indicator observation ('indicator:<id>@<period>').
+
+    It names an indicator the group defined and a period, not a record.
+    """
+    return _INDICATOR_EVIDENCE.fullmatch(item) is not None
+
+
 def evidence_list(raw: object, field: str) -> tuple[str, ...]:
     """Record ids, or indicator observations written 'indicator:<indicator id>@<period>'."""
     items = text_list(raw, field)
     for item in items:
-        if not (_STIX_ID.fullmatch(item) or _INDICATOR_EVIDENCE.fullmatch(item)):
+        if not (_STIX_ID.fullmatch(item) or is_indicator_observation(item)):
             raise RecordError(
                 field, item, "a record id (type--uuid) or 'indicator:<indicator id>@<period>'"
             )
@@ -139,7 +147,9 @@ class Commitment(Record):
     status: TrackingStatus = domain_field(
         _STATUS, "announced, in-progress, delivered, stalled", required=True
     )
-    meeting_ref: str | None = domain_field(stix_ref("enlace-meeting"), "The meeting that agreed it")
+    meeting_ref: str | None = domain_field(
+        stix_ref("enlace-meeting"), "The meeting that agreed it", refers=True
+    )
     source_document: str | None = domain_field(text, "The document it came from")
     source_sentence: str | None = domain_field(text, "The sentence it came from")
 
@@ -162,7 +172,7 @@ class Action(Record):
     TYPE_EXTENSION = ext.ACTION
 
     commitment_ref: str = domain_field(
-        stix_ref("enlace-commitment"), "The commitment it serves", required=True
+        stix_ref("enlace-commitment"), "The commitment it serves", required=True, refers=True
     )
     description_es: str | None = domain_field(text, "What is done, in Spanish")
     description_en: str | None = domain_field(text, "What is done, in English")
@@ -175,6 +185,7 @@ class Action(Record):
         evidence_list,
         "Record ids, or indicator observations 'indicator:<indicator id>@<period>'",
         default=(),
+        refers=True,  # its record ids; an indicator observation names no record
     )
     source_document: str | None = domain_field(text, "The document it came from")
     source_sentence: str | None = domain_field(text, "The sentence it came from")

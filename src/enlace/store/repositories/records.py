@@ -154,6 +154,20 @@ class RecordRepository:
         ).first()
         return _stored_row(row) if row else None
 
+    def latest_among(self, ids: Iterable[str]) -> dict[str, StoredRow]:
+        """id -> the newest version, for each of `ids` this node holds: one lookup by primary
+        key per chunk of ids, however many there are (a release checks a batch's references
+        with it)."""
+        found: dict[str, StoredRow] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), _LOOKUP_CHUNK):
+            # Every version of each id, the newest kept here: records have few versions, and
+            # a plain IN list uses the primary key on every database.
+            for row in self._connection.execute(_row_select().where(records.c.id.in_(chunk))):
+                held = found.get(row.id)
+                if held is None or row.modified > held.modified:
+                    found[row.id] = _stored_row(row)
+        return found
+
     def versions(self, record_id: str) -> list[StoredRow]:
         """Every stored version of a record, oldest first."""
         rows = self._connection.execute(

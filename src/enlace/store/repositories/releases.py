@@ -255,6 +255,21 @@ class ReleaseRepository:
         )
         return [str(partner) for partner in self._connection.execute(query).scalars()]
 
+    def released_ids(self, partner: str, ids: Sequence[str]) -> set[str]:
+        """Which of `ids` had any version released to `partner` (what the partner may hold)."""
+        wanted = sorted(set(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):  # under SQLite's bound-parameter limit
+            # By record id only, the partner checked here, as in released_among: the primary
+            # key finds each id, not the partner's whole order index.
+            query = select(releases.c.record_id, releases.c.partner).where(
+                releases.c.record_id.in_(wanted[start : start + 500])
+            )
+            found.update(
+                row.record_id for row in self._connection.execute(query) if row.partner == partner
+            )
+        return found
+
     def count(self, partner: str) -> int:
         """How many versions were released to `partner`."""
         query = select(func.count()).select_from(releases).where(releases.c.partner == partner)
