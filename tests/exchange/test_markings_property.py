@@ -13,6 +13,12 @@ round, revocations by any node and new versions with new markings), followed by 
 every ordered pair. A model of the release rule and the reference rule predicts what must be
 released and refused; the stores must agree.
 
+The channel of every sync is adversarial: into each page with room it injects record versions,
+validly signed by the serving node, that it released to the OTHER party (what a third party,
+or the channel, could replay into this one). They must all be refused (`not-releasable-here`
+or `not-in-manifest`), nothing may go missing, and a revoked record is held as revoked by every
+party that had it — by a tombstone, with no new content.
+
 `ENLACE_PROPERTY_EXAMPLES` sets the number of examples (default 25, about 15 s).
 """
 
@@ -27,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -42,7 +49,7 @@ from enlace.store.engine import sqlite_url
 from enlace.store.tables import records
 from enlace.store.versions import StoredVersion
 from support.exchange import CREATED, later
-from support.parties import Node, party_nodes, pull, received_versions
+from support.parties import Node, Tamper, party_nodes, pull, received_versions
 
 PARTIES = ("MX", "US", "CA")
 EXAMPLES = int(os.environ.get("ENLACE_PROPERTY_EXAMPLES", "25"))
@@ -166,6 +173,8 @@ class Model:
         }
         # Ids each party holds as received, as of the last sync.
         self.holds: dict[str, set[str]] = {party: set() for party in PARTIES}
+        self.revoked: set[str] = set()  # ids their owner revoked
+        self.injected = 0  # versions the adversarial channel slipped into pages
 
     def newest(self, owner: str, index: int) -> tuple[str, frozenset[str], bool]:
         with self.nodes[owner].store.unit_of_work() as uow:
@@ -241,16 +250,45 @@ class Model:
             refused = True
         assert refused is (actor != owner)
         if not refused:
-            # A revocation goes to every holder, whatever the record names (it is exempt).
-            revoked = (self.ids[index], self.newest(owner, index)[0])
-            for (who, _holder), versions in self.released.items():
-                if who == owner and any(rid == self.ids[index] for rid, _ in versions):
-                    versions.add(revoked)
+            # A revocation sends a tombstone (no version) to every holder, whatever the record
+            # names (it is exempt from the reference and releasability rules).
+            self.revoked.add(self.ids[index])
+
+    def injector(self, server: str, puller: str) -> Tamper:
+        """The adversarial channel from `server` to `puller`: it fills each page's room with
+        versions `server` signed and released to the other party."""
+        other = next(p for p in PARTIES if p not in (server, puller))
+        with self.nodes[server].store.unit_of_work() as uow:
+            stolen = [
+                (orjson.loads(v.stix), v.signature) for v in uow.releases.page(other, version="all")
+            ]
+
+        def tamper(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+            if not request.url.path.endswith("/objects/") or response.status_code != 200:
+                return response
+            body = orjson.loads(response.content)
+            room = int(request.url.params["limit"]) - len(body["objects"])
+            for obj, signature in stolen[: max(room, 0)]:
+                body["objects"].append(obj)
+                body["x_enlace_signatures"][f"{obj['id']}|{obj['modified']}"] = signature
+                self.injected += 1
+            return httpx.Response(200, headers=response.headers, content=orjson.dumps(body))
+
+        return tamper
 
     def sync_everyone(self) -> None:
         for puller, server in itertools.permutations(PARTIES, 2):
-            report = pull(self.nodes[puller], self.nodes[server])
-            assert report.refused_total == 0, report.summary()
+            before = self.injected
+            report = pull(
+                self.nodes[puller], self.nodes[server], tamper=self.injector(server, puller)
+            )
+            assert set(report.refused) <= {"not-releasable-here", "not-in-manifest"}, (
+                report.summary()
+            )
+            assert report.refused_total == self.injected - before, report.summary()
+            assert report.not_held_total == 0, report.summary()
+            if report.refused_total:
+                event("the channel injected another party's records")
         for (_owner, holder), versions in self.released.items():
             self.holds[holder].update(rid for rid, _ in versions)
 
@@ -285,6 +323,14 @@ class Model:
                     # No held record names an id its holder may not hold.
                     for named in referenced_ids(kind, orjson.loads(stix)):
                         assert self.entitled(holder, owner, named), (owner, holder, named)
+            # A revoked record is held as revoked by whoever had it; nothing else is.
+            with self.nodes[holder].store.unit_of_work() as uow:
+                for record_id_held in {rid for rid, _ in got}:
+                    versions = uow.records.versions(record_id_held)
+                    revoked = record_id_held in self.revoked
+                    assert all(v.revoked is revoked for v in versions), (holder, record_id_held)
+                    if revoked:
+                        event("a revocation reached a holder")
             # Nothing passed on: a holder has nothing of a third party's from this sender.
             third = next(p for p in PARTIES if p not in (owner, holder))
             third_ids = {self.ids[i] for i, s in enumerate(self.specs) if s.owner == third}
