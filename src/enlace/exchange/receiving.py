@@ -24,7 +24,7 @@ Exchange protocol 2: what the page's signed manifest lists and the page does not
 channel dropped it), or brings refused, is kept as a gap of the partner's release sequence
 (``sequence_gaps``), fetched again at each sync, and reported until it is held. The cursor
 advances to the manifest's last number: only over what a signed manifest accounted for.
-Refusals of a page are audited in one entry with counts by reason (and the first ids), not
+Refusals of a page are audited in one entry with counts by reason (and the ids), not
 one entry per object: a flood of junk writes one line.
 """
 
@@ -58,7 +58,9 @@ REFUSAL_REASONS = (
     "not-releasable-here",
     "not-in-manifest",
 )
-_IDS_AUDITED = 20  # per refusal reason, in a page's one refusal entry
+# The ids of a page's refused objects are all kept in its one refusal entry: a page holds at
+# most the objects asked for (enlace.exchange.sync_client refuses a bigger one whole).
+_IDS_AUDITED = 1000
 _GAPS_AUDITED = 100
 
 

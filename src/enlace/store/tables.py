@@ -167,7 +167,7 @@ sync_cursors = Table(
 )
 
 # Numbers of a partner's release sequence this node does not hold: announced in a signed
-# manifest but dropped on the way ("missing"), or refused ("refused:<reason>"). Each sync asks
+# manifest but dropped on the way ("missing"), or refused (the refusal reason). Each sync asks
 # for them again; a number leaves the table when what it names is received.
 sequence_gaps = Table(
     "sequence_gaps",
