@@ -460,3 +460,52 @@ def test_revocation_after_narrowing_sends_no_withdrawn_content(channel: Channel)
             assert all(v.revoked for v in versions)
     finally:
         store.close()
+
+
+# --- item 3: relationships do not leak what they point at -----------------------------------
+
+
+def test_no_relationship_crossing_the_channel_names_a_record_the_partner_may_not_hold(
+    channel: Channel,
+) -> None:
+    from enlace.model.records import Relationship, derived_id
+    from enlace.store.versions import StoredVersion
+    from support.exchange import CREATED, NATIONAL
+
+    secret = phone("+52 55 8311 0001", owner="MX", markings=NATIONAL)  # national only
+    shared = phone(MX_NUMBERS[0], owner="MX", markings=TO_US)
+
+    def link(target: str) -> Relationship:
+        return Relationship.from_values(
+            id=derived_id("relationship", "hostile-channel", shared.id, target),
+            owner="MX",
+            markings=TO_US,  # the link itself is marked for US
+            created=CREATED,
+            modified=CREATED,
+            created_by_ref=None,
+            values={"relationship_type": "related-to", "source_ref": shared.id,
+                    "target_ref": target},
+        )  # fmt: skip
+
+    leaking, allowed = link(secret.id), link(phone(MX_NUMBERS[1], owner="MX").id)
+    _mx_store_call(
+        channel,
+        lambda uow: uow.records.add(
+            [StoredVersion.of(r) for r in (secret, leaking, allowed)], added_at=uow.started_at
+        ),
+    )
+    released = enlace("release", "--partner", "US", "--all", "--node", str(channel.mx))
+    assert released.returncode == 0, released.stdout + released.stderr
+    result = channel.sync()
+    assert result.returncode == 0, result.stdout + result.stderr
+    crossed = b"".join(e.served.body for e in channel.proxy.exchanges)
+    assert secret.id.encode() not in crossed  # not even its id went over the wire
+    assert leaking.id.encode() not in crossed
+    assert allowed.id.encode() in crossed  # a link between records US may hold does go
+    _, store = open_node(channel.us)
+    try:
+        with store.unit_of_work() as uow:
+            assert uow.records.latest(allowed.id) is not None
+            assert uow.records.latest(leaking.id) is None
+    finally:
+        store.close()

@@ -5,8 +5,8 @@ that binds each page of it to its recipient (exchange protocol 2).
 serving node: the protocol version, sender, recipient P, the sequence number the page starts
 after, the last number it covers (``through``), the highest number released to P so far,
 whether more follows, the nonce the client sent with its request, and one entry per item:
-``[sequence, kind, id, version, digest]``. The manifest travels as the exact JSON text that
-was signed (``x_enlace_manifest``), with its signature beside it
+``[sequence, kind, id, version, digest]``. The manifest travels as the exact JSON text whose
+SHA-256 was signed (``x_enlace_manifest``), with its signature beside it
 (``x_enlace_manifest_signature``): the receiver checks the bytes it got, with no second
 canonical form to compute — one signature per page, whatever its size. A receiver therefore
 refuses an object the sender did not address to it (not in the manifest), notices one the
@@ -25,9 +25,9 @@ own context strings (enlace.exchange.signing).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from nacl.signing import SigningKey
@@ -91,9 +91,8 @@ class Consent:
     granted_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One item of a manifest."""
+class Entry(NamedTuple):
+    """One item of a manifest (a named tuple: a page has a thousand, built and read fast)."""
 
     sequence: int
     kind: str  # record | tombstone | consent
@@ -192,10 +191,15 @@ def build_manifest(
     more: bool,
     nonce: str | None,
     filtered: bool,
-    entries: list[Entry],
+    entries: Sequence[Entry],
     signing_key: SigningKey,
 ) -> tuple[str, str]:
-    """The manifest's JSON text and its signature (base64)."""
+    """The manifest's JSON text and its signature (base64).
+
+    What is signed is the SHA-256 of the text (after the manifest's context string): one
+    hash of a page's manifest (some 170 kB for a thousand items) in C, and Ed25519's own two
+    passes over 32 bytes, rather than over the whole text.
+    """
     through = entries[-1].sequence if entries else after
     text = orjson.dumps(
         {
@@ -208,10 +212,11 @@ def build_manifest(
             "more": more,
             "nonce": nonce,
             "filtered": filtered,
-            "entries": [[e.sequence, e.kind, e.record_id, e.version, e.digest] for e in entries],
+            "entries": [tuple(entry) for entry in entries],
         }
     )
-    return text.decode("utf-8"), sign_message(MANIFEST_CONTEXT, text, signing_key)
+    signature = sign_message(MANIFEST_CONTEXT, hashlib.sha256(text).digest(), signing_key)
+    return text.decode("utf-8"), signature
 
 
 def read_manifest(text: Any, signature: Any, key_hex: str) -> Manifest:
@@ -220,7 +225,9 @@ def read_manifest(text: Any, signature: Any, key_hex: str) -> Manifest:
         raise StatementInvalid("no-manifest", "the page carries no signed manifest")
     raw = text.encode("utf-8")
     try:
-        verify_message(MANIFEST_CONTEXT, raw, signature, key_hex, subject="manifest")
+        verify_message(
+            MANIFEST_CONTEXT, hashlib.sha256(raw).digest(), signature, key_hex, subject="manifest"
+        )
     except SignatureInvalid as error:
         raise StatementInvalid("bad-manifest", f"the page's manifest: {error.reason}") from None
     try:
@@ -234,7 +241,7 @@ def read_manifest(text: Any, signature: Any, key_hex: str) -> Manifest:
             f"(it says {body.get('protocol') if isinstance(body, dict) else None!r})",
         )
     try:
-        entries = tuple(_entry(item) for item in body["entries"])
+        entries = _entries(body["entries"])
         manifest = Manifest(
             sender=_text(body["sender"]),
             recipient=_text(body["recipient"]),
@@ -302,15 +309,33 @@ def _verified(body: Any, signature: Any, key_hex: str, context: bytes, subject: 
     return text
 
 
-def _entry(item: Any) -> Entry:
-    if not (isinstance(item, list) and len(item) == 5):
-        raise ValueError("an entry is not [sequence, kind, id, version, digest]")
-    sequence, kind, record_id, version, digest = item
-    if kind not in ("record", "tombstone", "consent"):
-        raise ValueError(f"unknown entry kind {kind!r}")
-    return Entry(
-        _number(sequence), kind, _text(record_id), _text(version, empty=True), _text(digest)
-    )
+_ENTRY_KINDS = frozenset(("record", "tombstone", "consent"))
+
+
+def _entries(items: Any) -> tuple[Entry, ...]:
+    # One tight loop over a page's thousand entries: each must be
+    # [sequence, kind, id, version, digest] with a number and four bounded texts.
+    if type(items) is not list:
+        raise ValueError("the entries are not a list")
+    make = Entry._make
+    entries = []
+    for item in items:
+        if type(item) is not list or len(item) != 5:
+            raise ValueError("an entry is not [sequence, kind, id, version, digest]")
+        sequence, kind, record_id, version, digest = item
+        if type(sequence) is not int or sequence < 0 or kind not in _ENTRY_KINDS:
+            raise ValueError(f"an entry's number or kind is not valid: {str(item)[:80]}")
+        if not (
+            type(record_id) is str
+            and type(version) is str
+            and type(digest) is str
+            and 0 < len(record_id) <= 256
+            and len(version) <= 256
+            and 0 < len(digest) <= 256
+        ):
+            raise ValueError(f"an entry's id, version or digest is not valid: {str(item)[:80]}")
+        entries.append(make(item))
+    return tuple(entries)
 
 
 def _number(value: Any) -> int:
