@@ -259,8 +259,12 @@ class Model:
         versions `server` signed and released to the other party."""
         other = next(p for p in PARTIES if p not in (server, puller))
         with self.nodes[server].store.unit_of_work() as uow:
+            # Versions released to `puller` too are addressed to it: not an injection.
+            own = {(v.record_id, v.modified) for v in uow.releases.page(puller, version="all")}
             stolen = [
-                (orjson.loads(v.stix), v.signature) for v in uow.releases.page(other, version="all")
+                (orjson.loads(v.stix), v.signature)
+                for v in uow.releases.page(other, version="all")
+                if (v.record_id, v.modified) not in own
             ]
 
         def tamper(request: httpx.Request, response: httpx.Response) -> httpx.Response:
