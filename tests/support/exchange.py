@@ -128,18 +128,19 @@ def manifested(
     """`body` (a page of objects a fake partner serves) with the signed manifest exchange
     protocol 2 requires: its objects numbered from the request's `next` + 1, answering the
     request's nonce — what a real node would send."""
-    from enlace.exchange.statements import Entry, build_manifest
-    from enlace.store.versions import content_digest
+    from enlace.exchange.statements import Entry, binding_of, build_manifest
 
     after = int(request.url.params.get("next") or 0)
+    signatures = body.get("x_enlace_signatures") or {}
+
+    def signature_of(obj: Any) -> str:
+        if not isinstance(obj, dict):
+            return ""
+        found = signatures.get(f"{obj.get('id')}|{obj.get('modified')}")
+        return found if isinstance(found, str) else ""
+
     entries = [
-        Entry(
-            after + offset + 1,
-            "record",
-            str(obj.get("id")) if isinstance(obj, dict) else "?",
-            str(obj.get("modified")) if isinstance(obj, dict) else "",
-            content_digest(obj) if isinstance(obj, dict) else "0" * 64,
-        )
+        Entry(after + offset + 1, "record", binding_of(signature_of(obj)))
         for offset, obj in enumerate(body.get("objects", []))
     ]
     through = entries[-1].sequence if entries else after

@@ -39,6 +39,7 @@ from enlace.exchange.checking import Accepted, Outcome, Refused
 from enlace.exchange.statements import (
     Manifest,
     StatementInvalid,
+    binding_of,
     read_consent,
     read_tombstone,
 )
@@ -74,6 +75,24 @@ class Frame:
     receiver: str
     keys: Mapping[str, str]  # party -> public key (hex) of every registered partner
     onward_consents: list[Any]  # the page's x_enlace_consents
+    signatures: Any  # the page's x_enlace_signatures
+
+    def subjects(self) -> dict[str, str]:
+        """The record id each binding of the page names (what a gap is about, when the
+        object came but was refused); computed only when a page has gaps."""
+        found: dict[str, str] = {}
+        if isinstance(self.signatures, dict):
+            for key, signature in list(self.signatures.items())[:10_000]:
+                if isinstance(key, str) and isinstance(signature, str):
+                    found[binding_of(signature)] = key.split("|", 1)[0][:128]
+        for item in self.statements[:10_000]:
+            body = item.get("statement") if isinstance(item, dict) else None
+            signature = item.get("signature") if isinstance(item, dict) else None
+            if isinstance(body, dict) and isinstance(signature, str):
+                subject = body.get("id") or body.get("record")
+                if isinstance(subject, str):
+                    found[binding_of(signature)] = subject[:128]
+        return found
 
     @property
     def sender_key(self) -> str:
@@ -165,16 +184,14 @@ def store_checked_page(
             uow.revocations.mark_revoked(
                 [rid for rid, o in tombstoned.items() if o == owner], owner
             )
-        kept_with = {
-            (a.version.id, a.version.modified) for a in accepted
-        }  # accepted after the store's checks
+        kept = {binding_of(a.signature) for a in accepted}  # accepted after the store's checks
         page.numbers_held = {
             entry.sequence
             for entry in manifest.entries
             if entry.sequence in page.numbers_held
-            and (entry.kind != "record" or (entry.record_id, entry.version) in kept_with)
+            and (entry.kind != "record" or entry.binding in kept)
         }
-        new_gaps, filled = _gaps(uow, partner, manifest, page.numbers_held, refused)
+        new_gaps, filled = _gaps(uow, partner, frame, page.numbers_held, refused)
         _audit_page(uow, actor, partner, count, new, accepted, refused, new_gaps)
         uow.commit()
     counts = Counter(r.reason for r in refused)
@@ -219,21 +236,17 @@ def _keep_onward_consents(
 
 
 def _against_manifest(checked: Sequence[Outcome], manifest: Manifest) -> _Sorted:
-    # Each accepted object must be listed in the signed manifest, with the same content
-    # digest: anything else was not addressed to this node by its sender, or was changed.
-    listed = {
-        (entry.record_id, entry.version): entry
-        for entry in manifest.entries
-        if entry.kind == "record"
-    }
+    # Each accepted object must be listed in the signed manifest (its signature's binding):
+    # anything else was not addressed to this node by its sender, or was changed.
+    listed = {entry.binding: entry for entry in manifest.entries if entry.kind == "record"}
     page = _Sorted()
     for outcome in checked:
         if isinstance(outcome, Refused):
             page.refused.append(outcome)
             continue
         version = outcome.version
-        entry = listed.get((version.id, version.modified))
-        if entry is None or entry.digest != version.content_digest:
+        entry = listed.get(binding_of(outcome.signature))
+        if entry is None:
             page.refused.append(
                 Refused(
                     version.id,
@@ -254,7 +267,7 @@ def _statements(
     # Tombstones and consents of the page: each signed by the sender as owner, listed in
     # the manifest, and about this node (a consent names it as holder).
     listed = {
-        (entry.kind, entry.record_id, entry.digest): entry.sequence
+        (entry.kind, entry.binding): entry.sequence
         for entry in frame.manifest.entries
         if entry.kind != "record"
     }
@@ -272,7 +285,7 @@ def _statements(
         )
         try:
             if kind == "tombstone":
-                tombstone, text, digest = read_tombstone(body, signature, frame.sender_key)
+                tombstone, text, _ = read_tombstone(body, signature, frame.sender_key)
                 if tombstone.owner != partner:
                     raise StatementInvalid(
                         "wrong-owner",
@@ -280,7 +293,7 @@ def _statements(
                         "record's owner revokes it",
                     )
             elif kind == "consent":
-                consent, text, digest = read_consent(body, signature, frame.sender_key)
+                consent, text, _ = read_consent(body, signature, frame.sender_key)
                 if consent.owner != partner or consent.holder != frame.receiver:
                     raise StatementInvalid(
                         "wrong-owner",
@@ -289,7 +302,7 @@ def _statements(
                     )
             else:
                 raise StatementInvalid("malformed", f"unknown statement kind {str(kind)[:40]!r}")
-            number = listed.get((kind, subject, digest))
+            number = listed.get((kind, binding_of(str(signature))))
             if number is None:
                 raise StatementInvalid(
                     "not-in-manifest", "the statement is not listed in the page's signed manifest"
@@ -331,19 +344,23 @@ def _statements(
 def _gaps(
     uow: UnitOfWork,
     partner: str,
-    manifest: Manifest,
+    frame: Frame,
     held: set[int],
     refused: Sequence[Refused],
 ) -> tuple[list[SequenceGap], int]:
     # What the manifest accounts for and this node does not hold: dropped on the way
     # ("missing"), or refused (the reason). Numbers the manifest skips, or that the partner
     # says it released beyond the last page, are missing too.
-    why = {r.subject: r.reason for r in refused}
-    gaps = [
-        SequenceGap(partner, e.sequence, why.get(e.record_id, "missing"), e.record_id, "")
-        for e in manifest.entries
-        if e.sequence not in held
-    ]
+    manifest = frame.manifest
+    gaps = []
+    unheld = [e for e in manifest.entries if e.sequence not in held]
+    if unheld:
+        why = {r.subject: r.reason for r in refused}
+        subjects = frame.subjects()
+        for entry in unheld:
+            subject = subjects.get(entry.binding)
+            reason = why.get(subject, "missing") if subject is not None else "missing"
+            gaps.append(SequenceGap(partner, entry.sequence, reason, subject, ""))
     listed = {e.sequence for e in manifest.entries}
     skipped = [n for n in range(manifest.after + 1, manifest.through + 1) if n not in listed]
     if not manifest.more and not manifest.filtered:

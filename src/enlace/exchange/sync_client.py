@@ -332,8 +332,9 @@ class _Puller:
     def _check(self, checker: PageChecker, page: _Page, response: _Answer) -> None:
         if checker.workers:
             # A worker parses the page again from its bytes: the parsed objects are
-            # freed now, not held while the page waits.
-            page.objects, page.signatures = None, None
+            # freed now, not held while the page waits (the signatures, small, are kept:
+            # they name what a gap is about).
+            page.objects = None
         page.checked = checker.submit(
             response.content, page.objects, page.signatures, page.consents
         )
@@ -543,6 +544,7 @@ class _Puller:
             receiver=self.context.receiver,
             keys=self.context.keys,
             onward_consents=page.consents,
+            signatures=page.signatures,
         )
         receipt = store_checked_page(
             self.store,

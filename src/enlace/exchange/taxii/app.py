@@ -37,7 +37,7 @@ from fastapi.responses import Response
 from nacl.signing import SigningKey
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from enlace.exchange.statements import PROTOCOL, Entry, build_manifest
+from enlace.exchange.statements import PROTOCOL, Entry, binding_of, build_manifest
 from enlace.exchange.taxii.protocol import (
     API_ROOT,
     DEFAULT_LIMIT,
@@ -278,11 +278,9 @@ def create_app(
         # parse and re-serialisation would give, without the cost per object.
         versions = found.versions
         entries = [
-            Entry(item.sequence, "record", item.record_id, item.modified, item.content_digest)
-            for item in versions
+            Entry(item.sequence, "record", binding_of(item.signature)) for item in versions
         ] + [
-            Entry(item.sequence, item.kind, item.record_id, "", item.digest)
-            for item in found.statements
+            Entry(item.sequence, item.kind, binding_of(item.signature)) for item in found.statements
         ]
         entries.sort(key=lambda entry: entry.sequence)
         nonce = request.query_params.get("x_enlace_nonce")
