@@ -14,7 +14,6 @@ from nacl.signing import SigningKey
 from sqlalchemy import select
 
 from enlace.exchange.release import release_one
-from enlace.exchange.signing import sign_record
 from enlace.exchange.sync_client import SyncReport, sync_partner
 from enlace.exchange.taxii.app import create_app
 from enlace.model.markings import Markings
@@ -150,8 +149,9 @@ def released(server: Node, partner: str, *numbers: str) -> list[str]:
 
 def lossy_channel() -> tuple[Tamper, dict[str, str]]:
     """A channel that, on the first page of objects it carries, drops the third object and
-    puts another key's signature on the (then) third one: the puller gets a gap "missing"
-    and a refusal "bad-signature". `harmed` names the two ids ("dropped", "forged")."""
+    changes the content of the (then) third one under its owner's signature: the puller gets
+    a gap "missing" and a refusal "bad-signature". `harmed` names the two ids ("dropped",
+    "forged")."""
     harmed: dict[str, str] = {}
 
     def tamper(request: httpx.Request, response: httpx.Response) -> httpx.Response:
@@ -164,9 +164,8 @@ def lossy_channel() -> tuple[Tamper, dict[str, str]]:
         harmed["dropped"] = objects.pop(2)["id"]
         forged = objects[2]
         harmed["forged"] = forged["id"]
-        body["x_enlace_signatures"][f"{forged['id']}|{forged['modified']}"] = sign_record(
-            forged, SigningKey.generate()
-        )
+        # Changed after signing; the signature (and so the manifest's binding) stays.
+        forged["x_changed_on_the_way"] = True
         return httpx.Response(
             response.status_code, headers=response.headers, content=orjson.dumps(body)
         )
