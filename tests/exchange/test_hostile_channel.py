@@ -12,8 +12,10 @@ trickling for ever: the other's records arrive meanwhile, and the failure is the
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
+import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -21,8 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
+import trustme
 
 from enlace.exchange import sync_client
 from enlace.exchange.sync_client import SyncError, SyncReport
@@ -37,6 +41,8 @@ from support.proxy import (
     RecordingListener,
     TamperingProxy,
     flood,
+    objects_of,
+    reorder_objects,
     repeat_page,
     replay,
     rewrite_json,
@@ -198,6 +204,66 @@ def test_a_discovery_naming_another_port_is_refused_audited_and_gets_no_token(
     assert (entry.action, entry.subject) == ("endpoint-refused", "MX")
     assert entry.detail == {"url": root, "registered": registered}
     assert channel.received() == 0
+
+
+def test_behind_a_tls_terminating_proxy_an_http_api_root_gets_no_token_in_clear(
+    tmp_path: Path,
+) -> None:
+    """Item 7 as it was found: MX serves plain HTTP behind a proxy that terminates TLS, so
+    MX's discovery names the address it was asked at with its own scheme, `http://`. US,
+    which registered MX at `https://`, refuses it and sends nothing in clear; once the
+    discovery names the https address, the same sync takes every record."""
+    authority = trustme.CA()
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(tls)
+    mx, us = tmp_path / "mx", tmp_path / "us"
+    mx_key = initialise_node(mx, party="MX").public_key
+    us_key = initialise_node(us, party="US").public_key
+    invite(mx, "US", us_key, tmp_path / "for-us")
+    add_phones(mx, MX_NUMBERS, owner="MX", markings=TO_US)
+    cli("release", "--partner", "US", "--all", "--node", str(mx))
+    released = counts(mx, "US")[2]
+    with serving(mx, free_port()) as mx_url, TamperingProxy(mx_url, tls=tls) as proxy:
+        cli("partner", "add", "--party", "MX", "--url", proxy.url, "--key", mx_key,
+            "--outbound-token-file", str(tmp_path / "for-us"), "--tls-ca",
+            str(tmp_path / "ca.pem"), "--node", str(us))  # fmt: skip
+        refused = enlace("sync", "MX", "--node", str(us))
+        seen = [s.target for s in proxy.requests]
+        plain_after_sync = proxy.plain_requests
+        # The instrument works: a plain request to the TLS port is counted.
+        with (
+            httpx.Client(trust_env=False, timeout=timing.timeout(10)) as plain,
+            contextlib.suppress(httpx.HTTPError),
+        ):
+            plain.get(f"http://127.0.0.1:{proxy.port}/taxii2/")
+        timing.wait_until(
+            lambda: proxy.plain_requests == plain_after_sync + 1,
+            what="the plain request to be counted",
+        )
+
+        def https_root(body: dict[str, Any]) -> dict[str, Any]:
+            return {
+                key: [u.replace("http://", "https://") for u in value]
+                if isinstance(value, list)
+                else value.replace("http://", "https://")
+                if key == "default"
+                else value
+                for key, value in body.items()
+            }
+
+        proxy.tamper(re.compile("/taxii2/"), rewrite_json(https_root))
+        honest = enlace("sync", "MX", "--node", str(us))
+
+    line = refused_in_one_line(
+        refused, f"not MX's registered endpoint https://127.0.0.1:{proxy.port}", "endpoint-refused"
+    )
+    assert f"http://127.0.0.1:{proxy.port}/enlace/" in line
+    assert seen == ["/taxii2/"]  # over TLS; the http:// root was never asked
+    assert plain_after_sync == 0  # nothing, the token least of all, went in clear
+    assert honest.returncode == 0, honest.stdout + honest.stderr
+    received, signatures, _ = counts(us, "MX")
+    assert received == signatures == released > len(MX_NUMBERS)  # MX's agencies too
 
 
 # --- items 4 and 8: a received record stays its owner's -------------------------------------
@@ -392,6 +458,31 @@ def test_an_object_the_channel_drops_is_reported_then_fetched_again(channel: Cha
     assert again.returncode == 0, again.stdout + again.stderr
     assert "gaps filled:  1" in again.stdout
     assert "not held" not in again.stderr
+    received, signatures, _ = counts(channel.us, "MX")
+    assert received == signatures == channel.released
+
+
+def test_objects_the_channel_reorders_all_arrive_with_no_gap_nor_refusal(
+    channel: Channel,
+) -> None:
+    # Within each page reversed, and the pages' order kept: the manifest, not the order the
+    # objects come in, says what each page holds.
+    channel.proxy.tamper("/objects/", reorder_objects())
+    result = channel.sync()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not held" not in result.stderr
+    assert "refused:      0" in result.stdout
+    assert f"verified up to {channel.released} of {channel.released}" in result.stdout
+    served = channel.proxy.exchanges
+    reversed_pages = [
+        e for e in served if "/objects/" in e.request.target and len(objects_of(e.served)) > 1
+    ]
+    assert reversed_pages  # the tamper did reorder what crossed
+    assert all(
+        objects_of(e.served) == objects_of(e.upstream)[::-1]
+        for e in reversed_pages
+        if e.upstream is not None
+    )
     received, signatures, _ = counts(channel.us, "MX")
     assert received == signatures == channel.released
 

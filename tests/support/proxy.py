@@ -43,6 +43,7 @@ import contextlib
 import dataclasses
 import re
 import socket
+import ssl
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -188,11 +189,18 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True  # server_close joins the connections' threads: nothing outlives it
 
-    def __init__(self, owner: _Loopback, port: int) -> None:
+    def __init__(self, owner: _Loopback, port: int, tls: ssl.SSLContext | None) -> None:
         self.owner = owner
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
+        self.tls = tls is not None
+        if tls is not None:
+            # The handshake is made in the connection's own thread (finish_request), not
+            # in the accept loop, so that a client that never speaks TLS holds up nobody.
+            self.socket = tls.wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False
+            )
 
     def finish_request(
         self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
@@ -201,6 +209,17 @@ class _Server(ThreadingHTTPServer):
         with self.connections_lock:
             self.connections.add(request)
         try:
+            if isinstance(request, ssl.SSLSocket):
+                try:
+                    request.do_handshake()
+                except ssl.SSLError as refused:
+                    # Plain HTTP on the TLS port: whatever it carried went over the wire
+                    # in clear. Counted for the test (`plain_requests`), never answered.
+                    if refused.reason == "HTTP_REQUEST":
+                        self.owner.record_plain_request()
+                    return
+                except OSError:
+                    return
             super().finish_request(request, client_address)
         finally:
             with self.connections_lock:
@@ -309,11 +328,13 @@ class _Loopback:
     """What the proxy and the listener share: a server on 127.0.0.1 in a thread, the
     exchanges it recorded, the streams it is sending."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         self._requested_port = port
+        self._tls = tls
         self._lock = threading.Lock()
         self._exchanges: list[Exchange] = []
         self._errors: list[str] = []
+        self._plain_requests = 0
         self._cut = threading.Event()
         self._streaming = 0
         self._server: _Server | None = None
@@ -322,9 +343,9 @@ class _Loopback:
         self.url = ""
 
     def __enter__(self) -> Self:
-        self._server = _Server(self, self._requested_port)
+        self._server = _Server(self, self._requested_port, self._tls)
         self.port = self._server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -369,6 +390,10 @@ class _Loopback:
         with self._lock:
             self._errors.append(text)
 
+    def record_plain_request(self) -> None:
+        with self._lock:
+            self._plain_requests += 1
+
     def stream_started(self) -> threading.Event:
         """Count a streamed answer starting; the event that cuts it."""
         with self._lock:
@@ -400,6 +425,13 @@ class _Loopback:
             return self._streaming
 
     @property
+    def plain_requests(self) -> int:
+        """With TLS: how many connections spoke plain HTTP instead (their bytes, a token
+        included, crossed the network in clear)."""
+        with self._lock:
+            return self._plain_requests
+
+    @property
     def errors(self) -> list[str]:
         """Tracebacks of the handlers' own failures (a bug in a tamper, say)."""
         with self._lock:
@@ -416,10 +448,12 @@ class TamperingProxy(_Loopback):
     """A reverse proxy to `upstream` on 127.0.0.1 that tampers with answers (see the module).
 
     `port` 0 takes a free one; `proxy.url` and `proxy.port` are known once it is entered.
+    With `tls` (a server context) it terminates TLS, as a proxy in front of a node
+    serving plain HTTP does: `proxy.url` is then https.
     """
 
-    def __init__(self, upstream: str, *, port: int = 0) -> None:
-        super().__init__(port)
+    def __init__(self, upstream: str, *, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(port, tls)
         self.upstream = upstream.rstrip("/")
         self._rules: list[Rule] = []
         self._client = httpx.Client(
