@@ -115,6 +115,17 @@ def refused_in_one_line(result: subprocess.CompletedProcess[str], *expected: str
     return lines[0]
 
 
+def audit_entries(node: Path) -> list[Any]:
+    """The node's audit entries, oldest first, its chain checked."""
+    _, store = open_node(node)
+    try:
+        with store.unit_of_work() as uow:
+            assert uow.audit.verify().ok
+            return list(uow.audit.entries())
+    finally:
+        store.close()
+
+
 def resumes_after_the_first_page(channel: Channel) -> None:
     """What came before the tampered page stayed committed, and a sync through the channel
     once it is honest again takes the rest: every version released, once."""
@@ -460,6 +471,50 @@ def test_an_object_the_channel_drops_is_reported_then_fetched_again(channel: Cha
     assert "not held" not in again.stderr
     received, signatures, _ = counts(channel.us, "MX")
     assert received == signatures == channel.released
+
+
+def test_an_object_refused_on_one_page_is_fetched_again_and_from_start_rereads_idempotently(
+    channel: Channel,
+) -> None:
+    changed: list[str] = []
+
+    def change_one(body: dict[str, Any]) -> dict[str, Any]:
+        # Changed after its owner signed it; the signature, and so the manifest's binding,
+        # stays: the receiver refuses it as a bad signature and holds the number as a gap.
+        body["objects"][1]["x_changed_on_the_way"] = True
+        changed.append(body["objects"][1]["id"])
+        return body
+
+    channel.proxy.tamper("/objects/", rewrite_json(change_one), skip=1, times=1)
+    first = channel.sync()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "bad-signature: 1" in first.stdout
+    assert "1 item(s) MX released to this node are not held" in first.stderr
+    assert channel.received() == channel.released - 1
+    channel.proxy.clear()
+    # The cause gone, the next plain sync asks for that number again and takes it.
+    again = channel.sync()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "gaps filled:  1" in again.stdout
+    assert "not held" not in again.stderr
+    assert channel.received() == channel.released
+    # And the cursor can be reset without SQL: everything is read again, nothing stored twice.
+    before = counts(channel.us, "MX")
+    rereads = len(channel.proxy.requests)
+    reread = enlace(
+        "sync", "MX", "--from-start", "--node", str(channel.us), "--page-size", str(PAGE)
+    )
+    assert reread.returncode == 0, reread.stdout + reread.stderr
+    assert "received:     0" in reread.stdout
+    assert f"already held: {channel.released}" in reread.stdout
+    assert counts(channel.us, "MX") == before
+    pages = [s for s in channel.proxy.requests[rereads:] if "/objects/" in s.target]
+    assert "next=" not in pages[0].target  # from the first page
+    assert len(pages) == -(-channel.released // PAGE)
+    actions = [e.action for e in audit_entries(channel.us)]
+    assert "sync-from-start" in actions
+    (tampered,) = changed
+    assert tampered in str([e.detail for e in audit_entries(channel.us)])  # the refusal
 
 
 def test_objects_the_channel_reorders_all_arrive_with_no_gap_nor_refusal(
