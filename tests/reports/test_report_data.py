@@ -77,6 +77,18 @@ def test_exchange_is_counted_each_way_since_the_previous_meeting(store: Store) -
     assert counted == {("US", "released", "phone"): 2, ("US", "received", "seizure"): 3}
 
 
+def test_a_received_record_its_owner_revoked_is_not_counted(store: Store) -> None:
+    tracking_node(store)
+    with store.unit_of_work() as uow:
+        held = [r for r in uow.records.iter_latest() if r.received_from == "US"]
+        newest = max(held, key=lambda r: r.added_at)
+        uow.revocations.mark_revoked([newest.id], "US")
+        uow.commit()
+    data = build_report_data(store, meeting_id=None, indicators=(), today=TODAY)
+    counted = {(f.partner, f.direction, f.kind): f.versions for f in data.exchange}
+    assert counted[("US", "received", "seizure")] == 2  # three, less the revoked one
+
+
 def test_the_report_carries_the_most_restrictive_marking_of_what_it_shows(store: Store) -> None:
     tracking_node(store)
     data = build_report_data(store, meeting_id=None, indicators=(), today=TODAY)

@@ -98,7 +98,8 @@ def build_report_data(
 
 
 def exchanged_since(connection: Connection, since: date | None) -> list[ExchangeFlow]:
-    """Versions released to and received from each partner since `since` (all when None)."""
+    """Versions released to and received from each partner since `since` (all when None);
+    received records their owner revoked are left out."""
     start = format_timestamp_of_day(since) if since is not None else None
     released_query = (
         select(releases.c.partner, records.c.kind, func.count())
@@ -114,7 +115,9 @@ def exchanged_since(connection: Connection, since: date | None) -> list[Exchange
     )
     received_query = (
         select(records.c.received_from, records.c.kind, func.count())
-        .where(records.c.received_from.is_not(None))
+        # A record its owner revoked is held as revoked, and reported as nothing: its owner
+        # withdrew it, so it is not counted among what the partner gave.
+        .where(records.c.received_from.is_not(None), records.c.revoked.is_(False))
         .group_by(records.c.received_from, records.c.kind)
     )
     if start is not None:
