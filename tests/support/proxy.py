@@ -449,12 +449,15 @@ class TamperingProxy(_Loopback):
 
     `port` 0 takes a free one; `proxy.url` and `proxy.port` are known once it is entered.
     With `tls` (a server context) it terminates TLS, as a proxy in front of a node
-    serving plain HTTP does: `proxy.url` is then https.
+    serving plain HTTP does: `proxy.url` is then https. `forward_headers` are added to every
+    request it forwards (a well configured TLS-terminating proxy sends
+    `X-Forwarded-Proto: https`); the test may change them while the proxy runs.
     """
 
     def __init__(self, upstream: str, *, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
         super().__init__(port, tls)
         self.upstream = upstream.rstrip("/")
+        self.forward_headers: list[tuple[str, str]] = []
         self._rules: list[Rule] = []
         self._client = httpx.Client(
             timeout=timing.timeout(30),
@@ -526,7 +529,7 @@ class TamperingProxy(_Loopback):
             (name, value)
             for name, value in seen.headers
             if name not in HOP_BY_HOP and name != "content-length"
-        ]
+        ] + list(self.forward_headers)
         try:
             response = self._client.request(
                 seen.method, self.upstream + seen.target, headers=headers, content=seen.body
