@@ -20,10 +20,11 @@ from enlace.exchange.consent import ConsentRefused, consent_to_onward_release
 from enlace.exchange.release import ReleaseRefused, release_one
 from enlace.exchange.revocation import revoke_owned_record
 from enlace.exchange.signing import sign_record
+from enlace.exchange.statements import binding_of, manifest_entries
 from enlace.exchange.sync_client import SyncError
 from enlace.model.markings import Markings
 from enlace.store.versions import StoredVersion
-from support.exchange import later, phone
+from support.exchange import MX_KEY, later, phone
 from support.parties import Node, party_nodes, pull, received_versions
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -381,3 +382,12 @@ def test_an_onward_record_whose_consent_was_changed_is_refused(nodes: dict[str, 
     report = pull(ca, us, tamper=on_objects(widen))
     assert report.refused == {"no-consent": 1}
     assert received_versions(ca, "US") == set()
+
+
+def test_a_pages_manifest_entries_bind_each_item_as_binding_of_does() -> None:
+    signatures = [sign_record({"id": f"x--{i}", "n": i}, MX_KEY) for i in range(5)]
+    numbered = list(enumerate(signatures, start=7))
+    assert manifest_entries("record", numbered) == [
+        (number, "record", binding_of(signature)) for number, signature in numbered
+    ]
+    assert len({binding for _, _, binding in manifest_entries("record", numbered)}) == 5

@@ -37,7 +37,7 @@ from fastapi.responses import Response
 from nacl.signing import SigningKey
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from enlace.exchange.statements import PROTOCOL, Entry, binding_of, build_manifest
+from enlace.exchange.statements import PROTOCOL, build_manifest, manifest_entries
 from enlace.exchange.taxii.protocol import (
     API_ROOT,
     DEFAULT_LIMIT,
@@ -234,6 +234,12 @@ def create_app(
                     partner.party, after=after or 0, limit=limit + 1
                 )
             highest = uow.releases.highest(partner.party)
+        if not said:  # the usual page: record versions only, already in sequence order
+            kept_versions = found[:limit]
+            last = kept_versions[-1].sequence if kept_versions else None
+            return _Found(
+                kept_versions, [], len(found) > limit, after or 0, highest, filtered, last
+            )
         items: list[ReleasedVersion | OutboundStatement] = sorted(
             [*found, *said], key=lambda item: item.sequence
         )
@@ -277,12 +283,11 @@ def create_app(
         # written by orjson when stored), not parsed and serialised again: the same bytes a
         # parse and re-serialisation would give, without the cost per object.
         versions = found.versions
-        entries = [
-            Entry(item.sequence, "record", binding_of(item.signature)) for item in versions
-        ] + [
-            Entry(item.sequence, item.kind, binding_of(item.signature)) for item in found.statements
-        ]
-        entries.sort(key=lambda entry: entry.sequence)
+        entries = manifest_entries("record", ((v.sequence, v.signature) for v in versions))
+        if found.statements:
+            for item in found.statements:
+                entries += manifest_entries(item.kind, [(item.sequence, item.signature)])
+            entries.sort(key=lambda entry: entry[0])
         nonce = request.query_params.get("x_enlace_nonce")
         manifest, manifest_signature = build_manifest(
             sender=party,

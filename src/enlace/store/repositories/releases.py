@@ -53,7 +53,6 @@ class ReleasedVersion:
     stix: str
     sequence: int
     owner: str
-    content_digest: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +311,6 @@ class ReleaseRepository:
             records.c.stix,
             releases.c.sequence,
             records.c.owner,
-            records.c.content_digest,
         ).join(
             records,
             and_(records.c.id == releases.c.record_id, records.c.modified == releases.c.modified),
@@ -350,5 +348,4 @@ def _released(row: Any) -> ReleasedVersion:
         stix=row.stix,
         sequence=int(row.sequence),
         owner=row.owner,
-        content_digest=row.content_digest,
     )
