@@ -39,6 +39,7 @@ from enlace.exchange.checking import Accepted, Outcome, Refused
 from enlace.exchange.statements import (
     Manifest,
     StatementInvalid,
+    binding_map,
     binding_of,
     read_consent,
     read_tombstone,
@@ -118,6 +119,8 @@ class _Sorted:
     accepted: list[Accepted] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
     numbers_held: set[int] = field(default_factory=set)
+    # The manifest number of each accepted version, by its signature (hashed once a page).
+    number_of: dict[str, int] = field(default_factory=dict)
 
 
 def store_checked_page(
@@ -184,12 +187,13 @@ def store_checked_page(
             uow.revocations.mark_revoked(
                 [rid for rid, o in tombstoned.items() if o == owner], owner
             )
-        kept = {binding_of(a.signature) for a in accepted}  # accepted after the store's checks
+        # Of the record numbers, only those accepted after the store's checks too are held.
+        records_held = {page.number_of[a.signature] for a in accepted}
         page.numbers_held = {
             entry.sequence
             for entry in manifest.entries
             if entry.sequence in page.numbers_held
-            and (entry.kind != "record" or entry.binding in kept)
+            and (entry.kind != "record" or entry.sequence in records_held)
         }
         new_gaps, filled = _gaps(uow, partner, frame, page.numbers_held, refused)
         _audit_page(uow, actor, partner, count, new, accepted, refused, new_gaps)
@@ -240,12 +244,13 @@ def _against_manifest(checked: Sequence[Outcome], manifest: Manifest) -> _Sorted
     # anything else was not addressed to this node by its sender, or was changed.
     listed = {entry.binding: entry for entry in manifest.entries if entry.kind == "record"}
     page = _Sorted()
+    bindings = binding_map(o.signature for o in checked if isinstance(o, Accepted))
     for outcome in checked:
         if isinstance(outcome, Refused):
             page.refused.append(outcome)
             continue
         version = outcome.version
-        entry = listed.get(binding_of(outcome.signature))
+        entry = listed.get(bindings[outcome.signature])
         if entry is None:
             page.refused.append(
                 Refused(
@@ -258,6 +263,7 @@ def _against_manifest(checked: Sequence[Outcome], manifest: Manifest) -> _Sorted
             continue
         page.accepted.append(outcome)
         page.numbers_held.add(entry.sequence)
+        page.number_of[outcome.signature] = entry.sequence
     return page
 
 

@@ -114,6 +114,15 @@ def binding_of(signature_b64: str) -> str:
     return base64.urlsafe_b64encode(digest[:12]).decode("ascii")
 
 
+def binding_map(signatures: Iterable[str]) -> dict[str, str]:
+    """`binding_of` of each signature, by signature: written out once for a whole page."""
+    sha256, encode = hashlib.sha256, base64.urlsafe_b64encode
+    return {
+        signature: encode(sha256(signature.encode("ascii", "replace")).digest()[:12]).decode()
+        for signature in signatures
+    }
+
+
 def manifest_entries(kind: str, items: Iterable[tuple[int, str]]) -> list[tuple[int, str, str]]:
     """(sequence, kind, binding) of each (sequence, signature) of `items`: `binding_of`,
     written out once for a whole page (a thousand calls cost more than the hashing)."""
