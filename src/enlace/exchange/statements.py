@@ -115,26 +115,14 @@ def binding_of(signature_b64: str) -> str:
 
 
 def binding_map(signatures: Iterable[str]) -> dict[str, str]:
-    """`binding_of` of each signature, by signature: written out once for a whole page."""
-    sha256, encode = hashlib.sha256, base64.urlsafe_b64encode
-    return {
-        signature: encode(sha256(signature.encode("ascii", "replace")).digest()[:12]).decode()
-        for signature in signatures
-    }
+    """`binding_of` of each signature, by signature."""
+    return {signature: binding_of(signature) for signature in signatures}
 
 
 def manifest_entries(kind: str, items: Iterable[tuple[int, str]]) -> list[tuple[int, str, str]]:
-    """(sequence, kind, binding) of each (sequence, signature) of `items`: `binding_of`,
-    written out once for a whole page (a thousand calls cost more than the hashing)."""
-    sha256, encode = hashlib.sha256, base64.urlsafe_b64encode
-    return [
-        (
-            sequence,
-            kind,
-            encode(sha256(signature.encode("ascii", "replace")).digest()[:12]).decode(),
-        )
-        for sequence, signature in items
-    ]
+    """(sequence, kind, binding) of each (sequence, signature) of `items`, as plain tuples:
+    orjson writes them as they are, where named ones (Entry) would need converting."""
+    return [(sequence, kind, binding_of(signature)) for sequence, signature in items]
 
 
 @dataclass(frozen=True, slots=True)

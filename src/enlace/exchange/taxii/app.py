@@ -37,7 +37,7 @@ from fastapi.responses import Response
 from nacl.signing import SigningKey
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from enlace.exchange.statements import PROTOCOL, build_manifest, manifest_entries
+from enlace.exchange.statements import PROTOCOL, binding_of, build_manifest, manifest_entries
 from enlace.exchange.taxii.protocol import (
     API_ROOT,
     DEFAULT_LIMIT,
@@ -285,8 +285,7 @@ def create_app(
         versions = found.versions
         entries = manifest_entries("record", ((v.sequence, v.signature) for v in versions))
         if found.statements:
-            for item in found.statements:
-                entries += manifest_entries(item.kind, [(item.sequence, item.signature)])
+            entries += [(i.sequence, i.kind, binding_of(i.signature)) for i in found.statements]
             entries.sort(key=lambda entry: entry[0])
         nonce = request.query_params.get("x_enlace_nonce")
         manifest, manifest_signature = build_manifest(
