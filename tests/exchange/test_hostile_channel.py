@@ -236,7 +236,10 @@ def test_behind_a_tls_terminating_proxy_an_http_api_root_gets_no_token_in_clear(
     add_phones(mx, MX_NUMBERS, owner="MX", markings=TO_US)
     cli("release", "--partner", "US", "--all", "--node", str(mx))
     released = counts(mx, "US")[2]
-    with serving(mx, free_port()) as mx_url, TamperingProxy(mx_url, tls=tls) as proxy:
+    with (
+        serving(mx, free_port(), "--trusted-proxy", "127.0.0.1") as mx_url,
+        TamperingProxy(mx_url, tls=tls) as proxy,
+    ):
         cli("partner", "add", "--party", "MX", "--url", proxy.url, "--key", mx_key,
             "--outbound-token-file", str(tmp_path / "for-us"), "--tls-ca",
             str(tmp_path / "ca.pem"), "--node", str(us))  # fmt: skip
@@ -254,7 +257,7 @@ def test_behind_a_tls_terminating_proxy_an_http_api_root_gets_no_token_in_clear(
             what="the plain request to be counted",
         )
         # The proxy configured as docs/exchange.md says: it tells MX the scheme it was
-        # asked in, and MX (trusting it, on 127.0.0.1) names its https address.
+        # asked in, and MX (told to trust it: --trusted-proxy) names its https address.
         proxy.forward_headers = [("x-forwarded-proto", "https")]
         honest = enlace("sync", "MX", "--node", str(us))
 

@@ -97,6 +97,13 @@ def session_csrf(client: httpx.Client, path: str = "/web/login") -> str:
     return found.group(1)
 
 
+def switch_language(client: httpx.Client, lang: str, next_path: str = "/web/") -> httpx.Response:
+    """Press the language switch of a page (a POST with the page's CSRF token)."""
+    signed_in = client.get("/web/login").status_code == 303  # the login page sends them home
+    token = session_csrf(client, "/web/" if signed_in else "/web/login")
+    return client.post("/web/language", data={"csrf_token": token, "lang": lang, "next": next_path})
+
+
 @contextmanager
 def serving(
     store: Store,

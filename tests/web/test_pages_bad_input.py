@@ -21,7 +21,7 @@ from enlace.store.tables import audit_log, records, releases
 from enlace.users.accounts import get_user
 from enlace.web.pages.imports import MAX_UPLOAD_BYTES
 from support.pages import US_PHONE, mx_node
-from support.web import RunningWeb, serving, session_csrf, user_of
+from support.web import RunningWeb, serving, session_csrf, switch_language, user_of
 
 pytestmark = pytest.mark.e2e
 
@@ -233,7 +233,7 @@ def test_language_switch_is_remembered_in_the_browser_and_on_the_user(
     web, _ = node
     analyst = web.login(user_of(Role.ANALYST))
     assert "Registros" in analyst.get("/web/records").text
-    switched = analyst.get("/web/language", params={"lang": "en", "next": "/web/records"})
+    switched = switch_language(analyst, "en", "/web/records")
     assert switched.status_code == 303
     assert switched.headers["location"] == "/web/records"
     assert analyst.cookies.get("enlace_lang") == "en"
@@ -244,9 +244,9 @@ def test_language_switch_is_remembered_in_the_browser_and_on_the_user(
     account = get_user(web.store, user_of(Role.ANALYST))
     assert account is not None
     assert account.language == "en"
-    offsite = analyst.get("/web/language", params={"lang": "en", "next": "//evil.example/"})
+    offsite = switch_language(analyst, "en", "//evil.example/")
     assert offsite.headers["location"] == "/web/"
-    bad = analyst.get("/web/language", params={"lang": "fr"})
+    bad = switch_language(analyst, "fr")
     assert bad.status_code == 400
     again = web.login(user_of(Role.ANALYST))  # another browser: the saved choice follows
     assert again.get("/web/records").headers["content-language"] == "en"

@@ -27,7 +27,7 @@ from enlace.web.i18n import Formatter
 from enlace.web.queries.exchange import exchange_view
 from support.pages import mx_node
 from support.parties import Node, lossy_channel, pull, register_all, released
-from support.web import RunningWeb, serving, user_of
+from support.web import RunningWeb, serving, switch_language, user_of
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +73,7 @@ def exchanged(tmp_path: Path) -> Iterator[Exchanged]:
 
 def read(client: httpx.Client, path: str, lang: str) -> str:
     """The page at `path` in `lang`, as text (entities unescaped)."""
-    switched = client.get("/web/language", params={"lang": lang, "next": path})
+    switched = switch_language(client, lang, path)
     assert switched.status_code == 303
     page = client.get(path)
     assert page.status_code == 200, page.text

@@ -63,6 +63,16 @@ def serve(
             "network unencrypted).",
         ),
     ] = False,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            metavar="ADDR",
+            help="Address of a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto "
+            "headers are believed (repeat for several). None by default: the headers are "
+            "ignored and the connection's own address is the client's.",
+        ),
+    ] = None,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Serve this node's web interface and its partners' TAXII 2.1 until Ctrl-C or SIGTERM."""
@@ -73,6 +83,7 @@ def serve(
     # Checked before anything is opened or bound: a refused start leaves nothing behind.
     if (tls_cert is None) != (tls_key is None):
         raise NodeError("give both --tls-cert and --tls-key (PEM files), or neither")
+    proxies = _trusted_proxies(trusted_proxy or [])
     if tls_cert is not None and tls_key is not None:
         _check_tls_files(tls_cert, tls_key)
     elif not is_loopback(host):
@@ -107,6 +118,10 @@ def serve(
                 access_log=False,
                 ssl_certfile=str(tls_cert) if tls_cert else None,
                 ssl_keyfile=str(tls_key) if tls_key else None,
+                # Forwarded headers only from the proxies named: otherwise any client could
+                # choose the address the audit log records and the login throttle counts.
+                proxy_headers=bool(proxies),
+                forwarded_allow_ips=proxies or None,
             )
         )
         if sync_every is not None:
@@ -122,6 +137,23 @@ def serve(
             periodic.stop()
         store.close()
     console.print(f"node {config.party} stopped")
+
+
+def _trusted_proxies(addresses: list[str]) -> list[str]:
+    """The --trusted-proxy addresses, each checked to be an IP address or network."""
+    import ipaddress
+
+    checked = []
+    for address in addresses:
+        try:
+            network = ipaddress.ip_network(address.strip(), strict=False)
+        except ValueError:
+            raise NodeError(
+                f"--trusted-proxy {address!r} is not an IP address: expected an address such "
+                "as 10.0.0.5 or ::1, or a network such as 10.0.0.0/24"
+            ) from None
+        checked.append(str(network.network_address) if network.num_addresses == 1 else str(network))
+    return checked
 
 
 def _check_tls_files(cert: Path, key: Path) -> None:

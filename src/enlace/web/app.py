@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from enlace.exchange.taxii.app import create_app as create_taxii_app
 from enlace.matching.api import create_matching_router
+from enlace.matching.wire import PREFIX as MATCHING_PREFIX
 from enlace.node.config import NodeConfig
 from enlace.node.keys import load_signing_key
 from enlace.store.store import Store
@@ -26,8 +27,10 @@ from enlace.users.authentication import ThrottlePolicy
 from enlace.users.sessions import SessionPolicy
 from enlace.web.context import WebContext
 from enlace.web.errors import error_page, install_error_pages
+from enlace.web.guard import RequestGuard
 from enlace.web.login import build_login_router
 from enlace.web.pages import ROUTERS
+from enlace.web.pages.imports import FORM_OVERHEAD, MAX_UPLOAD_BYTES
 from enlace.web.security import CSRF_COOKIE, allow, csrf_checked, public, t
 
 _STATIC = Path(__file__).with_name("static")
@@ -35,14 +38,22 @@ _NO_SUCH_PAGE = t("There is no page {path} on this node.")
 _CONTROL_CHARACTERS = t("The address holds control characters: no page has them.")
 # What a browser may do with our pages: no framing by other sites (clickjacking), no
 # guessing of content types, forms only back to this node, no referrer to other sites.
+# Scripts, styles, fonts and frames only from this node (the pages need no third-party
+# script, and no inline one); images also as data: URIs (the charts).
 _SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'self'; object-src 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+_HSTS = "max-age=31536000"
+
+
+def _refusal(request: Request, status: int, message: str, values: dict[str, str]) -> Response:
+    return error_page(request, status, message, values=values)
 
 
 def create_node_app(
@@ -66,6 +77,15 @@ def create_node_app(
         throttle=throttle or ThrottlePolicy(),
     )
     install_error_pages(app)
+    # Inside the headers middleware, so that its refusals carry the same headers.
+    app.add_middleware(
+        RequestGuard,
+        refuse=_refusal,
+        limits={("POST", "/web/import"): MAX_UPLOAD_BYTES + FORM_OVERHEAD},
+        # The matching API reads its bodies itself, after authenticating the partner, up
+        # to what the partner's agreement allows.
+        own_limit_prefixes=(MATCHING_PREFIX + "/",),
+    )
     app.middleware("http")(_web_headers)
     if _STATIC.is_dir():
         app.mount("/web/static", StaticFiles(directory=_STATIC), name="static")
@@ -108,9 +128,17 @@ async def _web_headers(
         # application below (a NUL would reach the audit log, which PostgreSQL refuses).
         return error_page(request, 400, _CONTROL_CHARACTERS)
     response = await call_next(request)
-    if request.url.path == "/" or request.url.path.startswith("/web"):
+    if request.url.scheme == "https":
+        # Browsers that met the node over TLS never try it over plain HTTP again.
+        response.headers.setdefault("Strict-Transport-Security", _HSTS)
+    path = request.url.path
+    if path == "/" or path.startswith("/web"):
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not path.startswith("/web/static/"):
+            # Pages show records: never kept by the browser or a cache on the way, where
+            # the back button or the next person at the desk would find them.
+            response.headers["Cache-Control"] = "no-store"
         new_token = getattr(request.state, "enlace_new_csrf_cookie", None)
         if isinstance(new_token, str):
             response.set_cookie(

@@ -29,6 +29,7 @@ from enlace.web.i18n import (
     preferred_language,
 )
 from enlace.web.navigation import ROLE_NAMES, menu_for
+from enlace.web.security import csrf_token_of
 
 if TYPE_CHECKING:
     from enlace.web.security import CurrentUser
@@ -79,6 +80,8 @@ def render(
         "here": request.url.path,
         "here_with_query": _path_with_query(request),
         "csrf_token": user.csrf_token if user is not None else "",
+        # The language switch is a form on every page, signed in or not.
+        "language_csrf": csrf_token_of(request, user),
         "tlp_badge": lambda tlp: markings.tlp_badge(tlp, t),
         "handling_badge": lambda code: markings.handling_badge(code, t),
         "evaluation_badge": lambda grade: markings.evaluation_badge(grade, t),

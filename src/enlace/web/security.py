@@ -276,6 +276,9 @@ async def _csrf_checked(request: Request) -> None:
         return
     user = await run_in_threadpool(_session_user, request)
     expected = user.csrf_token if user is not None else request.cookies.get(CSRF_COOKIE, "")
+    if not expected:
+        # Nothing to compare with: refused before the body is read.
+        raise CsrfRejected(CSRF_MISMATCH)
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent:
         content_type = request.headers.get("content-type", "")

@@ -96,7 +96,10 @@ def create_app(
     `extra_routers` (e.g. private matching's /matching/v1) are included first, so the TAXII
     routes with a path parameter at the root never shadow them.
     """
-    app = FastAPI(title=f"Enlace node {party} (TAXII 2.1)", docs_url=None, redoc_url=None)
+    # No /openapi.json: a stranger learns nothing of the node's routes from the node itself.
+    app = FastAPI(
+        title=f"Enlace node {party} (TAXII 2.1)", docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.openapi_url = None
     for router in extra_routers:
         app.include_router(router)

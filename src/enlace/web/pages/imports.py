@@ -33,7 +33,7 @@ FORMATS = ("csv", "jsonl", "stix")
 _SUFFIXES = {".csv", ".txt", ".tsv", ".jsonl", ".ndjson", ".json", ".stix", ".bundle"}
 _CHUNK = 1024 * 1024
 _NAME_MAX = 120
-_FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the small fields around the file
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the small fields around the file
 UPLOAD_TOO_LARGE = (
     "The upload is larger than the limit of 20 MiB: nothing was written; split the file."
 )
@@ -80,7 +80,7 @@ def declared_size_within_limit(request: Request) -> None:
     """Refuse an upload whose declared length is over the limit, before its body is read
     (listed before `csrf_checked`, which would otherwise read the whole form first)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + _FORM_OVERHEAD:
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
         # A msgid: the error page translates it (no fields: raised before any page exists).
         raise HTTPException(413, UPLOAD_TOO_LARGE)
 
@@ -96,8 +96,10 @@ async def uploaded_files_closed(request: Request) -> AsyncIterator[None]:
 
 @router.post(
     "/web/import",
+    # The role first: a visitor without it is turned away before the form is read.
     dependencies=[
         Depends(uploaded_files_closed),
+        allow(*IMPORT_ROLES),
         Depends(declared_size_within_limit),
         csrf_checked,
     ],

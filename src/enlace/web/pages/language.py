@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from enlace.users.accounts import set_language
 from enlace.web.context import Context
 from enlace.web.i18n import LANGUAGE_COOKIE, parse_language
 from enlace.web.pages.common import refusal_page, safe_local_path
-from enlace.web.security import CurrentUser, public
+from enlace.web.security import CurrentUser, csrf_checked, public
 
 COOKIE_SECONDS = 365 * 24 * 3600
+_FIELD_MAX = 2048
 
 router = APIRouter()
 
 
-@router.get("/web/language")
+# A POST with the page's CSRF token: it changes the account, so another site must not be
+# able to make a signed-in browser do it (a link or an image would, were it a GET).
+@router.post("/web/language", dependencies=[csrf_checked])
 def switch_language(
     request: Request,
     context: Context,
-    lang: str = "",
-    next: str = "/web/",
+    lang: Annotated[str, Form(max_length=_FIELD_MAX)] = "",
+    next: Annotated[str, Form(max_length=_FIELD_MAX)] = "/web/",
     user: CurrentUser | None = public(),
 ) -> Response:
     """Switch the pages to `lang` ('es' or 'en') and go back to `next`."""
