@@ -97,7 +97,7 @@ def meets_policy(password: str, *, username: str) -> bool:
 @functools.cache
 def common_passwords() -> frozenset[str]:
     """The common passwords refused (case-folded), read from `COMMON_PASSWORDS` once, when
-    first needed: 44,000 strings (about 4 MB) that most commands never look at."""
+    first needed: 44,000 strings (about 5 MB) that most commands never look at."""
     _header, _blank, entries = COMMON_PASSWORDS.read_text(encoding="utf-8").partition("\n\n")
     return frozenset(entries.splitlines())
 
