@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from playwright.sync_api import Page, sync_playwright
 from enlace.model.roles import Role
 from enlace.node.setup import open_node
 from enlace.users.accounts import add_user
+from enlace.users.passwords import random_password
 from enlace.web.app import create_node_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,7 +36,7 @@ BAD_CSV = (
     "phone,+52 656 555,amber,US,H2,B2\n"
     "phone,+52 81 8123 4567,purple,US,H2,B2\n"
 )
-PASSWORD = secrets.token_urlsafe(16)  # a throwaway user of a throwaway node
+PASSWORD = random_password("ana")  # a throwaway user of a throwaway node
 PAGES = (
     ("dashboard", "/web/"),
     ("records", "/web/records?kind=seizure"),

@@ -141,3 +141,49 @@ def test_releases_made_before_sequencing_are_numbered_in_their_old_order(
             assert uow.releases.allocate("US", 2, "2026-01-01T00:00:00.000000Z")[0] == 4
     finally:
         store.close()
+
+
+def test_accounts_from_before_the_password_rules_are_not_checked_yet_until_they_sign_in(
+    store_url: str,
+) -> None:
+    # A store of the previous schema (0010) with an account whose password the old rules
+    # accepted (10 characters, a common one): it keeps working after the migration, which
+    # cannot know whether it meets the new rules; its first sign-in records that it does not.
+    from alembic import command
+
+    from enlace.store.schema import _config
+    from enlace.users.accounts import get_user
+    from enlace.users.authentication import authenticate
+    from enlace.users.passwords import hash_password
+
+    store = Store.open(store_url, migrate=False)
+    try:
+        config = _config()
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0010_sequenced_release")
+        with store.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (username, display_name, language, password_hash, "
+                    "disabled, created_at, password_changed_at) VALUES ('ana', 'Ana', 'es', "
+                    ":hash, :no, '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z')"
+                ),
+                {"hash": hash_password("password12"), "no": False},
+            )
+            connection.execute(text("INSERT INTO user_roles VALUES ('ana', 'analyst')"))
+        upgrade_schema(store.engine)
+        ana = get_user(store, "ana")
+        assert ana is not None
+        assert ana.password_meets_policy is None
+        assert authenticate(store, "ana", "password12", client=None).user is not None
+        assert get_user(store, "ana").password_meets_policy is False  # type: ignore[union-attr]
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0010_sequenced_release")
+        columns = {column["name"] for column in inspect(store.engine).get_columns("users")}
+        assert "password_meets_policy" not in columns
+        upgrade_schema(store.engine)
+        assert get_user(store, "ana").password_meets_policy is None  # type: ignore[union-attr]
+    finally:
+        store.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from enlace.node.keys import create_signing_key
 from enlace.store.store import Store
 from enlace.users.accounts import add_user
 from enlace.users.authentication import ThrottlePolicy
+from enlace.users.passwords import random_password
 from enlace.users.sessions import SessionPolicy
 from enlace.web.app import create_node_app
 from support import timing
@@ -75,7 +75,7 @@ class RunningWeb:
 
     def add(self, username: str, *roles: Role, agency: str | None = None) -> str:
         """Create a user with `roles` and a fresh random password; return the password."""
-        password = secrets.token_urlsafe(16)
+        password = random_password(username)
         add_user(
             self.store,
             username=username,

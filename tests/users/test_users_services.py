@@ -123,7 +123,7 @@ def test_a_taken_username_is_refused_and_leaves_nothing(fake_store: FakeStore) -
     ("changes", "message"),
     [
         ({"username": "ana lopez"}, "username 'ana lopez' is not valid"),
-        ({"password": "short"}, "at least 10 characters"),
+        ({"password": "short"}, "at least 12 characters"),
         ({"roles": []}, "at least one role"),
         ({"language": "fr"}, "language 'fr'"),
     ],
@@ -225,7 +225,7 @@ def test_a_refused_password_changes_nothing(fake_store: FakeStore) -> None:
     ana = _user(fake_store)
     session_id = _session(fake_store, ana)
     opened = fake_store.units_of_work
-    with pytest.raises(UserError, match="at least 10 characters"):
+    with pytest.raises(UserError, match="at least 12 characters"):
         set_password(fake_store, "ana", "short")
     with pytest.raises(UserError, match="there is no user 'bob'"):
         set_password(fake_store, "bob", "a new passphrase")

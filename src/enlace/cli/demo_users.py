@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from enlace.model.roles import ALL_ROLES
 from enlace.node.setup import open_node
 from enlace.users.accounts import add_user, get_user, set_disabled, set_password, set_roles
+from enlace.users.passwords import random_password
 
 DEMO_USERNAME = "demo"
 
@@ -16,9 +16,9 @@ def ensure_demo_login(node: Path) -> tuple[str, str]:
     """Make (or reset) the demo user of `node` with every role; return (username, password).
 
     A fresh random password each run: the demo prints it, and no fixed password is ever
-    valid on a node that outlives the demo.
+    valid on a node that outlives the demo. It meets the password rules like any other.
     """
-    password = secrets.token_urlsafe(12)
+    password = random_password(DEMO_USERNAME)
     config, store = open_node(node)
     try:
         existing = get_user(store, DEMO_USERNAME)

@@ -19,6 +19,7 @@ from enlace.users.errors import UserError
 
 if TYPE_CHECKING:
     from enlace.store.repositories.api_tokens import ApiToken
+    from enlace.store.repositories.users import User
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 
@@ -93,7 +94,11 @@ def add(
     password_stdin: PasswordStdin = False,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
-    """Create a user with one or more roles; asks for the password (twice)."""
+    """Create a user with one or more roles; asks for the password (twice).
+
+    The password needs 12 characters or more, may not be or contain the username, and may
+    not be a common one (see docs/users.md).
+    """
     from enlace.node.setup import open_node
     from enlace.users.accounts import add_user
 
@@ -118,7 +123,7 @@ def add(
 
 @_user_errors
 def list_(node: NodeDir = DEFAULT_NODE) -> None:
-    """List the users of this node with their roles."""
+    """List the users of this node with their roles, and which passwords are weak."""
     from enlace.node.setup import open_node
     from enlace.users.accounts import list_users
 
@@ -130,7 +135,7 @@ def list_(node: NodeDir = DEFAULT_NODE) -> None:
     if not found:
         console.print("no users yet: add one with 'enlace user add NAME --role administrator'")
         return
-    table = Table("username", "name", "agency", "roles", "language", "state")
+    table = Table("username", "name", "agency", "roles", "language", "state", "password")
     for user in found:
         table.add_row(
             escape(user.username),
@@ -139,8 +144,34 @@ def list_(node: NodeDir = DEFAULT_NODE) -> None:
             ", ".join(sorted(user.roles)),
             user.language,
             "disabled" if user.disabled else "active",
+            _PASSWORD_STATES[user.password_meets_policy],
         )
     console.print(table)
+    _print_password_notes(found)
+
+
+# What the node knows of each password without having it: see User.password_meets_policy.
+_PASSWORD_STATES = {True: "ok", False: "[bold red]WEAK[/]", None: "not checked yet"}
+
+
+def _print_password_notes(found: list[User]) -> None:
+    weak = [user.username for user in found if user.password_meets_policy is False]
+    unchecked = sum(1 for user in found if user.password_meets_policy is None)
+    if len(weak) == 1:
+        console.print(
+            f"1 weak password ({escape(weak[0])}): it still signs in, but breaks the password "
+            f"rules; set a new one with 'enlace user password {escape(weak[0])}'"
+        )
+    elif weak:
+        console.print(
+            f"{len(weak)} weak passwords ({escape(', '.join(weak))}): they still sign in, but "
+            "break the password rules; set new ones with 'enlace user password USERNAME'"
+        )
+    if unchecked:
+        console.print(
+            f"not checked yet: {unchecked} account{'s' if unchecked > 1 else ''} from before "
+            "the password rules; each is checked at its next sign-in or password change"
+        )
 
 
 @_user_errors

@@ -367,6 +367,10 @@ users = Table(
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", String(32), nullable=False),
     Column("password_changed_at", String(32), nullable=False),
+    # Whether the password met the password rules when last seen in clear: set at each change
+    # and each sign-in, the only times the password is at hand. NULL: not seen since the rules
+    # came in (migration 0011), shown as "not checked yet" by `enlace user list`.
+    Column("password_meets_policy", Boolean),
     PrimaryKeyConstraint("username", name="pk_users"),
 )
 

@@ -15,7 +15,7 @@ from enlace.model.roles import Role
 from enlace.store.repositories.users import User, UserRepository
 from enlace.store.unit_of_work import UnitOfWorkFactory
 from enlace.users.errors import UserError
-from enlace.users.passwords import hash_password, password_problem
+from enlace.users.passwords import check_password, hash_password
 
 LANGUAGES = ("es", "en")
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
@@ -68,9 +68,7 @@ def add_user(
 ) -> User:
     """Create an account; UserError when the name is taken or the input is not usable."""
     name = check_username(username)
-    problem = password_problem(password)
-    if problem:
-        raise UserError(f"password for {name!r} not accepted: {problem}")
+    check_password(password, username=name)
     chosen = _require_roles(roles)
     now = timestamps.format_timestamp(timestamps.utc_now())
     user = User(
@@ -82,6 +80,7 @@ def add_user(
         disabled=False,
         created_at=now,
         password_changed_at=now,
+        password_meets_policy=True,  # it was just checked
     )
     hashed = hash_password(password)  # before the transaction: it takes a tenth of a second
     with store.unit_of_work() as uow:
@@ -158,15 +157,18 @@ def set_password(
     store: UnitOfWorkFactory, username: str, password: str, *, actor: str = "cli"
 ) -> None:
     """Replace the password of `username` and end every web session it had."""
-    problem = password_problem(password)
-    if problem:
-        raise UserError(f"password for {username!r} not accepted: {problem}")
+    check_password(password, username=check_username(username))
     hashed = hash_password(password)
     with store.unit_of_work() as uow:
         repository = uow.users
         user = _require(repository, username)
         now = timestamps.format_timestamp(timestamps.utc_now())
-        repository.update(user.username, password_hash=hashed, password_changed_at=now)
+        repository.update(
+            user.username,
+            password_hash=hashed,
+            password_changed_at=now,
+            password_meets_policy=True,
+        )
         uow.web_sessions.delete_for_user(user.username)
         uow.audit.append(actor=actor, action="user-password", subject=user.username)
         uow.commit()

@@ -4,10 +4,15 @@ Failures are counted per username and per client address. After `free_failures` 
 (`client_free_failures` for an address, which many people behind one proxy may share) the
 key is blocked for `first_block`, doubling with each further failure up to `longest_block`; while blocked no password is even checked. A success clears the count
 of that username and that address. Every failure and every blocked attempt is audited.
+
+A success also records whether the password meets today's password rules
+(`User.password_meets_policy`): an account with a weak password still signs in, and
+`enlace user list` names it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -17,7 +22,7 @@ from enlace.store.repositories.login_failures import LoginFailure, LoginFailureR
 from enlace.store.repositories.users import User
 from enlace.store.unit_of_work import UnitOfWorkFactory
 from enlace.users.accounts import USERNAME_PATTERN as _USERNAME
-from enlace.users.passwords import hash_password, needs_rehash, verify_password
+from enlace.users.passwords import hash_password, meets_policy, needs_rehash, verify_password
 
 _MAX_USERNAME = 64
 
@@ -74,6 +79,9 @@ def authenticate(
         stored = repository.password_hash(name) if well_formed else None
     # Hashing runs outside any transaction: a tenth of a second holding no lock.
     matches = verify_password(stored, password)
+    # The one moment the password of an existing account is at hand: note whether it meets
+    # today's rules, so that `enlace user list` can name the weak ones (they still sign in).
+    meets = matches and meets_policy(password, username=name)
     with store.unit_of_work() as uow:
         repository = uow.users
         user = repository.get(name) if matches and well_formed else None
@@ -92,6 +100,9 @@ def authenticate(
             uow.commit()
             return LoginOutcome(None, "wrong")
         uow.login_failures.clear(keys)
+        if user.password_meets_policy is not meets:
+            repository.update(user.username, password_meets_policy=meets)
+            user = dataclasses.replace(user, password_meets_policy=meets)
         log.append(
             actor=user.username, action="login", subject=user.username, detail={"client": client}
         )

@@ -23,6 +23,9 @@ class User:
     disabled: bool
     created_at: str
     password_changed_at: str
+    # Whether the password met the password rules when last seen in clear (set, or signed in
+    # with); None: not seen since the rules came in (migration 0011), "not checked yet".
+    password_meets_policy: bool | None = None
 
 
 class UserRepository:
@@ -65,6 +68,7 @@ class UserRepository:
                 disabled=user.disabled,
                 created_at=user.created_at,
                 password_changed_at=user.password_changed_at,
+                password_meets_policy=user.password_meets_policy,
             )
         )
         self.set_roles(user.username, user.roles)
@@ -77,7 +81,8 @@ class UserRepository:
             self._connection.execute(insert(user_roles), rows)
 
     def update(self, username: str, **values: object) -> None:
-        """Change columns of one user (display_name, agency, language, disabled, password...)."""
+        """Change columns of one user (display_name, agency, language, disabled, password,
+        password_meets_policy...)."""
         self._connection.execute(update(users).where(users.c.username == username).values(values))
 
     def _roles_of(self, usernames: Iterable[str]) -> dict[str, frozenset[Role]]:
@@ -104,4 +109,9 @@ class UserRepository:
             disabled=bool(values["disabled"]),
             created_at=values["created_at"],
             password_changed_at=values["password_changed_at"],
+            password_meets_policy=_flag(values["password_meets_policy"]),
         )
+
+
+def _flag(value: object) -> bool | None:
+    return None if value is None else bool(value)
