@@ -189,9 +189,9 @@ def test_no_page_breaks_its_content_security_policy(
         page = sign_in(browser, mx, role)
         page.on(
             "console",
-            lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text
-            else None,
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
         )
         for link in page.locator("nav.menu a").all():
             href = link.get_attribute("href")

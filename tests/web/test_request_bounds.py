@@ -65,7 +65,7 @@ def _server_pid(port: int) -> int:
     for connection in psutil.net_connections("tcp"):
         if connection.laddr and connection.laddr.port == port and connection.status == "LISTEN":
             assert connection.pid is not None
-            return connection.pid
+            return int(connection.pid)
     raise AssertionError(f"nothing listens on port {port}")
 
 
