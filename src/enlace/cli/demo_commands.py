@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -29,11 +28,13 @@ console = Console(highlight=False, soft_wrap=True)
 
 def write_rows(records: Iterable[Record], path: Path) -> int:
     """Write records as one importable CSV (the union header over kinds); return the row count."""
+    from enlace.model.csv_cells import FormulaSafeDictWriter
     from enlace.synth import CSV_COLUMNS, row_of
 
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        # Phone numbers start with '+': quoted for spreadsheets, unquoted again on import.
+        writer = FormulaSafeDictWriter(handle, CSV_COLUMNS)
         writer.writeheader()
         for record in records:
             writer.writerow(row_of(record))
