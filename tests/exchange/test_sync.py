@@ -275,3 +275,22 @@ def test_a_version_held_with_other_content_is_refused_as_conflict(store: Store) 
         latest = uow.records.latest(record.id)
         assert latest is not None
         assert latest.stix_object()["number"] == original["number"]
+
+
+def test_a_partner_record_with_a_nul_is_refused_as_malformed_and_the_sync_goes_on(
+    store: Store,
+) -> None:
+    # PostgreSQL cannot keep a NUL, SQLite could: refused on both, like any invalid object,
+    # with the reason said, and the rest of the page stored.
+    us_node(store)
+    good = phone("+52 55 7100 0011").to_stix()
+    noted = {**phone("+52 55 7100 0012").to_stix(), "x_note": "Agua\x00Prieta"}
+    page = [good, noted]
+    signatures = {f"{o['id']}|{o['modified']}": sign_record(o, MX_KEY) for o in page}
+    with fake_mx(page, signatures) as client:
+        report = sync_partner(store, partner="MX", token=US_TOKEN, client=client)
+    assert report.received == 1
+    assert dict(report.refused) == {"malformed": 1}
+    assert received(store) == 1
+    refusals = [d for action, _, d in audit_actions(store) if action == "refusal"]
+    assert refusals[-1]["ids"] == {"malformed": [noted["id"]]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from enlace.model.csv_cells import restored
 from enlace.synth import TRUTH_COLUMNS, SynthConfig, TruthLink, truth_links, write_truth
 
 
@@ -19,7 +20,8 @@ def test_truth_csv_has_one_row_per_link(tmp_path: Path) -> None:
     assert len(rows) == len(truth)
     for row, link in zip(rows, truth, strict=True):
         assert row["kind"] == link.kind
-        assert row["variation"] == link.variation
+        # Quoted against spreadsheet formulas ('+1 vs dashes), as every CSV Enlace writes.
+        assert restored(row["variation"]) == link.variation
         assert (row["party_a"], row["record_a"]) == link.records[0]
         assert (row["party_b"], row["record_b"]) == link.records[1]
 

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
+from enlace.cli.terminal import safe_text
 
 if TYPE_CHECKING:
     from enlace.store.repositories.audit import AuditEntry
@@ -43,7 +43,7 @@ def verify(node: NodeDir = DEFAULT_NODE) -> None:
     finally:
         store.close()
     if result.ok:
-        console.print(escape(result.message))
+        console.print(safe_text(result.message, lines=True))
         if result.last_seq is not None:
             console.print(
                 f"record this hash outside node {config.party} (e.g. in the meeting minutes); "
@@ -51,7 +51,7 @@ def verify(node: NodeDir = DEFAULT_NODE) -> None:
                 "rewritten"
             )
         return
-    stderr.print(f"[bold red]error:[/] {escape(result.message)}")
+    stderr.print(f"[bold red]error:[/] {safe_text(result.message, lines=True)}")
     raise typer.Exit(1)
 
 
@@ -77,7 +77,7 @@ def show(
 
 def entries_table(title: str, entries: list[AuditEntry]) -> Table:
     """A table of audit entries; hashes shortened to their first 12 hex digits."""
-    table = Table(title=escape(title))
+    table = Table(title=safe_text(title))
     for column in ("seq", "at", "actor", "action", "subject", "detail", "hash"):
         # Fold rather than cut: an auditor must see every character of what was logged.
         table.add_column(column, justify="right" if column == "seq" else "left", overflow="fold")
@@ -85,10 +85,10 @@ def entries_table(title: str, entries: list[AuditEntry]) -> Table:
         table.add_row(
             str(entry.seq),
             entry.at,
-            escape(entry.actor),
-            escape(entry.action),
-            escape(entry.subject or ""),
-            escape(entry.detail_json or ""),
+            safe_text(entry.actor, spelt=True),
+            safe_text(entry.action, spelt=True),
+            safe_text(entry.subject or "", spelt=True),
+            safe_text(entry.detail_json or "", spelt=True),
             entry.entry_hash[:12],
         )
     return table

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -10,12 +9,12 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.node_commands import holdings_table
 from enlace.cli.progress import progress_bar
+from enlace.cli.terminal import safe_text
 
 if TYPE_CHECKING:
     from enlace.exchange.sync_client import SyncReport
@@ -29,11 +28,13 @@ console = Console(highlight=False, soft_wrap=True)
 
 def write_rows(records: Iterable[Record], path: Path) -> int:
     """Write records as one importable CSV (the union header over kinds); return the row count."""
+    from enlace.model.csv_cells import FormulaSafeDictWriter
     from enlace.synth import CSV_COLUMNS, row_of
 
     count = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        # Phone numbers start with '+': quoted for spreadsheets, unquoted again on import.
+        writer = FormulaSafeDictWriter(handle, CSV_COLUMNS)
         writer.writeheader()
         for record in records:
             writer.writerow(row_of(record))
@@ -152,7 +153,7 @@ def demo(
 
 def _statistics_failed(error: Exception) -> NoReturn:
     """A CBP folder or file the demo cannot use, as one line and exit status 1."""
-    stderr.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
+    stderr.print(f"[bold red]error:[/] {safe_text(error, lines=True)}", markup=True)
     raise typer.Exit(1) from None
 
 
@@ -193,7 +194,7 @@ def exchange(nodes: dict[str, Path], logins: dict[str, tuple[str, str]] | None =
             partner = partner_of[party]
             with progress_bar(f"{party}: syncing from {partner} over HTTP", None):
                 reports[party] = sync_from(nodes[party], partner)
-            console.print(f"{party}: {escape(reports[party].summary())}")
+            console.print(f"{party}: {safe_text(reports[party].summary())}")
         for party in parties:
             print_standing(party, partner_of[party], released[party], reports[party], nodes[party])
         console.rule("[bold]Private matching: what MX and US both hold, and nothing else")
@@ -228,4 +229,4 @@ def print_standing(party: str, partner: str, released: int, report: SyncReport, 
     audit = totals.audit
     assert audit is not None
     verdict = "[green]intact[/]" if audit.ok else "[bold red]TAMPERED[/]"
-    console.print(f"audit verify {party}: {verdict} — {escape(audit.message)}")
+    console.print(f"audit verify {party}: {verdict} — {safe_text(audit.message)}")

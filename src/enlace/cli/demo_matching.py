@@ -12,9 +12,9 @@ from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from enlace.cli.terminal import safe_text
 from enlace.exchange.release import ReleaseRefused
 from enlace.exchange.sync_client import sync_node_partner
 from enlace.matching.agreements import agree_to_match
@@ -146,7 +146,9 @@ def _disclosure(
                 return
             console.print(f"{owner} approves: {record_id} released to {party}")
         except (ReleaseRefused, MatchingError) as error:
-            console.print(f"{owner} cannot approve ({escape(str(error))}); it refuses instead")
+            console.print(
+                f"{owner} cannot approve ({safe_text(error, lines=True)}); it refuses instead"
+            )
             refuse_request(
                 owner_store,
                 request_id=remote_id,
@@ -161,4 +163,4 @@ def _disclosure(
         report = sync_node_partner(store, config.key_dir, owner, actor="demo")
     finally:
         store.close()
-    console.print(f"{party} syncs from {owner}: {escape(report.summary())}")
+    console.print(f"{party} syncs from {owner}: {safe_text(report.summary())}")

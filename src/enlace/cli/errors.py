@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
+from enlace.cli.terminal import safe_text
 from enlace.exchange.errors import ExchangeError
 from enlace.files.problems import ImportRejected, UnreadableFile
 from enlace.model.errors import RecordError
@@ -40,10 +41,13 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except USER_ERRORS as error:
-            stderr.print(f"[bold red]error:[/] {error}", markup=True)
+            # A message quotes what the user or a partner wrote (a cell, a reason): inert.
+            stderr.print(f"[bold red]error:[/] {safe_text(error, lines=True)}", markup=True)
             raise typer.Exit(1) from None
         except OSError as error:
-            stderr.print(f"[bold red]error:[/] {error.strerror}: {error.filename}")
+            stderr.print(
+                f"[bold red]error:[/] {safe_text(error.strerror)}: {safe_text(error.filename)}"
+            )
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             stderr.print("interrupted; nothing of the unfinished step was written")
@@ -66,10 +70,10 @@ def _heavy_error(error: Exception) -> str | None:
     """
     identifiers = sys.modules.get("enlace.model.identifiers")
     if identifiers is not None and isinstance(error, identifiers.InvalidIdentifier):
-        return f"[bold red]error:[/] {error}"
+        return f"[bold red]error:[/] {safe_text(error, lines=True)}"
     database = sys.modules.get("sqlalchemy.exc")
     if database is not None and isinstance(error, database.OperationalError):
         orig = error.orig
         reason = str(orig).strip().splitlines()[0] if orig else str(error)
-        return f"[bold red]error:[/] cannot use the database: {reason}"
+        return f"[bold red]error:[/] cannot use the database: {safe_text(reason)}"
     return None

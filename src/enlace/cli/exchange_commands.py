@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
+from enlace.cli.terminal import safe_text
 from enlace.exchange.taxii.protocol import API_ROOT, collection_id
 from enlace.exchange.taxii.protocol import MAX_LIMIT as MAX_PAGE_SIZE
 from enlace.node.errors import NodeError
@@ -94,7 +94,7 @@ def add(
     finally:
         store.close()
     code = done.party
-    console.print(f"partner {code} {done.outcome}: {escape(url)}")
+    console.print(f"partner {code} {done.outcome}: {safe_text(url)}")
     console.print(
         f"  its collection here: /{API_ROOT}/collections/{collection_id(config.party, code)}/"
     )
@@ -102,7 +102,7 @@ def add(
         console.print(f"  the token this node presents to {code} is kept in the node's key folder")
     if tls_ca is not None:
         console.print(
-            f"  {code}'s https certificate is verified with {escape(str(tls_ca))} (copied)"
+            f"  {code}'s https certificate is verified with {safe_text(str(tls_ca))} (copied)"
         )
     if not done.can_pull:
         console.print(
@@ -134,7 +134,7 @@ def invite(
     finally:
         store.close()
     public_key = public_key_hex(config.key_dir)
-    console.print(f"token for {code} written to {escape(str(token_out))} (mode 600)")
+    console.print(f"token for {code} written to {safe_text(str(token_out))} (mode 600)")
     console.print(f"{code} registers this node with:")
     console.print(
         f"  enlace partner add --party {config.party} --url <this node's URL, where 'enlace "
@@ -163,12 +163,12 @@ def list_partners(node: NodeDir = DEFAULT_NODE) -> None:
         table.add_column(column, overflow="fold")
     for p in partners:
         table.add_row(
-            p.party,
-            escape(p.url),
-            p.verify_key_hex,
+            safe_text(p.party),
+            safe_text(p.url),
+            safe_text(p.verify_key_hex),
             collection_id(config.party, p.party),
             str(counts[p.party]),
-            p.added_at,
+            safe_text(p.added_at),
         )
     console.print(table)
 
@@ -209,7 +209,7 @@ def release(
             )
             released, refused = outcome.released, len(outcome.refused)
             for refusal in outcome.refused:
-                stderr.print(f"[bold red]refused:[/] {escape(str(refusal))}")
+                stderr.print(f"[bold red]refused:[/] {safe_text(refusal, lines=True)}")
     except ReleaseRefused as error:
         raise NodeError(str(error)) from None
     finally:
@@ -247,7 +247,7 @@ def revoke(
         raise NodeError(str(error)) from None
     finally:
         store.close()
-    console.print(f"record {escape(record_id)} revoked")
+    console.print(f"record {safe_text(record_id)} revoked")
     console.print(f"  its tombstone (no content) was newly sent to {sent} party(ies)")
 
 
@@ -282,7 +282,7 @@ def consent(
         store.close()
     said = "consent sent" if new else "that consent was already given"
     console.print(
-        f"{said}: {holder_code} may pass record {escape(record_id)} on to {recipient} "
+        f"{said}: {holder_code} may pass record {safe_text(record_id)} on to {recipient} "
         "(it goes to them at their next sync)"
     )
 

@@ -42,9 +42,11 @@ def import_records(
 ) -> None:
     """Import this party's records from a file. By default a file with any bad row changes nothing."""
     from enlace.files.importer import format_summary, import_file
-    from enlace.files.readers import detect_format
+    from enlace.files.readers import detect_format, require_regular_file
     from enlace.node.setup import open_node
 
+    # Before the lines are counted: counting /dev/zero or a named pipe would never end.
+    require_regular_file(file)
     config, store = open_node(node)
     try:
         chosen = detect_format(file, fmt)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,6 +21,7 @@ from typer.core import TyperGroup
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
+from enlace.cli.terminal import safe_text
 from enlace.matching.kind_names import KIND_NAMES
 
 if TYPE_CHECKING:
@@ -120,13 +120,16 @@ def run(
     finally:
         store.close()
     for outcome in outcomes:
-        console.print(outcome.summary())
+        console.print(safe_text(outcome.summary()))
         for found in outcome.matches[:show]:
-            console.print(f"  {found.record_id}  <->  {code} handle {found.partner_handle}")
+            console.print(
+                f"  {safe_text(found.record_id)}  <->  {code} handle "
+                f"{safe_text(found.partner_handle)}"
+            )
         if len(outcome.matches) > show:
             console.print(f"  ... and {len(outcome.matches) - show} more ('enlace match list')")
     for refusal in refusals:
-        stderr.print(f"[bold red]error:[/] {escape(str(refusal))}")
+        stderr.print(f"[bold red]error:[/] {safe_text(refusal, lines=True)}")
     if refusals:
         raise typer.Exit(1)
 
@@ -152,7 +155,10 @@ def list_matches(
         store.close()
     table = Table("record", "partner", "kind", "partner handle", "found at")
     for item in found:
-        table.add_row(item.record_id, item.partner, item.kind, item.partner_handle, item.found_at)
+        table.add_row(
+            *map(safe_text, (item.record_id, item.partner, item.kind, item.partner_handle)),
+            item.found_at,
+        )
     console.print(table)
     console.print(f"{len(found)} match(es)")
 
@@ -174,7 +180,9 @@ def hits(
     table = Table("at", "partner", "kind", "record", "owner agency")
     for notice in notices:
         table.add_row(
-            notice.at, notice.partner, notice.kind, notice.record_id, notice.owner_agency or "-"
+            notice.at,
+            *map(safe_text, (notice.partner, notice.kind, notice.record_id)),
+            safe_text(notice.owner_agency or "-"),
         )
     console.print(table)
     console.print(f"{len(notices)} hit notice(s)")
@@ -238,11 +246,11 @@ def requests(
         table.add_row(
             str(item.id),
             item.direction,
-            item.partner,
-            item.record_id or item.handle,
-            item.status + (f" ({escape(item.decision_reason)})" if item.decision_reason else ""),
-            item.requested_at,
-            escape(item.reason or ""),
+            safe_text(item.partner),
+            safe_text(item.record_id or item.handle or ""),
+            safe_text(item.status + (f" ({item.decision_reason})" if item.decision_reason else "")),
+            safe_text(item.requested_at),
+            safe_text(item.reason or ""),
         )
     console.print(table)
     console.print(f"{len(found)} request(s)")
@@ -257,10 +265,11 @@ def _refresh_outgoing(store: Store, key_dir: Path) -> None:
             then = (
                 f"the record arrives by 'enlace sync {partner}'"
                 if item.status == "approved"
-                else f"their reason: {escape(item.reason or '(none given)')}"
+                else f"their reason: {safe_text(item.reason or '(none given)')}"
             )
             console.print(
-                f"{partner} {item.status} request {item.remote_id} (handle {item.handle}): {then}"
+                f"{partner} {safe_text(item.status)} request {safe_text(item.remote_id)} "
+                f"(handle {safe_text(item.handle)}): {then}"
             )
         if not decided:
             console.print(f"{partner}: no decision yet on this node's pending request(s)")
@@ -285,12 +294,14 @@ def approve(
     decided = approval.request
     if approval.newly_released:
         console.print(
-            f"request {request_id} approved: {decided.record_id} released to {decided.partner}; "
+            f"request {request_id} approved: {safe_text(decided.record_id)} released to "
+            f"{decided.partner}; "
             "it travels at their next sync"
         )
     else:
         console.print(
-            f"request {request_id} approved: {decided.record_id} was already released to "
+            f"request {request_id} approved: {safe_text(decided.record_id)} was already "
+            "released to "
             f"{decided.partner}"
         )
 

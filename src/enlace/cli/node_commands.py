@@ -11,6 +11,7 @@ from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.cli.terminal import safe_text
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 
@@ -101,13 +102,13 @@ def partner_table(p: PartnerPosition) -> Table:
         table.add_row("sequence", f"verified up to {p.sequence:,} of {p.highest:,}")
     table.add_row("not held", f"[bold red]{p.not_held_total:,}[/]" if p.not_held_total else "0")
     for reason, count in sorted(p.not_held.items()):
-        table.add_row(f"  {reason}", f"{count:,}")
+        table.add_row(f"  {safe_text(reason)}", f"{count:,}")
     return table
 
 
 def not_held_warning(position: PartnerPosition) -> str:
     """The WARNING line for a partner some of whose releases this node does not hold."""
-    reasons = ", ".join(f"{n:,} {why}" for why, n in sorted(position.not_held.items()))
+    reasons = ", ".join(f"{n:,} {safe_text(why)}" for why, n in sorted(position.not_held.items()))
     party = position.party
     return (
         f"[bold yellow]WARNING:[/] {position.not_held_total:,} item(s) {party} released to this "
@@ -130,7 +131,7 @@ def holdings_table(title: str, holdings: list[tuple[str, str, int]]) -> Table:
     table.add_column("owner")
     table.add_column("records", justify="right")
     for kind, owner, count in holdings:
-        table.add_row(kind, owner, f"{count:,}")
+        table.add_row(safe_text(kind), safe_text(owner), f"{count:,}")
     return table
 
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.cli.terminal import safe_text
 from enlace.reports.catalogue import LANGUAGES, Language, language
 from enlace.reports.errors import ReportError
 
@@ -62,7 +62,7 @@ def report(
         finally:
             store.close()
     except (ReportError, IndicatorDefinitionError) as error:
-        stderr.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
+        stderr.print(f"[bold red]error:[/] {safe_text(error, lines=True)}", markup=True)
         raise typer.Exit(1) from None
     for written in files:
         console.print(f"report ({written.language}): {written.html}", markup=False)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
+from enlace.cli.terminal import safe_text
 
 if TYPE_CHECKING:
     from enlace.tracking.indicators.series import IndicatorSeries
@@ -38,7 +39,7 @@ def _tracking_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except (StatisticsFileError, IndicatorDefinitionError) as error:
-            stderr.print(f"[bold red]error:[/] {error}", markup=True)
+            stderr.print(f"[bold red]error:[/] {safe_text(error, lines=True)}", markup=True)
             raise typer.Exit(1) from None
 
     return user_errors(run)

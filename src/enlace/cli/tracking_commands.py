@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
+from enlace.cli.terminal import safe_text
 from enlace.model.timestamps import utc_now
 from enlace.model.vocabulary import TrackingStatus
 from enlace.tracking.errors import TrackingError
@@ -52,7 +52,7 @@ def _tracking_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except TrackingError as error:
-            stderr.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
+            stderr.print(f"[bold red]error:[/] {safe_text(error, lines=True)}", markup=True)
             raise typer.Exit(1) from None
 
     return run
@@ -189,7 +189,7 @@ def update(
 
 def _print_proposal(proposal: Proposal) -> None:
     console.print(
-        f"{escape(proposal.source_document)}: {proposal.language}, dated "
+        f"{safe_text(proposal.source_document)}: {proposal.language}, dated "
         f"{proposal.document_date.isoformat()}"
     )
     table = Table("key", "kind", "what", "when", "who", "because of", show_lines=True)
@@ -197,28 +197,28 @@ def _print_proposal(proposal: Proposal) -> None:
         table.add_row(
             m.key,
             "meeting (next)" if m.announced else "meeting",
-            escape(f"{m.title}, {m.place or 'place not stated'}"),
+            safe_text(f"{m.title}, {m.place or 'place not stated'}"),
             (m.meeting_date.isoformat() if m.meeting_date else m.meeting_month) or "",
-            escape(" ".join((*m.mx_agencies, *m.us_agencies))),
-            escape("; ".join(m.cues)),
+            safe_text(" ".join((*m.mx_agencies, *m.us_agencies))),
+            safe_text("; ".join(m.cues)),
         )
     for c in proposal.commitments:
         table.add_row(
             c.key,
             f"commitment ({c.theme.value})",
-            escape(c.text),
+            safe_text(c.text),
             c.due_date.isoformat() if c.due_date else "",
-            escape(" ".join((c.responsible.value, *c.lead_agencies))),
-            escape("; ".join(c.cues)),
+            safe_text(" ".join((c.responsible.value, *c.lead_agencies))),
+            safe_text("; ".join(c.cues)),
         )
     for a in proposal.actions:
         table.add_row(
             a.key,
             f"action of {a.commitment_key}",
-            escape(a.description),
+            safe_text(a.description),
             a.due_date.isoformat() if a.due_date else "",
-            escape(a.owner_agency or ""),
-            escape("; ".join(a.cues)),
+            safe_text(a.owner_agency or ""),
+            safe_text("; ".join(a.cues)),
         )
     console.print(table)
 
@@ -236,8 +236,8 @@ def _print_register(items: list[TrackedItem]) -> None:
             item.kind,
             status,
             item.when or "",
-            escape(item.responsible or ""),
-            escape(item.text),
+            safe_text(item.responsible or ""),
+            safe_text(item.text),
             item.id,
         )
     console.print(table)

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir, command_group
+from enlace.cli.terminal import safe_text
 from enlace.model.roles import Role, parse_role
 from enlace.users.errors import UserError
 
@@ -48,7 +48,7 @@ def _user_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except UserError as error:
-            stderr.print(f"[bold red]error:[/] {escape(str(error))}")
+            stderr.print(f"[bold red]error:[/] {safe_text(error, lines=True)}")
             raise typer.Exit(1) from None
 
     return user_errors(run)
@@ -138,9 +138,9 @@ def list_(node: NodeDir = DEFAULT_NODE) -> None:
     table = Table("username", "name", "agency", "roles", "language", "state", "password")
     for user in found:
         table.add_row(
-            escape(user.username),
-            escape(user.display_name),
-            escape(user.agency or "—"),
+            safe_text(user.username),
+            safe_text(user.display_name),
+            safe_text(user.agency or "—"),
             ", ".join(sorted(user.roles)),
             user.language,
             "disabled" if user.disabled else "active",
@@ -259,7 +259,7 @@ def token(
         made, secret = create_token(store, username, label)
     finally:
         store.close()
-    console.print(f"token {made.id} for {made.username} ({escape(made.label)}):")
+    console.print(f"token {made.id} for {made.username} ({safe_text(made.label)}):")
     console.print(secret)
     console.print(
         "it is shown this once only; send it as 'Authorization: Bearer <token>'. "
@@ -275,8 +275,8 @@ def _print_tokens(tokens: list[ApiToken]) -> None:
     for item in tokens:
         table.add_row(
             item.id,
-            escape(item.username),
-            escape(item.label),
+            safe_text(item.username),
+            safe_text(item.label),
             item.created_at[:19],
             (item.last_used_at or "—")[:19],
             "revoked" if item.revoked_at else "active",

@@ -22,7 +22,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from enlace.files.readers import CsvHeader, CsvRow, InputItem, split_records
+from enlace.files.readers import MAX_CELL_CHARS, CsvHeader, CsvRow, InputItem, split_records
 from enlace.files.rows import RowConverter
 from enlace.model.errors import RecordError
 from enlace.model.records import Record
@@ -231,11 +231,52 @@ def _record_of(
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 return None  # a record of one blank quoted cell: nothing in it
             raise RecordError("(row)", f"{len(cells)} cells", "as many cells as the header")
+        # Only a record longer than a cell may hold a cell too long: one test for the others.
+        if len(values.text) > MAX_CELL_CHARS or "\x00" in values.text:
+            _check_cells(values)
         return converter.from_row(values)
     if "__json__" in values:
         raise RecordError("(line)", str(values["__json__"]), "one JSON object per line")
+    _check_texts(values, "")
     if is_stix:
         if converter.is_descriptive(values):
             return None
         return converter.from_stix(values)
     return converter.from_row(values)
+
+
+# --- texts no store can keep ----------------------------------------------------------
+
+NUL_EXPECTED = "text without NUL characters (U+0000): no store keeps them"
+_CELL_EXPECTED = f"at most {MAX_CELL_CHARS:,} characters in a cell (docs/import-formats.md)"
+
+
+def _check_cells(row: CsvRow) -> None:
+    """Refuse a cell longer than MAX_CELL_CHARS or holding a NUL, naming its column."""
+    names = {position: name for name, position in row.index.items()}
+    for position, cell in enumerate(row.cells):
+        column = names.get(position, f"column {position + 1}")
+        _check_text(cell, column)
+
+
+def _check_texts(value: object, where: str) -> None:
+    """Refuse a text of a JSON value (any depth) that is too long or holds a NUL."""
+    if isinstance(value, str):
+        _check_text(value, where or "(value)")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            _check_text(str(key), name)
+            _check_texts(item, name)
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            _check_texts(item, f"{where}[{number}]")
+
+
+def _check_text(text: str, field: str) -> None:
+    if len(text) > MAX_CELL_CHARS:
+        raise RecordError(field, f"a text of {len(text):,} characters", _CELL_EXPECTED)
+    at = text.find("\x00")
+    if at >= 0:
+        # The text around the NUL, not all of it: a problem is one line.
+        raise RecordError(field, text[max(at - 20, 0) : at + 20], NUL_EXPECTED)

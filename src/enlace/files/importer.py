@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass
@@ -17,8 +16,9 @@ from enlace.files.converting import (
     worker_count,
 )
 from enlace.files.problems import ImportRejected, InputProblem
-from enlace.files.readers import InputItem, detect_format, read_items
+from enlace.files.readers import Format, InputItem, detect_format, read_items
 from enlace.files.rows import RowConverter
+from enlace.model.csv_cells import FormulaSafeDictWriter
 from enlace.model.errors import RecordError
 from enlace.model.records import Agency, record_from_stix
 from enlace.model.timestamps import utc_now
@@ -103,9 +103,23 @@ def import_file(
 
             def flush(pending: list[_Pending]) -> None:
                 nonlocal taken_count
-                refused = _flush(uow, converter, pending, report, path)
+                try:
+                    refused, duplicates = _flush(uow, converter, pending, report, path)
+                except VersionConflict as conflict:
+                    # A version an earlier batch of this file wrote, or one held before: the
+                    # file is read again (nothing will be written) to name the rows.
+                    found = _conflict_problem(path, chosen, encoding, converter, conflict)
+                    raise ImportRejected(path, [found], 1) from None
                 if refused and rejects is None:
                     raise _TakeoverRefused(refused)
+                if duplicates and rejects is None:
+                    shown = [problem for problem, _item in duplicates[:MAX_PROBLEMS_SHOWN]]
+                    raise ImportRejected(path, shown, len(duplicates))
+                for problem, item in duplicates:
+                    report.rejected += 1
+                    if len(problems) < MAX_PROBLEMS_SHOWN:
+                        problems.append(problem)
+                    rejects_out.write(problem, item)
                 for problem, item in refused:
                     report.rejected += 1
                     if len(problems) < MAX_PROBLEMS_SHOWN:
@@ -172,17 +186,25 @@ def _audit_takeovers(
     )
 
 
+_Set = list[tuple[InputProblem, InputItem]]
+
+
 def _flush(
     uow: UnitOfWork,
     converter: RowConverter,
     pending: list[_Pending],
     report: ImportReport,
     path: Path,
-) -> list[tuple[InputProblem, InputItem]]:
-    """Write `pending`, but for the rows naming a record received from a partner: those are
-    returned, with their problem, and nothing of them is written."""
+) -> tuple[_Set, _Set]:
+    """Write `pending`, but for the rows naming a record received from a partner and the
+    rows repeating another row's id and version with other content: those are returned
+    (takeovers, duplicates), with their problem, and nothing of them is written.
+
+    Raises VersionConflict for a version held already (written before this import, or by an
+    earlier batch of it) with other content.
+    """
     if not pending:
-        return []
+        return [], []
     # A partner's record is read-only here: only its owner issues new versions of it. A row
     # with its id would make this node its author, and it could then be released onward.
     received = uow.records.received_among(p.version.id for p in pending)
@@ -197,6 +219,9 @@ def _flush(
     implicit = [p.version.id for p in pending if not p.timestamps_given]
     latest = uow.records.latest_digests(implicit) if implicit else {}
     versions: list[StoredVersion] = []
+    duplicates: _Set = []
+    # (id, modified) -> the row that gave it first in this batch; a batch is bounded, so is this.
+    first_of: dict[tuple[str, str], tuple[_Pending, str]] = {}
     for item in pending:
         version = item.version
         if not item.timestamps_given and version.id in latest:
@@ -210,22 +235,90 @@ def _flush(
                 assert found is not None, "a converted item is a record"
                 bumped = _after(held_modified)
                 version = StoredVersion.of(found[0].with_version(modified=bumped))
-        versions.append(version)
-    try:
-        added = uow.records.add(versions, added_at=uow.started_at)
-    except VersionConflict as conflict:
-        problem = InputProblem(
-            path,
-            None,
-            f"record {conflict.record_id}",
-            "modified",
-            conflict.modified,
-            "a new 'modified' time for changed content",
+        first, digest = first_of.setdefault(
+            (version.id, version.modified), (item, version.content_digest)
         )
-        raise ImportRejected(path, [problem], 1) from None
+        if first is not item and digest != version.content_digest:
+            duplicates.append((_duplicate_problem(path, first.item, item.item, version), item.item))
+            continue
+        versions.append(version)
+    added = uow.records.add(versions, added_at=uow.started_at)
     report.imported += added
     report.unchanged += len(versions) - added
-    return refused
+    return refused, duplicates
+
+
+def _duplicate_problem(
+    path: Path, first: InputItem, again: InputItem, version: StoredVersion
+) -> InputProblem:
+    return InputProblem(
+        path,
+        again.line,
+        again.where,
+        "id",
+        version.id,
+        f"an id given once (duplicate id): {first.where} and {again.where} both give "
+        f"version {version.modified} of it, with other content",
+    )
+
+
+def _conflict_problem(
+    path: Path,
+    fmt: Format,
+    encoding: str | None,
+    converter: RowConverter,
+    conflict: VersionConflict,
+) -> InputProblem:
+    """Name the rows of the file that give the conflicting version: the first and the one
+    that repeated it, or the one row when the version held came from before the import."""
+    key = (conflict.record_id, conflict.modified)
+    rows = _rows_giving(path, fmt, encoding, converter, key)
+    if len(rows) >= 2:
+        first, again = rows[0], rows[1]
+        return InputProblem(
+            path,
+            again.line,
+            again.where,
+            "id",
+            conflict.record_id,
+            f"an id given once (duplicate id): {first.where} and {again.where} both give "
+            f"version {conflict.modified} of it, with other content",
+        )
+    where = rows[0] if rows else None
+    return InputProblem(
+        path,
+        where.line if where else None,
+        where.where if where else f"record {conflict.record_id}",
+        "modified",
+        conflict.modified,
+        "a new 'modified' time: this version of the record is held already with other content",
+    )
+
+
+def _rows_giving(
+    path: Path, fmt: Format, encoding: str | None, converter: RowConverter, key: tuple[str, str]
+) -> list[InputItem]:
+    """The first two items of the file that give version `key` (id, modified).
+
+    Only on the way to refusing an import: converting the file again costs what reading it
+    did, and keeps memory flat where a map of every id and line would not.
+    """
+    found: list[InputItem] = []
+    for item in read_items(path, fmt, encoding):
+        named = str(item.values.get("id") or "").strip()
+        if named and named != key[0]:
+            continue  # the row names another id: no need to convert it
+        try:
+            described = record_of(converter, item)
+        except RecordError:
+            continue
+        if described is None or described[0].id != key[0]:
+            continue
+        if StoredVersion.of(described[0]).modified == key[1]:
+            found.append(item)
+            if len(found) == 2:
+                break
+    return found
 
 
 def _takeover_problem(path: Path, pending: _Pending, source: str) -> InputProblem:
@@ -270,12 +363,13 @@ class _RejectsWriter:
     def __init__(self, path: Path | None) -> None:
         self._path = path
         self._handle: IO[str] | None = None
-        self._writer: csv.DictWriter[str] | None = None
+        self._writer: FormulaSafeDictWriter | None = None
 
     def __enter__(self) -> _RejectsWriter:
         if self._path is not None:
             self._handle = self._path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.DictWriter(self._handle, fieldnames=self.COLUMNS)
+            # A rejected row is shown in a spreadsheet to be fixed: no cell may run there.
+            self._writer = FormulaSafeDictWriter(self._handle, self.COLUMNS)
             self._writer.writeheader()
         return self
 

@@ -2,24 +2,38 @@
 
 CSV (UTF-8 or Latin-1, comma, semicolon or tab, with or without BOM), JSON Lines (flat rows or
 STIX objects) and STIX 2.1 bundles (parsed incrementally with ijson, never loaded whole).
+
+A CSV record or a JSON Lines line is read at most `MAX_LINE_CHARS` at a time: a file of one
+enormous line (a broken export, or a hostile upload) is refused after that much was read,
+never loaded whole. A cell is refused past `MAX_CELL_CHARS` (enlace.files.converting), where
+the row is a bad row like any other. Both are far beyond any real field: the longest texts
+records hold (a description, the sentence a commitment came from) are a few thousand
+characters. docs/import-formats.md names them.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import IO, Any, Literal, NamedTuple
 
 import ijson
 import orjson
 
 from enlace.files.problems import UnreadableFile
+from enlace.model.csv_cells import restored_cells
 
 Format = Literal["csv", "jsonl", "stix"]
 _CHUNK = 1 << 20
+# The csv module's own limit on a cell is 131,072 characters: with records no longer than
+# that, it is never the one that refuses (it would raise a bare csv.Error).
+MAX_LINE_CHARS = 131_072  # a CSV record (its lines together), a JSON Lines line (in bytes)
+MAX_CELL_CHARS = 32_768  # a CSV cell, a text value of a JSON object
 
 
 class InputItem(NamedTuple):
@@ -109,10 +123,17 @@ class CsvRow(Mapping[str, str]):
 
 
 def split_records(texts: list[str], delimiter: str) -> list[list[str]]:
-    """The cells of each complete CSV record in `texts` (one record per text)."""
+    """The cells of each complete CSV record in `texts` (one record per text).
+
+    A cell Enlace quoted against spreadsheet formulas (enlace.model.csv_cells) is read back
+    without its quote, so a file Enlace wrote imports as the data it was written from.
+    """
     rows = list(csv.reader(texts, delimiter=delimiter))
     if len(rows) != len(texts):  # cannot happen for texts that read_csv cut: say so if it does
         raise ValueError(f"{len(texts)} CSV records gave {len(rows)} rows")
+    for number, text in enumerate(texts):
+        if "'" in text:
+            rows[number] = restored_cells(rows[number])
     return rows
 
 
@@ -129,6 +150,37 @@ def detect_format(path: Path, requested: str | None = None) -> Format:
         f"{path}: cannot tell the format from '{path.suffix}': "
         "expected .csv, .jsonl or .json (a STIX bundle), or pass --format csv|jsonl|stix"
     )
+
+
+def require_regular_file(path: Path) -> None:
+    """Refuse, before anything is read, a path that is not a regular file.
+
+    A device (/dev/zero), a FIFO or a socket never ends or never answers: reading one would
+    hang the import, or fill memory.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise UnreadableFile(f"{path}: no such file") from None
+    except OSError as error:
+        raise UnreadableFile(f"{path}: cannot be read ({error.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise UnreadableFile(
+            f"{path}: not a regular file ({_kind_of(mode)}); expected a CSV, JSON Lines or "
+            "STIX bundle file"
+        )
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
 
 
 def detect_encoding(path: Path) -> str:
@@ -151,7 +203,9 @@ def read_csv(path: Path, encoding: str | None = None) -> Iterator[InputItem]:
     """Rows of a CSV file as mappings keyed by its (lower-cased, stripped) header."""
     chosen = encoding or detect_encoding(path)
     with path.open("r", encoding=chosen, newline="") as handle:
-        header_line = handle.readline()
+        header_line = handle.readline(MAX_LINE_CHARS + 2)
+        if len(_without_line_ending(header_line)) > MAX_LINE_CHARS:
+            raise _too_long(path, 1, header_line, ",", ())
         if not header_line.strip():
             raise UnreadableFile(f"{path}: line 1: empty; expected a header row naming the columns")
         delimiter = max((",", ";", "\t"), key=header_line.count)
@@ -164,14 +218,63 @@ def read_csv(path: Path, encoding: str | None = None) -> Iterator[InputItem]:
             )
         index = {column: position for position, column in enumerate(columns)}
         header = CsvHeader(tuple(index), index, len(columns), delimiter)
-        for start, text in _csv_records(handle, delimiter, first_line=2):
-            yield InputItem(start, f"line {start}", CsvRow(header, text), False, text)
+        records = _csv_records(_bounded_lines(handle), delimiter, first_line=2)
+        try:
+            for start, text in records:
+                yield InputItem(start, f"line {start}", CsvRow(header, text), False, text)
+        except _RecordTooLong as long:
+            raise _too_long(path, long.line, long.text, delimiter, header.columns) from None
+
+
+class _RecordTooLong(Exception):
+    """A record went on past MAX_LINE_CHARS: `text` is its beginning, from `line`."""
+
+    def __init__(self, line: int, text: str) -> None:
+        super().__init__(line)
+        self.line = line
+        self.text = text
+
+
+def _bounded_lines(handle: IO[str]) -> Iterator[str]:
+    """The lines of `handle`, each read at most MAX_LINE_CHARS (and its ending) at a time.
+
+    A longer line is handed on cut (no line ending): `_csv_records` then refuses it.
+    """
+    while line := handle.readline(MAX_LINE_CHARS + 2):
+        yield line
+
+
+def _too_long(
+    path: Path, line: int, text: str, delimiter: str, columns: tuple[str, ...]
+) -> UnreadableFile:
+    """The one line saying where a record went on too long: file, line and column."""
+    cells = _cells_begun(text[:MAX_LINE_CHARS], delimiter)
+    position = max(cells - 1, 0)
+    column = (
+        f"column '{columns[position]}'" if position < len(columns) else f"column {position + 1}"
+    )
+    return UnreadableFile(
+        f"{path}: line {line}, {column}: the record goes on past {MAX_LINE_CHARS:,} "
+        f"characters; expected records of at most {MAX_LINE_CHARS:,} characters and cells of "
+        f"at most {MAX_CELL_CHARS:,} (docs/import-formats.md). Nothing was imported."
+    )
+
+
+def _cells_begun(text: str, delimiter: str) -> int:
+    """How many cells the csv module begins in `text`, a record's beginning."""
+    try:
+        row = next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error:
+        return 0
+    return len(row)
 
 
 def _csv_records(
     lines: Iterable[str], delimiter: str, first_line: int
 ) -> Iterator[tuple[int, str]]:
     """(first line number, text without its line ending) of each non-blank record.
+
+    Raises _RecordTooLong for a record longer than MAX_LINE_CHARS, its lines together.
 
     Cuts the file into records without splitting them into cells, which is left to whoever
     reads the cells (a worker process, in a large import). A line without a quote character
@@ -181,25 +284,37 @@ def _csv_records(
     number = first_line - 1
     pending: list[str] = []
     start = 0
+    pending_chars = 0
     for line in lines:
         number += 1
         if pending:
             pending.append(line)
+            pending_chars += len(line)
+            if pending_chars > MAX_LINE_CHARS + 2:
+                raise _RecordTooLong(start, "".join(pending))
             text = "".join(pending)
             if _open_quote(text, delimiter):
                 continue
             pending.clear()
+            pending_chars = 0
         elif '"' in line and _open_quote(line, delimiter):
             pending.append(line)
+            pending_chars = len(line)
             start = number
             continue
         else:
             if line.isspace() and delimiter not in line:  # a blank line (a tab may delimit)
                 continue
             text, start = line, number
-        yield start, _without_line_ending(text)
+        record = _without_line_ending(text)
+        if len(record) > MAX_LINE_CHARS:
+            raise _RecordTooLong(start, record)
+        yield start, record
     if pending:  # the file ends inside a quoted cell: the csv module takes it as it is
-        yield start, "".join(pending)
+        record = "".join(pending)
+        if len(record) > MAX_LINE_CHARS:
+            raise _RecordTooLong(start, record)
+        yield start, record
 
 
 def _open_quote(text: str, delimiter: str) -> bool:
@@ -240,7 +355,15 @@ def _without_line_ending(text: str) -> str:
 def read_jsonl(path: Path) -> Iterator[InputItem]:
     """One JSON object per line: a STIX object (has spec_version) or a flat row."""
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        lines = iter(lambda: handle.readline(MAX_LINE_CHARS + 2), b"")
+        for number, raw in enumerate(lines, start=1):
+            if len(raw.rstrip(b"\r\n")) > MAX_LINE_CHARS:
+                raise UnreadableFile(
+                    f"{path}: line {number}: longer than {MAX_LINE_CHARS:,} bytes; expected one "
+                    f"JSON object per line of at most {MAX_LINE_CHARS:,} bytes, with texts of at "
+                    f"most {MAX_CELL_CHARS:,} characters (docs/import-formats.md). Nothing was "
+                    "imported."
+                )
             if not raw.strip():
                 continue
             try:
@@ -294,8 +417,7 @@ def read_stix_bundle(path: Path) -> Iterator[InputItem]:
 
 def read_items(path: Path, fmt: Format, encoding: str | None = None) -> Iterator[InputItem]:
     """Dispatch to the reader for `fmt`."""
-    if not path.is_file():
-        raise UnreadableFile(f"{path}: no such file")
+    require_regular_file(path)
     if fmt == "csv":
         return read_csv(path, encoding)
     if fmt == "jsonl":

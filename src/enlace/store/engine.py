@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from enlace.store.errors import DatabaseUnavailable
+from enlace.store.errors import DatabaseUnavailable, TextRefused
+
+_TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE)\s+\"?(\w+)", re.IGNORECASE)
 
 
 def sqlite_url(path: str) -> str:
@@ -30,9 +34,12 @@ def create_store_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True)
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
+        return engine
     raise DatabaseUnavailable(
         f"database {parsed.get_backend_name()!r} is not supported: use SQLite or PostgreSQL"
     )
@@ -50,3 +57,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _refuse_nul(
+    _connection: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    executemany: bool,
+) -> None:
+    """Refuse a NUL character (U+0000) in any text about to be written, on every store.
+
+    PostgreSQL refuses NUL in text with a DataError deep in a write; SQLite keeps it, and a
+    node moved to PostgreSQL would then fail on its own data. Every write of every table
+    passes here, whichever way in (an import, a web form, a partner's page): one check,
+    before the database is asked, with one typed error (enlace.store.errors.TextRefused).
+    Reads pass unchecked: a query for a text with NUL simply finds nothing.
+    """
+    if not parameters or statement.lstrip()[:6].upper() not in ("INSERT", "UPDATE"):
+        return
+    rows: Sequence[Any] = parameters if executemany else (parameters,)
+    for row in rows:
+        values = row.values() if isinstance(row, Mapping) else row
+        for value in values:
+            if value.__class__ is str and "\x00" in value:
+                found = _TABLE.match(statement)
+                raise TextRefused(found.group(1) if found else "the store", value)

@@ -19,6 +19,23 @@ class VersionConflict(StoreError):
         )
 
 
+class TextRefused(StoreError):
+    """A text to be written holds a NUL character (U+0000), which no store keeps.
+
+    PostgreSQL refuses NUL in text; SQLite would keep it. Refused on both, before the
+    database is asked, so the same data is valid on either.
+    """
+
+    def __init__(self, table: str, value: str) -> None:
+        self.table = table
+        at = value.find("\x00")
+        self.excerpt = value[max(at - 20, 0) : at + 20]
+        super().__init__(
+            f"a text for {table} holds a NUL character (U+0000) in {self.excerpt!r}: no store "
+            "keeps NUL; expected text without it (remove it and try again)"
+        )
+
+
 class DatabaseUnavailable(StoreError):
     """The database URL cannot be opened."""
 

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from enlace.model.errors import RecordError
 from enlace.model.markings import Markings
 from enlace.model.records import Record
 
@@ -61,6 +62,8 @@ class StoredVersion(NamedTuple):
         """Describe `record` for storage; `stix_text` keeps received JSON byte for byte."""
         obj = stix if stix is not None else record.to_stix()
         text = stix_text if stix_text is not None else orjson.dumps(obj).decode()
+        if "\\u0000" in text or "\x00" in text:  # JSON writes NUL as \u0000
+            _refuse_nul(obj, "")
         if stix is None:  # the record's own STIX: its 'modified' is the stored text
             record_id, modified = record.id, str(obj["modified"])
         else:
@@ -83,6 +86,32 @@ class StoredVersion(NamedTuple):
             text,
             record.identifier_keys(),
         )
+
+
+def _refuse_nul(value: object, where: str) -> None:
+    """Raise RecordError naming the first text of `value` (any depth) holding a NUL.
+
+    Every record version is described here before it is stored, imported, received or made
+    in a form: a NUL (U+0000) that PostgreSQL would refuse is refused on every store, as a
+    bad field. (`\\u0000` written as text in a field, a backslash and five characters, is
+    no NUL: only the parsed value is looked at.)
+    """
+    if isinstance(value, str):
+        at = value.find("\x00")
+        if at >= 0:
+            raise RecordError(
+                where or "(value)",
+                value[max(at - 20, 0) : at + 20],
+                "text without NUL characters (U+0000): no store keeps them",
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            _refuse_nul(str(key), name)
+            _refuse_nul(item, name)
+    elif isinstance(value, list | tuple):
+        for number, item in enumerate(value):
+            _refuse_nul(item, f"{where}[{number}]")
 
 
 @functools.lru_cache(maxsize=1024)

@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from enlace.model.csv_cells import FormulaSafeWriter, restored
 from enlace.model.vocabulary import DrugType
 
 PROFILE_FILE = "cbp_profile.csv"
@@ -65,7 +66,7 @@ def build_profile(cbp_csv: Path) -> list[DrugProfile]:
 def profile_csv(profile: list[DrugProfile]) -> str:
     """The profile as the CSV text shipped in the package."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = FormulaSafeWriter(out, lineterminator="\n")
     writer.writerow(PROFILE_COLUMNS)
     for row in profile:
         writer.writerow(
@@ -85,7 +86,7 @@ def parse_profile(text: str) -> tuple[DrugProfile, ...]:
     """Read profile CSV text (the inverse of profile_csv)."""
     return tuple(
         DrugProfile(
-            row["field_office"],
+            restored(row["field_office"]),
             DrugType(row["drug_type"]),
             row["fiscal_years"],
             int(row["events"]),

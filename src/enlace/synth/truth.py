@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+
+from enlace.model.csv_cells import FormulaSafeDictWriter
 
 TRUTH_COLUMNS: tuple[str, ...] = ("kind", "variation", "party_a", "record_a", "party_b", "record_b")
 
@@ -35,6 +36,6 @@ def truth_rows(truth: list[TruthLink]) -> list[dict[str, str]]:
 def write_truth(truth: list[TruthLink], path: Path) -> None:
     """Write the truth as CSV: kind,variation,party_a,record_a,party_b,record_b."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=TRUTH_COLUMNS, lineterminator="\n")
+        writer = FormulaSafeDictWriter(handle, TRUTH_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(truth_rows(truth))
