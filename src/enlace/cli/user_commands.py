@@ -159,12 +159,12 @@ def _print_password_notes(found: list[User]) -> None:
     unchecked = sum(1 for user in found if user.password_meets_policy is None)
     if len(weak) == 1:
         console.print(
-            f"1 weak password ({escape(weak[0])}): it still signs in, but breaks the password "
-            f"rules; set a new one with 'enlace user password {escape(weak[0])}'"
+            f"1 weak password ({safe_text(weak[0])}): it still signs in, but breaks the password "
+            f"rules; set a new one with 'enlace user password {safe_text(weak[0])}'"
         )
     elif weak:
         console.print(
-            f"{len(weak)} weak passwords ({escape(', '.join(weak))}): they still sign in, but "
+            f"{len(weak)} weak passwords ({safe_text(', '.join(weak))}): they still sign in, but "
             "break the password rules; set new ones with 'enlace user password USERNAME'"
         )
     if unchecked:
