@@ -116,6 +116,13 @@ def test_refusing_needs_a_reason_and_only_a_liaison_officer_decides(
     )
     assert blank.status_code == 400
     assert status_of(web.store, request_id) == "pending"
+    nul = liaison.post(
+        f"/web/matching/disclosures/{request_id}/refuse",
+        data={"csrf_token": token, "reason": "no\x00way"},
+    )
+    assert nul.status_code == 400  # a page naming the NUL, not a fault
+    assert "U+0000" in nul.text
+    assert status_of(web.store, request_id) == "pending"
     refused = liaison.post(
         f"/web/matching/disclosures/{request_id}/refuse",
         data={"csrf_token": token, "reason": "ongoing operation"},

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from enlace.model.roles import Role
 from enlace.reports.catalogue import Language
+from enlace.store.errors import TextRefused
 from enlace.web.i18n import translate
 from enlace.web.navigation import ROLE_NAMES
 from enlace.web.rendering import render, request_language
@@ -48,6 +49,9 @@ _TITLES = {
 
 
 _BAD_FIELDS = t("These fields are missing or not valid: {fields}.")
+_NUL_TEXT = t(
+    "The text sent holds a NUL character (U+0000), which no store keeps: nothing was written."
+)
 _FAULT = t("The node could not complete this request; the fault is logged.")
 
 
@@ -149,6 +153,11 @@ def install_error_pages(app: FastAPI) -> None:
         )
         named = ", ".join(field for field in fields if field) or "—"
         return error_page(request, 400, _BAD_FIELDS, values={"fields": named})
+
+    @app.exception_handler(TextRefused)
+    async def nul_text(request: Request, error: TextRefused) -> Response:
+        # Input, not a fault: the store refused it before the database was asked.
+        return error_page(request, 400, _NUL_TEXT)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
