@@ -3,6 +3,7 @@ carriage return, no bidi override and no rich markup reaches the screen as such.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 from enlace.cli import match_commands
 from enlace.cli.app import build_app
+from enlace.cli.serve_commands import InertFormatter
 from enlace.cli.terminal import plain_text, safe_text
 from enlace.node.setup import initialise_node, open_node
 
@@ -75,3 +77,18 @@ def test_safe_text_escapes_rich_markup_and_keeps_lines_only_when_asked() -> None
 
 def test_the_audit_log_spells_controls_out_for_the_auditor() -> None:
     assert safe_text("a\x1b[2Jb\u202e", spelt=True) == "a\\x1b[2Jb\\u202e"
+
+
+def test_the_servers_log_lines_show_a_partners_text_inert() -> None:
+    """`enlace serve` logs why a scheduled sync failed, which the partner may have written:
+    its ESC sequences and new lines reach the operator's terminal as nothing and a space."""
+    formatter = InertFormatter("%(levelname)s %(message)s")
+    record = logging.LogRecord(
+        "enlace.sync", logging.ERROR, __file__, 1,
+        "scheduled sync from %s failed: %s", ("US", "\x1b[2J\x1b[31mgone\nINFO forged line"),
+        None,
+    )  # fmt: skip
+    line = formatter.format(record)
+    assert line == "ERROR scheduled sync from US failed: [2J[31mgone INFO forged line"
+    assert "\x1b" not in line
+    assert "\n" not in line

@@ -23,6 +23,18 @@ if TYPE_CHECKING:
 console = Console(highlight=False, soft_wrap=True)
 
 
+class InertFormatter(logging.Formatter):
+    """Log lines whose message shows only itself on the operator's terminal: a partner's
+    text in it (the reason a sync failed, which the partner wrote) loses its control
+    characters, so it can neither restyle the terminal nor forge a log line. A traceback,
+    added after the message, keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 — logging's name
+        from enlace.cli.terminal import plain_text
+
+        return plain_text(super().formatMessage(record))
+
+
 def _node_server(config: uvicorn.Config) -> uvicorn.Server:
     """uvicorn's server, except that a stop signal ends `run()` normally: uvicorn would
     raise the signal again afterwards, killing the process before the background sync and
@@ -105,7 +117,9 @@ def serve(
     from enlace.web.app import create_node_app
 
     config, store = open_node(node)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(InertFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     periodic = None
     try:
         app = create_node_app(store, config)
