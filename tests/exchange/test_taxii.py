@@ -295,6 +295,24 @@ def test_bad_cursor_is_400(node: Store) -> None:
     assert answer.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"added_after": "9999-12-31T23:59:59-01:00"},  # past the calendar's end in UTC
+        {"added_after": "0001-01-01T00:00:00+01:00"},  # before its start
+        {"match[version]": "9999-12-31T23:30:00-05:00"},
+        {"added_after": "٢٠٢٥-09-01T00:00:00Z"},
+        {"limit": "٣"},
+        {"next": "３"},
+    ],
+)
+def test_a_timestamp_or_number_no_store_can_hold_is_400_not_a_fault(
+    node: Store, params: dict[str, str]
+) -> None:
+    answer = client(node).get(US_COLLECTION + "objects/", headers=US, params=params)
+    assert answer.status_code == 400, answer.text
+
+
 # --- the OASIS client against `enlace serve` ------------------------------------------------
 
 # Objects a request: far fewer than the node released, so the client must follow every page.

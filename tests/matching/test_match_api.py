@@ -155,3 +155,24 @@ def test_admission_says_whether_a_run_would_be_answered_and_counts_no_run(us: Se
     as_another = ("CA", requester_token("MX", "US"))
     assert httpx.get(url, params={"kind": "phone", "size": "1"}, auth=as_another).status_code == 401
     assert runs(us) == 0
+
+
+@pytest.mark.parametrize("size", ["٣", "３", "²", "1_0", "+1", " 1", "9" * 5000, "-1", ""])
+def test_admission_reads_a_size_only_in_ascii_digits(us: ServedNode, size: str) -> None:
+    # Python's int() reads '٣' as 3 and '1_0' as 10; '²' passes isdigit() and fails int().
+    auth = {"Authorization": f"Bearer {requester_token('MX', 'US')}"}
+    url = f"{us.url}/matching/v1/admission"
+    answer = httpx.get(url, params={"kind": "phone", "size": size}, headers=auth)
+    assert answer.status_code == 400, answer.text
+    assert "digits 0-9" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("request_id", [str(2**31), str(10**17), "١", "0"])
+def test_a_disclosure_id_no_store_can_hold_is_400_not_a_fault(
+    us: ServedNode, request_id: str
+) -> None:
+    # PostgreSQL's INTEGER ends at 2**31 - 1: a larger id was an error there, not a 404.
+    auth = {"Authorization": f"Bearer {requester_token('MX', 'US')}"}
+    answer = httpx.get(f"{us.url}/matching/v1/disclosures/{request_id}", headers=auth)
+    assert answer.status_code == 400, answer.text
+    assert "from 1 to 2147483647" in answer.json()["detail"]

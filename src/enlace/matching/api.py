@@ -27,6 +27,7 @@ from enlace.matching.errors import MatchRefused
 from enlace.matching.psi import POINT_BYTES
 from enlace.matching.wire import OCTETS, PREFIX, PROBLEM
 from enlace.model.handles import HANDLE_BYTES
+from enlace.model.numerals import LARGEST_ROW_ID, ascii_whole_number
 from enlace.partners.authentication import (
     PARTNER_CHALLENGE,
     PartnerUnauthenticated,
@@ -36,6 +37,9 @@ from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 
 _MAX_JSON_BODY = 16 * 1024
+# Larger than any agreement's cap (a larger size is refused as too large, 413); past it the
+# text is not a size at all (400), and is never converted digit by digit.
+_LARGEST_SIZE = 10**15
 
 
 def create_matching_router(store: Store, party: str, *, workers: int | None = None) -> APIRouter:
@@ -76,14 +80,16 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
         partner = None
         try:
             partner = await run_in_threadpool(authenticated, request)
-            if not size_text.isdigit():
-                raise MatchRefused(400, "bad-request", f"size must be a count, found {size_text!r}")
+            size = ascii_whole_number(size_text, high=_LARGEST_SIZE)
+            if size is None:
+                raise MatchRefused(
+                    400,
+                    "bad-request",
+                    f"size must be a count in the digits 0-9, at most {_LARGEST_SIZE}, "
+                    f"found {size_text[:40]!r}",
+                )
             await run_in_threadpool(
-                responder.admitted_kind,
-                store,
-                partner=partner.party,
-                kind=kind_text,
-                set_size=int(size_text),
+                responder.admitted_kind, store, partner=partner.party, kind=kind_text, set_size=size
             )
         except MatchRefused as refusal:
             return await refused(partner, kind_text, refusal)
@@ -167,15 +173,16 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
         partner = None
         try:
             partner = await run_in_threadpool(authenticated, request)
-            if not (request_id.isascii() and request_id.isdigit() and len(request_id) <= 18):
+            number = ascii_whole_number(request_id, low=1, high=LARGEST_ROW_ID)
+            if number is None:
                 raise MatchRefused(
-                    400, "bad-request", f"a request id is a number, found {request_id[:40]!r}"
+                    400,
+                    "bad-request",
+                    f"a request id is a number from 1 to {LARGEST_ROW_ID} in the digits 0-9, "
+                    f"found {request_id[:40]!r}",
                 )
             outcome = await run_in_threadpool(
-                disclosure.request_outcome,
-                store,
-                partner=partner.party,
-                request_id=int(request_id),
+                disclosure.request_outcome, store, partner=partner.party, request_id=number
             )
         except MatchRefused as refusal:
             return await refused(partner, None, refusal)

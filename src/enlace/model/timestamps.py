@@ -27,7 +27,12 @@ def parse_timestamp(raw: object, *, field: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is past the calendar's end in UTC
+        raise RecordError(
+            field, raw, "an RFC 3339 timestamp such as 2025-09-01T12:00:00Z"
+        ) from None
 
 
 def parse_date(raw: object, *, field: str) -> date:

@@ -2,7 +2,8 @@
 
 Under ``/web/`` a person gets a page in their language: the login page for no session, a
 403 page that shows no data for a missing role or a forged form, a 400 page for input
-that cannot be read, and never a traceback. Elsewhere (the matching API, scripts with API
+that cannot be read (a parameter `enlace.web.parameters` refuses names itself, what was
+found and what was expected), and never a traceback. Elsewhere (the matching API, scripts with API
 tokens) the answer is JSON; the TAXII routes keep their own handlers.
 """
 
@@ -22,6 +23,7 @@ from enlace.reports.catalogue import Language
 from enlace.store.errors import TextRefused
 from enlace.web.i18n import translate
 from enlace.web.navigation import ROLE_NAMES
+from enlace.web.parameters import BadParameter
 from enlace.web.rendering import render, request_language
 from enlace.web.security import (
     CSRF_MISMATCH,
@@ -145,6 +147,10 @@ def install_error_pages(app: FastAPI) -> None:
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         headers: dict[str, str] = dict(error.headers or {})
         return error_page(request, error.status_code, str(error.detail), headers=headers)
+
+    @app.exception_handler(BadParameter)
+    async def bad_parameter(request: Request, error: BadParameter) -> Response:
+        return error_page(request, 400, error.msgid, values=error.values)
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, error: RequestValidationError) -> Response:

@@ -49,6 +49,7 @@ from enlace.exchange.taxii.protocol import (
     encode_cursor,
 )
 from enlace.model.errors import RecordError
+from enlace.model.numerals import ascii_whole_number
 from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.partners.authentication import (
     PARTNER_CHALLENGE,
@@ -458,13 +459,14 @@ def _check_accept(request: Request) -> None:
 def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    try:
-        value = int(raw)
-    except ValueError:
-        raise HTTPException(400, f"limit must be a positive integer, found {raw!r}") from None
-    if value < 1:
-        raise HTTPException(400, f"limit must be a positive integer, found {raw!r}")
-    return min(value, MAX_LIMIT)
+    text = raw.strip()
+    # ASCII digits only (int() reads '٣' as 3); a larger limit is served as the largest,
+    # without int() of however many digits were sent.
+    if not (text.isascii() and text.isdigit()) or not text.strip("0"):
+        raise HTTPException(
+            400, f"limit must be a positive integer in the digits 0-9, found {raw[:40]!r}"
+        )
+    return ascii_whole_number(text, low=1, high=MAX_LIMIT) or MAX_LIMIT
 
 
 def _cursor(raw: str | None) -> int | None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from enlace.web import parameters
 from enlace.web.context import Context
 from enlace.web.navigation import AUDIT_ROLES
-from enlace.web.pages.common import page_number
 from enlace.web.queries.audit import audit_view
 from enlace.web.rendering import render
 from enlace.web.security import CurrentUser, allow
@@ -21,9 +21,13 @@ def audit_page(
     request: Request,
     context: Context,
     action: str = "",
-    page: str = "1",
+    page: str = "",
     user: CurrentUser = allow(*AUDIT_ROLES),
 ) -> HTMLResponse:
     """One page of the log (optionally of one action) and the chain's verification."""
-    view = audit_view(context.store, action=action[:32], page=page_number(page))
+    view = audit_view(
+        context.store,
+        action=parameters.name_text(action, name="action"),
+        page=parameters.page_number(page),
+    )
     return render(request, user, "audit.html", {"view": view})

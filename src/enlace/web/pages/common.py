@@ -1,4 +1,4 @@
-"""Small things the page routes share: messages after an action, paths, numbers from forms."""
+"""Small things the page routes share: messages after an action, paths, refusal pages."""
 
 from __future__ import annotations
 
@@ -41,14 +41,6 @@ def is_party(text: str) -> bool:
 def record_path(record_id: str) -> str:
     """The record page of `record_id`."""
     return "/web/records/" + quote(record_id, safe="")
-
-
-def page_number(raw: str | None) -> int:
-    """A page number from a query string; 1 for anything unusable."""
-    try:
-        return max(1, min(int(raw or "1"), 1_000_000))
-    except ValueError:
-        return 1
 
 
 def safe_local_path(raw: str | None, default: str = "/web/") -> str:

@@ -15,6 +15,7 @@ from enlace.exchange.release import ReleaseRefused, release_one
 from enlace.exchange.sync_client import sync_node_partner
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
+from enlace.web import parameters
 from enlace.web.context import Context, WebContext
 from enlace.web.navigation import EXCHANGE_ACTION_ROLES, EXCHANGE_ROLES, may
 from enlace.web.pages.common import Flash, is_party, is_record_id, record_path, refusal_page
@@ -59,14 +60,15 @@ def exchange_page(
     request: Request,
     context: Context,
     synced: str = "",
-    received: int = 0,
-    refused: int = 0,
+    received: str = "",
+    refused: str = "",
     user: CurrentUser = allow(*EXCHANGE_ROLES),
 ) -> HTMLResponse:
     """Partners and what went each way."""
-    flash = None
-    if is_party(synced):
-        flash = Flash("ok", "synced", (synced, str(max(received, 0)), str(max(refused, 0))))
+    partner = parameters.party(synced, name="synced")
+    got = parameters.count(received, name="received") or 0
+    refusals = parameters.count(refused, name="refused") or 0
+    flash = Flash("ok", "synced", (partner, str(got), str(refusals))) if partner else None
     return _page(request, context, user, flash)
 
 
@@ -116,10 +118,12 @@ def sync_now(
         return _page(
             request, context, user, Flash("error", "sync-failed", (partner, str(error))), 502
         )
-    return RedirectResponse(
-        f"/web/exchange?synced={partner}&received={report.received}&refused={report.refused_total}",
-        status_code=303,
-    )
+    outcome: dict[str, str | int | None] = {
+        "synced": partner,
+        "received": report.received,
+        "refused": report.refused_total,
+    }
+    return RedirectResponse(f"/web/exchange?{parameters.query_string(outcome)}", status_code=303)
 
 
 def _page(

@@ -16,6 +16,7 @@ from enlace.matching.errors import DisclosureError
 from enlace.matching.requester import refresh_all_disclosures
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
+from enlace.web import parameters
 from enlace.web.context import Context
 from enlace.web.navigation import DISCLOSURE_ROLES, MATCHING_ROLES, may
 from enlace.web.pages.common import refusal_page
@@ -34,18 +35,20 @@ def matching_page(
     request: Request,
     context: Context,
     decided: str = "",
-    asked: int | None = None,
+    asked: str = "",
     user: CurrentUser = allow(*MATCHING_ROLES),
 ) -> HTMLResponse:
     """Matches, hit notices, disclosure requests and recent runs."""
+    outcome = parameters.choice(decided, name="decided", choices=("approved", "refused"))
+    answered = parameters.count(asked, name="asked")
     return render(
         request,
         user,
         "matching.html",
         {
             "view": matching_view(context.store),
-            "decided": decided if decided in ("approved", "refused") else "",
-            "asked": asked if asked is not None and asked >= 0 else None,
+            "decided": outcome,
+            "asked": answered,
             "may_decide": may(user.roles, DISCLOSURE_ROLES),
             "disclosure_status": DISCLOSURE_STATUS,
             "run_status": RUN_STATUS,
@@ -56,15 +59,16 @@ def matching_page(
 @router.post("/web/matching/disclosures/{request_id}/approve", dependencies=[csrf_checked])
 def approve(
     request: Request,
-    request_id: int,
+    request_id: str,
     context: Context,
     user: CurrentUser = allow(*DISCLOSURE_ROLES),
 ) -> Response:
     """Approve a partner's disclosure request: the record is released to it (signed)."""
+    chosen = parameters.row_id(request_id, name="request_id")
     try:
         approve_request(
             context.store,
-            request_id=request_id,
+            request_id=chosen,
             signing_key=load_signing_key(context.key_dir),
             actor=user.username,
         )
@@ -82,18 +86,17 @@ def approve(
 @router.post("/web/matching/disclosures/{request_id}/refuse", dependencies=[csrf_checked])
 def refuse(
     request: Request,
-    request_id: int,
+    request_id: str,
     context: Context,
     reason: Annotated[str, Form(max_length=_REASON_MAX)] = "",
     user: CurrentUser = allow(*DISCLOSURE_ROLES),
 ) -> Response:
     """Refuse a partner's disclosure request, with the reason it is told."""
+    chosen = parameters.row_id(request_id, name="request_id")
     if not reason.strip():
         return refusal_page(request, user, 400, "Give a reason for refusing; nothing was changed.")
     try:
-        refuse_request(
-            context.store, request_id=request_id, reason=reason.strip(), actor=user.username
-        )
+        refuse_request(context.store, request_id=chosen, reason=reason.strip(), actor=user.username)
     except DisclosureError as error:
         return refusal_page(request, user, 409, "Not done: {reason}", reason=str(error))
     return RedirectResponse("/web/matching?decided=refused", status_code=303)

@@ -9,12 +9,13 @@ from fastapi.responses import HTMLResponse
 from enlace.exchange.statements import REVOCATION_REASONS as TOMBSTONE_REASONS
 from enlace.model.markings import Tlp
 from enlace.users.access_log import audit_record_read
+from enlace.web import parameters
 from enlace.web.context import Context
 from enlace.web.navigation import EXCHANGE_ACTION_ROLES, RECORD_ROLES, may
-from enlace.web.pages.common import is_party, is_record_id, refusal_page
+from enlace.web.pages.common import is_record_id, refusal_page
 from enlace.web.queries.records import (
+    RecordFilter,
     agency_of_user,
-    clean_filter,
     record_detail,
     search_choices,
     search_records,
@@ -32,16 +33,36 @@ _REVOCATION_TEXTS = {
     "legal-order": "by legal order",
 }
 REVOCATION_REASONS = {reason: _REVOCATION_TEXTS.get(reason, reason) for reason in TOMBSTONE_REASONS}
-_FILTER_FIELDS = ("q", "kind", "owner", "tlp", "origin", "agency", "since", "until", "page")
+_LONGEST_QUERY = 200
 
 
 @router.get("/web/records")
 def search(
-    request: Request, context: Context, user: CurrentUser = allow(*RECORD_ROLES)
+    request: Request,
+    context: Context,
+    q: str = "",
+    kind: str = "",
+    owner: str = "",
+    tlp: str = "",
+    origin: str = "",
+    agency: str = "",
+    since: str = "",
+    until: str = "",
+    page: str = "",
+    user: CurrentUser = allow(*RECORD_ROLES),
 ) -> HTMLResponse:
     """Search by identifier or words, kind, owner, marking and date; newest first."""
-    raw = {name: request.query_params.get(name, "") for name in _FILTER_FIELDS}
-    wanted = clean_filter(raw)
+    wanted = RecordFilter(
+        text=parameters.bounded_text(q, name="q", high=_LONGEST_QUERY),
+        kind=parameters.name_text(kind, name="kind"),
+        owner=parameters.party(owner, name="owner"),
+        tlp=parameters.choice(tlp, name="tlp", choices=[level.value for level in Tlp]),
+        origin=parameters.choice(origin, name="origin", choices=("own", "received")),
+        agency=parameters.stix_id(agency, name="agency", kind="identity"),
+        since=parameters.day(since, name="since"),
+        until=parameters.day(until, name="until"),
+        page=parameters.page_number(page),
+    )
     results = search_records(context.store, wanted)
     kinds, owners, agencies = search_choices(context.store)
     return render(
@@ -56,10 +77,18 @@ def search(
             "agencies": agencies,
             "my_agency": agency_of_user(agencies, user.agency, context.party),
             "tlps": [tlp.value for tlp in Tlp],
-            "query_without_page": "&".join(
-                f"{name}={value}"
-                for name, value in request.query_params.items()
-                if name != "page" and name in _FILTER_FIELDS
+            # The pages' links repeat the filter as read, not the request's query string.
+            "query_without_page": parameters.query_string(
+                {
+                    "q": wanted.text,
+                    "kind": wanted.kind,
+                    "owner": wanted.owner,
+                    "tlp": wanted.tlp,
+                    "origin": wanted.origin,
+                    "agency": wanted.agency,
+                    "since": wanted.since.isoformat() if wanted.since else None,
+                    "until": wanted.until.isoformat() if wanted.until else None,
+                }
             ),
         },
     )
@@ -74,6 +103,7 @@ def record_page(
     user: CurrentUser = allow(*RECORD_ROLES),
 ) -> HTMLResponse:
     """One record: markings, provenance, signature status, versions, releases."""
+    released_to = parameters.party(released, name="released")
     detail = (
         record_detail(context.store, record_id, party=context.party)
         if is_record_id(record_id)
@@ -98,7 +128,7 @@ def record_page(
         {
             "detail": detail,
             "row": detail.row,
-            "released_to": released if is_party(released) else "",
+            "released_to": released_to,
             "may_release": may(user.roles, EXCHANGE_ACTION_ROLES),
             "revocation_reasons": REVOCATION_REASONS,
         },

@@ -15,6 +15,7 @@ from enlace.reports.catalogue import language
 from enlace.reports.charts import indicator_chart
 from enlace.reports.errors import NoMeeting, UnknownLanguage
 from enlace.reports.render import render_html, write_pdf
+from enlace.web import parameters
 from enlace.web.context import Context
 from enlace.web.navigation import TRACKING_ROLES
 from enlace.web.pages.common import refusal_page
@@ -34,14 +35,11 @@ def tracking_page(
     user: CurrentUser = allow(*TRACKING_ROLES),
 ) -> Response:
     """The chosen (or next) meeting's commitments and actions, and the indicators."""
+    chosen = parameters.bounded_text(meeting, name="meeting", high=_ID_MAX)
     try:
-        view = tracking_view(
-            context.store, meeting_id=meeting[:_ID_MAX] or None, today=date.today()
-        )
+        view = tracking_view(context.store, meeting_id=chosen or None, today=date.today())
     except NoMeeting:
-        return refusal_page(
-            request, user, 404, "This node holds no meeting {id}.", id=meeting[:_ID_MAX]
-        )
+        return refusal_page(request, user, 404, "This node holds no meeting {id}.", id=chosen)
     lang = request_language(request, user)
     charts = {
         series.id: _image_source(indicator_chart(series, lang))
@@ -66,6 +64,7 @@ def download_report(
     user: CurrentUser = allow(*TRACKING_ROLES),
 ) -> Response:
     """The meeting's progress report (informe de avance) as PDF or HTML, in es or en."""
+    meeting = parameters.bounded_text(meeting, name="meeting", high=_ID_MAX)
     try:
         chosen = language(lang) if lang else request_language(request, user)
     except UnknownLanguage:
@@ -77,13 +76,9 @@ def download_report(
             request, user, 400, "Unknown format {value}: expected pdf or html.", value=format[:20]
         )
     try:
-        view = tracking_view(
-            context.store, meeting_id=meeting[:_ID_MAX] or None, today=date.today()
-        )
+        view = tracking_view(context.store, meeting_id=meeting or None, today=date.today())
     except NoMeeting:
-        return refusal_page(
-            request, user, 404, "This node holds no meeting {id}.", id=meeting[:_ID_MAX]
-        )
+        return refusal_page(request, user, 404, "This node holds no meeting {id}.", id=meeting)
     if view.data is None:
         return refusal_page(request, user, 404, "This node holds no meeting to report on.")
     html = render_html(view.data, chosen)

@@ -23,6 +23,7 @@ from enlace.store.store import Store
 from enlace.store.tables import record_identifiers, records, releases
 from enlace.store.unit_of_work import UnitOfWork
 from enlace.store.versions import StoredRow
+from enlace.web.parameters import FIRST_DAY, LAST_DAY
 from enlace.web.queries.describe import properties, record_title, shown_value
 
 PAGE_SIZE = 50
@@ -361,6 +362,8 @@ def _escape_like(text: str) -> str:
 
 def _day(raw: str | None) -> date | None:
     try:
-        return date.fromisoformat((raw or "").strip()) if raw and raw.strip() else None
+        found = date.fromisoformat((raw or "").strip()) if raw and raw.strip() else None
     except ValueError:
         return None
+    # A day at the end of the calendar could not be stepped past ('until' takes the next).
+    return found if found is not None and FIRST_DAY <= found <= LAST_DAY else None
