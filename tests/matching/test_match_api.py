@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import func, select
 
@@ -176,3 +177,15 @@ def test_a_disclosure_id_no_store_can_hold_is_400_not_a_fault(
     answer = httpx.get(f"{us.url}/matching/v1/disclosures/{request_id}", headers=auth)
     assert answer.status_code == 400, answer.text
     assert "from 1 to 2147483647" in answer.json()["detail"]
+
+
+def test_a_disclosure_reason_with_control_characters_is_400(us: ServedNode) -> None:
+    # Of a record the requester matched: PostgreSQL refused to store the NUL (a 500 there).
+    record_id = phone(PHONES[0], owner="US").id
+    with us.store.unit_of_work() as uow:
+        handle = uow.handles.handles_for("MX", [record_id], at=uow.started_at)[record_id]
+        uow.commit()
+    body = orjson.dumps({"handle": handle, "reason": "a\x00b"})
+    answer = post(us, "/disclosures", body, **{"Content-Type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert "control characters" in answer.json()["detail"]

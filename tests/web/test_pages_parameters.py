@@ -18,17 +18,19 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from enlace.matching.disclosure import receive_request
 from enlace.model.roles import Role
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, disclosure_requests, releases
 from enlace.store.versions import StoredVersion
 from enlace.users.tokens import create_token
-from support.pages import TO_US, mx_node, phone
+from support.pages import OWN_PHONE, TO_US, mx_node, phone
 from support.web import RunningWeb, serving, session_csrf, switch_language, user_of
 
 pytestmark = pytest.mark.e2e
 
 UNICODE_DIGITS = ["٣", "３", "²", "۷"]  # Arabic-Indic, fullwidth, superscript, Persian
+OWN_ID = phone(OWN_PHONE, owner="MX", markings=TO_US).id
 
 
 @pytest.fixture
@@ -97,6 +99,8 @@ def test_a_disclosure_id_no_store_can_hold_is_a_400_page_and_changes_nothing(
         ("/web/audit?page=３", "page"),
         ("/web/audit?action=%3Cscript%3E", "action"),
         ("/web/tracking?meeting=" + "m" * 129, "meeting"),
+        ("/web/records?q=%00", "q"),  # PostgreSQL refuses NUL in text: a 500 there
+        ("/web/tracking?meeting=a%00", "meeting"),
     ],
 )
 def test_a_parameter_no_page_can_use_is_a_400_page_naming_it(
@@ -166,3 +170,21 @@ def test_the_pages_links_repeat_only_the_filter_as_read(web: RunningWeb) -> None
     assert pages
     assert not any("evil" in link for link in pages)
     assert analyst.get(found.group(1).replace("&amp;", "&")).status_code == 200
+
+
+def test_a_refusal_reason_with_control_characters_is_a_400_and_changes_nothing(
+    web: RunningWeb,
+) -> None:
+    with web.store.unit_of_work() as uow:
+        handle = uow.handles.handles_for("US", [OWN_ID], at=uow.started_at)[OWN_ID]
+        uow.commit()
+    request_id = receive_request(web.store, partner="US", handle=handle, reason="to check")
+    liaison = web.login(user_of(Role.LIAISON))
+    token = session_csrf(liaison, "/web/matching")
+    before = written(web.store)
+    answer = liaison.post(
+        f"/web/matching/disclosures/{request_id}/refuse",
+        data={"reason": "no\x00thanks", "csrf_token": token},
+    )
+    refused(answer, "reason")
+    assert written(web.store) == before

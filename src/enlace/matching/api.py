@@ -247,4 +247,9 @@ def _disclosure_body(body: bytes) -> tuple[str, str | None]:
         )
     if reason is not None and not isinstance(reason, str):
         raise MatchRefused(400, "bad-request", "'reason' must be text")
+    if reason is not None and any(
+        (ord(char) < 32 and char not in "\t\n\r") or ord(char) == 127 for char in reason
+    ):
+        # Shown to a liaison officer, and PostgreSQL refuses NUL: refused the same on SQLite.
+        raise MatchRefused(400, "bad-request", "'reason' holds control characters")
     return handle, reason

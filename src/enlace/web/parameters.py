@@ -51,6 +51,10 @@ NOT_A_NAME = t(
     'The parameter {name} must be a name of lower-case letters, digits and hyphens; found "{found}".'
 )
 TOO_LONG = t("The parameter {name} may hold at most {high} characters; it holds {length}.")
+CONTROL_CHARACTERS = t(
+    "The parameter {name} holds control characters (such as NUL): no text here has them."
+)
+_LINE_BREAKS = frozenset("\t\n\r")  # free text from a form may hold these, no others
 
 
 class BadParameter(Exception):
@@ -159,10 +163,14 @@ def name_text(raw: str | None, *, name: str) -> str:
 
 
 def bounded_text(raw: str | None, *, name: str, high: int) -> str:
-    """Free text of at most `high` characters (stripped); "" when absent."""
+    """Free text of at most `high` characters (stripped), without control characters other
+    than tabs and line breaks; "" when absent."""
     text = (raw or "").strip()
     if len(text) > high:
         raise BadParameter(TOO_LONG, name=name, high=str(high), length=str(len(text)))
+    # PostgreSQL refuses NUL in text (SQLite stores it): refused here, the same on both.
+    if any((ord(char) < 32 and char not in _LINE_BREAKS) or ord(char) == 127 for char in text):
+        raise BadParameter(CONTROL_CHARACTERS, name=name)
     return text
 
 

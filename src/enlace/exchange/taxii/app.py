@@ -488,6 +488,9 @@ def _timestamp(raw: str | None, name: str) -> str | None:
 
 
 def _listed(raw: str | None) -> list[str]:
+    if raw and any(ord(char) < 32 or ord(char) == 127 for char in raw):
+        # No id, type or version has them, and PostgreSQL refuses NUL in a query's text.
+        raise HTTPException(400, "a match[...] filter holds control characters")
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
 
 

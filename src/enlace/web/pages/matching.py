@@ -93,10 +93,11 @@ def refuse(
 ) -> Response:
     """Refuse a partner's disclosure request, with the reason it is told."""
     chosen = parameters.row_id(request_id, name="request_id")
-    if not reason.strip():
+    reason = parameters.bounded_text(reason, name="reason", high=_REASON_MAX)
+    if not reason:
         return refusal_page(request, user, 400, "Give a reason for refusing; nothing was changed.")
     try:
-        refuse_request(context.store, request_id=chosen, reason=reason.strip(), actor=user.username)
+        refuse_request(context.store, request_id=chosen, reason=reason, actor=user.username)
     except DisclosureError as error:
         return refusal_page(request, user, 409, "Not done: {reason}", reason=str(error))
     return RedirectResponse("/web/matching?decided=refused", status_code=303)
