@@ -133,3 +133,33 @@ def served_routes(app: FastAPI) -> list[ServedRoute]:
         else:
             raise AssertionError(f"a route of a kind the tests cannot call: {declared!r}")
     return found
+
+
+ROUTE_TABLE_HEADING = "### Every route, and who may call it (route × role)"
+ROUTE_TABLE_COLUMNS = (
+    "nobody",
+    "administrator",
+    "analyst",
+    "liaison",
+    "coordinator",
+    "auditor",
+    "partner",
+)
+ROUTE_TABLE_CELLS = frozenset({"yes", "login", "no", "401", "none"})
+
+
+def documented_routes(markdown: str) -> dict[str, dict[str, str]]:
+    """The route × role table of docs/users.md: 'METHOD /path' -> column -> cell."""
+    _, found, rest = markdown.partition(ROUTE_TABLE_HEADING)
+    assert found, f"docs/users.md has no section {ROUTE_TABLE_HEADING!r}"
+    lines = [line for line in rest.split("\n## ")[0].splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert header == ["route", *ROUTE_TABLE_COLUMNS], f"the table's columns: {header}"
+    table: dict[str, dict[str, str]] = {}
+    for line in lines[2:]:
+        route, *cells = (cell.strip() for cell in line.strip("|").split("|"))
+        label = route.strip("`")
+        assert label not in table, f"two rows for {label}"
+        assert set(cells) <= ROUTE_TABLE_CELLS, f"{label}: cells {cells}"
+        table[label] = dict(zip(ROUTE_TABLE_COLUMNS, cells, strict=True))
+    return table

@@ -1,14 +1,16 @@
-"""Every route of the node's application, called as every role and as nobody.
+"""Every route of the node's application, called as every role, as nobody and as a partner.
 
-What each call must answer comes from `route_roles`, which reads the route's own
-`allow(...)`/`public()`: a route that states neither fails here, so no page can be added
-without saying who may open it. The partners' sub-application (TAXII, matching) answers
-people's sessions with 401 whatever their role: it takes partner tokens only.
+What each call must answer is the route × role table of docs/users.md, one row a route; the
+routes come from the application (`support.routes.served_routes`), so a route added without a
+row fails here, and `route_roles` (the route's own `allow(...)`/`public()`) must say what its
+row says: a route that states neither fails too. The partners' sub-application (TAXII,
+matching) answers people's sessions and tokens with 401 whatever their role.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,15 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
-from starlette.routing import Mount
 
 from enlace.model.roles import Role
+from enlace.store.repositories.partners import token_hash
 from enlace.store.store import Store
 from enlace.store.tables import metadata
+from enlace.users.tokens import create_token
 from enlace.web.security import (
     CSRF_COOKIE,
+    CSRF_HEADER,
     CurrentUser,
     UnguardedRoute,
     allow,
@@ -32,11 +36,16 @@ from enlace.web.security import (
     route_checks_csrf,
     route_roles,
 )
+from support.pages import US_KEY
+from support.routes import ROUTE_TABLE_COLUMNS, documented_routes, served_routes
 from support.web import serving, user_of
 
 _PARAM = re.compile(r"\{([^}:]+)(:[^}]+)?\}")
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 _LAST = {"/web/logout"}  # ends the session the other calls use: called after them
+_KNOWN_VALUES = {"path": "favicon.svg"}
+DOCS = Path(__file__).parents[2] / "docs" / "users.md"
+PARTNER_TOKEN = "us-pulls-mx-0123456789abcdef"  # the partner US in the table's calls
 
 
 def _concrete(path: str) -> str:
@@ -62,69 +71,139 @@ def _csrf(client: httpx.Client) -> str:
     return client.cookies.get(CSRF_COOKIE) or ""
 
 
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """One way of calling a route, and the column of the table that says what it gets."""
+
+    column: str
+    name: str
+    client: httpx.Client
+    headers: dict[str, str]
+    browser: bool  # a browser (session or none) rather than a script with a token
+
+
+def _concrete_route(path: str) -> str:
+    """`path` with a value in each parameter: a file that exists for the static files (so
+    'yes' there is a 200), elsewhere one that names nothing."""
+    return _PARAM.sub(lambda found: _KNOWN_VALUES.get(found.group(1), "x-not-there"), path)
+
+
+def _differs(cell: str, actor: Actor, answer: httpx.Response) -> str | None:
+    """Why `answer` is not what `cell` says `actor` gets; None when it is."""
+    status = answer.status_code
+    to_login = status == 303 and answer.headers.get("location", "").startswith("/web/login?next=")
+    if status >= 500:
+        return "a server error"
+    if cell == "yes":
+        # A wrong password is the login form's own 401: the form again, not a refusal.
+        login_form = status == 401 and 'name="password"' in answer.text
+        if status == 403 or to_login or (status == 401 and not login_form):
+            return "refused"
+        return None
+    if cell == "login":
+        expected = to_login if actor.browser else status == 401
+        return None if expected else "expected the sign-in page (or 401 for a script)"
+    if cell == "no":
+        shown = 'class="error-page"' in answer.text or not actor.browser
+        return None if status == 403 and shown else "expected a 403 that shows no data"
+    if cell == "none":
+        # Nothing there: no route at all (404), or the partners' application redirecting to
+        # the path with a slash (307), where TAXII's API root refuses it (401 or 404).
+        final = actor.client.request(
+            answer.request.method, answer.request.url, headers=actor.headers, follow_redirects=True
+        )
+        return None if final.status_code in (401, 404) else f"served: {final.status_code}"
+    return None if str(status) == cell else f"expected {cell}"
+
+
 @pytest.mark.e2e
-def test_every_route_answers_every_role_and_nobody_as_it_states(
+def test_every_route_answers_every_role_as_the_table_in_docs_users_md_says(
     store: Store, tmp_path: Path
 ) -> None:
+    table = documented_routes(DOCS.read_text(encoding="utf-8"))
     with serving(store, tmp_path / "node") as web:
-        app_routes = node_routes(web.app)
-        api_routes = [r for r in app_routes if isinstance(original_route(r), APIRoute)]
-        mounts = [route for route in map(original_route, app_routes) if isinstance(route, Mount)]
-        others = [r for r in app_routes if not isinstance(original_route(r), APIRoute | Mount)]
-        assert others == [], f"routes whose audience cannot be read: {others}"
-        audiences: dict[tuple[str, str], frozenset[Role] | None] = {}
-        for route in api_routes:
-            try:
-                audience = route_roles(route)
-            except UnguardedRoute as error:
-                raise AssertionError(str(error)) from None
-            for method in route.methods:
-                audiences[(method, _concrete(route.path))] = audience
+        routes = served_routes(web.app)
+        missing = sorted({route.label for route in routes} - table.keys())
+        assert missing == [], f"routes with no row in docs/users.md's route × role table: {missing}"
 
-        nobody = web.client()
-        nobody.get("/web/login")  # a visitor with the login form's csrf cookie
-        actors: dict[Role | None, httpx.Client] = {None: nobody}
-        for role in Role:
-            actors[role] = web.login(user_of(role))
-        tokens = {actor: _csrf(client) for actor, client in actors.items()}
-
+        # What each web route states in code (allow/public) is what its row says.
         problems = []
-        checked = 0
-        for method, path, _route in _calls(api_routes):
-            allowed = audiences[(method, path)]
-            for actor, client in actors.items():
-                answer = client.request(method, path, headers={"X-CSRF-Token": tokens[actor]})
-                checked += 1
-                where = f"{method} {path} as {actor or 'nobody'}: {answer.status_code}"
-                location = answer.headers.get("location", "")
-                if answer.status_code >= 500:
-                    problems.append(f"{where} (server error)")
-                elif allowed is None:
-                    if answer.status_code == 403:
-                        problems.append(f"{where} (public route refused)")
-                elif actor is None:
-                    if answer.status_code != 303 or not location.startswith("/web/login?next="):
-                        problems.append(f"{where} (expected 303 to the login page)")
-                elif actor in allowed:
-                    if answer.status_code == 403 or location.startswith("/web/login?next="):
-                        problems.append(f"{where} (allowed role refused)")
-                elif answer.status_code != 403 or 'class="error-page"' not in answer.text:
-                    problems.append(f"{where} (expected the 403 page)")
+        for route in routes:
+            if route.application != "web":
+                continue
+            try:
+                audience = route_roles(route.route)
+            except UnguardedRoute as error:
+                problems.append(str(error))
+                continue
+            row = table[route.label]
+            opened = {role for role in Role if row[role.value] == "yes"}
+            if audience is None and (row["nobody"] != "yes" or opened != set(Role)):
+                problems.append(f"{route.label} is public in code, not in docs/users.md")
+            elif audience is not None and (row["nobody"] != "login" or opened != audience):
+                problems.append(f"{route.label} opens to {sorted(audience)} in code: {row}")
         assert problems == [], "\n".join(problems)
-        assert checked >= len(api_routes) * len(actors)
 
-        # The partners' sub-application: no session of any role opens it.
-        assert sorted((mount.name for mount in mounts), key=str) == ["partners", "static"]
-        partners = next(mount for mount in mounts if mount.name == "partners")
-        assert isinstance(partners.app, FastAPI)
-        partner_routes = [
-            r for r in node_routes(partners.app) if isinstance(original_route(r), APIRoute)
+        with store.unit_of_work() as uow:
+            uow.partners.put(
+                party="US",
+                url="http://127.0.0.1:9",
+                verify_key_hex=US_KEY.verify_key.encode().hex(),
+                token_hash=token_hash(PARTNER_TOKEN),
+                added_at=uow.started_at,
+            )
+            uow.commit()
+        visitor = web.client()
+        visitor.get("/web/login")  # a visitor with the login form's csrf cookie
+        actors = [
+            Actor("nobody", "a browser", visitor, {CSRF_HEADER: _csrf(visitor)}, True),
+            Actor("nobody", "an unknown token", web.client(), _bearer("enl_" + "x" * 43), False),
+            Actor("partner", "a partner's token", web.client(), _bearer(PARTNER_TOKEN), False),
         ]
-        assert any(route.path == "/taxii2/" for route in partner_routes)
-        for method, path, _route in _calls(partner_routes):
-            for actor, client in actors.items():
-                answer = client.request(method, path, headers={"X-CSRF-Token": tokens[actor]})
-                assert answer.status_code == 401, f"{method} {path} as {actor}: {answer.text}"
+        for role in Role:
+            session = web.login(user_of(role))
+            actors.append(
+                Actor(role.value, f"{role.value}", session, {CSRF_HEADER: _csrf(session)}, True)
+            )
+            _, secret = create_token(store, user_of(role), "route matrix")
+            actors.append(
+                Actor(role.value, f"{role.value}'s token", web.client(), _bearer(secret), False)
+            )
+
+        checked = 0
+        for label in sorted(table, key=lambda label: (label.split(" ")[1] in _LAST, label)):
+            method, path = label.split(" ", 1)
+            for actor in actors:
+                answer = actor.client.request(method, _concrete_route(path), headers=actor.headers)
+                checked += 1
+                cell = table[label][actor.column]
+                why = _differs(cell, actor, answer)
+                if why is not None:
+                    problems.append(
+                        f"{label} as {actor.name}: {answer.status_code}, {why} ({cell})"
+                    )
+        assert problems == [], "\n".join(problems)
+        assert checked == len(table) * len(actors)
+        print(
+            f"route matrix: {len(table)} routes × {len(ROUTE_TABLE_COLUMNS)} columns = "
+            f"{len(table) * len(ROUTE_TABLE_COLUMNS)} cells in docs/users.md, "
+            f"{checked} requests ({len(actors)} callers a route)"
+        )
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_route_with_no_row_in_the_table_of_docs_users_md_is_named() -> None:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.get("/web/new-page", dependencies=[allow(Role.ANALYST)])
+    def new_page() -> dict[str, str]:
+        return {}
+
+    table = documented_routes(DOCS.read_text(encoding="utf-8"))
+    assert {route.label for route in served_routes(app)} - table.keys() == {"GET /web/new-page"}
 
 
 def test_a_route_stating_no_audience_is_named_and_router_gates_count() -> None:
