@@ -52,7 +52,7 @@ NOT_A_NAME = t(
 )
 TOO_LONG = t("The parameter {name} may hold at most {high} characters; it holds {length}.")
 CONTROL_CHARACTERS = t(
-    "The parameter {name} holds control characters (such as NUL): no text here has them."
+    "The parameter {name} holds control characters (such as NUL, U+0000): no text here has them."
 )
 _LINE_BREAKS = frozenset("\t\n\r")  # free text from a form may hold these, no others
 
