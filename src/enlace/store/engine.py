@@ -13,6 +13,11 @@ from sqlalchemy.exc import ArgumentError
 from enlace.store.errors import DatabaseUnavailable, TextRefused
 
 _TABLE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE)\s+\"?(\w+)", re.IGNORECASE)
+# An execution option: the rows of this statement hold only texts already checked for NUL
+# (record versions, by StoredVersion.of, and what is derived from them), so the guard need
+# not look at each value again; an import writes millions of them.
+TEXT_CHECKED = "enlace_text_checked"
+_POSITIONAL = (tuple, list)
 
 
 def sqlite_url(path: str) -> str:
@@ -77,9 +82,16 @@ def _refuse_nul(
     """
     if not parameters or statement.lstrip()[:6].upper() not in ("INSERT", "UPDATE"):
         return
+    if _context is not None and _context.execution_options.get(TEXT_CHECKED):
+        return
     rows: Sequence[Any] = parameters if executemany else (parameters,)
     for row in rows:
-        values = row.values() if isinstance(row, Mapping) else row
+        # Positional rows (tuples, lists) are the bulk writes: told apart without isinstance.
+        values = (
+            row
+            if row.__class__ in _POSITIONAL
+            else (row.values() if isinstance(row, Mapping) else row)
+        )
         for value in values:
             if value.__class__ is str and "\x00" in value:
                 found = _TABLE.match(statement)

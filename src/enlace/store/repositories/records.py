@@ -53,7 +53,11 @@ class RecordRepository:
     def _insert_many(
         self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
     ) -> int:
-        return insert_rows_ignoring_duplicates(self._connection, table, columns, rows)
+        # Record versions and their identifiers: every text in them was checked for NUL
+        # when the version was described for storage (StoredVersion.of).
+        return insert_rows_ignoring_duplicates(
+            self._connection, table, columns, rows, text_checked=True
+        )
 
     def add(self, versions: Sequence[StoredVersion], *, added_at: str) -> int:
         """Store versions not held yet; return how many were new.
