@@ -215,6 +215,10 @@ def test_a_stranger_streaming_a_large_form_fills_no_disk(
             assert analyst.get("/web/").status_code == 200  # the session is intact
         assert httpx.get(f"{url}/taxii2/", timeout=timing.timeout(10)).status_code == 401
 
+    # Shown with -s: the status and the most bytes of temporary files held, per request.
+    print(
+        "temporary files held:", {path: (status, most) for path, (status, most, _) in held.items()}
+    )
     for path in ("/web/login", "/web/logout"):
         status, most, samples = held[path]
         assert samples > 0
