@@ -15,6 +15,10 @@ What a caller meets:
   hashes for its sizes. A refusal to record as evidence, never a bug.
 
 A verifier returns None when the proof holds: there is no boolean to forget to check.
+
+An inclusion proof binds the leaf's index and the root, not the tree size: the same hashes
+prove leaf 4 under the root of 7 leaves whether 7 or 8 is claimed. The size is bound by the
+signed checkpoint that carries it with the root; check a proof only against such a pair.
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ def verify_inclusion(
     RFC 9162 §2.1.3.2, step by step. Raises `MalformedProofInput` or `InclusionProofFailed`.
     """
     _check_index(index, size)
-    _check_hashes(leaf=leaf_hash, root=root)
+    _check_hashes(leaf_hash=leaf_hash, root=root)
     _check_proof_hashes(proof)
     # 1. leaf_index < tree_size was checked above. 2. fn = leaf_index, sn = tree_size - 1.
     fn, sn = index, size - 1
