@@ -112,6 +112,8 @@ class InMemoryTree:
 
     def append_leaf_hash(self, hashed: bytes) -> int:
         """Append a leaf already hashed with `leaf_hash`; return its index."""
+        if len(hashed) != HASH_SIZE:
+            raise ValueError(f"a leaf hash is {HASH_SIZE} bytes, not {len(hashed)}")
         index = self.size
         self.levels[0].append(hashed)
         level, position = 0, index
