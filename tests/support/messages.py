@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from enlace.web import errors, fields, i18n, markings, navigation
-from enlace.web.pages import common, exchange, imports, matching, records
+from enlace.web.pages import common, exchange, matching, records
 
 WEB = Path(i18n.__file__).parent
 # t("...") or t('...') in templates and Python, up to the first unescaped quote.
@@ -40,5 +40,4 @@ def used_messages() -> set[str]:
     found.update(item.label for item in navigation.NAV_ITEMS)
     found.update(navigation.ROLE_NAMES.values())
     found.update(common.REFUSAL_TITLES.values())
-    found.add(imports.UPLOAD_TOO_LARGE)
     return found

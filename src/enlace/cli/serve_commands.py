@@ -13,6 +13,7 @@ from rich.console import Console
 
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
+from enlace.cli.terminal import plain_text
 from enlace.node.errors import NodeError
 
 if TYPE_CHECKING:
@@ -30,8 +31,6 @@ class InertFormatter(logging.Formatter):
     added after the message, keeps its lines."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 — logging's name
-        from enlace.cli.terminal import plain_text
-
         return plain_text(super().formatMessage(record))
 
 

@@ -239,7 +239,8 @@ def _flush(
             (version.id, version.modified), (item, version.content_digest)
         )
         if first is not item and digest != version.content_digest:
-            duplicates.append((_duplicate_problem(path, first.item, item.item, version), item.item))
+            problem = _duplicate_problem(path, first.item, item.item, version.id, version.modified)
+            duplicates.append((problem, item.item))
             continue
         versions.append(version)
     added = uow.records.add(versions, added_at=uow.started_at)
@@ -249,16 +250,16 @@ def _flush(
 
 
 def _duplicate_problem(
-    path: Path, first: InputItem, again: InputItem, version: StoredVersion
+    path: Path, first: InputItem, again: InputItem, record_id: str, modified: str
 ) -> InputProblem:
     return InputProblem(
         path,
         again.line,
         again.where,
         "id",
-        version.id,
+        record_id,
         f"an id given once (duplicate id): {first.where} and {again.where} both give "
-        f"version {version.modified} of it, with other content",
+        f"version {modified} of it, with other content",
     )
 
 
@@ -274,16 +275,7 @@ def _conflict_problem(
     key = (conflict.record_id, conflict.modified)
     rows = _rows_giving(path, fmt, encoding, converter, key)
     if len(rows) >= 2:
-        first, again = rows[0], rows[1]
-        return InputProblem(
-            path,
-            again.line,
-            again.where,
-            "id",
-            conflict.record_id,
-            f"an id given once (duplicate id): {first.where} and {again.where} both give "
-            f"version {conflict.modified} of it, with other content",
-        )
+        return _duplicate_problem(path, rows[0], rows[1], conflict.record_id, conflict.modified)
     where = rows[0] if rows else None
     return InputProblem(
         path,

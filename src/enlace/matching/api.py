@@ -28,6 +28,7 @@ from enlace.matching.psi import POINT_BYTES
 from enlace.matching.wire import OCTETS, PREFIX, PROBLEM
 from enlace.model.handles import HANDLE_BYTES
 from enlace.model.numerals import LARGEST_ROW_ID, ascii_whole_number
+from enlace.model.text import holds_control_characters
 from enlace.partners.authentication import (
     PARTNER_CHALLENGE,
     PartnerUnauthenticated,
@@ -247,9 +248,7 @@ def _disclosure_body(body: bytes) -> tuple[str, str | None]:
         )
     if reason is not None and not isinstance(reason, str):
         raise MatchRefused(400, "bad-request", "'reason' must be text")
-    if reason is not None and any(
-        (ord(char) < 32 and char not in "\t\n\r") or ord(char) == 127 for char in reason
-    ):
+    if reason is not None and holds_control_characters(reason, line_breaks_allowed=True):
         # Shown to a liaison officer, and PostgreSQL refuses NUL: refused the same on SQLite.
         raise MatchRefused(400, "bad-request", "'reason' holds control characters")
     return handle, reason

@@ -69,7 +69,7 @@ def _refuse_nul(
     _cursor: Any,
     statement: str,
     parameters: Any,
-    _context: Any,
+    context: Any,
     executemany: bool,
 ) -> None:
     """Refuse a NUL character (U+0000) in any text about to be written, on every store.
@@ -82,7 +82,7 @@ def _refuse_nul(
     """
     if not parameters or statement.lstrip()[:6].upper() not in ("INSERT", "UPDATE"):
         return
-    if _context is not None and _context.execution_options.get(TEXT_CHECKED):
+    if context is not None and context.execution_options.get(TEXT_CHECKED):
         return
     rows: Sequence[Any] = parameters if executemany else (parameters,)
     for row in rows:

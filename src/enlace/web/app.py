@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from enlace.exchange.taxii.app import create_app as create_taxii_app
 from enlace.matching.api import create_matching_router
 from enlace.matching.wire import PREFIX as MATCHING_PREFIX
+from enlace.model.text import holds_control_characters
 from enlace.node.config import NodeConfig
 from enlace.node.keys import load_signing_key
 from enlace.store.store import Store
@@ -123,7 +124,7 @@ def create_node_app(
 async def _web_headers(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    if any(ord(char) < 32 or ord(char) == 127 for char in request.scope.get("path", "")):
+    if holds_control_characters(request.scope.get("path", "")):
         # No route has control characters in its path; refused here, once for every
         # application below (a NUL would reach the audit log, which PostgreSQL refuses).
         return error_page(request, 400, _CONTROL_CHARACTERS)

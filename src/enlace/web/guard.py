@@ -20,11 +20,11 @@ ASGI middleware, so it runs before any parsing:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from enlace.web.security import CSRF_MISMATCH, t
@@ -48,7 +48,7 @@ class RequestGuard:
         self,
         app: ASGIApp,
         *,
-        refuse: Callable[[Request, int, str, dict[str, str]], Awaitable[Any] | Any],
+        refuse: Callable[[Request, int, str, dict[str, str]], Response],
         default_limit: int = DEFAULT_BODY_LIMIT,
         limits: Mapping[tuple[str, str], int] | None = None,
         own_limit_prefixes: tuple[str, ...] = (),
@@ -139,8 +139,6 @@ class RequestGuard:
     ) -> None:
         request = Request(scope, receive)
         answer = self.refuse(request, status, message, values)
-        if isinstance(answer, Awaitable):
-            answer = await answer
         if status == 413:
             # The rest of the body is not wanted: the server closes instead of reading it.
             answer.headers["Connection"] = "close"

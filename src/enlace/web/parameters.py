@@ -17,6 +17,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from enlace.model.numerals import LARGEST_ROW_ID, ascii_whole_number
+from enlace.model.text import holds_control_characters
 from enlace.web.security import t
 
 # A results page past these is no page: the lists hold far fewer (50-100 rows a page).
@@ -54,7 +55,6 @@ TOO_LONG = t("The parameter {name} may hold at most {high} characters; it holds 
 CONTROL_CHARACTERS = t(
     "The parameter {name} holds control characters (such as NUL, U+0000): no text here has them."
 )
-_LINE_BREAKS = frozenset("\t\n\r")  # free text from a form may hold these, no others
 
 
 class BadParameter(Exception):
@@ -169,7 +169,7 @@ def bounded_text(raw: str | None, *, name: str, high: int) -> str:
     if len(text) > high:
         raise BadParameter(TOO_LONG, name=name, high=str(high), length=str(len(text)))
     # PostgreSQL refuses NUL in text (SQLite stores it): refused here, the same on both.
-    if any((ord(char) < 32 and char not in _LINE_BREAKS) or ord(char) == 127 for char in text):
+    if holds_control_characters(text, line_breaks_allowed=True):
         raise BadParameter(CONTROL_CHARACTERS, name=name)
     return text
 

@@ -50,6 +50,7 @@ from enlace.exchange.taxii.protocol import (
 )
 from enlace.model.errors import RecordError
 from enlace.model.numerals import ascii_whole_number
+from enlace.model.text import holds_control_characters
 from enlace.model.timestamps import format_timestamp, parse_timestamp
 from enlace.partners.authentication import (
     PARTNER_CHALLENGE,
@@ -98,10 +99,10 @@ def create_app(
     routes with a path parameter at the root never shadow them.
     """
     # No /openapi.json: a stranger learns nothing of the node's routes from the node itself.
+    # (Given here: FastAPI adds the route when it is built, so setting it after is too late.)
     app = FastAPI(
         title=f"Enlace node {party} (TAXII 2.1)", docs_url=None, redoc_url=None, openapi_url=None
     )
-    app.openapi_url = None
     for router in extra_routers:
         app.include_router(router)
 
@@ -488,7 +489,7 @@ def _timestamp(raw: str | None, name: str) -> str | None:
 
 
 def _listed(raw: str | None) -> list[str]:
-    if raw and any(ord(char) < 32 or ord(char) == 127 for char in raw):
+    if raw and holds_control_characters(raw):
         # No id, type or version has them, and PostgreSQL refuses NUL in a query's text.
         raise HTTPException(400, "a match[...] filter holds control characters")
     return [part.strip() for part in (raw or "").split(",") if part.strip()]

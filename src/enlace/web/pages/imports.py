@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -34,9 +34,6 @@ _SUFFIXES = {".csv", ".txt", ".tsv", ".jsonl", ".ndjson", ".json", ".stix", ".bu
 _CHUNK = 1024 * 1024
 _NAME_MAX = 120
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the small fields around the file
-UPLOAD_TOO_LARGE = (
-    "The upload is larger than the limit of 20 MiB: nothing was written; split the file."
-)
 
 router = APIRouter()
 
@@ -76,18 +73,10 @@ def import_form(request: Request, user: CurrentUser = allow(*IMPORT_ROLES)) -> H
     return render(request, user, "import.html", _context())
 
 
-def declared_size_within_limit(request: Request) -> None:
-    """Refuse an upload whose declared length is over the limit, before its body is read
-    (listed before `csrf_checked`, which would otherwise read the whole form first)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
-        # A msgid: the error page translates it (no fields: raised before any page exists).
-        raise HTTPException(413, UPLOAD_TOO_LARGE)
-
-
 async def uploaded_files_closed(request: Request) -> AsyncIterator[None]:
     """Close the parsed form's temporary files when the request ends, whoever parsed it
-    (`csrf_checked` reads the form first) and however the request ends."""
+    (`csrf_checked` reads the form first) and however the request ends. A body over the
+    limit never gets this far: `enlace.web.guard.RequestGuard` answers it 413."""
     try:
         yield
     finally:
@@ -100,7 +89,6 @@ async def uploaded_files_closed(request: Request) -> AsyncIterator[None]:
     dependencies=[
         Depends(uploaded_files_closed),
         allow(*IMPORT_ROLES),
-        Depends(declared_size_within_limit),
         csrf_checked,
     ],
 )
