@@ -36,6 +36,11 @@ TABLES = {
     "api_tokens",
     "web_sessions",
     "login_failures",
+    "audit_tree_nodes",
+    "audit_tree_state",
+    "audit_cosignatures",
+    "witnessed_checkpoints",
+    "audit_alerts",
 }
 
 
@@ -185,5 +190,54 @@ def test_accounts_from_before_the_password_rules_are_not_checked_yet_until_they_
         assert "password_meets_policy" not in columns
         upgrade_schema(store.engine)
         assert get_user(store, "ana").password_meets_policy is None  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+def test_the_tree_of_a_log_from_before_the_witnessed_audit_is_built_by_the_migration(
+    store_url: str,
+) -> None:
+    # A store of schema 0011 whose log already holds 300 entries: after the migration the
+    # tree holds them all, with the RFC 9162 root of their leaves, and grows from there.
+    from alembic import command
+
+    from enlace.store.repositories.audit import AuditItem
+    from enlace.store.repositories.audit_tree import entry_leaf
+    from enlace.store.schema import _config
+    from enlace.transparency.merkle import root_of_leaf_hashes
+
+    store = Store.open(store_url, migrate=False)
+    try:
+        config = _config()
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0011_password_policy")
+        with store.engine.begin() as connection:
+            # The log as 0011 wrote it: the chain alone (the tree's tables do not exist yet).
+            from enlace.store.repositories.audit import chain_entries
+            from enlace.store.tables import audit_log
+
+            entries = chain_entries(
+                [AuditItem("cli", "import", f"file-{n}.csv") for n in range(300)],
+                after=None,
+                at="2026-01-01T00:00:00.000000Z",
+            )
+            connection.execute(
+                audit_log.insert(),
+                [
+                    {"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
+                     "subject": e.subject, "detail": e.detail_json, "prev_hash": e.prev_hash,
+                     "entry_hash": e.entry_hash}
+                    for e in entries
+                ],
+            )  # fmt: skip
+        upgrade_schema(store.engine)
+        with store.unit_of_work() as uow:
+            assert uow.audit_tree.size() == 300
+            expected = root_of_leaf_hashes([entry_leaf(e.entry_hash) for e in entries])
+            assert uow.audit_tree.root() == expected
+            uow.audit.append(actor="cli", action="import")
+            assert uow.audit_tree.check().ok
+            assert uow.audit_tree.size() == 301
     finally:
         store.close()

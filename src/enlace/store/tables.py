@@ -420,3 +420,71 @@ login_failures = Table(
     Column("blocked_until", String(32)),
     PrimaryKeyConstraint("key", name="pk_login_failures"),
 )
+
+# The RFC 9162 Merkle tree over the audit log (issue 13), kept beside the hash chain. Leaf i is
+# H(0x00 ‖ the 32 bytes of entry_hash of entry seq i+1). Only complete subtrees of 256 leaves
+# or more are stored (level = log2 of the width, idx = start / width): a proof reads a few of
+# them and at most two runs of 255 entry hashes; the stored rows are under 1 % of the entries.
+audit_tree_nodes = Table(
+    "audit_tree_nodes",
+    metadata,
+    Column("level", Integer, nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),  # hex
+    PrimaryKeyConstraint("level", "idx", name="pk_audit_tree_nodes"),
+)
+
+# The frontier of that tree (one row): its size and the hashes of the complete subtrees that
+# cover it, leftmost first, hex, concatenated. An append reads and rewrites this one row.
+audit_tree_state = Table(
+    "audit_tree_state",
+    metadata,
+    Column("name", String(16), nullable=False),  # always "tree"
+    Column("size", BigInteger, nullable=False),
+    Column("frontier", Text, nullable=False),
+    PrimaryKeyConstraint("name", name="pk_audit_tree_state"),
+)
+
+# This node's checkpoints as a partner countersigned them: the signed note (this node's
+# signature and the partner's cosignature line), kept as the proof that the partner saw the
+# log at that size with that root.
+audit_cosignatures = Table(
+    "audit_cosignatures",
+    metadata,
+    Column("partner", String(2), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),  # hex
+    Column("note", Text, nullable=False),
+    Column("cosigned_at", String(32), nullable=False),
+    PrimaryKeyConstraint("partner", "size", name="pk_audit_cosignatures"),
+)
+
+# Other parties' checkpoints this node holds: those it countersigned itself (source = the
+# party) and those a partner passed on as its own cosigned view (source = that partner), which
+# the next witnessing of the party checks against what it shows this node (split views).
+witnessed_checkpoints = Table(
+    "witnessed_checkpoints",
+    metadata,
+    Column("party", String(2), nullable=False),
+    Column("source", String(2), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),  # hex
+    Column("note", Text, nullable=False),  # the party's signed note
+    Column("seen_at", String(32), nullable=False),
+    Column("checked_at", String(32)),  # passed on by a partner: when found consistent
+    PrimaryKeyConstraint("party", "source", "size", name="pk_witnessed_checkpoints"),
+)
+
+# What witnessing refused, on either side, kept as evidence: a checkpoint or proof that does
+# not hold, a rewrite, a truncation, a split view, a partner refusing this node's log.
+audit_alerts = Table(
+    "audit_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("raised_at", String(32), nullable=False),
+    Column("party", String(2), nullable=False),  # whose log is in question
+    Column("reporter", String(2), nullable=False),  # who found it (this node or a partner)
+    Column("kind", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # canonical JSON: the notes, the proof
+)

@@ -17,6 +17,7 @@ from enlace.model.timestamps import format_timestamp, utc_now
 from enlace.store.repositories.agreements import AgreementRepository
 from enlace.store.repositories.api_tokens import ApiTokenRepository
 from enlace.store.repositories.audit import AuditLog
+from enlace.store.repositories.audit_tree import AuditTree
 from enlace.store.repositories.disclosures import DisclosureRepository
 from enlace.store.repositories.handles import HandleRepository
 from enlace.store.repositories.login_failures import LoginFailureRepository
@@ -35,6 +36,7 @@ from enlace.store.repositories.sync_state import (
 )
 from enlace.store.repositories.users import UserRepository
 from enlace.store.repositories.web_sessions import WebSessionRepository
+from enlace.store.repositories.witness import WitnessRepository
 
 
 class UnitOfWorkFactory(Protocol):
@@ -69,6 +71,8 @@ class UnitOfWork:
     login_failures: LoginFailureRepository
     statistics: CbpStatisticsRepository
     audit: AuditLog
+    audit_tree: AuditTree
+    witness: WitnessRepository
 
     def __init__(self, engine: Engine, *, bulk: bool = False) -> None:
         self._engine = engine
@@ -127,6 +131,8 @@ class UnitOfWork:
         self.login_failures = LoginFailureRepository(connection)
         self.statistics = CbpStatisticsRepository(connection)
         self.audit = AuditLog(connection)
+        self.audit_tree = AuditTree(connection)
+        self.witness = WitnessRepository(connection)
 
     @property
     def connection(self) -> Connection:

@@ -78,16 +78,17 @@ def tree_root(hashes: SubtreeHashes, size: int) -> bytes:
 
 def root_of_entries(entries: Sequence[bytes]) -> bytes:
     """MTH(D[n]) of the entries, by the RFC's recursive definition (for tests and small trees)."""
-    return _root_of_leaf_hashes([leaf_hash(entry) for entry in entries])
+    return root_of_leaf_hashes([leaf_hash(entry) for entry in entries])
 
 
-def _root_of_leaf_hashes(leaves: Sequence[bytes]) -> bytes:
+def root_of_leaf_hashes(leaves: Sequence[bytes]) -> bytes:
+    """MTH of leaves already hashed with `leaf_hash`, by the RFC's recursive definition."""
     if not leaves:
         return EMPTY_ROOT
     if len(leaves) == 1:
         return leaves[0]
     k = split_point(len(leaves))
-    return node_hash(_root_of_leaf_hashes(leaves[:k]), _root_of_leaf_hashes(leaves[k:]))
+    return node_hash(root_of_leaf_hashes(leaves[:k]), root_of_leaf_hashes(leaves[k:]))
 
 
 class InMemoryTree:

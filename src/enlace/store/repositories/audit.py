@@ -7,6 +7,10 @@ hash; deleting, inserting or reordering entries breaks the chain of ``prev_hash`
 the run of ``seq`` numbers. `AuditLog.verify` walks the chain and names the first entry that
 does not hold.
 
+Beside the chain, every entry is a leaf of an RFC 9162 Merkle tree (enlace.store.repositories
+.audit_tree), whose signed checkpoints partners countersign (enlace.exchange.witness): the
+chain shows an entry changed in place, the countersigned tree shows a history rewritten whole.
+
 Entries are written inside the caller's transaction: the caller's unit of work commits the
 entry together with what it records (a release and its audit entry are stored together or not
 at all). The audit log never commits.
@@ -27,6 +31,7 @@ from sqlalchemy import Connection, Row, func, insert, select, text
 from enlace.canonical import canonical_json
 from enlace.model.timestamps import format_timestamp, utc_now
 from enlace.store.errors import AuditError
+from enlace.store.repositories.audit_tree import AuditTree
 from enlace.store.tables import audit_log
 
 GENESIS_HASH = "0" * 64
@@ -215,6 +220,9 @@ class AuditLog:
                 for e in entries
             ],
         )
+        # The Merkle tree grows in the same transaction: an entry and its leaf are
+        # committed together or not at all (issue 13).
+        AuditTree(self._connection).extend([e.entry_hash for e in entries])
         return entries
 
     def _lock(self) -> None:
