@@ -157,9 +157,12 @@ class AuditVerification:
 class AuditLog:
     """Appends to and verifies the audit log, on the caller's connection (never commits)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, tree: AuditTree | None = None) -> None:
+        # `tree`: the Merkle tree grown with each append (the stored one by default; the
+        # benchmark passes one that keeps nothing, to time the chain alone).
         self._connection = connection
         self._dialect = connection.dialect.name
+        self._tree = AuditTree(connection) if tree is None else tree
 
     def append(
         self,
@@ -222,7 +225,7 @@ class AuditLog:
         )
         # The Merkle tree grows in the same transaction: an entry and its leaf are
         # committed together or not at all (issue 13).
-        AuditTree(self._connection).extend([e.entry_hash for e in entries])
+        self._tree.extend([e.entry_hash for e in entries])
         return entries
 
     def _lock(self) -> None:
