@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from enlace.exchange.release import release_record
 from enlace.exchange.signing import sign_record, verify_record
+from enlace.exchange.statements import PROTOCOL
 from enlace.exchange.sync_client import SyncError, sync_partner
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id, create_app
 from enlace.model.markings import Markings
@@ -160,7 +161,7 @@ def fake_mx(objects: list[Any], signatures: dict[str, str]) -> httpx.Client:
         if path == "/taxii2/":
             body = {"title": "fake", "default": f"{MX_URL}/enlace/"}
         elif path == "/enlace/":
-            body = {"title": "fake", "versions": [TAXII_MEDIA_TYPE], "x_enlace_protocol": 2}
+            body = {"title": "fake", "versions": [TAXII_MEDIA_TYPE], "x_enlace_protocol": PROTOCOL}
         elif path == "/enlace/collections/":
             body = {"collections": [{"id": collection, "can_read": True, "can_write": False}]}
         elif path == f"/enlace/collections/{collection}/objects/":

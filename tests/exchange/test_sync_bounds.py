@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from enlace.exchange import sync_client
+from enlace.exchange.statements import PROTOCOL
 from enlace.exchange.sync_client import SyncError, sync_partner
 from enlace.node.errors import NodeError
 from enlace.store.store import Store
@@ -33,7 +34,7 @@ def _partner(objects_page: Iterator[bytes]) -> httpx.Client:
             body = {
                 "title": "root",
                 "versions": ["application/taxii+json;version=2.1"],
-                "x_enlace_protocol": 2,
+                "x_enlace_protocol": PROTOCOL,
             }
         elif path == "/api/collections/":
             body = {"collections": [{"id": "c1", "can_read": True, "can_write": False}]}

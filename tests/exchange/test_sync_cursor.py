@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from enlace.exchange.release import release_one
+from enlace.exchange.statements import PROTOCOL
 from enlace.exchange.sync_client import SyncError, SyncReport, sync_partner
 from enlace.exchange.taxii.app import create_app
 from enlace.store.store import Store
@@ -116,7 +117,7 @@ def test_a_next_served_again_stops_the_sync_with_one_clear_error(store: Store) -
             body = {
                 "title": "root",
                 "versions": ["application/taxii+json;version=2.1"],
-                "x_enlace_protocol": 2,
+                "x_enlace_protocol": PROTOCOL,
             }
         elif path == "/api/collections/":
             body = {"collections": [{"id": "c1", "can_read": True, "can_write": False}]}

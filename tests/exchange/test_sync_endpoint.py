@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from enlace.exchange.statements import PROTOCOL
 from enlace.exchange.sync_client import SyncError, registered_endpoint, sync_partner
 from enlace.store.store import Store
 from support.exchange import MX_URL, US_TOKEN, audit_actions, us_node
@@ -29,7 +30,7 @@ def _partner(api_root: str, seen: list[httpx.Request]) -> httpx.Client:
             body = {
                 "title": "root",
                 "versions": ["application/taxii+json;version=2.1"],
-                "x_enlace_protocol": 2,
+                "x_enlace_protocol": PROTOCOL,
             }
         return httpx.Response(200, json=body)
 

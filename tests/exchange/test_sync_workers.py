@@ -15,6 +15,7 @@ from sqlalchemy import select
 from enlace.exchange import checking
 from enlace.exchange.checking import Context, PageChecker, check_objects
 from enlace.exchange.signing import sign_record
+from enlace.exchange.statements import PROTOCOL
 from enlace.exchange.sync_client import sync_partner
 from enlace.exchange.taxii.app import TAXII_MEDIA_TYPE, collection_id
 from enlace.store.store import Store
@@ -62,7 +63,7 @@ def _two_page_partner(pages: list[tuple[list[Any], dict[str, str]]]) -> httpx.Cl
         if path == "/taxii2/":
             return httpx.Response(200, json={"default": f"{MX_URL}/enlace/"}, headers=headers)
         if path == "/enlace/":
-            root = {"versions": [TAXII_MEDIA_TYPE], "x_enlace_protocol": 2}
+            root = {"versions": [TAXII_MEDIA_TYPE], "x_enlace_protocol": PROTOCOL}
             return httpx.Response(200, json=root, headers=headers)
         if path == "/enlace/collections/":
             body: dict[str, object] = {"collections": [{"id": collection, "can_read": True}]}

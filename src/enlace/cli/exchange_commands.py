@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from enlace.cli.terminal import safe_text
 from enlace.exchange.taxii.protocol import API_ROOT, collection_id
 from enlace.exchange.taxii.protocol import MAX_LIMIT as MAX_PAGE_SIZE
 from enlace.node.errors import NodeError
+
+if TYPE_CHECKING:
+    from enlace.exchange.witness import WitnessReport
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 
@@ -336,3 +339,26 @@ def sync(
             + ", ".join(f"{n} {why}" for why, n in sorted(report.not_held.items()))
             + " (asked for again at each sync; audited as 'sequence-gap')"
         )
+    _print_witnessing(report.witness)
+
+
+def _print_witnessing(witness: WitnessReport | None) -> None:
+    # The audit logs' witnessing (issue 13): an alert is what an officer must act on.
+    if witness is None:
+        return
+    if witness.witnessed is not None:
+        console.print(
+            f"  audit:        countersigned {witness.partner}'s log at {witness.witnessed} entries"
+        )
+    if witness.cosigned is not None:
+        console.print(
+            f"  audit:        {witness.partner} countersigned this node's log at {witness.cosigned} entries"
+        )
+    if witness.problem:
+        stderr.print(
+            f"[bold yellow]WARNING:[/] audit not witnessed this time: {safe_text(witness.problem)}"
+        )
+    for alert in witness.alerts:
+        stderr.print(f"[bold red]AUDIT ALERT:[/] {safe_text(alert)}")
+    if witness.alerts:
+        stderr.print("  the evidence is kept: 'enlace status' lists the alerts")

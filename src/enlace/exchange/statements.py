@@ -43,7 +43,9 @@ from enlace.exchange.signing import (
     verify_message,
 )
 
-PROTOCOL = 2  # the exchange protocol this node speaks; discovery and the API root state it
+# The exchange protocol this node speaks; discovery and the API root state it. 3 (issue 13):
+# witnessing, /witness/v1, at every sync; pages and statements as in 2.
+PROTOCOL = 3
 TOMBSTONE_TYPE = "x-enlace-tombstone"
 CONSENT_TYPE = "x-enlace-consent"
 REVOCATION_REASONS = ("withdrawn", "erroneous", "releasability-changed", "legal-order")

@@ -33,13 +33,21 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import orjson
+from nacl.signing import SigningKey
 
 from enlace.exchange.checking import CheckedPage, Context, PageChecker
 from enlace.exchange.errors import ExchangeError
 from enlace.exchange.receiving import Frame, store_checked_page
 from enlace.exchange.statements import PROTOCOL, Manifest, StatementInvalid, read_manifest
 from enlace.exchange.taxii.protocol import MAX_LIMIT, TAXII_MEDIA_TYPE, encode_cursor
+from enlace.exchange.witness import (
+    WITNESS_PREFIX,
+    WitnessProtocolError,
+    WitnessReport,
+    witness_partner,
+)
 from enlace.node.errors import NodeError
+from enlace.node.keys import load_signing_key
 from enlace.partners.authentication import audit_partner_event
 from enlace.partners.session import PartnerSession
 from enlace.partners.transport import transport_problem
@@ -108,6 +116,7 @@ class SyncReport:
     not_held: dict[str, int] = field(default_factory=dict)  # gaps after the sync, by reason
     sequence: int = 0  # the partner's sequence is verified up to here
     highest: int = 0  # the highest number the partner declared
+    witness: WitnessReport | None = None  # the audit logs' witnessing (issue 13), when done
 
     @property
     def not_held_total(self) -> int:
@@ -135,6 +144,8 @@ class SyncReport:
                 f"; WARNING: {self.not_held_total} of the {self.highest} item(s) {self.partner} "
                 f"released to this node are not held ({missing}): asked for again at each sync"
             )
+        if self.witness is not None:
+            line += "; " + self.witness.summary()
         return line
 
 
@@ -147,8 +158,12 @@ def sync_partner(
     page_size: int = DEFAULT_PAGE_SIZE,
     actor: str = "sync",
     from_start: bool = False,
+    signing_key: SigningKey | None = None,
 ) -> SyncReport:
     """Pull everything `partner` released to this node since the last sync; see the module.
+
+    With `signing_key` (the node's key), the two nodes then witness each other's audit log
+    (enlace.exchange.witness): the outcome is the report's `witness`.
 
     `from_start` reads the partner's collection again from its first page, whatever the
     stored cursor says (audited as "sync-from-start"): versions already held are skipped, and
@@ -185,7 +200,10 @@ def sync_partner(
         puller = _Puller(
             store, session.partner, context, session.token, session.client, page_size, actor
         )
-        return puller.run(held.sequence if held else 0, refill=not from_start)
+        report = puller.run(held.sequence if held else 0, refill=not from_start)
+        if signing_key is not None:
+            report.witness = puller.witness(signing_key)
+        return report
 
 
 def sync_node_partner(
@@ -211,7 +229,42 @@ def sync_node_partner(
             page_size=page_size,
             actor=actor,
             from_start=from_start,
+            signing_key=load_signing_key(key_dir),
         )
+
+
+def partner_countersigned(
+    store: Store, key_dir: Path, partner: str, *, client: httpx.Client | None = None
+) -> tuple[int, str] | None:
+    """What `partner` holds as the newest checkpoint of this node's log it countersigned:
+    (size, root hex), asked of it now over its witnessing route; None when it holds none.
+    SyncError when it cannot be asked or answers what is not the protocol."""
+    with PartnerSession.open(
+        store, partner, timeout=TIMEOUT_SECONDS, key_dir=key_dir, client=client
+    ) as session:
+        with store.unit_of_work() as uow:
+            party = uow.settings.get("party") or ""
+        context = Context(sender=partner, receiver=party, keys={})
+        puller = _Puller(
+            store, session.partner, context, session.token, session.client, 1, "audit-verify"
+        )
+        url = urljoin(session.partner.url.rstrip("/") + "/", WITNESS_PREFIX.strip("/") + "/log")
+        answer = puller._get(url, {"since": 0}).json_body
+    yours = answer.get("yours")
+    if yours is None:
+        return None
+    size = yours.get("size") if isinstance(yours, dict) else None
+    root = yours.get("root") if isinstance(yours, dict) else None
+    if (
+        not isinstance(size, int)
+        or isinstance(size, bool)
+        or size < 0
+        or not isinstance(root, str)
+        or len(root) != 64
+        or any(c not in "0123456789abcdef" for c in root)
+    ):
+        raise SyncError(partner, url, "its answer names no checkpoint size and root")
+    return size, root
 
 
 def sync_all_partners(
@@ -328,6 +381,39 @@ class _Puller:
         if failure is not None:
             raise failure
         return self.report
+
+    def witness(self, signing_key: SigningKey) -> WitnessReport:
+        """Witness the partner's audit log and have it witness this node's; a problem of
+        transport or protocol is the report's `problem` (the pull itself has succeeded)."""
+        url = urljoin(self.partner.url.rstrip("/") + "/", WITNESS_PREFIX.strip("/") + "/")
+
+        def get(params: dict[str, Any]) -> dict[str, Any]:
+            return self._get(url + "log", params).json_body
+
+        def post(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+            content = orjson.dumps({"protocol": PROTOCOL, **body})
+            status, _, answer = self._bounded(url + "cosign", None, content)
+            try:
+                said = orjson.loads(answer)
+            except orjson.JSONDecodeError:
+                said = None
+            if status not in (200, 409) or not isinstance(said, dict):
+                raise SyncError(self.partner.party, url + "cosign", _status_reason(
+                    self.partner.party, status, answer), status)  # fmt: skip
+            return status, said
+
+        party = self.context.receiver
+        try:
+            return witness_partner(
+                self.store,
+                party=party,
+                signing_key=signing_key,
+                partner=self.partner,
+                get=get,
+                post=post,
+            )
+        except (SyncError, WitnessProtocolError) as error:
+            return WitnessReport(self.partner.party, problem=str(error))
 
     def _check(self, checker: PageChecker, page: _Page, response: _Answer) -> None:
         if checker.workers:
@@ -477,7 +563,7 @@ class _Puller:
         if registered_endpoint(url) != self.endpoint:
             self._refuse_endpoint(url)
         try:
-            status, headers, content = self._bounded_get(url, params)
+            status, headers, content = self._bounded(url, params)
         except httpx.HTTPError as error:
             raise SyncError(party, url, transport_problem(party, url, error)) from None
         if status != 200:
@@ -490,13 +576,27 @@ class _Puller:
             raise SyncError(party, url, "the answer is not a JSON object", status)
         return _Answer(body, headers, content)
 
-    def _bounded_get(
-        self, url: str, params: Mapping[str, str | int] | None
+    def _bounded(
+        self, url: str, params: Mapping[str, str | int] | None, content: bytes | None = None
     ) -> tuple[int, httpx.Headers, bytes]:
         # Streamed, so the deadline and the size are checked as the answer arrives, not
         # after a partner has trickled or flooded it whole; an error answer's body too.
+        # A GET, or a POST of `content` (JSON) when it is given.
+        if registered_endpoint(url) != self.endpoint:
+            self._refuse_endpoint(url)
         deadline = time.monotonic() + PAGE_DEADLINE_SECONDS
-        with self.client.stream("GET", url, params=params, headers=self.headers) as response:
+        method, headers = "GET", self.headers
+        if content is not None:
+            method = "POST"
+            headers = {**self.headers, "Content-Type": "application/json"}
+        try:
+            opened = self.client.stream(
+                method, url, params=params, headers=headers, content=content
+            )
+        except httpx.HTTPError as error:  # pragma: no cover - stream() opens lazily
+            raise SyncError(self.partner.party, url, transport_problem(
+                self.partner.party, url, error)) from None  # fmt: skip
+        with opened as response:
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():

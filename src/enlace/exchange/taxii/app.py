@@ -48,6 +48,7 @@ from enlace.exchange.taxii.protocol import (
     decode_cursor,
     encode_cursor,
 )
+from enlace.exchange.taxii.witness_routes import create_witness_router
 from enlace.model.errors import RecordError
 from enlace.model.numerals import ascii_whole_number
 from enlace.model.text import holds_control_characters
@@ -105,6 +106,19 @@ def create_app(
     )
     for router in extra_routers:
         app.include_router(router)
+
+    def partner_calling(request: Request) -> Partner:
+        return authenticate_partner(
+            store,
+            authorization=request.headers.get("authorization", ""),
+            path=request.url.path,
+            client=request.client.host if request.client else None,
+        )
+
+    # Witnessing (issue 13): partners countersign each other's audit checkpoints at each sync.
+    app.include_router(
+        create_witness_router(store, party, signing_key=signing_key, authenticate=partner_calling)
+    )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
