@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from enlace.canonical import canonical_json
+from enlace.store.dialect import insert_ignoring_duplicates
 from enlace.store.tables import audit_alerts, audit_cosignatures, witnessed_checkpoints
 
 
@@ -59,27 +60,22 @@ class WitnessRepository:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self._dialect = connection.dialect.name
 
     # --- this node's checkpoints, countersigned ------------------------------------------
 
     def add_cosigned(self, cosigned: Cosigned) -> None:
         """Keep a countersignature (a second one for the same size replaces nothing)."""
-        exists = self._connection.execute(
-            select(audit_cosignatures.c.size).where(
-                audit_cosignatures.c.partner == cosigned.partner,
-                audit_cosignatures.c.size == cosigned.size,
+        # Two syncs between the same nodes can keep the same row at once: the first wins.
+        self._connection.execute(
+            insert_ignoring_duplicates(audit_cosignatures, self._dialect).values(
+                partner=cosigned.partner,
+                size=cosigned.size,
+                root=cosigned.root,
+                note=cosigned.note,
+                cosigned_at=cosigned.cosigned_at,
             )
-        ).first()
-        if exists is None:
-            self._connection.execute(
-                insert(audit_cosignatures).values(
-                    partner=cosigned.partner,
-                    size=cosigned.size,
-                    root=cosigned.root,
-                    note=cosigned.note,
-                    cosigned_at=cosigned.cosigned_at,
-                )
-            )
+        )
 
     def latest_cosigned(self, partner: str | None = None) -> Cosigned | None:
         """The largest checkpoint `partner` (any partner when None) countersigned."""
@@ -113,25 +109,17 @@ class WitnessRepository:
 
     def add_witnessed(self, witnessed: Witnessed) -> None:
         """Keep a checkpoint of another party (once per party, source and size)."""
-        exists = self._connection.execute(
-            select(witnessed_checkpoints.c.size).where(
-                witnessed_checkpoints.c.party == witnessed.party,
-                witnessed_checkpoints.c.source == witnessed.source,
-                witnessed_checkpoints.c.size == witnessed.size,
+        self._connection.execute(
+            insert_ignoring_duplicates(witnessed_checkpoints, self._dialect).values(
+                party=witnessed.party,
+                source=witnessed.source,
+                size=witnessed.size,
+                root=witnessed.root,
+                note=witnessed.note,
+                seen_at=witnessed.seen_at,
+                checked_at=witnessed.checked_at,
             )
-        ).first()
-        if exists is None:
-            self._connection.execute(
-                insert(witnessed_checkpoints).values(
-                    party=witnessed.party,
-                    source=witnessed.source,
-                    size=witnessed.size,
-                    root=witnessed.root,
-                    note=witnessed.note,
-                    seen_at=witnessed.seen_at,
-                    checked_at=witnessed.checked_at,
-                )
-            )
+        )
 
     def latest_witnessed(self, party: str, *, source: str | None = None) -> Witnessed | None:
         """The largest checkpoint of `party` this node cosigned (or `source` passed on)."""
