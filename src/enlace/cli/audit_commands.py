@@ -1,7 +1,10 @@
-"""`enlace audit verify` and `enlace audit show`: the node's tamper-evident audit log."""
+"""`enlace audit verify`, `show`, `prove` and `check-proof`: the node's tamper-evident audit
+log, and proofs of its entries an auditor checks without a node."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,35 +27,47 @@ def build_audit_app() -> typer.Typer:
     """The `enlace audit` sub-command group."""
     audit = command_group(
         "audit",
-        "The node's append-only, hash-chained audit log: verify it, show it.",
+        "The node's append-only, hash-chained audit log: verify it, show it, prove an entry.",
     )
     audit.command("verify")(verify)
     audit.command("show")(show)
+    audit.command("prove")(prove)
+    audit.command("check-proof")(check_proof)
     return audit
 
 
 @user_errors
 def verify(node: NodeDir = DEFAULT_NODE) -> None:
-    """Check every entry of the audit log; exit 1 naming the first edited, deleted or moved one."""
+    """Check the audit log's chain, its Merkle tree and every countersignature partners made;
+    exit 1 naming each problem (the first edited, deleted or moved entry, a rewrite after a
+    partner countersigned, a forged countersignature, an altered tree)."""
+    from enlace.exchange.audit_proofs import verify_audit
     from enlace.node.setup import open_node
 
     config, store = open_node(node)
     try:
-        with store.unit_of_work() as uow:
-            result = uow.audit.verify()
+        report = verify_audit(store, config.key_dir)
+        # --against-partner P (asking P for the newest checkpoint it countersigned and
+        # checking consistency with it) is added here by the witnessing work of issue 13.
     finally:
         store.close()
-    if result.ok:
-        console.print(safe_text(result.message, lines=True))
-        if result.last_seq is not None:
+    chain = report.chain
+    if chain.ok:
+        console.print(safe_text(chain.message, lines=True))
+        if chain.last_seq is not None:
             console.print(
                 f"record this hash outside node {config.party} (e.g. in the meeting minutes); "
                 "a later verify must show the same entry with the same hash, or the log was "
                 "rewritten"
             )
-        return
-    stderr.print(f"[bold red]error:[/] {safe_text(result.message, lines=True)}")
-    raise typer.Exit(1)
+    else:
+        stderr.print(f"[bold red]error:[/] {safe_text(chain.message, lines=True)}")
+    for line in report.lines():
+        console.print(safe_text(line, lines=True))
+    for problem in report.problems:
+        stderr.print(f"[bold red]error:[/] {safe_text(problem, lines=True)}")
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @user_errors
@@ -73,6 +88,85 @@ def show(
         store.close()
     console.print(entries_table(f"Audit log of node {config.party} ({node})", entries))
     console.print(f"{len(entries)} of {total} entries shown; run 'enlace audit verify' to check")
+
+
+@user_errors
+def prove(
+    entry: Annotated[int, typer.Argument(help="The entry's number (seq) in the audit log.")],
+    node: NodeDir = DEFAULT_NODE,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the proof to this file instead of printing it."),
+    ] = None,
+) -> None:
+    """Print the proof of one audit entry: the entry, its inclusion proof and the newest
+    checkpoint partners countersigned (enlace-audit-proof/v1 JSON, see docs/audit.md)."""
+    from enlace.exchange.audit_proofs import prove_entry
+    from enlace.node.setup import open_node
+
+    config, store = open_node(node)
+    try:
+        proof = prove_entry(store, config.key_dir, entry)
+    finally:
+        store.close()
+    if out is None:
+        # Raw bytes: the console would wrap a long line or read brackets as markup.
+        sys.stdout.buffer.write(proof.file_bytes())
+        sys.stdout.flush()
+    else:
+        out.write_bytes(proof.file_bytes())
+    where = "" if out is None else f"written to {out}: "
+    stderr.print(safe_text(where + proof.summary, lines=True))
+
+
+@user_errors
+def check_proof(
+    file: Annotated[Path, typer.Argument(help="The proof file 'enlace audit prove' wrote.")],
+    key: Annotated[
+        str,
+        typer.Option("--key", help="The public key (64 hex digits) of the node whose log it is."),
+    ],
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness-key",
+            help="A partner's public key whose countersignature the checkpoint must carry "
+            "(repeat for several).",
+        ),
+    ] = None,
+) -> None:
+    """Check an audit proof anywhere, with no node: the entry, its inclusion in the
+    checkpoint, the log's signature and each witness's countersignature. Exit 0 if all hold."""
+    from enlace.exchange.audit_proofs import MAX_PROOF_BYTES, check_proof
+
+    with file.open("rb") as handle:
+        # One byte more than a proof may have: enough to refuse a larger file unread.
+        document = handle.read(MAX_PROOF_BYTES + 1)
+    result = check_proof(document, key, witness_key or [])
+    for outcome in result.outcomes:
+        line = safe_text(outcome.line(), lines=True)
+        (console if outcome.ok else stderr).print(line)
+    if not result.ok:
+        stderr.print(
+            f"[bold red]error:[/] the proof of entry {result.seq} does not hold "
+            f"({sum(not o.ok for o in result.outcomes)} check(s) failed)"
+        )
+        raise typer.Exit(1)
+    if result.witnesses:
+        witnessed = f"countersigned by {', '.join(result.witnesses)}"
+    elif result.unchecked:
+        witnessed = "no countersignature checked"
+    else:
+        witnessed = "NOT countersigned: the checkpoint is signed by the log alone"
+    console.print(
+        f"proof holds: entry {result.seq} is in the log {safe_text(result.origin)} at size "
+        f"{result.tree_size}, {safe_text(witnessed)}"
+    )
+    if result.unchecked:
+        console.print(
+            f"not checked: the countersignature(s) of {safe_text(', '.join(result.unchecked))} "
+            "(give each partner's key with --witness-key to check it)"
+        )
 
 
 def entries_table(title: str, entries: list[AuditEntry]) -> Table:
