@@ -190,6 +190,13 @@ def test_a_rewritten_log_is_caught_by_the_partner_at_the_next_sync(
         countersigned, _ = cosigned_sizes(dirs["MX"], "US")
         assert countersigned is not None
         rewrite_log(dirs["MX"], change)
+        # The forger's own check passes on the chain and tree it rebuilt, but asking the
+        # partner what it countersigned shows the rewrite before any sync.
+        asked = CliRunner().invoke(
+            build_app(), ["audit", "verify", "--against-partner", "US", "--node", str(dirs["MX"])]
+        )
+        assert asked.exit_code == 1, asked.output
+        assert "REWRITTEN" in asked.output or "were deleted" in asked.output
         other = "MX" if puller == "US" else "US"
         said = sync(dirs[puller], other)
         assert "AUDIT ALERT" in said
@@ -224,6 +231,8 @@ def test_entries_written_after_the_last_countersigned_size_and_deleted_before_th
         finally:
             store.close()
         rewrite_log(dirs["MX"], lambda entries: entries[:countersigned])
+        asked = cli("audit", "verify", "--against-partner", "US", "--node", str(dirs["MX"]))
+        assert "consistent" in asked
         said = sync(dirs["US"], "MX")
         assert "AUDIT ALERT" not in said
         assert alerts(dirs["US"]) == []

@@ -37,18 +37,29 @@ def build_audit_app() -> typer.Typer:
 
 
 @user_errors
-def verify(node: NodeDir = DEFAULT_NODE) -> None:
+def verify(
+    node: NodeDir = DEFAULT_NODE,
+    against_partner: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--against-partner",
+            help="Also ask this partner (repeatable) for the newest checkpoint of this log it "
+            "countersigned, and check it against the entries now.",
+        ),
+    ] = None,
+) -> None:
     """Check the audit log's chain, its Merkle tree and every countersignature partners made;
     exit 1 naming each problem (the first edited, deleted or moved entry, a rewrite after a
     partner countersigned, a forged countersignature, an altered tree)."""
-    from enlace.exchange.audit_proofs import verify_audit
+    from enlace.exchange.audit_proofs import verify_against_partner, verify_audit
+    from enlace.model.parties import party_code
     from enlace.node.setup import open_node
 
+    partners = [party_code(p) for p in against_partner or []]
     config, store = open_node(node)
     try:
         report = verify_audit(store, config.key_dir)
-        # --against-partner P (asking P for the newest checkpoint it countersigned and
-        # checking consistency with it) is added here by the witnessing work of issue 13.
+        asked = [verify_against_partner(store, config.key_dir, p) for p in partners]
     finally:
         store.close()
     chain = report.chain
@@ -66,7 +77,12 @@ def verify(node: NodeDir = DEFAULT_NODE) -> None:
         console.print(safe_text(line, lines=True))
     for problem in report.problems:
         stderr.print(f"[bold red]error:[/] {safe_text(problem, lines=True)}")
-    if not report.ok:
+    for answer in asked:
+        if answer.ok:
+            console.print(safe_text(answer.message, lines=True))
+        else:
+            stderr.print(f"[bold red]error:[/] {safe_text(answer.message, lines=True)}")
+    if not report.ok or not all(answer.ok for answer in asked):
         raise typer.Exit(1)
 
 

@@ -48,9 +48,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rfc8785
+
+if TYPE_CHECKING:
+    import httpx
+
+    from enlace.store.store import Store
 
 from enlace.canonical import canonical_json
 from enlace.exchange.errors import ExchangeError
@@ -205,20 +210,13 @@ def prove_entry(store: UnitOfWorkFactory, key_dir: Path, seq: int) -> AuditProof
 
 
 def _entry(uow: UnitOfWork, seq: int) -> AuditEntry:
-    # The log is read in order up to the entry: AuditLog has no look-up by number yet.
-    entries = uow.audit.entries()
-    try:
-        for entry in entries:
-            if entry.seq == seq:
-                return entry
-            if entry.seq > seq:
-                break
-    finally:
-        entries.close()
-    raise EntryNotFound(
-        f"there is no audit entry {seq} in the log (entries around it are missing): "
-        "run 'enlace audit verify'"
-    )
+    entry = uow.audit.entry(seq)
+    if entry is None:
+        raise EntryNotFound(
+            f"there is no audit entry {seq} in the log (entries around it are missing): "
+            "run 'enlace audit verify'"
+        )
+    return entry
 
 
 def _countersigned(
@@ -793,3 +791,58 @@ def _sizes(sizes: list[int]) -> str:
     more = len(ordered) - _SIZES_SHOWN
     word = "size" if len(ordered) == 1 else "sizes"
     return f"{word} {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+# --- what a partner holds ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCheck:
+    """What `verify_against_partner` found."""
+
+    partner: str
+    ok: bool
+    message: str
+
+
+def verify_against_partner(
+    store: Store, key_dir: Path, partner: str, *, client: httpx.Client | None = None
+) -> PartnerCheck:
+    """Use case: ask `partner` for the newest checkpoint of this node's log it countersigned,
+    and check it against the entries now (the root recomputed from them at that size).
+    SyncError when the partner cannot be asked."""
+    # Imported here: check-proof, on an auditor's machine, needs none of the HTTP client.
+    from enlace.exchange.sync_client import partner_countersigned
+
+    held = partner_countersigned(store, key_dir, partner, client=client)
+    if held is None:
+        return PartnerCheck(
+            partner,
+            True,
+            f"{partner} holds no countersigned checkpoint of this log yet (no sync with "
+            f"{partner} has been witnessed)",
+        )
+    size, root = held
+    with store.unit_of_work() as uow:
+        tree = uow.audit_tree.check(sizes=[size])
+    if size > tree.size:
+        return PartnerCheck(
+            partner,
+            False,
+            f"{partner} countersigned this log at {size} entries, but it now holds only "
+            f"{tree.size}: {size - tree.size} entries were deleted or the log was replaced",
+        )
+    if tree.roots[size].hex() != root:
+        return PartnerCheck(
+            partner,
+            False,
+            f"the log was REWRITTEN after {partner} countersigned it at {size} entries: the "
+            f"root {partner} holds ({root}) is not the root of the first {size} entries now "
+            f"({tree.roots[size].hex()})",
+        )
+    return PartnerCheck(
+        partner,
+        True,
+        f"{partner}'s newest countersigned checkpoint ({size} entries, root {root}) is the "
+        f"root of this log's first {size} entries: consistent",
+    )

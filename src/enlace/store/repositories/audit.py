@@ -257,6 +257,11 @@ class AuditLog:
         ).all()
         return [_entry(row) for row in reversed(rows)]
 
+    def entry(self, seq: int) -> AuditEntry | None:
+        """The entry numbered `seq`, or None when the log holds none."""
+        row = self._connection.execute(select(audit_log).where(audit_log.c.seq == seq)).first()
+        return None if row is None else _entry(row)
+
     def entries(self) -> Generator[AuditEntry, None, None]:
         """Every entry in seq order, streamed."""
         # The option goes on the statement: on the connection it would stay for the rest
