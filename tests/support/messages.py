@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from enlace.exchange import witness_status
 from enlace.web import errors, fields, i18n, markings, navigation
 from enlace.web.pages import common, exchange, matching, records
 
@@ -35,6 +36,7 @@ def used_messages() -> set[str]:
         matching.DISCLOSURE_STATUS,
         matching.RUN_STATUS,
         errors._TITLES,
+        witness_status.ALERT_KINDS,
     ):
         found.update(table.values())
     found.update(item.label for item in navigation.NAV_ITEMS)

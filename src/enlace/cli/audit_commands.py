@@ -1,5 +1,6 @@
-"""`enlace audit verify`, `show`, `prove` and `check-proof`: the node's tamper-evident audit
-log, and proofs of its entries an auditor checks without a node."""
+"""`enlace audit verify`, `show`, `prove`, `check-proof` and `alerts`: the node's tamper-evident
+audit log, proofs of its entries an auditor checks without a node, and the alerts witnessing
+raised about it or a partner's."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from enlace.cli.terminal import safe_text
 
 if TYPE_CHECKING:
     from enlace.store.repositories.audit import AuditEntry
+    from enlace.store.repositories.witness import AuditAlert
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 
@@ -33,6 +35,7 @@ def build_audit_app() -> typer.Typer:
     audit.command("show")(show)
     audit.command("prove")(prove)
     audit.command("check-proof")(check_proof)
+    audit.command("alerts")(alerts)
     return audit
 
 
@@ -202,3 +205,44 @@ def entries_table(title: str, entries: list[AuditEntry]) -> Table:
             entry.entry_hash[:12],
         )
     return table
+
+
+@user_errors
+def alerts(
+    node: NodeDir = DEFAULT_NODE,
+    limit: Annotated[int, typer.Option(min=1, help="How many of the newest alerts.")] = 1000,
+) -> None:
+    """Print the alerts witnessing raised, newest first, each with its evidence as kept."""
+    from enlace.exchange.witness_status import alert_summary
+    from enlace.node.setup import open_node
+
+    config, store = open_node(node)
+    try:
+        with store.unit_of_work() as uow:
+            summary = alert_summary(uow, newest=limit)
+    finally:
+        store.close()
+    if not summary.total:
+        console.print(f"no audit alert on node {config.party}")
+        return
+    console.print(f"Audit alerts of node {config.party} ({safe_text(node)}), newest first")
+    for alert in summary.newest:
+        console.print(alert_block(alert))
+    console.print(f"{len(summary.newest)} of {summary.total} alerts shown")
+
+
+def alert_block(alert: AuditAlert) -> str:
+    """One alert as lines: what, whose log, who found it, its message and its evidence as
+    kept, every character of which is shown (an auditor compares it with the partner's)."""
+    from enlace.exchange.witness_status import alert_kind
+
+    return "\n".join(
+        [
+            f"[bold red]alert {alert.id}[/] · {safe_text(alert.raised_at)} · "
+            f"{safe_text(alert_kind(alert.kind), spelt=True)}",
+            f"  whose log: {safe_text(alert.party, spelt=True)} · "
+            f"found by: {safe_text(alert.reporter, spelt=True)}",
+            f"  message: {safe_text(alert.message, spelt=True)}",
+            f"  evidence: {safe_text(alert.evidence, spelt=True)}",
+        ]
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.table import Table
 from enlace.cli.errors import stderr, user_errors
 from enlace.cli.options import DEFAULT_NODE, NodeDir
 from enlace.cli.terminal import safe_text
+
+if TYPE_CHECKING:
+    from enlace.exchange.witness_status import AlertSummary, PartnerWitnessing
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 
@@ -59,8 +62,10 @@ class PartnerPosition:
 
 @user_errors
 def status(node: NodeDir = DEFAULT_NODE) -> None:
-    """Print what this node holds (records by kind and owner) and, per partner, how far its
-    release sequence is verified and what of it is not held."""
+    """Print what this node holds (records by kind and owner); per partner, how far its
+    release sequence is verified, what of it is not held, and how far each side countersigned
+    the other's audit log; and the audit alerts witnessing raised."""
+    from enlace.exchange.witness_status import alert_summary, partner_witnessing
     from enlace.node.setup import open_node
 
     config, store = open_node(node)
@@ -80,6 +85,8 @@ def status(node: NodeDir = DEFAULT_NODE) -> None:
                         uow.gaps.counts(partner.party),
                     )
                 )
+            witnessing = partner_witnessing(uow, [p.party for p in positions])
+            alerts = alert_summary(uow)
     finally:
         store.close()
     console.print(holdings_table(f"Node {config.party} ({node})", holdings))
@@ -88,6 +95,10 @@ def status(node: NodeDir = DEFAULT_NODE) -> None:
         console.print(partner_table(position))
         if position.not_held_total:
             stderr.print(not_held_warning(position))
+    if witnessing:
+        console.print(witnessing_table(witnessing))
+    if alerts.total:
+        stderr.print(alerts_warning(alerts))
 
 
 def partner_table(p: PartnerPosition) -> Table:
@@ -115,6 +126,53 @@ def not_held_warning(position: PartnerPosition) -> str:
         f"node are not held ({reasons}): they are asked for again at each sync "
         f"('enlace sync {party}'); see 'enlace audit show', actions 'sequence-gap' and 'refusal'"
     )
+
+
+def witnessing_table(rows: list[PartnerWitnessing]) -> Table:
+    """Per partner, the newest checkpoint of each audit log the other side countersigned."""
+    table = Table(title="Audit log witnessing: newest checkpoint countersigned")
+    table.add_column("partner")
+    table.add_column("this node's log, countersigned by the partner")
+    table.add_column("the partner's log, countersigned by this node")
+    for row in rows:
+        ours = row.ours
+        theirs = row.theirs
+        table.add_row(
+            row.party,
+            _checkpoint(ours.size, ours.cosigned_at) if ours else "not yet",
+            _checkpoint(theirs.size, theirs.seen_at) if theirs else "not yet",
+        )
+    return table
+
+
+def alerts_warning(alerts: AlertSummary) -> str:
+    """The ALERT block: how many alerts witnessing raised, the newest, and where the rest are.
+
+    An alert's message and parties can hold what a partner sent: each is made inert.
+    """
+    from enlace.exchange.witness_status import alert_kind
+
+    lines = [
+        f"[bold red]ALERT:[/] {alerts.total:,} audit alert(s): a partner's audit log failed "
+        "witnessing, or a partner refused this node's checkpoint. Newest first:"
+    ]
+    for alert in alerts.newest:
+        lines.append(
+            f"  [bold red]![/] {_moment(alert.raised_at)}  {safe_text(alert_kind(alert.kind))}"
+            f"  (log of {safe_text(alert.party)}, found by {safe_text(alert.reporter)})"
+        )
+        lines.append(f"      {safe_text(alert.message)}")
+    if alerts.more:
+        lines.append(f"  … and {alerts.more:,} older alert(s)")
+    lines.append(
+        "  See them all with their evidence: 'enlace audit alerts'. Keep the evidence, compare "
+        "it with the partner's, and contact the partner's liaison officer (docs/audit.md, Alerts)."
+    )
+    return "\n".join(lines)
+
+
+def _checkpoint(size: int, at: str) -> str:
+    return f"{size:,} entries, {_moment(at)}"
 
 
 def _moment(timestamp: str | None) -> str:
@@ -147,9 +205,11 @@ def _safe_url(url: str) -> str:
 
 __all__ = [
     "PartnerPosition",
+    "alerts_warning",
     "holdings_table",
     "init",
     "not_held_warning",
     "partner_table",
     "status",
+    "witnessing_table",
 ]

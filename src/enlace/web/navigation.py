@@ -29,6 +29,9 @@ MATCHING_ROLES = frozenset({Role.ANALYST, Role.LIAISON})
 DISCLOSURE_ROLES = frozenset({Role.LIAISON})
 TRACKING_ROLES = frozenset({Role.COORDINATOR})
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
+# Who is shown witnessing's audit alerts on the dashboard: those who read the exchange page or
+# the audit log, and can act on an alert (call the partner's liaison, keep the evidence).
+ALERT_ROLES = EXCHANGE_ROLES | AUDIT_ROLES
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/web/", "Dashboard", DASHBOARD_ROLES),

@@ -7,8 +7,10 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from enlace.exchange.witness_status import ALERT_KINDS
 from enlace.web.context import Context
 from enlace.web.navigation import (
+    ALERT_ROLES,
     EXCHANGE_ROLES,
     MATCHING_ROLES,
     RECORD_ROLES,
@@ -27,8 +29,14 @@ router = APIRouter()
 
 @router.get("/web/")
 def home(request: Request, context: Context, user: CurrentUser = allow()) -> HTMLResponse:
-    """Records by kind and owner, exchange per partner, latest hits, indicators, next meeting."""
-    view = dashboard(context.store, party=context.party, today=date.today())
+    """Records by kind and owner, exchange per partner, latest hits, indicators, next meeting;
+    and witnessing's audit alerts, for the roles that can act on them."""
+    view = dashboard(
+        context.store,
+        party=context.party,
+        today=date.today(),
+        alerts=may(user.roles, ALERT_ROLES),
+    )
     sparks = {
         series.id: sparkline(
             [p.value for p in series.points[-SPARK_POINTS:]],
@@ -44,6 +52,7 @@ def home(request: Request, context: Context, user: CurrentUser = allow()) -> HTM
         {
             "view": view,
             "sparks": sparks,
+            "alert_kinds": ALERT_KINDS,
             "links": {
                 "records": may(user.roles, RECORD_ROLES),
                 "exchange": may(user.roles, EXCHANGE_ROLES),

@@ -13,6 +13,7 @@ from enlace.exchange.errors import ExchangeError
 from enlace.exchange.receiving import REFUSAL_REASONS as RECEIVING_REFUSAL_REASONS
 from enlace.exchange.release import ReleaseRefused, release_one
 from enlace.exchange.sync_client import sync_node_partner
+from enlace.exchange.witness_status import ALERT_KINDS
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
 from enlace.web import parameters
@@ -143,6 +144,7 @@ def _page(
             "may_act": may(user.roles, EXCHANGE_ACTION_ROLES),
             "refusal_names": REFUSAL_NAMES,
             "refusal_reasons": REFUSAL_REASONS,
+            "alert_kinds": ALERT_KINDS,
         },
         status_code=status_code,
     )

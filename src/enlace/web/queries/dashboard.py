@@ -2,7 +2,8 @@
 each partner, the latest hits, the indicators at a glance and the next meeting.
 
 Counts and aggregates only: the dashboard shows no record's content, so every role may see
-it; each section links to the page (and role) that shows the records themselves.
+it; each section links to the page (and role) that shows the records themselves. Witnessing's
+audit alerts are read only for the roles shown them (`navigation.ALERT_ROLES`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from enlace.exchange.witness_status import AlertSummary, alert_summary
 from enlace.reports.data import ReportData
 from enlace.store.repositories.matches import RunHits
 from enlace.store.store import Store
@@ -44,6 +46,7 @@ class Dashboard:
     match_runs: tuple[RunHits, ...]  # our records partners also hold, by run (matches)
     indicators: tuple[IndicatorSeries, ...]
     meeting: ReportData | None
+    alerts: AlertSummary | None = None  # None: not read, for a reader not shown them
 
     @property
     def records_total(self) -> int:
@@ -51,9 +54,11 @@ class Dashboard:
         return sum(holding.total for holding in self.holdings)
 
 
-def dashboard(store: Store, *, party: str, today: date) -> Dashboard:
-    """The dashboard of the node of `party` on `today`."""
+def dashboard(store: Store, *, party: str, today: date, alerts: bool = False) -> Dashboard:
+    """The dashboard of the node of `party` on `today`, with witnessing's audit alerts when
+    `alerts` (the reader's roles are shown them)."""
     with store.unit_of_work() as uow:  # only reads
+        summary = alert_summary(uow) if alerts else None
         rows = uow.records.holdings()
         partners = partner_standings(uow)
         repository = uow.matches
@@ -75,4 +80,5 @@ def dashboard(store: Store, *, party: str, today: date) -> Dashboard:
         match_runs=tuple(match_runs),
         indicators=tuple(node_indicators(store, today=today)),
         meeting=next_meeting(store, today=today),
+        alerts=summary,
     )

@@ -14,6 +14,12 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from enlace.exchange.witness_status import (
+    AlertSummary,
+    PartnerWitnessing,
+    alert_summary,
+    partner_witnessing,
+)
 from enlace.store.repositories.sync_state import SequenceGap
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, records, releases, sync_cursors
@@ -115,6 +121,8 @@ class ExchangeView:
     refusals: tuple[Refusal, ...]
     gaps: tuple[SequenceGap, ...]  # the first numbers not held of each partner's sequence
     titles: dict[str, str]  # record id -> its title, for the records named above
+    witnessing: tuple[PartnerWitnessing, ...] = ()  # each partner's, in the partners' order
+    alerts: AlertSummary = AlertSummary(0, ())
 
     @property
     def not_held_total(self) -> int:
@@ -241,6 +249,8 @@ def exchange_view(store: Store, *, recent: int = RECENT) -> ExchangeView:
             refusals=tuple(refusals),
             gaps=tuple(gaps),
             titles=titles_of(connection, named),
+            witnessing=tuple(partner_witnessing(uow, [p.party for p in standings])),
+            alerts=alert_summary(uow),
         )
 
 
