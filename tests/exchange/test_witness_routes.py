@@ -282,3 +282,10 @@ def test_witnessing_needs_a_partner_s_token(mx: httpx.Client) -> None:
     answer = mx.post("/witness/v1/cosign", content=b"{}", headers={"Authorization": "Bearer x"})
     assert answer.status_code == 401
     assert "WWW-Authenticate" in answer.headers
+
+
+def test_every_kind_of_refusal_has_words_for_the_officer() -> None:
+    from enlace.exchange.witness import REFUSAL_KINDS
+    from enlace.exchange.witness_status import ALERT_KINDS
+
+    assert set(ALERT_KINDS) == set(REFUSAL_KINDS)
