@@ -36,6 +36,7 @@ TABLES = {
     "api_tokens",
     "web_sessions",
     "login_failures",
+    "refused_requests",
 }
 
 

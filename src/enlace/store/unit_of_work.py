@@ -24,6 +24,7 @@ from enlace.store.repositories.match_runs import MatchRunRepository
 from enlace.store.repositories.matches import MatchRepository
 from enlace.store.repositories.partners import PartnerRepository
 from enlace.store.repositories.records import RecordRepository
+from enlace.store.repositories.refused_requests import RefusedRequestRepository
 from enlace.store.repositories.releases import ReleaseRepository
 from enlace.store.repositories.settings import SettingsRepository
 from enlace.store.repositories.statements import ConsentRepository, RevocationRepository
@@ -69,6 +70,7 @@ class UnitOfWork:
     login_failures: LoginFailureRepository
     statistics: CbpStatisticsRepository
     audit: AuditLog
+    refused_requests: RefusedRequestRepository
 
     def __init__(self, engine: Engine, *, bulk: bool = False) -> None:
         self._engine = engine
@@ -127,6 +129,7 @@ class UnitOfWork:
         self.login_failures = LoginFailureRepository(connection)
         self.statistics = CbpStatisticsRepository(connection)
         self.audit = AuditLog(connection)
+        self.refused_requests = RefusedRequestRepository(connection)
 
     @property
     def connection(self) -> Connection:
