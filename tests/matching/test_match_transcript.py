@@ -20,7 +20,7 @@ from support.matching import agree, load, requester_token, served_nodes, synth_w
 KINDS = MATCH_KINDS[:2]
 
 
-def _run_entries(store: Store) -> dict[str, Any]:
+def _run_entries(store: Store) -> dict[str | None, Any]:
     with store.unit_of_work() as uow:
         return {e.subject: e.detail for e in uow.audit.entries() if e.action == "match-run"}
 
@@ -55,7 +55,10 @@ def test_requester_and_responder_audit_the_same_digest_of_the_messages_sent(
         load(mx, world.records["MX"])
         load(us, world.records["US"])
         agree(us, "MX")
-        hooks = {"request": [request_sent], "response": [response_received]}
+        hooks: dict[str, list[Callable[..., Any]]] = {
+            "request": [request_sent],
+            "response": [response_received],
+        }
         with httpx.Client(event_hooks=hooks) as client:
             outcomes = match_partner(
                 mx.store,

@@ -20,8 +20,8 @@ from enlace.users.accounts import (
 from enlace.users.authentication import ThrottlePolicy, authenticate
 from enlace.users.errors import UserError
 from enlace.users.passwords import meets_policy, random_password
-from enlace.users.sessions import SessionPolicy, active_session, start_session
 from enlace.users.refused_requests import flush_refused_requests
+from enlace.users.sessions import SessionPolicy, active_session, start_session
 from enlace.users.tokens import create_token, list_tokens, revoke_token, token_user
 
 

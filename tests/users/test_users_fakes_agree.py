@@ -23,6 +23,7 @@ from enlace.store.store import Store
 from enlace.store.unit_of_work import UnitOfWorkFactory
 from enlace.users.accounts import add_user, set_disabled, set_password, set_roles
 from enlace.users.authentication import ThrottlePolicy, authenticate
+from enlace.users.refused_requests import flush_refused_requests
 from enlace.users.sessions import (
     SessionPolicy,
     active_session,
@@ -30,7 +31,6 @@ from enlace.users.sessions import (
     session_hash,
     start_session,
 )
-from enlace.users.refused_requests import flush_refused_requests
 from enlace.users.tokens import create_token, list_tokens, revoke_token, token_user
 from support.users import FakeStore
 

@@ -28,8 +28,8 @@ from enlace.matching.psi import (
     fresh_scalar,
     truncation_width,
 )
-from enlace.model.timestamps import format_timestamp, utc_now
 from enlace.matching.transcript import Transcript
+from enlace.model.timestamps import format_timestamp, utc_now
 from enlace.store.repositories.agreements import RESPONDER, MatchAgreement
 from enlace.store.repositories.match_runs import MatchRun, MatchRunRepository
 from enlace.store.repositories.matches import HitNotice

@@ -105,9 +105,7 @@ def authenticate_partner(
                 partner = None
     if partner is None:
         # Counted, not an entry each: anyone can send these (enlace.users.refused_requests).
-        record_refused_request(
-            store, source=client, reason=f"{PARTNER_API}: {reason}", target=path
-        )
+        record_refused_request(store, source=client, reason=f"{PARTNER_API}: {reason}", target=path)
         raise PartnerUnauthenticated(reason)
     return partner
 

@@ -26,12 +26,12 @@ from enlace.store.repositories.login_failures import LoginFailure, LoginFailureR
 from enlace.store.repositories.users import User
 from enlace.store.unit_of_work import UnitOfWorkFactory
 from enlace.users.accounts import USERNAME_PATTERN as _USERNAME
+from enlace.users.passwords import hash_password, meets_policy, needs_rehash, verify_password
 from enlace.users.refused_requests import (
     SIGN_IN_BLOCKED,
     SIGN_IN_UNKNOWN,
     count_refused_request,
 )
-from enlace.users.passwords import hash_password, meets_policy, needs_rehash, verify_password
 
 _MAX_USERNAME = 64
 

@@ -94,9 +94,10 @@ class RefusedRequestRepository:
                 table.c.minute, table.c.source, table.c.reason, table.c.target, table.c.count
             )
         ).all()
+        # By position: a Row's `count` is its tuple method, not the column.
         counts = [
-            RefusedCount(row.minute, row.source, row.reason, row.target, int(row.count))
-            for row in rows
+            RefusedCount(str(minute), str(source), str(reason), str(target), int(count))
+            for minute, source, reason, target, count in rows
         ]
         return sorted(counts, key=lambda c: (c.minute, c.source, c.reason, c.target))
 

@@ -26,9 +26,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(80), nullable=False),
         sa.Column("target", sa.String(128), nullable=False),
         sa.Column("count", sa.BigInteger, nullable=False),
-        sa.PrimaryKeyConstraint(
-            "minute", "source", "reason", "target", name="pk_refused_requests"
-        ),
+        sa.PrimaryKeyConstraint("minute", "source", "reason", "target", name="pk_refused_requests"),
     )
     with op.batch_alter_table("match_runs") as batch:
         batch.add_column(sa.Column("transcript_sha256", sa.String(64), nullable=True))
