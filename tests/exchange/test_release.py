@@ -134,3 +134,24 @@ def test_release_all_to_an_unregistered_partner_is_refused(store: Store) -> None
     with pytest.raises(ReleaseRefused, match="not a registered"):
         release_everything_allowed(store, partner="US", signing_key=MX_KEY, actor="tester")
     assert audit_actions(store)[-1][:2] == ("release-refused", "US")
+
+
+def test_every_release_entry_carries_the_release_sequence_number(store: Store) -> None:
+    # One by one, then the rest in a batch: each entry names the number the partner's
+    # collection serves the version under, so an entry here matches a receipt there.
+    mx_node(store)
+    records = [phone(f"+52 55 1234 56{n:02d}") for n in range(5)]
+    for record in records:
+        add(store, StoredVersion.of(record))
+    for record in records[:2]:
+        release(store, record.id)
+    release_everything_allowed(store, partner="US", signing_key=MX_KEY, actor="tester")
+    with store.unit_of_work() as uow:
+        numbered = {r.record_id: r.sequence for r in uow.releases.page("US", version="all")}
+    logged = {
+        subject: detail["sequence"]  # type: ignore[index]
+        for action, subject, detail in audit_actions(store)
+        if action == "release"
+    }
+    assert logged == numbered
+    assert sorted(logged.values()) == [1, 2, 3, 4, 5]

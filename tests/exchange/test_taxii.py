@@ -23,6 +23,7 @@ from enlace.node.setup import initialise_node
 from enlace.partners.authentication import PARTNER_CHALLENGE
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
+from enlace.users.refused_requests import flush_refused_requests
 from support.clock import FrozenClock
 from support.exchange import (
     CA_TOKEN,
@@ -143,9 +144,12 @@ def test_missing_wrong_or_malformed_credentials_are_401_and_audited(
     assert answer.headers["www-authenticate"] == PARTNER_CHALLENGE
     assert answer.json()["http_status"] == "401"
     assert answer.json()["description"] == f"authentication required: {reason}"
+    # Counted with the other refused anonymous requests, in the log once its minute is over.
+    assert flush_refused_requests(node, include_open=True) == 1
     actor, action, subject, detail = audit(node)[-1]
-    assert (actor, action, subject) == ("anonymous", "auth-failure", US_COLLECTION + "objects/")
-    assert detail["reason"] == reason
+    assert (actor, action, subject) == ("anonymous", "refused-requests", "127.0.0.1")
+    assert detail["reasons"] == {f"partner-api: {reason}": 1}
+    assert detail["targets"] == {US_COLLECTION + "objects/": 1}
 
 
 def test_basic_credentials_of_a_partner_read_what_its_bearer_token_reads(node: Store) -> None:

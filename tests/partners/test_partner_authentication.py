@@ -15,6 +15,8 @@ from enlace.partners.authentication import (
     parse_authorization,
 )
 from enlace.store.store import Store
+from enlace.users.refused_requests import flush_refused_requests, minute_of
+from support.clock import FrozenClock
 from support.exchange import CA_TOKEN, US_TOKEN, audit_actions, mx_node
 
 PATH = "/enlace/collections/"
@@ -108,14 +110,27 @@ def test_the_partner_is_known_by_its_token_either_way_and_nothing_is_audited(
         ("Basic %%%", "malformed basic credentials: not base64"),
     ],
 )
-def test_a_refusal_is_audited_with_its_reason_path_and_client(
-    node: Store, authorization: str, reason: str
+def test_a_refusal_is_counted_with_its_reason_path_and_client(
+    node: Store, authorization: str, reason: str, frozen_now: FrozenClock
 ) -> None:
     with pytest.raises(PartnerUnauthenticated) as refused:
         authenticate_partner(node, authorization=authorization, path=PATH, client="10.0.0.7")
     assert refused.value.reason == reason
+    assert audit_actions(node) == []  # not an entry of its own: its minute is not over
+    assert flush_refused_requests(node, include_open=True) == 1
     expected: list[tuple[str, str | None, Any]] = [
-        ("auth-failure", PATH, {"reason": reason, "client": "10.0.0.7"})
+        (
+            "refused-requests",
+            "10.0.0.7",
+            {
+                "minute": minute_of(frozen_now.now),
+                "source": "10.0.0.7",
+                "count": 1,
+                "reasons": {f"partner-api: {reason}": 1},
+                "targets": {PATH: 1},
+                "other_targets": 0,
+            },
+        )
     ]
     assert audit_actions(node) == expected
     with node.unit_of_work() as uow:

@@ -41,6 +41,7 @@ TABLES = {
     "audit_cosignatures",
     "witnessed_checkpoints",
     "audit_alerts",
+    "refused_requests",
 }
 
 

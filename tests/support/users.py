@@ -2,7 +2,8 @@
 
 `FakeStore` stands where a `Store` does (it satisfies `UnitOfWorkFactory`): its
 `unit_of_work()` gives a `FakeUnitOfWork`, a `UnitOfWork` whose repositories (`uow.users`,
-`uow.web_sessions`, `uow.api_tokens`, `uow.login_failures`, `uow.audit`) keep their rows in
+`uow.web_sessions`, `uow.api_tokens`, `uow.login_failures`, `uow.refused_requests`,
+`uow.audit`) keep their rows in
 dictionaries. Each unit of work works on its own copy of what is committed: `commit()` makes
 that copy what the store holds (and is counted in `FakeStore.commits`), `rollback()` and
 leaving the block without a commit discard it. It has no `connection`: a use case that still
@@ -33,6 +34,7 @@ from enlace.model.roles import Role
 from enlace.store.repositories.api_tokens import ApiToken, ApiTokenRepository
 from enlace.store.repositories.audit import AuditEntry, AuditItem, AuditLog, chain_entries
 from enlace.store.repositories.login_failures import LoginFailure, LoginFailureRepository
+from enlace.store.repositories.refused_requests import RefusedCount, RefusedRequestRepository
 from enlace.store.repositories.users import User, UserRepository
 from enlace.store.repositories.web_sessions import WebSession, WebSessionRepository
 from enlace.store.unit_of_work import UnitOfWork
@@ -52,6 +54,8 @@ class FakeTables:
     api_tokens: dict[str, ApiToken] = field(default_factory=dict)
     api_token_hashes: dict[str, str] = field(default_factory=dict)  # token id -> hash
     login_failures: dict[str, LoginFailure] = field(default_factory=dict)
+    # (minute, source, reason, target) -> count
+    refused_requests: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
 
     def copy(self) -> FakeTables:
@@ -231,6 +235,33 @@ class FakeLoginFailureRepository(LoginFailureRepository):
                 del self._counts[key]
 
 
+class FakeRefusedRequestRepository(RefusedRequestRepository):
+    """`RefusedRequestRepository` in memory."""
+
+    def __init__(self, tables: FakeTables) -> None:
+        self._counts = tables.refused_requests
+
+    def holds_source(self, minute: str, source: str) -> bool:
+        return any(key[:2] == (minute, source) for key in self._counts)
+
+    def source_count(self, minute: str) -> int:
+        return len({key[1] for key in self._counts if key[0] == minute})
+
+    def holds_target(self, minute: str, source: str, target: str) -> bool:
+        return any(key[:2] == (minute, source) and key[3] == target for key in self._counts)
+
+    def target_count(self, minute: str, source: str) -> int:
+        return len({key[3] for key in self._counts if key[:2] == (minute, source)})
+
+    def add_one(self, *, minute: str, source: str, reason: str, target: str) -> None:
+        key = (minute, source, reason, target)
+        self._counts[key] = self._counts.get(key, 0) + 1
+
+    def take_before(self, minute: str | None) -> list[RefusedCount]:
+        taken = sorted(key for key in self._counts if minute is None or key[0] < minute)
+        return [RefusedCount(*key, count=self._counts.pop(key)) for key in taken]
+
+
 class FakeAuditLog(AuditLog):
     """`AuditLog` in memory: its entries are checked, chained and hashed by the same code."""
 
@@ -277,6 +308,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.api_tokens = FakeApiTokenRepository(self._tables)
         self.login_failures = FakeLoginFailureRepository(self._tables)
         self.audit = FakeAuditLog(self._tables)
+        self.refused_requests = FakeRefusedRequestRepository(self._tables)
         self.started_at = timestamps.format_timestamp(timestamps.utc_now())
         return self
 

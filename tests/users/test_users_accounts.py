@@ -20,6 +20,7 @@ from enlace.users.accounts import (
 from enlace.users.authentication import ThrottlePolicy, authenticate
 from enlace.users.errors import UserError
 from enlace.users.passwords import meets_policy, random_password
+from enlace.users.refused_requests import flush_refused_requests
 from enlace.users.sessions import SessionPolicy, active_session, start_session
 from enlace.users.tokens import create_token, list_tokens, revoke_token, token_user
 
@@ -167,9 +168,13 @@ def test_token_is_kept_as_a_hash_audited_on_use_and_refused_once_revoked(store: 
         ("token-create", "ana"),
         ("token-use", "/web/records"),
         ("token-revoke", "ana"),
-        ("token-failure", "/web/records"),
-        ("token-failure", "/web/records"),
+        ("token-failure", "/web/records"),  # ana's revoked token; the made-up one is counted
     ]
+    assert flush_refused_requests(store, include_open=True) == 1
+    with store.unit_of_work() as uow:
+        (counted,) = uow.audit.latest(1)
+    assert (counted.action, counted.subject) == ("refused-requests", "127.0.0.1")
+    assert counted.detail["reasons"] == {"api-token: unknown token": 1}
     with store.unit_of_work() as uow:
         logged = " ".join(str(v) for row in uow.connection.execute(select(audit_log)) for v in row)
     assert secret not in logged

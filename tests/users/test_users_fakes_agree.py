@@ -23,6 +23,7 @@ from enlace.store.store import Store
 from enlace.store.unit_of_work import UnitOfWorkFactory
 from enlace.users.accounts import add_user, set_disabled, set_password, set_roles
 from enlace.users.authentication import ThrottlePolicy, authenticate
+from enlace.users.refused_requests import flush_refused_requests
 from enlace.users.sessions import (
     SessionPolicy,
     active_session,
@@ -155,6 +156,13 @@ def _use_case_scenario(store: UnitOfWorkFactory) -> dict[str, Any]:
     used = token_user(store, secret, path="/web/api/me", client=None)
     revoke_token(store, token.id)
     refused = token_user(store, secret, path="/web/api/me", client=None)
+    # A stranger's refusals: counted, then written to the log (the minute in progress too).
+    strangers = [
+        authenticate(store, "nobody", "guess", client="10.0.0.3", policy=policy),
+        token_user(store, "enl_made-up", path="/web/api/me", client="10.0.0.3"),
+        token_user(store, "enl_made-up", path="/web/api/x", client="10.0.0.4"),
+    ]
+    flushed = flush_refused_requests(store, include_open=True)
     live = active_session(store, session_id, SessionPolicy())
     ended = end_session(store, session_id)
     set_password(store, "bob", "c passphrase")
@@ -164,6 +172,9 @@ def _use_case_scenario(store: UnitOfWorkFactory) -> dict[str, Any]:
             "outcomes": outcomes,
             "used": used,
             "refused": refused,
+            "strangers": strangers,
+            "flushed": flushed,
+            "still_counted": uow.refused_requests.take_before(None),
             "live": None if live is None else (live.user, live.created_at),
             "ended": ended,
             "kept": uow.web_sessions.get(session_hash(kept_id)),
@@ -189,4 +200,5 @@ def test_the_use_cases_leave_the_same_state_in_the_fake_as_in_a_real_store(
     assert real["outcomes"][1].refusal == "wrong"
     assert real["outcomes"][2].refusal == "blocked"
     assert real["kept"] is None  # disabling ana ended it
+    assert real["flushed"] == 3  # one entry per source: the blocked sign-in, and two strangers
     assert fake == real

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from enlace.model.roles import Role
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
+from enlace.users.refused_requests import flush_refused_requests
 from enlace.users.tokens import create_token, revoke_token
 from enlace.web.security import node_routes, original_route, route_roles
 from support.web import RunningWeb, serving, user_of
@@ -77,10 +78,12 @@ def test_unknown_and_revoked_tokens_get_401_json_and_are_audited(web: RunningWeb
         assert answer.headers["content-type"].startswith("application/json")
         assert answer.headers["www-authenticate"] == "Bearer"
         assert "enlace user token" in answer.json()["detail"]
-    assert _token_audit(web.store) == [
-        ("token-failure", AUDITOR, "/web/api/me"),
-        ("token-failure", "anonymous", "/web/api/me"),
-    ]
+    assert _token_audit(web.store) == [("token-failure", AUDITOR, "/web/api/me")]
+    # A token nobody holds: counted with the other refused anonymous requests.
+    assert flush_refused_requests(web.store, include_open=True) == 1
+    with web.store.unit_of_work() as uow:
+        (counted,) = uow.audit.latest(1)
+    assert counted.detail["reasons"] == {"api-token: unknown token": 1}
 
 
 def test_a_token_without_the_role_gets_403_json_and_no_page(web: RunningWeb) -> None:

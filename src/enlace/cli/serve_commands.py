@@ -113,6 +113,7 @@ def serve(
 
     from enlace.exchange.sync_schedule import PeriodicSync
     from enlace.node.setup import open_node
+    from enlace.users.refused_requests import flush_refused_requests
     from enlace.web.app import create_node_app
 
     config, store = open_node(node)
@@ -148,7 +149,12 @@ def serve(
     finally:
         if periodic is not None:
             periodic.stop()
-        store.close()
+        try:
+            # Refused anonymous requests are counted by the minute and written to the log
+            # when the minute is over; the node stops, so write the minute in progress too.
+            flush_refused_requests(store, include_open=True)
+        finally:
+            store.close()
     console.print(f"node {config.party} stopped")
 
 

@@ -183,7 +183,7 @@ def release_all_allowed(
         fresh = without_withheld(uow, fresh, party=party, partner=partner, actor=actor)
         if not fresh:
             continue
-        releases.insert_many(
+        numbers = releases.insert_many(
             [
                 ReleaseRow(
                     record_id=row.id,
@@ -202,9 +202,14 @@ def release_all_allowed(
                     actor,
                     "release",
                     row.id,
-                    {"partner": partner, "modified": row.modified, "kind": row.kind},
+                    {
+                        "partner": partner,
+                        "modified": row.modified,
+                        "kind": row.kind,
+                        "sequence": number,
+                    },
                 )
-                for row in fresh
+                for row, number in zip(fresh, numbers, strict=True)
             ]
         )
         released += len(fresh)
@@ -303,18 +308,25 @@ def _release(
     if not new and releases.exists(row.id, row.modified, partner):
         return False
     signature = sign_record(row.stix_object(), signing_key)
-    releases.insert(
+    number = releases.insert(
         record_id=row.id,
         modified=row.modified,
         partner=partner,
         released_at=uow.started_at,
         signature=signature,
     )
+    # The number in the partner's release sequence: what the partner's receipt and its gap
+    # checks name, so either side can match an entry here to one there.
     audit.append(
         actor=actor,
         action="release",
         subject=row.id,
-        detail={"partner": partner, "modified": row.modified, "kind": row.kind},
+        detail={
+            "partner": partner,
+            "modified": row.modified,
+            "kind": row.kind,
+            "sequence": number,
+        },
     )
     return True
 

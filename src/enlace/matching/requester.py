@@ -34,6 +34,7 @@ from enlace.matching.psi import (
     fresh_scalar,
     intersect,
 )
+from enlace.matching.transcript import Transcript
 from enlace.matching.wire import OCTETS, PREFIX
 from enlace.model.errors import RecordError
 from enlace.model.timestamps import format_timestamp, parse_timestamp
@@ -362,8 +363,14 @@ class _Requester:
             blinded = self.pool.hash_and_blind(
                 kind_domain(kind), [key.encode("utf-8") for key in keys], secret, progress=advance
             )
+        # Both rounds' messages are hashed as sent and received, as the partner hashes them
+        # (enlace.matching.transcript): both parties audit the same digest.
+        transcript = Transcript(kind.value)
+        transcript.add(blinded)
         with self.progress(f"{self.partner.party} blinding both sets", 0):
             body = self._post(kind, f"/runs?kind={kind.value}", blinded)
+        del blinded  # sent and hashed: not held while the partner's set is blinded
+        transcript.add(body)
         try:
             answer = decode_answer(body, expected_n=len(keys))
             with self.progress(
@@ -379,14 +386,20 @@ class _Requester:
         pairs = intersect(answer.doubly, theirs, answer.width)
         pairs.sort(key=lambda pair: pair[1])
         run_id = answer.run_id.hex()
-        reply = self._post(kind, f"/runs/{run_id}/matches", encode_positions([j for _, j in pairs]))
+        transcript = Transcript(kind.value, before=transcript.hexdigest())
+        positions = encode_positions([j for _, j in pairs])
+        transcript.add(positions)
+        reply = self._post(kind, f"/runs/{run_id}/matches", positions)
+        transcript.add(reply)
         try:
             groups = decode_handles(reply, positions=len(pairs))
         except WireFormatError as error:
             raise MatchProtocolError(
                 f"{self.partner.party}'s handles on {kind.value}: {error}"
             ) from None
-        return self._record(kind, run_id, keys, held, answer.responder_size, pairs, groups)
+        return self._record(
+            kind, run_id, keys, held, answer.responder_size, pairs, groups, transcript.hexdigest()
+        )
 
     def _record(
         self,
@@ -397,6 +410,7 @@ class _Requester:
         partner_size: int,
         pairs: list[tuple[int, int]],
         groups: list[list[bytes]],
+        transcript_sha256: str,
     ) -> MatchOutcome:
         with self.store.unit_of_work() as uow:
             linked = [
@@ -432,6 +446,7 @@ class _Requester:
                     overlap=len(pairs),
                     order_seed=None,
                     set_digest=None,
+                    transcript_sha256=transcript_sha256,
                 )
             )
             uow.audit.append(
@@ -446,6 +461,8 @@ class _Requester:
                     "responder_size": partner_size,
                     "overlap": len(pairs),
                     "matches": len(found),
+                    # The agreement is the responder's caps: its entry names their terms.
+                    "transcript_sha256": transcript_sha256,
                 },
             )
             uow.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -27,8 +28,9 @@ from enlace.matching.psi import (
     fresh_scalar,
     truncation_width,
 )
+from enlace.matching.transcript import Transcript
 from enlace.model.timestamps import format_timestamp, utc_now
-from enlace.store.repositories.agreements import RESPONDER
+from enlace.store.repositories.agreements import RESPONDER, MatchAgreement
 from enlace.store.repositories.match_runs import MatchRun, MatchRunRepository
 from enlace.store.repositories.matches import HitNotice
 from enlace.store.store import Store
@@ -98,13 +100,20 @@ def answer_run(
         kind_domain(kind), [key.encode("utf-8") for key in order], secret
     )
     try:
+        # Hashed here while the pool's workers blind: the same bytes the requester sent.
+        transcript = Transcript(kind.value)
+        transcript.add(points)
         try:
             doubly = theirs.result()
         except WireFormatError as error:
             raise MatchRefused(400, "bad-request", str(error)) from None
+        # The answer is made before the run is recorded, so that its digest is recorded
+        # with it (round 2 may reach another process: nothing is kept in memory).
+        answer = encode_answer(Answer(run_id, width, doubly, ours.result()))
+        transcript.add(answer)
         with store.unit_of_work() as uow:
             # Checked again where the run is recorded: two runs at once cannot both pass.
-            check_within_agreement(
+            agreement = check_within_agreement(
                 uow.agreements,
                 partner=partner,
                 kind=kind.value,
@@ -125,25 +134,29 @@ def answer_run(
                     overlap=None,
                     order_seed=seed.hex(),
                     set_digest=_set_digest(order),
+                    transcript_sha256=transcript.hexdigest(),
                 )
             )
+            # Round 1 answered: the whole run's "match-run" entry is written at round 2.
             uow.audit.append(
                 actor=partner,
-                action="match-run",
+                action="match-answered",
                 subject=run_id.hex(),
                 detail={
                     "role": RESPONDER,
+                    "partner": partner,
                     "kind": kind.value,
+                    "agreement": _terms(agreement),
                     "requester_size": n,
                     "responder_size": len(order),
+                    "round1_sha256": transcript.hexdigest(),
                 },
             )
             uow.commit()
     except BaseException:
         ours.cancel()
         raise
-    own = ours.result()
-    return encode_answer(Answer(run_id, width, doubly, own))
+    return answer
 
 
 def positions_limit(store: Store, *, partner: str, run_id: str) -> int:
@@ -190,8 +203,37 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
             for rid in handles
         ]
         uow.matches.add_hit_notices(notices)
+        answer = encode_handles([[bytes.fromhex(handles[rid]) for rid in ids] for ids in matched])
+        digest = None
+        if run.transcript_sha256 is not None:  # None: answered before migration 13
+            transcript = Transcript(kind.value, before=run.transcript_sha256)
+            transcript.add(body)
+            transcript.add(answer)
+            digest = transcript.hexdigest()
         runs.finish(
-            run_id, RESPONDER, status="completed", at=uow.started_at, overlap=len(positions)
+            run_id,
+            RESPONDER,
+            status="completed",
+            at=uow.started_at,
+            overlap=len(positions),
+            transcript_sha256=digest,
+        )
+        agreement = uow.agreements.get(partner, kind.value)
+        uow.audit.append(
+            actor=partner,
+            action="match-run",
+            subject=run_id,
+            detail={
+                "role": RESPONDER,
+                "partner": partner,
+                "kind": kind.value,
+                "agreement": None if agreement is None else _terms(agreement),
+                "requester_size": run.requester_size,
+                "responder_size": run.responder_size,
+                "overlap": len(positions),
+                "records": len(notices),
+                "transcript_sha256": digest,
+            },
         )
         # One entry for the run's hit notices, not one each: a large run has hundreds of
         # thousands. The digest over the notices' record ids chains them into the log, so
@@ -210,7 +252,7 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
             },
         )
         uow.commit()
-    return encode_handles([[bytes.fromhex(handles[rid]) for rid in ids] for ids in matched])
+    return answer
 
 
 def notices_digest(notices: Sequence[HitNotice]) -> str:
@@ -234,6 +276,16 @@ def record_refusal(store: Store, *, partner: str, kind: str | None, refusal: Mat
             },
         )
         uow.commit()
+
+
+def _terms(agreement: MatchAgreement) -> dict[str, Any]:
+    # An agreement has no id: it is named by its partner and kind (in the entry already)
+    # and these, its terms when the run was answered.
+    return {
+        "max_set_size": agreement.max_set_size,
+        "runs_per_day": agreement.runs_per_day,
+        "updated_at": agreement.updated_at,
+    }
 
 
 def _answered_run(runs: MatchRunRepository, partner: str, run_id: str) -> MatchRun:

@@ -14,3 +14,10 @@ def holds_control_characters(text: str, *, line_breaks_allowed: bool = False) ->
     return excepted when `line_breaks_allowed`: free text a person typed)."""
     forbidden = _CONTROLS_BUT_LINE_BREAKS if line_breaks_allowed else _CONTROLS
     return not forbidden.isdisjoint(text)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped (\\x00, \\n...): safe in a log and a column."""
+    if all(32 <= ord(char) != 127 for char in text):
+        return text
+    return "".join(char if 32 <= ord(char) != 127 else repr(char)[1:-1] for char in text)

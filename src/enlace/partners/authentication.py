@@ -7,8 +7,10 @@ whose user name is its party code and whose password is that same token
 OASIS taxii2-client, take a user name and a password but no bearer token.
 
 The TAXII exchange and the matching API both call `authenticate_partner`; a failure is
-audited ("auth-failure": the path, the reason, the client address) in its own unit of work,
-so the evidence stays whatever the route answers.
+counted in its own unit of work, so the evidence stays whatever the route answers: anyone
+can send such requests, so they are not an audit entry each but one "refused-requests" entry
+per minute and client address (`enlace.users.refused_requests`; reason "partner-api: ...",
+target the path).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from enlace.store.repositories.partners import Partner, token_hash
 from enlace.store.unit_of_work import UnitOfWorkFactory
+from enlace.users.refused_requests import PARTNER_API, record_refused_request
 
 # The WWW-Authenticate value of a 401 from a partner API: both ways a partner may present
 # its token, so a client that only knows Basic sees that it is accepted.
@@ -83,7 +86,7 @@ def authenticate_partner(
 ) -> Partner:
     """Use case: the registered partner whose token is presented in `authorization` (the
     HTTP header's value: bearer, or Basic with the partner's party code as user name);
-    PartnerUnauthenticated, audited, when there is none."""
+    PartnerUnauthenticated, counted as a refused request, when there is none."""
     partner = None
     try:
         presented = parse_authorization(authorization)
@@ -101,13 +104,8 @@ def authenticate_partner(
             if partner is not None and partner.party != presented.party:
                 partner = None
     if partner is None:
-        audit_partner_event(
-            store,
-            actor="anonymous",
-            action="auth-failure",
-            subject=path,
-            detail={"reason": reason, "client": client},
-        )
+        # Counted, not an entry each: anyone can send these (enlace.users.refused_requests).
+        record_refused_request(store, source=client, reason=f"{PARTNER_API}: {reason}", target=path)
         raise PartnerUnauthenticated(reason)
     return partner
 

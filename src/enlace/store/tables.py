@@ -290,6 +290,9 @@ match_runs = Table(
     Column("overlap", BigInteger),
     Column("order_seed", String(32)),
     Column("set_digest", String(64)),
+    # SHA-256 (hex) of the run's messages so far (enlace.matching.transcript): of round 1
+    # while the responder waits for round 2, of the whole run once it is completed.
+    Column("transcript_sha256", String(64)),
     PrimaryKeyConstraint("id", "role", name="pk_match_runs"),
 )
 Index("ix_match_runs_partner_started", match_runs.c.partner, match_runs.c.started_at)
@@ -487,4 +490,19 @@ audit_alerts = Table(
     Column("kind", String(32), nullable=False),
     Column("message", Text, nullable=False),
     Column("evidence", Text, nullable=False),  # canonical JSON: the notes, the proof
+)
+
+# Refused requests by strangers (no partner token, no valid API token, an unknown username),
+# counted per minute, source (client address), reason and target (path or username typed)
+# instead of one audit entry each; each closed minute becomes one audit entry per source
+# ("refused-requests", enlace.users.refused_requests) and its rows are deleted.
+refused_requests = Table(
+    "refused_requests",
+    metadata,
+    Column("minute", String(17), nullable=False),  # UTC, "2025-09-01T12:00Z"
+    Column("source", String(64), nullable=False),  # "other" past the cap of sources a minute
+    Column("reason", String(80), nullable=False),
+    Column("target", String(128), nullable=False),  # "" for targets past the sample
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("minute", "source", "reason", "target", name="pk_refused_requests"),
 )

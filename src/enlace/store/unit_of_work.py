@@ -25,6 +25,7 @@ from enlace.store.repositories.match_runs import MatchRunRepository
 from enlace.store.repositories.matches import MatchRepository
 from enlace.store.repositories.partners import PartnerRepository
 from enlace.store.repositories.records import RecordRepository
+from enlace.store.repositories.refused_requests import RefusedRequestRepository
 from enlace.store.repositories.releases import ReleaseRepository
 from enlace.store.repositories.settings import SettingsRepository
 from enlace.store.repositories.statements import ConsentRepository, RevocationRepository
@@ -73,6 +74,7 @@ class UnitOfWork:
     audit: AuditLog
     audit_tree: AuditTree
     witness: WitnessRepository
+    refused_requests: RefusedRequestRepository
 
     def __init__(self, engine: Engine, *, bulk: bool = False) -> None:
         self._engine = engine
@@ -133,6 +135,7 @@ class UnitOfWork:
         self.audit = AuditLog(connection)
         self.audit_tree = AuditTree(connection)
         self.witness = WitnessRepository(connection)
+        self.refused_requests = RefusedRequestRepository(connection)
 
     @property
     def connection(self) -> Connection:

@@ -3,7 +3,10 @@
 Failures are counted per username and per client address. After `free_failures` in a row
 (`client_free_failures` for an address, which many people behind one proxy may share) the
 key is blocked for `first_block`, doubling with each further failure up to `longest_block`; while blocked no password is even checked. A success clears the count
-of that username and that address. Every failure and every blocked attempt is audited.
+of that username and that address. A failure for an existing account is audited
+("login-failure"); a failure for a username no account has, and an attempt while blocked,
+are counted with the other refused anonymous requests (`enlace.users.refused_requests`: one
+"refused-requests" entry per minute and client address), so guessing cannot flood the log.
 
 A success also records whether the password meets today's password rules
 (`User.password_meets_policy`): an account with a weak password still signs in, and
@@ -18,11 +21,17 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from enlace.model import timestamps
+from enlace.model.text import printable
 from enlace.store.repositories.login_failures import LoginFailure, LoginFailureRepository
 from enlace.store.repositories.users import User
 from enlace.store.unit_of_work import UnitOfWorkFactory
 from enlace.users.accounts import USERNAME_PATTERN as _USERNAME
 from enlace.users.passwords import hash_password, meets_policy, needs_rehash, verify_password
+from enlace.users.refused_requests import (
+    SIGN_IN_BLOCKED,
+    SIGN_IN_UNKNOWN,
+    count_refused_request,
+)
 
 _MAX_USERNAME = 64
 
@@ -67,12 +76,8 @@ def authenticate(
     with store.unit_of_work() as uow:
         blocked = _blocked_for(uow.login_failures, keys, now)
         if blocked:
-            uow.audit.append(
-                actor="anonymous",
-                action="login-blocked",
-                subject=name or None,
-                detail={"client": client, "retry_after_seconds": blocked},
-            )
+            # Costs the caller nothing (no password is checked): counted, not an entry each.
+            count_refused_request(uow, source=client, reason=SIGN_IN_BLOCKED, target=name)
             uow.commit()
             return LoginOutcome(None, "blocked", blocked)
         repository = uow.users
@@ -90,13 +95,18 @@ def authenticate(
             _forget_old_failures(uow.login_failures, now, policy)
             for key in keys:
                 _count_failure(uow.login_failures, key, now, policy)
-            reason = "disabled" if user is not None else "wrong username or password"
-            log.append(
-                actor="anonymous",
-                action="login-failure",
-                subject=name or None,
-                detail={"client": client, "reason": reason},
-            )
+            if stored is None:
+                # No such account: a stranger's guess, counted, not an entry each.
+                count_refused_request(uow, source=client, reason=SIGN_IN_UNKNOWN, target=name)
+            else:
+                # An existing account: an entry of its own (the throttle bounds how many).
+                reason = "disabled" if user is not None else "wrong username or password"
+                log.append(
+                    actor="anonymous",
+                    action="login-failure",
+                    subject=name,
+                    detail={"client": client, "reason": reason},
+                )
             uow.commit()
             return LoginOutcome(None, "wrong")
         uow.login_failures.clear(keys)
@@ -110,13 +120,6 @@ def authenticate(
     if stored is not None and needs_rehash(stored):
         _upgrade_hash(store, user.username, password)
     return LoginOutcome(user)
-
-
-def printable(text: str) -> str:
-    """`text` with control characters escaped (\\x00, \\n...): safe in a log and a column."""
-    if all(32 <= ord(char) != 127 for char in text):
-        return text
-    return "".join(char if 32 <= ord(char) != 127 else repr(char)[1:-1] for char in text)
 
 
 def _upgrade_hash(store: UnitOfWorkFactory, username: str, password: str) -> None:

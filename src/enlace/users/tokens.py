@@ -1,7 +1,8 @@
 """API tokens (tokens de API) for scripts: `Authorization: Bearer <token>`.
 
 A token is shown once, when made; the store keeps its SHA-256 only. Each use and each
-refused token is written to the audit log.
+refused token of a known user is written to the audit log; a token nobody holds is counted
+with the other refused anonymous requests (`enlace.users.refused_requests`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import hashlib
 import secrets
 
 from enlace.model import timestamps
+from enlace.model.text import printable
 from enlace.store.repositories.api_tokens import ApiToken
 from enlace.store.repositories.users import User
 from enlace.store.unit_of_work import UnitOfWorkFactory
 from enlace.users.accounts import check_username
-from enlace.users.authentication import printable
 from enlace.users.errors import UserError
+from enlace.users.refused_requests import WEB_API_TOKEN, count_refused_request
 
 TOKEN_PREFIX = "enl_"  # noqa: S105 — not a secret; lets a leaked token be recognised (and searched for) as ours
 MAX_TOKEN_LENGTH = 128
@@ -87,7 +89,9 @@ def token_user(
 ) -> User | None:
     """The user a bearer token stands for, or None (unknown, revoked, user disabled).
 
-    Every call is audited: `token-use` naming the token and the path, or `token-failure`.
+    Every call is audited: `token-use` naming the token and the path, or `token-failure`
+    for a revoked token or one of a disabled user; a token nobody holds is counted as a
+    refused request (one "refused-requests" entry per minute and client address).
     """
     now = timestamps.format_timestamp(timestamps.utc_now())
     with store.unit_of_work() as uow:
@@ -104,13 +108,18 @@ def token_user(
                 if row.revoked_at is not None
                 else "user disabled or removed"
             )
-            log.append(
-                actor="anonymous" if row is None else row.username,
-                action="token-failure",
-                subject=printable(path),
-                detail={"reason": reason, "client": client}
-                | ({} if row is None else {"token": row.id}),
-            )
+            if row is None:
+                # Nobody known: counted, not an entry each (enlace.users.refused_requests).
+                count_refused_request(
+                    uow, source=client, reason=f"{WEB_API_TOKEN}: {reason}", target=path
+                )
+            else:
+                log.append(
+                    actor=row.username,
+                    action="token-failure",
+                    subject=printable(path),
+                    detail={"reason": reason, "client": client, "token": row.id},
+                )
             uow.commit()
             return None
         uow.api_tokens.mark_used(row.id, now)

@@ -28,6 +28,9 @@ class MatchRun:
     overlap: int | None
     order_seed: str | None
     set_digest: str | None
+    # SHA-256 of the run's messages (enlace.matching.transcript): of round 1 while the
+    # responder waits for round 2, of the whole run once completed; None before migration 13.
+    transcript_sha256: str | None = None
 
 
 class MatchRunRepository:
@@ -48,13 +51,23 @@ class MatchRunRepository:
         return MatchRun(**row._mapping) if row else None
 
     def finish(
-        self, run_id: str, role: str, *, status: str, at: str, overlap: int | None = None
+        self,
+        run_id: str,
+        role: str,
+        *,
+        status: str,
+        at: str,
+        overlap: int | None = None,
+        transcript_sha256: str | None = None,
     ) -> None:
-        """Mark a run completed or failed."""
+        """Mark a run completed (with the digest of its whole transcript) or failed."""
+        values: dict[str, Any] = {"status": status, "finished_at": at, "overlap": overlap}
+        if transcript_sha256 is not None:
+            values["transcript_sha256"] = transcript_sha256
         self._connection.execute(
             update(match_runs)
             .where(match_runs.c.id == run_id, match_runs.c.role == role)
-            .values(status=status, finished_at=at, overlap=overlap)
+            .values(**values)
         )
 
     def recent(self, limit: int = 20) -> list[MatchRun]:

@@ -147,22 +147,31 @@ class ReleaseRepository:
         )
         return sequence
 
-    def insert_many(self, rows: Sequence[ReleaseRow]) -> None:
+    def insert_many(self, rows: Sequence[ReleaseRow]) -> list[int]:
         """Store releases the caller knows are not stored yet, in one statement; their
-        `sequence` and `released_at` are taken from the partners' counters, in row order."""
+        `sequence` and `released_at` are taken from the partners' counters, in row order.
+        Return each row's sequence number, in the order of `rows`."""
         if not rows:
-            return
+            return []
         by_partner: dict[str, list[ReleaseRow]] = {}
         for row in rows:
             by_partner.setdefault(row.partner, []).append(row)
         numbered: list[dict[str, Any]] = []
+        first_of: dict[str, int] = {}
         for partner, group in by_partner.items():
             first, released_at = self.allocate(partner, len(group), group[0].released_at)
+            first_of[partner] = first
             numbered.extend(
                 row._replace(sequence=first + offset, released_at=released_at)._asdict()
                 for offset, row in enumerate(group)
             )
         self._connection.execute(insert(releases), numbered)
+        taken = dict.fromkeys(first_of, 0)
+        numbers = []
+        for row in rows:
+            numbers.append(first_of[row.partner] + taken[row.partner])
+            taken[row.partner] += 1
+        return numbers
 
     def add_statement(
         self,
