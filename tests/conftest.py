@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +36,12 @@ from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
 from support import e2e, timing
 from support.clock import FrozenClock
+
+# Property tests run on busy machines too (CI, two cores shared with servers): a slow example
+# is not a failure of the behaviour tested, so no per-example deadline and no "too slow"
+# health check. Each test's own @settings (number of examples) still applies.
+settings.register_profile("enlace", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("enlace")
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3

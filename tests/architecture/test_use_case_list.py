@@ -16,7 +16,7 @@ SOURCE = Path(enlace.__file__).parent
 DOC = SOURCE.parents[1] / "docs" / "architecture.md"
 # Factories that take the store to build an app or a router: they wire routes, they are not
 # use cases (the routes call use cases).
-FACTORIES = {"create_app", "create_matching_router", "create_node_app"}
+FACTORIES = {"create_app", "create_matching_router", "create_node_app", "create_witness_router"}
 
 
 def use_cases_in_source() -> set[tuple[str, str]]:
