@@ -6,7 +6,10 @@ detects it at the next sync, whichever of them pulls. Both keep the evidence."""
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -21,7 +24,8 @@ from enlace.node.keys import public_key_hex
 from enlace.node.setup import open_node
 from enlace.store.repositories.audit import GENESIS_HASH, entry_hash
 from enlace.store.repositories.witness import AuditAlert
-from support.nodes import cli, free_port, serving
+from support import timing
+from support.nodes import cli, enlace, free_port, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -279,3 +283,35 @@ def test_a_node_showing_two_histories_to_two_partners_is_caught_by_them(tmp_path
             assert found, f"{witness} did not catch MX's split view"
             assert {a.kind for a in found} == {"split-view"}
             assert all("different histories" in a.message for a in found)
+
+
+def test_a_proof_countersigned_at_a_real_sync_checks_on_a_machine_with_no_node(
+    tmp_path: Path,
+) -> None:
+    # MX proves an entry of its log with the checkpoint US countersigned at the sync; an
+    # auditor with MX's and US's public keys only, no node anywhere, checks it.
+    with two_nodes(tmp_path) as dirs:
+        proof_file = tmp_path / "entry-3.json"
+        made = enlace("audit", "prove", "3", "--out", str(proof_file), "--node", str(dirs["MX"]))
+        assert made.returncode == 0, made.stderr
+        assert "countersigned by US" in made.stderr
+        auditor = tmp_path / "auditor"
+        auditor.mkdir()
+        keys = {p: public_key_hex(dirs[p] / "keys") for p in ("MX", "US")}
+        checked = subprocess.run(
+            [sys.executable, "-m", "enlace", "audit", "check-proof", str(proof_file),
+             "--key", keys["MX"], "--witness-key", keys["US"]],
+            cwd=auditor, env={k: v for k, v in os.environ.items() if k != "ENLACE_NODE"},
+            capture_output=True, text=True, check=False, timeout=timing.timeout(60),
+        )  # fmt: skip
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "FAILED" not in checked.stdout
+        assert "witness enlace-witness/US/" in checked.stdout
+        # The same file with US's key given as MX's fails: the signature names the signer.
+        wrong = subprocess.run(
+            [sys.executable, "-m", "enlace", "audit", "check-proof", str(proof_file),
+             "--key", keys["US"]],
+            cwd=auditor, capture_output=True, text=True, check=False, timeout=timing.timeout(60),
+        )  # fmt: skip
+        assert wrong.returncode == 1
+        assert "FAILED" in wrong.stdout
