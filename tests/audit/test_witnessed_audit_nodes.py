@@ -314,4 +314,5 @@ def test_a_proof_countersigned_at_a_real_sync_checks_on_a_machine_with_no_node(
             cwd=auditor, capture_output=True, text=True, check=False, timeout=timing.timeout(60),
         )  # fmt: skip
         assert wrong.returncode == 1
-        assert "FAILED" in wrong.stdout
+        assert "FAILED" in wrong.stdout + wrong.stderr
+        assert "log signature" in wrong.stdout + wrong.stderr
