@@ -186,7 +186,7 @@ def check_partner_checkpoint(
             raise WitnessRefusal(
                 kind,
                 f"{owner.party} shows a log of {new.size} entries whose root differs from the "
-                f"one {_whose(other, uow)} countersigned for the same size on "
+                f"one {_whose(other)} countersigned for the same size on "
                 f"{other.seen_at}: {owner.party} rewrote its history"
                 + (
                     " or shows different histories to different partners"
@@ -226,8 +226,7 @@ def check_partner_checkpoint(
     return note
 
 
-def _whose(held: Witnessed, uow: UnitOfWork) -> str:
-    del uow
+def _whose(held: Witnessed) -> str:
     return "this node" if held.source == held.party else f"{held.source} (as it told this node)"
 
 
