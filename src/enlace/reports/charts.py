@@ -62,8 +62,10 @@ def indicator_chart(series: IndicatorSeries, lang: Language) -> str:
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False, fontsize=7)
     figure.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.3)
     buffer = io.StringIO()
-    # No date or random ids in the SVG: the same data gives the same report.
-    with rc_context({"svg.hashsalt": series.id}):
+    # No date or random ids in the SVG: the same data gives the same report. Text stays
+    # text ("svg.fonttype": "none"), not one path per glyph: WeasyPrint drew those glyph
+    # paths one SVG node at a time, the largest cost of the PDF (bench/report_bench.py).
+    with rc_context({"svg.hashsalt": series.id, "svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 
