@@ -95,6 +95,8 @@ def _series_json(series: IndicatorSeries) -> dict[str, Any]:
     for point in [*value["points"], value["baseline"], value["target"]]:
         if point is not None:
             point["start"] = point["start"].isoformat()
+    if value["latest_month"] is not None:
+        value["latest_month"] = value["latest_month"].isoformat()[:7]  # "YYYY-MM"
     return value
 
 

@@ -43,6 +43,20 @@ def indicator_chart(series: IndicatorSeries, lang: Language) -> str:
         markersize=3.5,
         label=label("trend", lang),
     )
+    partial = [p for p in series.points if series.coverage(p.period) is not None]
+    if partial:
+        # A partial period holds fewer months than a full one: drawn hollow, so its lower
+        # value is not read as a fall (the figures table gives its months of data).
+        axes.plot(
+            [_x(p.start) for p in partial],
+            [p.value for p in partial],
+            linestyle="none",
+            marker="o",
+            markersize=7,
+            markerfacecolor="white",
+            markeredgecolor=TREND_COLOUR,
+            label=label("partial", lang),
+        )
     for point, colour, style, key in (
         (series.baseline, BASELINE_COLOUR, "--", "baseline"),
         (series.target, TARGET_COLOUR, ":", "target"),
