@@ -15,8 +15,8 @@ from enlace.model.vocabulary import TrackingStatus
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
-from enlace.tracking.errors import TrackingError
 from enlace.tracking.cbp_data import shipped_cbp_folder
+from enlace.tracking.errors import TrackingError
 from enlace.tracking.progress import record_progress
 from enlace.tracking.statistics import import_cbp_statistics
 
