@@ -128,7 +128,7 @@ def record_title(kind: str, stix: Mapping[str, object]) -> tuple[str, str]:
                 return value if len(value) <= 80 else value[:79].rstrip() + "…"
         return None
 
-    common = ("title", "name", "description")
+    common = ("title", "name", "number", "serial", "description")
     spanish = text("text_es", "description_es", *common) or text("text_en", "description_en")
     english = text("text_en", "description_en", *common) or text("text_es", "description_es")
     kind_es, kind_en = KIND.get(kind, (kind, kind))
