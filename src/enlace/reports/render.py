@@ -112,7 +112,8 @@ def indicator_view(series: IndicatorSeries, data: ReportData, lang: Language) ->
         shown = formatting.number(abs(ratio) * 100, lang)
         sign = "" if shown == "0" else "+" if ratio > 0 else "−"
         change = f"{sign}{shown} %"
-        if series.direction is not None and full.value != series.baseline.value:
+        # No verdict on a change too small to show (the published baseline is rounded).
+        if series.direction is not None and sign:
             on_track = (full.value > series.baseline.value) == (series.direction == "up")
     commitment = next((c for c in data.commitments if c.id == series.commitment_ref), None)
     baseline_late = None
