@@ -67,7 +67,7 @@ def test_indicator_file_with_unknown_field_is_one_line_and_exit_1(
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert lines == [
         "error: bad.toml, indicator 'x', field 'scope': unknown field; allowed: id, name_es, "
-        "name_en, unit, source, measure, period, filters, baseline, target, commitment"
+        "name_en, unit, source, measure, period, filters, baseline, target, commitment, direction"
     ]
 
 

@@ -15,14 +15,17 @@ from enlace.model.vocabulary import TrackingStatus
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
+from enlace.tracking.cbp_data import shipped_cbp_folder
 from enlace.tracking.errors import TrackingError
 from enlace.tracking.progress import record_progress
+from enlace.tracking.statistics import import_cbp_statistics
 
 WHEN = datetime(2025, 12, 6, 9, 0, tzinfo=UTC)
 MARKINGS = Markings.build(tlp="amber", releasable_to=None, handling="H0", evaluation="B2")
 COMMITMENT_ID = derived_id("enlace-commitment", "progress-test")
 ACTION_ID = derived_id("enlace-action", "progress-test")
-SEIZURE_ID = "enlace-seizure--6b5f2c1e-1d2a-4c3b-9e8f-0a1b2c3d4e5f"
+SEIZURE_ID = "enlace-seizure--6b5f2c1e-1d2a-4c3b-9e8f-0a1b2c3d4e5f"  # not held by the node
+PHONE_ID = derived_id("enlace-phone-number", "progress-test")
 
 
 def _commitment(owner: str = "MX") -> Commitment:
@@ -59,6 +62,18 @@ def _action() -> Action:
     )
 
 
+def _phone() -> PhoneNumber:
+    return PhoneNumber.from_values(
+        id=PHONE_ID,
+        owner="MX",
+        markings=MARKINGS,
+        created=WHEN,
+        modified=WHEN,
+        created_by_ref=None,
+        values={"number": "+52 55 1234 5678"},
+    )
+
+
 def _store_records(store: Store, *records: Record, received_from: str | None = None) -> None:
     with store.unit_of_work() as uow:
         uow.records.add(
@@ -74,9 +89,9 @@ def _state(store: Store, record_id: str) -> tuple[int, int]:
 
 
 def test_a_status_change_is_a_new_audited_version_and_the_old_one_stays(store: Store) -> None:
-    _store_records(store, _commitment(), _action())
+    _store_records(store, _commitment(), _action(), _phone())
     report = record_progress(
-        store, ACTION_ID, party="MX", status=TrackingStatus.DELIVERED, evidence=[SEIZURE_ID]
+        store, ACTION_ID, party="MX", status=TrackingStatus.DELIVERED, evidence=[PHONE_ID]
     )
     assert (report.status_before, report.status_after) == ("announced", "delivered")
     with store.unit_of_work() as uow:
@@ -84,7 +99,7 @@ def test_a_status_change_is_a_new_audited_version_and_the_old_one_stays(store: S
         assert len(versions) == 2
         newest = versions[-1].stix_object()
         assert newest["status"] == "delivered"
-        assert newest["evidence"] == [SEIZURE_ID]
+        assert newest["evidence"] == [PHONE_ID]
         assert versions[0].stix_object()["status"] == "announced"
         entries = list(uow.audit.entries())
     assert entries[-1].action == "tracking-progress"
@@ -105,20 +120,20 @@ def test_a_status_change_is_a_new_audited_version_and_the_old_one_stays(store: S
         ("commitment", {"status": TrackingStatus.ANNOUNCED}, "nothing to change"),
         ("commitment", {"evidence": [SEIZURE_ID]}, "commitments carry no evidence"),
         ("action", {"evidence": ["not-an-id"]}, "--evidence"),
+        ("action", {"evidence": [SEIZURE_ID]}, f"{SEIZURE_ID}: no such record in this node"),
+        (
+            "action",
+            {"evidence": ["indicator:cbp-fentanyl-swb-fy@FY2023"]},
+            "has no value for FY2023; it has no values yet",
+        ),
+        ("action", {"evidence": ["indicator:no-such@2023"]}, "no indicator 'no-such'"),
+        ("action", {"evidence": ["indicator:cbp-fentanyl-swb-fy@2023"]}, "not a fiscal-year"),
     ],
 )
 def test_what_cannot_be_updated_is_refused_and_writes_nothing(
     store: Store, target: str, kwargs: dict[str, object], message: str
 ) -> None:
-    phone = PhoneNumber.from_values(
-        id=derived_id("enlace-phone-number", "progress-test"),
-        owner="MX",
-        markings=MARKINGS,
-        created=WHEN,
-        modified=WHEN,
-        created_by_ref=None,
-        values={"number": "+52 55 1234 5678"},
-    )
+    phone = _phone()
     partners = _commitment(owner="US")
     _store_records(store, _commitment(), _action(), phone)
     _store_records(store, partners, received_from="US")
@@ -133,6 +148,27 @@ def test_what_cannot_be_updated_is_refused_and_writes_nothing(
     with pytest.raises(TrackingError, match=message):
         record_progress(store, record_id, party="MX", **kwargs)  # type: ignore[arg-type]
     assert _state(store, record_id) == before
+
+
+def test_an_indicator_period_with_a_value_is_evidence_and_one_without_is_refused(
+    store: Store,
+) -> None:
+    _store_records(store, _commitment(), _action())
+    import_cbp_statistics(store, Path(str(shipped_cbp_folder())) / "cbp_fy20_fy23.csv")
+    before = _state(store, ACTION_ID)
+    with pytest.raises(TrackingError, match="has no value for FY2025; it has values from"):
+        record_progress(
+            store, ACTION_ID, party="MX", evidence=["indicator:cbp-fentanyl-swb-fy@FY2025"]
+        )
+    assert _state(store, ACTION_ID) == before
+    record_progress(
+        store,
+        ACTION_ID,
+        party="MX",
+        evidence=["indicator:cbp-fentanyl-swb-fy@FY2023"],
+        today=date(2026, 1, 1),
+    )
+    assert _state(store, ACTION_ID)[0] == before[0] + 1
 
 
 def test_enlace_tracking_update_on_the_command_line(tmp_path: Path) -> None:

@@ -48,6 +48,13 @@ def _tracking_errors(command: Callable[P, R]) -> Callable[P, R]:
 @_tracking_errors
 def import_statistics(
     file: Annotated[Path, typer.Argument(help="A CBP 'Nationwide Drug Seizures' CSV file.")],
+    replace_partial: Annotated[
+        bool,
+        typer.Option(
+            "--replace-partial",
+            help="Accept a file that holds fewer months of a fiscal year than the node stores.",
+        ),
+    ] = False,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Import CBP drug seizure statistics; a newer edition replaces the fiscal years it covers."""
@@ -56,7 +63,7 @@ def import_statistics(
 
     _config, store = open_node(node)
     try:
-        report = import_cbp_statistics(store, file)
+        report = import_cbp_statistics(store, file, replace_partial=replace_partial)
     finally:
         store.close()
     for line in describe_import(report):
@@ -95,6 +102,8 @@ def _series_json(series: IndicatorSeries) -> dict[str, Any]:
     for point in [*value["points"], value["baseline"], value["target"]]:
         if point is not None:
             point["start"] = point["start"].isoformat()
+    if value["latest_month"] is not None:
+        value["latest_month"] = value["latest_month"].isoformat()[:7]  # "YYYY-MM"
     return value
 
 

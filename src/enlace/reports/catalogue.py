@@ -75,6 +75,36 @@ LABELS: dict[str, tuple[str, str]] = {
     "target": ("Meta", "Target"),
     "measures": ("Mide el compromiso", "Measures the commitment"),
     "no_observations": ("Sin observaciones todavía.", "No observations yet."),
+    "latest_data": ("Datos hasta", "Data up to"),
+    "stale": ("desactualizado", "stale"),
+    "stale_note": (
+        "los datos más recientes son de {month}, más de {months} meses antes de la reunión",
+        "the latest data are from {month}, more than {months} months before the meeting",
+    ),
+    "partial": ("parcial", "partial"),
+    "partial_months": ("{have} de {of} meses", "{have} of {of} months"),
+    "partial_note": (
+        "Los periodos parciales (marcados) no se comparan con periodos completos; el cambio "
+        "respecto a la línea base usa el último periodo completo.",
+        "Partial periods (marked) are not compared with full ones; the change against the "
+        "baseline uses the latest full period.",
+    ),
+    "last_complete": ("Último periodo completo", "Latest full period"),
+    "change_vs_baseline": ("Cambio vs. línea base", "Change vs. baseline"),
+    "direction": ("Dirección deseada", "Desired direction"),
+    "direction_up": ("al alza (más es mejor)", "up (more is better)"),
+    "direction_down": ("a la baja (menos es mejor)", "down (less is better)"),
+    "on_track": ("en la dirección deseada", "in the desired direction"),
+    "off_track": ("en contra de la dirección deseada", "against the desired direction"),
+    "baseline_late": (
+        "la línea base ({period}) no es anterior al compromiso (acordado el {date})",
+        "the baseline ({period}) is not from before the commitment (agreed on {date})",
+    ),
+    "measured_by": ("Medido por", "Measured by"),
+    "commitment_not_held": (
+        "compromiso {id} (este nodo no lo tiene)",
+        "commitment {id} (not held by this node)",
+    ),
     "chart_alt": ("Gráfica de", "Chart of"),
     "section_exchange": ("Intercambio de información", "Information exchange"),
     "exchange_since": (

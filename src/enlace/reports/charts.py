@@ -43,6 +43,20 @@ def indicator_chart(series: IndicatorSeries, lang: Language) -> str:
         markersize=3.5,
         label=label("trend", lang),
     )
+    partial = [p for p in series.points if series.coverage(p.period) is not None]
+    if partial:
+        # A partial period holds fewer months than a full one: drawn hollow, so its lower
+        # value is not read as a fall (the figures table gives its months of data).
+        axes.plot(
+            [_x(p.start) for p in partial],
+            [p.value for p in partial],
+            linestyle="none",
+            marker="o",
+            markersize=7,
+            markerfacecolor="white",
+            markeredgecolor=TREND_COLOUR,
+            label=label("partial", lang),
+        )
     for point, colour, style, key in (
         (series.baseline, BASELINE_COLOUR, "--", "baseline"),
         (series.target, TARGET_COLOUR, ":", "target"),
@@ -62,8 +76,10 @@ def indicator_chart(series: IndicatorSeries, lang: Language) -> str:
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False, fontsize=7)
     figure.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.3)
     buffer = io.StringIO()
-    # No date or random ids in the SVG: the same data gives the same report.
-    with rc_context({"svg.hashsalt": series.id}):
+    # No date or random ids in the SVG: the same data gives the same report. Text stays
+    # text ("svg.fonttype": "none"), not one path per glyph: WeasyPrint drew those glyph
+    # paths one SVG node at a time, the largest cost of the PDF (bench/report_bench.py).
+    with rc_context({"svg.hashsalt": series.id, "svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 

@@ -6,7 +6,8 @@ renderer can be tested with values made by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -107,6 +108,9 @@ class ReportData:
     exchange_since: date | None
     markings: Markings | None  # the most restrictive of the records shown; None if none
     today: date
+    # Record id -> (Spanish title, English title) of each record an action cites as
+    # evidence, so the report names it rather than printing a bare id.
+    evidence_titles: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def status_counts(self) -> dict[str, tuple[int, int]]:
         """Status -> (commitments, actions) with it, in STATUS_ORDER."""

@@ -16,7 +16,9 @@ from sqlalchemy import Connection, and_, func, select
 
 from enlace.model.markings import most_restrictive
 from enlace.model.records import Action, Commitment, Meeting, Record
+from enlace.model.records.tracking import is_indicator_observation
 from enlace.model.timestamps import format_timestamp
+from enlace.reports.catalogue import KIND
 from enlace.reports.data import (
     STATUS_ORDER,
     ActionItem,
@@ -26,6 +28,7 @@ from enlace.reports.data import (
     ReportData,
 )
 from enlace.reports.errors import NoMeeting
+from enlace.store.repositories.records import RecordRepository
 from enlace.store.store import Store
 from enlace.store.tables import records, releases
 from enlace.store.versions import StoredRow
@@ -57,6 +60,7 @@ def build_report_data(
         previous = max(earlier, key=lambda m: (m.sort_date, m.id)) if earlier else None
         since = previous.sort_date if previous is not None else None
         exchange = exchanged_since(uow.connection, since)
+        evidence_titles = _evidence_titles(uow.records, action_records)
     shown: list[Record] = [m for m in meeting_records if m.id == meeting.id]
     # Every commitment agreed up to the meeting reported on (or at no known meeting): a
     # progress report follows what is still owed from earlier meetings too.
@@ -94,6 +98,43 @@ def build_report_data(
         exchange_since=since,
         markings=most_restrictive(r.markings for r in shown) if shown else None,
         today=today,
+        evidence_titles=evidence_titles,
+    )
+
+
+def _evidence_titles(
+    repository: RecordRepository, actions: Iterable[Action]
+) -> dict[str, tuple[str, str]]:
+    titles: dict[str, tuple[str, str]] = {}
+    for action in actions:
+        for item in action.evidence:
+            if is_indicator_observation(item) or item in titles:
+                continue
+            row = repository.latest(item)
+            if row is not None:
+                titles[item] = record_title(row.kind, row.stix_object())
+    return titles
+
+
+def record_title(kind: str, stix: Mapping[str, object]) -> tuple[str, str]:
+    """(Spanish, English) of how a reader names a record: its own title, name, text or
+    description, shortened, after the name of its kind."""
+
+    def text(*names: str) -> str | None:
+        for name in names:
+            value = stix.get(name)
+            if isinstance(value, str) and value.strip():
+                value = " ".join(value.split())
+                return value if len(value) <= 80 else value[:79].rstrip() + "…"
+        return None
+
+    common = ("title", "name", "number", "serial", "description")
+    spanish = text("text_es", "description_es", *common) or text("text_en", "description_en")
+    english = text("text_en", "description_en", *common) or text("text_es", "description_es")
+    kind_es, kind_en = KIND.get(kind, (kind, kind))
+    return (
+        f"{kind_es}: {spanish}" if spanish else kind_es,
+        f"{kind_en}: {english}" if english else kind_en,
     )
 
 

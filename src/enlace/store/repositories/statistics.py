@@ -110,6 +110,14 @@ class CbpStatisticsRepository:
             for r in result
         ]
 
+    def months_held(self) -> dict[int, set[int]]:
+        """Fiscal year -> the months (1-12, calendar numbering) it holds any row for."""
+        c = cbp_drug_seizures.c
+        held: dict[int, set[int]] = {}
+        for year, month in self._connection.execute(select(c.fiscal_year, c.month).distinct()):
+            held.setdefault(int(year), set()).add(int(month))
+        return held
+
     def count_rows(self) -> int:
         """How many rows are stored."""
         return int(

@@ -51,7 +51,10 @@ FIELDS = (
     "baseline",
     "target",
     "commitment",
+    "direction",
 )
+# Which way an indicator should move for the commitment it measures to be met.
+DIRECTIONS = ("up", "down")
 _REQUIRED = ("id", "name_es", "name_en", "unit", "source", "measure", "period")
 
 # Record kinds an indicator can count, and the field that dates each record.
@@ -94,6 +97,7 @@ class IndicatorDefinition:
     baseline: IndicatorPoint | None = None
     target: IndicatorPoint | None = None
     commitment_ref: str | None = None
+    direction: str | None = None  # "up" or "down" is good; None when not said
 
     def filter_values(self, name: str) -> tuple[str, ...]:
         """The values a filter allows (empty: the filter is not set)."""
@@ -191,7 +195,9 @@ def _definition(where: _Where, entry: object) -> IndicatorDefinition:
         baseline=_point(where, entry, "baseline", period),
         target=_point(where, entry, "target", period),
         commitment_ref=_commitment(where, entry),
+        direction=_direction(where, entry),
     )
+    _check_target(where, definition)
     if source == "records" and measure == "sum" and definition.record_kind != "seizure":
         raise where.error(
             "measure",
@@ -243,6 +249,40 @@ def _commitment(where: _Where, entry: Mapping[str, object]) -> str | None:
             "commitment", f"expected a record id 'enlace-commitment--<uuid>', got {raw!r}"
         )
     return raw
+
+
+def _direction(where: _Where, entry: Mapping[str, object]) -> str | None:
+    raw = entry.get("direction")
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or raw not in DIRECTIONS:
+        raise where.error("direction", f"{raw!r} is not allowed; allowed: up, down")
+    return raw
+
+
+def _check_target(where: _Where, definition: IndicatorDefinition) -> None:
+    # A target that says the indicator should move against its own direction is a typo in
+    # one of the two, and a report built on it would call a miss a success.
+    baseline, target, direction = definition.baseline, definition.target, definition.direction
+    if baseline is None or target is None:
+        return
+    if target.start <= baseline.start:
+        raise where.error(
+            "target.period",
+            f"{target.period} is not after the baseline's period {baseline.period}; "
+            "expected a target period later than the baseline",
+        )
+    if direction is None:
+        return
+    if (direction == "up" and target.value < baseline.value) or (
+        direction == "down" and target.value > baseline.value
+    ):
+        raise where.error(
+            "target.value",
+            f"{target.value:g} is {'below' if direction == 'up' else 'above'} the baseline "
+            f"{baseline.value:g}, but direction is {direction!r}; expected a target "
+            f"{'above' if direction == 'up' else 'below'} the baseline or the other direction",
+        )
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -334,6 +374,7 @@ def _filters(where: _Where, raw: object, source: Source) -> tuple[tuple[str, tup
 
 
 __all__ = [
+    "DIRECTIONS",
     "FIELDS",
     "RECORD_FILTERS",
     "RECORD_KIND_DATES",
