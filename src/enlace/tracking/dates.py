@@ -26,6 +26,23 @@ _ES_MONTHS = (
     "noviembre|diciembre"
 )
 _EN_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# Abbreviated months of news agencies' datelines ("Jan. 22, 2026", "Dec 3"): only before a
+# day number, where they cannot be ordinary words ("Mar", "May").
+_EN_MONTH_ABBREVIATIONS = {
+    "jan": "January",
+    "feb": "February",
+    "mar": "March",
+    "apr": "April",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "sept": "September",
+    "oct": "October",
+    "nov": "November",
+    "dec": "December",
+}
+_EN_MONTHS_SHORT = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
 _ES_WEEKDAYS = "lunes|martes|miércoles|jueves|viernes|sábado|domingo"
 _EN_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _NUMBER_WORDS = {
@@ -146,6 +163,12 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
         ),
         (
             re.compile(
+                rf"\b({_EN_MONTHS_SHORT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?"
+            ),
+            "day",
+        ),
+        (
+            re.compile(
                 rf"(?:(?:{_EN_WEEKDAYS}),?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_EN_MONTHS})"
                 r"(?:,?\s+(\d{4}))?"
             ),
@@ -162,7 +185,7 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
         (
             re.compile(
                 rf"(?:(?<=\bin\s)|(?<=\bby\s)|(?<=\buntil\s)|(?<=\bbefore\s)|(?<=\bduring\s)|"
-                rf"(?<=\bthrough\s)|(?<=\bof\s)|(?<=\bfrom\s))({_EN_MONTHS})(?:\s+(\d{{4}}))?"
+                rf"(?<=\bthrough\s)|(?<=\bof\s)|(?<=\bfrom\s)|(?<=\bfor\s))({_EN_MONTHS})(?:\s+(\d{{4}}))?"
                 rf"|({_EN_MONTHS})\s+(\d{{4}})"
             ),
             "month",
@@ -292,7 +315,7 @@ def _resolve(
         parsed = _parse(text, language, base, direction)
         month = parsed.strftime("%Y-%m") if parsed else None
     else:
-        text = " ".join(groups)
+        text = " ".join(_EN_MONTH_ABBREVIATIONS.get(g.lower(), g) for g in groups)
         day = _parse(text, language, base, direction)
     if day is None and month is None:
         return None

@@ -58,33 +58,107 @@ AGENCY_PARTY: dict[str, str] = {
     ),
 }
 _AGENCY_NAMES: dict[str, tuple[str, ...]] = {
-    "SRE": ("Secretaría de Relaciones Exteriores", "Cancillería", "Mexican Foreign Ministry"),
-    "SSPC": ("Secretaría de Seguridad y Protección Ciudadana",),
+    # Full names, older names and the English or Spanish rendering the other party's press
+    # uses (DOMAIN.md, "Names of organisations as they really vary").
+    "SRE": (
+        "Secretaría de Relaciones Exteriores",
+        "Cancillería",
+        "Mexican Foreign Ministry",
+        "Mexico's Foreign Ministry",
+        "Mexico's Secretariat of Foreign Affairs",
+        "Secretariat of Foreign Affairs",
+        "Mexican Ministry of Foreign Affairs",
+    ),
+    "SSPC": (
+        "Secretaría de Seguridad y Protección Ciudadana",
+        "Security and Citizen Protection Secretariat",
+        "Secretariat of Security and Citizen Protection",
+        "Ministry of Security and Citizen Protection",
+    ),
     "SESNSP": ("Secretariado Ejecutivo del Sistema Nacional de Seguridad Pública",),
     "UIF": ("Unidad de Inteligencia Financiera", "Financial Intelligence Unit"),
-    "Defensa": ("Secretaría de la Defensa Nacional", "SEDENA"),
-    "Marina": ("Secretaría de Marina", "SEMAR"),
-    "FGR": ("Fiscalía General de la República", "Attorney General's Office of Mexico"),
-    "ANAM": ("Agencia Nacional de Aduanas de México", "National Customs Agency of Mexico"),
-    "GN": ("Guardia Nacional", "National Guard of Mexico"),
+    "Defensa": (
+        "Secretaría de la Defensa Nacional",
+        "Secretaría de Defensa Nacional",
+        "SEDENA",
+        "Mexican Army",
+        "Mexico's Defense Ministry",
+    ),
+    "Marina": ("Secretaría de Marina", "SEMAR", "Mexican Navy"),
+    "FGR": (
+        "Fiscalía General de la República",
+        "Attorney General's Office of Mexico",
+        "Mexico's Attorney General's Office",
+        "Mexican Attorney General's Office",
+    ),
+    "ANAM": (
+        "Agencia Nacional de Aduanas de México",
+        "Agencia Nacional de Aduanas",
+        "National Customs Agency of Mexico",
+        "Mexico's National Customs Agency",
+        "Mexican National Customs Agency",
+        "Mexican customs agency",
+    ),
+    "GN": ("Guardia Nacional", "National Guard of Mexico", "Mexican National Guard"),
+    "CNI": ("Centro Nacional de Inteligencia",),
     "COFEPRIS": ("Comisión Federal para la Protección contra Riesgos Sanitarios",),
     "Salud": ("Secretaría de Salud",),
-    "SHCP": ("Secretaría de Hacienda y Crédito Público",),
-    "State": ("Department of State", "State Department", "Departamento de Estado"),
-    "DHS": ("Department of Homeland Security", "Departamento de Seguridad Nacional"),
-    "CBP": ("Customs and Border Protection", "Oficina de Aduanas y Protección Fronteriza"),
-    "HSI": ("Homeland Security Investigations",),
-    "DOD": ("Department of Defense", "Department of War", "DoD"),
+    "SHCP": ("Secretaría de Hacienda y Crédito Público", "Secretaría de Hacienda"),
+    "SAT": ("Servicio de Administración Tributaria",),
+    "SEGOB": ("Secretaría de Gobernación",),
+    "Pemex": ("Petróleos Mexicanos",),
+    "State": (
+        "Department of State",
+        "State Department",
+        "Departamento de Estado",
+        "U.S. Department of State",
+    ),
+    "DHS": (
+        "Department of Homeland Security",
+        "Departamento de Seguridad Nacional",
+        "Departamento de Seguridad Interior",
+    ),
+    "CBP": (
+        "Customs and Border Protection",
+        "Oficina de Aduanas y Protección Fronteriza",
+        "Oficina de Aduanas y Protección de Fronteras",
+        "Servicio de Aduanas y Protección Fronteriza",
+    ),
+    "HSI": ("Homeland Security Investigations", "Investigaciones de Seguridad Nacional"),
+    "ICE": (
+        "Immigration and Customs Enforcement",
+        "Servicio de Inmigración y Control de Aduanas",
+    ),
+    "DOD": (
+        "Department of Defense",
+        "Department of War",
+        "DoD",
+        "Departamento de Defensa",
+        "Pentagon",
+        "Pentágono",
+    ),
     "DOJ": ("Department of Justice", "Justice Department", "Departamento de Justicia"),
-    "DEA": ("Drug Enforcement Administration", "Administración para el Control de Drogas"),
-    "ATF": ("Bureau of Alcohol, Tobacco, Firearms and Explosives",),
-    "FBI": ("Federal Bureau of Investigation",),
+    "DEA": (
+        "Drug Enforcement Administration",
+        "Administración para el Control de Drogas",
+        "Administración de Control de Drogas",
+    ),
+    "ATF": (
+        "Bureau of Alcohol, Tobacco, Firearms and Explosives",
+        "Bureau of Alcohol, Tobacco, Firearms, and Explosives",
+        "Oficina de Alcohol, Tabaco, Armas de Fuego y Explosivos",
+    ),
+    "FBI": ("Federal Bureau of Investigation", "Buró Federal de Investigaciones"),
     "Treasury": (
         "Department of the Treasury",
         "Treasury Department",
         "Departamento del Tesoro",
         "Tesoro",
     ),
+    "FinCEN": ("Financial Crimes Enforcement Network", "Red de Control de Delitos Financieros"),
+    "OFAC": ("Office of Foreign Assets Control", "Oficina de Control de Activos Extranjeros"),
+    "USMS": ("U.S. Marshals Service", "United States Marshals Service", "Marshals Service"),
+    "ONDCP": ("Office of National Drug Control Policy",),
     "HHS": ("Department of Health and Human Services",),
 }
 
@@ -205,7 +279,7 @@ MECHANISM_PATTERNS: tuple[tuple[MeetingMechanism, re.Pattern[str]], ...] = (
     ),
     (
         MeetingMechanism.WORKING_GROUP,
-        re.compile(r"grupos?\s+de\s+trabajo|working\s+groups?", re.IGNORECASE),
+        re.compile(r"grupos?\s+de\s+trabajo|working[\s-]groups?", re.IGNORECASE),
     ),
 )
 
@@ -252,17 +326,48 @@ NEXT_MEETING = {
 # ministerial", "el Diálogo se celebrará en 2024".
 MEETING_TO_COME = {
     "es": re.compile(
-        r"\b(?:celebrará[n]?|realizará[n]?|sostendrá[n]?|convocará[n]?|"
-        r"(?:acord\w+|decidi\w+|se\s+comprometi\w+\s+a)\s+(?:celebrar|realizar|sostener|convocar)|"
-        r"se\s+(?:celebrará|realizará|llevará\s+a\s+cabo)|tendrá\s+lugar)\b",
+        r"\b(?:celebrará[n]?|realizará[n]?|sostendrá[n]?|convocará[n]?|sesionará[n]?|"
+        r"se\s+reunirá[n]?|(?:acord\w+|decidi\w+|se\s+comprometi\w+\s+a)\s+(?:celebrar|realizar|sostener|convocar)|"
+        r"se\s+(?:celebrará|realizará|llevará\s+a\s+cabo)|tendrá\s+lugar|"
+        # expected, not yet convened: "se prevé una reunión ministerial en febrero"
+        r"se\s+prevé|está[n]?\s+previst[oa]s?|se\s+contempla|"
+        r"(?:acordaron|convinieron)\s+(?:en\s+)?(?:convocar|celebrar|sostener|realizar))\b",
         re.IGNORECASE,
     ),
     "en": re.compile(
         r"\b(?:will\s+(?:hold|host|convene)|will\s+be\s+(?:held|hosted|convened)|"
-        r"will\s+take\s+place|(?:agreed|decided|committed)\s+to\s+(?:hold|host|convene))\b",
+        r"will\s+take\s+place|"
+        r"(?:agreed|decided|committed|pledged)\s+(?:on\s+\w+\s+|\w+ly\s+)?to\s+(?:hold|host|convene)|"
+        r"(?:is|are)\s+(?:expected|scheduled|planned|set)\b|scheduled\s+for)\b",
         re.IGNORECASE,
     ),
 }
+# A meeting that is itself what was agreed ("acordaron convocar una reunión ministerial",
+# "agreed on Wednesday to convene a ministerial meeting"): a meeting and the commitment to
+# convene it, whose due date is the meeting's date or month.
+CONVENE_AGREED = {
+    "es": re.compile(
+        r"\b(?:acord(?:aron|ó)|convinieron|decidieron|resolvieron|se\s+comprometi(?:ó|eron)\s+a)\s+"
+        r"(?:en\s+)?(?:convocar|celebrar|sostener|realizar|organizar)\b",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"\b(?:agreed|decided|committed|pledged|resolved)\s+(?:on\s+\w+\s+|\w+ly\s+)?to\s+"
+        r"(?:convene|hold|host|organi[sz]e)\b",
+        re.IGNORECASE,
+    ),
+}
+# Where one sentence announces two meetings ("... su cuarta reunión el 20 de enero en
+# Monterrey, y se prevé una reunión ministerial en febrero"): the clauses it joins.
+CLAUSE_BOUNDARY = {
+    "es": re.compile(r"\s*;\s*|,?\s+(?:y|e|mientras\s+que|además\s+de\s+que)\s+(?=\S)"),
+    "en": re.compile(r"\s*;\s*|,?\s+(?:and|while|whereas)\s+(?=\S)"),
+}
+# The words of a meeting in a clause, so a clause without a mechanism of its own can be one.
+MEETING_NOUN = re.compile(
+    r"\b(?:reuni[óo]n|sesi[óo]n|sesionar\w*|encuentro|diálogo|meeting|session|dialogue|review)\b",
+    re.IGNORECASE,
+)
 ORDINALS = {
     "primera": 1,
     "segunda": 2,
@@ -349,7 +454,8 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
         re.compile(
             r"lavado\s+de\s+dinero|money\s+laundering|financial\s+intelligence|"
             r"shell\s+companies|empresas\s+fachada|sanction\w*|sancion\w*|"
-            r"inteligencia\s+financiera|financ\w*\s+ilícit\w*|illicit\s+financ\w*|"
+            r"inteligencia\s+financiera|financ\w*\s+ilícit\w*|finanzas\s+(?:ilícitas|ilegales|criminales)|"
+            r"illicit\s+financ\w*|decomiso|asset\s+forfeiture|"
             r"recursos\s+de\s+procedencia\s+ilícita|(?:decomiso\s+de\s+)?activos|assets?\s+forfeiture|assets|sanciones\s+financieras|"
             r"financial\s+sanctions|flujos\s+financieros|financial\s+flows|remesas|remittances|"
             r"financial\s+networks?|redes\s+financieras|estructuras\s+financieras",
