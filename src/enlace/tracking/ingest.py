@@ -196,7 +196,6 @@ class _Reader:
         """The sentence cut before each clause that names a meeting with a date of its own,
         when there are two or more; else the sentence alone."""
         lang = self.language
-        starts = [0]
         at = 0
         pieces = []
         for boundary in lx.CLAUSE_BOUNDARY[lang].finditer(sentence):
@@ -551,7 +550,9 @@ def _completed(earlier: ProposedMeeting, new: ProposedMeeting) -> ProposedMeetin
         )
     else:
         dated = earlier
-    from_dateline = _DATELINE_PLACE in dated.cues and new.place and _DATELINE_PLACE not in new.cues
+    from_dateline = (
+        _DATELINE_PLACE in earlier.cues and new.place and _DATELINE_PLACE not in new.cues
+    )
     return replace(
         dated,
         # a place the text names wins over the one the dateline lent the title line

@@ -1,0 +1,287 @@
+"""Ingestion finds every meeting a sentence announces (issue 16), with sentences of our own.
+
+Each test is one kind of miss seen on unseen communiqués: two meetings in one sentence, a
+meeting that is what was agreed, the dateline's place and date, working-group sessions
+announced for a month, agency and theme variants, a sentence repeated in one file.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from enlace.model.vocabulary import CommitmentTheme, MeetingMechanism, Responsible
+from enlace.tracking import lexicon
+from enlace.tracking.ingest import propose
+from enlace.tracking.proposal import Proposal
+
+SEPT_5 = date(2025, 9, 5)
+
+
+def _read(text: str, day: date = SEPT_5) -> Proposal:
+    return propose(text, document_date=day, source_document="x.txt")
+
+
+def _facts(proposal: Proposal) -> list[tuple[object, ...]]:
+    return [
+        (m.mechanism, m.sequence, m.meeting_date, m.meeting_month, m.place, m.announced)
+        for m in proposal.meetings
+    ]
+
+
+# --- several meetings in one sentence ----------------------------------------------------
+
+
+def test_two_meetings_in_one_spanish_sentence_keep_their_own_facts() -> None:
+    proposal = _read(
+        "El Grupo de Implementación sostendrá su sexta reunión el 9 de febrero en Tijuana y "
+        "se prevé una reunión ministerial en la Ciudad de México en abril."
+    )
+    assert _facts(proposal) == [
+        (
+            MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+            6,
+            date(2026, 2, 9),
+            None,
+            "Tijuana",
+            True,
+        ),
+        (MeetingMechanism.MINISTERIAL, None, None, "2026-04", "Ciudad de México", True),
+    ]
+    assert proposal.commitments == ()
+
+
+def test_two_meetings_in_one_english_sentence_keep_their_own_facts() -> None:
+    proposal = _read(
+        "The working group will meet on November 18 in Laredo, and a High-Level Security "
+        "Dialogue is expected in Mexico City in January."
+    )
+    assert _facts(proposal) == [
+        (MeetingMechanism.WORKING_GROUP, None, date(2025, 11, 18), None, "Laredo", True),
+        (MeetingMechanism.HIGH_LEVEL_SECURITY_DIALOGUE, None, None, "2026-01", "Mexico City", True),
+    ]
+
+
+def test_a_meeting_held_and_the_next_one_in_one_sentence_are_two() -> None:
+    proposal = _read(
+        "El Grupo de Implementación de Seguridad se reunió el 4 de septiembre en McAllen y "
+        "volverá a reunirse en diciembre en la Ciudad de México."
+    )
+    group = MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP
+    assert _facts(proposal) == [
+        (group, None, date(2025, 9, 4), None, "McAllen", False),
+        (group, None, None, "2025-12", "Ciudad de México", True),
+    ]
+
+
+def test_a_group_named_by_its_head_noun_takes_the_mechanism_of_the_meeting_held() -> None:
+    proposal = _read(
+        "The Security Implementation Group met today in Phoenix.\n\n"
+        "The Group will hold its third meeting on October 30 in Tucson, and a ministerial "
+        "meeting is planned in Washington in February."
+    )
+    assert [(m.mechanism, m.sequence, m.place) for m in proposal.meetings[1:]] == [
+        (MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP, 3, "Tucson"),
+        (MeetingMechanism.MINISTERIAL, None, "Washington"),
+    ]
+
+
+def test_one_meeting_with_a_coordinated_subject_stays_one_meeting() -> None:
+    # "and" between two topics of one working group is not a second meeting.
+    proposal = _read(
+        "Working groups on illicit finance and arms trafficking will hold sessions in "
+        "October in San Diego."
+    )
+    assert _facts(proposal) == [
+        (MeetingMechanism.WORKING_GROUP, None, None, "2025-10", "San Diego", True)
+    ]
+
+
+# --- a meeting that is what was agreed ---------------------------------------------------
+
+
+def test_agreeing_to_convene_a_meeting_is_a_meeting_and_a_commitment_in_spanish() -> None:
+    proposal = _read(
+        "Las delegaciones acordaron convocar una reunión ministerial en Guadalajara para marzo."
+    )
+    assert _facts(proposal) == [
+        (MeetingMechanism.MINISTERIAL, None, None, "2026-03", "Guadalajara", True)
+    ]
+    (commitment,) = proposal.commitments
+    assert commitment.theme is CommitmentTheme.OTHER
+    assert commitment.responsible is Responsible.JOINT
+    assert commitment.due_date == date(2026, 3, 31)
+    assert commitment.source_sentence == proposal.meetings[0].source_sentence
+
+
+def test_agreeing_to_convene_a_meeting_is_a_meeting_and_a_commitment_in_english() -> None:
+    # "on Friday" is when they agreed, not when they meet.
+    proposal = _read(
+        "The two governments agreed on Friday to convene a ministerial meeting in Houston in April."
+    )
+    assert _facts(proposal) == [
+        (MeetingMechanism.MINISTERIAL, None, None, "2026-04", "Houston", True)
+    ]
+    (commitment,) = proposal.commitments
+    assert (commitment.theme, commitment.responsible, commitment.due_date) == (
+        CommitmentTheme.OTHER,
+        Responsible.JOINT,
+        date(2026, 4, 30),
+    )
+
+
+def test_a_meeting_merely_announced_is_no_commitment() -> None:
+    proposal = _read(
+        "The delegations said that a ministerial meeting of the two governments is expected in "
+        "Washington in February."
+    )
+    assert len(proposal.meetings) == 1
+    assert proposal.commitments == ()
+
+
+# --- the dateline --------------------------------------------------------------------------
+
+
+def test_the_spanish_dateline_gives_the_place_and_date_of_the_meeting_reported() -> None:
+    proposal = _read(
+        "NOGALES, Sonora, 3 de octubre de 2025.– El Grupo de Implementación de Seguridad "
+        "celebró su segunda reunión con la participación de la SSPC y el DHS.",
+        date(2025, 10, 6),
+    )
+    assert _facts(proposal) == [
+        (
+            MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+            2,
+            date(2025, 10, 3),
+            None,
+            "Nogales",
+            False,
+        )
+    ]
+
+
+def test_an_english_dateline_with_an_abbreviated_month_is_read() -> None:
+    proposal = _read(
+        "EL PASO, Texas, Oct. 2, 2025 — The working group met to review the inspection of "
+        "southbound cargo.",
+        date(2025, 10, 5),
+    )
+    assert _facts(proposal) == [
+        (MeetingMechanism.WORKING_GROUP, None, date(2025, 10, 2), None, "El Paso", False)
+    ]
+
+
+def test_a_place_the_text_names_wins_over_the_dateline() -> None:
+    proposal = _read(
+        "CIUDAD DE MÉXICO, 5 de septiembre de 2025.– Primera reunión del Grupo de "
+        "Implementación de Seguridad.\n\n"
+        "El Grupo de Implementación de Seguridad se reunió el 4 de septiembre en McAllen."
+    )
+    assert [(m.meeting_date, m.place) for m in proposal.meetings] == [(date(2025, 9, 4), "McAllen")]
+
+
+def test_an_announced_meeting_does_not_take_the_dateline_place() -> None:
+    proposal = _read(
+        "WASHINGTON, Sept. 5, 2025 — The next meeting of the Security Implementation Group "
+        "will be held in November."
+    )
+    assert [(m.meeting_month, m.place) for m in proposal.meetings] == [("2025-11", None)]
+
+
+# --- working-group sessions announced for a month -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "month", "place"),
+    [
+        (
+            "Los grupos de trabajo de armas y de los precursores sesionarán en noviembre en la "
+            "ciudad de Hermosillo.",
+            "2025-11",
+            "Hermosillo",
+        ),
+        (
+            "Working-group sessions on drones are scheduled for December in Tucson.",
+            "2025-12",
+            "Tucson",
+        ),
+    ],
+)
+def test_working_group_sessions_for_a_month_are_a_meeting_not_a_due_date(
+    text: str, month: str, place: str
+) -> None:
+    proposal = _read(text)
+    assert _facts(proposal) == [(MeetingMechanism.WORKING_GROUP, None, None, month, place, True)]
+    assert proposal.commitments == ()
+
+
+# --- themes and agencies ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        (
+            "Ambos gobiernos acordaron perseguir las finanzas ilícitas de las redes de tráfico.",
+            CommitmentTheme.ILLICIT_FINANCE,
+        ),
+        (
+            "Both governments agreed to pursue asset forfeiture against trafficking networks.",
+            CommitmentTheme.ILLICIT_FINANCE,
+        ),
+    ],
+)
+def test_theme_variants(text: str, theme: CommitmentTheme) -> None:
+    (commitment,) = _read(text).commitments
+    assert commitment.theme is theme
+
+
+@pytest.mark.parametrize(
+    ("name", "acronym"),
+    [
+        ("la Agencia Nacional de Aduanas", "ANAM"),
+        ("la Agencia Nacional de Aduanas de México", "ANAM"),
+        ("Mexico's National Customs Agency", "ANAM"),
+        ("the Security and Citizen Protection Secretariat", "SSPC"),
+        ("Mexico's Secretariat of Foreign Affairs", "SRE"),
+        ("the Mexican Navy", "Marina"),
+        ("la Secretaría de Defensa Nacional", "Defensa"),
+        ("the Office of Foreign Assets Control", "OFAC"),
+        ("la Oficina de Control de Activos Extranjeros", "OFAC"),
+        ("the Financial Crimes Enforcement Network", "FinCEN"),
+        ("Immigration and Customs Enforcement", "ICE"),
+        ("el Servicio de Inmigración y Control de Aduanas", "ICE"),
+        ("the U.S. Marshals Service", "USMS"),
+        ("el Centro Nacional de Inteligencia", "CNI"),
+    ],
+)
+def test_agency_name_variants(name: str, acronym: str) -> None:
+    assert [a for a, _ in lexicon.agencies_in(f"Participó {name} en la reunión.")] == [acronym]
+
+
+def test_lead_agencies_are_the_agencies_the_commitment_names() -> None:
+    (commitment,) = _read(
+        "La Agencia Nacional de Aduanas se comprometió a revisar con rayos gamma los "
+        "contenedores que crucen por Nuevo Laredo antes de diciembre."
+    ).commitments
+    assert commitment.lead_agencies == ("ANAM",)
+    assert commitment.responsible is Responsible.MX
+    (joint,) = _read(
+        "Mexico's National Customs Agency and Homeland Security Investigations agreed to "
+        "exchange customs data on firearms shipments."
+    ).commitments
+    assert joint.lead_agencies == ("ANAM", "HSI")
+    assert joint.responsible is Responsible.JOINT
+
+
+# --- repeated sentences --------------------------------------------------------------------
+
+
+def test_a_sentence_repeated_in_one_file_gives_one_proposal() -> None:
+    sentence = "Las delegaciones acordaron convocar una reunión ministerial en Mérida para enero."
+    proposal = _read(
+        f"{sentence}\n\nOtra nota sin compromisos.\n\n{sentence.upper()}\n\n{sentence}"
+    )
+    assert len(proposal.meetings) == 1
+    assert len(proposal.commitments) == 1
