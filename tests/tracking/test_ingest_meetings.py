@@ -285,3 +285,90 @@ def test_a_sentence_repeated_in_one_file_gives_one_proposal() -> None:
     )
     assert len(proposal.meetings) == 1
     assert len(proposal.commitments) == 1
+
+
+# --- the same kinds, in other words --------------------------------------------------------
+
+
+def test_a_second_meeting_without_a_date_does_not_lend_its_mechanism_to_the_first() -> None:
+    # The original miss: the first meeting took the second one's mechanism.
+    proposal = _read(
+        "El Grupo celebrará su cuarta reunión el 12 de marzo en Monterrey y se prevé una "
+        "reunión ministerial de seguridad en Washington, en fecha por definir."
+    )
+    assert _facts(proposal) == [
+        (
+            MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+            4,
+            date(2026, 3, 12),
+            None,
+            "Monterrey",
+            True,
+        )
+    ]
+
+
+def test_a_meeting_held_and_a_meeting_agreed_in_one_sentence() -> None:
+    proposal = _read(
+        "The Security Implementation Group met on September 4 in McAllen and agreed to "
+        "convene a ministerial security meeting in Washington in February."
+    )
+    assert _facts(proposal) == [
+        (
+            MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+            None,
+            date(2025, 9, 4),
+            None,
+            "McAllen",
+            False,
+        ),
+        (MeetingMechanism.MINISTERIAL, None, None, "2026-02", "Washington", True),
+    ]
+    assert [(c.theme, c.due_date) for c in proposal.commitments] == [
+        (CommitmentTheme.OTHER, date(2026, 2, 28))
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A ministerial security meeting to be held in Washington in February will assess "
+        "progress and identify gaps.",
+        "Una reunión de nivel ministerial, a celebrarse en Washington en febrero, evaluará "
+        "los avances del plan.",
+    ],
+)
+def test_ministerial_meetings_named_in_other_words(text: str) -> None:
+    assert [(m.mechanism, m.meeting_month, m.place) for m in _read(text).meetings] == [
+        (MeetingMechanism.MINISTERIAL, "2026-02", "Washington")
+    ]
+
+
+def test_a_dateline_without_a_date_gives_the_place_only() -> None:
+    proposal = _read(
+        "WASHINGTON — The Security Implementation Group held its second meeting today with "
+        "officials of the State Department and the SSPC."
+    )
+    assert [(m.meeting_date, m.place) for m in proposal.meetings] == [(SEPT_5, "Washington")]
+
+
+def test_working_tables_with_sessions_are_working_group_meetings() -> None:
+    proposal = _read(
+        "Las mesas de trabajo sobre tráfico de armas tendrán sesiones en enero en Ciudad "
+        "Juárez, con la participación de la FGR y la ATF."
+    )
+    assert _facts(proposal) == [
+        (MeetingMechanism.WORKING_GROUP, None, None, "2026-01", "Ciudad Juárez", True)
+    ]
+    assert (proposal.meetings[0].mx_agencies, proposal.meetings[0].us_agencies) == (
+        ("FGR",),
+        ("ATF",),
+    )
+
+
+def test_the_date_a_meeting_was_held_is_not_the_due_date_of_what_it_agreed() -> None:
+    (commitment,) = _read(
+        "Ambos gobiernos se reunieron el 4 de septiembre y acordaron fortalecer el "
+        "intercambio de información sobre precursores para diciembre."
+    ).commitments
+    assert commitment.due_date == date(2025, 12, 31)

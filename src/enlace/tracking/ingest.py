@@ -71,6 +71,12 @@ _START_CUE = {
     "en": re.compile(r"(?:starting|beginning|since|from|launched\s+in|as\s+of)\s*(?:on\s+)?$"),
 }
 _DEFAULT_DATE = "(document date)"
+# A date right after a verb of a meeting held is when it was held, never a due date.
+_PAST_EVENT = re.compile(
+    r"\b(?:se\s+reuni(?:ó|eron)|sesion(?:ó|aron)|met|convened|(?:was|were)\s+held)"
+    r"(?:\s+[\w,]+){0,3}?\s+(?:el|on|the)?\s*$",
+    re.IGNORECASE,
+)
 _SOON_DAYS = 31
 _HEADS = r"Department|Departamento|Secretaría|Secretariat|Fiscalía|Agencia|Agency|Bureau|Unidad"
 _HEAD = re.compile(rf"\b({_HEADS})\b")
@@ -154,8 +160,9 @@ class _Reader:
         if len(clauses) > 1:
             # Several meetings in one sentence: each clause is read with its own mechanism,
             # sequence, date and place, never mixed with another's.
+            convened = len(self.commitments)
             consumed = [self._read_meeting(sentence, clause) for clause in clauses]
-            if all(consumed):
+            if all(consumed) or len(self.commitments) > convened:
                 return
         elif self._read_meeting(sentence, sentence):
             return
@@ -193,8 +200,12 @@ class _Reader:
         return bool(announced and (proposed or not lx.agencies_in(clause)))
 
     def _meeting_clauses(self, sentence: str) -> list[str]:
-        """The sentence cut before each clause that names a meeting with a date of its own,
-        when there are two or more; else the sentence alone."""
+        """The sentence cut before each clause that names another meeting once a meeting
+        with a date has been named; the sentence alone when it names one.
+
+        "Working groups on illicit finance and arms trafficking will meet in May" stays one:
+        its first clause names no date, so the second completes it.
+        """
         lang = self.language
         at = 0
         pieces = []
@@ -202,28 +213,31 @@ class _Reader:
             pieces.append((at, boundary.start()))
             at = boundary.end()
         pieces.append((at, len(sentence)))
-        meetings = [
-            start for start, end in pieces if self._names_dated_meeting(sentence[start:end])
-        ]
-        if len(meetings) < 2:
+        starts = [0]
+        for start, end in pieces[1:]:
+            current = sentence[starts[-1] : start]
+            if self._names_meeting(sentence[start:end]) and self._names_dated_meeting(current):
+                starts.append(start)
+        if len(starts) < 2:
             return [sentence]
-        starts = [0, *meetings[1:]]
-        ends = [*meetings[1:], len(sentence)]
+        ends = [*starts[1:], len(sentence)]
         return [sentence[start:end] for start, end in zip(starts, ends, strict=True)]
 
-    def _names_dated_meeting(self, clause: str) -> bool:
+    def _names_meeting(self, clause: str) -> bool:
         lang = self.language
-        meeting = (
+        return bool(
             _mechanism(clause)
             or lx.MEETING_NOUN.search(clause)
             or lx.MEETING_HELD[lang].search(clause)
             or lx.NEXT_MEETING[lang].search(clause)
         )
-        if not meeting:
+
+    def _names_dated_meeting(self, clause: str) -> bool:
+        if not self._names_meeting(clause):
             return False
         dates = find_dates(
             _without_dateline(clause),
-            language=lang,
+            language=self.language,
             document_date=self.document_date,
             direction="future",
         )
@@ -267,6 +281,12 @@ class _Reader:
         if found is not None:
             mechanism, words = found
             cues.append(words)
+        elif lx.GROUP.search(clause) and self._held_mechanism() in (
+            None,
+            MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+        ):
+            mechanism = MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP
+            cues.append("Grupo" if lang == "es" else "Group")
         else:
             mechanism = self._held_mechanism() or MeetingMechanism.OTHER
         text = _without_dateline(clause)
@@ -443,6 +463,8 @@ class _Reader:
         ):
             if _START_CUE[self.language].search(sentence[: phrase.start]):
                 continue
+            if _PAST_EVENT.search(sentence[: phrase.start]):
+                continue  # "se reunieron el 4 de septiembre y acordaron": when they met
             if phrase.deadline >= self.document_date:
                 return phrase.deadline, phrase.text
         return None
@@ -467,7 +489,13 @@ def _dateline(
     """
     match = _DATELINE_WITH_DATE.match(sentence)
     if match is None:
-        return None
+        bare = _DATELINE.match(sentence)
+        if bare is None:
+            return None
+        # "WASHINGTON —": a place without a date; the meeting keeps the document's date.
+        folded = bare.group(0).rstrip("—–-. ").split(",")[0].strip().casefold()
+        city = next((c for c in lx.CITIES if c.casefold() == folded), None)
+        return (city, None, bare.group(0).strip()) if city else None
     dates = [
         phrase
         for phrase in find_dates(

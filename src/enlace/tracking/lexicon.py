@@ -235,6 +235,28 @@ CITIES = (
     "Querétaro",
     "Cancún",
     "Tucson",
+    "San Antonio",
+    "Dallas",
+    "Los Angeles",
+    "Albuquerque",
+    "Yuma",
+    "Calexico",
+    "Mexicali",
+    "Tapachula",
+    "Veracruz",
+    "Manzanillo",
+    "Lázaro Cárdenas",
+    "Saltillo",
+    "Torreón",
+    "Piedras Negras",
+    "Ciudad Acuña",
+    "Eagle Pass",
+    "Del Rio",
+    "Puebla",
+    "Toluca",
+    "Miami",
+    "Nueva York",
+    "New York",
 )
 CITY_PATTERN = re.compile(
     r"(?<![\w-])(?:"
@@ -273,13 +295,19 @@ MECHANISM_PATTERNS: tuple[tuple[MeetingMechanism, re.Pattern[str]], ...] = (
     (
         MeetingMechanism.MINISTERIAL,
         re.compile(
-            r"reuni[óo]n\s+ministerial|revisión\s+ministerial|ministerial\s+(?:meeting|review)",
+            r"(?:reuni[óo]n|revisión|encuentro|sesión)\s+(?:de\s+(?:nivel\s+)?|a\s+nivel\s+)?ministerial|"
+            r"ministerial(?:-level)?\s+(?:security\s+)?(?:meeting|review|session|talks)|"
+            r"meeting\s+(?:at\s+(?:the\s+)?ministerial\s+level|of\s+(?:the\s+)?ministers)",
             re.IGNORECASE,
         ),
     ),
     (
         MeetingMechanism.WORKING_GROUP,
-        re.compile(r"grupos?\s+de\s+trabajo|working[\s-]groups?", re.IGNORECASE),
+        re.compile(
+            r"grupos?\s+de\s+trabajo|grupos?\s+técnicos?|mesas?\s+de\s+trabajo|subgrupos?|"
+            r"working[\s-]groups?|technical\s+groups?|sub-?groups?",
+            re.IGNORECASE,
+        ),
     ),
 )
 
@@ -330,7 +358,8 @@ MEETING_TO_COME = {
         r"se\s+reunirá[n]?|(?:acord\w+|decidi\w+|se\s+comprometi\w+\s+a)\s+(?:celebrar|realizar|sostener|convocar)|"
         r"se\s+(?:celebrará|realizará|llevará\s+a\s+cabo)|tendrá\s+lugar|"
         # expected, not yet convened: "se prevé una reunión ministerial en febrero"
-        r"se\s+prevé|está[n]?\s+previst[oa]s?|se\s+contempla|"
+        r"se\s+prevé|está[n]?\s+previst[oa]s?|se\s+contempla|se\s+convocará|tendrá[n]?|"
+        r"(?:a|por)\s+(?:celebrarse|realizarse|llevarse\s+a\s+cabo)|"
         r"(?:acordaron|convinieron)\s+(?:en\s+)?(?:convocar|celebrar|sostener|realizar))\b",
         re.IGNORECASE,
     ),
@@ -338,7 +367,8 @@ MEETING_TO_COME = {
         r"\b(?:will\s+(?:hold|host|convene)|will\s+be\s+(?:held|hosted|convened)|"
         r"will\s+take\s+place|"
         r"(?:agreed|decided|committed|pledged)\s+(?:on\s+\w+\s+|\w+ly\s+)?to\s+(?:hold|host|convene)|"
-        r"(?:is|are)\s+(?:expected|scheduled|planned|set)\b|scheduled\s+for)\b",
+        r"(?:is|are)\s+(?:expected|scheduled|planned|set)\b|scheduled\s+for|"
+        r"to\s+be\s+(?:held|convened|hosted)|(?:is|are)\s+to\s+(?:meet|convene))\b",
         re.IGNORECASE,
     ),
 }
@@ -360,10 +390,14 @@ CONVENE_AGREED = {
 # Where one sentence announces two meetings ("... su cuarta reunión el 20 de enero en
 # Monterrey, y se prevé una reunión ministerial en febrero"): the clauses it joins.
 CLAUSE_BOUNDARY = {
-    "es": re.compile(r"\s*;\s*|,?\s+(?:y|e|mientras\s+que|además\s+de\s+que)\s+(?=\S)"),
-    "en": re.compile(r"\s*;\s*|,?\s+(?:and|while|whereas)\s+(?=\S)"),
+    "es": re.compile(r"\s*;\s*|,?\s+(?:y|e|mientras\s+que|además\s+de\s+que|así\s+como)\s+(?=\S)"),
+    "en": re.compile(r"\s*;\s*|,?\s+(?:and|while|whereas|as\s+well\s+as)\s+(?=\S)"),
 }
 # The words of a meeting in a clause, so a clause without a mechanism of its own can be one.
+# "el Grupo", "the Group": in this cooperation, the Security Implementation Group.
+GROUP = re.compile(
+    r"\b(?:[Ee]l|[Tt]he|[Dd]el|of\s+the)\s+Gr(?:upo|oup)\b(?!\s+(?:de\s+Trabajo|of\b))"
+)
 MEETING_NOUN = re.compile(
     r"\b(?:reuni[óo]n|sesi[óo]n|sesionar\w*|encuentro|diálogo|meeting|session|dialogue|review)\b",
     re.IGNORECASE,
