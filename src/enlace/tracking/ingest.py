@@ -92,7 +92,7 @@ _DATELINE = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ.,' ]+(?:,[^—–]{0
 # septiembre de 2025.", "WASHINGTON, Jan. 22, 2026 —", "MEXICO CITY, Dec 3 (Border Wire) -".
 _DATELINE_WITH_DATE = re.compile(
     r"^(?P<place>[A-ZÁÉÍÓÚÑ][\w.'’ÁÉÍÓÚÑáéíóúñ ]{1,40}?)(?:,\s*[A-ZÁÉÍÓÚÑ][^\W\d]*(?:[. ]+[^\W\d]+)*\.?)?,\s*"
-    r"(?P<when>[^—–()]{3,40}?)\s*(?:\([^)]*\)\s*)?(?:\.?\s*[—–]+\s*|\s-\s|\.?\s*$)"
+    r"(?P<when>[^—–()]{3,40}?)\s*(?:\([^)]*\)\s*)?(?:\.?\s*[—–]+\s*|\s-\s|\.-+\s*|\.?\s*$)"
 )
 _DATELINE_SENTENCES = 6  # a dateline opens the document: looked for in its first sentences
 _DATELINE_PLACE = "(dateline place)"
