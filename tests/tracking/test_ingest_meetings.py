@@ -372,3 +372,57 @@ def test_the_date_a_meeting_was_held_is_not_the_due_date_of_what_it_agreed() -> 
         "intercambio de información sobre precursores para diciembre."
     ).commitments
     assert commitment.due_date == date(2025, 12, 31)
+
+
+def test_a_meeting_to_come_after_a_comma_is_a_meeting_of_its_own() -> None:
+    proposal = _read(
+        "El Grupo de Implementación se reunió el 2 de septiembre en la Ciudad de México, en "
+        "preparación de la reunión ministerial prevista para febrero en Washington."
+    )
+    assert _facts(proposal) == [
+        (
+            MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+            None,
+            date(2025, 9, 2),
+            None,
+            "Ciudad de México",
+            False,
+        ),
+        (MeetingMechanism.MINISTERIAL, None, None, "2026-02", "Washington", True),
+    ]
+
+
+def test_a_comma_before_a_mere_mention_of_a_meeting_splits_nothing() -> None:
+    proposal = _read(
+        "The second meeting of the Security Implementation Group took place on September 4, "
+        "the first since the Dialogue of February, in McAllen."
+    )
+    assert _facts(proposal) == [
+        (
+            MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+            2,
+            date(2025, 9, 4),
+            None,
+            "McAllen",
+            False,
+        )
+    ]
+
+
+def test_a_clause_without_a_verb_of_its_own_is_announced_like_the_one_before() -> None:
+    proposal = _read(
+        "The Group will hold its fifth meeting on April 14 in El Paso, followed by a "
+        "ministerial meeting in Washington in June."
+    )
+    assert [(m.mechanism, m.meeting_month, m.announced) for m in proposal.meetings][1:] == [
+        (MeetingMechanism.MINISTERIAL, "2026-06", True)
+    ]
+
+
+def test_as_agreed_at_an_earlier_meeting_is_no_new_commitment() -> None:
+    proposal = _read(
+        "The Security Implementation Group met on September 4 in McAllen, as agreed at the "
+        "High-Level Security Dialogue in February."
+    )
+    assert len(proposal.meetings) == 1
+    assert proposal.commitments == ()

@@ -161,7 +161,13 @@ class _Reader:
             # Several meetings in one sentence: each clause is read with its own mechanism,
             # sequence, date and place, never mixed with another's.
             convened = len(self.commitments)
-            consumed = [self._read_meeting(sentence, clause) for clause in clauses]
+            consumed = []
+            announced = False
+            for clause in clauses:
+                # "... its fifth meeting on April 14, followed by a ministerial meeting in
+                # June": a clause with no verb of its own is told as the one before it.
+                consumed.append(self._read_meeting(sentence, clause, announced))
+                announced = bool(self.meetings) and self.meetings[-1].announced
             if all(consumed) or len(self.commitments) > convened:
                 return
         elif self._read_meeting(sentence, sentence):
@@ -170,7 +176,7 @@ class _Reader:
 
     # --- meetings ----------------------------------------------------------------------
 
-    def _read_meeting(self, sentence: str, clause: str) -> bool:
+    def _read_meeting(self, sentence: str, clause: str, announced_before: bool = False) -> bool:
         """Propose the meeting a clause names; True when the sentence commits to nothing
         else (an announced meeting, or a meeting that is itself what was agreed)."""
         lang = self.language
@@ -183,6 +189,8 @@ class _Reader:
             announced = to_come
             mechanism = _mechanism(clause[to_come.end() :]) or mechanism
         held = lx.MEETING_HELD[lang].search(clause) or lx.TODAY[lang].search(clause)
+        if announced is None and held is None and mechanism and announced_before:
+            announced = re.search(re.escape(mechanism[1]), clause)
         if not (announced or (mechanism and held)):
             return False
         convene = lx.CONVENE_AGREED[lang].search(clause) if announced else None
@@ -208,15 +216,24 @@ class _Reader:
         """
         lang = self.language
         at = 0
-        pieces = []
+        pieces: list[tuple[int, int, bool]] = []  # (start, end, after a bare comma)
+        comma = False
         for boundary in lx.CLAUSE_BOUNDARY[lang].finditer(sentence):
-            pieces.append((at, boundary.start()))
-            at = boundary.end()
-        pieces.append((at, len(sentence)))
+            pieces.append((at, boundary.start(), comma))
+            at, comma = boundary.end(), boundary.group("comma") is not None
+        pieces.append((at, len(sentence), comma))
         starts = [0]
-        for start, end in pieces[1:]:
-            current = sentence[starts[-1] : start]
-            if self._names_meeting(sentence[start:end]) and self._names_dated_meeting(current):
+        for start, end, after_comma in pieces[1:]:
+            clause = sentence[start:end]
+            # After a bare comma only a mechanism or a meeting to come starts another meeting
+            # (", en preparación de la reunión ministerial prevista para febrero"): a comma
+            # before "the first since the Dialogue of February" does not.
+            names = (
+                self._names_meeting_to_come(clause) if after_comma else self._names_meeting(clause)
+            )
+            if names and self._names_dated_meeting(sentence[starts[-1] : start]):
+                if after_comma and not self._names_dated_meeting(clause):
+                    continue
                 starts.append(start)
         if len(starts) < 2:
             return [sentence]
@@ -230,6 +247,13 @@ class _Reader:
             or lx.MEETING_NOUN.search(clause)
             or lx.MEETING_HELD[lang].search(clause)
             or lx.NEXT_MEETING[lang].search(clause)
+        )
+
+    def _names_meeting_to_come(self, clause: str) -> bool:
+        lang = self.language
+        return bool(
+            lx.NEXT_MEETING[lang].search(clause)
+            or (_mechanism(clause) and lx.MEETING_TO_COME[lang].search(clause))
         )
 
     def _names_dated_meeting(self, clause: str) -> bool:
@@ -386,6 +410,8 @@ class _Reader:
     def _commitment_or_action(self, sentence: str) -> None:
         lang = self.language
         strong = lx.COMMIT_STRONG[lang].search(sentence)
+        if strong and lx.AGREED_BEFORE[lang].search(sentence[: strong.start()]):
+            strong = None  # "as agreed at the Dialogue": an earlier agreement, not a new one
         weak = lx.COMMIT_WEAK[lang].search(sentence)
         cue = strong or weak
         if cue is None:

@@ -358,7 +358,7 @@ MEETING_TO_COME = {
         r"se\s+reunirá[n]?|(?:acord\w+|decidi\w+|se\s+comprometi\w+\s+a)\s+(?:celebrar|realizar|sostener|convocar)|"
         r"se\s+(?:celebrará|realizará|llevará\s+a\s+cabo)|tendrá\s+lugar|"
         # expected, not yet convened: "se prevé una reunión ministerial en febrero"
-        r"se\s+prevé|está[n]?\s+previst[oa]s?|se\s+contempla|se\s+convocará|tendrá[n]?|"
+        r"se\s+prevé|(?:está[n]?\s+)?previst[oa]s?|programad[oa]s?|se\s+contempla|se\s+convocará|tendrá[n]?|"
         r"(?:a|por)\s+(?:celebrarse|realizarse|llevarse\s+a\s+cabo)|"
         r"(?:acordaron|convinieron)\s+(?:en\s+)?(?:convocar|celebrar|sostener|realizar))\b",
         re.IGNORECASE,
@@ -368,7 +368,8 @@ MEETING_TO_COME = {
         r"will\s+take\s+place|"
         r"(?:agreed|decided|committed|pledged)\s+(?:on\s+\w+\s+|\w+ly\s+)?to\s+(?:hold|host|convene)|"
         r"(?:is|are)\s+(?:expected|scheduled|planned|set)\b|scheduled\s+for|"
-        r"to\s+be\s+(?:held|convened|hosted)|(?:is|are)\s+to\s+(?:meet|convene))\b",
+        r"to\s+be\s+(?:held|convened|hosted)|(?:is|are)\s+to\s+(?:meet|convene)|"
+        r"(?:planned|expected)\s+(?:for|in))\b",
         re.IGNORECASE,
     ),
 }
@@ -390,14 +391,20 @@ CONVENE_AGREED = {
 # Where one sentence announces two meetings ("... su cuarta reunión el 20 de enero en
 # Monterrey, y se prevé una reunión ministerial en febrero"): the clauses it joins.
 CLAUSE_BOUNDARY = {
-    "es": re.compile(r"\s*;\s*|,?\s+(?:y|e|mientras\s+que|además\s+de\s+que|así\s+como)\s+(?=\S)"),
-    "en": re.compile(r"\s*;\s*|,?\s+(?:and|while|whereas|as\s+well\s+as)\s+(?=\S)"),
+    "es": re.compile(
+        r"\s*;\s*|,?\s+(?:y|e|mientras\s+que|además\s+de\s+que|así\s+como|"
+        r"y\s+posteriormente|seguid[ao]s?\s+(?:de|por))\s+(?=\S)|(?P<comma>,\s+)"
+    ),
+    "en": re.compile(
+        r"\s*;\s*|,?\s+(?:and|while|whereas|as\s+well\s+as|and\s+then|followed\s+by)\s+(?=\S)|"
+        r"(?P<comma>,\s+)"
+    ),
 }
-# The words of a meeting in a clause, so a clause without a mechanism of its own can be one.
 # "el Grupo", "the Group": in this cooperation, the Security Implementation Group.
 GROUP = re.compile(
     r"\b(?:[Ee]l|[Tt]he|[Dd]el|of\s+the)\s+Gr(?:upo|oup)\b(?!\s+(?:de\s+Trabajo|of\b))"
 )
+# The words of a meeting in a clause, so a clause without a mechanism of its own can be one.
 MEETING_NOUN = re.compile(
     r"\b(?:reuni[óo]n|sesi[óo]n|sesionar\w*|encuentro|diálogo|meeting|session|dialogue|review)\b",
     re.IGNORECASE,
@@ -441,6 +448,12 @@ COMMIT_STRONG = {
         r"announced\s+that)\b",
         re.IGNORECASE,
     ),
+}
+# A committing verb that only refers to an earlier agreement: "as agreed at the Dialogue",
+# "según lo acordado", "conforme a lo convenido".
+AGREED_BEFORE = {
+    "es": re.compile(r"(?:según|conforme\s+a|de\s+acuerdo\s+con)?\s*lo\s+$", re.IGNORECASE),
+    "en": re.compile(r"\b(?:as|previously|already)\s+$", re.IGNORECASE),
 }
 COMMIT_WEAK = {
     "es": re.compile(
