@@ -426,3 +426,67 @@ def test_as_agreed_at_an_earlier_meeting_is_no_new_commitment() -> None:
     )
     assert len(proposal.meetings) == 1
     assert proposal.commitments == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "mechanism", "sequence"),
+    [
+        (
+            "El tercer Diálogo de Seguridad de Alto Nivel se celebró el 2 de septiembre en la "
+            "Ciudad de México.",
+            MeetingMechanism.HIGH_LEVEL_SECURITY_DIALOGUE,
+            3,
+        ),
+        (
+            "The Security Implementation Group (SIG) held its 4th meeting on September 2 in "
+            "Washington.",
+            MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+            4,
+        ),
+        (
+            "La 7.ª reunión del GIS se llevó a cabo el 2 de septiembre en Monterrey, con las "
+            "delegaciones de los dos gobiernos.",
+            MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+            7,
+        ),
+    ],
+)
+def test_mechanism_and_number_variants(
+    text: str, mechanism: MeetingMechanism, sequence: int
+) -> None:
+    (meeting,) = _read(text).meetings
+    assert (meeting.mechanism, meeting.sequence, meeting.meeting_date) == (
+        mechanism,
+        sequence,
+        date(2025, 9, 2),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "month"),
+    [
+        (
+            "Según los dos gobiernos, la cuarta reunión del Grupo de Implementación se realizará "
+            "del 12 al 13 de marzo en Monterrey.",
+            date(2026, 3, 12),
+            None,
+        ),
+        (
+            "Según los gobiernos de México y de los Estados Unidos, la próxima reunión "
+            "ministerial se celebrará a finales de febrero en Washington.",
+            None,
+            "2026-02",
+        ),
+        (
+            "The next ministerial meeting of the two governments will be held in mid-February "
+            "in Washington.",
+            None,
+            "2026-02",
+        ),
+    ],
+)
+def test_a_meeting_on_a_range_of_days_or_near_a_months_end(
+    text: str, day: date | None, month: str | None
+) -> None:
+    (meeting,) = _read(text).meetings
+    assert (meeting.meeting_date, meeting.meeting_month) == (day, month)

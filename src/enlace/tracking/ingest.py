@@ -558,11 +558,13 @@ def _mechanism(sentence: str) -> tuple[MeetingMechanism, str] | None:
 
 def _meeting_when(dates: list[DatePhrase]) -> tuple[date | None, str | None]:
     for phrase in dates:
-        if phrase.day is not None:
+        if phrase.day is not None and not phrase.approximate:
             return phrase.day, None
     for phrase in dates:
         if phrase.month is not None:
             return None, phrase.month
+        if phrase.day is not None:
+            return None, phrase.day.strftime("%Y-%m")  # "a finales de febrero"
     return None, None
 
 
@@ -579,9 +581,9 @@ def _sequence(sentence: str) -> int | None:
     match = lx.ORDINAL_PATTERN.search(sentence)
     if match is None:
         return None
-    if match.group(1):
-        return lx.ORDINALS[match.group(1).lower()]
-    return int(match.group(2))
+    if match.group(2):
+        return int(match.group(2))
+    return lx.ORDINALS[(match.group(1) or match.group(3)).lower()]
 
 
 def _same_meeting(earlier: ProposedMeeting, new: ProposedMeeting) -> bool:

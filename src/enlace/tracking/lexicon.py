@@ -280,15 +280,15 @@ MECHANISM_PATTERNS: tuple[tuple[MeetingMechanism, re.Pattern[str]], ...] = (
         MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
         re.compile(
             r"Grupo\s+(?:Bilateral\s+)?de\s+Implementación(?:\s+de\s+Seguridad)?|"
-            r"Security\s+Implementation\s+Group|Implementation\s+Group",
+            r"Security\s+Implementation\s+Group|Implementation\s+Group|(?-i:\b(?:GIS|SIG)\b)",
             re.IGNORECASE,
         ),
     ),
     (
         MeetingMechanism.HIGH_LEVEL_SECURITY_DIALOGUE,
         re.compile(
-            r"Diálogo\s+de\s+Alto\s+Nivel(?:\s+(?:en|de|sobre)\s+Seguridad)?|"
-            r"High[- ]Level\s+(?:Security\s+)?Dialogue",
+            r"Diálogo\s+(?:de\s+Seguridad\s+)?de\s+Alto\s+Nivel(?:\s+(?:en|de|sobre)\s+Seguridad)?|"
+            r"High[- ]Level\s+(?:Security\s+)?Dialogue|(?-i:\b(?:HLSD|DSAN)\b)",
             re.IGNORECASE,
         ),
     ),
@@ -410,24 +410,23 @@ MEETING_NOUN = re.compile(
     re.IGNORECASE,
 )
 ORDINALS = {
-    "primera": 1,
-    "segunda": 2,
-    "tercera": 3,
-    "cuarta": 4,
-    "quinta": 5,
-    "sexta": 6,
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "inaugural": 1,
-    "inaugural ": 1,
+    **dict.fromkeys(("primera", "primer", "primero", "first", "inaugural"), 1),
+    **dict.fromkeys(("segunda", "segundo", "second"), 2),
+    **dict.fromkeys(("tercera", "tercer", "tercero", "third"), 3),
+    **dict.fromkeys(("cuarta", "cuarto", "fourth"), 4),
+    **dict.fromkeys(("quinta", "quinto", "fifth"), 5),
+    **dict.fromkeys(("sexta", "sexto", "sixth"), 6),
+    **dict.fromkeys(("séptima", "séptimo", "seventh"), 7),
+    **dict.fromkeys(("octava", "octavo", "eighth"), 8),
 }
+# A meeting's number: "cuarta", "fourth", "4.ª reunión", "4th meeting", and the masculine
+# forms only before a masculine meeting noun ("tercer Diálogo"; "segundo semestre" is none).
 ORDINAL_PATTERN = re.compile(
-    r"\b(primera|segunda|tercera|cuarta|quinta|sexta|first|second|third|fourth|fifth|sixth|"
-    r"inaugural)\b|\b(\d)(?:st|nd|rd|th|ª|a)\s+(?:reunión|meeting|sesión|session)",
+    r"\b(primera|segunda|tercera|cuarta|quinta|sexta|séptima|octava|first|second|third|fourth|"
+    r"fifth|sixth|seventh|eighth|inaugural)\b|"
+    r"\b(\d{1,2})(?:st|nd|rd|th|\.?ª|a|\.?º|o)\s+(?:reunión|meeting|sesión|session|encuentro|diálogo|dialogue)|"
+    r"\b(primer|primero|segundo|tercer|tercero|cuarto|quinto|sexto|séptimo|octavo)\s+"
+    r"(?=(?:encuentro|diálogo|periodo\s+de\s+sesiones)\b)",
     re.IGNORECASE,
 )
 TODAY = {
