@@ -490,3 +490,44 @@ def test_a_meeting_on_a_range_of_days_or_near_a_months_end(
 ) -> None:
     (meeting,) = _read(text).meetings
     assert (meeting.meeting_date, meeting.meeting_month) == (day, month)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Las delegaciones de los dos gobiernos acordaron que la próxima reunión ministerial se "
+        "celebre en Washington en febrero.",
+        "Las delegaciones de los dos gobiernos acordaron la celebración de una reunión "
+        "ministerial en Washington en febrero.",
+        "The delegations agreed that the next ministerial meeting will be held in Washington "
+        "in February.",
+        "The two governments agreed on a ministerial meeting in Washington in February.",
+    ],
+)
+def test_a_meeting_agreed_in_other_words_is_a_meeting_and_a_commitment(text: str) -> None:
+    proposal = _read(text)
+    assert _facts(proposal) == [
+        (MeetingMechanism.MINISTERIAL, None, None, "2026-02", "Washington", True)
+    ]
+    assert [(c.theme, c.responsible, c.due_date) for c in proposal.commitments] == [
+        (CommitmentTheme.OTHER, Responsible.JOINT, date(2026, 2, 28))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        (
+            "WASHINGTON (AP) — The Security Implementation Group met today with officials of "
+            "the two governments.",
+            "Washington",
+        ),
+        (
+            "Ciudad de México.– El Grupo de Implementación de Seguridad sesionó hoy con las "
+            "delegaciones de los dos gobiernos.",
+            "Ciudad de México",
+        ),
+    ],
+)
+def test_a_dateline_of_a_place_alone_gives_the_place(text: str, place: str) -> None:
+    assert [(m.meeting_date, m.place) for m in _read(text).meetings] == [(SEPT_5, place)]

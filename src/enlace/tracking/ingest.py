@@ -94,6 +94,10 @@ _DATELINE_WITH_DATE = re.compile(
     r"^(?P<place>[A-ZÁÉÍÓÚÑ][\w.'’ÁÉÍÓÚÑáéíóúñ ]{1,40}?)(?:,\s*[A-ZÁÉÍÓÚÑ][^\W\d]*(?:[. ]+[^\W\d]+)*\.?)?,\s*"
     r"(?P<when>[^—–()]{3,40}?)\s*(?:\([^)]*\)\s*)?(?:\.?\s*[—–]+\s*|\s-\s|\.-+\s*|\.?\s*$)"
 )
+_DATELINE_PLACE_ONLY = re.compile(
+    r"^(?P<place>[^\W\d][\w.'’ ]{1,40}?)(?:,\s*[^\W\d][\w. ]{0,25}?)?\s*(?:\([^)]*\)\s*)?"
+    r"(?:\.?\s*[—–]+|\.-+|\s-\s)"
+)
 _DATELINE_SENTENCES = 6  # a dateline opens the document: looked for in its first sentences
 _DATELINE_PLACE = "(dateline place)"
 # A date labelled as the document's own (drafting, issue) is not the date of the meeting.
@@ -183,7 +187,11 @@ class _Reader:
         announced = lx.NEXT_MEETING[lang].search(clause)
         mechanism = _mechanism(clause)
         refers = mechanism is not None or lx.MEETING_NOUN.search(clause) is not None
-        to_come = lx.MEETING_TO_COME[lang].search(clause) if refers else None
+        to_come = None
+        if refers:
+            to_come = lx.MEETING_TO_COME[lang].search(clause) or lx.CONVENE_AGREED[lang].search(
+                clause
+            )
         if announced is None and to_come is not None:
             # "the Group will hold a ministerial review": the meeting is the verb's object
             announced = to_come
@@ -515,11 +523,11 @@ def _dateline(
     """
     match = _DATELINE_WITH_DATE.match(sentence)
     if match is None:
-        bare = _DATELINE.match(sentence)
+        bare = _DATELINE_PLACE_ONLY.match(sentence)
         if bare is None:
             return None
-        # "WASHINGTON —": a place without a date; the meeting keeps the document's date.
-        folded = bare.group(0).rstrip("—–-. ").split(",")[0].strip().casefold()
+        # "WASHINGTON (AP) —": a place without a date; the meeting keeps the document's date.
+        folded = bare.group("place").strip().casefold()
         city = next((c for c in lx.CITIES if c.casefold() == folded), None)
         return (city, None, bare.group(0).strip()) if city else None
     dates = [

@@ -379,12 +379,21 @@ MEETING_TO_COME = {
 CONVENE_AGREED = {
     "es": re.compile(
         r"\b(?:acord(?:aron|ó)|convinieron|decidieron|resolvieron|se\s+comprometi(?:ó|eron)\s+a)\s+"
-        r"(?:en\s+)?(?:convocar|celebrar|sostener|realizar|organizar)\b",
+        r"(?:(?:en\s+)?(?:convocar|celebrar|sostener|realizar|organizar)\b|"
+        # "acordaron la celebración de una reunión ministerial"
+        r"(?:la\s+)?(?:celebración|realización|convocatoria|organización)\s+de\b|"
+        # "acordaron que la próxima reunión ministerial se celebre en Washington"
+        r"que\s+[^.;]{0,80}?\bse\s+(?:celebre|realice|lleve\s+a\s+cabo|convoque)\b)",
         re.IGNORECASE,
     ),
     "en": re.compile(
-        r"\b(?:agreed|decided|committed|pledged|resolved)\s+(?:on\s+\w+\s+|\w+ly\s+)?to\s+"
-        r"(?:convene|hold|host|organi[sz]e)\b",
+        r"\b(?:agreed|decided|committed|pledged|resolved)\s+(?:on\s+\w+\s+|\w+ly\s+)?(?:"
+        r"to\s+(?:convene|hold|host|organi[sz]e)\b|"
+        # "agreed that the next ministerial meeting will be held in Washington"
+        r"that\s+[^.;]{0,80}?\b(?:will|would|should|shall)\s+(?:be\s+(?:held|convened|hosted)|"
+        r"take\s+place|convene)\b|"
+        # "agreed on a ministerial meeting in February"
+        r"(?:on|upon)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:meeting|review|dialogue)\b)",
         re.IGNORECASE,
     ),
 }
