@@ -531,3 +531,13 @@ def test_a_meeting_agreed_in_other_words_is_a_meeting_and_a_commitment(text: str
 )
 def test_a_dateline_of_a_place_alone_gives_the_place(text: str, place: str) -> None:
     assert [(m.meeting_date, m.place) for m in _read(text).meetings] == [(SEPT_5, place)]
+
+
+def test_a_sentence_shaped_like_a_dateline_keeps_its_date() -> None:
+    # "<words>, Texas, on September 4." opens with no city in capitals or known: no dateline.
+    proposal = _read(
+        "The Security Implementation Group of the two governments met in McAllen, Texas, on "
+        "September 4.",
+        date(2025, 9, 10),
+    )
+    assert [(m.meeting_date, m.place) for m in proposal.meetings] == [(date(2025, 9, 4), "McAllen")]

@@ -506,7 +506,7 @@ class _Reader:
 
 def _without_dateline(sentence: str) -> str:
     """The sentence with its dateline blanked (same length, so positions stay)."""
-    dateline = _DATELINE.match(sentence) or _DATELINE_WITH_DATE.match(sentence)
+    dateline = _DATELINE.match(sentence) or _dated_dateline(sentence)
     if dateline is None:
         return sentence
     return " " * dateline.end() + sentence[dateline.end() :]
@@ -521,15 +521,12 @@ def _dateline(
     ("CIUDAD DE MÉXICO" → "Ciudad de México"): an unknown capitalised opening is more often
     a heading than a place.
     """
-    match = _DATELINE_WITH_DATE.match(sentence)
+    match = _dated_dateline(sentence)
     if match is None:
         bare = _DATELINE_PLACE_ONLY.match(sentence)
-        if bare is None:
-            return None
+        city = _city(bare.group("place")) if bare else None
         # "WASHINGTON (AP) —": a place without a date; the meeting keeps the document's date.
-        folded = bare.group("place").strip().casefold()
-        city = next((c for c in lx.CITIES if c.casefold() == folded), None)
-        return (city, None, bare.group(0).strip()) if city else None
+        return (city, None, bare.group(0).strip()) if bare and city else None
     dates = [
         phrase
         for phrase in find_dates(
@@ -539,9 +536,23 @@ def _dateline(
     ]
     if not dates:
         return None
-    folded = match.group("place").strip().casefold()
-    place = next((city for city in lx.CITIES if city.casefold() == folded), None)
-    return place, dates[0].day, match.group(0).strip()
+    return _city(match.group("place")), dates[0].day, match.group(0).strip()
+
+
+def _dated_dateline(sentence: str) -> re.Match[str] | None:
+    """The match of a dateline with a date, when its place is a known city or in capitals:
+    "The Group met in McAllen, Texas, on September 4." has the shape of one and is none."""
+    match = _DATELINE_WITH_DATE.match(sentence)
+    if match is None:
+        return None
+    place = match.group("place").strip()
+    return match if place.isupper() or _city(place) else None
+
+
+def _city(name: str) -> str | None:
+    """A known city in the lexicon's spelling, whatever the case it was written in."""
+    folded = name.strip().casefold()
+    return next((city for city in lx.CITIES if city.casefold() == folded), None)
 
 
 def _month_end(month: str | None) -> date | None:
