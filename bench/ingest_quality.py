@@ -4,7 +4,8 @@
     .venv/bin/python bench/ingest_quality.py --set heldout   # tests/tracking/communiques/heldout
 
 Prints one table per language (proposed, expected, matched, precision, recall, per document
-and in total) and the third-language documents that were refused. The matching rule is the
+and in total), one per language and kind (meetings, commitments, actions: the targets are
+per kind), and the third-language documents that were refused. The matching rule is the
 one of `enlace.tracking.quality`: same kind, the proposed source sentence contains the
 expected quote, and the facts agree (meeting: mechanism, date or month, place; commitment:
 theme, responsible party, due date; action: owner agency, due date). The same code computes
@@ -25,7 +26,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from enlace.tracking.quality import DocumentResult, Score, by_language, measure
+from enlace.tracking.quality import (
+    DocumentResult,
+    Score,
+    by_language,
+    by_language_and_kind,
+    measure,
+)
 
 DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "tracking" / "communiques"
 SETS = {"tuning": DEFAULT, "heldout": DEFAULT / "heldout"}
@@ -77,6 +84,19 @@ def main() -> None:
             table.add_row(*_row(result.name, result.score))
         table.add_row(*_row(f"all {len(documents)}", total), style="bold")
         console.print(table)
+    kinds = Table(
+        "language",
+        "kind",
+        "proposed",
+        "expected",
+        "matched",
+        "precision",
+        "recall",
+        title="per kind (targets: meetings >= 0.95, commitments >= 0.9, both figures)",
+    )
+    for (language, kind), score in sorted(by_language_and_kind(results).items()):
+        kinds.add_row(language, *_row(kind, score))
+    console.print(kinds)
     for result in results:
         if result.refused:
             console.print(f"{result.name}: refused as unsupported language ({result.language})")

@@ -26,6 +26,23 @@ _ES_MONTHS = (
     "noviembre|diciembre"
 )
 _EN_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# Abbreviated months of news agencies' datelines ("Jan. 22, 2026", "Dec 3"): only before a
+# day number, where they cannot be ordinary words ("Mar", "May").
+_EN_MONTH_ABBREVIATIONS = {
+    "jan": "January",
+    "feb": "February",
+    "mar": "March",
+    "apr": "April",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "sept": "September",
+    "oct": "October",
+    "nov": "November",
+    "dec": "December",
+}
+_EN_MONTHS_SHORT = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
 _ES_WEEKDAYS = "lunes|martes|miércoles|jueves|viernes|sábado|domingo"
 _EN_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _NUMBER_WORDS = {
@@ -73,6 +90,15 @@ _PERIOD_END = {
 }
 _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
     "es": (
+        # A range of days ("del 12 al 13 de marzo", "los días 12 y 13 de marzo"): its first.
+        (
+            re.compile(
+                rf"(\d{{1,2}})\s+(?:al|y|-|–)\s+\d{{1,2}}\s+de\s+({_ES_MONTHS})"
+                r"(?:\s+(?:de|del)\s+(\d{4}))?",
+                re.IGNORECASE,
+            ),
+            "day",
+        ),
         (
             re.compile(
                 rf"(?:(?:{_ES_WEEKDAYS}),?\s+)?(\d{{1,2}})\s+de\s+({_ES_MONTHS})"
@@ -146,6 +172,12 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
         ),
         (
             re.compile(
+                rf"\b({_EN_MONTHS_SHORT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?"
+            ),
+            "day",
+        ),
+        (
+            re.compile(
                 rf"(?:(?:{_EN_WEEKDAYS}),?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_EN_MONTHS})"
                 r"(?:,?\s+(\d{4}))?"
             ),
@@ -162,7 +194,8 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
         (
             re.compile(
                 rf"(?:(?<=\bin\s)|(?<=\bby\s)|(?<=\buntil\s)|(?<=\bbefore\s)|(?<=\bduring\s)|"
-                rf"(?<=\bthrough\s)|(?<=\bof\s)|(?<=\bfrom\s))({_EN_MONTHS})(?:\s+(\d{{4}}))?"
+                rf"(?<=\bthrough\s)|(?<=\bof\s)|(?<=\bfrom\s)|(?<=\bfor\s)|(?<=\bearly\s)|"
+                rf"(?<=\bmid-)|(?<=\blate\s))({_EN_MONTHS})(?:\s+(\d{{4}}))?"
                 rf"|({_EN_MONTHS})\s+(\d{{4}})"
             ),
             "month",
@@ -220,6 +253,9 @@ class DatePhrase:
     start: int
     day: date | None  # an exact day, when the phrase names one
     month: str | None  # YYYY-MM, when the phrase names only a month
+    # "finales de febrero", "the end of March": a deadline's day, but for a meeting only
+    # its month (it is held some day near the end, not on the last one).
+    approximate: bool = False
 
     @property
     def deadline(self) -> date:
@@ -259,6 +295,7 @@ def _resolve(
     groups = [group for group in match.groups() if group]
     day: date | None = None
     month: str | None = None
+    approximate = False
     if shape == "days":
         count = groups[0].lower()
         day = base + timedelta(days=_NUMBER_WORDS.get(count) or int(count))
@@ -287,16 +324,19 @@ def _resolve(
             text = named_month + (" " + year_text if year_text else "")
             parsed = _parse(text, language, base, direction, last_day=True)
             day = parsed
+            approximate = True
     elif shape == "month":
         text = " ".join(groups)
         parsed = _parse(text, language, base, direction)
         month = parsed.strftime("%Y-%m") if parsed else None
     else:
-        text = " ".join(groups)
+        text = " ".join(_EN_MONTH_ABBREVIATIONS.get(g.lower(), g) for g in groups)
         day = _parse(text, language, base, direction)
     if day is None and month is None:
         return None
-    return DatePhrase(text=words, start=match.start(), day=day, month=month)
+    return DatePhrase(
+        text=words, start=match.start(), day=day, month=month, approximate=approximate
+    )
 
 
 def _weekday(name: str, language: str, base: date, direction: Direction) -> date | None:

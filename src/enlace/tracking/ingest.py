@@ -22,11 +22,20 @@ The rules, sentence by sentence:
 - a mechanism with a verb of a meeting to come ("will hold a ministerial review", "acordaron
   celebrar", "se celebrará") is an announced meeting; a sentence announcing a meeting commits
   to nothing else unless an agency is its subject; a dateline's date and a drafting date
-  ("Fecha de elaboración:") are not the meeting's.
+  ("Fecha de elaboración:") are not the meeting's;
+- a sentence may announce several meetings, one per clause ("the Group will hold its fifth
+  meeting on April 14 in El Paso, and a ministerial meeting is expected in June"): each
+  clause with words of a meeting and a date of its own is read as a meeting of its own;
+- a meeting that is what was agreed ("acordaron convocar una reunión ministerial en
+  Washington para febrero") is a meeting and the commitment to convene it;
+- the dateline ("CIUDAD DE MÉXICO, 14 de noviembre de 2025.–") gives the place and the date of
+  the meeting the document reports when the text gives it none of its own;
+- a sentence repeated in a document (a news article's lead in its caption) is read once.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import replace
 from datetime import date
@@ -62,6 +71,12 @@ _START_CUE = {
     "en": re.compile(r"(?:starting|beginning|since|from|launched\s+in|as\s+of)\s*(?:on\s+)?$"),
 }
 _DEFAULT_DATE = "(document date)"
+# A date right after a verb of a meeting held is when it was held, never a due date.
+_PAST_EVENT = re.compile(
+    r"\b(?:se\s+reuni(?:ó|eron)|sesion(?:ó|aron)|met|convened|(?:was|were)\s+held)"
+    r"(?:\s+[\w,]+){0,3}?\s+(?:el|on|the)?\s*$",
+    re.IGNORECASE,
+)
 _SOON_DAYS = 31
 _HEADS = r"Department|Departamento|Secretaría|Secretariat|Fiscalía|Agencia|Agency|Bureau|Unidad"
 _HEAD = re.compile(rf"\b({_HEADS})\b")
@@ -73,6 +88,18 @@ _MEANS_THEMES = frozenset({CommitmentTheme.OTHER, CommitmentTheme.INFORMATION_EX
 # A dateline opens a release ("WASHINGTON, October 14, 2022 —"): its date is the release's,
 # not the meeting's, which the sentence may give as "yesterday" or "Tuesday".
 _DATELINE = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ.,' ]+(?:,[^—–]{0,40})?\s*[—–]")
+# A dateline with its date, in any case and with a news agency's name: "McAllen, Texas, 5 de
+# septiembre de 2025.", "WASHINGTON, Jan. 22, 2026 —", "MEXICO CITY, Dec 3 (Border Wire) -".
+_DATELINE_WITH_DATE = re.compile(
+    r"^(?P<place>[A-ZÁÉÍÓÚÑ][\w.'’ÁÉÍÓÚÑáéíóúñ ]{1,40}?)(?:,\s*[A-ZÁÉÍÓÚÑ][^\W\d]*(?:[. ]+[^\W\d]+)*\.?)?,\s*"
+    r"(?P<when>[^—–()]{3,40}?)\s*(?:\([^)]*\)\s*)?(?:\.?\s*[—–]+\s*|\s-\s|\.-+\s*|\.?\s*$)"
+)
+_DATELINE_PLACE_ONLY = re.compile(
+    r"^(?P<place>[^\W\d][\w.'’ ]{1,40}?)(?:,\s*[^\W\d][\w. ]{0,25}?)?\s*(?:\([^)]*\)\s*)?"
+    r"(?:\.?\s*[—–]+|\.-+|\s-\s)"
+)
+_DATELINE_SENTENCES = 6  # a dateline opens the document: looked for in its first sentences
+_DATELINE_PLACE = "(dateline place)"
 # A date labelled as the document's own (drafting, issue) is not the date of the meeting.
 _NOT_MEETING_DATE = re.compile(
     r"(?:fecha\s+de\s+(?:elaboración|emisión|redacción|expedición|publicación)|"
@@ -93,7 +120,12 @@ def propose(text: str, *, document_date: date, source_document: str) -> Proposal
     """
     language = detect_language(text, source=source_document)
     reader = _Reader(language, document_date)
+    seen: set[str] = set()
     for sentence in split_sentences(text):
+        key = _normalised(sentence)
+        if key in seen:
+            continue  # a repeated sentence is one statement, so one proposal
+        seen.add(key)
         reader.read(sentence)
     return Proposal(
         source_document=source_document,
@@ -116,70 +148,215 @@ class _Reader:
         self.actions: list[ProposedAction] = []
         self.participants: list[tuple[str, int]] = []
         self.heads: dict[str, str] = {}  # "department" -> the last agency so named
+        self.read_count = 0
+        self.dateline: tuple[str | None, date | None, str] | None = None
 
     def read(self, sentence: str) -> None:
         """Propose what one sentence holds."""
         lang = self.language
+        self.read_count += 1
+        if self.dateline is None and self.read_count <= _DATELINE_SENTENCES:
+            self.dateline = _dateline(sentence, lang, self.document_date)
         self._remember_heads(sentence)
         if _PARTICIPANTS[lang].search(sentence):
             self._add_participants(lx.agencies_in(sentence))
-        announced = lx.NEXT_MEETING[lang].search(sentence)
-        mechanism = _mechanism(sentence)
-        to_come = lx.MEETING_TO_COME[lang].search(sentence) if mechanism else None
-        if announced is None and to_come is not None:
-            # "the Group will hold a ministerial review": the meeting is the verb's object
-            announced = to_come
-            mechanism = _mechanism(sentence[to_come.end() :]) or mechanism
-        held = lx.MEETING_HELD[lang].search(sentence) or lx.TODAY[lang].search(sentence)
-        if announced or (mechanism and held):
-            proposed = self._meeting(sentence, mechanism, announced is not None)
-            if announced and (proposed or not lx.agencies_in(sentence)):
-                # "the next meeting will be held in ...", dated or not (a meeting record
-                # needs a date or month), commits to nothing else; "the FGR will present
-                # cases at the next session" does
+        clauses = self._meeting_clauses(sentence)
+        if len(clauses) > 1:
+            # Several meetings in one sentence: each clause is read with its own mechanism,
+            # sequence, date and place, never mixed with another's.
+            convened = len(self.commitments)
+            consumed = []
+            announced = False
+            for clause in clauses:
+                # "... its fifth meeting on April 14, followed by a ministerial meeting in
+                # June": a clause with no verb of its own is told as the one before it.
+                consumed.append(self._read_meeting(sentence, clause, announced))
+                announced = bool(self.meetings) and self.meetings[-1].announced
+            if all(consumed) or len(self.commitments) > convened:
                 return
+        elif self._read_meeting(sentence, sentence):
+            return
         self._commitment_or_action(sentence)
 
     # --- meetings ----------------------------------------------------------------------
 
+    def _read_meeting(self, sentence: str, clause: str, announced_before: bool = False) -> bool:
+        """Propose the meeting a clause names; True when the sentence commits to nothing
+        else (an announced meeting, or a meeting that is itself what was agreed)."""
+        lang = self.language
+        announced = lx.NEXT_MEETING[lang].search(clause)
+        mechanism = _mechanism(clause)
+        refers = mechanism is not None or lx.MEETING_NOUN.search(clause) is not None
+        to_come = None
+        if refers:
+            to_come = lx.MEETING_TO_COME[lang].search(clause) or lx.CONVENE_AGREED[lang].search(
+                clause
+            )
+        if announced is None and to_come is not None:
+            # "the Group will hold a ministerial review": the meeting is the verb's object
+            announced = to_come
+            mechanism = _mechanism(clause[to_come.end() :]) or mechanism
+        held = lx.MEETING_HELD[lang].search(clause) or lx.TODAY[lang].search(clause)
+        if announced is None and held is None and mechanism and announced_before:
+            announced = re.search(re.escape(mechanism[1]), clause)
+        if not (announced or (mechanism and held)):
+            return False
+        convene = lx.CONVENE_AGREED[lang].search(clause) if announced else None
+        # What was agreed is dated after the verb: "agreed on Wednesday to convene ... in
+        # February" is a meeting in February.
+        proposed = self._meeting(
+            sentence, clause, mechanism, announced is not None, convene.end() if convene else 0
+        )
+        if proposed is not None and convene is not None:
+            self._convene_commitment(sentence, proposed, convene)
+            return True
+        # "the next meeting will be held in ...", dated or not (a meeting record needs a
+        # date or month), commits to nothing else; "the FGR will present cases at the next
+        # session" does
+        return bool(announced and (proposed or not lx.agencies_in(clause)))
+
+    def _meeting_clauses(self, sentence: str) -> list[str]:
+        """The sentence cut before each clause that names another meeting once a meeting
+        with a date has been named; the sentence alone when it names one.
+
+        "Working groups on illicit finance and arms trafficking will meet in May" stays one:
+        its first clause names no date, so the second completes it.
+        """
+        lang = self.language
+        at = 0
+        pieces: list[tuple[int, int, bool]] = []  # (start, end, after a bare comma)
+        comma = False
+        for boundary in lx.CLAUSE_BOUNDARY[lang].finditer(sentence):
+            pieces.append((at, boundary.start(), comma))
+            at, comma = boundary.end(), boundary.group("comma") is not None
+        pieces.append((at, len(sentence), comma))
+        starts = [0]
+        for start, end, after_comma in pieces[1:]:
+            clause = sentence[start:end]
+            # After a bare comma only a mechanism or a meeting to come starts another meeting
+            # (", en preparación de la reunión ministerial prevista para febrero"): a comma
+            # before "the first since the Dialogue of February" does not.
+            names = (
+                self._names_meeting_to_come(clause) if after_comma else self._names_meeting(clause)
+            )
+            if names and self._names_dated_meeting(sentence[starts[-1] : start]):
+                if after_comma and not self._names_dated_meeting(clause):
+                    continue
+                starts.append(start)
+        if len(starts) < 2:
+            return [sentence]
+        ends = [*starts[1:], len(sentence)]
+        return [sentence[start:end] for start, end in zip(starts, ends, strict=True)]
+
+    def _names_meeting(self, clause: str) -> bool:
+        lang = self.language
+        return bool(
+            _mechanism(clause)
+            or lx.MEETING_NOUN.search(clause)
+            or lx.MEETING_HELD[lang].search(clause)
+            or lx.NEXT_MEETING[lang].search(clause)
+        )
+
+    def _names_meeting_to_come(self, clause: str) -> bool:
+        lang = self.language
+        return bool(
+            lx.NEXT_MEETING[lang].search(clause)
+            or (_mechanism(clause) and lx.MEETING_TO_COME[lang].search(clause))
+        )
+
+    def _names_dated_meeting(self, clause: str) -> bool:
+        if not self._names_meeting(clause):
+            return False
+        dates = find_dates(
+            _without_dateline(clause),
+            language=self.language,
+            document_date=self.document_date,
+            direction="future",
+        )
+        return bool(dates)
+
+    def _convene_commitment(
+        self, sentence: str, meeting: ProposedMeeting, cue: re.Match[str]
+    ) -> None:
+        """The commitment to convene a meeting that is what was agreed; due by its date."""
+        lang = self.language
+        sentence = _without_dateline(sentence)  # "MEXICO CITY, Dec 3 -" is no subject
+        agencies = self._agencies(sentence)
+        subject = _subject_agency(sentence, agencies, cue.span(), lang)
+        due = meeting.meeting_date or _month_end(meeting.meeting_month)
+        held = self._held_meeting()
+        self.commitments.append(
+            ProposedCommitment(
+                key=f"c{len(self.commitments) + 1}",
+                text=sentence.strip(),
+                theme=CommitmentTheme.OTHER,  # convening a meeting is on no theme of its own
+                responsible=_responsible(sentence, agencies, subject, cue.start(), lang),
+                lead_agencies=tuple(acronym for acronym, _ in agencies),
+                due_date=due,
+                meeting_key=held.key if held else None,
+                source_sentence=meeting.source_sentence,
+                cues=(cue.group(0), meeting.key, *(acronym for acronym, _ in agencies)),
+            )
+        )
+
     def _meeting(
-        self, sentence: str, found: tuple[MeetingMechanism, str] | None, announced: bool
-    ) -> bool:
-        """Propose (or complete) the meeting a sentence names; False when it has no date."""
+        self,
+        sentence: str,
+        clause: str,
+        found: tuple[MeetingMechanism, str] | None,
+        announced: bool,
+        dated_from: int = 0,
+    ) -> ProposedMeeting | None:
+        """Propose (or complete) the meeting a clause names; None when it has no date."""
         lang = self.language
         cues: list[str] = []
         if found is not None:
             mechanism, words = found
             cues.append(words)
+        elif lx.GROUP.search(clause) and self._held_mechanism() in (
+            None,
+            MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+        ):
+            mechanism = MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP
+            cues.append("Grupo" if lang == "es" else "Group")
         else:
             mechanism = self._held_mechanism() or MeetingMechanism.OTHER
+        text = _without_dateline(clause)
         dates = [
             phrase
             for phrase in find_dates(
-                _without_dateline(sentence),
+                text[dated_from:],
                 language=lang,
                 document_date=self.document_date,
                 direction="future" if announced else "past",
             )
-            if not _NOT_MEETING_DATE.search(sentence[max(0, phrase.start - 40) : phrase.start])
+            if not _NOT_MEETING_DATE.search(
+                text[max(0, dated_from + phrase.start - 40) : dated_from + phrase.start]
+            )
         ]
         day, month = _meeting_when(dates)
         cues += [phrase.text for phrase in dates[:1]]
-        today = lx.TODAY[lang].search(sentence)
+        today = lx.TODAY[lang].search(clause)
         if day is None and month is None and not announced:
-            day = self.document_date  # a statement of the day's meeting carries its date
+            # A statement of the day's meeting carries its date: the dateline's, else the
+            # document's.
+            day = self.dateline[1] if self.dateline and self.dateline[1] else self.document_date
             cues.append(today.group(0) if today else _DEFAULT_DATE)
         if day is None and month is None:
-            return False  # an announced meeting with no date or month is not yet a meeting
-        place = _place(sentence)
+            return None  # an announced meeting with no date or month is not yet a meeting
+        place = _place(text[dated_from:] if dated_from else text)
         if place:
             cues.append(place)
-        sequence = _sequence(sentence)
+        elif not announced and self.dateline and self.dateline[0]:
+            # The meeting the document reports, held where it is datelined.
+            place = self.dateline[0]
+            cues += [self.dateline[2], _DATELINE_PLACE]
+        sequence = _sequence(clause)
         if sequence is None and announced:
             earlier = self._held_meeting()
             if earlier is not None and earlier.sequence and earlier.mechanism is mechanism:
                 sequence = earlier.sequence + 1
-        agencies = lx.agencies_in(sentence)
+        agencies = lx.agencies_in(clause)
         meeting = ProposedMeeting(
             key=f"m{len(self.meetings) + 1}",
             mechanism=mechanism,
@@ -197,11 +374,11 @@ class _Reader:
             if _same_meeting(earlier, meeting):
                 # A second sentence about the same meeting completes it, never duplicates it.
                 self.meetings[index] = _completed(earlier, meeting)
-                return True
+                return self.meetings[index]
         self.meetings.append(meeting)
         if self.participants and not announced:
             self._add_participants([])
-        return True
+        return meeting
 
     def _remember_heads(self, sentence: str) -> None:
         for match in lx.AGENCY_PATTERN.finditer(sentence):
@@ -241,6 +418,8 @@ class _Reader:
     def _commitment_or_action(self, sentence: str) -> None:
         lang = self.language
         strong = lx.COMMIT_STRONG[lang].search(sentence)
+        if strong and lx.AGREED_BEFORE[lang].search(sentence[: strong.start()]):
+            strong = None  # "as agreed at the Dialogue": an earlier agreement, not a new one
         weak = lx.COMMIT_WEAK[lang].search(sentence)
         cue = strong or weak
         if cue is None:
@@ -318,6 +497,8 @@ class _Reader:
         ):
             if _START_CUE[self.language].search(sentence[: phrase.start]):
                 continue
+            if _PAST_EVENT.search(sentence[: phrase.start]):
+                continue  # "se reunieron el 4 de septiembre y acordaron": when they met
             if phrase.deadline >= self.document_date:
                 return phrase.deadline, phrase.text
         return None
@@ -325,10 +506,65 @@ class _Reader:
 
 def _without_dateline(sentence: str) -> str:
     """The sentence with its dateline blanked (same length, so positions stay)."""
-    dateline = _DATELINE.match(sentence)
+    dateline = _DATELINE.match(sentence) or _dated_dateline(sentence)
     if dateline is None:
         return sentence
     return " " * dateline.end() + sentence[dateline.end() :]
+
+
+def _dateline(
+    sentence: str, language: str, document_date: date
+) -> tuple[str | None, date | None, str] | None:
+    """(place, date, words) of a dateline opening the sentence, or None when it opens none.
+
+    The place is kept only when it is a known city, written in the lexicon's spelling
+    ("CIUDAD DE MÉXICO" → "Ciudad de México"): an unknown capitalised opening is more often
+    a heading than a place.
+    """
+    match = _dated_dateline(sentence)
+    if match is None:
+        bare = _DATELINE_PLACE_ONLY.match(sentence)
+        city = _city(bare.group("place")) if bare else None
+        # "WASHINGTON (AP) —": a place without a date; the meeting keeps the document's date.
+        return (city, None, bare.group(0).strip()) if bare and city else None
+    dates = [
+        phrase
+        for phrase in find_dates(
+            match.group("when"), language=language, document_date=document_date, direction="past"
+        )
+        if phrase.day is not None
+    ]
+    if not dates:
+        return None
+    return _city(match.group("place")), dates[0].day, match.group(0).strip()
+
+
+def _dated_dateline(sentence: str) -> re.Match[str] | None:
+    """The match of a dateline with a date, when its place is a known city or in capitals:
+    "The Group met in McAllen, Texas, on September 4." has the shape of one and is none."""
+    match = _DATELINE_WITH_DATE.match(sentence)
+    if match is None:
+        return None
+    place = match.group("place").strip()
+    return match if place.isupper() or _city(place) else None
+
+
+def _city(name: str) -> str | None:
+    """A known city in the lexicon's spelling, whatever the case it was written in."""
+    folded = name.strip().casefold()
+    return next((city for city in lx.CITIES if city.casefold() == folded), None)
+
+
+def _month_end(month: str | None) -> date | None:
+    if month is None:
+        return None
+    year, number = (int(part) for part in month.split("-"))
+    return date(year, number, calendar.monthrange(year, number)[1])
+
+
+def _normalised(sentence: str) -> str:
+    """A sentence as compared for repeats: words only, case aside."""
+    return " ".join(re.findall(r"\w+", sentence.casefold()))
 
 
 def _mechanism(sentence: str) -> tuple[MeetingMechanism, str] | None:
@@ -341,11 +577,13 @@ def _mechanism(sentence: str) -> tuple[MeetingMechanism, str] | None:
 
 def _meeting_when(dates: list[DatePhrase]) -> tuple[date | None, str | None]:
     for phrase in dates:
-        if phrase.day is not None:
+        if phrase.day is not None and not phrase.approximate:
             return phrase.day, None
     for phrase in dates:
         if phrase.month is not None:
             return None, phrase.month
+        if phrase.day is not None:
+            return None, phrase.day.strftime("%Y-%m")  # "a finales de febrero"
     return None, None
 
 
@@ -362,9 +600,9 @@ def _sequence(sentence: str) -> int | None:
     match = lx.ORDINAL_PATTERN.search(sentence)
     if match is None:
         return None
-    if match.group(1):
-        return lx.ORDINALS[match.group(1).lower()]
-    return int(match.group(2))
+    if match.group(2):
+        return int(match.group(2))
+    return lx.ORDINALS[(match.group(1) or match.group(3)).lower()]
 
 
 def _same_meeting(earlier: ProposedMeeting, new: ProposedMeeting) -> bool:
@@ -387,9 +625,13 @@ def _completed(earlier: ProposedMeeting, new: ProposedMeeting) -> ProposedMeetin
         )
     else:
         dated = earlier
+    from_dateline = (
+        _DATELINE_PLACE in earlier.cues and new.place and _DATELINE_PLACE not in new.cues
+    )
     return replace(
         dated,
-        place=dated.place or new.place,
+        # a place the text names wins over the one the dateline lent the title line
+        place=new.place if from_dateline else (dated.place or new.place),
         sequence=dated.sequence or new.sequence,
         mx_agencies=_merge(dated.mx_agencies, new.mx_agencies),
         us_agencies=_merge(dated.us_agencies, new.us_agencies),

@@ -58,33 +58,107 @@ AGENCY_PARTY: dict[str, str] = {
     ),
 }
 _AGENCY_NAMES: dict[str, tuple[str, ...]] = {
-    "SRE": ("Secretaría de Relaciones Exteriores", "Cancillería", "Mexican Foreign Ministry"),
-    "SSPC": ("Secretaría de Seguridad y Protección Ciudadana",),
+    # Full names, older names and the English or Spanish rendering the other party's press
+    # uses (DOMAIN.md, "Names of organisations as they really vary").
+    "SRE": (
+        "Secretaría de Relaciones Exteriores",
+        "Cancillería",
+        "Mexican Foreign Ministry",
+        "Mexico's Foreign Ministry",
+        "Mexico's Secretariat of Foreign Affairs",
+        "Secretariat of Foreign Affairs",
+        "Mexican Ministry of Foreign Affairs",
+    ),
+    "SSPC": (
+        "Secretaría de Seguridad y Protección Ciudadana",
+        "Security and Citizen Protection Secretariat",
+        "Secretariat of Security and Citizen Protection",
+        "Ministry of Security and Citizen Protection",
+    ),
     "SESNSP": ("Secretariado Ejecutivo del Sistema Nacional de Seguridad Pública",),
     "UIF": ("Unidad de Inteligencia Financiera", "Financial Intelligence Unit"),
-    "Defensa": ("Secretaría de la Defensa Nacional", "SEDENA"),
-    "Marina": ("Secretaría de Marina", "SEMAR"),
-    "FGR": ("Fiscalía General de la República", "Attorney General's Office of Mexico"),
-    "ANAM": ("Agencia Nacional de Aduanas de México", "National Customs Agency of Mexico"),
-    "GN": ("Guardia Nacional", "National Guard of Mexico"),
+    "Defensa": (
+        "Secretaría de la Defensa Nacional",
+        "Secretaría de Defensa Nacional",
+        "SEDENA",
+        "Mexican Army",
+        "Mexico's Defense Ministry",
+    ),
+    "Marina": ("Secretaría de Marina", "SEMAR", "Mexican Navy"),
+    "FGR": (
+        "Fiscalía General de la República",
+        "Attorney General's Office of Mexico",
+        "Mexico's Attorney General's Office",
+        "Mexican Attorney General's Office",
+    ),
+    "ANAM": (
+        "Agencia Nacional de Aduanas de México",
+        "Agencia Nacional de Aduanas",
+        "National Customs Agency of Mexico",
+        "Mexico's National Customs Agency",
+        "Mexican National Customs Agency",
+        "Mexican customs agency",
+    ),
+    "GN": ("Guardia Nacional", "National Guard of Mexico", "Mexican National Guard"),
+    "CNI": ("Centro Nacional de Inteligencia",),
     "COFEPRIS": ("Comisión Federal para la Protección contra Riesgos Sanitarios",),
     "Salud": ("Secretaría de Salud",),
-    "SHCP": ("Secretaría de Hacienda y Crédito Público",),
-    "State": ("Department of State", "State Department", "Departamento de Estado"),
-    "DHS": ("Department of Homeland Security", "Departamento de Seguridad Nacional"),
-    "CBP": ("Customs and Border Protection", "Oficina de Aduanas y Protección Fronteriza"),
-    "HSI": ("Homeland Security Investigations",),
-    "DOD": ("Department of Defense", "Department of War", "DoD"),
+    "SHCP": ("Secretaría de Hacienda y Crédito Público", "Secretaría de Hacienda"),
+    "SAT": ("Servicio de Administración Tributaria",),
+    "SEGOB": ("Secretaría de Gobernación",),
+    "Pemex": ("Petróleos Mexicanos",),
+    "State": (
+        "Department of State",
+        "State Department",
+        "Departamento de Estado",
+        "U.S. Department of State",
+    ),
+    "DHS": (
+        "Department of Homeland Security",
+        "Departamento de Seguridad Nacional",
+        "Departamento de Seguridad Interior",
+    ),
+    "CBP": (
+        "Customs and Border Protection",
+        "Oficina de Aduanas y Protección Fronteriza",
+        "Oficina de Aduanas y Protección de Fronteras",
+        "Servicio de Aduanas y Protección Fronteriza",
+    ),
+    "HSI": ("Homeland Security Investigations", "Investigaciones de Seguridad Nacional"),
+    "ICE": (
+        "Immigration and Customs Enforcement",
+        "Servicio de Inmigración y Control de Aduanas",
+    ),
+    "DOD": (
+        "Department of Defense",
+        "Department of War",
+        "DoD",
+        "Departamento de Defensa",
+        "Pentagon",
+        "Pentágono",
+    ),
     "DOJ": ("Department of Justice", "Justice Department", "Departamento de Justicia"),
-    "DEA": ("Drug Enforcement Administration", "Administración para el Control de Drogas"),
-    "ATF": ("Bureau of Alcohol, Tobacco, Firearms and Explosives",),
-    "FBI": ("Federal Bureau of Investigation",),
+    "DEA": (
+        "Drug Enforcement Administration",
+        "Administración para el Control de Drogas",
+        "Administración de Control de Drogas",
+    ),
+    "ATF": (
+        "Bureau of Alcohol, Tobacco, Firearms and Explosives",
+        "Bureau of Alcohol, Tobacco, Firearms, and Explosives",
+        "Oficina de Alcohol, Tabaco, Armas de Fuego y Explosivos",
+    ),
+    "FBI": ("Federal Bureau of Investigation", "Buró Federal de Investigaciones"),
     "Treasury": (
         "Department of the Treasury",
         "Treasury Department",
         "Departamento del Tesoro",
         "Tesoro",
     ),
+    "FinCEN": ("Financial Crimes Enforcement Network", "Red de Control de Delitos Financieros"),
+    "OFAC": ("Office of Foreign Assets Control", "Oficina de Control de Activos Extranjeros"),
+    "USMS": ("U.S. Marshals Service", "United States Marshals Service", "Marshals Service"),
+    "ONDCP": ("Office of National Drug Control Policy",),
     "HHS": ("Department of Health and Human Services",),
 }
 
@@ -161,6 +235,28 @@ CITIES = (
     "Querétaro",
     "Cancún",
     "Tucson",
+    "San Antonio",
+    "Dallas",
+    "Los Angeles",
+    "Albuquerque",
+    "Yuma",
+    "Calexico",
+    "Mexicali",
+    "Tapachula",
+    "Veracruz",
+    "Manzanillo",
+    "Lázaro Cárdenas",
+    "Saltillo",
+    "Torreón",
+    "Piedras Negras",
+    "Ciudad Acuña",
+    "Eagle Pass",
+    "Del Rio",
+    "Puebla",
+    "Toluca",
+    "Miami",
+    "Nueva York",
+    "New York",
 )
 CITY_PATTERN = re.compile(
     r"(?<![\w-])(?:"
@@ -184,28 +280,34 @@ MECHANISM_PATTERNS: tuple[tuple[MeetingMechanism, re.Pattern[str]], ...] = (
         MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
         re.compile(
             r"Grupo\s+(?:Bilateral\s+)?de\s+Implementación(?:\s+de\s+Seguridad)?|"
-            r"Security\s+Implementation\s+Group|Implementation\s+Group",
+            r"Security\s+Implementation\s+Group|Implementation\s+Group|(?-i:\b(?:GIS|SIG)\b)",
             re.IGNORECASE,
         ),
     ),
     (
         MeetingMechanism.HIGH_LEVEL_SECURITY_DIALOGUE,
         re.compile(
-            r"Diálogo\s+de\s+Alto\s+Nivel(?:\s+(?:en|de|sobre)\s+Seguridad)?|"
-            r"High[- ]Level\s+(?:Security\s+)?Dialogue",
+            r"Diálogo\s+(?:de\s+Seguridad\s+)?de\s+Alto\s+Nivel(?:\s+(?:en|de|sobre)\s+Seguridad)?|"
+            r"High[- ]Level\s+(?:Security\s+)?Dialogue|(?-i:\b(?:HLSD|DSAN)\b)",
             re.IGNORECASE,
         ),
     ),
     (
         MeetingMechanism.MINISTERIAL,
         re.compile(
-            r"reuni[óo]n\s+ministerial|revisión\s+ministerial|ministerial\s+(?:meeting|review)",
+            r"(?:reuni[óo]n|revisión|encuentro|sesión)\s+(?:de\s+(?:nivel\s+)?|a\s+nivel\s+)?ministerial|"
+            r"ministerial(?:-level)?\s+(?:security\s+)?(?:meeting|review|session|talks)|"
+            r"meeting\s+(?:at\s+(?:the\s+)?ministerial\s+level|of\s+(?:the\s+)?ministers)",
             re.IGNORECASE,
         ),
     ),
     (
         MeetingMechanism.WORKING_GROUP,
-        re.compile(r"grupos?\s+de\s+trabajo|working\s+groups?", re.IGNORECASE),
+        re.compile(
+            r"grupos?\s+de\s+trabajo|grupos?\s+técnicos?|mesas?\s+de\s+trabajo|subgrupos?|"
+            r"working[\s-]groups?|technical\s+groups?|sub-?groups?",
+            re.IGNORECASE,
+        ),
     ),
 )
 
@@ -252,36 +354,88 @@ NEXT_MEETING = {
 # ministerial", "el Diálogo se celebrará en 2024".
 MEETING_TO_COME = {
     "es": re.compile(
-        r"\b(?:celebrará[n]?|realizará[n]?|sostendrá[n]?|convocará[n]?|"
-        r"(?:acord\w+|decidi\w+|se\s+comprometi\w+\s+a)\s+(?:celebrar|realizar|sostener|convocar)|"
-        r"se\s+(?:celebrará|realizará|llevará\s+a\s+cabo)|tendrá\s+lugar)\b",
+        r"\b(?:celebrará[n]?|realizará[n]?|sostendrá[n]?|convocará[n]?|sesionará[n]?|"
+        r"se\s+reunirá[n]?|(?:acord\w+|decidi\w+|se\s+comprometi\w+\s+a)\s+(?:celebrar|realizar|sostener|convocar)|"
+        r"se\s+(?:celebrará|realizará|llevará\s+a\s+cabo)|tendrá\s+lugar|"
+        # expected, not yet convened: "se prevé una reunión ministerial en febrero"
+        r"se\s+prevé|(?:está[n]?\s+)?previst[oa]s?|programad[oa]s?|se\s+contempla|se\s+convocará|tendrá[n]?|"
+        r"(?:a|por)\s+(?:celebrarse|realizarse|llevarse\s+a\s+cabo)|"
+        r"(?:acordaron|convinieron)\s+(?:en\s+)?(?:convocar|celebrar|sostener|realizar))\b",
         re.IGNORECASE,
     ),
     "en": re.compile(
         r"\b(?:will\s+(?:hold|host|convene)|will\s+be\s+(?:held|hosted|convened)|"
-        r"will\s+take\s+place|(?:agreed|decided|committed)\s+to\s+(?:hold|host|convene))\b",
+        r"will\s+take\s+place|"
+        r"(?:agreed|decided|committed|pledged)\s+(?:on\s+\w+\s+|\w+ly\s+)?to\s+(?:hold|host|convene)|"
+        r"(?:is|are)\s+(?:expected|scheduled|planned|set)\b|scheduled\s+for|"
+        r"to\s+be\s+(?:held|convened|hosted)|(?:is|are)\s+to\s+(?:meet|convene)|"
+        r"(?:planned|expected)\s+(?:for|in))\b",
         re.IGNORECASE,
     ),
 }
-ORDINALS = {
-    "primera": 1,
-    "segunda": 2,
-    "tercera": 3,
-    "cuarta": 4,
-    "quinta": 5,
-    "sexta": 6,
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "inaugural": 1,
-    "inaugural ": 1,
+# A meeting that is itself what was agreed ("acordaron convocar una reunión ministerial",
+# "agreed on Wednesday to convene a ministerial meeting"): a meeting and the commitment to
+# convene it, whose due date is the meeting's date or month.
+CONVENE_AGREED = {
+    "es": re.compile(
+        r"\b(?:acord(?:aron|ó)|convinieron|decidieron|resolvieron|se\s+comprometi(?:ó|eron)\s+a)\s+"
+        r"(?:(?:en\s+)?(?:convocar|celebrar|sostener|realizar|organizar)\b|"
+        # "acordaron la celebración de una reunión ministerial"
+        r"(?:la\s+)?(?:celebración|realización|convocatoria|organización)\s+de\b|"
+        # "acordaron que la próxima reunión ministerial se celebre en Washington"
+        r"que\s+[^.;]{0,80}?\bse\s+(?:celebre|realice|lleve\s+a\s+cabo|convoque)\b)",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"\b(?:agreed|decided|committed|pledged|resolved)\s+(?:on\s+\w+\s+|\w+ly\s+)?(?:"
+        r"to\s+(?:convene|hold|host|organi[sz]e)\b|"
+        # "agreed that the next ministerial meeting will be held in Washington"
+        r"that\s+[^.;]{0,80}?\b(?:will|would|should|shall)\s+(?:be\s+(?:held|convened|hosted)|"
+        r"take\s+place|convene)\b|"
+        # "agreed on a ministerial meeting in February"
+        r"(?:on|upon)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:meeting|review|dialogue)\b)",
+        re.IGNORECASE,
+    ),
 }
+# Where one sentence announces two meetings ("... su cuarta reunión el 20 de enero en
+# Monterrey, y se prevé una reunión ministerial en febrero"): the clauses it joins.
+CLAUSE_BOUNDARY = {
+    "es": re.compile(
+        r"\s*;\s*|,?\s+(?:y|e|mientras\s+que|además\s+de\s+que|así\s+como|"
+        r"y\s+posteriormente|seguid[ao]s?\s+(?:de|por))\s+(?=\S)|(?P<comma>,\s+)"
+    ),
+    "en": re.compile(
+        r"\s*;\s*|,?\s+(?:and|while|whereas|as\s+well\s+as|and\s+then|followed\s+by)\s+(?=\S)|"
+        r"(?P<comma>,\s+)"
+    ),
+}
+# "el Grupo", "the Group": in this cooperation, the Security Implementation Group.
+GROUP = re.compile(
+    r"\b(?:[Ee]l|[Tt]he|[Dd]el|of\s+the)\s+Gr(?:upo|oup)\b(?!\s+(?:de\s+Trabajo|of\b))"
+)
+# The words of a meeting in a clause, so a clause without a mechanism of its own can be one.
+MEETING_NOUN = re.compile(
+    r"\b(?:reuni[óo]n|sesi[óo]n|sesionar\w*|encuentro|diálogo|meeting|session|dialogue|review)\b",
+    re.IGNORECASE,
+)
+ORDINALS = {
+    **dict.fromkeys(("primera", "primer", "primero", "first", "inaugural"), 1),
+    **dict.fromkeys(("segunda", "segundo", "second"), 2),
+    **dict.fromkeys(("tercera", "tercer", "tercero", "third"), 3),
+    **dict.fromkeys(("cuarta", "cuarto", "fourth"), 4),
+    **dict.fromkeys(("quinta", "quinto", "fifth"), 5),
+    **dict.fromkeys(("sexta", "sexto", "sixth"), 6),
+    **dict.fromkeys(("séptima", "séptimo", "seventh"), 7),
+    **dict.fromkeys(("octava", "octavo", "eighth"), 8),
+}
+# A meeting's number: "cuarta", "fourth", "4.ª reunión", "4th meeting", and the masculine
+# forms only before a masculine meeting noun ("tercer Diálogo"; "segundo semestre" is none).
 ORDINAL_PATTERN = re.compile(
-    r"\b(primera|segunda|tercera|cuarta|quinta|sexta|first|second|third|fourth|fifth|sixth|"
-    r"inaugural)\b|\b(\d)(?:st|nd|rd|th|ª|a)\s+(?:reunión|meeting|sesión|session)",
+    r"\b(primera|segunda|tercera|cuarta|quinta|sexta|séptima|octava|first|second|third|fourth|"
+    r"fifth|sixth|seventh|eighth|inaugural)\b|"
+    r"\b(\d{1,2})(?:st|nd|rd|th|\.?ª|a|\.?º|o)\s+(?:reunión|meeting|sesión|session|encuentro|diálogo|dialogue)|"
+    r"\b(primer|primero|segundo|tercer|tercero|cuarto|quinto|sexto|séptimo|octavo)\s+"
+    r"(?=(?:encuentro|diálogo|periodo\s+de\s+sesiones)\b)",
     re.IGNORECASE,
 )
 TODAY = {
@@ -302,6 +456,12 @@ COMMIT_STRONG = {
         r"announced\s+that)\b",
         re.IGNORECASE,
     ),
+}
+# A committing verb that only refers to an earlier agreement: "as agreed at the Dialogue",
+# "según lo acordado", "conforme a lo convenido".
+AGREED_BEFORE = {
+    "es": re.compile(r"(?:según|conforme\s+a|de\s+acuerdo\s+con)?\s*lo\s+$", re.IGNORECASE),
+    "en": re.compile(r"\b(?:as|previously|already)\s+$", re.IGNORECASE),
 }
 COMMIT_WEAK = {
     "es": re.compile(
@@ -349,7 +509,8 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
         re.compile(
             r"lavado\s+de\s+dinero|money\s+laundering|financial\s+intelligence|"
             r"shell\s+companies|empresas\s+fachada|sanction\w*|sancion\w*|"
-            r"inteligencia\s+financiera|financ\w*\s+ilícit\w*|illicit\s+financ\w*|"
+            r"inteligencia\s+financiera|financ\w*\s+ilícit\w*|finanzas\s+(?:ilícitas|ilegales|criminales)|"
+            r"illicit\s+financ\w*|decomiso|asset\s+forfeiture|"
             r"recursos\s+de\s+procedencia\s+ilícita|(?:decomiso\s+de\s+)?activos|assets?\s+forfeiture|assets|sanciones\s+financieras|"
             r"financial\s+sanctions|flujos\s+financieros|financial\s+flows|remesas|remittances|"
             r"financial\s+networks?|redes\s+financieras|estructuras\s+financieras",

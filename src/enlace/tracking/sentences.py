@@ -8,6 +8,7 @@ import re
 _ABBREVIATIONS = re.compile(
     r"\b(?:EE\.\s?UU\.|U\.S\.(?:A\.)?|D\.C\.|U\.N\.|a\.m\.|p\.m\.|"
     r"(?:Sr|Sra|Dr|Dra|Lic|Gral|Mtro|Mtra|Ing|Mr|Mrs|Ms|St|No|Núm|núm|approx|etc|Jr)\.|"
+    r"(?:Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\.(?=\s\d)|"  # "Jan. 22, 2026"
     r"(?<=\s)[A-Z]\.(?=\s[A-Z]))",  # and initials: "Harry S. Truman"
 )
 _PLACEHOLDER = "\u2024"  # one dot leader: looks like a dot, never splits
