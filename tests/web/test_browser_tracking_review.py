@@ -115,3 +115,16 @@ def test_a_proposal_edited_one_rejected_the_rest_accepted_and_the_report_shows_t
     assert "14 nov 2025" in spanish
     assert rejected_text not in spanish
     assert len(data.commitments) == len(proposal.commitments) - 1
+
+    # After accepting: a correction from the tracking page is a new version, in the report.
+    c2_id = held.decisions["c2"]["record_id"]
+    page.goto(f"{mx.url}/web/tracking?meeting={meeting_id}")
+    page.click(f"a.edit-link[href='/web/tracking/edit?record={c2_id}']")
+    page.fill("#edit-form textarea[name=text_en]", "Strengthen firearms tracing (translated).")
+    page.click("#edit-form button[type=submit]")
+    expect(page.locator(".flash.ok")).to_have_text("Corregido: se guardó una nueva versión.")
+    with mx.store.unit_of_work() as uow:
+        assert len(uow.records.versions(c2_id)) == 2
+    data = tracking_view(mx.store, meeting_id=meeting_id, today=date(2025, 10, 1)).data
+    assert data is not None
+    assert "Strengthen firearms tracing (translated)." in render_html(data, "en")

@@ -150,3 +150,13 @@ def later_than(previous: datetime) -> datetime:
     even within one microsecond."""
     now = utc_now()
     return now if now > previous else previous + timedelta(microseconds=1)
+
+
+def tracked_record(store: Store, record_id: str) -> Meeting | Commitment | Action | None:
+    """The newest version of meeting, commitment or action `record_id`, or None."""
+    with store.unit_of_work() as uow:
+        row = uow.records.latest(record_id)
+    if row is None:
+        return None
+    record = record_from_stix(row.stix_object())
+    return record if isinstance(record, Meeting | Commitment | Action) else None

@@ -19,6 +19,7 @@ from enlace.reports.catalogue import language
 from enlace.reports.charts import indicator_chart
 from enlace.reports.errors import NoMeeting, UnknownLanguage
 from enlace.reports.render import render_html, write_pdf
+from enlace.tracking.edit import edit_record, editable_fields, tracked_record
 from enlace.tracking.errors import TrackingError
 from enlace.tracking.proposal import Proposal
 from enlace.tracking.review import held_document, pending_documents, review
@@ -37,6 +38,7 @@ _DIGEST = re.compile(r"[0-9a-f]{64}")
 _KEY = re.compile(r"[mca][0-9]{1,4}")
 # What each field of a proposal is called on the review page (English msgids).
 REVIEW_LABELS = {
+    "title": "Title",
     "mechanism": "Mechanism",
     "sequence": "Session number",
     "meeting_date": "Date",
@@ -313,3 +315,116 @@ def review_items(proposal: Proposal) -> list[ReviewItem]:
             ),
         ))  # fmt: skip
     return items
+
+
+_KINDS = {
+    "mechanism": "mechanism",
+    "theme": "theme",
+    "responsible": "responsible",
+    "meeting_date": "date",
+    "due_date": "date",
+    "text_es": "long",
+    "text_en": "long",
+    "description_es": "long",
+    "description_en": "long",
+}
+
+
+def record_fields(record: object, kind: str) -> tuple[ReviewField, ...]:
+    """A stored record's correctable fields as the edit form shows them."""
+    shown: list[ReviewField] = []
+    for name in editable_fields(kind):
+        value = getattr(record, name)
+        if isinstance(value, tuple):
+            text = "|".join(value)
+        elif value is None:
+            text = ""
+        else:
+            text = str(getattr(value, "value", value))
+        shown.append(ReviewField(name, REVIEW_LABELS[name], text, _KINDS.get(name, "text")))
+    return tuple(shown)
+
+
+@router.get("/web/tracking/edit")
+def edit_page(
+    request: Request,
+    context: Context,
+    record: str = "",
+    saved: str = "",
+    user: CurrentUser = allow(*TRACKING_ROLES),
+) -> Response:
+    """A form to correct a meeting, commitment or action this node holds."""
+    chosen = parameters.bounded_text(record, name="record", high=_ID_MAX)
+    held = tracked_record(context.store, chosen) if chosen else None
+    if held is None:
+        return refusal_page(
+            request, user, 404, "This node holds no meeting, commitment or action {id}.", id=chosen
+        )
+    choices = {
+        "mechanism": [m.value for m in MeetingMechanism],
+        "theme": [t.value for t in CommitmentTheme],
+        "responsible": [r.value for r in Responsible],
+    }
+    return render(
+        request,
+        user,
+        "tracking_edit.html",
+        {
+            "record": held,
+            "fields": record_fields(held, held.KIND),
+            "choices": choices,
+            "saved": saved == "1",
+        },
+    )
+
+
+@router.post("/web/tracking/edit", dependencies=[csrf_checked])
+def edit_submit(
+    request: Request,
+    context: Context,
+    record: Annotated[str, Form(max_length=_ID_MAX)] = "",
+    title: _FORM = "",
+    mechanism: _FORM = "",
+    sequence: _FORM = "",
+    meeting_date: _FORM = "",
+    meeting_month: _FORM = "",
+    place: _FORM = "",
+    mx_agencies: _FORM = "",
+    us_agencies: _FORM = "",
+    text_es: _FORM = "",
+    text_en: _FORM = "",
+    theme: _FORM = "",
+    responsible: _FORM = "",
+    lead_agencies: _FORM = "",
+    due_date: _FORM = "",
+    description_es: _FORM = "",
+    description_en: _FORM = "",
+    owner_agency: _FORM = "",
+    user: CurrentUser = allow(*TRACKING_ROLES),
+) -> Response:
+    """Correct the record with the fields the form changed: a new audited version."""
+    chosen = parameters.bounded_text(record, name="record", high=_ID_MAX)
+    held = tracked_record(context.store, chosen) if chosen else None
+    if held is None:
+        return refusal_page(
+            request, user, 404, "This node holds no meeting, commitment or action {id}.", id=chosen
+        )
+    sent = {
+        "title": title, "mechanism": mechanism, "sequence": sequence,
+        "meeting_date": meeting_date, "meeting_month": meeting_month, "place": place,
+        "mx_agencies": mx_agencies, "us_agencies": us_agencies, "text_es": text_es,
+        "text_en": text_en, "theme": theme, "responsible": responsible,
+        "lead_agencies": lead_agencies, "due_date": due_date,
+        "description_es": description_es, "description_en": description_en,
+        "owner_agency": owner_agency,
+    }  # fmt: skip
+    changes: dict[str, object] = {}
+    for field in record_fields(held, held.KIND):
+        value = parameters.bounded_text(sent[field.name], name=field.name, high=_FIELD_MAX)
+        if value != field.value:
+            changes[field.name] = value
+    try:
+        edit_record(context.store, held.id, changes, party=context.party, actor=user.username)
+    except TrackingError as error:
+        return refusal_page(request, user, 409, "Not done: {reason}", reason=str(error))
+    return RedirectResponse(f"/web/tracking/edit?record={held.id}&saved=1", status_code=303)
