@@ -114,6 +114,10 @@ def test_a_proposal_edited_one_rejected_the_rest_accepted_and_the_report_shows_t
     assert EDITED_EN not in spanish
     assert "14 nov 2025" in spanish
     assert rejected_text not in spanish
+    # Each report marks only what its language still lacks: every item has its Spanish text;
+    # of the three commitments and two actions, only c1 has its English one.
+    assert "(solo en inglés)" not in spanish
+    assert english.count("(Spanish only)") == 4
     assert len(data.commitments) == len(proposal.commitments) - 1
 
     # After accepting: a correction from the tracking page is a new version, in the report.
