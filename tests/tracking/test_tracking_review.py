@@ -78,7 +78,7 @@ def test_only_the_accepted_keys_are_stored_the_rejected_never_the_rest_stay_pend
     assert len(_latest(store, "meeting")) == 1
     (commitment,) = _latest(store, "commitment")
     assert commitment.meeting_ref == report.accepted["m1"]
-    (pending,) = pending_documents(store)
+    (pending,) = pending_documents(store).documents
     assert set(pending.pending) == set(report.pending)
     # Accepting a rejected one later is refused, naming it.
     with pytest.raises(TrackingError, match="c2: already rejected"):
@@ -102,7 +102,7 @@ def test_an_action_whose_commitment_is_not_accepted_is_refused_and_nothing_store
             reject=[action.commitment_key],
         )
     assert _latest(store, "action") == []
-    assert pending_documents(store) == []
+    assert pending_documents(store).documents == ()
 
 
 def test_an_edited_proposal_is_stored_with_its_edits(store: Store) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from enlace.model.roles import Role
 from enlace.reports.render import render_html
 from enlace.tracking.ingest import propose
+from enlace.tracking.proposal import Proposal
 from enlace.tracking.review import held_document, review, text_digest
 from enlace.web.queries.tracking import tracking_view
 from support import timing
@@ -132,3 +134,23 @@ def test_a_proposal_edited_one_rejected_the_rest_accepted_and_the_report_shows_t
     data = tracking_view(mx.store, meeting_id=meeting_id, today=date(2025, 10, 1)).data
     assert data is not None
     assert "Strengthen firearms tracing (translated)." in render_html(data, "en")
+
+    # The English communiqué's commitment, reviewed as the same one held: its text joins c4.
+    c4 = next(c for c in proposal.commitments if c.key == "c4")
+    english_text = "The delegations agreed to present a joint report on illicit finance."
+    translated = replace(c4, text=english_text, source_sentence=english_text, meeting_key=None)
+    review(
+        mx.store,
+        Proposal("statement-en.txt", date(2025, 9, 5), "en", commitments=(translated,)),
+        content_sha256="e" * 64,
+        party="MX",
+    )
+    c4_id = held.decisions["c4"]["record_id"]
+    page.goto(f"{mx.url}/web/tracking/review")
+    page.select_option("#proposal-c4 select[name=same_as]", c4_id)
+    _decide(page, "c4", "accept")
+    data = tracking_view(mx.store, meeting_id=meeting_id, today=date(2025, 10, 1)).data
+    assert data is not None
+    assert len(data.commitments) == len(proposal.commitments) - 1  # nothing new
+    assert english_text in render_html(data, "en")
+    assert c4.text in render_html(data, "es")

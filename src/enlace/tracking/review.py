@@ -196,15 +196,48 @@ def review(
     return report
 
 
-def pending_documents(store: Store) -> list[PendingDocument]:
-    """The communiqués kept for review that still have an item pending, oldest first."""
+@dataclass(frozen=True, slots=True)
+class HeldCommitment:
+    """A commitment this node holds, as the review page offers it for "same as"."""
+
+    id: str
+    text_es: str | None
+    text_en: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewView:
+    """What the review page shows: the documents with items pending, and the commitments
+    held that a proposal in the other language may be the translation of."""
+
+    documents: tuple[PendingDocument, ...]
+    commitments: tuple[HeldCommitment, ...]
+
+
+def pending_documents(store: Store) -> ReviewView:
+    """The communiqués kept for review that still have an item pending, oldest first, and
+    this node's commitments lacking the text in one language."""
     with store.unit_of_work() as uow:
         rows = uow.tracking_documents.all()
+        # Only this node's own commitments: a partner's arrives by sync and is not ours to
+        # version.
+        held = [
+            record_from_stix(r.stix_object())
+            for r in uow.records.iter_latest(kind=Commitment.KIND)
+            if r.received_from is None
+        ]
     found = [
         PendingDocument(row.content_sha256, proposal_from_json(row.proposal), row.decisions)
         for row in rows
     ]
-    return [doc for doc in found if doc.pending]
+    return ReviewView(
+        documents=tuple(doc for doc in found if doc.pending),
+        commitments=tuple(
+            HeldCommitment(c.id, c.text_es, c.text_en)
+            for c in held
+            if isinstance(c, Commitment) and not c.revoked and not (c.text_es and c.text_en)
+        ),
+    )
 
 
 def held_document(store: Store, content_sha256: str) -> PendingDocument | None:

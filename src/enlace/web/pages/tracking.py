@@ -22,7 +22,7 @@ from enlace.reports.render import render_html, write_pdf
 from enlace.tracking.edit import edit_record, editable_fields, tracked_record
 from enlace.tracking.errors import TrackingError
 from enlace.tracking.proposal import Proposal
-from enlace.tracking.review import held_document, pending_documents, review
+from enlace.tracking.review import SAME_AS, held_document, pending_documents, review
 from enlace.web import parameters
 from enlace.web.context import Context
 from enlace.web.navigation import TRACKING_ROLES
@@ -146,12 +146,13 @@ def review_page(
     user: CurrentUser = allow(*TRACKING_ROLES),
 ) -> Response:
     """The proposals kept for review, one form per proposed meeting, commitment or action."""
+    view = pending_documents(context.store)
     documents = [
         {
             "document": doc,
             "proposals": [i for i in review_items(doc.proposal) if i.key in doc.pending],
         }
-        for doc in pending_documents(context.store)
+        for doc in view.documents
     ]
     outcome = decided if decided in ("accepted", "rejected") else ""
     choices = {
@@ -163,7 +164,12 @@ def review_page(
         request,
         user,
         "tracking_review.html",
-        {"documents": documents, "decided": outcome, "choices": choices},
+        {
+            "documents": documents,
+            "decided": outcome,
+            "choices": choices,
+            "held_commitments": view.commitments,
+        },
     )
 
 
@@ -193,6 +199,7 @@ def decide(
     description_es: _FORM = "",
     description_en: _FORM = "",
     owner_agency: _FORM = "",
+    same_as: Annotated[str, Form(max_length=_ID_MAX)] = "",
     user: CurrentUser = allow(*TRACKING_ROLES),
 ) -> Response:
     """Accept a proposal, with the fields as the form holds them, or reject it."""
@@ -221,6 +228,8 @@ def decide(
         value = parameters.bounded_text(sent[field.name], name=field.name, high=_FIELD_MAX)
         if value != field.value:
             edits[field.name] = value
+    if item.kind == "commitment" and same_as:
+        edits[SAME_AS] = parameters.bounded_text(same_as, name="same_as", high=_ID_MAX)
     try:
         review(
             context.store,
