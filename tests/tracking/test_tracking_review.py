@@ -240,3 +240,14 @@ def test_the_other_language_text_joins_the_held_commitment(store: Store) -> None
 
 def test_meeting_records_read_back_with_their_other_sources() -> None:
     assert "other_sources" in Meeting.__dataclass_fields__
+
+
+def test_an_edit_of_a_key_the_proposal_lacks_or_rejects_is_refused(store: Store) -> None:
+    proposal = _doc("a.txt", _meeting("m1", "Se reunió.", meeting_date=date(2025, 9, 4)))
+    with pytest.raises(TrackingError, match=r"m7: no such proposal in a\.txt"):
+        review(store, proposal, content_sha256="6" * 64, party="MX", accept="all",
+               edits={"m7": {"place": "X"}})  # fmt: skip
+    with pytest.raises(TrackingError, match="m1: both accepted and rejected"):
+        review(store, proposal, content_sha256="6" * 64, party="MX", reject=["m1"],
+               edits={"m1": {"place": "X"}})  # fmt: skip
+    assert _latest(store, "meeting") == []

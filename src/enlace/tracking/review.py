@@ -115,8 +115,8 @@ def review(
         accepting = (
             {k for k in keys if k not in decisions and k not in rejecting}
             if accept == "all"
-            else set(accept) | set(edits)
-        )
+            else set(accept)
+        ) | set(edits)
         for key in sorted(accepting | rejecting):
             if key not in keys:
                 raise TrackingError(
