@@ -188,3 +188,24 @@ def test_edit_corrects_an_accepted_commitment_as_a_new_version(
                            "--node", str(node))  # fmt: skip
     assert code == 1
     assert "theme" in err
+
+
+def test_the_same_text_under_another_name_is_reported_as_already_read(
+    tmp_path: Path, store_url: str
+) -> None:
+    node = _node(tmp_path, store_url)
+    _run(
+        "tracking", "ingest", str(COMMUNIQUES / "es-01.txt"), "--date", "2025-09-05",
+        "--accept", "all", "--node", str(node),
+    )  # fmt: skip
+    before = _versions(node)
+    copy = tmp_path / "comunicado-copia.txt"
+    copy.write_text((COMMUNIQUES / "es-01.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = _run(
+        "tracking", "ingest", str(copy), "--date", "2025-09-05", "--accept", "all",
+        "--node", str(node),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "already read as es-01.txt (same text)" in err
+    assert "accepted" not in out
+    assert _versions(node) == before

@@ -101,6 +101,7 @@ def review(
     commitment is not accepted, or a commitment whose meeting is still pending.
     """
     now = utc_now()
+    given_name = proposal.source_document  # the held text's name may be another
     with store.unit_of_work() as uow:
         held = uow.tracking_documents.get(content_sha256)
         if held is not None:
@@ -167,7 +168,7 @@ def review(
             )
         )
         report = ReviewReport(
-            source_document=name,
+            source_document=given_name,
             content_sha256=content_sha256,
             already_read_as=held.source_document if held else None,
             accepted={k: r.id for k, r in records.items()},
@@ -180,7 +181,7 @@ def review(
         uow.audit.append(
             actor=actor,
             action="tracking-review",
-            subject=name,
+            subject=given_name,
             detail={
                 "content_sha256": content_sha256,
                 "already_read_as": report.already_read_as,
