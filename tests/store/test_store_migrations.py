@@ -42,6 +42,7 @@ TABLES = {
     "witnessed_checkpoints",
     "audit_alerts",
     "refused_requests",
+    "tracking_documents",
 }
 
 

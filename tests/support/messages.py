@@ -7,7 +7,7 @@ from pathlib import Path
 
 from enlace.exchange import witness_status
 from enlace.web import errors, fields, i18n, markings, navigation
-from enlace.web.pages import common, exchange, matching, records
+from enlace.web.pages import common, exchange, matching, records, tracking
 
 WEB = Path(i18n.__file__).parent
 # t("...") or t('...') in templates and Python, up to the first unescaped quote.
@@ -37,6 +37,7 @@ def used_messages() -> set[str]:
         matching.RUN_STATUS,
         errors._TITLES,
         witness_status.ALERT_KINDS,
+        tracking.REVIEW_LABELS,
     ):
         found.update(table.values())
     found.update(item.label for item in navigation.NAV_ITEMS)

@@ -65,12 +65,14 @@ def test_ingest_json_is_the_proposal(tmp_path: Path) -> None:
 def test_ingest_accept_stores_and_list_flags_overdue(tmp_path: Path, store_url: str) -> None:
     node = _node(tmp_path, store_url)
     before = _versions(node)
-    code, _out, err = _run(
+    code, out, err = _run(
         "tracking", "ingest", str(COMMUNIQUES / "es-01.txt"), "--date", "2025-09-05",
-        "--accept", "--node", str(node),
+        "--accept", "all", "--node", str(node),
     )  # fmt: skip
     assert code == 0, err
-    assert "stored 2 meeting(s)" in err
+    assert "accepted m1:" in out
+    assert "accepted m2:" in out
+    assert "pending review" not in out
     code, out, _err = _run(
         "tracking", "list", "--node", str(node), "--json", "--today", "2025-12-01"
     )
@@ -93,7 +95,7 @@ def test_third_language_is_one_clear_error_and_stores_nothing(
     before = _versions(node)
     code, out, err = _run(
         "tracking", "ingest", str(COMMUNIQUES / "fr-01.txt"), "--date", "2025-09-05",
-        "--accept", "--node", str(node),
+        "--accept", "all", "--node", str(node),
     )  # fmt: skip
     assert code == 1
     assert "Traceback" not in out + err
@@ -110,3 +112,100 @@ def test_bad_date_is_one_clear_error() -> None:
     assert code == 1
     assert "--date" in err
     assert "YYYY-MM-DD" in err
+
+
+def test_ingest_accepts_and_rejects_the_keys_given_and_keeps_the_rest_pending(
+    tmp_path: Path, store_url: str
+) -> None:
+    node = _node(tmp_path, store_url)
+    code, out, err = _run(
+        "tracking", "ingest", str(COMMUNIQUES / "es-01.txt"), "--date", "2025-09-05",
+        "--accept", "m1,c1", "--reject", "c2", "--node", str(node),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "accepted m1:" in out
+    assert "accepted c1:" in out
+    assert "rejected: c2" in out
+    assert "pending review: m2, c3" in out
+    code, out, _err = _run("tracking", "list", "--node", str(node), "--json")
+    kinds = sorted(item["kind"] for item in json.loads(out))
+    assert kinds == ["commitment", "meeting"]
+    code, _out, err = _run(
+        "tracking", "ingest", str(COMMUNIQUES / "es-01.txt"), "--date", "2025-09-05",
+        "--accept", "c9", "--node", str(node),
+    )  # fmt: skip
+    assert code == 1
+    assert "c9: no such proposal in es-01.txt" in err
+
+
+def test_ingest_with_an_edit_file_stores_the_corrections(tmp_path: Path, store_url: str) -> None:
+    node = _node(tmp_path, store_url)
+    edits = tmp_path / "edits.toml"
+    edits.write_text(
+        '[m1]\nplace = "Hidalgo, Texas"\n[c1]\ndue_date = 2025-11-15\n'
+        'text_en = "An information exchange on chemical precursor shipments."\n',
+        encoding="utf-8",
+    )
+    code, out, err = _run(
+        "tracking", "ingest", str(COMMUNIQUES / "es-01.txt"), "--date", "2025-09-05",
+        "--edits", str(edits), "--node", str(node),
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, _err = _run("tracking", "list", "--node", str(node), "--json")
+    items = {item["kind"]: item for item in json.loads(out)}
+    assert items["meeting"]["text"].endswith(", Hidalgo, Texas")
+    assert items["commitment"]["when"] == "2025-11-15"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"m2": {"date": "tomorrow"}}', encoding="utf-8")
+    code, _out, err = _run(
+        "tracking", "ingest", str(COMMUNIQUES / "es-01.txt"), "--date", "2025-09-05",
+        "--edits", str(bad), "--node", str(node),
+    )  # fmt: skip
+    assert code == 1
+    assert "date" in err
+    assert "Traceback" not in err
+
+
+def test_edit_corrects_an_accepted_commitment_as_a_new_version(
+    tmp_path: Path, store_url: str
+) -> None:
+    node = _node(tmp_path, store_url)
+    _run(
+        "tracking", "ingest", str(COMMUNIQUES / "es-01.txt"), "--date", "2025-09-05",
+        "--accept", "m1,c1", "--node", str(node),
+    )  # fmt: skip
+    _code, out, _err = _run("tracking", "list", "--node", str(node), "--json")
+    commitment = next(item for item in json.loads(out) if item["kind"] == "commitment")
+    before = _versions(node)
+    code, out, err = _run(
+        "tracking", "edit", commitment["id"], "--theme", "firearms", "--due", "2026-02-01",
+        "--text-en", "A precursor information exchange.", "--node", str(node),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "changed due_date, text_en, theme" in out
+    assert _versions(node) == before + 1
+    code, _out, err = _run("tracking", "edit", commitment["id"], "--theme", "weather",
+                           "--node", str(node))  # fmt: skip
+    assert code == 1
+    assert "theme" in err
+
+
+def test_the_same_text_under_another_name_is_reported_as_already_read(
+    tmp_path: Path, store_url: str
+) -> None:
+    node = _node(tmp_path, store_url)
+    _run(
+        "tracking", "ingest", str(COMMUNIQUES / "es-01.txt"), "--date", "2025-09-05",
+        "--accept", "all", "--node", str(node),
+    )  # fmt: skip
+    before = _versions(node)
+    copy = tmp_path / "comunicado-copia.txt"
+    copy.write_text((COMMUNIQUES / "es-01.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = _run(
+        "tracking", "ingest", str(copy), "--date", "2025-09-05", "--accept", "all",
+        "--node", str(node),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "already read as es-01.txt (same text)" in err
+    assert "accepted" not in out
+    assert _versions(node) == before

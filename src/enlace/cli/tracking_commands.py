@@ -24,6 +24,7 @@ from enlace.tracking.errors import TrackingError
 if TYPE_CHECKING:
     from enlace.tracking.proposal import Proposal
     from enlace.tracking.register import TrackedItem
+    from enlace.tracking.review import ReviewReport
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 
@@ -41,6 +42,7 @@ def build_tracking_app() -> typer.Typer:
     tracking.command("ingest")(ingest)
     tracking.command("list")(list_tracked)
     tracking.command("update")(update)
+    tracking.command("edit")(edit)
     return tracking
 
 
@@ -76,15 +78,37 @@ def ingest(
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the proposal as JSON.")] = False,
-    store_it: Annotated[
-        bool, typer.Option("--accept", help="Store the proposals as records (audited).")
+    accept_keys: Annotated[
+        str | None,
+        typer.Option(
+            "--accept",
+            help="Store these proposals as records: 'all', or keys as listed, e.g. m1,c2.",
+        ),
+    ] = None,
+    reject_keys: Annotated[
+        str | None,
+        typer.Option("--reject", help="Reject these proposals, e.g. c3 (never stored)."),
+    ] = None,
+    edits_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--edits",
+            help="A TOML or JSON file of corrections per proposal key; an edited one is accepted.",
+        ),
+    ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--review", help="Keep the proposals for review (web page) without deciding any."
+        ),
     ] = False,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
-    """Propose meetings, commitments and actions from a communiqué; store them only with --accept."""
+    """Propose meetings, commitments and actions from a communiqué; accept, reject or correct
+    each (what is left undecided is kept for review)."""
     from enlace.node.setup import open_node
-    from enlace.tracking.confirm import accept
     from enlace.tracking.ingest import propose
+    from enlace.tracking.review import review, text_digest
 
     day = _iso_date(document_date, "--date")
     try:
@@ -96,22 +120,99 @@ def ingest(
         typer.echo(json.dumps(proposal.to_json(), ensure_ascii=False, indent=2))
     else:
         _print_proposal(proposal)
-    if not store_it:
+    edits = _read_edits(edits_file) if edits_file else {}
+    accepting = _keys(accept_keys, "--accept")
+    if not (keep or accepting or reject_keys or edits):
         stderr.print(
-            f"nothing stored: {proposal.size} proposal(s); "
-            "review them and run again with --accept to store them"
+            f"nothing stored: {proposal.size} proposal(s); review them and run again with "
+            "--accept all, --accept KEYS --reject KEYS, --edits FILE, or --review"
         )
         return
     config, store = open_node(node)
     try:
-        report = accept(store, proposal, party=config.party)
+        report = review(
+            store,
+            proposal,
+            content_sha256=text_digest(text),
+            party=config.party,
+            accept="all" if accepting == ("all",) else accepting,
+            reject=_keys(reject_keys, "--reject"),
+            edits=edits,
+        )
     finally:
         store.close()
-    stderr.print(
-        f"stored {len(report.meeting_ids)} meeting(s), {len(report.commitment_ids)} "
-        f"commitment(s), {len(report.action_ids)} action(s) "
-        f"({report.written} new version(s)), owned by {config.party}, national only"
-    )
+    _print_review(report, party=config.party)
+
+
+def _keys(raw: str | None, option: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    keys = tuple(k.strip().lower() for k in raw.split(",") if k.strip())
+    if not keys:
+        raise TrackingError(f"{option}: no keys given; write 'all' or keys such as m1,c2")
+    return keys
+
+
+def _read_edits(path: Path) -> dict[str, dict[str, object]]:
+    """The edit file: a table per proposal key of field = value (TOML), or the same as a
+    JSON object."""
+    import tomllib
+
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise TrackingError(f"--edits: {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise TrackingError(f"--edits: {path}: not UTF-8 text") from None
+    try:
+        loaded: object = (
+            json.loads(raw_text) if path.suffix.lower() == ".json" else tomllib.loads(raw_text)
+        )
+    except (ValueError, tomllib.TOMLDecodeError) as error:
+        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+        raise TrackingError(f"--edits: {path}: not valid {kind}: {error}") from None
+    if not isinstance(loaded, dict) or not all(isinstance(v, dict) for v in loaded.values()):
+        raise TrackingError(
+            f"--edits: {path}: expected one table per proposal key, e.g. [c1] due_date = "
+            '"2026-03-31"'
+        )
+    return {
+        str(key).lower(): {
+            str(name): (
+                "|".join(str(v) for v in value)
+                if isinstance(value, list)
+                else (value.isoformat() if isinstance(value, date) else value)
+            )
+            for name, value in fields.items()
+        }
+        for key, fields in loaded.items()
+    }
+
+
+def _print_review(report: ReviewReport, *, party: str) -> None:
+    if report.already_read_as is not None:
+        same = "" if report.already_read_as == report.source_document else " (same text)"
+        stderr.print(
+            f"already read as {safe_text(report.already_read_as)}{same}: decisions taken "
+            "then are kept; nothing is stored twice"
+        )
+    if report.already_decided:
+        stderr.print(f"already decided before: {', '.join(report.already_decided)}")
+    for key, record_id in report.accepted.items():
+        joined = (
+            f" (same meeting as the one held: {record_id}, source added)"
+            if key in report.reconciled
+            else ""
+        )
+        console.print(f"accepted {key}: {record_id}{joined}")
+    if report.rejected:
+        console.print(f"rejected: {', '.join(report.rejected)}")
+    if report.pending:
+        console.print(
+            f"pending review: {', '.join(report.pending)} "
+            "(decide them on /web/tracking/review, or run again with --accept/--reject)"
+        )
+    stderr.print(f"{report.written} new version(s) stored, owned by {party}, national only")
 
 
 @_tracking_errors
@@ -241,3 +342,72 @@ def _print_register(items: list[TrackedItem]) -> None:
             item.id,
         )
     console.print(table)
+
+
+@_tracking_errors
+@user_errors
+def edit(
+    record_id: Annotated[str, typer.Argument(help="The meeting's, commitment's or action's id.")],
+    mechanism: Annotated[str | None, typer.Option(help="A meeting's mechanism.")] = None,
+    sequence: Annotated[str | None, typer.Option(help="A meeting's number (2 = second).")] = None,
+    meeting_date: Annotated[
+        str | None, typer.Option("--date", help="A meeting's date, YYYY-MM-DD.")
+    ] = None,
+    month: Annotated[str | None, typer.Option(help="A meeting's month, YYYY-MM.")] = None,
+    place: Annotated[str | None, typer.Option(help="A meeting's place.")] = None,
+    theme: Annotated[str | None, typer.Option(help="A commitment's theme.")] = None,
+    responsible: Annotated[
+        str | None, typer.Option(help="A commitment's MX, US or joint; an action's agency.")
+    ] = None,
+    agencies: Annotated[
+        str | None,
+        typer.Option(help="A commitment's lead agencies, e.g. FGR|ATF ('' clears them)."),
+    ] = None,
+    due: Annotated[str | None, typer.Option(help="A due date, YYYY-MM-DD ('' clears it).")] = None,
+    text_es: Annotated[str | None, typer.Option(help="The text in Spanish.")] = None,
+    text_en: Annotated[str | None, typer.Option(help="The text in English.")] = None,
+    values: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Any other field: FIELD=VALUE, e.g. us_agencies=DHS|DOJ."),
+    ] = None,
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Correct a meeting, commitment or action: a new version with the fields given
+    (audited; earlier versions are kept). '' clears a field that may be empty."""
+    from enlace.node.setup import open_node
+    from enlace.tracking.edit import edit_record
+
+    changes: dict[str, object] = {
+        name: value
+        for name, value in (
+            ("mechanism", mechanism),
+            ("sequence", sequence),
+            ("date", meeting_date),
+            ("month", month),
+            ("place", place),
+            ("theme", theme),
+            ("responsible", responsible),
+            ("agencies", agencies),
+            ("due", due),
+        )
+        if value is not None
+    }
+    kind = record_id.split("--", 1)[0]
+    if text_es is not None:
+        changes["description_es" if kind == "enlace-action" else "text_es"] = text_es
+    if text_en is not None:
+        changes["description_en" if kind == "enlace-action" else "text_en"] = text_en
+    for item in values or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise TrackingError(f"--set: found {item!r}, expected FIELD=VALUE")
+        changes[name.strip()] = value
+    config, store = open_node(node)
+    try:
+        report = edit_record(store, record_id, changes, party=config.party)
+    finally:
+        store.close()
+    console.print(
+        f"{report.kind} {report.record_id}: changed {', '.join(report.changed)} "
+        f"(version {report.modified})"
+    )

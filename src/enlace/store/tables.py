@@ -506,3 +506,19 @@ refused_requests = Table(
     Column("count", BigInteger, nullable=False),
     PrimaryKeyConstraint("minute", "source", "reason", "target", name="pk_refused_requests"),
 )
+
+# Communiqués read by `tracking ingest`, by the SHA-256 of their text: the same text under
+# another file name is the same document. `proposal` is the proposal as JSON; `decisions`
+# maps each proposal key to what the coordinator decided ({"decision": "accepted" or
+# "rejected", "record_id", "edits"}); keys not in it are still pending review.
+tracking_documents = Table(
+    "tracking_documents",
+    metadata,
+    Column("content_sha256", String(64), nullable=False),
+    Column("source_document", String(255), nullable=False),
+    Column("proposal", Text, nullable=False),
+    Column("decisions", Text, nullable=False),
+    Column("added_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    PrimaryKeyConstraint("content_sha256", name="pk_tracking_documents"),
+)

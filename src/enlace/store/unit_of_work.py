@@ -35,6 +35,7 @@ from enlace.store.repositories.sync_state import (
     SequenceGapRepository,
     SyncCursorRepository,
 )
+from enlace.store.repositories.tracking_documents import TrackingDocumentRepository
 from enlace.store.repositories.users import UserRepository
 from enlace.store.repositories.web_sessions import WebSessionRepository
 from enlace.store.repositories.witness import WitnessRepository
@@ -75,6 +76,7 @@ class UnitOfWork:
     audit_tree: AuditTree
     witness: WitnessRepository
     refused_requests: RefusedRequestRepository
+    tracking_documents: TrackingDocumentRepository
 
     def __init__(self, engine: Engine, *, bulk: bool = False) -> None:
         self._engine = engine
@@ -136,6 +138,7 @@ class UnitOfWork:
         self.audit_tree = AuditTree(connection)
         self.witness = WitnessRepository(connection)
         self.refused_requests = RefusedRequestRepository(connection)
+        self.tracking_documents = TrackingDocumentRepository(connection)
 
     @property
     def connection(self) -> Connection:

@@ -133,3 +133,104 @@ class Proposal:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
+
+
+def proposal_from_json(raw: dict[str, Any]) -> Proposal:
+    """The proposal `Proposal.to_json` wrote (as kept for review); ProposalFileError when
+    it is not."""
+    from enlace.tracking.errors import ProposalFileError
+
+    try:
+        return Proposal(
+            source_document=str(raw["source_document"]),
+            document_date=date.fromisoformat(raw["document_date"]),
+            language=str(raw["language"]),
+            meetings=tuple(
+                ProposedMeeting(
+                    key=m["key"],
+                    mechanism=MeetingMechanism(m["mechanism"]),
+                    sequence=m["sequence"],
+                    meeting_date=_day(m["meeting_date"]),
+                    meeting_month=m["meeting_month"],
+                    place=m["place"],
+                    mx_agencies=tuple(m["mx_agencies"]),
+                    us_agencies=tuple(m["us_agencies"]),
+                    announced=bool(m["announced"]),
+                    source_sentence=m["source_sentence"],
+                    cues=tuple(m["cues"]),
+                )
+                for m in raw["meetings"]
+            ),
+            commitments=tuple(
+                ProposedCommitment(
+                    key=c["key"],
+                    text=c["text"],
+                    theme=CommitmentTheme(c["theme"]),
+                    responsible=Responsible(c["responsible"]),
+                    lead_agencies=tuple(c["lead_agencies"]),
+                    due_date=_day(c["due_date"]),
+                    meeting_key=c["meeting_key"],
+                    source_sentence=c["source_sentence"],
+                    cues=tuple(c["cues"]),
+                )
+                for c in raw["commitments"]
+            ),
+            actions=tuple(
+                ProposedAction(
+                    key=a["key"],
+                    commitment_key=a["commitment_key"],
+                    description=a["description"],
+                    owner_agency=a["owner_agency"],
+                    due_date=_day(a["due_date"]),
+                    source_sentence=a["source_sentence"],
+                    cues=tuple(a["cues"]),
+                )
+                for a in raw["actions"]
+            ),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProposalFileError(
+            f"not a proposal as 'tracking ingest --json' writes: {error}"
+        ) from None
+
+
+def _day(raw: str | None) -> date | None:
+    return date.fromisoformat(raw) if raw is not None else None
+
+
+def without_repeats(proposal: Proposal) -> Proposal:
+    """The proposal with an item whose sentence repeats an earlier item's of the same kind
+    left out (a communiqué that says the same thing twice proposes it once); commitments
+    and actions that referred to a left-out item refer to the one kept."""
+    kept: dict[str, str] = {}  # key left out -> key kept
+
+    def first(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        seen: dict[tuple[object, ...], str] = {}
+        out = []
+        for item in items:
+            fields = item.__class__.__dataclass_fields__
+            same = tuple(getattr(item, name) for name in fields if name not in ("key", "cues"))
+            same = tuple(kept.get(v, v) if isinstance(v, str) else v for v in same)
+            if same in seen:
+                kept[item.key] = seen[same]
+            else:
+                seen[same] = item.key
+                out.append(item)
+        return tuple(out)
+
+    from dataclasses import replace
+
+    meetings = first(proposal.meetings)
+    commitments = first(
+        tuple(
+            replace(c, meeting_key=kept.get(c.meeting_key, c.meeting_key)) if c.meeting_key else c
+            for c in proposal.commitments
+        )
+    )
+    actions = first(
+        tuple(
+            replace(a, commitment_key=kept.get(a.commitment_key, a.commitment_key))
+            for a in proposal.actions
+        )
+    )
+    return replace(proposal, meetings=meetings, commitments=commitments, actions=actions)

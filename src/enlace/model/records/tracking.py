@@ -114,6 +114,11 @@ class Meeting(Record):
     )
     source_document: str | None = domain_field(text, "The document it came from")
     source_sentence: str | None = domain_field(text, "The sentence it came from")
+    other_sources: tuple[str, ...] = domain_field(
+        text_list,
+        "Other documents that report the same meeting (announced, then held), e.g. a.txt|b.txt",
+        default=(),
+    )
 
     def __post_init__(self) -> None:
         Record.__post_init__(self)
