@@ -209,3 +209,29 @@ def test_the_same_text_under_another_name_is_reported_as_already_read(
     assert "already read as es-01.txt (same text)" in err
     assert "accepted" not in out
     assert _versions(node) == before
+
+
+def test_a_20_mb_file_is_refused_with_one_message_before_it_is_read_whole(
+    tmp_path: Path, store_url: str
+) -> None:
+    node = _node(tmp_path, store_url)
+    before = _versions(node)
+    big = tmp_path / "dump.txt"
+    line = "The Group agreed to expand the exchange of customs data on precursors.\n"
+    big.write_text(line * (20 * 1024 * 1024 // len(line)), encoding="utf-8")
+    code, out, err = _run("tracking", "ingest", str(big), "--date", "2025-10-10",
+                          "--accept", "all", "--node", str(node))  # fmt: skip
+    assert code == 1
+    assert "larger than 2 MiB" in err
+    assert "Traceback" not in out + err
+    assert _versions(node) == before
+
+
+def test_a_file_that_never_ends_is_refused(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    code, _out, err = _run("tracking", "ingest", str(fifo), "--date", "2025-10-10")
+    assert code == 1
+    assert "must be a regular file" in err

@@ -107,14 +107,12 @@ def ingest(
     """Propose meetings, commitments and actions from a communiqué; accept, reject or correct
     each (what is left undecided is kept for review)."""
     from enlace.node.setup import open_node
+    from enlace.tracking.documents import read_document
     from enlace.tracking.ingest import propose
     from enlace.tracking.review import review, text_digest
 
     day = _iso_date(document_date, "--date")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise TrackingError(f"{file}: not UTF-8 text; save the communiqué as UTF-8") from None
+    text = read_document(file)
     proposal = propose(text, document_date=day, source_document=file.name)
     if as_json:
         typer.echo(json.dumps(proposal.to_json(), ensure_ascii=False, indent=2))
@@ -158,12 +156,9 @@ def _read_edits(path: Path) -> dict[str, dict[str, object]]:
     JSON object."""
     import tomllib
 
-    try:
-        raw_text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise TrackingError(f"--edits: {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise TrackingError(f"--edits: {path}: not UTF-8 text") from None
+    from enlace.tracking.documents import read_document
+
+    raw_text = read_document(path, what="the --edits file")
     try:
         loaded: object = (
             json.loads(raw_text) if path.suffix.lower() == ".json" else tomllib.loads(raw_text)
