@@ -46,16 +46,45 @@ _EN_MONTHS_SHORT = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
 _ES_WEEKDAYS = "lunes|martes|miércoles|jueves|viernes|sábado|domingo"
 _EN_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _NUMBER_WORDS = {
+    "diez": 10,
     "quince": 15,
+    "veinte": 20,
     "treinta": 30,
+    "cuarenta": 40,
+    "cincuenta": 50,
     "sesenta": 60,
+    "setenta": 70,
+    "ochenta": 80,
     "noventa": 90,
+    "ten": 10,
     "fifteen": 15,
+    "twenty": 20,
     "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
     "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
     "ninety": 90,
 }
-_NUMBER = r"(\d{1,3}|quince|treinta|sesenta|noventa|fifteen|thirty|sixty|ninety)"
+_UNIT_WORDS = {
+    **{
+        w: n
+        for n, w in enumerate(
+            ["uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"], 1
+        )
+    },
+    **{
+        w: n
+        for n, w in enumerate(
+            ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"], 1
+        )
+    },
+}
+_TENS = "|".join(_NUMBER_WORDS)
+_UNITS = "|".join(_UNIT_WORDS)
+# "cuarenta y cinco", "forty-five": a ten and a unit are one count of days.
+_NUMBER = rf"(\d{{1,3}}|(?:{_TENS})(?:(?:\s+y\s+|-|\s+)(?:{_UNITS}))?)"
 
 # (pattern, what it gives): "day" an exact date, "month" a month alone, "days" a count of
 # days from the document date, "end" the last day of a year or month, "weekday" and
@@ -160,7 +189,11 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
             ),
             "quarter",
         ),
-        (re.compile(rf"\bel\s+({_ES_WEEKDAYS})\b(?!\s+próximo)", re.IGNORECASE), "past-weekday"),
+        # "acordaron este jueves": in a report, the nearest one before the document's date.
+        (
+            re.compile(rf"\b(?:el|este)\s+({_ES_WEEKDAYS})\b(?!\s+próximo)", re.IGNORECASE),
+            "past-weekday",
+        ),
     ),
     "en": (
         (
@@ -256,6 +289,8 @@ class DatePhrase:
     # "finales de febrero", "the end of March": a deadline's day, but for a meeting only
     # its month (it is held some day near the end, not on the last one).
     approximate: bool = False
+    # What kind of phrase it is ("day", "month", "days", "past-weekday", ...; see _PATTERNS).
+    shape: str = ""
 
     @property
     def deadline(self) -> date:
@@ -298,7 +333,7 @@ def _resolve(
     approximate = False
     if shape == "days":
         count = groups[0].lower()
-        day = base + timedelta(days=_NUMBER_WORDS.get(count) or int(count))
+        day = base + timedelta(days=_count(count))
     elif shape == "next-week":
         day = _parse("next week", "en", base, "future")
     elif shape == "next-month":
@@ -335,8 +370,21 @@ def _resolve(
     if day is None and month is None:
         return None
     return DatePhrase(
-        text=words, start=match.start(), day=day, month=month, approximate=approximate
+        text=words,
+        start=match.start(),
+        day=day,
+        month=month,
+        approximate=approximate,
+        shape=shape,
     )
+
+
+def _count(words: str) -> int:
+    """The number of days a count in figures or in words means."""
+    if words.isdigit():
+        return int(words)
+    parts = re.split(r"\s+y\s+|-|\s+", words)
+    return _NUMBER_WORDS[parts[0]] + (_UNIT_WORDS[parts[1]] if len(parts) > 1 else 0)
 
 
 def _weekday(name: str, language: str, base: date, direction: Direction) -> date | None:

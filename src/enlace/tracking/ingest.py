@@ -85,6 +85,13 @@ _BARE_HEAD = re.compile(
     rf"\b(?:[Tt]he|[Ee]l|[Ll]a|[Aa]l|[Dd]el)\s+({_HEADS})\b(?!['’]s\b)(?!\s+(?:of|de|del|for|para)\b)"
 )
 _MEANS_THEMES = frozenset({CommitmentTheme.OTHER, CommitmentTheme.INFORMATION_EXCHANGE})
+# A heading that opens a sentence and names its theme: "En materia de tráfico de armas, ...",
+# "On migration, ...", "Firearms trafficking: ..." (a fact sheet's label).
+_THEME_HEADING = re.compile(
+    r"^\s*(?:(?:En\s+(?:materia|el\s+(?:ámbito|rubro|tema))\s+(?:de\s+)?|En\s+cuanto\s+al?\s+|"
+    r"Sobre\s+|Respecto\s+(?:a|de)\s+|On\s+|Regarding\s+|In\s+the\s+area\s+of\s+)[^,:;.]{1,80},|"
+    r"[A-ZÁÉÍÓÚ][^,:;.]{1,60}:)"
+)
 # A dateline opens a release ("WASHINGTON, October 14, 2022 —"): its date is the release's,
 # not the meeting's, which the sentence may give as "yesterday" or "Tuesday".
 _DATELINE = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ.,' ]+(?:,[^—–]{0,40})?\s*[—–]")
@@ -334,9 +341,16 @@ class _Reader:
                 text[max(0, dated_from + phrase.start - 40) : dated_from + phrase.start]
             )
         ]
+        today = lx.TODAY[lang].search(clause)
+        if not announced:
+            # A meeting held is dated on or before the document: "celebraron hoy ... en un
+            # plazo de sesenta días" gives the deadline of what was agreed, not the meeting's
+            # day, and "hoy" is the day itself.
+            dates = [p for p in dates if p.deadline <= self.document_date]
+            if today is not None:
+                dates = []
         day, month = _meeting_when(dates)
         cues += [phrase.text for phrase in dates[:1]]
-        today = lx.TODAY[lang].search(clause)
         if day is None and month is None and not announced:
             # A statement of the day's meeting carries its date: the dateline's, else the
             # document's.
@@ -426,7 +440,7 @@ class _Reader:
             return
         if lx.REPORTING[lang].search(sentence) and strong is None:
             return  # reports what happened, or what someone said will: not a commitment
-        theme, theme_words = _theme(sentence)
+        theme, theme_words = _theme(sentence, cue.start())
         agencies = self._agencies(sentence)
         if strong is None and theme is CommitmentTheme.OTHER and not agencies:
             return  # a future verb about nothing in particular ("this will strengthen trust")
@@ -492,11 +506,15 @@ class _Reader:
 
     def _due_date(self, sentence: str) -> tuple[date, str] | None:
         """The first date to come in the sentence that is not a start date."""
+        # "MEXICO CITY, Dec 5 — ... agreed to": the dateline dates the report, not a deadline.
+        sentence = _without_dateline(sentence)
         for phrase in find_dates(
             sentence, language=self.language, document_date=self.document_date, direction="future"
         ):
             if _START_CUE[self.language].search(sentence[: phrase.start]):
                 continue
+            if phrase.shape == "past-weekday":
+                continue  # "acordaron este jueves", "agreed on Wednesday": when, not by when
             if _PAST_EVENT.search(sentence[: phrase.start]):
                 continue  # "se reunieron el 4 de septiembre y acordaron": when they met
             if phrase.deadline >= self.document_date:
@@ -568,11 +586,14 @@ def _normalised(sentence: str) -> str:
 
 
 def _mechanism(sentence: str) -> tuple[MeetingMechanism, str] | None:
+    """The mechanism named first: "a ministerial review of the Security Implementation
+    Group" is a ministerial meeting, about the Group."""
+    best: tuple[int, MeetingMechanism, str] | None = None
     for mechanism, pattern in lx.MECHANISM_PATTERNS:
         match = pattern.search(sentence)
-        if match:
-            return mechanism, match.group(0)
-    return None
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), mechanism, match.group(0))
+    return (best[1], best[2]) if best else None
 
 
 def _meeting_when(dates: list[DatePhrase]) -> tuple[date | None, str | None]:
@@ -646,16 +667,32 @@ def _merge(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*first, *second)))
 
 
-def _theme(sentence: str) -> tuple[CommitmentTheme, str | None]:
-    """The theme whose words come first in the sentence (the object of the verb, mostly)."""
-    best: tuple[int, CommitmentTheme, str] | None = None
-    for theme, pattern in lx.THEME_PATTERNS:
-        match = pattern.search(sentence)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), theme, match.group(0))
+def _theme(sentence: str, verb: int = 0) -> tuple[CommitmentTheme, str | None]:
+    """The theme a sentence commits to.
+
+    A heading opening the sentence ("En materia de fentanilo, ...", "Firearms trafficking:
+    ...") names it; else the verb's object does, the first theme after the committing verb
+    ("Recognizing the toll of synthetic drugs, they agreed to expand public health
+    cooperation" is on public health); else the first theme anywhere.
+    """
+    heading = _THEME_HEADING.match(sentence)
+    if heading:
+        found = _first_theme(heading.group(0))
+        if found is not None and found[1] is not CommitmentTheme.OTHER:
+            return found[1], found[2]
+    best = _first_theme(sentence, verb) or _first_theme(sentence)
     if best is None:
         return CommitmentTheme.OTHER, None
     return best[1], best[2]
+
+
+def _first_theme(text: str, start: int = 0) -> tuple[int, CommitmentTheme, str] | None:
+    best: tuple[int, CommitmentTheme, str] | None = None
+    for theme, pattern in lx.THEME_PATTERNS:
+        match = pattern.search(text, start)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), theme, match.group(0))
+    return best
 
 
 def _subject_agency(

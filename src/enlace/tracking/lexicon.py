@@ -297,7 +297,11 @@ MECHANISM_PATTERNS: tuple[tuple[MeetingMechanism, re.Pattern[str]], ...] = (
         re.compile(
             r"(?:reuni[óo]n|revisión|encuentro|sesión)\s+(?:de\s+(?:nivel\s+)?|a\s+nivel\s+)?ministerial|"
             r"ministerial(?:-level)?\s+(?:security\s+)?(?:meeting|review|session|talks)|"
-            r"meeting\s+(?:at\s+(?:the\s+)?ministerial\s+level|of\s+(?:the\s+)?ministers)",
+            r"meeting\s+(?:at\s+(?:the\s+)?ministerial\s+level|of\s+(?:the\s+)?ministers)|"
+            # the foreign ministers meeting is the ministerial meeting: "los cancilleres se
+            # reunirán en junio", "the foreign ministers will meet in June"
+            r"cancilleres(?=\s+(?:se\s+reuni|sostendrán|celebrarán))|"
+            r"foreign\s+ministers(?=\s+(?:will\s+meet|met|are\s+to\s+meet))",
             re.IGNORECASE,
         ),
     ),
@@ -500,7 +504,9 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
         CommitmentTheme.FIREARMS,
         re.compile(
             r"armas?\s+de\s+fuego|\barmas\b|firearms?|\bguns?\b|weapons?|eTrace|balístic\w*|"
-            r"ballistic\w*|municion\w*|ammunition|tráfico\s+de\s+armas|arms\s+trafficking",
+            r"ballistic\w*|municion\w*|ammunition|tráfico\s+de\s+armas|arms\s+trafficking|"
+            # firearms are trafficked southbound: inspections of what goes south are about them
+            r"southbound|(?:hacia|con\s+dirección\s+al?)\s+(?:el\s+)?sur\b",
             re.IGNORECASE,
         ),
     ),
@@ -558,6 +564,10 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
             r"intercambi\w*(?:\s+\w+){0,2}?\s+(?:de\s+)?(?:información|datos)|information[- ]sharing|"
             r"shar\w+\s+(?:of\s+)?(?:information|data)|exchange\s+of\s+(?:information|data)|"
             r"exchang\w+\s+(?:information|data)|datos\s+aduaneros|customs\s+data|"
+            # "the secure exchange of customs and cargo data", "información anticipada de
+            # pasajeros y de carga": the data named by what they are about
+            r"exchange\s+of\s+(?:[\w-]+\s+){1,4}?data|información\s+anticipada|"
+            r"advance\s+(?:passenger\s+|cargo\s+)?information|"
             r"inteligencia|intelligence",
             re.IGNORECASE,
         ),
