@@ -596,3 +596,59 @@ def test_the_theme_is_the_verbs_object_or_the_heading(text: str, theme: Commitme
     proposal = propose(text, document_date=SEPT_5, source_document="t.txt")
     [commitment] = proposal.commitments
     assert commitment.theme is theme
+
+
+def test_a_numbered_list_after_committed_to_colon_is_one_commitment_per_item() -> None:
+    text = (
+        "Acuerdos\n\nAmbas delegaciones se comprometieron a:\n\n"
+        "1. Instalar un canal seguro para el intercambio de información aduanera, a más tardar "
+        "el 30 de noviembre de 2025.\n"
+        "2. Coordinar acciones contra el robo de combustible en los ductos de Tamaulipas.\n\n"
+        "Próximos pasos\n"
+    )
+    proposal = propose(text, document_date=SEPT_5, source_document="t.txt")
+    facts = [(c.theme, c.responsible, c.due_date) for c in proposal.commitments]
+    assert facts == [
+        (CommitmentTheme.INFORMATION_EXCHANGE, Responsible.JOINT, date(2025, 11, 30)),
+        (CommitmentTheme.FUEL_THEFT, Responsible.JOINT, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "owners"),
+    [
+        (
+            "En materia de armas, ambos gobiernos acordaron crear un registro conjunto de armas "
+            "aseguradas. Con ese fin, la FGR enviará a la ATF las solicitudes pendientes, y la "
+            "Oficina de Alcohol, Tabaco, Armas de Fuego y Explosivos capacitará a peritos "
+            "mexicanos durante el primer trimestre de 2026.",
+            "es",
+            [("FGR", None), ("ATF", date(2026, 3, 31))],
+        ),
+        (
+            "Both governments agreed to deepen cooperation against fentanyl trafficking. The DEA "
+            "will send analysts to Mexico City to work with the FGR, and Mexico's SSPC will "
+            "designate a point of contact before the end of October.",
+            "en",
+            [("DEA", None), ("SSPC", date(2025, 10, 31))],
+        ),
+    ],
+)
+def test_two_agencies_steps_in_one_sentence_are_two_actions_each_with_its_due_date(
+    text: str, language: str, owners: list[tuple[str, date | None]]
+) -> None:
+    proposal = propose(text, document_date=SEPT_5, source_document="t.txt")
+    assert proposal.language == language
+    assert [(a.owner_agency, a.due_date) for a in proposal.actions] == owners
+
+
+def test_an_irregular_spanish_future_is_an_agencys_step() -> None:
+    text = (
+        "Ambos gobiernos acordaron reforzar el control de los precursores químicos. La ANAM "
+        "pondrá en operación un laboratorio de análisis de precursores a más tardar el 31 de "
+        "octubre."
+    )
+    proposal = propose(text, document_date=SEPT_5, source_document="t.txt")
+    assert [(a.owner_agency, a.due_date) for a in proposal.actions] == [
+        ("ANAM", date(2025, 10, 31))
+    ]

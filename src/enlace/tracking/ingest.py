@@ -84,6 +84,24 @@ _HEAD = re.compile(rf"\b({_HEADS})\b")
 _BARE_HEAD = re.compile(
     rf"\b(?:[Tt]he|[Ee]l|[Ll]a|[Aa]l|[Dd]el)\s+({_HEADS})\b(?!['’]s\b)(?!\s+(?:of|de|del|for|para)\b)"
 )
+# A list of commitments: its intro ends at the verb ("se comprometieron a:", "agreed to:"),
+# its items are numbered or bulleted and open with the verb ("Establecer ...", "Establish").
+_LIST_INTRO = re.compile(r"\s*(?:a|en|to)?\s*(?:lo\s+siguiente|the\s+following)?\s*:\s*$")
+_ENUMERATOR_ALONE = re.compile(r"^\s*(?:\d{1,2}|[a-z])[.)]\s*$|^\s*[-•–]\s*$")
+_ITEM = {
+    "es": re.compile(
+        r"^\s*(?:(?:\d{1,2}|[a-z])[.)]\s*|[-•–]\s*)?[A-ZÁÉÍÓÚ][a-záéíóúñ]+(?:ar|er|ir)\b"
+    ),
+    "en": re.compile(
+        r"^\s*(?:(?:\d{1,2}|[a-z])[.)]\s*|[-•–]\s*)?[A-Z][a-z]+\b(?!\s+(?:is|are|was|were)\b)"
+    ),
+}
+# "X will do A, and Y will do B": where a second agency's step starts.
+_STEP_JOIN = {
+    "es": re.compile(r",?\s+(?:y|e|mientras\s+que)\s+(?=\S)"),
+    "en": re.compile(r",?\s+(?:and|while)\s+(?=\S)"),
+}
+_SUBJECT_REACH = 12  # "and Mexico's SSPC will", "y la Oficina de ...": the agency opens it
 _MEANS_THEMES = frozenset({CommitmentTheme.OTHER, CommitmentTheme.INFORMATION_EXCHANGE})
 # A heading that opens a sentence and names its theme: "En materia de tráfico de armas, ...",
 # "On migration, ...", "Firearms trafficking: ..." (a fact sheet's label).
@@ -157,6 +175,9 @@ class _Reader:
         self.heads: dict[str, str] = {}  # "department" -> the last agency so named
         self.read_count = 0
         self.dateline: tuple[str | None, date | None, str] | None = None
+        # "Ambas delegaciones se comprometieron a:" followed by numbered items: who committed,
+        # and the cue, while the items last.
+        self.list_intro: tuple[Responsible, tuple[str, ...], str] | None = None
 
     def read(self, sentence: str) -> None:
         """Propose what one sentence holds."""
@@ -165,6 +186,8 @@ class _Reader:
         if self.dateline is None and self.read_count <= _DATELINE_SENTENCES:
             self.dateline = _dateline(sentence, lang, self.document_date)
         self._remember_heads(sentence)
+        if self._list_item(sentence):
+            return
         if _PARTICIPANTS[lang].search(sentence):
             self._add_participants(lx.agencies_in(sentence))
         clauses = self._meeting_clauses(sentence)
@@ -429,7 +452,82 @@ class _Reader:
 
     # --- commitments and actions -------------------------------------------------------
 
+    def _list_item(self, sentence: str) -> bool:
+        """Read a list of what was committed to: the intro ("Ambas delegaciones se
+        comprometieron a:", "Both delegations committed to:") is no commitment itself, each
+        item after it is one, by the intro's parties. True when the sentence was so read."""
+        lang = self.language
+        intro = lx.COMMIT_STRONG[lang].search(sentence)
+        if intro and _LIST_INTRO.match(sentence, intro.end()):
+            agencies = self._agencies(sentence)
+            subject = _subject_agency(sentence, agencies, intro.span(), lang)
+            responsible = _responsible(sentence, agencies, subject, intro.start(), lang)
+            self.list_intro = (responsible, tuple(a for a, _ in agencies), intro.group(0))
+            return True
+        if self.list_intro is None:
+            return False
+        if _ENUMERATOR_ALONE.match(sentence):
+            return True  # "1." split from its item
+        item = _ITEM[lang].match(sentence)
+        if item is None:
+            self.list_intro = None  # the list is over
+            return False
+        responsible, leads, cue = self.list_intro
+        theme, theme_words = _theme(sentence)
+        due = self._due_date(sentence)
+        held = self._held_meeting()
+        named = tuple(a for a, _ in self._agencies(sentence))
+        self.commitments.append(
+            ProposedCommitment(
+                key=f"c{len(self.commitments) + 1}",
+                text=sentence,
+                theme=theme,
+                responsible=responsible,
+                lead_agencies=_merge(leads, named),
+                due_date=due[0] if due else None,
+                meeting_key=held.key if held else None,
+                source_sentence=sentence,
+                cues=(cue, *([theme_words] if theme_words else []), *([due[1]] if due else [])),
+            )
+        )
+        return True
+
     def _commitment_or_action(self, sentence: str) -> None:
+        steps = self._agency_steps(sentence)
+        if len(steps) > 1:
+            # "la FGR remitirá ... y la ATF ofrecerá ... durante el primer trimestre": each
+            # agency's step is read alone, with its own owner and due date.
+            for step in steps:
+                self._commitment_or_action_in(sentence, step)
+            return
+        self._commitment_or_action_in(sentence, sentence)
+
+    def _agency_steps(self, sentence: str) -> list[str]:
+        """The sentence cut before each "and <agency> will ..." that follows an agency's
+        future verb; the sentence alone when there is none."""
+        lang = self.language
+        if lx.COMMIT_STRONG[lang].search(sentence):
+            return [sentence]
+        cuts = [0]
+        for join in _STEP_JOIN[lang].finditer(sentence):
+            rest = sentence[join.end() :]
+            agency = lx.AGENCY_PATTERN.search(rest)
+            verb = lx.COMMIT_WEAK[lang].search(rest)
+            before = sentence[cuts[-1] : join.start()]
+            if (
+                agency is not None
+                and agency.start() <= _SUBJECT_REACH
+                and verb is not None
+                and verb.start() > agency.end()
+                and lx.COMMIT_WEAK[lang].search(before)
+                and lx.agencies_in(before)
+            ):
+                cuts.append(join.end())
+        ends = [*cuts[1:], len(sentence)]
+        return [sentence[a:b] for a, b in zip(cuts, ends, strict=True)]
+
+    def _commitment_or_action_in(self, source: str, sentence: str) -> None:
+        """Propose the commitment or action `sentence` (all or part of `source`) holds."""
         lang = self.language
         strong = lx.COMMIT_STRONG[lang].search(sentence)
         if strong and lx.AGREED_BEFORE[lang].search(sentence[: strong.start()]):
@@ -462,10 +560,10 @@ class _Reader:
                 ProposedAction(
                     key=f"a{len(self.actions) + 1}",
                     commitment_key=parent.key,
-                    description=sentence,
+                    description=sentence.strip(),
                     owner_agency=subject,
                     due_date=due_date,
-                    source_sentence=sentence,
+                    source_sentence=source,
                     cues=tuple(cues),
                 )
             )
@@ -474,13 +572,13 @@ class _Reader:
         self.commitments.append(
             ProposedCommitment(
                 key=f"c{len(self.commitments) + 1}",
-                text=sentence,
+                text=sentence.strip(),
                 theme=theme,
                 responsible=_responsible(sentence, agencies, subject, cue.start(), lang),
                 lead_agencies=tuple(acronym for acronym, _ in agencies),
                 due_date=due_date,
                 meeting_key=held.key if held else None,
-                source_sentence=sentence,
+                source_sentence=source,
                 cues=tuple(cues),
             )
         )

@@ -469,7 +469,10 @@ AGREED_BEFORE = {
 }
 COMMIT_WEAK = {
     "es": re.compile(
-        r"\b(?:\w+(?:ará|erá|irá|arán|erán|irán)|deberá[n]?|habrá[n]?\s+de)\b", re.IGNORECASE
+        # irregular futures too: "la ANAM pondrá en operación", "hará públicos"
+        r"\b(?:\w+(?:ará|erá|irá|arán|erán|irán)|deberá[n]?|habrá[n]?\s+de|"
+        r"(?:pondr|har|propondr|dispondr|mantendr|obtendr)(?:á|án))\b",
+        re.IGNORECASE,
     ),
     "en": re.compile(r"\b(?:will|shall|is\s+to|are\s+to)\b", re.IGNORECASE),
 }
