@@ -595,3 +595,17 @@ def test_the_foreign_ministers_meeting_is_ministerial_and_apart_from_the_groups(
         (MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP, "2026-08"),
         (MeetingMechanism.MINISTERIAL, "2026-10"),
     }
+
+
+def test_a_meeting_set_for_a_day_is_a_meeting_to_come() -> None:
+    text = (
+        "Next steps include the Group's fifth meeting of the Security Implementation Group, "
+        "set for June 9 in Tucson."
+    )
+    [meeting] = _read(text, date(2026, 3, 2)).meetings
+    assert meeting.announced
+    assert (meeting.mechanism, meeting.meeting_date, meeting.place) == (
+        MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+        date(2026, 6, 9),
+        "Tucson",
+    )

@@ -371,7 +371,8 @@ MEETING_TO_COME = {
         r"\b(?:will\s+(?:hold|host|convene)|will\s+be\s+(?:held|hosted|convened)|"
         r"will\s+take\s+place|"
         r"(?:agreed|decided|committed|pledged)\s+(?:on\s+\w+\s+|\w+ly\s+)?to\s+(?:hold|host|convene)|"
-        r"(?:is|are)\s+(?:expected|scheduled|planned|set)\b|scheduled\s+for|"
+        r"(?:is|are)\s+(?:expected|scheduled|planned|set)\b|(?:scheduled|set)\s+for|"
+        r"(?:is|are)\s+due\s+to\s+(?:meet|convene)|"
         r"to\s+be\s+(?:held|convened|hosted)|(?:is|are)\s+to\s+(?:meet|convene)|"
         r"(?:planned|expected)\s+(?:for|in))\b",
         re.IGNORECASE,
