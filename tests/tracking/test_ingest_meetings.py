@@ -609,3 +609,42 @@ def test_a_meeting_set_for_a_day_is_a_meeting_to_come() -> None:
         date(2026, 6, 9),
         "Tucson",
     )
+
+
+def test_an_earlier_meeting_named_in_passing_with_its_date_and_place_is_a_meeting() -> None:
+    text = (
+        "WASHINGTON, March 3, 2026 — The delegations met today in Washington for the third "
+        "meeting of the Security Implementation Group. They reviewed progress since the "
+        "November meeting in Mexico City. The ministers recalled the commitments made at the "
+        "January 20 ministerial review in El Paso."
+    )
+    facts = {
+        (m.mechanism, m.meeting_date, m.meeting_month, m.place)
+        for m in _read(text, date(2026, 3, 3)).meetings
+    }
+    assert facts == {
+        (MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP, date(2026, 3, 3), None, "Washington"),
+        (MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP, None, "2025-11", "Mexico City"),
+        (MeetingMechanism.MINISTERIAL, date(2026, 1, 20), None, "El Paso"),
+    }
+
+
+def test_the_first_meeting_held_in_a_city_in_a_month_is_an_earlier_meeting() -> None:
+    text = (
+        "Las delegaciones celebraron hoy la segunda reunión del Grupo de Implementación de "
+        "Seguridad en la Ciudad de México. Revisaron los avances desde la primera reunión, "
+        "celebrada en Monterrey en octubre."
+    )
+    facts = {
+        (m.sequence, m.meeting_date, m.meeting_month, m.place)
+        for m in _read(text, date(2025, 12, 4)).meetings
+    }
+    assert (1, None, "2025-10", "Monterrey") in facts
+
+
+def test_a_meeting_in_a_month_to_come_is_no_earlier_meeting() -> None:
+    text = (
+        "Both delegations agreed to adopt a counter-drone protocol, to be signed at the "
+        "ministerial review in February."
+    )
+    assert [m for m in _read(text, date(2025, 9, 5)).meetings if not m.announced] == []

@@ -228,7 +228,7 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
             re.compile(
                 rf"(?:(?<=\bin\s)|(?<=\bby\s)|(?<=\buntil\s)|(?<=\bbefore\s)|(?<=\bduring\s)|"
                 rf"(?<=\bthrough\s)|(?<=\bof\s)|(?<=\bfrom\s)|(?<=\bfor\s)|(?<=\bearly\s)|"
-                rf"(?<=\bmid-)|(?<=\blate\s))({_EN_MONTHS})(?:\s+(\d{{4}}))?"
+                rf"(?<=\bmid-)|(?<=\blate\s)|(?<=\bthe\s)|(?<=\bsince\s))({_EN_MONTHS})(?:\s+(\d{{4}}))?"
                 rf"|({_EN_MONTHS})\s+(\d{{4}})"
             ),
             "month",

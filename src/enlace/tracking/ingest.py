@@ -226,10 +226,14 @@ class _Reader:
             # "the Group will hold a ministerial review": the meeting is the verb's object
             announced = to_come
             mechanism = _mechanism(clause[to_come.end() :]) or mechanism
-        held = lx.MEETING_HELD[lang].search(clause) or lx.TODAY[lang].search(clause)
+        held = (
+            lx.MEETING_HELD[lang].search(clause)
+            or lx.TODAY[lang].search(clause)
+            or lx.MEETING_IN_PASSING[lang].search(clause)
+        )
         if announced is None and held is None and mechanism and announced_before:
             announced = re.search(re.escape(mechanism[1]), clause)
-        if not (announced or (mechanism and held)):
+        if not (announced or (mechanism and held) or (held and self._earlier_meeting(clause))):
             return False
         convene = lx.CONVENE_AGREED[lang].search(clause) if announced else None
         # What was agreed is dated after the verb: "agreed on Wednesday to convene ... in
@@ -244,6 +248,21 @@ class _Reader:
         # date or month), commits to nothing else; "the FGR will present cases at the next
         # session" does
         return bool(announced and (proposed or not lx.agencies_in(clause)))
+
+    def _earlier_meeting(self, clause: str) -> bool:
+        """An earlier meeting of the mechanism the document reports, named without it: "la
+        primera reunión, celebrada en McAllen, Texas, en septiembre", "the December meeting in
+        Mexico City" (after the meeting held is read). It has a place and a date or month
+        before the document's."""
+        if self._held_meeting() is None or _place(clause) is None:
+            return False
+        dates = find_dates(
+            _without_dateline(clause),
+            language=self.language,
+            document_date=self.document_date,
+            direction="past",
+        )
+        return any(phrase.deadline < self.document_date for phrase in dates)
 
     def _meeting_clauses(self, sentence: str) -> list[str]:
         """The sentence cut before each clause that names another meeting once a meeting

@@ -322,7 +322,7 @@ MEETING_HELD = {
         r"llev(?:ó|aron)\s+a\s+cabo|tuvo\s+lugar|se\s+llevó\s+a\s+cabo|se\s+celebró|"
         r"(?:primera|segunda|tercera|cuarta|quinta|sexta)\s+reunión|reunión\s+(?:del|de\s+la)|"
         # the meeting as the object of the verb, after a place: "celebraron en X el tercer Diálogo"
-        r"(?:celebr|realiz|sostuv)(?:ó|aron|ieron|o)\b.{0,120}?\b(?:el|la|su)\s+"
+        r"(?:celebr|realiz|sostuv)(?:ó|aron|ieron|o)\b.{0,120}?\b(?:el|la|su|una|un)\s+"
         r"(?:(?:primer|segund|tercer|cuart|quint|sext)[oa]?\s+)?(?:reunión|sesión|diálogo|encuentro))",
         re.IGNORECASE,
     ),
@@ -330,6 +330,20 @@ MEETING_HELD = {
         r"\b(?:met|convened|held\s+(?:its|the|their)|(?:was|were)\s+held|took\s+place|hosted|"
         r"(?:first|second|third|fourth|fifth|sixth)\s+meeting|meeting\s+of\s+the)\b",
         re.IGNORECASE,
+    ),
+}
+# A meeting named in passing by its date and place: "the commitments made at the December
+# meeting in Mexico City", "progress since the February 26 ministerial review in Washington",
+# "adopted at the High-Level Security Dialogue in Mexico City in October 2021".
+MEETING_IN_PASSING = {
+    "es": re.compile(
+        r"\b(?:desde|en|durante)\s+(?:la|el)\s+(?:[\w-]+\s+){0,6}?"
+        r"(?:reunión|revisión|sesión|diálogo|Diálogo)\b[^,.;]{0,60}?,?\s+celebrad[oa]\s+en\s+[A-Z]"
+    ),
+    "en": re.compile(
+        r"\b(?:at|since|during)\s+the\s+(?:[\w-]+\s+){0,6}?"
+        r"(?:meeting|review|session|[Dd]ialogue)\s+in\s+(?!(?:January|February|March|April|May|"
+        r"June|July|August|September|October|November|December)\b)[A-Z]"
     ),
 }
 _ORDINAL_WORDS_ES = r"(?:primera|segunda|tercera|cuarta|quinta|sexta|séptima|octava)"
