@@ -30,6 +30,15 @@ FIRST3 = {
     "es": {"precision": 21 / 37, "recall": 21 / 43},  # 0.568, 0.488
 }
 
+# The third blind set after the rules were revised on its misses (docs/tracking.md, "Why the
+# third blind set's items were missed"): en 38 proposed, 40 expected, 24 matched (0.632,
+# 0.600); es 44 proposed, 43 expected, 34 matched (0.773, 0.791). Development figures, not
+# unseen ones; the guard follows them so the fixes are not lost.
+REVISED3 = {
+    "en": {"precision": 24 / 38, "recall": 24 / 40},  # 0.632, 0.600
+    "es": {"precision": 34 / 44, "recall": 34 / 43},  # 0.773, 0.791
+}
+
 # The second blind set, measured once with the revised rules (2026-11-25, 19:43 UTC): en 18
 # proposed, 19 expected, 12 matched; es 18 proposed, 18 expected, 14 matched. Same guard.
 FIRST2 = {
@@ -79,8 +88,8 @@ def test_second_blind_set_precision_and_recall_do_not_regress(language: str) -> 
 def test_third_blind_set_precision_and_recall_do_not_regress(language: str) -> None:
     score = dict(by_language(measure(BLIND3)))[language]
     assert score.expected >= 40, "the third blind set lost hand-marked items"
-    assert score.precision >= FIRST3[language]["precision"] - MARGIN, score
-    assert score.recall >= FIRST3[language]["recall"] - MARGIN, score
+    assert score.precision >= REVISED3[language]["precision"] - MARGIN, score
+    assert score.recall >= REVISED3[language]["recall"] - MARGIN, score
 
 
 def test_heldout_set_is_three_communiques_per_language_with_their_quotes() -> None:
