@@ -652,3 +652,13 @@ def test_an_irregular_spanish_future_is_an_agencys_step() -> None:
     assert [(a.owner_agency, a.due_date) for a in proposal.actions] == [
         ("ANAM", date(2025, 10, 31))
     ]
+
+
+def test_mexican_and_us_officials_as_subject_commit_both_parties() -> None:
+    text = (
+        "MEXICO CITY, Mar 4 — Mexican and U.S. security officials meeting in Mexico City "
+        "agreed to speed up the tracing of firearms seized at the border."
+    )
+    proposal = propose(text, document_date=date(2026, 3, 4), source_document="t.txt")
+    [commitment] = proposal.commitments
+    assert commitment.responsible is Responsible.JOINT

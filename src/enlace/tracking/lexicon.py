@@ -605,6 +605,8 @@ JOINT_SUBJECT = {
         r"both\s+(?:governments|countries|delegations|sides|parties|nations)|"
         r"the\s+(?:two\s+)?delegations|the\s+two\s+(?:governments|countries)|"
         r"Mexico\s+and\s+the\s+United\s+States|the\s+United\s+States\s+and\s+Mexico|"
+        # "Mexican and U.S. security officials ... agreed"
+        r"Mexican\s+and\s+(?:U\.S\.|US|American)|(?:U\.S\.|US|American)\s+and\s+Mexican|"
         r"jointly|the\s+Group|the\s+participants|the\s+parties",
         re.IGNORECASE,
     ),
@@ -637,7 +639,7 @@ PARTY_SUBJECT = {
         (
             "MX",
             re.compile(
-                r"(?:the\s+Government\s+of\s+)?Mexico\b(?!\s+and)|the\s+Mexican\s+"
+                r"(?:the\s+Government\s+of\s+)?Mexico\b(?!\s+(?:and|City))|the\s+Mexican\s+"
                 r"(?:delegation|government|side|authorities)",
                 re.IGNORECASE,
             ),
