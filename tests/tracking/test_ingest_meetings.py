@@ -648,3 +648,81 @@ def test_a_meeting_in_a_month_to_come_is_no_earlier_meeting() -> None:
         "ministerial review in February."
     )
     assert [m for m in _read(text, date(2025, 9, 5)).meetings if not m.announced] == []
+
+
+# --- revised before the fourth blind set ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The technical subgroups will hold sessions in March, and the whole group is due to "
+        "meet again in El Paso later that month, a spokesperson said.",
+        "Los subgrupos técnicos sesionarán en marzo, y el Grupo pleno volverá a reunirse en "
+        "El Paso a finales de ese mes.",
+    ],
+)
+def test_a_meeting_later_that_month_takes_the_month_and_its_own_place(text: str) -> None:
+    facts = [
+        (m.mechanism, m.meeting_month, m.place) for m in _read(text, date(2026, 1, 20)).meetings
+    ]
+    assert facts == [
+        (MeetingMechanism.WORKING_GROUP, "2026-03", None),
+        (MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP, "2026-03", "El Paso"),
+    ]
+
+
+def test_the_group_in_lower_case_held_earlier_and_a_review_made_in_a_city() -> None:
+    text = (
+        "El grupo sesionó por primera vez en octubre de 2025 en Nogales, Sonora, y en enero "
+        "pasado los titulares de ambos gobiernos realizaron en Monterrey una revisión "
+        "ministerial."
+    )
+    facts = [
+        (m.mechanism, m.meeting_month, m.place) for m in _read(text, date(2026, 4, 2)).meetings
+    ]
+    assert facts == [
+        (MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP, "2025-10", "Nogales"),
+        (MeetingMechanism.MINISTERIAL, "2026-01", "Monterrey"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        # the first theme only qualifies the one the commitment is about
+        (
+            "Both sides agreed to publish a joint study of opioid-related money laundering "
+            "typologies.",
+            CommitmentTheme.ILLICIT_FINANCE,
+        ),
+        # no theme word: an agency with one mandate names it
+        (
+            "The United States committed to answer the UIF's requests on designated cartels first.",
+            CommitmentTheme.ILLICIT_FINANCE,
+        ),
+        (
+            "Ambos gobiernos acordaron vigilar las importaciones de combustible en Tamaulipas.",
+            CommitmentTheme.FUEL_THEFT,
+        ),
+        (
+            "México se comprometió a actualizar en el Diario Oficial la lista de las sustancias "
+            "químicas sujetas a control.",
+            CommitmentTheme.FENTANYL,
+        ),
+        (
+            "Both governments agreed to target the illicit proceeds of the cartels.",
+            CommitmentTheme.ILLICIT_FINANCE,
+        ),
+        (
+            "Las delegaciones acordaron designar de inmediato los puntos de contacto permanentes "
+            "de cada una de las dependencias.",
+            CommitmentTheme.INFORMATION_EXCHANGE,
+        ),
+    ],
+)
+def test_theme_from_the_head_word_an_agency_or_a_wider_vocabulary(
+    text: str, theme: CommitmentTheme
+) -> None:
+    (commitment,) = _read(text).commitments
+    assert commitment.theme is theme

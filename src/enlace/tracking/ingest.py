@@ -216,6 +216,19 @@ class _Reader:
         lang = self.language
         announced = lx.NEXT_MEETING[lang].search(clause)
         mechanism = _mechanism(clause)
+        group = lx.GROUP.search(clause)
+        if (
+            mechanism is None
+            and group
+            and self._held_mechanism()
+            in (
+                None,
+                MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP,
+            )
+        ):
+            # "the Group" alone, in a document about no other mechanism, is the Security
+            # Implementation Group.
+            mechanism = (MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP, group.group(0))
         refers = mechanism is not None or lx.MEETING_NOUN.search(clause) is not None
         to_come = None
         if refers:
@@ -304,6 +317,7 @@ class _Reader:
             or lx.MEETING_NOUN.search(clause)
             or lx.MEETING_HELD[lang].search(clause)
             or lx.NEXT_MEETING[lang].search(clause)
+            or (lx.GROUP.search(clause) and lx.MEETING_TO_COME[lang].search(clause))
         )
 
     def _names_meeting_to_come(self, clause: str) -> bool:
@@ -393,6 +407,14 @@ class _Reader:
                 dates = []
         day, month = _meeting_when(dates)
         cues += [phrase.text for phrase in dates[:1]]
+        same_month = _SAME_MONTH.search(text) if day is None and month is None else None
+        if same_month and self.meetings and self.meetings[-1].source_sentence == sentence:
+            # "... sessions in January, and the full group is due to meet later that month"
+            before = self.meetings[-1]
+            month = before.meeting_month or (
+                before.meeting_date.strftime("%Y-%m") if before.meeting_date else None
+            )
+            cues.append(same_month.group(0))
         if day is None and month is None and not announced:
             # A statement of the day's meeting carries its date: the dateline's, else the
             # document's.
@@ -798,9 +820,39 @@ def _theme(sentence: str, verb: int = 0) -> tuple[CommitmentTheme, str | None]:
         if found is not None and found[1] is not CommitmentTheme.OTHER:
             return found[1], found[2]
     best = _first_theme(sentence, verb) or _first_theme(sentence)
-    if best is None:
-        return CommitmentTheme.OTHER, None
-    return best[1], best[2]
+    if best is not None:
+        # "fentanyl-related money laundering": the first theme only qualifies the next one,
+        # which is what the commitment is about.
+        end = best[0] + len(best[2])
+        if _QUALIFIER.match(sentence, end):
+            head = _first_theme(sentence, end)
+            if head is not None and head[0] - end <= _QUALIFIER_REACH:
+                best = head
+        return best[1], best[2]
+    # No theme word: an agency with one mandate names it ("the UIF's requests concerning
+    # designated cartels" is financial intelligence's work).
+    for agency, _ in lx.agencies_in(sentence):
+        theme = _AGENCY_THEME.get(agency)
+        if theme is not None:
+            return theme, agency
+    return CommitmentTheme.OTHER, None
+
+
+_SAME_MONTH = re.compile(
+    r"\b(?:later|earlier|early|late|at\s+the\s+end\s+of)\s+(?:that|the\s+same)\s+month\b|"
+    r"\b(?:ese|el\s+mismo)\s+mes\b|\bese\s+mismo\s+mes\b",
+    re.IGNORECASE,
+)
+_QUALIFIER = re.compile(r"[- ](?:related|linked|driven|fueled|fuelled)\b", re.IGNORECASE)
+_QUALIFIER_REACH = 40  # characters from the qualifier to the theme it qualifies
+# Agencies whose work is one theme: the theme of a commitment that names no theme word.
+_AGENCY_THEME = {
+    "UIF": CommitmentTheme.ILLICIT_FINANCE,
+    "FinCEN": CommitmentTheme.ILLICIT_FINANCE,
+    "OFAC": CommitmentTheme.ILLICIT_FINANCE,
+    "ATF": CommitmentTheme.FIREARMS,
+    "Pemex": CommitmentTheme.FUEL_THEFT,
+}
 
 
 def _first_theme(text: str, start: int = 0) -> tuple[int, CommitmentTheme, str] | None:

@@ -323,7 +323,7 @@ MEETING_HELD = {
         r"(?:primera|segunda|tercera|cuarta|quinta|sexta)\s+reunión|reunión\s+(?:del|de\s+la)|"
         # the meeting as the object of the verb, after a place: "celebraron en X el tercer Diálogo"
         r"(?:celebr|realiz|sostuv)(?:ó|aron|ieron|o)\b.{0,120}?\b(?:el|la|su|una|un)\s+"
-        r"(?:(?:primer|segund|tercer|cuart|quint|sext)[oa]?\s+)?(?:reunión|sesión|diálogo|encuentro))",
+        r"(?:(?:primer|segund|tercer|cuart|quint|sext)[oa]?\s+)?(?:reunión|sesión|diálogo|encuentro|revisión))",
         re.IGNORECASE,
     ),
     "en": re.compile(
@@ -430,7 +430,11 @@ CLAUSE_BOUNDARY = {
 }
 # "el Grupo", "the Group": in this cooperation, the Security Implementation Group.
 GROUP = re.compile(
-    r"\b(?:[Ee]l|[Tt]he|[Dd]el|of\s+the)\s+Gr(?:upo|oup)\b(?!\s+(?:de\s+Trabajo|of\b))"
+    # News style writes it in lower case ("the full group is due to meet again"); a group's
+    # own working groups ("the group's technical working groups") are not it.
+    r"\b(?:[Ee]l|[Tt]he|[Dd]el|of\s+the)\s+(?:(?:full|whole|entire|bilateral)\s+)?"
+    r"[Gg]r(?:upo|oup)\b(?!\s+(?:de\s+[Tt]rabajo|of\b))(?!'s)(?!\s+pleno\b)|"
+    r"\b[Ee]l\s+[Gg]rupo\s+pleno\b|\b[Ee]l\s+pleno\s+del\s+Grupo\b"
 )
 # The words of a meeting in a clause, so a clause without a mechanism of its own can be one.
 MEETING_NOUN = re.compile(
@@ -514,7 +518,11 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
         CommitmentTheme.FENTANYL,
         re.compile(
             r"fentan[iy]l\w*|precursor\w*|laboratori\w*|drogas\s+sintéticas|synthetic\s+drugs|"
-            r"pastillas|pills|prensas?\s+(?:tableteadoras|de\s+pastillas)|pill\s+press\w*",
+            r"pastillas|pills|prensas?\s+(?:tableteadoras|de\s+pastillas)|pill\s+press\w*|"
+            # the chemicals and the other synthetic drugs made from them
+            r"sustancias\s+químicas|productos\s+químicos|químicos\s+esenciales|"
+            r"(?:precursor\s+)?chemicals?\b|opioid\w*|opioides?|metanfetamina\w*|"
+            r"methamphetamine\w*|tableteadoras|encapsuladoras|tablet\s+press\w*",
             re.IGNORECASE,
         ),
     ),
@@ -524,7 +532,10 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
             r"armas?\s+de\s+fuego|\barmas\b|firearms?|\bguns?\b|weapons?|eTrace|balístic\w*|"
             r"ballistic\w*|municion\w*|ammunition|tráfico\s+de\s+armas|arms\s+trafficking|"
             # firearms are trafficked southbound: inspections of what goes south are about them
-            r"southbound|(?:hacia|con\s+dirección\s+al?)\s+(?:el\s+)?sur\b",
+            r"southbound|(?:hacia|con\s+dirección\s+al?)\s+(?:el\s+)?sur\b|"
+            r"cartuchos|cartridges|rifles?\b|fusiles|pistolas|handguns?|armamento|"
+            r"straw\s+purchas\w*|compras?\s+(?:por\s+)?(?:de\s+)?prestanombres|armerías|"
+            r"gun\s+(?:dealers?|shops?|stores?)|NIBIN|IBIS",
             re.IGNORECASE,
         ),
     ),
@@ -537,7 +548,14 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
             r"illicit\s+financ\w*|decomiso|asset\s+forfeiture|"
             r"recursos\s+de\s+procedencia\s+ilícita|(?:decomiso\s+de\s+)?activos|assets?\s+forfeiture|assets|sanciones\s+financieras|"
             r"financial\s+sanctions|flujos\s+financieros|financial\s+flows|remesas|remittances|"
-            r"financial\s+networks?|redes\s+financieras|estructuras\s+financieras",
+            r"financial\s+networks?|redes\s+financieras|estructuras\s+financieras|"
+            # proceeds, cash and the rules that follow them
+            r"illicit\s+proceeds|proceeds\s+of\s+crime|criminal\s+proceeds|"
+            r"ganancias\s+ilícitas|recursos\s+ilícitos|bulk\s+cash|dinero\s+en\s+efectivo|"
+            r"efectivo\s+a\s+granel|cash\s+(?:purchases|transactions|couriers|smuggling)|"
+            r"operaciones\s+vulnerables|reporting\s+requirements|designations?\b|designaciones|"
+            r"cuentas\s+bancarias|bank\s+accounts|congelamiento\s+de\s+cuentas|"
+            r"frozen\s+accounts|asset\s+freezes?",
             re.IGNORECASE,
         ),
     ),
@@ -546,7 +564,8 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
         re.compile(
             r"traslados?|extradici\w*|extradit\w*|transfers?\s+of\s+custody|custody|"
             r"entregas?\s+de\s+(?:personas|detenidos)|fugitiv\w*|cuya\s+entrega|"
-            r"entregas?\s+solicitad[ao]s?|solicitudes\s+de\s+entrega|surrender\s+of",
+            r"entregas?\s+solicitad[ao]s?|solicitudes\s+de\s+entrega|surrender\s+of|"
+            r"high-value\s+targets?|objetivos\s+de\s+alto\s+valor|objetivos\s+prioritarios",
             re.IGNORECASE,
         ),
     ),
@@ -555,7 +574,7 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
         re.compile(
             r"drones?|\bUAS\b|counter-UAS|"
             r"(?:aeronaves|sistemas\s+aéreos|vehículos\s+aéreos)\s+no\s+tripulad[oa]s|"
-            r"unmanned\s+(?:aircraft|aerial)",
+            r"unmanned\s+(?:aircraft|aerial)|antidron\w*|anti-drone|counter-drone",
             re.IGNORECASE,
         ),
     ),
@@ -563,7 +582,8 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
         CommitmentTheme.FUEL_THEFT,
         re.compile(
             r"huachicol\w*|robo\s+de\s+combustible|fuel\s+theft|contrabando\s+de\s+combustible|"
-            r"fuel\s+smuggling|hidrocarburos",
+            r"fuel\s+smuggling|hidrocarburos|tomas\s+clandestinas|illegal\s+(?:pipeline\s+)?taps?|"
+            r"gasolina\s+robada|stolen\s+fuel|combustibles?\b|fuel\s+(?:imports?|shipments?)",
             re.IGNORECASE,
         ),
     ),
@@ -572,7 +592,8 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
         re.compile(
             r"salud\s+pública|public\s+health|adicciones|addiction|sobredosis|overdose\w*|"
             r"naloxona|naloxone|prevención\s+del\s+consumo|drug\s+use\s+prevention|"
-            r"tratamiento|treatment",
+            r"tratamiento|treatment|reducción\s+de\s+daños|harm\s+reduction|"
+            r"rehabilitaci\w+|rehabilitation|consumo\s+de\s+drogas|drug\s+use\b",
             re.IGNORECASE,
         ),
     ),
@@ -586,7 +607,8 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
             # pasajeros y de carga": the data named by what they are about
             r"exchange\s+of\s+(?:[\w-]+\s+){1,4}?data|información\s+anticipada|"
             r"advance\s+(?:passenger\s+|cargo\s+)?information|"
-            r"inteligencia|intelligence",
+            r"inteligencia|intelligence|puntos?\s+de\s+contacto|points?\s+of\s+contact|"
+            r"oficiales\s+de\s+enlace|liaison\s+officers?|bases?\s+de\s+datos|databases?",
             re.IGNORECASE,
         ),
     ),
