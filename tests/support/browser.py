@@ -14,8 +14,8 @@ from enlace.node.setup import initialise_node, open_node
 from enlace.partners.credentials import write_outbound_token
 from enlace.reports.samples import sample_communique
 from enlace.store.repositories.partners import token_hash
-from enlace.tracking.confirm import accept
 from enlace.tracking.ingest import propose
+from enlace.tracking.review import review, text_digest
 from support.web import RunningWeb, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,5 +62,12 @@ def two_nodes(root: Path) -> Iterator[dict[str, WebNode]]:
         proposal = propose(
             statement.text, document_date=statement.document_date, source_document=statement.name
         )
-        accept(nodes["MX"].web.store, proposal, party="MX", actor="test")
+        review(
+            nodes["MX"].web.store,
+            proposal,
+            content_sha256=text_digest(statement.text),
+            party="MX",
+            accept="all",
+            actor="test",
+        )
         yield nodes

@@ -13,10 +13,11 @@ from enlace.model.records import Action, Commitment, Meeting, record_from_stix
 from enlace.model.vocabulary import TrackingStatus
 from enlace.store.repositories.audit import AuditLog
 from enlace.store.store import Store
-from enlace.tracking.confirm import DEFAULT_MARKINGS, accept
+from enlace.tracking.confirm import DEFAULT_MARKINGS
 from enlace.tracking.errors import UnsupportedLanguage
 from enlace.tracking.ingest import propose
 from enlace.tracking.proposal import Proposal
+from enlace.tracking.review import ReviewReport, review, text_digest
 
 COMMUNIQUES = Path(__file__).parent / "communiques"
 
@@ -24,6 +25,12 @@ COMMUNIQUES = Path(__file__).parent / "communiques"
 def _proposal(name: str, day: date) -> Proposal:
     path = COMMUNIQUES / name
     return propose(path.read_text(encoding="utf-8"), document_date=day, source_document=name)
+
+
+def _accept(store: Store, proposal: Proposal, *, party: str) -> ReviewReport:
+    """Every proposal accepted as read, the way `tracking ingest --accept all` does."""
+    text = (COMMUNIQUES / proposal.source_document).read_text(encoding="utf-8")
+    return review(store, proposal, content_sha256=text_digest(text), party=party, accept="all")
 
 
 def _held(store: Store) -> dict[str, list[Any]]:
@@ -44,9 +51,13 @@ def _audit_actions(store: Store) -> list[str]:
 
 def test_accept_stores_exactly_the_proposals_linked_and_audited(store: Store) -> None:
     proposal = _proposal("es-01.txt", date(2025, 9, 5))
-    report = accept(store, proposal, party="MX")
+    report = _accept(store, proposal, party="MX")
     held = _held(store)
-    assert len(held["meeting"]) == len(proposal.meetings) == len(report.meeting_ids)
+    assert (
+        len(held["meeting"])
+        == len(proposal.meetings)
+        == sum(k.startswith("m") for k in report.accepted)
+    )
     assert len(held["commitment"]) == len(proposal.commitments)
     assert len(held["action"]) == len(proposal.actions)
     assert report.written == proposal.size
@@ -74,16 +85,18 @@ def test_accept_stores_exactly_the_proposals_linked_and_audited(store: Store) ->
         assert isinstance(stored_action, Action)
         assert stored_action.commitment_ref == commitments[parent.source_sentence].id
     assert all(isinstance(m, Meeting) for m in held["meeting"])
-    assert _audit_actions(store) == ["tracking-accept"]
+    assert _audit_actions(store) == ["tracking-review"]
 
 
 def test_accepting_the_same_proposal_again_writes_nothing_new(store: Store) -> None:
     proposal = _proposal("en-02.txt", date(2025, 10, 10))
-    first = accept(store, proposal, party="US")
-    again = accept(store, proposal, party="US")
+    first = _accept(store, proposal, party="US")
+    again = _accept(store, proposal, party="US")
     assert first.written == proposal.size
     assert again.written == 0
-    assert again.commitment_ids == first.commitment_ids
+    assert again.already_read_as == "en-02.txt"
+    assert again.accepted == {}
+    assert first.pending == again.pending == ()
     with store.unit_of_work() as uow:
         assert uow.records.count_versions() == proposal.size
 
@@ -99,7 +112,7 @@ def test_accept_is_one_transaction_nothing_stored_when_it_fails(
     # The audit log is the last write of the unit of work: failing there must undo the records.
     monkeypatch.setattr(AuditLog, "append", broken_append)
     with pytest.raises(RuntimeError, match="disk full"):
-        accept(store, proposal, party="US")
+        _accept(store, proposal, party="US")
     with store.unit_of_work() as uow:
         assert uow.records.count_versions() == 0
     assert _audit_actions(store) == []

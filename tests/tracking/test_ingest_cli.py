@@ -209,6 +209,13 @@ def test_the_same_text_under_another_name_is_reported_as_already_read(
     assert "already read as es-01.txt (same text)" in err
     assert "accepted" not in out
     assert _versions(node) == before
+    # Only looking (no decision asked) says so too, before anything is decided again.
+    code, _out, err = _run(
+        "tracking", "ingest", str(copy), "--date", "2025-09-05", "--node", str(node),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "already read as es-01.txt (same text): accepted m1, m2, c1, c2, c3, c4, a1, a2\n" in err
+    assert _versions(node) == before
 
 
 def test_a_20_mb_file_is_refused_with_one_message_before_it_is_read_whole(

@@ -16,6 +16,7 @@ from enlace.tracking.edit import edit_record
 from enlace.tracking.errors import TrackingError
 from enlace.tracking.ingest import propose
 from enlace.tracking.proposal import Proposal, ProposedCommitment, ProposedMeeting
+from enlace.tracking.register import tracking_register
 from enlace.tracking.review import pending_documents, review, text_digest
 
 COMMUNIQUES = Path(__file__).parent / "communiques"
@@ -170,6 +171,12 @@ def test_the_announced_meeting_and_the_same_meeting_held_are_one_record_with_bot
     assert meeting.meeting_date == date(2025, 12, 9)
     assert meeting.meeting_month is None
     assert meeting.place == "Ciudad de México"
+    # The register (`tracking list`) shows both documents.
+    (listed,) = [
+        i for i in tracking_register(store, today=date(2025, 12, 10)) if i.kind == "meeting"
+    ]
+    assert listed.sources == ("anuncio.txt", "celebrada.txt")
+    assert listed.to_json()["sources"] == ["anuncio.txt", "celebrada.txt"]
 
 
 def test_two_meetings_of_different_mechanisms_on_one_day_stay_two(store: Store) -> None:

@@ -104,8 +104,8 @@ def demo_report(node: Path, *, today: date, cbp_data: Path | None = None) -> lis
     from enlace.node.setup import open_node
     from enlace.reports.samples import sample_communique
     from enlace.tracking.cbp_data import cbp_csv_paths
-    from enlace.tracking.confirm import accept
     from enlace.tracking.ingest import propose
+    from enlace.tracking.review import review, text_digest
     from enlace.tracking.statistics import describe_import, import_cbp_statistics
 
     config, store = open_node(node)
@@ -119,11 +119,18 @@ def demo_report(node: Path, *, today: date, cbp_data: Path | None = None) -> lis
                 document_date=statement.document_date,
                 source_document=statement.name,
             )
-            accepted = accept(store, proposal, party=config.party, actor="demo")
+            accepted = review(
+                store,
+                proposal,
+                content_sha256=text_digest(statement.text),
+                party=config.party,
+                accept="all",
+                actor="demo",
+            ).accepted
+            count = {kind: sum(k.startswith(kind) for k in accepted) for kind in "mca"}
             console.print(
-                f"{statement.name}: {len(accepted.meeting_ids)} meeting(s), "
-                f"{len(accepted.commitment_ids)} commitment(s), {len(accepted.action_ids)} "
-                f"action(s) proposed and accepted into {config.party}"
+                f"{statement.name}: {count['m']} meeting(s), {count['c']} commitment(s), "
+                f"{count['a']} action(s) proposed and accepted into {config.party}"
             )
         with cbp_csv_paths(cbp_data) as paths:
             for path in paths:

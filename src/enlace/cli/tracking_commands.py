@@ -121,6 +121,7 @@ def ingest(
     edits = _read_edits(edits_file) if edits_file else {}
     accepting = _keys(accept_keys, "--accept")
     if not (keep or accepting or reject_keys or edits):
+        _say_if_already_read(node, text_digest(text), file.name)
         stderr.print(
             f"nothing stored: {proposal.size} proposal(s); review them and run again with "
             "--accept all, --accept KEYS --reject KEYS, --edits FILE, or --review"
@@ -182,6 +183,36 @@ def _read_edits(path: Path) -> dict[str, dict[str, object]]:
         }
         for key, fields in loaded.items()
     }
+
+
+def _say_if_already_read(node: Path, digest: str, name: str) -> None:
+    """Tell, before any decision, that the node holds this text already (under any name)."""
+    from enlace.node.config import CONFIG_NAME
+    from enlace.node.setup import open_node
+    from enlace.tracking.review import ACCEPTED, REJECTED, held_document
+
+    if not (node / CONFIG_NAME).is_file():
+        return  # reading a communiqué needs no node; there is nothing to compare with
+    _, store = open_node(node)
+    try:
+        held = held_document(store, digest)
+    finally:
+        store.close()
+    if held is None:
+        return
+    same = "" if held.proposal.source_document == name else " (same text)"
+    parts = [
+        f"{label} {', '.join(keys)}"
+        for label, keys in (
+            ("accepted", held.decided(ACCEPTED)),
+            ("rejected", held.decided(REJECTED)),
+            ("pending", held.pending),
+        )
+        if keys
+    ]
+    stderr.print(
+        f"already read as {safe_text(held.proposal.source_document)}{same}: {'; '.join(parts)}"
+    )
 
 
 def _print_review(report: ReviewReport, *, party: str) -> None:
@@ -323,7 +354,7 @@ def _print_register(items: list[TrackedItem]) -> None:
     if not items:
         console.print("no meetings, commitments or actions held")
         return
-    table = Table("kind", "status", "when", "who", "what", "id")
+    table = Table("kind", "status", "when", "who", "what", "sources", "id")
     for item in items:
         status = item.status or ""
         if item.overdue:
@@ -334,6 +365,7 @@ def _print_register(items: list[TrackedItem]) -> None:
             item.when or "",
             safe_text(item.responsible or ""),
             safe_text(item.text),
+            safe_text(", ".join(item.sources)),
             item.id,
         )
     console.print(table)

@@ -1,20 +1,16 @@
-"""Confirming a proposal: the proposed items become records, in one audited unit of work.
+"""The records a confirmed proposal becomes: ids, links, markings, texts.
 
-Nothing ingestion proposes is stored until a person confirms it; then every proposed
-meeting, commitment and action is stored together with its audit entry, or nothing is.
+Nothing ingestion proposes is stored until a person confirms it; the confirming itself (one
+audited unit of work, with reconciliation) is `enlace.tracking.review.review`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from enlace.model.markings import Markings
 from enlace.model.records import Action, Commitment, Meeting, Record, derived_id
-from enlace.model.timestamps import utc_now
 from enlace.model.vocabulary import TrackingStatus
-from enlace.store.store import Store
-from enlace.store.versions import StoredVersion
 from enlace.tracking.proposal import (
     Proposal,
     ProposedAction,
@@ -26,16 +22,6 @@ from enlace.tracking.proposal import (
 # importer assumes for a row without markings (TLP amber, H0), kept national only until
 # the owner decides to release it, and evaluated B2 (an official source, probably true).
 DEFAULT_MARKINGS = Markings.build(tlp="amber", releasable_to=None, handling="H0", evaluation="B2")
-
-
-@dataclass(frozen=True, slots=True)
-class AcceptReport:
-    """What confirming a proposal stored: the ids of each kind, and how many were new."""
-
-    meeting_ids: tuple[str, ...]
-    commitment_ids: tuple[str, ...]
-    action_ids: tuple[str, ...]
-    written: int
 
 
 def proposal_records(
@@ -157,44 +143,3 @@ def action_record(
         source_document=proposal.source_document,
         source_sentence=a.source_sentence,
     )
-
-
-def accept(
-    store: Store,
-    proposal: Proposal,
-    *,
-    party: str,
-    markings: Markings = DEFAULT_MARKINGS,
-    actor: str = "cli",
-) -> AcceptReport:
-    """Store every item of `proposal` as records owned by `party`, audited, in one unit of work.
-
-    Records already held with the same content are not written again.
-    """
-    records = proposal_records(proposal, party=party, markings=markings, now=utc_now())
-    with store.unit_of_work() as uow:
-        versions = [StoredVersion.of(record) for record in records]
-        held = uow.records.latest_digests(v.id for v in versions)
-        fresh = [v for v in versions if held.get(v.id, ("", ""))[1] != v.content_digest]
-        written = uow.records.add(fresh, added_at=uow.started_at)
-        report = AcceptReport(
-            meeting_ids=tuple(r.id for r in records if isinstance(r, Meeting)),
-            commitment_ids=tuple(r.id for r in records if isinstance(r, Commitment)),
-            action_ids=tuple(r.id for r in records if isinstance(r, Action)),
-            written=written,
-        )
-        uow.audit.append(
-            actor=actor,
-            action="tracking-accept",
-            subject=proposal.source_document,
-            detail={
-                "document_date": proposal.document_date.isoformat(),
-                "language": proposal.language,
-                "meetings": list(report.meeting_ids),
-                "commitments": list(report.commitment_ids),
-                "actions": list(report.action_ids),
-                "written": written,
-            },
-        )
-        uow.commit()
-    return report

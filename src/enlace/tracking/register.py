@@ -30,6 +30,9 @@ class TrackedItem:
     when: str | None  # due date, or a meeting's date or month
     responsible: str | None
     overdue: bool
+    # The documents it was read from: the first, then the others that told the same meeting
+    # (reconciled), so a coordinator sees where each fact came from.
+    sources: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The item as plain JSON."""
@@ -42,6 +45,7 @@ class TrackedItem:
             "when": self.when,
             "responsible": self.responsible,
             "overdue": self.overdue,
+            "sources": list(self.sources),
         }
 
 
@@ -74,6 +78,7 @@ def tracking_register(store: Store, *, today: date) -> list[TrackedItem]:
                             when,
                             None,
                             False,
+                            _sources(record.source_document, record.other_sources),
                         )
                     )
                 elif isinstance(record, Commitment | Action):
@@ -104,4 +109,9 @@ def _duty(record: Commitment | Action, *, today: date) -> TrackedItem:
         when=record.due_date.isoformat() if record.due_date else None,
         responsible=responsible,
         overdue=record.is_overdue(today=today),
+        sources=_sources(record.source_document),
     )
+
+
+def _sources(first: str | None, others: tuple[str, ...] = ()) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s for s in (first, *others) if s))

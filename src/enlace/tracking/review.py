@@ -79,6 +79,12 @@ class PendingDocument:
         """The keys not yet accepted or rejected."""
         return tuple(k for k in _keys(self.proposal) if k not in self.decisions)
 
+    def decided(self, decision: str) -> tuple[str, ...]:
+        """The keys decided `decision` (ACCEPTED or REJECTED), in the proposal's order."""
+        return tuple(
+            k for k in _keys(self.proposal) if self.decisions.get(k, {}).get("decision") == decision
+        )
+
 
 def review(
     store: Store,
