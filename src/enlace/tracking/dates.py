@@ -83,6 +83,23 @@ _UNIT_WORDS = {
 }
 _TENS = "|".join(_NUMBER_WORDS)
 _UNITS = "|".join(_UNIT_WORDS)
+# A count of months, in figures or words ("seis meses", "six months", "a year" is not one).
+_MONTHS_BY_WORD = {
+    **dict.fromkeys(("un", "uno", "one", "a"), 1),
+    **dict.fromkeys(("dos", "two"), 2),
+    **dict.fromkeys(("tres", "three"), 3),
+    **dict.fromkeys(("cuatro", "four"), 4),
+    **dict.fromkeys(("cinco", "five"), 5),
+    **dict.fromkeys(("seis", "six"), 6),
+    **dict.fromkeys(("siete", "seven"), 7),
+    **dict.fromkeys(("ocho", "eight"), 8),
+    **dict.fromkeys(("nueve", "nine"), 9),
+    **dict.fromkeys(("diez", "ten"), 10),
+    **dict.fromkeys(("once", "eleven"), 11),
+    **dict.fromkeys(("doce", "twelve"), 12),
+    **dict.fromkeys(("dieciocho", "eighteen"), 18),
+}
+_MONTH_COUNT = r"(\d{1,2}|" + "|".join(sorted(_MONTHS_BY_WORD, key=len, reverse=True)) + ")"
 # "cuarenta y cinco", "forty-five": a ten and a unit are one count of days.
 _NUMBER = rf"(\d{{1,3}}|(?:{_TENS})(?:(?:\s+y\s+|-|\s+)(?:{_UNITS}))?)"
 
@@ -91,7 +108,9 @@ _NUMBER = rf"(\d{{1,3}}|(?:{_TENS})(?:(?:\s+y\s+|-|\s+)(?:{_UNITS}))?)"
 # "next-week"/"next-month"/"relative" (yesterday, ayer) relative to the document date.
 # "quarter" the last day of a quarter or half-year, "fiscal" the end of the US fiscal year
 # (30 September), "past-weekday" a bare weekday ("met Tuesday", "el martes") read with the
-# sentence's direction.
+# sentence's direction, "this-weekday" ("este jueves") the same, or the document's day itself
+# when it is that weekday, "months" a count of months from the document date ("within six
+# months", "en un plazo de tres meses": the same day that many months later).
 _Shape = Literal[
     "day",
     "month",
@@ -104,6 +123,8 @@ _Shape = Literal[
     "quarter",
     "fiscal",
     "past-weekday",
+    "this-weekday",
+    "months",
 ]
 _PERIOD_END = {
     "primer": 3,
@@ -146,7 +167,8 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
         ),
         (
             re.compile(
-                rf"(?:mes\s+de\s+)?({_ES_MONTHS})(?:\s+(?:de|del)\s+(\d{{4}}))?",
+                # whole words: "con mayor incidencia" names no May
+                rf"(?:mes\s+de\s+)?\b({_ES_MONTHS})\b(?:\s+(?:de|del)\s+(\d{{4}}))?",
                 re.IGNORECASE,
             ),
             "month",
@@ -158,6 +180,15 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
             ),
             "days",
         ),
+        (
+            re.compile(
+                rf"(?:dentro\s+de|en(?:\s+un\s+plazo\s+de)?)\s+(?:los\s+próximos\s+)?"
+                rf"{_MONTH_COUNT}\s+mes(?:es)?\b",
+                re.IGNORECASE,
+            ),
+            "months",
+        ),
+        (re.compile(r"(?:a\s+)?(?:fin(?:ales)?\s+de(?:l)?\s+año)", re.IGNORECASE), "end"),
         (
             re.compile(
                 rf"(?:el\s+)?(?:próximo\s+({_ES_WEEKDAYS})|({_ES_WEEKDAYS})\s+próximo)",
@@ -189,9 +220,15 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
             ),
             "quarter",
         ),
-        # "acordaron este jueves": in a report, the nearest one before the document's date.
+        # "celebraron este jueves" in a note dated a Thursday is that day; otherwise "este
+        # jueves" is the nearest one before the document's date.
         (
-            re.compile(rf"\b(?:el|este)\s+({_ES_WEEKDAYS})\b(?!\s+próximo)", re.IGNORECASE),
+            re.compile(rf"\beste\s+({_ES_WEEKDAYS})\b(?!\s+próximo)", re.IGNORECASE),
+            "this-weekday",
+        ),
+        # "acordaron el jueves": in a report, the nearest one before the document's date.
+        (
+            re.compile(rf"\bel\s+({_ES_WEEKDAYS})\b(?!\s+próximo)", re.IGNORECASE),
             "past-weekday",
         ),
     ),
@@ -237,6 +274,13 @@ _PATTERNS: dict[str, tuple[tuple[re.Pattern[str], _Shape], ...]] = {
             re.compile(rf"(?:within|in)\s+(?:the\s+next\s+)?{_NUMBER}\s+days", re.IGNORECASE),
             "days",
         ),
+        (
+            re.compile(
+                rf"(?:within|in)\s+(?:the\s+next\s+)?{_MONTH_COUNT}\s+months?\b", re.IGNORECASE
+            ),
+            "months",
+        ),
+        (re.compile(r"\byear[-\s]end\b|\byear's\s+end\b", re.IGNORECASE), "end"),
         (re.compile(rf"next\s+({_EN_WEEKDAYS})", re.IGNORECASE), "weekday"),
         (re.compile(r"next\s+week", re.IGNORECASE), "next-week"),
         (re.compile(r"\b(yesterday)\b", re.IGNORECASE), "relative"),
@@ -334,6 +378,10 @@ def _resolve(
     if shape == "days":
         count = groups[0].lower()
         day = base + timedelta(days=_count(count))
+    elif shape == "months":
+        word = groups[0].lower()
+        months = int(word) if word.isdigit() else _MONTHS_BY_WORD[word]
+        day = _months_after(base, months)
     elif shape == "next-week":
         day = _parse("next week", "en", base, "future")
     elif shape == "next-month":
@@ -345,6 +393,9 @@ def _resolve(
         day = _parse(groups[0], language, base, "future")
     elif shape == "past-weekday":
         day = _weekday(groups[0], language, base, direction)
+    elif shape == "this-weekday":
+        same_day = _ES_WEEKDAYS.split("|").index(groups[0].lower()) == base.weekday()
+        day = base if same_day else _weekday(groups[0], language, base, direction)
     elif shape == "quarter":
         day = _period_end(groups, base)
     elif shape == "fiscal":
@@ -379,6 +430,13 @@ def _resolve(
     )
 
 
+def _months_after(base: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    index = base.month - 1 + months
+    year, month = base.year + index // 12, index % 12 + 1
+    return date(year, month, min(base.day, calendar.monthrange(year, month)[1]))
+
+
 def _count(words: str) -> int:
     """The number of days a count in figures or in words means."""
     if words.isdigit():
@@ -388,12 +446,14 @@ def _count(words: str) -> int:
 
 
 def _weekday(name: str, language: str, base: date, direction: Direction) -> date | None:
-    """A bare weekday: the nearest one before the document date, or after it (never the day)."""
+    """A bare weekday: the nearest one on or before the document date, or after it."""
     parsed = _parse(name, language, base, direction)
     if parsed is None:
         return None
     if parsed == base:
-        return base + timedelta(days=7 if direction == "future" else -7)
+        # "officials pledged on Thursday" in a story dated a Thursday is that day (the wire
+        # services' usage); a Thursday to come is a week away.
+        return base + timedelta(days=7) if direction == "future" else base
     return parsed
 
 

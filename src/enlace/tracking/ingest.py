@@ -90,10 +90,13 @@ _LIST_INTRO = re.compile(r"\s*(?:a|en|to)?\s*(?:lo\s+siguiente|the\s+following)?
 _ENUMERATOR_ALONE = re.compile(r"^\s*(?:\d{1,2}|[a-z])[.)]\s*$|^\s*[-•–]\s*$")
 _ITEM = {
     "es": re.compile(
-        r"^\s*(?:(?:\d{1,2}|[a-z])[.)]\s*|[-•–]\s*)?[A-ZÁÉÍÓÚ][a-záéíóúñ]+(?:ar|er|ir)\b"
+        # "1. Establecer ...", "- reforzar la inspección ...": an item may open in lower case
+        r"^\s*(?:(?:\d{1,2}|[a-z])[.)]\s*|[-•–]\s*)?[A-ZÁÉÍÓÚa-záéíóú][a-záéíóúñ]+(?:ar|er|ir)\b"
     ),
     "en": re.compile(
-        r"^\s*(?:(?:\d{1,2}|[a-z])[.)]\s*|[-•–]\s*)?[A-Z][a-z]+\b(?!\s+(?:is|are|was|were)\b)"
+        # a heading ("Agency Actions") ends the list: an item is a sentence or several words
+        r"^\s*(?:(?:\d{1,2}|[a-z])[.)]\s*|[-•–]\s*)?[A-Za-z][a-z]+\b"
+        r"(?!\s+(?:is|are|was|were)\b)(?=.*[.;]\s*$|.*\s\S+\s\S+\s\S+)"
     ),
 }
 # "X will do A, and Y will do B": where a second agency's step starts.
@@ -181,6 +184,14 @@ class _Reader:
 
     def read(self, sentence: str) -> None:
         """Propose what one sentence holds."""
+        self._read(sentence)
+        # "... revisar los avances desde la cuarta reunión, que tuvo lugar en San Diego el 30
+        # de abril": an earlier meeting named in passing inside a sentence about another.
+        for passing in lx.MEETING_IN_PASSING[self.language].finditer(sentence):
+            if passing.start() > 0 and self._held_meeting() is not None:
+                self._read_meeting(sentence, sentence[passing.start() :])
+
+    def _read(self, sentence: str) -> None:
         lang = self.language
         self.read_count += 1
         if self.dateline is None and self.read_count <= _DATELINE_SENTENCES:
@@ -197,11 +208,17 @@ class _Reader:
             convened = len(self.commitments)
             consumed = []
             announced = False
+            convene: re.Match[str] | None = None
             for clause in clauses:
                 # "... its fifth meeting on April 14, followed by a ministerial meeting in
-                # June": a clause with no verb of its own is told as the one before it.
-                consumed.append(self._read_meeting(sentence, clause, announced))
+                # June": a clause with no verb of its own is told as the one before it; "se
+                # acordó convocar la séptima reunión ... y las sesiones de los grupos de
+                # trabajo en noviembre" convenes both.
+                consumed.append(self._read_meeting(sentence, clause, announced, convene))
                 announced = bool(self.meetings) and self.meetings[-1].announced
+                convene = lx.CONVENE_AGREED[lang].search(clause) or (
+                    convene if not lx.MEETING_TO_COME[lang].search(clause) else None
+                )
             if all(consumed) or len(self.commitments) > convened:
                 return
         elif self._read_meeting(sentence, sentence):
@@ -210,10 +227,18 @@ class _Reader:
 
     # --- meetings ----------------------------------------------------------------------
 
-    def _read_meeting(self, sentence: str, clause: str, announced_before: bool = False) -> bool:
+    def _read_meeting(
+        self,
+        sentence: str,
+        clause: str,
+        announced_before: bool = False,
+        convened_before: re.Match[str] | None = None,
+    ) -> bool:
         """Propose the meeting a clause names; True when the sentence commits to nothing
         else (an announced meeting, or a meeting that is itself what was agreed)."""
         lang = self.language
+        if _CALLED_OFF.search(clause):
+            return False  # "la sesión, prevista para julio, se pospuso": no meeting to track
         announced = lx.NEXT_MEETING[lang].search(clause)
         mechanism = _mechanism(clause)
         group = lx.GROUP.search(clause)
@@ -251,9 +276,15 @@ class _Reader:
         convene = lx.CONVENE_AGREED[lang].search(clause) if announced else None
         # What was agreed is dated after the verb: "agreed on Wednesday to convene ... in
         # February" is a meeting in February.
-        proposed = self._meeting(
-            sentence, clause, mechanism, announced is not None, convene.end() if convene else 0
-        )
+        dated_from = convene.end() if convene else 0
+        if (
+            announced
+            and convene is None
+            and convened_before is not None
+            and not (held or lx.MEETING_TO_COME[lang].search(clause))
+        ):
+            convene = convened_before  # convened by the verb of the clause before
+        proposed = self._meeting(sentence, clause, mechanism, announced is not None, dated_from)
         if proposed is not None and convene is not None:
             self._convene_commitment(sentence, proposed, convene)
             return True
@@ -293,8 +324,21 @@ class _Reader:
             at, comma = boundary.end(), boundary.group("comma") is not None
         pieces.append((at, len(sentence), comma))
         starts = [0]
+        carried: tuple[int, bool] | None = None  # a short connecting piece before this one
         for start, end, after_comma in pieces[1:]:
+            if carried is not None:
+                # "... en diciembre y, de manera previa, las sesiones ...": the piece after a
+                # connecting phrase is judged as if it followed what the phrase followed.
+                start, after_comma = carried
+                carried = None
             clause = sentence[start:end]
+            if (
+                not after_comma
+                and len(clause) <= _CONNECTOR_LENGTH
+                and not self._names_meeting(clause)
+            ):
+                carried = (start, after_comma)
+                continue
             # After a bare comma only a mechanism or a meeting to come starts another meeting
             # (", en preparación de la reunión ministerial prevista para febrero"): a comma
             # before "the first since the Dialogue of February" does not.
@@ -499,6 +543,9 @@ class _Reader:
         item after it is one, by the intro's parties. True when the sentence was so read."""
         lang = self.language
         intro = lx.COMMIT_STRONG[lang].search(sentence)
+        if intro is None or not _LIST_INTRO.match(sentence, intro.end()):
+            # a fact sheet's "Mexico will:" / "Ambos gobiernos deberán:" before bullets
+            intro = lx.COMMIT_WEAK[lang].search(sentence)
         if intro and _LIST_INTRO.match(sentence, intro.end()):
             agencies = self._agencies(sentence)
             subject = _subject_agency(sentence, agencies, intro.span(), lang)
@@ -574,11 +621,28 @@ class _Reader:
         if strong and lx.AGREED_BEFORE[lang].search(sentence[: strong.start()]):
             strong = None  # "as agreed at the Dialogue": an earlier agreement, not a new one
         weak = lx.COMMIT_WEAK[lang].search(sentence)
+        if (
+            strong is not None
+            and weak is not None
+            and _ANNOUNCED_THAT.search(strong.group(0))
+            and lx.agencies_in(sentence[strong.end() : weak.start()])
+        ):
+            strong = None  # "announced that HSI will deploy ...": HSI's step, told by another
         cue = strong or weak
         if cue is None:
             return
-        if lx.REPORTING[lang].search(sentence) and strong is None:
-            return  # reports what happened, or what someone said will: not a commitment
+        if _ONGOING[lang].search(sentence) and strong is None:
+            return  # "la FGR continuará trabajando": goes on doing, delivers nothing new
+        reported = lx.REPORTING[lang].search(sentence)
+        if reported and strong is None:
+            # Reports what happened, or what someone said will: not a commitment — unless
+            # an agency's own step is what is reported ("The Secretary announced that HSI
+            # will deploy ..."), which is an action told by someone else.
+            told = _REPORTED_STEP[lang].match(sentence, reported.end())
+            if told is None or not lx.agencies_in(sentence[told.end() : cue.start()]):
+                return
+            if not self.commitments:
+                return  # a reported step serves a commitment; with none read, it is news
         theme, theme_words = _theme(sentence, cue.start())
         agencies = self._agencies(sentence)
         if strong is None and theme is CommitmentTheme.OTHER and not agencies:
@@ -634,14 +698,7 @@ class _Reader:
             return same_theme[-1]
         if not self.commitments:
             return None
-        soon = due is not None and (due - self.document_date).days <= _SOON_DAYS
-        if theme in _MEANS_THEMES or soon or _CONTINUATION[self.language].search(sentence):
-            # A step on no theme of its own (or only on sharing information), or one due
-            # within weeks ("next Friday", "el próximo lunes"), serves the commitment just
-            # read; a later step on another theme than any commitment's ("La ATF entregará …
-            # antes del 31 de marzo") is a commitment of its own.
-            return self.commitments[-1]
-        return None
+        return self.commitments[-1]
 
     def _due_date(self, sentence: str) -> tuple[date, str] | None:
         """The first date to come in the sentence that is not a start date."""
@@ -652,7 +709,7 @@ class _Reader:
         ):
             if _START_CUE[self.language].search(sentence[: phrase.start]):
                 continue
-            if phrase.shape == "past-weekday":
+            if phrase.shape in ("past-weekday", "this-weekday"):
                 continue  # "acordaron este jueves", "agreed on Wednesday": when, not by when
             if _PAST_EVENT.search(sentence[: phrase.start]):
                 continue  # "se reunieron el 4 de septiembre y acordaron": when they met
@@ -736,7 +793,10 @@ def _mechanism(sentence: str) -> tuple[MeetingMechanism, str] | None:
 
 
 def _meeting_when(dates: list[DatePhrase]) -> tuple[date | None, str | None]:
-    for phrase in dates:
+    # A written date before a weekday: "Thursday's talks came two weeks after the Group held
+    # its sixth meeting on Sept. 24" dates that meeting by Sept. 24.
+    exact = [p for p in dates if p.shape not in ("past-weekday", "this-weekday")]
+    for phrase in [*exact, *dates]:
         if phrase.day is not None and not phrase.approximate:
             return phrase.day, None
     for phrase in dates:
@@ -838,6 +898,26 @@ def _theme(sentence: str, verb: int = 0) -> tuple[CommitmentTheme, str | None]:
     return CommitmentTheme.OTHER, None
 
 
+# Going on with what is already done is no new step: "continuará trabajando", "will continue
+# to work", "seguirá colaborando".
+_ONGOING = {
+    "es": re.compile(
+        r"\b(?:continuar(?:á|án)|seguir(?:á|án))\s+\w+(?:ando|iendo)\b", re.IGNORECASE
+    ),
+    "en": re.compile(r"\bwill\s+(?:continue\s+(?:to\s+)?\w+|keep\s+\w+ing)\b", re.IGNORECASE),
+}
+_CALLED_OFF = re.compile(
+    r"\b(?:se\s+pospuso|fue\s+pospuesta|pospuest[ao]|se\s+aplazó|aplazad[ao]|se\s+canceló|"
+    r"cancelad[ao]|se\s+suspendió|postponed|called\s+off|cancell?ed|put\s+off)\b",
+    re.IGNORECASE,
+)
+_ANNOUNCED_THAT = re.compile(r"(?:that|que)$", re.IGNORECASE)
+# "announced that", "dijo que": what follows the reporting verb is what someone else will do.
+_REPORTED_STEP = {
+    "es": re.compile(r"[^.]{0,40}?\bque\s+", re.IGNORECASE),
+    "en": re.compile(r"[^.]{0,40}?\bthat\s+", re.IGNORECASE),
+}
+_CONNECTOR_LENGTH = 30  # "de manera previa", "in the meantime": joins, names nothing
 _SAME_MONTH = re.compile(
     r"\b(?:later|earlier|early|late|at\s+the\s+end\s+of)\s+(?:that|the\s+same)\s+month\b|"
     r"\b(?:ese|el\s+mismo)\s+mes\b|\bese\s+mismo\s+mes\b",

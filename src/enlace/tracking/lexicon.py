@@ -319,6 +319,8 @@ MECHANISM_PATTERNS: tuple[tuple[MeetingMechanism, re.Pattern[str]], ...] = (
 MEETING_HELD = {
     "es": re.compile(
         r"\b(?:se\s+reuni(?:ó|eron)|sesion(?:ó|aron)|celebr(?:ó|aron)\s+(?:su|la)|"
+        r"se\s+inauguró|inauguraron|concluy(?:ó|eron)|clausur(?:ó|aron)|"
+        r"particip(?:ó|aron)\s+.{0,80}?\ben\s+(?:la|el)\s+(?:sesión|reunión|encuentro)|"
         r"llev(?:ó|aron)\s+a\s+cabo|tuvo\s+lugar|se\s+llevó\s+a\s+cabo|se\s+celebró|"
         r"(?:primera|segunda|tercera|cuarta|quinta|sexta)\s+reunión|reunión\s+(?:del|de\s+la)|"
         # the meeting as the object of the verb, after a place: "celebraron en X el tercer Diálogo"
@@ -328,6 +330,8 @@ MEETING_HELD = {
     ),
     "en": re.compile(
         r"\b(?:met|convened|held\s+(?:its|the|their)|(?:was|were)\s+held|took\s+place|hosted|"
+        # "the ministerial review held in Washington in February", "the Dialogue opened in"
+        r"(?<!be\s)(?<!being\s)held\s+(?:in|on|at|last)|opened|concluded|wrapped\s+up|"
         r"(?:first|second|third|fourth|fifth|sixth)\s+meeting|meeting\s+of\s+the)\b",
         re.IGNORECASE,
     ),
@@ -337,11 +341,12 @@ MEETING_HELD = {
 # "adopted at the High-Level Security Dialogue in Mexico City in October 2021".
 MEETING_IN_PASSING = {
     "es": re.compile(
-        r"\b(?:desde|en|durante)\s+(?:la|el)\s+(?:[\w-]+\s+){0,6}?"
-        r"(?:reunión|revisión|sesión|diálogo|Diálogo)\b[^,.;]{0,60}?,?\s+celebrad[oa]\s+en\s+[A-Z]"
+        r"\b(?:[Dd]esde|[Ee]n|[Dd]urante)\s+(?:la|el)\s+(?:[\w-]+\s+){0,6}?"
+        r"(?:reunión|revisión|sesión|diálogo|Diálogo)\b[^,.;]{0,60}?,?\s+"
+        r"(?:celebrad[oa]|realizad[oa]|que\s+tuvo\s+lugar|llevad[oa]\s+a\s+cabo)\s+en\s+[A-Z]"
     ),
     "en": re.compile(
-        r"\b(?:at|since|during)\s+the\s+(?:[\w-]+\s+){0,6}?"
+        r"\b(?:[Aa]t|[Ss]ince|[Dd]uring)\s+the\s+(?:[\w-]+\s+){0,6}?"
         r"(?:meeting|review|session|[Dd]ialogue)\s+in\s+(?!(?:January|February|March|April|May|"
         r"June|July|August|September|October|November|December)\b)[A-Z]"
     ),
@@ -420,11 +425,13 @@ CONVENE_AGREED = {
 # Monterrey, y se prevé una reunión ministerial en febrero"): the clauses it joins.
 CLAUSE_BOUNDARY = {
     "es": re.compile(
+        # "... en diciembre y, de manera previa, las sesiones ...": a comma may follow the "y"
         r"\s*;\s*|,?\s+(?:y|e|mientras\s+que|además\s+de\s+que|así\s+como|"
-        r"y\s+posteriormente|seguid[ao]s?\s+(?:de|por))\s+(?=\S)|(?P<comma>,\s+)"
+        r"y\s+posteriormente|seguid[ao]s?\s+(?:de|por))(?:\s*,\s*|\s+)(?=\S)|(?P<comma>,\s+)"
     ),
     "en": re.compile(
-        r"\s*;\s*|,?\s+(?:and|while|whereas|as\s+well\s+as|and\s+then|followed\s+by)\s+(?=\S)|"
+        r"\s*;\s*|,?\s+(?:and|while|whereas|as\s+well\s+as|and\s+then|followed\s+by)"
+        r"(?:\s*,\s*|\s+)(?=\S)|"
         r"(?P<comma>,\s+)"
     ),
 }
@@ -565,7 +572,9 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
             r"traslados?|extradici\w*|extradit\w*|transfers?\s+of\s+custody|custody|"
             r"entregas?\s+de\s+(?:personas|detenidos)|fugitiv\w*|cuya\s+entrega|"
             r"entregas?\s+solicitad[ao]s?|solicitudes\s+de\s+entrega|surrender\s+of|"
-            r"high-value\s+targets?|objetivos\s+de\s+alto\s+valor|objetivos\s+prioritarios",
+            r"high-value\s+targets?|objetivos\s+de\s+alto\s+valor|objetivos\s+prioritarios|"
+            r"transfers?\s+of\b.{0,40}?\b(?:detainees|prisoners|fugitives|defendants)|"
+            r"(?:detainees|fugitives|defendants)\s+(?:sought|wanted)\s+by",
             re.IGNORECASE,
         ),
     ),
@@ -608,7 +617,8 @@ THEME_PATTERNS: tuple[tuple[CommitmentTheme, re.Pattern[str]], ...] = (
             r"exchange\s+of\s+(?:[\w-]+\s+){1,4}?data|información\s+anticipada|"
             r"advance\s+(?:passenger\s+|cargo\s+)?information|"
             r"inteligencia|intelligence|puntos?\s+de\s+contacto|points?\s+of\s+contact|"
-            r"oficiales\s+de\s+enlace|liaison\s+officers?|bases?\s+de\s+datos|databases?",
+            r"oficiales\s+de\s+enlace|liaison\s+(?:officers?|channels?)|canal(?:es)?\s+de\s+enlace|"
+            r"bases?\s+de\s+datos|databases?",
             re.IGNORECASE,
         ),
     ),
