@@ -726,3 +726,145 @@ def test_theme_from_the_head_word_an_agency_or_a_wider_vocabulary(
 ) -> None:
     (commitment,) = _read(text).commitments
     assert commitment.theme is theme
+
+
+# --- revised on the development set dev5, before the fourth blind set's measurement --------
+
+
+def test_a_fact_sheet_list_after_a_party_will_gives_one_commitment_per_bullet() -> None:
+    text = (
+        "Commitments\n\nMexico will:\n- Extradite further fugitives sought by U.S. courts "
+        "under the treaty.\n- Launch a drug use prevention campaign in Sonora within six "
+        "months.\n\nAgency Actions\n\n- CBP will expand inspections of southbound trucks at "
+        "Nogales by year-end."
+    )
+    proposal = _read(text, date(2026, 5, 4))
+    assert [(c.theme, c.responsible, c.due_date) for c in proposal.commitments] == [
+        (CommitmentTheme.CUSTODY_TRANSFERS, Responsible.MX, None),
+        (CommitmentTheme.PUBLIC_HEALTH, Responsible.MX, date(2026, 11, 4)),
+    ]
+    (action,) = proposal.actions
+    assert (action.owner_agency, action.due_date) == ("CBP", date(2026, 12, 31))
+
+
+def test_a_spanish_list_of_lower_case_items_after_acordaron() -> None:
+    text = (
+        "Durante la sesión, las delegaciones acordaron:\n\n- intensificar la vigilancia de "
+        "los ductos con tomas clandestinas en Hidalgo;\n- designar oficiales de enlace en "
+        "ambas cancillerías en un plazo de tres meses."
+    )
+    proposal = _read(text, date(2026, 2, 10))
+    assert [(c.theme, c.responsible, c.due_date) for c in proposal.commitments] == [
+        (CommitmentTheme.FUEL_THEFT, Responsible.JOINT, None),
+        (CommitmentTheme.INFORMATION_EXCHANGE, Responsible.JOINT, date(2026, 5, 10)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        "The Under Secretary noted that the DEA will send two chemists to Mazatlán in July.",
+        "The DEA will send two chemists to Mazatlán in July, a spokesperson said.",
+    ],
+)
+def test_an_agencys_step_told_by_someone_else_is_an_action(step: str) -> None:
+    text = "Both governments agreed to dismantle more clandestine laboratories. " + step
+    proposal = _read(text, date(2026, 5, 4))
+    assert [c.theme for c in proposal.commitments] == [CommitmentTheme.FENTANYL]
+    (action,) = proposal.actions
+    assert (action.owner_agency, action.due_date) == ("DEA", date(2026, 7, 31))
+
+
+def test_going_on_with_ongoing_work_is_no_action() -> None:
+    text = (
+        "Ambos gobiernos acordaron reforzar el rastreo de armas de fuego. La FGR continuará "
+        "trabajando con las fiscalías estatales en los casos de armas aseguradas."
+    )
+    proposal = _read(text, date(2026, 5, 4))
+    assert proposal.actions == ()
+    assert len(proposal.commitments) == 1
+
+
+def test_este_jueves_and_on_thursday_in_a_thursday_note_are_that_day() -> None:
+    thursday = date(2026, 5, 7)
+    es = _read(
+        "Las delegaciones celebraron este jueves en Nogales la segunda sesión del grupo de "
+        "trabajo sobre armas.",
+        thursday,
+    )
+    en = _read(
+        "NOGALES, May 7 – The second session of the firearms working group opened on Thursday "
+        "in Nogales.",
+        thursday,
+    )
+    assert [m.meeting_date for m in es.meetings] == [thursday]
+    assert [m.meeting_date for m in en.meetings] == [thursday]
+
+
+def test_a_written_date_dates_a_meeting_before_a_weekday_does() -> None:
+    text = (
+        "Thursday's talks came a week after the Security Implementation Group held its "
+        "seventh meeting in Laredo on Oct. 29."
+    )
+    (meeting,) = _read(text, date(2026, 11, 5)).meetings
+    assert (meeting.sequence, meeting.meeting_date, meeting.place) == (
+        7,
+        date(2026, 10, 29),
+        "Laredo",
+    )
+
+
+def test_agreed_to_convene_two_meetings_joined_by_y_de_manera_previa() -> None:
+    text = (
+        "Se acordó convocar la octava reunión del Grupo en Nogales en marzo y, de manera "
+        "previa, las sesiones de los grupos de trabajo en febrero en Hermosillo."
+    )
+    proposal = _read(text, date(2026, 1, 15))
+    assert _facts(proposal) == [
+        (MeetingMechanism.SECURITY_IMPLEMENTATION_GROUP, 8, None, "2026-03", "Nogales", True),
+        (MeetingMechanism.WORKING_GROUP, None, None, "2026-02", "Hermosillo", True),
+    ]
+    assert [c.due_date for c in proposal.commitments] == [date(2026, 3, 31), date(2026, 2, 28)]
+
+
+def test_a_postponed_meeting_is_not_proposed() -> None:
+    text = (
+        "La sesión del grupo de trabajo, prevista originalmente para junio en Reynosa, se "
+        "pospuso por razones de agenda y todavía no tiene una nueva fecha."
+    )
+    assert _read(text, date(2026, 5, 4)).meetings == ()
+
+
+def test_an_earlier_meeting_named_in_passing_inside_a_sentence_about_another() -> None:
+    text = (
+        "Las delegaciones celebraron hoy en Hermosillo la sexta reunión del Grupo de "
+        "Implementación de Seguridad, para revisar lo avanzado desde la quinta reunión, que "
+        "tuvo lugar en Tucson el 12 de marzo."
+    )
+    facts = {(m.sequence, m.meeting_date, m.place) for m in _read(text, date(2026, 5, 4)).meetings}
+    assert facts == {(6, date(2026, 5, 4), "Hermosillo"), (5, date(2026, 3, 12), "Tucson")}
+
+
+def test_a_meeting_to_come_named_after_ahead_of() -> None:
+    text = (
+        "They also agreed to convene the drones working group in Yuma in August, ahead of the "
+        "High-Level Security Dialogue in October."
+    )
+    facts = [
+        (m.mechanism, m.meeting_month, m.place) for m in _read(text, date(2026, 5, 4)).meetings
+    ]
+    assert facts == [
+        (MeetingMechanism.WORKING_GROUP, "2026-08", "Yuma"),
+        (MeetingMechanism.HIGH_LEVEL_SECURITY_DIALOGUE, "2026-10", None),
+    ]
+
+
+def test_mayor_is_no_may() -> None:
+    text = (
+        "Pemex entregará a la SSPC el mapa de los ductos con mayor incidencia de tomas "
+        "clandestinas antes de que termine octubre, según lo acordado por ambos gobiernos."
+    )
+    dues = [c.due_date for c in _read(text, date(2026, 9, 1)).commitments] + [
+        a.due_date for a in _read(text, date(2026, 9, 1)).actions
+    ]
+    assert dues == [date(2026, 10, 31)]

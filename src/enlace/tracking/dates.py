@@ -447,6 +447,13 @@ def _count(words: str) -> int:
 
 def _weekday(name: str, language: str, base: date, direction: Direction) -> date | None:
     """A bare weekday: the nearest one on or before the document date, or after it."""
+    names = (_ES_WEEKDAYS if language == "es" else _EN_WEEKDAYS.lower()).split("|")
+    if (
+        direction == "past"
+        and name.lower() in names
+        and names.index(name.lower()) == base.weekday()
+    ):
+        return base
     parsed = _parse(name, language, base, direction)
     if parsed is None:
         return None

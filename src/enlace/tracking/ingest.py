@@ -281,7 +281,11 @@ class _Reader:
             announced
             and convene is None
             and convened_before is not None
-            and not (held or lx.MEETING_TO_COME[lang].search(clause))
+            and not (
+                held
+                or lx.MEETING_TO_COME[lang].search(clause)
+                or lx.NEXT_MEETING[lang].search(clause)
+            )
         ):
             convene = convened_before  # convened by the verb of the clause before
         proposed = self._meeting(sentence, clause, mechanism, announced is not None, dated_from)
@@ -633,7 +637,9 @@ class _Reader:
             return
         if _ONGOING[lang].search(sentence) and strong is None:
             return  # "la FGR continuará trabajando": goes on doing, delivers nothing new
-        reported = lx.REPORTING[lang].search(sentence)
+        # "HSI will assign ..., the statement said": an attribution after the step reports
+        # nothing else; a reporting verb before it ("noted that ...") is read below.
+        reported = lx.REPORTING[lang].search(sentence, 0, cue.start())
         if reported and strong is None:
             # Reports what happened, or what someone said will: not a commitment — unless
             # an agency's own step is what is reported ("The Secretary announced that HSI

@@ -346,8 +346,8 @@ MEETING_IN_PASSING = {
         r"(?:celebrad[oa]|realizad[oa]|que\s+tuvo\s+lugar|llevad[oa]\s+a\s+cabo)\s+en\s+[A-Z]"
     ),
     "en": re.compile(
-        r"\b(?:[Aa]t|[Ss]ince|[Dd]uring)\s+the\s+(?:[\w-]+\s+){0,6}?"
-        r"(?:meeting|review|session|[Dd]ialogue)\s+in\s+(?!(?:January|February|March|April|May|"
+        r"\b(?:[Aa]t|[Ss]ince|[Dd]uring|on|after|following)\s+the\s+(?:[\w-]+\s+){0,6}?"
+        r"(?:meeting|review|session|[Dd]ialogue)\s+(?:held\s+)?in\s+(?!(?:January|February|March|April|May|"
         r"June|July|August|September|October|November|December)\b)[A-Z]"
     ),
 }
@@ -360,10 +360,15 @@ NEXT_MEETING = {
         r"(?:próxim|siguiente)[oa]?\s+(?:reunión|sesión|diálogo|encuentro|ronda)|"
         r"volver[áa]n?\s+a\s+reunirse|se\s+reunirá|"
         rf"{_ORDINAL_WORDS_ES}\s+(?:reunión|sesión)\b[^.]*?\b(?:se\s+)?(?:realizará|celebrará|"
-        r"llevará\s+a\s+cabo|tendrá\s+lugar|será)\b",
+        r"llevará\s+a\s+cabo|tendrá\s+lugar|será)\b|"
+        # "de cara a la reunión ministerial de noviembre": a meeting to come, named in passing
+        r"(?:de\s+cara\s+a|rumbo\s+a|en\s+preparación\s+(?:de|para))\s+(?:la|el)\s+"
+        r"(?=(?:[\w-]+\s+){0,6}?(?:reunión|sesión|diálogo|Diálogo|revisión))",
         re.IGNORECASE,
     ),
     "en": re.compile(
+        r"(?:ahead\s+of|in\s+preparation\s+for)\s+the\s+"
+        r"(?=(?:[\w-]+\s+){0,6}?(?:meeting|session|[Dd]ialogue|review))|"
         r"next\s+(?:[\w-]+\s+){0,4}(?:meeting|session|round)|"
         r"next\s+(?:[\w-]+\s+){0,4}(?:dialogue|review)|"
         r"will\s+(?:next\s+|again\s+|\w+ly\s+)?(?:meet|reconvene|convene)\b|"
@@ -403,6 +408,8 @@ MEETING_TO_COME = {
 CONVENE_AGREED = {
     "es": re.compile(
         r"\b(?:acord(?:aron|ó)|convinieron|decidieron|resolvieron|se\s+comprometi(?:ó|eron)\s+a)\s+"
+        # "acordaron además convocar", "acordaron asimismo celebrar"
+        r"(?:(?:además|asimismo|también|igualmente)\s+)?"
         r"(?:(?:en\s+)?(?:convocar|celebrar|sostener|realizar|organizar)\b|"
         # "acordaron la celebración de una reunión ministerial"
         r"(?:la\s+)?(?:celebración|realización|convocatoria|organización)\s+de\b|"
@@ -411,7 +418,7 @@ CONVENE_AGREED = {
         re.IGNORECASE,
     ),
     "en": re.compile(
-        r"\b(?:agreed|decided|committed|pledged|resolved)\s+(?:on\s+\w+\s+|\w+ly\s+)?(?:"
+        r"\b(?:agreed|decided|committed|pledged|resolved)\s+(?:on\s+\w+\s+|\w+ly\s+|also\s+)?(?:"
         r"to\s+(?:convene|hold|host|organi[sz]e)\b|"
         # "agreed that the next ministerial meeting will be held in Washington"
         r"that\s+[^.;]{0,80}?\b(?:will|would|should|shall)\s+(?:be\s+(?:held|convened|hosted)|"
