@@ -51,7 +51,9 @@ _FTS5_SHADOWS = {"data", "idx", "content", "docsize", "config"}
 
 
 def _search_shadow(name: str) -> bool:
-    return name.startswith("record_search_") and name.removeprefix("record_search_") in _FTS5_SHADOWS
+    return (
+        name.startswith("record_search_") and name.removeprefix("record_search_") in _FTS5_SHADOWS
+    )
 
 
 def _table_names(store: Store) -> set[str]:

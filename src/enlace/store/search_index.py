@@ -84,7 +84,7 @@ def searchable_text(stix: Mapping[str, Any]) -> str:
         found = fold_words(value)
         words.extend(found)
         # A serial, plate or phone written with separators is found typed without them too.
-        if 1 < len(found) and len(value) <= _SQUEEZE_MAX and any(c.isdigit() for c in value):
+        if len(found) > 1 and len(value) <= _SQUEEZE_MAX and any(c.isdigit() for c in value):
             words.append("".join(found))
     return " ".join(words)[:_LONGEST_TEXT]
 

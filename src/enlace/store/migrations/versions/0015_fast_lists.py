@@ -95,8 +95,7 @@ def _fill_search(connection: sa.Connection, newest: sa.TextClause) -> None:
     while True:
         rows = connection.execute(
             sa.text(
-                f"SELECT id, stix FROM records WHERE {newest} AND id > :after "
-                "ORDER BY id LIMIT :n"
+                f"SELECT id, stix FROM records WHERE {newest} AND id > :after ORDER BY id LIMIT :n"
             ),
             {"after": after, "n": _BATCH},
         ).all()
@@ -114,4 +113,3 @@ def downgrade() -> None:
         op.drop_index(name, "records")
     with op.batch_alter_table("records") as batch:
         batch.drop_column("latest")
-
