@@ -9,7 +9,7 @@ import pytest
 
 from enlace.model.identifiers import vin_check_digit
 from enlace.model.markings import Markings
-from enlace.model.records import Person, Record, Vehicle, derived_id
+from enlace.model.records import Firearm, Person, Record, Vehicle, derived_id
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
 from enlace.web.queries import records as queries
@@ -124,6 +124,7 @@ def test_an_identifier_finds_the_records_of_both_parties_holding_it(store: Store
         assert {row.id for row in found.rows} == {ours.id, theirs.id}, typed
         assert {row.owner for row in found.rows} == {"MX", "US"}
     assert ids(store, q=ours.id) == {ours.id}
+    assert ids(store, q="1M8GD") == set()  # too short a start to look up: thousands would
 
 
 def test_totals_come_from_the_counts_or_stop_at_the_cap(
@@ -168,3 +169,18 @@ def test_the_list_sorts_by_a_column_either_way_and_ignores_other_orders(store: S
         assert clean_sort(bad) == ""
         assert kinds(bad) == kinds("")
     assert clean_filter({"page": "x", "sort": "owner"}).page == 1
+
+
+def test_a_serial_is_found_written_with_or_without_its_separators(store: Store) -> None:
+    rifle = Firearm.from_values(
+        id=derived_id("enlace-firearm", "search-test", "rifle"),
+        owner="MX",
+        markings=SHARED,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"make": "Colt", "serial": "LW-012345", "model": "AR-15"},
+    )
+    add(store, rifle)
+    for typed in ("LW-012345", "lw012345", "LW 012345", "colt lw012345"):
+        assert ids(store, q=typed) == {rifle.id}, typed

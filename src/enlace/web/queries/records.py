@@ -498,17 +498,20 @@ def _identifier_condition(text: str) -> ColumnElement[bool] | None:
         for kind, key in sorted(keys)
     ]
     if len(squeezed) >= _SHORTEST_PREFIX:
+        prefixes = [(kind.value, squeezed) for kind in _PREFIX_KINDS]
+        if squeezed.lstrip("+").isdigit() and squeezed.startswith("+"):
+            prefixes.append((IdentifierKind.PHONE.value, squeezed))  # "+52 551": E.164 start
         # The range reads the index; the substring check keeps only true prefixes whatever
         # the column's collation (a locale's may order "\uffff" oddly: a miss, never a
         # wrong record).
         found.extend(
             and_(
-                record_identifiers.c.kind == kind.value,
-                record_identifiers.c.key >= squeezed,
-                record_identifiers.c.key < squeezed + "\uffff",
-                func.substr(record_identifiers.c.key, 1, len(squeezed)) == squeezed,
+                record_identifiers.c.kind == kind,
+                record_identifiers.c.key >= prefix,
+                record_identifiers.c.key < prefix + "\uffff",
+                func.substr(record_identifiers.c.key, 1, len(prefix)) == prefix,
             )
-            for kind in _PREFIX_KINDS
+            for kind, prefix in prefixes
         )
     return or_(*found) if found else None
 
