@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection
 
 from enlace.model.identifiers import strip_accents
@@ -79,9 +78,14 @@ def fold_words(text: str) -> list[str]:
 
 def searchable_text(stix: Mapping[str, Any]) -> str:
     """The folded words a search finds this STIX object by, space-separated."""
+    values = list(_own_values(stix))
+    # Folded all at once (an import folds every record it writes), then value by value:
+    # joined by NUL, which no stored text holds (StoredVersion.of refuses it) and folding
+    # never makes.
+    folded = strip_accents("\x00".join(values)).casefold().split("\x00")
     words: list[str] = []
-    for value in _own_values(stix):
-        found = fold_words(value)
+    for value, text in zip(values, folded, strict=True):
+        found = [word for word in _WORD.findall(text) if len(word) <= _LONGEST_WORD]
         words.extend(found)
         # A serial, plate or phone written with separators is found typed without them too.
         if len(found) > 1 and len(value) <= _SQUEEZE_MAX and any(c.isdigit() for c in value):
@@ -129,21 +133,26 @@ def docid(record_id: str) -> int:
     return int.from_bytes(hashlib.sha256(record_id.encode()).digest()[:8], "big") >> 1
 
 
-def replace_texts(connection: Connection, entries: Sequence[tuple[str, str]]) -> None:
-    """Set the searchable text of each (record id, STIX JSON of its newest version)."""
+def replace_texts(
+    connection: Connection, entries: Sequence[tuple[str, str]], *, replacing: Collection[str]
+) -> None:
+    """Set the searchable text of each (record id, searchable_text of its newest version);
+    `replacing`: the ids among them that already have one (an older version's)."""
     if not entries:
         return
-    rows = [(record_id, searchable_text(orjson.loads(stix))) for record_id, stix in entries]
     if connection.dialect.name == "sqlite":
-        ids = [(docid(record_id),) for record_id, _ in rows]
-        connection.exec_driver_sql(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = ?", ids)
+        if replacing:
+            connection.exec_driver_sql(
+                f"DELETE FROM {SQLITE_TABLE} WHERE rowid = ?",
+                [(docid(record_id),) for record_id in replacing],
+            )
         connection.exec_driver_sql(
             f"INSERT INTO {SQLITE_TABLE} (rowid, record_id, body) VALUES (?, ?, ?)",
-            [(docid(record_id), record_id, body) for record_id, body in rows],
+            [(docid(record_id), record_id, body) for record_id, body in entries],
         )
     else:
         connection.exec_driver_sql(
             "INSERT INTO record_search (record_id, body) VALUES (%s, to_tsvector('simple', %s)) "
             "ON CONFLICT (record_id) DO UPDATE SET body = excluded.body",
-            rows,
+            list(entries),
         )

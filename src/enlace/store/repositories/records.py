@@ -161,7 +161,11 @@ class RecordRepository:
                 "SET records = record_counts.records + excluded.records",
                 changed,
             )
-        replace_texts(self._connection, [(v.id, v.stix) for v in promoted])
+        replace_texts(
+            self._connection,
+            [(v.id, v.search_text) for v in promoted],
+            replacing=[record_id for record_id, _ in demoted],
+        )
 
     def digests_of_versions(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Content digests of the given (id, modified) versions that are stored."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -203,7 +203,14 @@ def search_records(store: Store, wanted: RecordFilter) -> RecordPage:
                 return RecordPage(rows=(), total=0, page=1, pages=1)
             source, condition, rank = found
             conditions.append(condition)
-        total, more = _total(uow, wanted, source, conditions)
+        # Words alone: the full-text index answers by itself (it holds newest versions
+        # only, one row per record), counting and ranking without reading `records`.
+        alone = rank is not None and not wanted.sort and _only_text(wanted)
+        if alone:
+            matched = select(_search.c.record_id).where(conditions[-1])
+            total, more = _capped(connection, matched)
+        else:
+            total, more = _total(uow, wanted, source, conditions)
         # Past the counted matches the pages go on (each "next" while a page is full) up to
         # the deepest one served.
         pages = DEEPEST_PAGE if more else max(1, -(-total // PAGE_SIZE))
@@ -212,22 +219,46 @@ def search_records(store: Store, wanted: RecordFilter) -> RecordPage:
             return RecordPage(
                 rows=(), total=total, page=page, pages=pages, more=more, too_deep=True
             )
-        order = _order(wanted.sort, rank)
-        # Find the page's keys first (from the index when the order has one), then read
-        # those 50 rows: skipping the rows before a page then reads no stored JSON.
-        keys = (
-            select(
-                records.c.id.label("kid"),
-                records.c.modified.label("kmod"),
-                *(expression.label(f"k{n}") for n, (expression, _) in enumerate(order)),
+        if alone and rank is not None:
+            # Ranked while the matches are few enough to rank them all; past COUNT_CAP a
+            # word is too common for its rank to mean much, and they come in index order.
+            order = [] if more else [(rank, True)]
+            keys = (
+                select(
+                    _search.c.record_id.label("kid"),
+                    *(expression.label(f"k{n}") for n, (expression, _) in enumerate(order)),
+                )
+                .where(conditions[-1])
+                .order_by(*(_way(expression, up) for expression, up in order))
+                .limit(PAGE_SIZE)
+                .offset((page - 1) * PAGE_SIZE)
+                .subquery()
             )
-            .select_from(source)
-            .where(*conditions)
-            .order_by(*(_way(expression, up) for expression, up in order))
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-            .subquery()
-        )
+            joined = and_(records.c.id == keys.c.kid, records.c.latest == true())
+            ordered = [
+                *(_way(keys.c[f"k{n}"], up) for n, (_, up) in enumerate(order)),
+                records.c.modified.desc(),
+                records.c.id.desc(),
+            ]
+        else:
+            order = _order(wanted.sort, rank)
+            # Find the page's keys first (from the index when the order has one), then read
+            # those 50 rows: skipping the rows before a page then reads no stored JSON.
+            keys = (
+                select(
+                    records.c.id.label("kid"),
+                    records.c.modified.label("kmod"),
+                    *(expression.label(f"k{n}") for n, (expression, _) in enumerate(order)),
+                )
+                .select_from(source)
+                .where(*conditions)
+                .order_by(*(_way(expression, up) for expression, up in order))
+                .limit(PAGE_SIZE)
+                .offset((page - 1) * PAGE_SIZE)
+                .subquery()
+            )
+            joined = and_(records.c.id == keys.c.kid, records.c.modified == keys.c.kmod)
+            ordered = [_way(keys.c[f"k{n}"], up) for n, (_, up) in enumerate(order)]
         query: Select[Any] = (
             select(
                 records.c.id,
@@ -242,8 +273,8 @@ def search_records(store: Store, wanted: RecordFilter) -> RecordPage:
                 records.c.revoked,
                 records.c.stix,
             )
-            .join(keys, and_(records.c.id == keys.c.kid, records.c.modified == keys.c.kmod))
-            .order_by(*(_way(keys.c[f"k{n}"], up) for n, (_, up) in enumerate(order)))
+            .join(keys, joined)
+            .order_by(*ordered)
         )
         rows = tuple(
             RecordSummary(
@@ -279,10 +310,17 @@ def _total(
             ),
             False,
         )
-    matching = select(records.c.id).select_from(source).where(*conditions).limit(COUNT_CAP + 1)
-    counted = int(
-        uow.connection.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
-    )
+    return _capped(uow.connection, select(records.c.id).select_from(source).where(*conditions))
+
+
+def _only_text(wanted: RecordFilter) -> bool:
+    return replace(wanted, text="", page=1, sort="") == RecordFilter()
+
+
+def _capped(connection: Connection, matching: Select[Any]) -> tuple[int, bool]:
+    # Counting stops at COUNT_CAP + 1: enough to say "more than COUNT_CAP".
+    limited = matching.limit(COUNT_CAP + 1).subquery()
+    counted = int(connection.execute(select(func.count()).select_from(limited)).scalar_one())
     return counted, counted > COUNT_CAP
 
 

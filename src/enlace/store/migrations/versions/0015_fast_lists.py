@@ -10,10 +10,11 @@ A node that already holds records has them filled here, in batches of ids (each 
 statement over a range of the primary key), so the memory used does not grow with the node.
 """
 
+import orjson
 import sqlalchemy as sa
 from alembic import op
 
-from enlace.store.search_index import SQLITE_TABLE, replace_texts
+from enlace.store.search_index import SQLITE_TABLE, replace_texts, searchable_text
 
 revision = "0015_fast_lists"
 down_revision = "0014_tracking_review"
@@ -101,7 +102,8 @@ def _fill_search(connection: sa.Connection, newest: sa.TextClause) -> None:
         ).all()
         if not rows:
             return
-        replace_texts(connection, [(row[0], row[1]) for row in rows])
+        texts = [(row[0], searchable_text(orjson.loads(row[1]))) for row in rows]
+        replace_texts(connection, texts, replacing=())
         after = rows[-1][0]
 
 
