@@ -43,11 +43,21 @@ TABLES = {
     "audit_alerts",
     "refused_requests",
     "tracking_documents",
+    "record_counts",
+    "record_search",
 }
+# FTS5 keeps a virtual table's index in tables of its own, named after it (SQLite only).
+_FTS5_SHADOWS = {"data", "idx", "content", "docsize", "config"}
+
+
+def _search_shadow(name: str) -> bool:
+    return (
+        name.startswith("record_search_") and name.removeprefix("record_search_") in _FTS5_SHADOWS
+    )
 
 
 def _table_names(store: Store) -> set[str]:
-    return set(inspect(store.engine).get_table_names())
+    return {name for name in inspect(store.engine).get_table_names() if not _search_shadow(name)}
 
 
 def test_fresh_database_has_no_schema_until_upgraded(store_url: str, database: str) -> None:
@@ -92,8 +102,13 @@ def test_reopening_a_migrated_database_changes_nothing(store_url: str) -> None:
 
 def test_migrations_match_the_table_definitions(store: Store) -> None:
     # The migration creates what tables.py declares: no column, index or key is missing.
+    # (The search index differs by store and is not declared there: see search_index.)
+    def declared(name: str | None, kind: str, _parents: object) -> bool:
+        return kind != "table" or not (name == "record_search" or _search_shadow(name or ""))
+
     with store.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": declared})
+        differences = compare_metadata(context, metadata)
     assert differences == []
 
 

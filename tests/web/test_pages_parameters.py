@@ -188,3 +188,19 @@ def test_a_refusal_reason_with_control_characters_is_a_400_and_changes_nothing(
     )
     refused(answer, "reason")
     assert written(web.store) == before
+
+
+def test_the_records_list_sorts_by_a_column_and_ignores_an_order_it_does_not_offer(
+    web: RunningWeb,
+) -> None:
+    analyst = web.login(user_of(Role.ANALYST))
+    by_kind = analyst.get("/web/records", params={"sort": "-kind", "owner": "MX"})
+    assert by_kind.status_code == 200
+    assert 'aria-sort="descending"' in by_kind.text
+    # The kind header now offers the other way, keeping the filter.
+    assert 'href="/web/records?owner=MX&amp;sort=kind"' in by_kind.text
+    plain = analyst.get("/web/records").text
+    for bad in ("stix", "modified; drop table records", "--kind", "ñ" * 300, ""):
+        answer = analyst.get("/web/records", params={"sort": bad})
+        assert answer.status_code == 200, bad
+        assert answer.text.count("/web/records/") == plain.count("/web/records/")

@@ -14,6 +14,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
+    true,
 )
 
 metadata = MetaData()
@@ -38,9 +40,59 @@ records = Table(
     Column("received_from", String(2)),  # party whose node sent it; NULL when made here
     Column("added_at", String(32), nullable=False),
     Column("stix", Text, nullable=False),
+    # True on the newest version of each id, false on every older one: the lists read the
+    # newest versions through it (and the partial indexes below) instead of asking, row by
+    # row, whether a newer version exists. RecordRepository.add keeps it in the same
+    # transaction as the versions it writes.
+    Column("latest", Boolean, nullable=False, server_default=false()),
     PrimaryKeyConstraint("id", "modified", name="pk_records"),
 )
 Index("ix_records_kind_owner", records.c.kind, records.c.owner)
+# The orders of the records list, over newest versions only (partial: older versions are not
+# in them). Each is scanned forwards or backwards, so every key of one order goes the same
+# way: (modified, id) newest first or oldest first; by kind or by owner, then (modified, id).
+# A kind or owner filter uses the index that starts with it, in modified order.
+_NEWEST = records.c.latest == true()
+Index(
+    "ix_records_latest_modified",
+    records.c.modified,
+    records.c.id,
+    sqlite_where=_NEWEST,
+    postgresql_where=_NEWEST,
+)
+Index(
+    "ix_records_latest_kind",
+    records.c.kind,
+    records.c.modified,
+    records.c.id,
+    sqlite_where=_NEWEST,
+    postgresql_where=_NEWEST,
+)
+Index(
+    "ix_records_latest_owner",
+    records.c.owner,
+    records.c.modified,
+    records.c.id,
+    sqlite_where=_NEWEST,
+    postgresql_where=_NEWEST,
+)
+
+# How many records (newest versions) this node holds of each kind and owner: what the
+# dashboard, the search form and an unfiltered list total read, instead of counting millions
+# of rows per request. RecordRepository.add updates it in the same transaction as the
+# versions; migration 0015 filled it for the records held before.
+record_counts = Table(
+    "record_counts",
+    metadata,
+    Column("kind", String(32), nullable=False),
+    Column("owner", String(2), nullable=False),
+    Column("records", BigInteger, nullable=False),
+    PrimaryKeyConstraint("kind", "owner", name="pk_record_counts"),
+)
+
+# The full-text index of the newest versions, `record_search`, is not declared here: it is
+# an FTS5 virtual table on SQLite and a table with a tsvector column on PostgreSQL, created
+# by migration 0015 and read and written only by enlace.store.search_index.
 
 # Normalised identifiers of each version: what private matching and search compare.
 record_identifiers = Table(

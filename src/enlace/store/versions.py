@@ -13,6 +13,7 @@ import orjson
 from enlace.model.errors import RecordError
 from enlace.model.markings import Markings
 from enlace.model.records import Record
+from enlace.store.search_index import searchable_text
 
 
 def content_digest(stix: Mapping[str, Any]) -> str:
@@ -49,6 +50,10 @@ class StoredVersion(NamedTuple):
     received_from: str | None
     stix: str
     identifiers: tuple[tuple[str, str], ...]
+    # The folded words a search finds it by (enlace.store.search_index): worked out here,
+    # where the STIX object is at hand (in an import's worker processes too), not again
+    # from the JSON text when it is stored.
+    search_text: str
 
     @classmethod
     def of(
@@ -85,6 +90,7 @@ class StoredVersion(NamedTuple):
             received_from,
             text,
             record.identifier_keys(),
+            searchable_text(obj),
         )
 
 

@@ -6,14 +6,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, func, select
+from sqlalchemy import Connection, Row, Table, func, select, true
 
 from enlace.store.dialect import (
     PLACEHOLDERS,
     insert_rows_ignoring_duplicates,
 )
 from enlace.store.errors import VersionConflict
-from enlace.store.tables import record_identifiers, records
+from enlace.store.search_index import replace_texts
+from enlace.store.tables import record_counts, record_identifiers, records
 from enlace.store.versions import StoredRow, StoredVersion
 
 _LOOKUP_CHUNK = 500  # stays under SQLite's bound-parameter limit
@@ -27,6 +28,9 @@ class RecordRepository:
         self._connection = connection
         self._dialect = connection.dialect.name
         self._placeholder = PLACEHOLDERS[connection.dialect.paramstyle]
+        # Boolean literals as each store writes them; SQLite's 1 is also what the partial
+        # indexes of newest versions name, so its planner sees they apply.
+        self._true, self._false = ("1", "0") if self._dialect == "sqlite" else ("true", "false")
 
     @contextmanager
     def bulk_writes(self) -> Iterator[None]:
@@ -69,16 +73,32 @@ class RecordRepository:
         if not versions:
             return 0
         fresh: dict[tuple[str, str], StoredVersion] = {}
+        newest: dict[str, StoredVersion] = {}  # the newest version of each id given
         for version in versions:
             key = (version.id, version.modified)
             earlier = fresh.setdefault(key, version)
             if earlier.content_digest != version.content_digest:
                 raise VersionConflict(version.id, version.modified)
+            held = newest.get(version.id)
+            if held is None or version.modified > held.modified:
+                newest[version.id] = version
+        # The newest version held of each id, before writing: a version newer than it takes
+        # the 'latest' marker (and its place in the counts and the search index), an older
+        # one arriving late does not. One lookup by primary key per chunk of ids.
+        before = self._newest_held(newest)
+        promoted = {
+            (v.id, v.modified): v
+            for v in newest.values()
+            if v.id not in before or v.modified > before[v.id][0]
+        }
         # Insert first and look only when the database says some rows were there already:
-        # an import of new records then costs no lookups at all. A row already held is left
-        # as it is (ON CONFLICT DO NOTHING), so the count says how many were new.
+        # an import of new records then costs no more lookups. A row already held is left
+        # as it is (ON CONFLICT DO NOTHING), so the count says how many were new. A promoted
+        # version is never one already held: it is newer than every held version of its id.
         added = self._insert_many(
-            records, _RECORD_COLUMNS, [_record_values(v, added_at) for v in fresh.values()]
+            records,
+            _RECORD_COLUMNS,
+            [_record_values(v, added_at, key in promoted) for key, v in fresh.items()],
         )
         new: Iterable[StoredVersion] = fresh.values()
         if added != len(fresh):
@@ -94,7 +114,58 @@ class RecordRepository:
         ]
         if identifier_rows:
             self._insert_many(record_identifiers, _IDENTIFIER_COLUMNS, identifier_rows)
+        self._keep_newest(promoted.values(), before)
         return added
+
+    def _newest_held(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        # id -> (modified, kind, owner) of the version marked newest, for the ids held.
+        found: dict[str, tuple[str, str, str]] = {}
+        for chunk in _chunks(list(ids), _LOOKUP_CHUNK):
+            sql = (
+                f"SELECT id, modified, kind, owner FROM records WHERE latest = {self._true} "
+                "AND id IN (" + ", ".join([self._placeholder] * len(chunk)) + ")"
+            )
+            for row in self._connection.exec_driver_sql(sql, tuple(chunk)):
+                found[row[0]] = (row[1], row[2], row[3])
+        return found
+
+    def _keep_newest(
+        self, promoted: Iterable[StoredVersion], before: Mapping[str, tuple[str, str, str]]
+    ) -> None:
+        # The versions that became the newest of their id: the one they replace loses the
+        # marker, the counts move from its (kind, owner) to theirs, the search index takes
+        # their text. All in the caller's transaction, so a rollback undoes it with them.
+        promoted = list(promoted)
+        if not promoted:
+            return
+        counts: dict[tuple[str, str], int] = {}
+        demoted = []
+        for version in promoted:
+            counts[(version.kind, version.owner)] = counts.get((version.kind, version.owner), 0) + 1
+            replaced = before.get(version.id)
+            if replaced is not None:
+                modified, kind, owner = replaced
+                demoted.append((version.id, modified))
+                counts[(kind, owner)] = counts.get((kind, owner), 0) - 1
+        p = self._placeholder
+        if demoted:
+            self._connection.exec_driver_sql(
+                f"UPDATE records SET latest = {self._false} WHERE id = {p} AND modified = {p}",
+                demoted,
+            )
+        changed = [(kind, owner, n) for (kind, owner), n in sorted(counts.items()) if n]
+        if changed:
+            self._connection.exec_driver_sql(
+                f"INSERT INTO record_counts (kind, owner, records) VALUES ({p}, {p}, {p}) "
+                "ON CONFLICT (kind, owner) DO UPDATE "
+                "SET records = record_counts.records + excluded.records",
+                changed,
+            )
+        replace_texts(
+            self._connection,
+            [(v.id, v.search_text) for v in promoted],
+            replacing=[record_id for record_id, _ in demoted],
+        )
 
     def digests_of_versions(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Content digests of the given (id, modified) versions that are stored."""
@@ -181,14 +252,7 @@ class RecordRepository:
 
     def iter_latest(self, *, kind: str | None = None, batch: int = 1000) -> Iterator[StoredRow]:
         """The newest version of every record (optionally of one kind), streamed by id."""
-        newest = (
-            select(records.c.id.label("nid"), func.max(records.c.modified).label("nmod"))
-            .group_by(records.c.id)
-            .subquery()
-        )
-        query = _row_select().join(
-            newest, and_(records.c.id == newest.c.nid, records.c.modified == newest.c.nmod)
-        )
+        query = _row_select().where(records.c.latest == true())
         if kind is not None:
             query = query.where(records.c.kind == kind)
         # yield_per on the statement, not the connection: on the connection it would stick
@@ -206,12 +270,7 @@ class RecordRepository:
         batches on the same connection (a streaming read could not). Every batch uses the
         primary key (id, modified): the cost does not grow with the batch's position.
         """
-        newer = records.alias("newer")
-        query = _row_select().where(
-            ~select(newer.c.id)
-            .where(newer.c.id == records.c.id, newer.c.modified > records.c.modified)
-            .exists()
-        )
+        query = _row_select().where(records.c.latest == true())
         if after_id is not None:
             query = query.where(records.c.id > after_id)
         rows = self._connection.execute(query.order_by(records.c.id).limit(limit))
@@ -222,11 +281,12 @@ class RecordRepository:
         return int(self._connection.execute(select(func.count()).select_from(records)).scalar_one())
 
     def holdings(self) -> list[tuple[str, str, int]]:
-        """(kind, owner, number of distinct records), for 'what this node holds'."""
+        """(kind, owner, number of records), for 'what this node holds': read from the counts
+        kept as versions are added, not counted."""
         rows = self._connection.execute(
-            select(records.c.kind, records.c.owner, func.count(func.distinct(records.c.id)))
-            .group_by(records.c.kind, records.c.owner)
-            .order_by(records.c.owner, records.c.kind)
+            select(record_counts.c.kind, record_counts.c.owner, record_counts.c.records)
+            .where(record_counts.c.records > 0)
+            .order_by(record_counts.c.owner, record_counts.c.kind)
         )
         return [(kind, owner, int(count)) for kind, owner, count in rows]
 
@@ -275,6 +335,7 @@ _RECORD_COLUMNS = (
     "received_from",
     "added_at",
     "stix",
+    "latest",
 )
 _IDENTIFIER_COLUMNS = ("record_id", "modified", "kind", "key")
 
@@ -284,10 +345,10 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _record_values(version: StoredVersion, added_at: str) -> tuple[Any, ...]:
+def _record_values(version: StoredVersion, added_at: str, latest: bool) -> tuple[Any, ...]:
     # In the order of _RECORD_COLUMNS: the version's own fields up to received_from, the
-    # time it was added, its STIX text.
-    return (*version[:13], added_at, version[13])
+    # time it was added, its STIX text, whether it is the newest of its id.
+    return (*version[:13], added_at, version[13], latest)
 
 
 def _row_select() -> Any:

@@ -14,8 +14,12 @@ from enlace.web.context import Context
 from enlace.web.navigation import EXCHANGE_ACTION_ROLES, RECORD_ROLES, may
 from enlace.web.pages.common import is_record_id, refusal_page
 from enlace.web.queries.records import (
+    COUNT_CAP,
+    DEEPEST_PAGE,
+    PAGE_SIZE,
     RecordFilter,
     agency_of_user,
+    clean_sort,
     record_detail,
     search_choices,
     search_records,
@@ -49,9 +53,11 @@ def search(
     since: str = "",
     until: str = "",
     page: str = "",
+    sort: str = "",
     user: CurrentUser = allow(*RECORD_ROLES),
 ) -> HTMLResponse:
-    """Search by identifier or words, kind, owner, marking and date; newest first."""
+    """Search by identifier or words, kind, owner, marking and date; newest first (best
+    match first for words), or sorted by a column."""
     wanted = RecordFilter(
         text=parameters.bounded_text(q, name="q", high=_LONGEST_QUERY),
         kind=parameters.name_text(kind, name="kind"),
@@ -62,9 +68,20 @@ def search(
         since=parameters.day(since, name="since"),
         until=parameters.day(until, name="until"),
         page=parameters.page_number(page),
+        sort=clean_sort(sort),  # an order the list does not offer is ignored, not refused
     )
     results = search_records(context.store, wanted)
     kinds, owners, agencies = search_choices(context.store)
+    filters: dict[str, str | int | None] = {
+        "q": wanted.text,
+        "kind": wanted.kind,
+        "owner": wanted.owner,
+        "tlp": wanted.tlp,
+        "origin": wanted.origin,
+        "agency": wanted.agency,
+        "since": wanted.since.isoformat() if wanted.since else None,
+        "until": wanted.until.isoformat() if wanted.until else None,
+    }
     return render(
         request,
         user,
@@ -78,18 +95,11 @@ def search(
             "my_agency": agency_of_user(agencies, user.agency, context.party),
             "tlps": [tlp.value for tlp in Tlp],
             # The pages' links repeat the filter as read, not the request's query string.
-            "query_without_page": parameters.query_string(
-                {
-                    "q": wanted.text,
-                    "kind": wanted.kind,
-                    "owner": wanted.owner,
-                    "tlp": wanted.tlp,
-                    "origin": wanted.origin,
-                    "agency": wanted.agency,
-                    "since": wanted.since.isoformat() if wanted.since else None,
-                    "until": wanted.until.isoformat() if wanted.until else None,
-                }
-            ),
+            "query_without_page": parameters.query_string({**filters, "sort": wanted.sort}),
+            "query_without_sort": parameters.query_string(filters),
+            "count_cap": COUNT_CAP,
+            "deepest_page": DEEPEST_PAGE,
+            "page_size": PAGE_SIZE,
         },
     )
 

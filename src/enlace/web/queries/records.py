@@ -6,19 +6,36 @@ record) is the use case `enlace.users.access_log.audit_record_read`.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    true,
+)
 
 from enlace.exchange.errors import ExchangeError
 from enlace.exchange.signing import verify_record
+from enlace.model.identifiers import IdentifierKind, InvalidIdentifier, normalise
 from enlace.model.markings import Tlp
 from enlace.reports.queries import format_timestamp_of_day
 from enlace.store.repositories.statements import Revocation
+from enlace.store.search_index import fold_words
 from enlace.store.store import Store
 from enlace.store.tables import record_identifiers, records, releases
 from enlace.store.unit_of_work import UnitOfWork
@@ -27,6 +44,17 @@ from enlace.web.parameters import FIRST_DAY, LAST_DAY
 from enlace.web.queries.describe import properties, record_title, shown_value
 
 PAGE_SIZE = 50
+# A filtered list counts its matches up to this many and then says "more than": counting
+# every match of a broad filter would read millions of rows on each request.
+COUNT_CAP = 10_000
+# Pages further than this are refused with a hint to narrow the search: a page is found by
+# skipping the rows before it, which grows with its number.
+DEEPEST_PAGE = 2_000
+# The orders the list offers, each served by an index of newest versions (see tables.py).
+SORTS = ("modified", "kind", "owner")
+_RECORD_ID = re.compile(
+    r"[a-z][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
 _IDENTITY_ID = re.compile(r"identity--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _LONGEST_QUERY = 200
 
@@ -53,6 +81,7 @@ class RecordFilter:
     since: date | None = None  # version modified on or after
     until: date | None = None  # ... and on or before
     page: int = 1
+    sort: str = ""  # one of SORTS, "-" first for the other way; "" newest first (or by rank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +106,11 @@ class RecordPage:
     """A page of search results and where it sits among them."""
 
     rows: tuple[RecordSummary, ...]
-    total: int
+    total: int  # COUNT_CAP + 1 when `more` (counting stopped there)
     page: int
     pages: int
+    more: bool = False  # more than COUNT_CAP records match: the total was not counted out
+    too_deep: bool = False  # the page asked for is past DEEPEST_PAGE: no rows, narrow instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,17 +178,87 @@ def clean_filter(raw: dict[str, str]) -> RecordFilter:
         since=_day(raw.get("since")),
         until=_day(raw.get("until")),
         page=page,
+        sort=clean_sort(raw.get("sort")),
     )
 
 
+def clean_sort(raw: str | None) -> str:
+    """A `sort` parameter as the list can order: "kind", "-owner"...; anything else is
+    ignored ("", the default order), never a failure (a bookmark may carry an old one)."""
+    text = (raw or "").strip().lower()
+    return text if text.lstrip("-") in SORTS and text.count("-") <= 1 else ""
+
+
 def search_records(store: Store, wanted: RecordFilter) -> RecordPage:
-    """The newest version of every record matching `wanted`, newest first, one page."""
-    conditions = _conditions(wanted)
+    """The newest version of every record matching `wanted`, one page: newest first, or best
+    match first for words, or in the order `wanted.sort` names."""
     with store.unit_of_work() as uow:  # only reads
-        count_query = select(func.count()).select_from(records).where(*conditions)
-        total = int(uow.connection.execute(count_query).scalar_one())
-        pages = max(1, -(-total // PAGE_SIZE))
+        connection = uow.connection
+        conditions = _conditions(wanted)
+        source: Any = records
+        rank: ColumnElement[Any] | None = None
+        if wanted.text:
+            found = _text_search(connection, wanted.text)
+            if found is None:
+                return RecordPage(rows=(), total=0, page=1, pages=1)
+            source, condition, rank = found
+            conditions.append(condition)
+        # Words alone: the full-text index answers by itself (it holds newest versions
+        # only, one row per record), counting and ranking without reading `records`.
+        alone = rank is not None and not wanted.sort and _only_text(wanted)
+        if alone:
+            matched = select(_search.c.record_id).where(conditions[-1])
+            total, more = _capped(connection, matched)
+        else:
+            total, more = _total(uow, wanted, source, conditions)
+        # Past the counted matches the pages go on (each "next" while a page is full) up to
+        # the deepest one served.
+        pages = DEEPEST_PAGE if more else max(1, -(-total // PAGE_SIZE))
         page = min(wanted.page, pages)
+        if page > DEEPEST_PAGE:
+            return RecordPage(
+                rows=(), total=total, page=page, pages=pages, more=more, too_deep=True
+            )
+        if alone and rank is not None:
+            # Ranked while the matches are few enough to rank them all; past COUNT_CAP a
+            # word is too common for its rank to mean much, and they come in index order.
+            order = [] if more else [(rank, True)]
+            keys = (
+                select(
+                    _search.c.record_id.label("kid"),
+                    *(expression.label(f"k{n}") for n, (expression, _) in enumerate(order)),
+                )
+                .where(conditions[-1])
+                .order_by(*(_way(expression, up) for expression, up in order))
+                .limit(PAGE_SIZE)
+                .offset((page - 1) * PAGE_SIZE)
+                .subquery()
+            )
+            joined = and_(records.c.id == keys.c.kid, records.c.latest == true())
+            ordered = [
+                *(_way(keys.c[f"k{n}"], up) for n, (_, up) in enumerate(order)),
+                records.c.modified.desc(),
+                records.c.id.desc(),
+            ]
+        else:
+            order = _order(wanted.sort, rank)
+            # Find the page's keys first (from the index when the order has one), then read
+            # those 50 rows: skipping the rows before a page then reads no stored JSON.
+            keys = (
+                select(
+                    records.c.id.label("kid"),
+                    records.c.modified.label("kmod"),
+                    *(expression.label(f"k{n}") for n, (expression, _) in enumerate(order)),
+                )
+                .select_from(source)
+                .where(*conditions)
+                .order_by(*(_way(expression, up) for expression, up in order))
+                .limit(PAGE_SIZE)
+                .offset((page - 1) * PAGE_SIZE)
+                .subquery()
+            )
+            joined = and_(records.c.id == keys.c.kid, records.c.modified == keys.c.kmod)
+            ordered = [_way(keys.c[f"k{n}"], up) for n, (_, up) in enumerate(order)]
         query: Select[Any] = (
             select(
                 records.c.id,
@@ -172,10 +273,8 @@ def search_records(store: Store, wanted: RecordFilter) -> RecordPage:
                 records.c.revoked,
                 records.c.stix,
             )
-            .where(*conditions)
-            .order_by(records.c.modified.desc(), records.c.id)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
+            .join(keys, joined)
+            .order_by(*ordered)
         )
         rows = tuple(
             RecordSummary(
@@ -191,9 +290,54 @@ def search_records(store: Store, wanted: RecordFilter) -> RecordPage:
                 modified=row.modified,
                 revoked=bool(row.revoked),
             )
-            for row in uow.connection.execute(query)
+            for row in connection.execute(query)
         )
-    return RecordPage(rows=rows, total=total, page=page, pages=pages)
+    return RecordPage(rows=rows, total=total, page=page, pages=pages, more=more)
+
+
+def _total(
+    uow: UnitOfWork, wanted: RecordFilter, source: Any, conditions: list[ColumnElement[bool]]
+) -> tuple[int, bool]:
+    # (how many match, whether there are more than COUNT_CAP). No filter, or only a kind
+    # and an owner: the counts kept per kind and owner say it exactly, at once.
+    plain = RecordFilter(kind=wanted.kind, owner=wanted.owner, page=wanted.page, sort=wanted.sort)
+    if wanted == plain:
+        return (
+            sum(
+                count
+                for kind, owner, count in uow.records.holdings()
+                if wanted.kind in ("", kind) and wanted.owner in ("", owner)
+            ),
+            False,
+        )
+    return _capped(uow.connection, select(records.c.id).select_from(source).where(*conditions))
+
+
+def _only_text(wanted: RecordFilter) -> bool:
+    return replace(wanted, text="", page=1, sort="") == RecordFilter()
+
+
+def _capped(connection: Connection, matching: Select[Any]) -> tuple[int, bool]:
+    # Counting stops at COUNT_CAP + 1: enough to say "more than COUNT_CAP".
+    limited = matching.limit(COUNT_CAP + 1).subquery()
+    counted = int(connection.execute(select(func.count()).select_from(limited)).scalar_one())
+    return counted, counted > COUNT_CAP
+
+
+def _order(sort: str, rank: ColumnElement[Any] | None) -> list[tuple[ColumnElement[Any], bool]]:
+    # (expression, ascending) in order. Every key goes the same way, so the index that
+    # serves the order is read forwards or backwards; ties end on the id.
+    column = sort.lstrip("-")
+    up = bool(sort) and not sort.startswith("-")
+    if rank is not None and not sort:
+        return [(rank, True), (records.c.modified, False), (records.c.id, False)]
+    first = [(records.c.kind, up)] if column == "kind" else []
+    first = [(records.c.owner, up)] if column == "owner" else first
+    return [*first, (records.c.modified, up), (records.c.id, up)]
+
+
+def _way(expression: ColumnElement[Any], up: bool) -> ColumnElement[Any]:
+    return expression.asc() if up else expression.desc()
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,10 +449,8 @@ def _marking_extension(obj: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _conditions(wanted: RecordFilter) -> list[ColumnElement[bool]]:
-    newer = records.alias("newer")
-    conditions: list[ColumnElement[bool]] = [
-        ~exists().where(newer.c.id == records.c.id, newer.c.modified > records.c.modified)
-    ]
+    # The same literal as the partial indexes' condition (tables.py), so that they apply.
+    conditions: list[ColumnElement[bool]] = [records.c.latest == true()]
     if wanted.kind:
         conditions.append(records.c.kind == wanted.kind)
     if wanted.owner:
@@ -325,39 +467,95 @@ def _conditions(wanted: RecordFilter) -> list[ColumnElement[bool]]:
         conditions.append(records.c.modified >= format_timestamp_of_day(wanted.since))
     if wanted.until is not None:
         conditions.append(records.c.modified < format_timestamp_of_day(wanted.until + timedelta(1)))
-    if wanted.text:
-        conditions.append(_text_condition(wanted.text))
     return conditions
 
 
-def _text_condition(text: str) -> ColumnElement[bool]:
-    # An id, an identifier key (normalised forms are upper case, phones in E.164: the
-    # typed text is compared squeezed of spaces and dashes too), or words in the record.
-    squeezed = "".join(ch for ch in text if ch not in " -.()").upper()
-    pattern = "%" + _escape_like(text.lower()) + "%"
-    identifier_hit = exists().where(
-        and_(
+# The full-text index (enlace.store.search_index): one row per record id.
+_search = table("record_search", column("record_id"), column("body"), column("rank"))
+
+
+def _text_search(
+    connection: Connection, text: str
+) -> tuple[Any, ColumnElement[bool], ColumnElement[Any] | None] | None:
+    """(what to read from, the condition, the rank to order by or None) for typed text, or
+    None when it can match nothing.
+
+    An id finds that record. An identifier (a VIN, a phone as people write it, a CURP...)
+    is looked up in the identifier index, by its normalised key or as the start of one:
+    every record holding it, of any party, comes out together. Anything else is words,
+    found in the full-text index: all of them, in any order, accents and case ignored.
+    """
+    if _RECORD_ID.fullmatch(text):
+        return records, records.c.id == text, None
+    held = _identifier_condition(text)
+    if held is not None and connection.execute(select(literal(1)).where(held).limit(1)).first():
+        # Ids from the identifier index (it leads), each kept only while its newest
+        # version is the one that holds the identifier.
+        holders = select(record_identifiers.c.record_id).where(held)
+        in_newest = exists().where(
             record_identifiers.c.record_id == records.c.id,
             record_identifiers.c.modified == records.c.modified,
-            or_(
-                func.upper(record_identifiers.c.key).like(
-                    "%" + _escape_like(squeezed) + "%", escape="\\"
-                ),
-                func.upper(record_identifiers.c.key).like(
-                    "%" + _escape_like(text.upper()) + "%", escape="\\"
-                ),
-            ),
+            held,
         )
-    )
-    return or_(
-        records.c.id == text,
-        identifier_hit,
-        func.lower(records.c.stix).like(pattern, escape="\\"),
-    )
+        return records, and_(records.c.id.in_(holders), in_newest), None
+    words = fold_words(text)
+    if not words:
+        return None
+    source = _search.join(records, records.c.id == _search.c.record_id)
+    if connection.dialect.name == "sqlite":
+        # Each word quoted: FTS5 reads them as words, never as its query operators.
+        matched = _search.c.body.op("MATCH")(" ".join(f'"{word}"' for word in words))
+        return source, matched, _search.c.rank  # bm25: lower is better
+    query = func.plainto_tsquery(literal_column("'simple'::regconfig"), " ".join(words))
+    rank = -func.ts_rank(_search.c.body, query)  # higher is better: negated, to sort up
+    return source, _search.c.body.op("@@")(query), rank
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _identifier_condition(text: str) -> ColumnElement[bool] | None:
+    # Identifiers hold digits (VINs, phones, CURPs, RFCs, serials); words without any are
+    # names, which the full-text index answers. A key is looked up exactly as each kind
+    # normalises the text, or as a prefix (a range on the index of keys) of the squeezed
+    # text: "3HGCM8263", "AAAA800101" find the VINs and CURPs that start so.
+    squeezed = "".join(ch for ch in text if ch not in " -.()/").upper()
+    if not any(ch.isdigit() for ch in squeezed):
+        return None
+    keys: set[tuple[str, str]] = set()
+    for kind in (IdentifierKind.VIN, IdentifierKind.CURP, IdentifierKind.RFC):
+        with contextlib.suppress(InvalidIdentifier):
+            keys.add((kind.value, normalise(kind, text)))
+    for region in ("MX", "US"):
+        with contextlib.suppress(InvalidIdentifier):
+            keys.add(
+                (
+                    IdentifierKind.PHONE.value,
+                    normalise(IdentifierKind.PHONE, text, default_region=region),
+                )
+            )
+    found: list[ColumnElement[bool]] = [
+        and_(record_identifiers.c.kind == kind, record_identifiers.c.key == key)
+        for kind, key in sorted(keys)
+    ]
+    if len(squeezed) >= _SHORTEST_PREFIX:
+        prefixes = [(kind.value, squeezed) for kind in _PREFIX_KINDS]
+        if squeezed.lstrip("+").isdigit() and squeezed.startswith("+"):
+            prefixes.append((IdentifierKind.PHONE.value, squeezed))  # "+52 551": E.164 start
+        # The range reads the index; the substring check keeps only true prefixes whatever
+        # the column's collation (a locale's may order "\uffff" oddly: a miss, never a
+        # wrong record).
+        found.extend(
+            and_(
+                record_identifiers.c.kind == kind,
+                record_identifiers.c.key >= prefix,
+                record_identifiers.c.key < prefix + "\uffff",
+                func.substr(record_identifiers.c.key, 1, len(prefix)) == prefix,
+            )
+            for kind, prefix in prefixes
+        )
+    return or_(*found) if found else None
+
+
+_PREFIX_KINDS = (IdentifierKind.VIN, IdentifierKind.CURP, IdentifierKind.RFC)
+_SHORTEST_PREFIX = 6  # shorter, a prefix would find thousands of unrelated keys
 
 
 def _day(raw: str | None) -> date | None:
