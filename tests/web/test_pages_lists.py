@@ -274,7 +274,9 @@ def _values(node: ast.expr) -> set[str]:
         return {node.value}
     if isinstance(node, ast.JoinedStr):
         shape = "".join(
-            part.value if isinstance(part, ast.Constant) else "{" + ast.unparse(part.value) + "}"  # type: ignore[attr-defined]
+            str(part.value)
+            if isinstance(part, ast.Constant)
+            else "{" + ast.unparse(part.value) + "}"  # type: ignore[attr-defined]
             for part in node.values
         )
         assert shape in _FORMATTED, f"an action written from {shape!r}: list its values"
