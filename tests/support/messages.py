@@ -7,7 +7,7 @@ from pathlib import Path
 
 from enlace.exchange import witness_status
 from enlace.web import errors, fields, i18n, markings, navigation
-from enlace.web.pages import common, exchange, matching, records, tracking
+from enlace.web.pages import audit, common, exchange, matching, records, tracking
 
 WEB = Path(i18n.__file__).parent
 # t("...") or t('...') in templates and Python, up to the first unescaped quote.
@@ -38,9 +38,17 @@ def used_messages() -> set[str]:
         errors._TITLES,
         witness_status.ALERT_KINDS,
         tracking.REVIEW_LABELS,
+        audit.ACTION_NAMES,
     ):
         found.update(table.values())
     found.update(item.label for item in navigation.NAV_ITEMS)
     found.update(navigation.ROLE_NAMES.values())
     found.update(common.REFUSAL_TITLES.values())
+    for header in (
+        matching.EXPORT_HEADER,
+        audit.EXPORT_HEADER,
+        exchange.MOVEMENT_HEADER,
+        exchange.REFUSAL_HEADER,
+    ):
+        found.update(header)
     return found

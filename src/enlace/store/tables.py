@@ -133,6 +133,12 @@ audit_log = Table(
     Column("entry_hash", String(64), nullable=False),
     PrimaryKeyConstraint("seq", name="pk_audit_log"),
 )
+# The audit page's filters (issue 20): by actor, subject or action, newest first, and by day.
+# Each answers a filtered page and its count from the index, not a walk of the whole log.
+Index("ix_audit_log_actor_seq", audit_log.c.actor, audit_log.c.seq)
+Index("ix_audit_log_subject_seq", audit_log.c.subject, audit_log.c.seq)
+Index("ix_audit_log_action_seq", audit_log.c.action, audit_log.c.seq)
+Index("ix_audit_log_at", audit_log.c.at)
 
 # Other parties' nodes this node exchanges with. `token_hash` is the SHA-256 (hex) of the
 # bearer token the partner presents when it calls this node: the token itself is never stored.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from enlace.exchange.errors import ExchangeError
@@ -18,10 +18,18 @@ from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
 from enlace.web import parameters
 from enlace.web.context import Context, WebContext
+from enlace.web.i18n import Formatter
+from enlace.web.listing import ListState, Sort, csv_response, read_sort
 from enlace.web.navigation import EXCHANGE_ACTION_ROLES, EXCHANGE_ROLES, may
 from enlace.web.pages.common import Flash, is_party, is_record_id, record_path, refusal_page
-from enlace.web.queries.exchange import exchange_view
-from enlace.web.rendering import render
+from enlace.web.queries.exchange import (
+    DEFAULT_SORT,
+    LIST_COLUMNS,
+    exchange_view,
+    movement_rows,
+    refusal_rows,
+)
+from enlace.web.rendering import render, request_language
 from enlace.web.security import CurrentUser, allow, csrf_checked
 
 router = APIRouter()
@@ -54,6 +62,24 @@ _REASON_TEXTS = {
 }
 NOT_HELD_REASONS = (*RECEIVING_REFUSAL_REASONS, "missing")
 REFUSAL_REASONS = {reason: _REASON_TEXTS.get(reason, reason) for reason in NOT_HELD_REASONS}
+# The exports' columns, as msgids (written in the reader's language), by list.
+MOVEMENT_HEADER = ("When", "Partner", "Kind", "Record id", "Title", "Version", "Revoked")
+REFUSAL_HEADER = ("#", "When", "What", "Partner", "Record id", "Title", "Count", "Reasons")
+_NO_SORT = Sort("", descending=True)  # no list chosen: each shows its default order
+
+
+def _list_sort(chosen: str, sort: str, direction: str) -> Sort:
+    """The sort asked for the `chosen` list, among its columns (none when no list is: the
+    page's links always name the list they sort or page)."""
+    if not chosen:
+        return _NO_SORT
+    return read_sort(
+        sort,
+        direction,
+        columns=LIST_COLUMNS[chosen],
+        default=DEFAULT_SORT.column,
+        descending=DEFAULT_SORT.descending,
+    )
 
 
 @router.get("/web/exchange")
@@ -63,14 +89,62 @@ def exchange_page(
     synced: str = "",
     received: str = "",
     refused: str = "",
+    shown: Annotated[str, Query(alias="list")] = "",
+    sort: str = "",
+    direction: Annotated[str, Query(alias="dir")] = "",
+    page: str = "",
     user: CurrentUser = allow(*EXCHANGE_ROLES),
 ) -> HTMLResponse:
-    """Partners and what went each way."""
+    """Partners and what went each way; one list (`list`) paged and sorted as asked."""
     partner = parameters.party(synced, name="synced")
     got = parameters.count(received, name="received") or 0
     refusals = parameters.count(refused, name="refused") or 0
     flash = Flash("ok", "synced", (partner, str(got), str(refusals))) if partner else None
-    return _page(request, context, user, flash)
+    chosen = parameters.choice(shown, name="list", choices=LIST_COLUMNS)
+    order = _list_sort(chosen, sort, direction)
+    return _page(request, context, user, flash, chosen=chosen, sort=order, page=page)
+
+
+@router.get("/web/exchange/export")
+def export(
+    request: Request,
+    context: Context,
+    shown: Annotated[str, Query(alias="list")] = "",
+    sort: str = "",
+    direction: Annotated[str, Query(alias="dir")] = "",
+    user: CurrentUser = allow(*EXCHANGE_ROLES),
+) -> Response:
+    """One list of the page (`list`: released, received, refusals), every page, as CSV."""
+    chosen = parameters.choice(shown, name="list", choices=LIST_COLUMNS)
+    if not chosen:
+        raise parameters.BadParameter(
+            parameters.NOT_A_CHOICE,
+            name="list",
+            choices=", ".join(sorted(LIST_COLUMNS)),
+            found="",
+        )
+    order = _list_sort(chosen, sort, direction)
+    t = Formatter(request_language(request, user))
+    if chosen == "refusals":
+        refusal_lines = (
+            (
+                r.seq,
+                r.at,
+                t(REFUSAL_NAMES.get(r.action, r.action)),
+                r.partner,
+                r.subject,
+                title,
+                r.refused,
+                "; ".join(f"{_reason_text(t, i.reason)} × {i.count}" for i in r.items),
+            )
+            for r, title in refusal_rows(context.store, sort=order)
+        )
+        return csv_response("refusals.csv", [t(n) for n in REFUSAL_HEADER], refusal_lines)
+    movement_lines = (
+        (m.at, m.partner, m.kind, m.record_id, title, m.modified, t("revoked") if m.revoked else "")
+        for m, title in movement_rows(context.store, chosen=chosen, sort=order)
+    )
+    return csv_response(f"{chosen}.csv", [t(n) for n in MOVEMENT_HEADER], movement_lines)
 
 
 @router.post("/web/exchange/release", dependencies=[csrf_checked])
@@ -127,19 +201,45 @@ def sync_now(
     return RedirectResponse(f"/web/exchange?{parameters.query_string(outcome)}", status_code=303)
 
 
+def _reason_text(t: Formatter, code: str) -> str:
+    return t(REFUSAL_REASONS[code]) if code in REFUSAL_REASONS else code
+
+
 def _page(
     request: Request,
     context: WebContext,
     user: CurrentUser,
     flash: Flash | None,
     status_code: int = 200,
+    *,
+    chosen: str = "",
+    sort: Sort = _NO_SORT,
+    page: str = "",
 ) -> HTMLResponse:
+    view = exchange_view(
+        context.store,
+        chosen=chosen,
+        sort=sort if chosen else DEFAULT_SORT,
+        page=parameters.page_number(page),
+    )
+    lists = {
+        name: ListState(
+            path="/web/exchange",
+            anchor=name,
+            sort=view.sorts[name],
+            pager=view.pagers[name],
+            filters={"list": name},
+            export_path="/web/exchange/export",
+        )
+        for name in LIST_COLUMNS
+    }
     return render(
         request,
         user,
         "exchange.html",
         {
-            "view": exchange_view(context.store),
+            "view": view,
+            "lists": lists,
             "note": flash,
             "may_act": may(user.roles, EXCHANGE_ACTION_ROLES),
             "refusal_names": REFUSAL_NAMES,

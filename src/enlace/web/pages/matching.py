@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from enlace.exchange.errors import ExchangeError
@@ -18,16 +18,34 @@ from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
 from enlace.web import parameters
 from enlace.web.context import Context
+from enlace.web.i18n import IDENTIFIER_KINDS, Formatter
+from enlace.web.listing import ListState, csv_response, read_sort
 from enlace.web.navigation import DISCLOSURE_ROLES, MATCHING_ROLES, may
 from enlace.web.pages.common import refusal_page
-from enlace.web.queries.matching import matching_view
-from enlace.web.rendering import render
+from enlace.web.queries.matching import (
+    MATCH_COLUMNS,
+    MATCH_SORT,
+    MatchFilter,
+    match_rows,
+    matching_view,
+)
+from enlace.web.rendering import render, request_language
 from enlace.web.security import CurrentUser, allow, csrf_checked
 
 router = APIRouter()
 _REASON_MAX = 2000
 DISCLOSURE_STATUS = {"pending": "pending", "approved": "approved", "refused": "refused"}
 RUN_STATUS = {"answered": "answered", "completed": "completed", "failed": "failed"}
+# The matches export's columns, as msgids (written in the reader's language).
+EXPORT_HEADER = ("Found", "Partner", "Identifier", "Record id", "Title", "Run", "Partner's handle")
+
+
+def _filter(partner: str, kind: str, run: str) -> MatchFilter:
+    return MatchFilter(
+        partner=parameters.party(partner, name="partner"),
+        kind=parameters.choice(kind, name="kind", choices=IDENTIFIER_KINDS),
+        run=parameters.name_text(run, name="run"),
+    )
 
 
 @router.get("/web/matching")
@@ -36,23 +54,80 @@ def matching_page(
     context: Context,
     decided: str = "",
     asked: str = "",
+    partner: str = "",
+    kind: str = "",
+    run: str = "",
+    sort: str = "",
+    direction: Annotated[str, Query(alias="dir")] = "",
+    page: str = "",
     user: CurrentUser = allow(*MATCHING_ROLES),
 ) -> HTMLResponse:
-    """Matches, hit notices, disclosure requests and recent runs."""
+    """Matches (filtered by partner, kind and run; sorted; paged), hit notices, disclosure
+    requests and recent runs."""
     outcome = parameters.choice(decided, name="decided", choices=("approved", "refused"))
     answered = parameters.count(asked, name="asked")
+    wanted = _filter(partner, kind, run)
+    order = read_sort(
+        sort,
+        direction,
+        columns=MATCH_COLUMNS,
+        default=MATCH_SORT.column,
+        descending=MATCH_SORT.descending,
+    )
+    view = matching_view(
+        context.store, wanted=wanted, sort=order, page=parameters.page_number(page)
+    )
+    listing = ListState(
+        path="/web/matching",
+        anchor="matches",
+        sort=order,
+        pager=view.pager,
+        filters={"partner": wanted.partner, "kind": wanted.kind, "run": wanted.run},
+        export_path="/web/matching/export",
+    )
     return render(
         request,
         user,
         "matching.html",
         {
-            "view": matching_view(context.store),
+            "view": view,
+            "matches_list": listing,
+            "wanted": wanted,
+            "kinds": IDENTIFIER_KINDS,
             "decided": outcome,
             "asked": answered,
             "may_decide": may(user.roles, DISCLOSURE_ROLES),
             "disclosure_status": DISCLOSURE_STATUS,
             "run_status": RUN_STATUS,
         },
+    )
+
+
+@router.get("/web/matching/export")
+def export_matches(
+    request: Request,
+    context: Context,
+    partner: str = "",
+    kind: str = "",
+    run: str = "",
+    sort: str = "",
+    direction: Annotated[str, Query(alias="dir")] = "",
+    user: CurrentUser = allow(*MATCHING_ROLES),
+) -> Response:
+    """The matches as the page lists them (same filters and order), every page, as CSV."""
+    wanted = _filter(partner, kind, run)
+    order = read_sort(
+        sort,
+        direction,
+        columns=MATCH_COLUMNS,
+        default=MATCH_SORT.column,
+        descending=MATCH_SORT.descending,
+    )
+    t = Formatter(request_language(request, user))
+    return csv_response(
+        "matches.csv",
+        [t(name) for name in EXPORT_HEADER],
+        match_rows(context.store, wanted=wanted, sort=order),
     )
 
 

@@ -1,71 +1,157 @@
-"""Read model of the audit page: the log, newest first, and whether its chain holds."""
+"""Read model of the audit page: the log filtered by actor, record, action and dates, one page
+at a time, with the titles of the records it names; its export; and, when asked, whether its
+hash chain holds (a walk of the whole log: never done on a mere view of the page)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Select, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from enlace.store.repositories.audit import AuditEntry, AuditVerification
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
+from enlace.web.listing import EXPORT_LIMIT, Pager, Sort, order_by, pager
+from enlace.web.queries.describe import titles_of
 
 PAGE_SIZE = 100
+# The log sorts by its sequence only: `at` follows it, and nothing else has an index.
+AUDIT_COLUMNS: dict[str, ColumnElement[Any]] = {"seq": audit_log.c.seq}
+AUDIT_SORT = Sort("seq", descending=True)
+_BATCH = 500  # entries an export reads (and names) at a time
+# A subject that is a record id (kind--UUID): the page shows the record's title next to it.
+_RECORD_ID = re.compile(
+    r"[a-z][a-z0-9-]{0,80}--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which entries the page shows: by whom, about what, of which action, from and until
+    which day (both included, UTC as the log is dated). Empty fields filter nothing."""
+
+    actor: str = ""
+    subject: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    def applied(self, query: Select[Any]) -> Select[Any]:
+        """`query` narrowed to these entries."""
+        if self.actor:
+            query = query.where(audit_log.c.actor == self.actor)
+        if self.subject:
+            query = query.where(audit_log.c.subject == self.subject)
+        if self.action:
+            query = query.where(audit_log.c.action == self.action)
+        # `at` is ISO 8601 text (…Z): it orders as the instants do, so days compare as text.
+        if self.since is not None:
+            query = query.where(audit_log.c.at >= self.since.isoformat())
+        if self.until is not None:
+            query = query.where(audit_log.c.at < (self.until + timedelta(days=1)).isoformat())
+        return query
 
 
 @dataclass(frozen=True, slots=True)
 class AuditView:
-    """One page of the log and the verification of the whole chain."""
+    """One page of the log, as filtered."""
 
     entries: tuple[AuditEntry, ...]
-    verification: AuditVerification
-    actions: tuple[str, ...]  # every action in the log, for the filter
-    action: str
-    total: int
+    action: str  # the action filtered by ("" for all)
+    total: int  # entries the filter holds
     page: int
     pages: int
+    titles: dict[str, str]  # record id (a subject above) -> its newest version's title
+    wanted: AuditFilter = AuditFilter()
+    pager: Pager = Pager(1, PAGE_SIZE, 0)
 
 
-def audit_view(store: Store, *, action: str = "", page: int = 1) -> AuditView:
-    """Entries (optionally of one action) newest first, one page; the chain verified."""
+def audit_view(
+    store: Store,
+    *,
+    action: str = "",
+    page: int = 1,
+    wanted: AuditFilter | None = None,
+    known: Collection[str] = (),
+    sort: Sort = AUDIT_SORT,
+    page_size: int = PAGE_SIZE,
+) -> AuditView:
+    """Entries as `wanted` (or of `action`) filters them, one page, by sequence (newest first
+    unless `sort` says). An action neither `known` nor in the log filters nothing."""
+    chosen = wanted if wanted is not None else AuditFilter(action=action)
     with store.unit_of_work() as uow:  # only reads
         connection = uow.connection
-        log = uow.audit
-        actions = tuple(
-            connection.execute(select(audit_log.c.action).distinct().order_by(audit_log.c.action))
-            .scalars()
-            .all()
+        if chosen.action and chosen.action not in known and not _logged(connection, chosen.action):
+            chosen = AuditFilter(chosen.actor, chosen.subject, "", chosen.since, chosen.until)
+        counted = chosen.applied(select(func.count()).select_from(audit_log))
+        shown = pager(page, total=int(connection.execute(counted).scalar_one()), size=page_size)
+        query = chosen.applied(select(audit_log)).order_by(*order_by(sort, AUDIT_COLUMNS))
+        rows = connection.execute(query.limit(page_size).offset(shown.offset)).all()
+        entries = tuple(_entry(row) for row in rows)
+        titles = titles_of(
+            connection,
+            [e.subject for e in entries if e.subject is not None and _is_record(e.subject)],
         )
-        chosen = action if action in actions else ""
-        counted = select(func.count()).select_from(audit_log)
-        query = select(audit_log).order_by(audit_log.c.seq.desc())
-        if chosen:
-            counted = counted.where(audit_log.c.action == chosen)
-            query = query.where(audit_log.c.action == chosen)
-        total = int(connection.execute(counted).scalar_one())
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = max(1, min(page, pages))
-        rows = connection.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-        entries = tuple(
-            AuditEntry(
-                seq=int(row.seq),
-                at=row.at,
-                actor=row.actor,
-                action=row.action,
-                subject=row.subject,
-                detail_json=row.detail,
-                prev_hash=row.prev_hash,
-                entry_hash=row.entry_hash,
-            )
-            for row in rows
-        )
-        verification = log.verify()
     return AuditView(
         entries=entries,
-        verification=verification,
-        actions=actions,
-        action=chosen,
-        total=total,
-        page=page,
-        pages=pages,
+        action=chosen.action,
+        total=shown.total,
+        page=shown.page,
+        pages=shown.pages,
+        titles=titles,
+        wanted=chosen,
+        pager=shown,
+    )
+
+
+def audit_rows(
+    store: Store, *, wanted: AuditFilter, sort: Sort = AUDIT_SORT, limit: int = EXPORT_LIMIT
+) -> Iterator[tuple[AuditEntry, str]]:
+    """Every entry `wanted` filters (sorted, at most `limit`) with the title of the record it
+    is about ("" when none), for the export: read as the file is written, in batches."""
+    query = wanted.applied(select(audit_log)).order_by(*order_by(sort, AUDIT_COLUMNS)).limit(limit)
+    with store.unit_of_work() as uow:  # only reads
+        connection = uow.connection
+        result = connection.execution_options(yield_per=_BATCH).execute(query)
+        for batch in result.partitions():
+            entries = [_entry(row) for row in batch]
+            titles = titles_of(
+                connection,
+                [e.subject for e in entries if e.subject is not None and _is_record(e.subject)],
+            )
+            for entry in entries:
+                yield entry, titles.get(entry.subject or "", "")
+
+
+def verify_log(store: Store) -> AuditVerification:
+    """Walk the whole chain: every entry's hash, and its link to the one before. Work in
+    proportion to the log's length, so done when someone asks, not on every view."""
+    with store.unit_of_work() as uow:  # only reads
+        return uow.audit.verify()
+
+
+def _logged(connection: Connection, action: str) -> bool:
+    found = select(audit_log.c.seq).where(audit_log.c.action == action).limit(1)
+    return connection.execute(found).first() is not None
+
+
+def _is_record(subject: str) -> bool:
+    return _RECORD_ID.fullmatch(subject) is not None
+
+
+def _entry(row: Any) -> AuditEntry:
+    return AuditEntry(
+        seq=int(row.seq),
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        subject=row.subject,
+        detail_json=row.detail,
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
     )

@@ -9,10 +9,12 @@ each reason), and, in stores older than protocol 2, one `refusal` entry per refu
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from enlace.exchange.witness_status import (
     AlertSummary,
@@ -24,9 +26,11 @@ from enlace.store.repositories.sync_state import SequenceGap
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, records, releases, sync_cursors
 from enlace.store.unit_of_work import UnitOfWork
+from enlace.web.listing import EXPORT_LIMIT, Pager, Sort, order_by, pager
 from enlace.web.queries.describe import titles_of
 
-RECENT = 25
+RECENT = 25  # rows a page of each list shows
+_BATCH = 500  # rows an export reads (and names) at a time
 IDS_SHOWN = 5  # of an aggregated refusal, per reason
 # Audit actions the refusals table lists: objects refused on arrival (a page's entry, or an
 # object's in older stores), numbers of a partner's sequence found not held, and releases,
@@ -38,6 +42,25 @@ REFUSAL_ACTIONS = (
     "revocation-refused",
     "consent-refused",
 )
+
+# The lists the page pages, sorts and exports (the `list` parameter), each with the columns
+# it sorts by (the `sort` parameter) and its default order: newest first.
+LIST_COLUMNS: dict[str, dict[str, ColumnElement[Any]]] = {
+    "released": {
+        "when": releases.c.released_at,
+        "partner": releases.c.partner,
+        "kind": records.c.kind,
+        "record": releases.c.record_id,
+    },
+    "received": {
+        "when": records.c.added_at,
+        "partner": records.c.received_from,
+        "kind": records.c.kind,
+        "record": records.c.id,
+    },
+    "refusals": {"when": audit_log.c.seq},
+}
+DEFAULT_SORT = Sort("when", descending=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +146,8 @@ class ExchangeView:
     titles: dict[str, str]  # record id -> its title, for the records named above
     witnessing: tuple[PartnerWitnessing, ...] = ()  # each partner's, in the partners' order
     alerts: AlertSummary = AlertSummary(0, ())
+    pagers: dict[str, Pager] = field(default_factory=dict)  # of each list (LIST_COLUMNS)
+    sorts: dict[str, Sort] = field(default_factory=dict)
 
     @property
     def not_held_total(self) -> int:
@@ -195,43 +220,42 @@ def refused_on_arrival(connection: Connection) -> dict[str, int]:
     return counts
 
 
-def exchange_view(store: Store, *, recent: int = RECENT) -> ExchangeView:
-    """The exchange page: partners, the latest movements each way, the latest refusals."""
+def exchange_view(
+    store: Store,
+    *,
+    recent: int = RECENT,
+    chosen: str = "",
+    sort: Sort = DEFAULT_SORT,
+    page: int = 1,
+) -> ExchangeView:
+    """The exchange page: partners, and one page of each list — releases, receipts,
+    refusals — newest first; the `chosen` list (LIST_COLUMNS) at `page`, in `sort` order."""
+    sorts = {name: sort if name == chosen else DEFAULT_SORT for name in LIST_COLUMNS}
     with store.unit_of_work() as uow:  # only reads
         connection = uow.connection
-        released_rows = connection.execute(
-            select(
-                releases.c.partner,
-                releases.c.record_id,
-                records.c.kind,
-                releases.c.modified,
-                releases.c.released_at,
+        counts = {
+            "released": _released_query(func.count()),
+            "received": _received_query(func.count()),
+            "refusals": _refusals_query(func.count()),
+        }
+        pagers = {
+            name: pager(
+                page if name == chosen else 1,
+                total=int(connection.execute(counted).scalar_one()),
+                size=recent,
             )
-            .select_from(
-                releases.join(
-                    records,
-                    and_(
-                        records.c.id == releases.c.record_id,
-                        records.c.modified == releases.c.modified,
-                    ),
-                )
-            )
-            .order_by(releases.c.released_at.desc(), releases.c.record_id)
-            .limit(recent)
-        ).all()
-        received_rows = connection.execute(
-            select(
-                records.c.received_from,
-                records.c.id,
-                records.c.kind,
-                records.c.modified,
-                records.c.added_at,
-            )
-            .where(records.c.received_from.is_not(None))
-            .order_by(records.c.added_at.desc(), records.c.id)
-            .limit(recent)
-        ).all()
-        refusals = _refusals(connection, actions=REFUSAL_ACTIONS, limit=recent)
+            for name, counted in counts.items()
+        }
+
+        def one_page(name: str, query: Select[Any]) -> Select[Any]:
+            ordered = query.order_by(*_order(name, sorts[name]))
+            return ordered.limit(recent).offset(pagers[name].offset)
+
+        released_rows = connection.execute(one_page("released", _released_query())).all()
+        received_rows = connection.execute(one_page("received", _received_query())).all()
+        refusals = [
+            _refusal_of(row) for row in connection.execute(one_page("refusals", _refusals_query()))
+        ]
         standings = partner_standings(uow)
         gaps = [
             gap for p in standings if p.not_held_total for gap in uow.gaps.of(p.party, limit=recent)
@@ -244,28 +268,101 @@ def exchange_view(store: Store, *, recent: int = RECENT) -> ExchangeView:
         named += [g.subject for g in gaps if g.subject is not None]
         return ExchangeView(
             partners=tuple(standings),
-            released=tuple(Movement(*row, revoked=row[1] in revoked) for row in released_rows),
-            received=tuple(Movement(*row, revoked=row[1] in revoked) for row in received_rows),
+            released=tuple(_movement(row, revoked) for row in released_rows),
+            received=tuple(_movement(row, revoked) for row in received_rows),
             refusals=tuple(refusals),
             gaps=tuple(gaps),
             titles=titles_of(connection, named),
             witnessing=tuple(partner_witnessing(uow, [p.party for p in standings])),
             alerts=alert_summary(uow),
+            pagers=pagers,
+            sorts=sorts,
         )
 
 
-def _refusals(
-    connection: Connection, *, actions: tuple[str, ...], limit: int | None
-) -> list[Refusal]:
-    query = (
-        select(audit_log).where(audit_log.c.action.in_(actions)).order_by(audit_log.c.seq.desc())
+def movement_rows(
+    store: Store, *, chosen: str, sort: Sort, limit: int = EXPORT_LIMIT
+) -> Iterator[tuple[Movement, str]]:
+    """Every release (`chosen` "released") or receipt ("received") in `sort` order, at most
+    `limit`, with its record's title: read as the export is written, in batches."""
+    query = _released_query() if chosen == "released" else _received_query()
+    query = query.order_by(*_order(chosen, sort)).limit(limit)
+    with store.unit_of_work() as uow:  # only reads
+        connection = uow.connection
+        result = connection.execution_options(yield_per=_BATCH).execute(query)
+        for batch in result.partitions():
+            ids = sorted({row[1] for row in batch})
+            titles = titles_of(connection, ids)
+            revoked = uow.revocations.revoked_among(ids)
+            for row in batch:
+                moved = _movement(row, revoked)
+                yield moved, titles.get(moved.record_id, "")
+
+
+def refusal_rows(
+    store: Store, *, sort: Sort, limit: int = EXPORT_LIMIT
+) -> Iterator[tuple[Refusal, str]]:
+    """Every refusal in `sort` order (at most `limit`), with the title of the record it
+    names: read as the export is written, in batches."""
+    query = _refusals_query().order_by(*_order("refusals", sort)).limit(limit)
+    with store.unit_of_work() as uow:  # only reads
+        connection = uow.connection
+        result = connection.execution_options(yield_per=_BATCH).execute(query)
+        for batch in result.partitions():
+            refusals = [_refusal_of(row) for row in batch]
+            titles = titles_of(connection, [r.subject for r in refusals if r.subject])
+            for refusal in refusals:
+                yield refusal, titles.get(refusal.subject or "", "")
+
+
+def _released_query(*columns: Any) -> Select[Any]:
+    shown = columns or (
+        releases.c.partner,
+        releases.c.record_id,
+        records.c.kind,
+        releases.c.modified,
+        releases.c.released_at,
     )
-    if limit is not None:
-        query = query.limit(limit)
-    return [
-        _refusal(int(row.seq), row.at, row.action, row.actor, row.subject, _detail(row.detail))
-        for row in connection.execute(query)
-    ]
+    return select(*shown).select_from(
+        releases.join(
+            records,
+            and_(records.c.id == releases.c.record_id, records.c.modified == releases.c.modified),
+        )
+    )
+
+
+def _received_query(*columns: Any) -> Select[Any]:
+    shown = columns or (
+        records.c.received_from,
+        records.c.id,
+        records.c.kind,
+        records.c.modified,
+        records.c.added_at,
+    )
+    return select(*shown).where(records.c.received_from.is_not(None))
+
+
+def _refusals_query(*columns: Any) -> Select[Any]:
+    query = select(*columns) if columns else select(audit_log)
+    return query.where(audit_log.c.action.in_(REFUSAL_ACTIONS))
+
+
+def _order(name: str, sort: Sort) -> list[ColumnElement[Any]]:
+    tiebreak = {
+        "released": (releases.c.released_at, releases.c.record_id, releases.c.partner),
+        "received": (records.c.added_at, records.c.id, records.c.modified),
+        "refusals": (audit_log.c.seq,),
+    }[name]
+    return order_by(sort, LIST_COLUMNS[name], *tiebreak)
+
+
+def _movement(row: Any, revoked: Collection[str]) -> Movement:
+    partner, record_id, kind, modified, at = row
+    return Movement(partner, record_id, kind, modified, at, revoked=record_id in revoked)
+
+
+def _refusal_of(row: Any) -> Refusal:
+    return _refusal(int(row.seq), row.at, row.action, row.actor, row.subject, _detail(row.detail))
 
 
 def _refusal(
