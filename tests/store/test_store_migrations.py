@@ -43,6 +43,7 @@ TABLES = {
     "audit_alerts",
     "refused_requests",
     "tracking_documents",
+    "record_links",
 }
 
 

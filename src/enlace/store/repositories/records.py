@@ -13,6 +13,7 @@ from enlace.store.dialect import (
     insert_rows_ignoring_duplicates,
 )
 from enlace.store.errors import VersionConflict
+from enlace.store.repositories.record_links import add_record_links
 from enlace.store.tables import record_identifiers, records
 from enlace.store.versions import StoredRow, StoredVersion
 
@@ -94,6 +95,7 @@ class RecordRepository:
         ]
         if identifier_rows:
             self._insert_many(record_identifiers, _IDENTIFIER_COLUMNS, identifier_rows)
+        add_record_links(self._connection, new)
         return added
 
     def digests_of_versions(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
