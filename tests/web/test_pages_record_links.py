@@ -105,10 +105,12 @@ def test_a_relationship_shows_on_both_of_its_ends(store: Store) -> None:
     node = linked_node(store)
     source = record_detail(store, node.ids["vehicle"], party="MX")
     target = record_detail(store, node.ids["own"], party="MX")
-    assert source is not None and target is not None
+    assert source is not None
+    assert target is not None
     [out] = source.links.relationships
     assert (out.outgoing, out.relationship_type, out.other_id) == (True, "used-by", node.ids["own"])
-    assert out.other is not None and out.other.title == "+526641234567"
+    assert out.other is not None
+    assert out.other.title == "+526641234567"
     [back] = target.links.relationships
     assert (back.outgoing, back.other_id, back.relationship_id) == (
         False,
@@ -126,14 +128,16 @@ def test_a_relationship_shows_on_both_of_its_ends(store: Store) -> None:
         kept = uow.connection.execute(select(func.count()).select_from(record_links))
         assert kept.scalar_one() == 2  # both versions' ends are kept, the newest decides
     after = record_detail(store, node.ids["vehicle"], party="MX")
-    assert after is not None and after.links.relationships == ()
+    assert after is not None
+    assert after.links.relationships == ()
 
 
 def test_other_records_with_the_same_vin_are_listed_from_either_party(store: Store) -> None:
     node = linked_node(store)
     ours = record_detail(store, node.ids["vehicle"], party="MX")
     theirs = record_detail(store, node.ids["tampered"], party="MX")
-    assert ours is not None and theirs is not None
+    assert ours is not None
+    assert theirs is not None
     [group] = ours.links.same_identifiers
     assert (group.kind, group.key, group.more) == ("vin", US_VIN, 0)
     assert [(r.id, r.owner, r.received_from) for r in group.records] == [
@@ -141,7 +145,8 @@ def test_other_records_with_the_same_vin_are_listed_from_either_party(store: Sto
     ]
     assert [r.id for r in theirs.links.same_identifiers[0].records] == [node.ids["vehicle"]]
     phone = record_detail(store, node.ids["national"], party="MX")
-    assert phone is not None and phone.links.same_identifiers == ()  # no other holds it
+    assert phone is not None
+    assert phone.links.same_identifiers == ()
 
 
 def test_many_holders_of_an_identifier_are_bounded_with_a_count_of_the_rest(
@@ -186,7 +191,8 @@ def test_the_record_page_links_matches_relationships_and_same_identifiers(
     assert page.status_code == 200
     text = _page(page.text)
     assert 'id="matches"' in text
-    assert PARTNER_HANDLE in text and node.our_handle in text
+    assert PARTNER_HANDLE in text
+    assert node.our_handle in text
     assert f'href="/web/records/{node.ids["vehicle"]}"' in text  # the relationship's other end
     assert "usado por" in text  # used-by, in the reader's language (Spanish by default)
     assert "Solicitar divulgación" not in text  # analysts do not ask partners
