@@ -67,8 +67,9 @@ record_links = Table(
     Column("relationship_type", Text, nullable=False),
     PrimaryKeyConstraint("relationship_id", "modified", name="pk_record_links"),
 )
-Index("ix_record_links_source", record_links.c.source_id)
-Index("ix_record_links_target", record_links.c.target_id)
+# By end, then id: a page reads the first relationships of one end in id order.
+Index("ix_record_links_source", record_links.c.source_id, record_links.c.relationship_id)
+Index("ix_record_links_target", record_links.c.target_id, record_links.c.relationship_id)
 
 # Facts about the node itself: its party, when it was created.
 node_settings = Table(

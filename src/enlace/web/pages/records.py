@@ -3,6 +3,7 @@ status and versions. Opening a record received from a partner is audited."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -19,6 +20,7 @@ from enlace.web import parameters
 from enlace.web.context import Context
 from enlace.web.navigation import DISCLOSURE_ROLES, EXCHANGE_ACTION_ROLES, RECORD_ROLES, may
 from enlace.web.pages.common import is_record_id, refusal_page
+from enlace.web.pages.matching import DISCLOSURE_STATUS
 from enlace.web.queries.record_links import holds_match
 from enlace.web.queries.records import (
     RecordFilter,
@@ -58,8 +60,8 @@ RELATIONSHIP_TYPES = {
     "works-for": "works for",
     "attributed-to": "attributed to",
 }
-# A disclosure request's status, as msgids (the matching page's words).
-REQUEST_STATUS = {"pending": "pending", "approved": "approved", "refused": "refused"}
+# A handle as the matching protocol hands them out (random bytes, in hex).
+_HANDLE = re.compile(r"[0-9a-f]{1,32}")
 
 
 @router.get("/web/records")
@@ -163,7 +165,7 @@ def record_page(
             "may_request": may(user.roles, DISCLOSURE_ROLES),
             "revocation_reasons": REVOCATION_REASONS,
             "relationship_types": RELATIONSHIP_TYPES,
-            "request_status": REQUEST_STATUS,
+            "request_status": DISCLOSURE_STATUS,
         },
     )
 
@@ -186,6 +188,7 @@ def request_disclosure(
     # Only for a match this node holds: the page never sends a handle it did not show.
     if not (
         is_record_id(record_id)
+        and _HANDLE.fullmatch(chosen_handle)
         and chosen_partner
         and holds_match(context.store, record_id, chosen_partner, chosen_handle)
     ):
@@ -196,7 +199,7 @@ def request_disclosure(
             "This node holds no match of record {id} with {partner}'s record {handle}.",
             id=record_id[:140],
             partner=chosen_partner or "—",
-            handle=chosen_handle[:_HANDLE_MAX] or "—",
+            handle=chosen_handle if _HANDLE.fullmatch(chosen_handle) else "—",
         )
     try:
         request_node_disclosure(

@@ -59,8 +59,8 @@ def upgrade() -> None:
         if values:
             connection.execute(sa.insert(links), values)
         after = (rows[-1][0], rows[-1][1])
-    op.create_index("ix_record_links_source", "record_links", ["source_id"])
-    op.create_index("ix_record_links_target", "record_links", ["target_id"])
+    op.create_index("ix_record_links_source", "record_links", ["source_id", "relationship_id"])
+    op.create_index("ix_record_links_target", "record_links", ["target_id", "relationship_id"])
     op.create_index("ix_matches_record_id", "matches", ["record_id"])
     op.create_index("ix_hit_notices_record_id", "hit_notices", ["record_id"])
 
