@@ -45,6 +45,7 @@ TABLES = {
     "tracking_documents",
     "record_counts",
     "record_search",
+    "record_links",
 }
 # FTS5 keeps a virtual table's index in tables of its own, named after it (SQLite only).
 _FTS5_SHADOWS = {"data", "idx", "content", "docsize", "config"}

@@ -33,6 +33,7 @@ def used_messages() -> set[str]:
         exchange.REFUSAL_NAMES,
         exchange.REFUSAL_REASONS,
         records.REVOCATION_REASONS,
+        records.RELATIONSHIP_TYPES,
         matching.DISCLOSURE_STATUS,
         matching.RUN_STATUS,
         errors._TITLES,

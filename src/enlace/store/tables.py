@@ -106,6 +106,23 @@ record_identifiers = Table(
 )
 Index("ix_record_identifiers_kind_key", record_identifiers.c.kind, record_identifiers.c.key)
 
+# The two ends of each stored version of a STIX relationship, so a record's page finds the
+# relationships naming it by index instead of reading every relationship's JSON. Kept by
+# enlace.store.repositories.record_links wherever record versions are added.
+record_links = Table(
+    "record_links",
+    metadata,
+    Column("relationship_id", String(128), nullable=False),
+    Column("modified", String(32), nullable=False),
+    Column("source_id", String(128), nullable=False),
+    Column("target_id", String(128), nullable=False),
+    Column("relationship_type", Text, nullable=False),
+    PrimaryKeyConstraint("relationship_id", "modified", name="pk_record_links"),
+)
+# By end, then id: a page reads the first relationships of one end in id order.
+Index("ix_record_links_source", record_links.c.source_id, record_links.c.relationship_id)
+Index("ix_record_links_target", record_links.c.target_id, record_links.c.relationship_id)
+
 # Facts about the node itself: its party, when it was created.
 node_settings = Table(
     "node_settings",
@@ -380,6 +397,7 @@ matches = Table(
     Column("found_at", String(32), nullable=False),
     PrimaryKeyConstraint("partner", "kind", "record_id", "partner_handle", name="pk_matches"),
 )
+Index("ix_matches_record_id", matches.c.record_id)  # a record's page lists its matches
 
 # On the responder: a hit notice (aviso de coincidencia) for the owner of a matched record.
 hit_notices = Table(
@@ -393,6 +411,7 @@ hit_notices = Table(
     Column("at", String(32), nullable=False),
     PrimaryKeyConstraint("run_id", "record_id", name="pk_hit_notices"),
 )
+Index("ix_hit_notices_record_id", hit_notices.c.record_id)
 
 # Disclosure requests (solicitudes de divulgación): `incoming` on the owner's node, where
 # they wait for a decision; `outgoing` on the requester's, as a note of what was asked.

@@ -13,6 +13,7 @@ from enlace.store.dialect import (
     insert_rows_ignoring_duplicates,
 )
 from enlace.store.errors import VersionConflict
+from enlace.store.repositories.record_links import add_record_links
 from enlace.store.search_index import replace_texts
 from enlace.store.tables import record_counts, record_identifiers, records
 from enlace.store.versions import StoredRow, StoredVersion
@@ -115,6 +116,7 @@ class RecordRepository:
         if identifier_rows:
             self._insert_many(record_identifiers, _IDENTIFIER_COLUMNS, identifier_rows)
         self._keep_newest(promoted.values(), before)
+        add_record_links(self._connection, new)
         return added
 
     def _newest_held(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:

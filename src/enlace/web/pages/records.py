@@ -3,16 +3,25 @@ status and versions. Opening a record received from a partner is audited."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+import re
+from typing import Annotated
 
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from enlace.exchange.errors import ExchangeError
 from enlace.exchange.statements import REVOCATION_REASONS as TOMBSTONE_REASONS
+from enlace.matching.errors import PartnerRefusedMatch
+from enlace.matching.requester import request_node_disclosure
 from enlace.model.markings import Tlp
+from enlace.node.errors import NodeError
 from enlace.users.access_log import audit_record_read
 from enlace.web import parameters
 from enlace.web.context import Context
-from enlace.web.navigation import EXCHANGE_ACTION_ROLES, RECORD_ROLES, may
+from enlace.web.navigation import DISCLOSURE_ROLES, EXCHANGE_ACTION_ROLES, RECORD_ROLES, may
 from enlace.web.pages.common import is_record_id, refusal_page
+from enlace.web.pages.matching import DISCLOSURE_STATUS
+from enlace.web.queries.record_links import holds_match
 from enlace.web.queries.records import (
     COUNT_CAP,
     DEEPEST_PAGE,
@@ -25,7 +34,7 @@ from enlace.web.queries.records import (
     search_records,
 )
 from enlace.web.rendering import render
-from enlace.web.security import CurrentUser, allow
+from enlace.web.security import CurrentUser, allow, csrf_checked
 
 router = APIRouter()
 # Why an owner revoked a record, as its signed revocation (tombstone) says
@@ -38,6 +47,25 @@ _REVOCATION_TEXTS = {
 }
 REVOCATION_REASONS = {reason: _REVOCATION_TEXTS.get(reason, reason) for reason in TOMBSTONE_REASONS}
 _LONGEST_QUERY = 200
+_REASON_MAX = 2000  # as the matching API takes it (enlace.matching.disclosure.MAX_REASON)
+_HANDLE_MAX = 32
+# Relationship types (STIX relationship_type, the vocabulary records use), as msgids; a
+# type not listed is shown as written.
+RELATIONSHIP_TYPES = {
+    "related-to": "related to",
+    "seized-in": "seized in",
+    "owned-by": "owned by",
+    "member-of": "member of",
+    "used-by": "used by",
+    "purchased-by": "purchased by",
+    "operated-by": "operated by",
+    "front-for": "front for",
+    "located-at": "located at",
+    "works-for": "works for",
+    "attributed-to": "attributed to",
+}
+# A handle as the matching protocol hands them out (random bytes, in hex).
+_HANDLE = re.compile(r"[0-9a-f]{1,32}")
 
 
 @router.get("/web/records")
@@ -110,10 +138,13 @@ def record_page(
     record_id: str,
     context: Context,
     released: str = "",
+    asked: str = "",
     user: CurrentUser = allow(*RECORD_ROLES),
 ) -> HTMLResponse:
-    """One record: markings, provenance, signature status, versions, releases."""
+    """One record: markings, provenance, signature status, versions, releases; its matches
+    and hit notices, relationships and the records holding the same identifiers."""
     released_to = parameters.party(released, name="released")
+    asked_of = parameters.party(asked, name="asked")
     detail = (
         record_detail(context.store, record_id, party=context.party)
         if is_record_id(record_id)
@@ -139,7 +170,60 @@ def record_page(
             "detail": detail,
             "row": detail.row,
             "released_to": released_to,
+            "asked_of": asked_of,
             "may_release": may(user.roles, EXCHANGE_ACTION_ROLES),
+            "may_request": may(user.roles, DISCLOSURE_ROLES),
             "revocation_reasons": REVOCATION_REASONS,
+            "relationship_types": RELATIONSHIP_TYPES,
+            "request_status": DISCLOSURE_STATUS,
         },
+    )
+
+
+@router.post("/web/records/{record_id}/disclosure", dependencies=[csrf_checked])
+def request_disclosure(
+    request: Request,
+    record_id: str,
+    context: Context,
+    partner: Annotated[str, Form(max_length=8)] = "",
+    handle: Annotated[str, Form(max_length=_HANDLE_MAX)] = "",
+    reason: Annotated[str, Form(max_length=_REASON_MAX)] = "",
+    user: CurrentUser = allow(*DISCLOSURE_ROLES),
+) -> Response:
+    """Ask a partner to disclose its record matched with this one (solicitud de
+    divulgación), by the handle the match gave; the partner's owner decides."""
+    chosen_partner = parameters.party(partner, name="partner")
+    chosen_handle = handle.strip().lower()
+    why = parameters.bounded_text(reason, name="reason", high=_REASON_MAX)
+    # Only for a match this node holds: the page never sends a handle it did not show.
+    if not (
+        is_record_id(record_id)
+        and _HANDLE.fullmatch(chosen_handle)
+        and chosen_partner
+        and holds_match(context.store, record_id, chosen_partner, chosen_handle)
+    ):
+        return refusal_page(
+            request,
+            user,
+            404,
+            "This node holds no match of record {id} with {partner}'s record {handle}.",
+            id=record_id[:140],
+            partner=chosen_partner or "—",
+            handle=chosen_handle if _HANDLE.fullmatch(chosen_handle) else "—",
+        )
+    try:
+        request_node_disclosure(
+            context.store,
+            context.key_dir,
+            chosen_partner,
+            handle=chosen_handle,
+            reason=why or None,
+            actor=user.username,
+        )
+    except PartnerRefusedMatch as refused:
+        return refusal_page(request, user, 409, "Not done: {reason}", reason=str(refused))
+    except (NodeError, ExchangeError) as error:
+        return refusal_page(request, user, 502, "Could not ask: {reason}", reason=str(error))
+    return RedirectResponse(
+        f"/web/records/{record_id}?asked={chosen_partner}#matches", status_code=303
     )

@@ -42,6 +42,7 @@ from enlace.store.unit_of_work import UnitOfWork
 from enlace.store.versions import StoredRow
 from enlace.web.parameters import FIRST_DAY, LAST_DAY
 from enlace.web.queries.describe import properties, record_title, shown_value
+from enlace.web.queries.record_links import RecordLinks, record_links_of
 
 PAGE_SIZE = 50
 # A filtered list counts its matches up to this many and then says "more than": counting
@@ -150,6 +151,7 @@ class RecordDetail:
     handling_note: str | None = None
     release_options: tuple[str, ...] = field(default=())  # partners it may be released to now
     revocation: Revocation | None = None  # its owner's tombstone, when it revoked the record
+    links: RecordLinks = field(default_factory=RecordLinks)  # matches, relationships, ...
 
     @property
     def is_partners(self) -> bool:
@@ -396,6 +398,7 @@ def record_detail(store: Store, record_id: str, *, party: str) -> RecordDetail |
         signature, detail, received_at = _signature_status(uow, row, bool(released))
         partners = [p.party for p in uow.partners.all()]
         revocation = uow.revocations.get(record_id)
+        links = record_links_of(uow.connection, record_id, row.modified)
     released_now = {r.partner for r in released if r.modified == row.modified}
     options: tuple[str, ...] = ()
     if row.received_from is None and row.owner == party and not row.revoked:
@@ -419,6 +422,7 @@ def record_detail(store: Store, record_id: str, *, party: str) -> RecordDetail |
         handling_note=handling_note,
         release_options=options,
         revocation=revocation,
+        links=links,
     )
 
 

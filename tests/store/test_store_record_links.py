@@ -1,0 +1,72 @@
+"""record_links: the ends of each relationship version, kept where versions are added and
+filled for a node's existing relationships by migration 0017 — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import select
+
+from enlace.model.markings import Markings
+from enlace.model.records import Relationship, derived_id
+from enlace.store.schema import _config, upgrade_schema
+from enlace.store.store import Store
+from enlace.store.tables import record_links, records
+from enlace.store.versions import StoredVersion
+from support.pages import CREATED
+
+MARKINGS = Markings.build(tlp="green", releasable_to="MX US", handling="H0", evaluation="B2")
+SOURCE = derived_id("enlace-vehicle", "links-test", "source")
+TARGET = derived_id("enlace-person", "links-test", "target")
+
+
+def relationship(kind: str) -> Relationship:
+    return Relationship.from_values(
+        id=derived_id("relationship", "links-test", kind),
+        owner="MX",
+        markings=MARKINGS,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"relationship_type": kind, "source_ref": SOURCE, "target_ref": TARGET},
+    )
+
+
+def test_adding_a_relationship_writes_its_ends_once(store: Store) -> None:
+    link = StoredVersion.of(relationship("used-by"))
+    with store.unit_of_work() as uow:
+        uow.records.add([link], added_at=uow.started_at)
+        uow.records.add([link], added_at=uow.started_at)  # held already: nothing more
+        rows = uow.connection.execute(select(record_links)).all()
+    assert [tuple(row) for row in rows] == [(link.id, link.modified, SOURCE, TARGET, "used-by")]
+
+
+def test_the_migration_fills_the_links_of_relationships_stored_before_it(store_url: str) -> None:
+    store = Store.open(store_url, migrate=False)
+    try:
+        config = _config()
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0014_tracking_review")
+        versions = [StoredVersion.of(relationship(f"kind-{n}")) for n in range(1500)]
+        with store.engine.begin() as connection:
+            # The columns records had at 0014, written as RecordRepository.add wrote them.
+            connection.execute(
+                records.insert(),
+                [
+                    {"id": v.id, "modified": v.modified, "stix_type": v.stix_type,
+                     "kind": v.kind, "owner": v.owner, "created_by_ref": None, "tlp": v.tlp,
+                     "releasable_to": v.releasable_to, "handling": v.handling,
+                     "evaluation": v.evaluation, "revoked": False,
+                     "content_digest": v.content_digest, "received_from": None,
+                     "added_at": v.modified, "stix": v.stix}
+                    for v in versions
+                ],
+            )  # fmt: skip
+        upgrade_schema(store.engine)
+        with store.unit_of_work() as uow:
+            held = uow.connection.execute(
+                select(record_links.c.relationship_id, record_links.c.relationship_type)
+            ).all()
+        assert sorted(held) == sorted((v.id, f"kind-{n}") for n, v in enumerate(versions))
+    finally:
+        store.close()
