@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from enlace.exchange import witness_status
-from enlace.web import errors, fields, i18n, markings, navigation
+from enlace.web import codes, errors, fields, i18n, markings, navigation
 from enlace.web.pages import common, exchange, matching, records, tracking
 
 WEB = Path(i18n.__file__).parent
@@ -40,6 +40,8 @@ def used_messages() -> set[str]:
         tracking.REVIEW_LABELS,
     ):
         found.update(table.values())
+    for vocabulary in codes.CODE_VOCABULARIES.values():
+        found.update(vocabulary.values())
     found.update(item.label for item in navigation.NAV_ITEMS)
     found.update(navigation.ROLE_NAMES.values())
     found.update(common.REFUSAL_TITLES.values())

@@ -18,9 +18,10 @@ from enlace.web.navigation import (
     may,
 )
 from enlace.web.queries.dashboard import dashboard
-from enlace.web.rendering import render
+from enlace.web.i18n import Formatter
+from enlace.web.rendering import render, request_language
 from enlace.web.security import CurrentUser, allow
-from enlace.web.sparkline import sparkline
+from enlace.web.sparkline import chart_text, sparkline
 
 SPARK_POINTS = 12  # the latest periods drawn at a glance
 
@@ -37,11 +38,12 @@ def home(request: Request, context: Context, user: CurrentUser = allow()) -> HTM
         today=date.today(),
         alerts=may(user.roles, ALERT_ROLES),
     )
+    t = Formatter(request_language(request, user))
     sparks = {
         series.id: sparkline(
             [p.value for p in series.points[-SPARK_POINTS:]],
             target=series.target.value if series.target is not None else None,
-            label=series.name_en,
+            label=chart_text(series, t, last=SPARK_POINTS),
         )
         for series in view.indicators
     }

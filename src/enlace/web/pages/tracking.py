@@ -28,8 +28,10 @@ from enlace.web.context import Context
 from enlace.web.navigation import TRACKING_ROLES
 from enlace.web.pages.common import refusal_page
 from enlace.web.queries.tracking import tracking_view
+from enlace.web.i18n import Formatter
 from enlace.web.rendering import render, request_language
 from enlace.web.security import CurrentUser, allow, csrf_checked
+from enlace.web.sparkline import chart_text
 
 router = APIRouter()
 _ID_MAX = 128
@@ -77,11 +79,19 @@ def tracking_page(
         for series in view.indicators
         if series.points or series.target is not None
     }
+    t = Formatter(lang)
+    chart_texts = {series.id: chart_text(series, t) for series in view.indicators}
     return render(
         request,
         user,
         "tracking.html",
-        {"view": view, "data": view.data, "charts": charts, "today": date.today()},
+        {
+            "view": view,
+            "data": view.data,
+            "charts": charts,
+            "chart_texts": chart_texts,
+            "today": date.today(),
+        },
     )
 
 
