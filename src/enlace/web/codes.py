@@ -189,6 +189,7 @@ FIELD_VOCABULARY: dict[str, str] = {
     "plate_state": "state",
     "recovery_state": "state",
     "source_state": "state",
+    "state": "state",
     "unit": "catalogue:unit",
     "theme": "catalogue:theme",
     "mechanism": "catalogue:mechanism",

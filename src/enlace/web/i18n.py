@@ -171,8 +171,8 @@ class Formatter:
         if field == "status":  # a laboratory's, or a commitment's or action's
             vocabulary = "laboratory_status" if text in STATUS_CODES else "catalogue:status"
             return self.code(vocabulary, text)
-        vocabulary = FIELD_VOCABULARY.get(field)
-        return self.code(vocabulary, text) if vocabulary is not None else text
+        coded = FIELD_VOCABULARY.get(field)
+        return self.code(coded, text) if coded is not None else text
 
     def relationship(self, relationship_type: str) -> str:
         """A relationship type (seized-in, member-of...) in words: "seized in"."""

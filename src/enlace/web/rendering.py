@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from jinja2.runtime import Context as JinjaContext
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from jinja2.runtime import Context as JinjaContext
 
 from enlace.reports.catalogue import Language
 from enlace.web import markings
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from enlace.web.security import CurrentUser
 
 _TEMPLATES = Path(__file__).with_name("templates")
-
 
 
 @jinja2.pass_context

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from enlace.exchange.witness_status import ALERT_KINDS
 from enlace.web.context import Context
+from enlace.web.i18n import Formatter
 from enlace.web.navigation import (
     ALERT_ROLES,
     EXCHANGE_ROLES,
@@ -18,7 +19,6 @@ from enlace.web.navigation import (
     may,
 )
 from enlace.web.queries.dashboard import dashboard
-from enlace.web.i18n import Formatter
 from enlace.web.rendering import render, request_language
 from enlace.web.security import CurrentUser, allow
 from enlace.web.sparkline import chart_text, sparkline

@@ -25,10 +25,10 @@ from enlace.tracking.proposal import Proposal
 from enlace.tracking.review import SAME_AS, held_document, pending_documents, review
 from enlace.web import parameters
 from enlace.web.context import Context
+from enlace.web.i18n import Formatter
 from enlace.web.navigation import TRACKING_ROLES
 from enlace.web.pages.common import refusal_page
 from enlace.web.queries.tracking import tracking_view
-from enlace.web.i18n import Formatter
 from enlace.web.rendering import render, request_language
 from enlace.web.security import CurrentUser, allow, csrf_checked
 from enlace.web.sparkline import chart_text
