@@ -35,7 +35,9 @@ def confirm_approval(
     chosen = parameters.row_id(request_id, name="request_id")
     view = approval_view(context.store, chosen)
     if view is None:
-        return refusal_page(request, user, 404, "No disclosure request {id} came in.", id=chosen)
+        return refusal_page(
+            request, user, 404, "No disclosure request {id} came in.", id=str(chosen)
+        )
     return render(
         request,
         user,
