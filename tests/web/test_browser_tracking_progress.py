@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
@@ -20,7 +21,7 @@ from enlace.tracking.review import held_document, review, text_digest
 from enlace.web.queries.tracking import tracking_view
 from support import timing
 from support.browser import CHROMIUM
-from support.web import RunningWeb, serving, user_of
+from support.web import RunningWeb, serving, session_csrf, switch_language, user_of
 
 pytestmark = pytest.mark.e2e
 
@@ -114,3 +115,49 @@ def test_a_coordinator_updates_a_commitments_status_and_due_date_and_the_report_
     assert delivered(spanish, "Cumplido") == 1
     assert "Feb 17, 2026" in english
     assert delivered(english, "Delivered") == 1
+
+
+def test_the_progress_form_in_english_adds_evidence_and_refuses_bad_input_clearly(
+    node: tuple[RunningWeb, dict[str, str]],
+) -> None:
+    web, ids = node
+    coordinator = web.login(user_of(Role.COORDINATOR))
+    switch_language(coordinator, "en")
+    action = next(record_id for key, record_id in ids.items() if key.startswith("a"))
+    page = coordinator.get(f"/web/tracking/edit?record={action}")
+    assert "Record progress" in page.text
+    assert 'name="evidence"' in page.text
+    tracking = coordinator.get(f"/web/tracking?meeting={ids['m1']}").text
+    assert "Update progress" in tracking
+    assert f'<span class="muted mono record-id">{action}</span>' in tracking
+    token = session_csrf(coordinator, f"/web/tracking/edit?record={action}")
+
+    def send(**fields: str) -> httpx.Response:
+        return coordinator.post(
+            "/web/tracking/progress", data={"csrf_token": token, "record": action, **fields}
+        )
+
+    assert send(status="finished").status_code == 400
+    assert "Unknown status finished" in send(status="finished").text
+    assert send(due_date="31/12/2025").status_code == 400
+    unchanged = send(status="announced")
+    assert unchanged.status_code == 409
+    assert "nothing to change" in unchanged.text
+    unknown = send(evidence="enlace-seizure--00000000-0000-4000-8000-000000000000")
+    assert unknown.status_code == 409
+    assert "no such record in this node" in unknown.text
+    added = send(status="in-progress", evidence=ids["c1"])
+    assert added.status_code == 303
+    shown = coordinator.get(added.headers["location"]).text
+    assert "Progress recorded: a new version is stored." in shown
+    assert f"Evidence held: {ids['c1']}." in shown
+    with web.store.unit_of_work() as uow:
+        assert len(uow.records.versions(action)) == 2
+    commitment = coordinator.get(f"/web/tracking/edit?record={ids['c1']}").text
+    assert 'name="evidence"' not in commitment  # commitments carry no evidence of their own
+    assert (
+        coordinator.post(
+            "/web/tracking/progress", data={"csrf_token": token, "record": ids["m1"]}
+        ).status_code
+        == 404
+    )  # a meeting has no progress
