@@ -243,3 +243,12 @@ def test_the_record_pages_show_codes_by_their_labels(
     assert ("fentanilo 12.5 kilogramos Tijuana" if lang == "es" else "fentanyl 12.5 kilograms") in (
         listed
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"), [("es", "septiembre de 2025"), ("en", "September 2025")]
+)
+def test_a_meetings_month_is_written_as_a_month(lang: str, expected: str) -> None:
+    t = Formatter("es" if lang == "es" else "en")
+    assert t.month("2025-09") == expected
+    assert t.month("sometime") == "sometime"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -60,14 +61,10 @@ def test_a_sparkline_says_only_the_periods_it_draws_and_one_value_in_words() -> 
     assert chart_text(SERIES, t, last=2).startswith(
         "Fentanyl seized: from 95.5 kilograms in Aug 2025 to 1,310 kilograms in Sep 2025, 2 "
     )
-    single = IndicatorSeries(**{**_fields(SERIES), "points": SERIES.points[:1], "target": None})
+    single = replace(SERIES, points=SERIES.points[:1], target=None)
     assert chart_text(single, t) == "Fentanyl seized: 120 kilograms in Jul 2025."
-    empty = IndicatorSeries(**{**_fields(SERIES), "points": (), "target": None})
+    empty = replace(SERIES, points=(), target=None)
     assert chart_text(empty, Formatter("es")) == "Fentanilo asegurado: aún sin observaciones."
-
-
-def _fields(series: IndicatorSeries) -> dict[str, object]:
-    return {name: getattr(series, name) for name in IndicatorSeries.__dataclass_fields__}
 
 
 def test_a_sparkline_is_an_image_whose_name_is_its_text_alternative() -> None:

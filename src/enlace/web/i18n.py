@@ -124,6 +124,17 @@ class Formatter:
         """'15 de enero de 2026', 'January 15, 2026'."""
         return "—" if day is None else formatting.long_date(day, self.lang)
 
+    def month(self, text: str | None) -> str:
+        """A month stored as YYYY-MM (a meeting's month when its day is not known) as people
+        write it: 'septiembre de 2025', 'September 2025'; other text as it is."""
+        if not text:
+            return "—"
+        try:
+            day = dt.date.fromisoformat(f"{text}-01")
+        except ValueError:
+            return text
+        return formatting.month_name(day, self.lang)
+
     def timestamp(self, text: str | dt.datetime | None) -> str:
         """A stored timestamp as a date and a 24-hour time in UTC: '4 abr 2025, 16:04 UTC'."""
         if not text:
