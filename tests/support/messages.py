@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from enlace.exchange import witness_status
-from enlace.web import errors, fields, i18n, markings, navigation
+from enlace.web import codes, errors, fields, i18n, markings, navigation
 from enlace.web.pages import audit, common, exchange, matching, records, tracking
 
 WEB = Path(i18n.__file__).parent
@@ -33,7 +33,6 @@ def used_messages() -> set[str]:
         exchange.REFUSAL_NAMES,
         exchange.REFUSAL_REASONS,
         records.REVOCATION_REASONS,
-        records.RELATIONSHIP_TYPES,
         matching.DISCLOSURE_STATUS,
         matching.RUN_STATUS,
         errors._TITLES,
@@ -42,6 +41,8 @@ def used_messages() -> set[str]:
         audit.ACTION_NAMES,
     ):
         found.update(table.values())
+    for vocabulary in codes.CODE_VOCABULARIES.values():
+        found.update(vocabulary.values())
     found.update(item.label for item in navigation.NAV_ITEMS)
     found.update(navigation.ROLE_NAMES.values())
     found.update(common.REFUSAL_TITLES.values())

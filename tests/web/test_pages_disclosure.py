@@ -20,7 +20,7 @@ from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
 from enlace.store.tables import releases
 from support.pages import OWN_PHONE, mx_node
-from support.web import RunningWeb, serving, session_csrf, user_of
+from support.web import RunningWeb, serving, session_csrf, switch_language, user_of
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +58,54 @@ def status_of(store: Store, request_id: int) -> str:
     return found.status
 
 
+def confirmed(token: str) -> dict[str, str]:
+    """The confirmation page's form: approve, having seen the markings."""
+    return {"csrf_token": token, "confirmed": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("es", ["Aprobar una solicitud de divulgación", "Liberable a", "Código de manejo"]),
+        ("en", ["Approve a disclosure request", "Releasable to", "Handling code"]),
+    ],
+)
+def test_approving_first_shows_the_record_and_its_markings_then_asks_to_confirm(
+    node: tuple[RunningWeb, dict[str, str]], lang: str, words: list[str]
+) -> None:
+    web, ids = node
+    request_id = request_for(web.store, ids["own"], "the same phone")
+    liaison = web.login(user_of(Role.LIAISON))
+    switch_language(liaison, lang)
+    listed = liaison.get("/web/matching").text
+    assert f'href="/web/matching/disclosures/{request_id}/approve"' in listed
+    page = liaison.get(f"/web/matching/disclosures/{request_id}/approve")
+    assert page.status_code == 200
+    for word in words:
+        assert word in page.text
+    assert f"<h2>{OWN_PHONE}</h2>" in page.text  # the record's title
+    assert "TLP:AMBER" in page.text.split('id="confirm-tlp"', 1)[1].split("</dd>", 1)[0]
+    assert "MX, US" in page.text.split('id="confirm-releasable"', 1)[1].split("</dd>", 1)[0]
+    assert ">H2<" in page.text.split('id="confirm-handling"', 1)[1].split("</dd>", 1)[0]
+    assert ">B2<" in page.text.split('id="confirm-evaluation"', 1)[1].split("</dd>", 1)[0]
+    assert 'name="confirmed" value="yes"' in page.text
+    token = session_csrf(liaison, "/web/matching")
+    # A post without the confirmation changes nothing: it leads to the confirmation page.
+    unconfirmed = liaison.post(
+        f"/web/matching/disclosures/{request_id}/approve", data={"csrf_token": token}
+    )
+    assert unconfirmed.status_code == 303
+    assert unconfirmed.headers["location"] == f"/web/matching/disclosures/{request_id}/approve"
+    assert status_of(web.store, request_id) == "pending"
+    assert released_to_us(web.store) == 0
+    done = liaison.post(f"/web/matching/disclosures/{request_id}/approve", data=confirmed(token))
+    assert done.status_code == 303
+    assert status_of(web.store, request_id) == "approved"
+    assert liaison.get("/web/matching/disclosures/999/approve").status_code == 404
+    analyst = web.login(user_of(Role.ANALYST))
+    assert analyst.get(f"/web/matching/disclosures/{request_id}/approve").status_code == 403
+
+
 def test_a_liaison_officer_approves_a_request_and_the_record_is_released(
     node: tuple[RunningWeb, dict[str, str]],
 ) -> None:
@@ -68,15 +116,11 @@ def test_a_liaison_officer_approves_a_request_and_the_record_is_released(
     assert "the same phone is in our case" in page.text
     assert OWN_PHONE in page.text  # the record by its title, not only its id
     token = session_csrf(liaison, "/web/matching")
-    answer = liaison.post(
-        f"/web/matching/disclosures/{request_id}/approve", data={"csrf_token": token}
-    )
+    answer = liaison.post(f"/web/matching/disclosures/{request_id}/approve", data=confirmed(token))
     assert answer.status_code == 303
     assert status_of(web.store, request_id) == "approved"
     assert released_to_us(web.store) == 1
-    again = liaison.post(
-        f"/web/matching/disclosures/{request_id}/approve", data={"csrf_token": token}
-    )
+    again = liaison.post(f"/web/matching/disclosures/{request_id}/approve", data=confirmed(token))
     assert again.status_code == 409
     assert released_to_us(web.store) == 1
 
@@ -88,9 +132,9 @@ def test_a_request_the_markings_forbid_stays_pending_and_releases_nothing(
     request_id = request_for(web.store, ids["national"], "please")
     liaison = web.login(user_of(Role.LIAISON))
     token = session_csrf(liaison, "/web/matching")
-    answer = liaison.post(
-        f"/web/matching/disclosures/{request_id}/approve", data={"csrf_token": token}
-    )
+    confirm = liaison.get(f"/web/matching/disclosures/{request_id}/approve")
+    assert 'id="not-releasable"' in confirm.text  # the page says so before the approval
+    answer = liaison.post(f"/web/matching/disclosures/{request_id}/approve", data=confirmed(token))
     assert answer.status_code == 409
     assert "national only" in answer.text
     assert status_of(web.store, request_id) == "pending"

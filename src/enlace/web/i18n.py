@@ -21,6 +21,13 @@ from enlace.model.timestamps import parse_timestamp
 from enlace.reports import formatting
 from enlace.reports.catalogue import LANGUAGES, LOCALES, Language, term
 from enlace.tracking.indicators.definitions import IndicatorPoint
+from enlace.web.codes import (
+    CODE_VOCABULARIES,
+    FIELD_VOCABULARY,
+    STATUS_CODES,
+    Code,
+    Title,
+)
 from enlace.web.fields import FIELD_LABELS
 
 LANGUAGE_COOKIE = "enlace_lang"
@@ -41,6 +48,7 @@ IDENTIFIER_KINDS = {
 # two parties' offices sit in different time zones; UTC is what the log stores).
 _TIMESTAMP: dict[Language, str] = {"es": "d MMM y, HH:mm", "en": "MMM d, y, HH:mm"}
 _LOCALES_DIR = Path(__file__).with_name("locales")
+_LONGEST_TITLE = 120  # as enlace.web.queries.describe shortens titles
 
 
 def parse_language(raw: str | None) -> Language | None:
@@ -116,6 +124,17 @@ class Formatter:
         """'15 de enero de 2026', 'January 15, 2026'."""
         return "—" if day is None else formatting.long_date(day, self.lang)
 
+    def month(self, text: str | None) -> str:
+        """A month stored as YYYY-MM (a meeting's month when its day is not known) as people
+        write it: 'septiembre de 2025', 'September 2025'; other text as it is."""
+        if not text:
+            return "—"
+        try:
+            day = dt.date.fromisoformat(f"{text}-01")
+        except ValueError:
+            return text
+        return formatting.month_name(day, self.lang)
+
     def timestamp(self, text: str | dt.datetime | None) -> str:
         """A stored timestamp as a date and a 24-hour time in UTC: '4 abr 2025, 16:04 UTC'."""
         if not text:
@@ -142,6 +161,48 @@ class Formatter:
     def term(self, vocabulary: str, value: str | None) -> str:
         """A vocabulary value (kind, status, theme, party...) in the reader's language."""
         return "—" if value is None else term(vocabulary, value, self.lang)
+
+    def code(self, vocabulary: str, value: str | None) -> str:
+        """A code value (`traced-us`, `MX-NLE`, `seized-in`) as people read it; a code no
+        vocabulary knows is shown as it is. `vocabulary` is one of CODE_VOCABULARIES, or
+        "catalogue:<name>" for the reports' vocabularies (status, theme, unit...)."""
+        if value is None:
+            return "—"
+        if vocabulary.startswith("catalogue:"):
+            return self.term(vocabulary.removeprefix("catalogue:"), value)
+        label = CODE_VOCABULARIES.get(vocabulary, {}).get(value)
+        return self(label) if label is not None else value
+
+    def value(self, field: str, text: str | None) -> str:
+        """A record property's value as the record page shows it: a code of the property's
+        vocabulary by its label (`trace_status` traced-us -> "Traced to the United
+        States"), any other value as it is."""
+        if text is None:
+            return "—"
+        if field == "status":  # a laboratory's, or a commitment's or action's
+            vocabulary = "laboratory_status" if text in STATUS_CODES else "catalogue:status"
+            return self.code(vocabulary, text)
+        coded = FIELD_VOCABULARY.get(field)
+        return self.code(coded, text) if coded is not None else text
+
+    def relationship(self, relationship_type: str) -> str:
+        """A relationship type (seized-in, member-of...) in words: "seized in"."""
+        return self.code("relationship", relationship_type)
+
+    def state(self, code: str | None) -> str:
+        """An ISO 3166-2 state (MX-NLE, US-TX) by its name: "Nuevo León", "Texas"."""
+        return self.code("state", code)
+
+    def title(self, title: str) -> str:
+        """A record's generated title with its codes in the reader's language."""
+        if not isinstance(title, Title):
+            return title
+        words = [
+            self.value(part.field, part.value) if isinstance(part, Code) else part
+            for part in title.parts
+        ]
+        text = " ".join(" ".join(words).split())
+        return text if len(text) <= _LONGEST_TITLE else text[: _LONGEST_TITLE - 1] + "…"
 
     def pick(self, spanish: str | None, english: str | None) -> str:
         """The text in the reader's language, else the other one (marked), else '—'."""

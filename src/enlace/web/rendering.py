@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from jinja2.runtime import Context as JinjaContext
 
 from enlace.reports.catalogue import Language
 from enlace.web import markings
+from enlace.web.codes import Title
 from enlace.web.context import WebContext
 from enlace.web.i18n import (
     DEFAULT_LANGUAGE,
@@ -36,8 +38,19 @@ if TYPE_CHECKING:
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
+
+@jinja2.pass_context
+def _finalize(context: JinjaContext, value: Any) -> Any:
+    # A generated record title holds codes (a drug type, a unit, a relationship type):
+    # whatever page prints one, from whichever query, writes them in the reader's language.
+    if isinstance(value, Title):
+        return context["t"].title(value)
+    return value
+
+
 # Building an environment reads no file (templates load on first use): cheap at import.
 templates = jinja2.Environment(
+    finalize=_finalize,
     loader=jinja2.FileSystemLoader(_TEMPLATES),
     autoescape=True,  # record texts come from imports and from partners
     undefined=jinja2.StrictUndefined,

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from enlace.web.pages import (
     audit,
     dashboard,
+    disclosure,
     exchange,
     favicon,
     imports,
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     imports.router,
     exchange.router,
     matching.router,
+    disclosure.router,
     tracking.router,
     audit.router,
 ]

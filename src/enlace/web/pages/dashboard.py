@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from enlace.exchange.witness_status import ALERT_KINDS
 from enlace.web.context import Context
+from enlace.web.i18n import Formatter
 from enlace.web.navigation import (
     ALERT_ROLES,
     EXCHANGE_ROLES,
@@ -18,9 +19,9 @@ from enlace.web.navigation import (
     may,
 )
 from enlace.web.queries.dashboard import dashboard
-from enlace.web.rendering import render
+from enlace.web.rendering import render, request_language
 from enlace.web.security import CurrentUser, allow
-from enlace.web.sparkline import sparkline
+from enlace.web.sparkline import chart_text, sparkline
 
 SPARK_POINTS = 12  # the latest periods drawn at a glance
 
@@ -37,11 +38,12 @@ def home(request: Request, context: Context, user: CurrentUser = allow()) -> HTM
         today=date.today(),
         alerts=may(user.roles, ALERT_ROLES),
     )
+    t = Formatter(request_language(request, user))
     sparks = {
         series.id: sparkline(
             [p.value for p in series.points[-SPARK_POINTS:]],
             target=series.target.value if series.target is not None else None,
-            label=series.name_en,
+            label=chart_text(series, t, last=SPARK_POINTS),
         )
         for series in view.indicators
     }

@@ -136,10 +136,16 @@ def approve(
     request: Request,
     request_id: str,
     context: Context,
+    confirmed: Annotated[str, Form(max_length=10)] = "",
     user: CurrentUser = allow(*DISCLOSURE_ROLES),
 ) -> Response:
-    """Approve a partner's disclosure request: the record is released to it (signed)."""
+    """Approve a partner's disclosure request: the record is released to it (signed).
+
+    Only from the confirmation page, which shows the record's markings: a post without its
+    confirmation changes nothing and leads there."""
     chosen = parameters.row_id(request_id, name="request_id")
+    if confirmed != "yes":
+        return RedirectResponse(f"/web/matching/disclosures/{chosen}/approve", status_code=303)
     try:
         approve_request(
             context.store,

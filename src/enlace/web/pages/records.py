@@ -49,21 +49,6 @@ REVOCATION_REASONS = {reason: _REVOCATION_TEXTS.get(reason, reason) for reason i
 _LONGEST_QUERY = 200
 _REASON_MAX = 2000  # as the matching API takes it (enlace.matching.disclosure.MAX_REASON)
 _HANDLE_MAX = 32
-# Relationship types (STIX relationship_type, the vocabulary records use), as msgids; a
-# type not listed is shown as written.
-RELATIONSHIP_TYPES = {
-    "related-to": "related to",
-    "seized-in": "seized in",
-    "owned-by": "owned by",
-    "member-of": "member of",
-    "used-by": "used by",
-    "purchased-by": "purchased by",
-    "operated-by": "operated by",
-    "front-for": "front for",
-    "located-at": "located at",
-    "works-for": "works for",
-    "attributed-to": "attributed to",
-}
 # A handle as the matching protocol hands them out (random bytes, in hex).
 _HANDLE = re.compile(r"[0-9a-f]{1,32}")
 
@@ -174,7 +159,6 @@ def record_page(
             "may_release": may(user.roles, EXCHANGE_ACTION_ROLES),
             "may_request": may(user.roles, DISCLOSURE_ROLES),
             "revocation_reasons": REVOCATION_REASONS,
-            "relationship_types": RELATIONSHIP_TYPES,
             "request_status": DISCLOSURE_STATUS,
         },
     )

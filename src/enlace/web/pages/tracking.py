@@ -14,22 +14,31 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from enlace.model.vocabulary import CommitmentTheme, MeetingMechanism, Responsible
+from enlace.model.records import Action, Commitment
+from enlace.model.vocabulary import (
+    CommitmentTheme,
+    MeetingMechanism,
+    Responsible,
+    TrackingStatus,
+)
 from enlace.reports.catalogue import language
 from enlace.reports.charts import indicator_chart
 from enlace.reports.errors import NoMeeting, UnknownLanguage
 from enlace.reports.render import render_html, write_pdf
 from enlace.tracking.edit import edit_record, editable_fields, tracked_record
 from enlace.tracking.errors import TrackingError
+from enlace.tracking.progress import record_progress
 from enlace.tracking.proposal import Proposal
 from enlace.tracking.review import SAME_AS, held_document, pending_documents, review
 from enlace.web import parameters
 from enlace.web.context import Context
+from enlace.web.i18n import Formatter
 from enlace.web.navigation import TRACKING_ROLES
 from enlace.web.pages.common import refusal_page
 from enlace.web.queries.tracking import tracking_view
 from enlace.web.rendering import render, request_language
 from enlace.web.security import CurrentUser, allow, csrf_checked
+from enlace.web.sparkline import chart_text
 
 router = APIRouter()
 _ID_MAX = 128
@@ -55,7 +64,14 @@ REVIEW_LABELS = {
     "lead_agencies": "Lead agencies",
     "due_date": "Due",
     "owner_agency": "Agency",
+    "status": "Status",
+    "evidence": "Evidence to add (record ids or indicator:<id>@<period>)",
 }
+# Progress (status, due date, evidence) is recorded as `enlace tracking update` records it
+# (`record_progress`, audited tracking-progress); the correction form leaves these fields to
+# the progress form, so a page never offers two inputs for one field.
+PROGRESS_FIELDS = ("status", "due_date", "evidence")
+_EVIDENCE_SPLIT = re.compile(r"[\s,]+")
 
 
 @router.get("/web/tracking")
@@ -77,11 +93,19 @@ def tracking_page(
         for series in view.indicators
         if series.points or series.target is not None
     }
+    t = Formatter(lang)
+    chart_texts = {series.id: chart_text(series, t) for series in view.indicators}
     return render(
         request,
         user,
         "tracking.html",
-        {"view": view, "data": view.data, "charts": charts, "today": date.today()},
+        {
+            "view": view,
+            "data": view.data,
+            "charts": charts,
+            "chart_texts": chart_texts,
+            "today": date.today(),
+        },
     )
 
 
@@ -155,11 +179,6 @@ def review_page(
         for doc in view.documents
     ]
     outcome = decided if decided in ("accepted", "rejected") else ""
-    choices = {
-        "mechanism": [m.value for m in MeetingMechanism],
-        "theme": [t.value for t in CommitmentTheme],
-        "responsible": [r.value for r in Responsible],
-    }
     return render(
         request,
         user,
@@ -167,7 +186,7 @@ def review_page(
         {
             "documents": documents,
             "decided": outcome,
-            "choices": choices,
+            "choices": _choices(),
             "held_commitments": view.commitments,
         },
     )
@@ -340,9 +359,13 @@ _KINDS = {
 
 
 def record_fields(record: object, kind: str) -> tuple[ReviewField, ...]:
-    """A stored record's correctable fields as the edit form shows them."""
+    """A stored record's correctable fields as the edit form shows them (progress fields
+    apart, on commitments and actions: the progress form shows those)."""
     shown: list[ReviewField] = []
+    skipped = PROGRESS_FIELDS if kind in ("commitment", "action") else ()
     for name in editable_fields(kind):
+        if name in skipped:
+            continue
         value = getattr(record, name)
         if isinstance(value, tuple):
             text = "|".join(value)
@@ -354,6 +377,31 @@ def record_fields(record: object, kind: str) -> tuple[ReviewField, ...]:
     return tuple(shown)
 
 
+def progress_fields(record: Commitment | Action) -> tuple[ReviewField, ...]:
+    """The progress form's fields: status, due date, and (on an action) evidence to add."""
+    fields = [
+        ReviewField("status", REVIEW_LABELS["status"], record.status.value, "status"),
+        ReviewField(
+            "due_date",
+            REVIEW_LABELS["due_date"],
+            record.due_date.isoformat() if record.due_date else "",
+            "date",
+        ),
+    ]
+    if isinstance(record, Action):
+        fields.append(ReviewField("evidence", REVIEW_LABELS["evidence"], "", "text"))
+    return tuple(fields)
+
+
+def _choices() -> dict[str, list[str]]:
+    return {
+        "mechanism": [m.value for m in MeetingMechanism],
+        "theme": [t.value for t in CommitmentTheme],
+        "responsible": [r.value for r in Responsible],
+        "status": [s.value for s in TrackingStatus],
+    }
+
+
 @router.get("/web/tracking/edit")
 def edit_page(
     request: Request,
@@ -362,18 +410,15 @@ def edit_page(
     saved: str = "",
     user: CurrentUser = allow(*TRACKING_ROLES),
 ) -> Response:
-    """A form to correct a meeting, commitment or action this node holds."""
+    """A form to correct a meeting, commitment or action this node holds, and one to record
+    a commitment's or action's progress."""
     chosen = parameters.bounded_text(record, name="record", high=_ID_MAX)
     held = tracked_record(context.store, chosen) if chosen else None
     if held is None:
         return refusal_page(
             request, user, 404, "This node holds no meeting, commitment or action {id}.", id=chosen
         )
-    choices = {
-        "mechanism": [m.value for m in MeetingMechanism],
-        "theme": [t.value for t in CommitmentTheme],
-        "responsible": [r.value for r in Responsible],
-    }
+    progress = progress_fields(held) if isinstance(held, Commitment | Action) else ()
     return render(
         request,
         user,
@@ -381,8 +426,9 @@ def edit_page(
         {
             "record": held,
             "fields": record_fields(held, held.KIND),
-            "choices": choices,
-            "saved": saved == "1",
+            "progress": progress,
+            "choices": _choices(),
+            "saved": saved if saved in ("1", "progress") else "",
         },
     )
 
@@ -437,3 +483,53 @@ def edit_submit(
     except TrackingError as error:
         return refusal_page(request, user, 409, "Not done: {reason}", reason=str(error))
     return RedirectResponse(f"/web/tracking/edit?record={held.id}&saved=1", status_code=303)
+
+
+@router.post("/web/tracking/progress", dependencies=[csrf_checked])
+def progress_submit(
+    request: Request,
+    context: Context,
+    record: Annotated[str, Form(max_length=_ID_MAX)] = "",
+    status: Annotated[str, Form(max_length=40)] = "",
+    due_date: Annotated[str, Form(max_length=40)] = "",
+    evidence: _FORM = "",
+    user: CurrentUser = allow(*TRACKING_ROLES),
+) -> Response:
+    """Record a commitment's or action's progress as `enlace tracking update` does: a new
+    version with its status, due date or added evidence, audited tracking-progress."""
+    chosen = parameters.bounded_text(record, name="record", high=_ID_MAX)
+    held = tracked_record(context.store, chosen) if chosen else None
+    if not isinstance(held, Commitment | Action):
+        return refusal_page(
+            request, user, 404, "This node holds no commitment or action {id}.", id=chosen
+        )
+    wanted = parameters.bounded_text(status, name="status", high=40)
+    try:
+        new_status = TrackingStatus(wanted) if wanted else None
+    except ValueError:
+        choices = ", ".join(s.value for s in TrackingStatus)
+        return refusal_page(
+            request, user, 400, "Unknown status {value}: expected one of {choices}.",
+            value=wanted[:40], choices=choices,
+        )  # fmt: skip
+    due = parameters.bounded_text(due_date, name="due_date", high=40)
+    try:
+        new_due = date.fromisoformat(due) if due else None
+    except ValueError:
+        return refusal_page(
+            request, user, 400, "Not a date: {value}; expected YYYY-MM-DD.", value=due[:40]
+        )
+    items = parameters.bounded_text(evidence, name="evidence", high=_FIELD_MAX)
+    try:
+        record_progress(
+            context.store,
+            held.id,
+            party=context.party,
+            status=new_status,
+            due_date=new_due,
+            evidence=[item for item in _EVIDENCE_SPLIT.split(items) if item],
+            actor=user.username,
+        )
+    except TrackingError as error:
+        return refusal_page(request, user, 409, "Not done: {reason}", reason=str(error))
+    return RedirectResponse(f"/web/tracking/edit?record={held.id}&saved=progress", status_code=303)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 
 from enlace.model.markings import TLP_BY_MARKING_ID
 from enlace.store.tables import records
+from enlace.web.codes import Code, Title
 
 # Properties of a STIX object that are shown elsewhere on the record page (or not at all).
 _TECHNICAL = {
@@ -64,7 +65,9 @@ def properties(obj: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def record_title(obj: Mapping[str, Any]) -> str:
-    """A short line naming the record: a name, a number, a make and serial, a description."""
+    """A short line naming the record: a name, a number, a make and serial, a description;
+    a `Title` when it holds codes (a drug type, a unit, a relationship type) that the page
+    writes in the reader's language."""
     found = dict(properties(obj))
     if "given_names" in found or "first_surname" in found:
         parts = [found.get("given_names"), found.get("first_surname"), found.get("second_surname")]
@@ -80,10 +83,15 @@ def record_title(obj: Mapping[str, Any]) -> str:
         ]
         return _short(" ".join(str(p) for p in parts if p))
     if obj.get("type") == "relationship":
-        return _short(str(found.get("relationship_type", "relationship")))
+        return _coded(Code("relationship_type", str(found.get("relationship_type", ""))))
     if "quantity" in found and "unit" in found:  # a seizure
-        what = found.get("drug_type") or found.get("category") or ""
-        return _short(f"{what} {found['quantity']} {found['unit']} {found.get('place') or ''}")
+        what = "drug_type" if found.get("drug_type") else "category"
+        return _coded(
+            Code(what, str(found.get(what) or "")),
+            str(found["quantity"]),
+            Code("unit", str(found["unit"])),
+            str(found.get("place") or ""),
+        )
     for key in _TITLE_KEYS:
         value = found.get(key)
         if isinstance(value, str) and value.strip():
@@ -109,6 +117,12 @@ def shown_value(value: Any) -> str:
     if isinstance(value, bool):
         return "✓" if value else "✗"
     return str(value)
+
+
+def _coded(*parts: str | Code) -> Title:
+    kept = tuple(p for p in parts if (p.value if isinstance(p, Code) else p.strip()))
+    text = " ".join(part.value if isinstance(part, Code) else part for part in kept)
+    return Title(_short(text), kept)
 
 
 def _short(text: str) -> str:
