@@ -38,7 +38,9 @@ def counts(store: Store) -> dict[str, int]:
 
 def audit_actions(store: Store) -> list[str]:
     with store.unit_of_work() as uow:
-        return list(uow.connection.execute(select(audit_log.c.action)).scalars())
+        return list(
+            uow.connection.execute(select(audit_log.c.action).order_by(audit_log.c.seq)).scalars()
+        )
 
 
 @pytest.fixture

@@ -149,5 +149,7 @@ def test_reimporting_the_same_file_changes_nothing(store: Store) -> None:
 def test_import_is_audited_as_stats_import(store: Store) -> None:
     import_cbp_statistics(store, OLDER)
     with store.unit_of_work() as uow:
-        actions = uow.connection.execute(select(audit_log.c.action, audit_log.c.subject)).all()
+        actions = uow.connection.execute(
+            select(audit_log.c.action, audit_log.c.subject).order_by(audit_log.c.seq)
+        ).all()
     assert [tuple(a) for a in actions] == [("stats-import", "cbp_fy19_fy22.csv")]

@@ -54,7 +54,9 @@ def _stored(node: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ..
             audit = [
                 tuple(r)
                 for r in uow.connection.execute(
-                    select(audit_log.c.action, audit_log.c.subject, audit_log.c.detail)
+                    select(audit_log.c.action, audit_log.c.subject, audit_log.c.detail).order_by(
+                        audit_log.c.seq
+                    )
                 )
             ]
         return rows, audit

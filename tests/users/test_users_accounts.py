@@ -160,9 +160,9 @@ def test_token_is_kept_as_a_hash_audited_on_use_and_refused_once_revoked(store: 
     assert token_user(store, "enl_made-up", path="/web/records", client="127.0.0.1") is None
     with store.unit_of_work() as uow:
         rows = uow.connection.execute(
-            select(audit_log.c.action, audit_log.c.subject).where(
-                audit_log.c.action.like("token-%")
-            )
+            select(audit_log.c.action, audit_log.c.subject)
+            .where(audit_log.c.action.like("token-%"))
+            .order_by(audit_log.c.seq)
         ).all()
     assert [tuple(row) for row in rows] == [
         ("token-create", "ana"),

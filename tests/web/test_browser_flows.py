@@ -128,7 +128,9 @@ def test_browsing_the_pages_logs_no_failed_authentication(
         page.goto(f"{mx.url}{path}")
     # The browser's own requests (its icon) must not reach the TAXII routes' auth check.
     with mx.store.unit_of_work() as uow:
-        actions = list(uow.connection.execute(select(audit_log.c.action)).scalars())
+        actions = list(
+            uow.connection.execute(select(audit_log.c.action).order_by(audit_log.c.seq)).scalars()
+        )
     assert "auth-failure" not in actions
     assert "login" in actions
 

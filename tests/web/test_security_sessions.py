@@ -47,7 +47,11 @@ def test_session_expires_after_thirty_idle_minutes(
     assert answer.headers["location"].startswith("/web/login")
     assert _session_rows(web.store) == 0
     with web.store.unit_of_work() as uow:
-        actions = uow.connection.execute(select(audit_log.c.action)).scalars().all()
+        actions = (
+            uow.connection.execute(select(audit_log.c.action).order_by(audit_log.c.seq))
+            .scalars()
+            .all()
+        )
     assert "session-expired" in actions
 
 
