@@ -213,25 +213,24 @@ def _with_progress(rows: Iterator[T], total: int) -> Iterator[T]:
 
 
 def pick_searches(csv_path: Path) -> Picked:
-    """A person's name, a firearm's serial and a seizure's word: of each kind, the record in
-    the middle of the file's records of that kind (the generator writes kind after kind)."""
+    """A person's name, a firearm's serial (a vehicle's VIN in a file too small to hold one)
+    and a seizure's word: of each kind, the record in the middle of the file's records of that
+    kind (the generator writes kind after kind)."""
+    fields = {"person": "first_surname", "firearm": "serial", "vehicle": "vin",
+              "seizure": "description"}  # fmt: skip
 
     def wanted(row: dict[str, str]) -> str | None:
         kind = row["type"]
-        if kind == "person" and row["first_surname"] and row["given_names"]:
-            return kind
-        if (kind == "firearm" and row["serial"]) or (kind == "seizure" and row["description"]):
-            return kind
-        return None
+        return kind if kind in fields and row[fields[kind]] else None
 
-    counts: dict[str, int] = {"person": 0, "firearm": 0, "seizure": 0}
+    counts = dict.fromkeys(fields, 0)
     with csv_path.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             kind = wanted(row)
             if kind:
                 counts[kind] += 1
-    if not all(counts.values()):
-        raise SystemExit(f"{csv_path}: no person, firearm with a serial or seizure: {counts}")
+    if not (counts["person"] and counts["seizure"] and (counts["firearm"] or counts["vehicle"])):
+        raise SystemExit(f"{csv_path}: too few records to pick searches from: {counts}")
     middle = {kind: count // 2 for kind, count in counts.items()}
     seen = dict.fromkeys(counts, 0)
     found: dict[str, dict[str, str]] = {}
@@ -242,17 +241,18 @@ def pick_searches(csv_path: Path) -> Picked:
                 continue
             if seen[kind] == middle[kind]:
                 found[kind] = row
-                if len(found) == len(counts):
+                if len(found) == sum(1 for count in counts.values() if count):
                     break
             seen[kind] += 1
-    person, firearm, seizure = found["person"], found["firearm"], found["seizure"]
+    person, seizure = found["person"], found["seizure"]
+    serial = ("firearm", "serial") if "firearm" in found else ("vehicle", "vin")
     name = " ".join(person[key] for key in ("given_names", "first_surname", "second_surname"))
     words = re.findall(r"\w+", seizure["description"])
     return Picked(
         name=" ".join(name.split()),
         name_id=person["id"],
-        serial=firearm["serial"],
-        serial_id=firearm["id"],
+        serial=found[serial[0]][serial[1]],
+        serial_id=found[serial[0]]["id"],
         word=max(words, key=len),
     )
 
