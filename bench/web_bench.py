@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -213,6 +213,18 @@ def _with_progress(rows: Iterator[T], total: int) -> Iterator[T]:
 
 
 def pick_searches(csv_path: Path) -> Picked:
+    """What to search for in the node built from `csv_path`, read once and cached beside it."""
+    cache = csv_path.with_name(csv_path.name + ".searches.json")
+    try:
+        return Picked(**json.loads(cache.read_text()))
+    except (OSError, ValueError, TypeError):
+        pass
+    picked = _pick_searches(csv_path)
+    cache.write_text(json.dumps(asdict(picked)) + "\n")
+    return picked
+
+
+def _pick_searches(csv_path: Path) -> Picked:
     """A person's name, a firearm's serial (a vehicle's VIN in a file too small to hold one)
     and a seizure's word: of each kind, the record in the middle of the file's records of that
     kind (the generator writes kind after kind)."""
