@@ -130,7 +130,12 @@ def main() -> None:
         for dropped in drop_built(out, admin_url):
             console.print(f"dropped {dropped}")
         return
-    console.print(f"[bold]web benchmark[/]  {machine()}, {_postgres_version(admin_url)}")
+    postgres = _postgres_version(admin_url)
+    console.print(f"[bold]web benchmark[/]  {machine()}, {postgres}")
+    stores = list(args.stores)
+    if "postgresql" in stores and "not reachable" in postgres:
+        say(f"PostgreSQL left out: {postgres} at {admin_url.render_as_string()}")
+        stores.remove("postgresql")
     columns: list[tuple[str, dict[str, Timing]]] = []
     labels: dict[str, None] = {}  # every page label, in order (a dict keeps it)
     for records in args.records:
@@ -140,7 +145,7 @@ def main() -> None:
             f"[{records:,}] searching name {picked.name!r}, serial {picked.serial!r}, "
             f"word {picked.word!r}"
         )
-        for store in args.stores:
+        for store in stores:
             node = build_node(out, store, records, csv_path, admin_url, rebuild=args.rebuild)
             say(f"[{store} {records:,}] {node.note}")
             with Serving(node) as base_url:
