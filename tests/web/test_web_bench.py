@@ -1,0 +1,66 @@
+"""`bench/web_bench.py` keeps working: its page list, against a small node it built and serves.
+
+The bench's own code builds the node (real `enlace init`, `import`, `user add`), serves it with
+`enlace serve` and times every page once; here every page must answer 200 and the name and
+serial searches must show the record they were picked from. Speed is not asserted (see
+bench/README.md): this only keeps the bench from rotting as the pages change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL, make_url
+
+import web_bench
+from support import timing
+
+RECORDS = 400
+
+
+def test_the_last_page_is_read_from_the_pager_text_or_its_links() -> None:
+    assert web_bench.last_page("<span>Page 1 of 20,000</span>") == 20_000
+    assert web_bench.last_page('<a href="/web/records?kind=x&amp;page=7">7</a>') == 7
+    assert web_bench.last_page("<p>3 records found.</p>") == 1
+
+
+def test_the_filters_are_taken_from_the_records_page_form() -> None:
+    html = (
+        '<select name="kind"><option value="">all</option><option value="firearm">F</option>'
+        '<option value="person">P</option></select>'
+        '<select name="owner"><option value="">all</option><option value="MX">MX</option>'
+        "</select>"
+    )
+    picked = web_bench.Picked("Ana Pérez", "identity--1", "AB-1", "enlace-firearm--1", "word")
+    paths = {page.label: page.path for page in web_bench.page_list(html, picked)}
+    assert paths["records, kind firearm"] == "/web/records?kind=firearm"
+    assert paths["records, owner MX"] == "/web/records?owner=MX"
+    assert paths["search: a name"] == "/web/records?q=Ana+P%C3%A9rez"
+
+
+@pytest.mark.e2e
+def test_every_page_of_the_bench_answers_on_a_node_it_built(
+    database: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    admin_url: URL = make_url(web_bench.DEFAULT_POSTGRES_URL)
+    if database == "postgresql":
+        admin_url = request.getfixturevalue("postgres_server").url
+    csv_path = web_bench.synthetic_csv(tmp_path, RECORDS)
+    picked = web_bench.pick_searches(csv_path)
+    try:
+        node = web_bench.build_node(tmp_path, database, RECORDS, csv_path, admin_url)
+        again = web_bench.build_node(tmp_path, database, RECORDS, csv_path, admin_url)
+        assert again.note.startswith("reused"), again.note
+        with web_bench.Serving(node) as base_url:
+            timings, pages = web_bench.time_pages(
+                base_url, node.password, picked, 1, timeout=timing.timeout(60)
+            )
+    finally:
+        dropped = web_bench.drop_built(tmp_path, admin_url)
+    assert len(dropped) == 1
+    assert len(pages) == 13
+    assert {label: t.status for label, t in timings.items()} == dict.fromkeys(timings, 200)
+    assert timings["search: a name"].shown is True
+    assert timings["search: a serial"].shown is True
+    assert all(len(t.seconds) == 1 for t in timings.values())
