@@ -78,13 +78,12 @@ def fold_words(text: str) -> list[str]:
 
 def searchable_text(stix: Mapping[str, Any]) -> str:
     """The folded words a search finds this STIX object by, space-separated."""
-    values = list(_own_values(stix))
-    # Folded all at once (an import folds every record it writes), then value by value:
-    # joined by NUL, which no stored text holds (StoredVersion.of refuses it) and folding
-    # never makes.
-    folded = strip_accents("\x00".join(values)).casefold().split("\x00")
     words: list[str] = []
-    for value, text in zip(values, folded, strict=True):
+    for value in _own_values(stix):
+        # Value by value: most are ASCII (ids, numbers, codes), which strip_accents returns
+        # as they are; folding them joined made one accented name send them all through
+        # Unicode decomposition (an import folds every record it writes).
+        text = strip_accents(value).casefold()
         found = [word for word in _WORD.findall(text) if len(word) <= _LONGEST_WORD]
         words.extend(found)
         # A serial, plate or phone written with separators is found typed without them too.
