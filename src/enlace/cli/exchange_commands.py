@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -310,6 +311,7 @@ def sync(
     from enlace.exchange.sync_client import sync_node_partner
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
+    from enlace.tracking.indicators.snapshot import refresh_indicators
 
     code = party_code(partner)
     config, store = open_node(node)
@@ -317,6 +319,8 @@ def sync(
         report = sync_node_partner(
             store, config.key_dir, code, page_size=page_size, actor="cli", from_start=from_start
         )
+        if report.received or report.revoked:
+            refresh_indicators(store, today=date.today())  # the pages find them ready
     finally:
         store.close()
     console.print(f"sync from {code}: {report.pages} page(s)")

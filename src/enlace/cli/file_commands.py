@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -44,6 +45,7 @@ def import_records(
     from enlace.files.importer import format_summary, import_file
     from enlace.files.readers import detect_format, require_regular_file
     from enlace.node.setup import open_node
+    from enlace.tracking.indicators.snapshot import refresh_indicators
 
     # Before the lines are counted: counting /dev/zero or a named pipe would never end.
     require_regular_file(file)
@@ -62,6 +64,8 @@ def import_records(
                 on_progress=advance,
                 workers=workers,
             )
+        if report.imported:
+            refresh_indicators(store, today=date.today())  # the pages find them ready
     finally:
         store.close()
     for line in format_summary(report):

@@ -59,11 +59,13 @@ def import_statistics(
 ) -> None:
     """Import CBP drug seizure statistics; a newer edition replaces the fiscal years it covers."""
     from enlace.node.setup import open_node
+    from enlace.tracking.indicators.snapshot import refresh_indicators
     from enlace.tracking.statistics import describe_import, import_cbp_statistics
 
     _config, store = open_node(node)
     try:
         report = import_cbp_statistics(store, file, replace_partial=replace_partial)
+        refresh_indicators(store, today=date.today())  # the pages find them ready
     finally:
         store.close()
     for line in describe_import(report):

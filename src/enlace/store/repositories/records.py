@@ -14,6 +14,7 @@ from enlace.store.dialect import (
 )
 from enlace.store.errors import VersionConflict
 from enlace.store.repositories.record_links import add_record_links
+from enlace.store.repositories.settings import DATA_GENERATION, SettingsRepository
 from enlace.store.search_index import replace_texts
 from enlace.store.tables import record_counts, record_identifiers, records
 from enlace.store.versions import StoredRow, StoredVersion
@@ -117,6 +118,8 @@ class RecordRepository:
             self._insert_many(record_identifiers, _IDENTIFIER_COLUMNS, identifier_rows)
         self._keep_newest(promoted.values(), before)
         add_record_links(self._connection, new)
+        if added:
+            SettingsRepository(self._connection).bump(DATA_GENERATION)
         return added
 
     def _newest_held(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:

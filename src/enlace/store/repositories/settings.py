@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from enlace.store.dialect import insert_ignoring_duplicates
 from enlace.store.tables import node_settings
@@ -31,3 +31,26 @@ class SettingsRepository:
         held = self.get(name)
         assert held is not None
         return held
+
+    def put(self, name: str, value: str) -> None:
+        """Set a setting, replacing what it held."""
+        if self.get(name) is None:
+            self.set_if_absent(name, value)
+        else:
+            self._connection.execute(
+                update(node_settings).where(node_settings.c.name == name).values(value=value)
+            )
+
+    def bump(self, name: str) -> None:
+        """Add one to a counter setting (absent: it becomes 1), in the caller's transaction.
+
+        Writers already take turns on the audit log's head, so one more row they all update
+        adds no wait of its own.
+        """
+        held = self.get(name)
+        self.put(name, str(int(held) + 1 if held and held.isdigit() else 1))
+
+
+# Bumped whenever records or public statistics are written: what derived values kept ready
+# (the indicator snapshot, enlace.tracking.indicators.snapshot) compare to know they are stale.
+DATA_GENERATION = "data-generation"

@@ -3,6 +3,7 @@ with their reasons; releasing a record and syncing from a partner now (liaison o
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -16,6 +17,7 @@ from enlace.exchange.sync_client import sync_node_partner
 from enlace.exchange.witness_status import ALERT_KINDS
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
+from enlace.tracking.indicators.snapshot import refresh_indicators
 from enlace.web import parameters
 from enlace.web.context import Context, WebContext
 from enlace.web.i18n import Formatter
@@ -189,6 +191,8 @@ def sync_now(
         return refusal_page(request, user, 400, "Give a two-letter partner code.")
     try:
         report = sync_node_partner(context.store, context.key_dir, partner, actor=user.username)
+        if report.received or report.revoked:
+            refresh_indicators(context.store, today=date.today())  # the dashboard finds them ready
     except (NodeError, ExchangeError) as error:
         return _page(
             request, context, user, Flash("error", "sync-failed", (partner, str(error))), 502

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -23,6 +24,7 @@ from enlace.files.problems import ImportRejected, InputProblem, UnreadableFile
 from enlace.model.errors import RecordError
 from enlace.store.errors import VersionConflict
 from enlace.store.store import Store
+from enlace.tracking.indicators.snapshot import refresh_indicators
 from enlace.web.context import Context
 from enlace.web.navigation import IMPORT_ROLES
 from enlace.web.rendering import render
@@ -172,6 +174,8 @@ def _import_saved(
         # The importer names the file by its path: show the name the user uploaded.
         detail = str(error).replace(str(path), name).replace(path.name, name)
         raise UploadRefused(400, "The file could not be read.", detail=detail) from None
+    if report.imported:
+        refresh_indicators(store, today=date.today())  # the dashboard finds them ready
     return ImportOutcome(
         name=name, read=report.read, imported=report.imported, unchanged=report.unchanged
     )

@@ -13,8 +13,8 @@ from enlace.reports.data import MeetingItem, ReportData
 from enlace.reports.errors import NoMeeting
 from enlace.reports.queries import build_report_data
 from enlace.store.store import Store
-from enlace.tracking.indicators.definitions import default_definitions_path, load_definitions
-from enlace.tracking.indicators.series import IndicatorSeries, compute_indicators
+from enlace.tracking.indicators.series import IndicatorSeries
+from enlace.tracking.indicators.snapshot import default_indicators
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +27,9 @@ class TrackingView:
 
 
 def node_indicators(store: Store, *, today: date) -> list[IndicatorSeries]:
-    """The default indicators computed over the node's records and statistics."""
-    return compute_indicators(store, load_definitions(default_definitions_path()), today=today)
+    """The default indicators over the node's records and statistics, as kept ready since
+    the data last changed (enlace.tracking.indicators.snapshot)."""
+    return default_indicators(store, today=today)
 
 
 def meetings(store: Store) -> list[MeetingItem]:
