@@ -14,7 +14,7 @@ from enlace.store.dialect import (
 )
 from enlace.store.errors import VersionConflict
 from enlace.store.repositories.record_links import add_record_links
-from enlace.store.repositories.settings import DATA_GENERATION, SettingsRepository
+from enlace.store.repositories.settings import data_written
 from enlace.store.search_index import replace_texts
 from enlace.store.tables import record_counts, record_identifiers, records
 from enlace.store.versions import StoredRow, StoredVersion
@@ -119,7 +119,7 @@ class RecordRepository:
         self._keep_newest(promoted.values(), before)
         add_record_links(self._connection, new)
         if added:
-            SettingsRepository(self._connection).bump(DATA_GENERATION)
+            data_written(self._connection)
         return added
 
     def _newest_held(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:

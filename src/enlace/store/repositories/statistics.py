@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from enlace.store.repositories.settings import DATA_GENERATION, SettingsRepository
+from enlace.store.repositories.settings import data_written
 from enlace.store.tables import cbp_drug_seizures
 
 
@@ -65,7 +65,7 @@ class CbpStatisticsRepository:
         self, fiscal_year: int, rows: Sequence[CbpRow], *, edition: int, source_file: str
     ) -> int:
         """Put `rows` in place of every stored row of `fiscal_year`; return how many were removed."""
-        SettingsRepository(self._connection).bump(DATA_GENERATION)
+        data_written(self._connection)
         removed = self._connection.execute(
             delete(cbp_drug_seizures).where(cbp_drug_seizures.c.fiscal_year == fiscal_year)
         ).rowcount
