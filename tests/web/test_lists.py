@@ -337,6 +337,21 @@ def test_the_audit_log_pages_with_the_filter(store: Store, audited: dict[str, st
     assert (last.page, [e.seq for e in last.entries]) == (2, [2])
 
 
+def test_a_long_list_is_counted_only_up_to_the_cap(
+    store: Store, audited: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At ten million entries counting them all would cost every page view seconds: the count
+    # stops at the cap and the pager says "more than".
+    monkeypatch.setattr("enlace.web.listing.COUNT_CAP", 4)
+    view = audit_view(store, page_size=2)
+    assert (view.total, view.pager.more, view.pages) == (4, True, 2)
+    assert [e.seq for e in view.entries] == [7, 6]
+    exact = audit_view(store, wanted=AuditFilter(actor="ana"), page_size=2)
+    assert (exact.total, exact.pager.more) == (3, False)
+    exchange = exchange_view(store)
+    assert exchange.pagers["released"].more is False
+
+
 def test_the_audit_export_holds_the_filtered_entries_with_titles(
     store: Store, audited: dict[str, str]
 ) -> None:

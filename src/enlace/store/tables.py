@@ -104,6 +104,18 @@ record_identifiers = Table(
     Column("key", String(255), nullable=False),
     PrimaryKeyConstraint("record_id", "modified", "kind", "key", name="pk_record_identifiers"),
 )
+# The exchange page's "received" list, newest first, over received versions only (partial:
+# a node's own records are not in it), so its page and capped count read the index alone.
+_RECEIVED = records.c.received_from.is_not(None)
+Index(
+    "ix_records_received",
+    records.c.added_at,
+    records.c.id,
+    records.c.modified,
+    sqlite_where=_RECEIVED,
+    postgresql_where=_RECEIVED,
+)
+
 Index("ix_record_identifiers_kind_key", record_identifiers.c.kind, record_identifiers.c.key)
 
 # The two ends of each stored version of a STIX relationship, so a record's page finds the
@@ -186,6 +198,8 @@ releases = Table(
     PrimaryKeyConstraint("record_id", "modified", "partner", name="pk_releases"),
 )
 Index("ix_releases_partner_sequence", releases.c.partner, releases.c.sequence, unique=True)
+# The exchange page's "released" list, newest first, and its capped count.
+Index("ix_releases_released_at", releases.c.released_at, releases.c.record_id, releases.c.partner)
 
 # The last release sequence number given to each partner, and the last date_added. A release
 # updates this row first: the row lock (PostgreSQL) or the write lock (SQLite) it takes lasts

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi.responses import StreamingResponse
+from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from enlace.web import parameters
@@ -100,11 +101,13 @@ def order_by(
 
 @dataclass(frozen=True, slots=True)
 class Pager:
-    """One page of a list: its number (1 to `pages`), its size, and the rows in all."""
+    """One page of a list: its number (1 to `pages`), its size, and the rows in all — or,
+    when `more`, the rows counted before the count stopped at COUNT_CAP."""
 
     page: int
     size: int
     total: int
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -117,10 +120,24 @@ class Pager:
         return (self.page - 1) * self.size
 
 
-def pager(page: int, *, total: int, size: int) -> Pager:
+def pager(page: int, *, total: int, size: int, more: bool = False) -> Pager:
     """The page asked for, or the last one when the list is shorter than that."""
-    shown = Pager(1, size, total)
+    shown = Pager(1, size, total, more)
     return replace(shown, page=max(1, min(page, shown.pages)))
+
+
+# A list's rows are counted up to here, no further: counting every row of a log or of the
+# versions received at ten million rows would cost each page view seconds. Past it the page
+# says "more than" and pages through the first COUNT_CAP rows in the order chosen (the other
+# order reaches the other end).
+COUNT_CAP = 10_000
+
+
+def capped_count(connection: Connection, query: Select[Any]) -> tuple[int, bool]:
+    """(rows of `query`, counted up to COUNT_CAP; whether there are more)."""
+    limited = query.limit(COUNT_CAP + 1).subquery()
+    found = int(connection.execute(select(func.count()).select_from(limited)).scalar_one())
+    return min(found, COUNT_CAP), found > COUNT_CAP
 
 
 @dataclass(frozen=True, slots=True)

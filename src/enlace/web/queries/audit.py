@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from enlace.store.repositories.audit import AuditEntry, AuditVerification
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
-from enlace.web.listing import EXPORT_LIMIT, Pager, Sort, order_by, pager
+from enlace.web.listing import EXPORT_LIMIT, Pager, Sort, capped_count, order_by, pager
 from enlace.web.queries.describe import titles_of
 
 PAGE_SIZE = 100
@@ -88,8 +88,8 @@ def audit_view(
         connection = uow.connection
         if chosen.action and chosen.action not in known and not _logged(connection, chosen.action):
             chosen = AuditFilter(chosen.actor, chosen.subject, "", chosen.since, chosen.until)
-        counted = chosen.applied(select(func.count()).select_from(audit_log))
-        shown = pager(page, total=int(connection.execute(counted).scalar_one()), size=page_size)
+        total, more = capped_count(connection, chosen.applied(select(audit_log.c.seq)))
+        shown = pager(page, total=total, size=page_size, more=more)
         query = chosen.applied(select(audit_log)).order_by(*order_by(sort, AUDIT_COLUMNS))
         rows = connection.execute(query.limit(page_size).offset(shown.offset)).all()
         entries = tuple(_entry(row) for row in rows)

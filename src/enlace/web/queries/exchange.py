@@ -26,7 +26,7 @@ from enlace.store.repositories.sync_state import SequenceGap
 from enlace.store.store import Store
 from enlace.store.tables import audit_log, records, releases, sync_cursors
 from enlace.store.unit_of_work import UnitOfWork
-from enlace.web.listing import EXPORT_LIMIT, Pager, Sort, order_by, pager
+from enlace.web.listing import EXPORT_LIMIT, Pager, Sort, capped_count, order_by, pager
 from enlace.web.queries.describe import titles_of
 
 RECENT = 25  # rows a page of each list shows
@@ -234,17 +234,13 @@ def exchange_view(
     with store.unit_of_work() as uow:  # only reads
         connection = uow.connection
         counts = {
-            "released": _released_query(func.count()),
-            "received": _received_query(func.count()),
-            "refusals": _refusals_query(func.count()),
+            "released": capped_count(connection, _released_query(releases.c.record_id)),
+            "received": capped_count(connection, _received_query(records.c.id)),
+            "refusals": capped_count(connection, _refusals_query(audit_log.c.seq)),
         }
         pagers = {
-            name: pager(
-                page if name == chosen else 1,
-                total=int(connection.execute(counted).scalar_one()),
-                size=recent,
-            )
-            for name, counted in counts.items()
+            name: pager(page if name == chosen else 1, total=total, size=recent, more=more)
+            for name, (total, more) in counts.items()
         }
 
         def one_page(name: str, query: Select[Any]) -> Select[Any]:

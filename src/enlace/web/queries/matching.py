@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from enlace.store.repositories.disclosures import DisclosureRequest
@@ -14,7 +14,7 @@ from enlace.store.repositories.match_runs import MatchRun
 from enlace.store.repositories.matches import HitNotice, Match
 from enlace.store.store import Store
 from enlace.store.tables import matches, partners
-from enlace.web.listing import EXPORT_LIMIT, Pager, Sort, order_by, pager
+from enlace.web.listing import EXPORT_LIMIT, Pager, Sort, capped_count, order_by, pager
 from enlace.web.queries.describe import titles_of
 
 RECENT = 50
@@ -82,8 +82,8 @@ def matching_view(
     newest `recent` of each other list."""
     with store.unit_of_work() as uow:  # only reads
         connection = uow.connection
-        counted = wanted.applied(select(func.count()).select_from(matches))
-        shown = pager(page, total=int(connection.execute(counted).scalar_one()), size=page_size)
+        total, more = capped_count(connection, wanted.applied(select(matches.c.run_id)))
+        shown = pager(page, total=total, size=page_size, more=more)
         query = wanted.applied(select(matches)).order_by(*_match_order(sort))
         found = [
             Match(**row._mapping)
