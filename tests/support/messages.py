@@ -49,6 +49,7 @@ def used_messages() -> set[str]:
     for header in (
         matching.EXPORT_HEADER,
         audit.EXPORT_HEADER,
+        records.EXPORT_HEADER,
         exchange.MOVEMENT_HEADER,
         exchange.REFUSAL_HEADER,
     ):

@@ -116,6 +116,32 @@ def test_the_matches_export_is_the_filtered_sorted_list_with_safe_cells(
     assert len(only) == 2
 
 
+# --- records --------------------------------------------------------------------------------
+
+
+def test_the_records_export_is_the_search_as_filtered_with_safe_cells(
+    web: tuple[RunningWeb, dict[str, str]],
+) -> None:
+    running, ids = web
+    client = running.login(user_of(Role.ANALYST))
+    page = client.get("/web/records", params={"owner": "US"})
+    assert "/web/records/export?owner=US" in page.text  # the page links its export
+    rows = csv_of(client.get("/web/records/export", params={"owner": "US", "sort": "kind"}))
+    assert rows[0][:4] == ["Id", "Tipo", "Título", "Propietario"]
+    body = rows[1:]
+    assert {r[0] for r in body} == {ids["received"], ids["tampered"]}  # US's only
+    assert [r[1] for r in body] == sorted(r[1] for r in body)  # the list's order
+    assert all(r[4] == "US" for r in body)  # received from US
+    # A phone number's title starts with "+": written as text for a spreadsheet.
+    phone_row = next(r for r in body if r[0] == ids["received"])
+    assert phone_row[2].startswith("'+")
+    everything = csv_of(client.get("/web/records/export"))
+    assert len(everything) - 1 == 5  # newest versions only: the phone's older one is not
+    refused(client.get("/web/records/export", params={"owner": "USA"}), "owner")
+    auditor = running.login(user_of(Role.AUDITOR))
+    assert auditor.get("/web/records/export").status_code == 403
+
+
 def test_bad_list_parameters_are_refused_by_name(
     web: tuple[RunningWeb, dict[str, str]],
 ) -> None:

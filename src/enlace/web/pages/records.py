@@ -18,6 +18,8 @@ from enlace.node.errors import NodeError
 from enlace.users.access_log import audit_record_read
 from enlace.web import parameters
 from enlace.web.context import Context
+from enlace.web.i18n import Formatter
+from enlace.web.listing import csv_response
 from enlace.web.navigation import DISCLOSURE_ROLES, EXCHANGE_ACTION_ROLES, RECORD_ROLES, may
 from enlace.web.pages.common import is_record_id, refusal_page
 from enlace.web.pages.matching import DISCLOSURE_STATUS
@@ -25,15 +27,17 @@ from enlace.web.queries.record_links import holds_match
 from enlace.web.queries.records import (
     COUNT_CAP,
     DEEPEST_PAGE,
+    EXPORT_ROWS,
     PAGE_SIZE,
     RecordFilter,
     agency_of_user,
     clean_sort,
     record_detail,
+    record_rows,
     search_choices,
     search_records,
 )
-from enlace.web.rendering import render
+from enlace.web.rendering import render, request_language
 from enlace.web.security import CurrentUser, allow, csrf_checked
 
 router = APIRouter()
@@ -71,18 +75,7 @@ def search(
 ) -> HTMLResponse:
     """Search by identifier or words, kind, owner, marking and date; newest first (best
     match first for words), or sorted by a column."""
-    wanted = RecordFilter(
-        text=parameters.bounded_text(q, name="q", high=_LONGEST_QUERY),
-        kind=parameters.name_text(kind, name="kind"),
-        owner=parameters.party(owner, name="owner"),
-        tlp=parameters.choice(tlp, name="tlp", choices=[level.value for level in Tlp]),
-        origin=parameters.choice(origin, name="origin", choices=("own", "received")),
-        agency=parameters.stix_id(agency, name="agency", kind="identity"),
-        since=parameters.day(since, name="since"),
-        until=parameters.day(until, name="until"),
-        page=parameters.page_number(page),
-        sort=clean_sort(sort),  # an order the list does not offer is ignored, not refused
-    )
+    wanted = _wanted(q, kind, owner, tlp, origin, agency, since, until, page, sort)
     results = search_records(context.store, wanted)
     kinds, owners, agencies = search_choices(context.store)
     filters: dict[str, str | int | None] = {
@@ -113,8 +106,88 @@ def search(
             "count_cap": COUNT_CAP,
             "deepest_page": DEEPEST_PAGE,
             "page_size": PAGE_SIZE,
+            "export_rows": EXPORT_ROWS,
         },
     )
+
+
+def _wanted(
+    q: str,
+    kind: str,
+    owner: str,
+    tlp: str,
+    origin: str,
+    agency: str,
+    since: str,
+    until: str,
+    page: str,
+    sort: str,
+) -> RecordFilter:
+    return RecordFilter(
+        text=parameters.bounded_text(q, name="q", high=_LONGEST_QUERY),
+        kind=parameters.name_text(kind, name="kind"),
+        owner=parameters.party(owner, name="owner"),
+        tlp=parameters.choice(tlp, name="tlp", choices=[level.value for level in Tlp]),
+        origin=parameters.choice(origin, name="origin", choices=("own", "received")),
+        agency=parameters.stix_id(agency, name="agency", kind="identity"),
+        since=parameters.day(since, name="since"),
+        until=parameters.day(until, name="until"),
+        page=parameters.page_number(page),
+        sort=clean_sort(sort),  # an order the list does not offer is ignored, not refused
+    )
+
+
+# The records export's columns, as msgids.
+EXPORT_HEADER = (
+    "Id",
+    "Kind",
+    "Title",
+    "Owner",
+    "Received from",
+    "TLP",
+    "Releasable to",
+    "Handling",
+    "Evaluation",
+    "Modified",
+    "Revoked",
+)
+
+
+@router.get("/web/records/export")
+def export(
+    request: Request,
+    context: Context,
+    q: str = "",
+    kind: str = "",
+    owner: str = "",
+    tlp: str = "",
+    origin: str = "",
+    agency: str = "",
+    since: str = "",
+    until: str = "",
+    sort: str = "",
+    user: CurrentUser = allow(*RECORD_ROLES),
+) -> Response:
+    """The records the search's filters hold, in its order, as CSV (the first EXPORT_ROWS)."""
+    wanted = _wanted(q, kind, owner, tlp, origin, agency, since, until, "", sort)
+    t = Formatter(request_language(request, user))
+    rows = (
+        (
+            r.id,
+            r.kind,
+            t.title(r.title),
+            r.owner,
+            r.received_from,
+            r.tlp,
+            " ".join(r.releasable_to),
+            r.handling,
+            r.evaluation,
+            r.modified,
+            t("yes") if r.revoked else "",
+        )
+        for r in record_rows(context.store, wanted)
+    )
+    return csv_response("records.csv", [t(name) for name in EXPORT_HEADER], rows, limit=EXPORT_ROWS)
 
 
 @router.get("/web/records/{record_id}")

@@ -7,6 +7,7 @@ record) is the use case `enlace.users.access_log.audit_record_read`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -194,6 +195,20 @@ def clean_sort(raw: str | None) -> str:
 def search_records(store: Store, wanted: RecordFilter) -> RecordPage:
     """The newest version of every record matching `wanted`, one page: newest first, or best
     match first for words, or in the order `wanted.sort` names."""
+    return _search_page(store, wanted, PAGE_SIZE)
+
+
+# The records export gives at most this many rows (the first, in the list's order): what the
+# list counts and pages through (COUNT_CAP); a larger extract is `enlace export`'s work.
+EXPORT_ROWS = 10_000
+
+
+def record_rows(store: Store, wanted: RecordFilter) -> tuple[RecordSummary, ...]:
+    """The first EXPORT_ROWS records of the list `wanted` describes, in its order."""
+    return _search_page(store, dataclasses.replace(wanted, page=1), EXPORT_ROWS).rows
+
+
+def _search_page(store: Store, wanted: RecordFilter, size: int) -> RecordPage:
     with store.unit_of_work() as uow:  # only reads
         connection = uow.connection
         conditions = _conditions(wanted)
@@ -215,7 +230,7 @@ def search_records(store: Store, wanted: RecordFilter) -> RecordPage:
             total, more = _total(uow, wanted, source, conditions)
         # Past the counted matches the pages go on (each "next" while a page is full) up to
         # the deepest one served.
-        pages = DEEPEST_PAGE if more else max(1, -(-total // PAGE_SIZE))
+        pages = DEEPEST_PAGE if more else max(1, -(-total // size))
         page = min(wanted.page, pages)
         if page > DEEPEST_PAGE:
             return RecordPage(
@@ -232,8 +247,8 @@ def search_records(store: Store, wanted: RecordFilter) -> RecordPage:
                 )
                 .where(conditions[-1])
                 .order_by(*(_way(expression, up) for expression, up in order))
-                .limit(PAGE_SIZE)
-                .offset((page - 1) * PAGE_SIZE)
+                .limit(size)
+                .offset((page - 1) * size)
                 .subquery()
             )
             joined = and_(records.c.id == keys.c.kid, records.c.latest == true())
@@ -255,8 +270,8 @@ def search_records(store: Store, wanted: RecordFilter) -> RecordPage:
                 .select_from(source)
                 .where(*conditions)
                 .order_by(*(_way(expression, up) for expression, up in order))
-                .limit(PAGE_SIZE)
-                .offset((page - 1) * PAGE_SIZE)
+                .limit(size)
+                .offset((page - 1) * size)
                 .subquery()
             )
             joined = and_(records.c.id == keys.c.kid, records.c.modified == keys.c.kmod)
