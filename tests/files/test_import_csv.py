@@ -182,3 +182,22 @@ def test_missing_file_and_unknown_extension_are_clear_errors(mx_node: Node, tmp_
         import_file(store, party="MX", path=tmp_path / "absent.csv")
     with pytest.raises(UnreadableFile, match=r"expected \.csv, \.jsonl or \.json"):
         import_file(store, party="MX", path=write(tmp_path / "data.xlsx", "x"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_bulk_load_is_analyzed_for_the_planner_on_postgresql(
+    mx_node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without statistics PostgreSQL scanned a million records for the exchange page's list
+    # of received versions, which an index held none of (issue 20's bench).
+    _config, store = mx_node
+    monkeypatch.setattr("enlace.files.importer._ANALYZE_AFTER", 3)
+    import_file(store, party="MX", path=write(tmp_path / "ok.csv", HEADER + GOOD))
+    with store.engine.connect() as connection:
+        analyzed = connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_user_tables "
+            "WHERE relname = 'records' AND schemaname = current_schema() "
+            "AND last_analyze IS NOT NULL"
+        ).scalar_one()
+    assert analyzed == 1

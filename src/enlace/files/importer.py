@@ -170,9 +170,16 @@ def import_file(
             uow.commit()
         shown = [problem for problem, _item in takeover.refused[:MAX_PROBLEMS_SHOWN]]
         raise ImportRejected(path, shown, len(takeover.refused)) from None
+    if report.imported >= _ANALYZE_AFTER:
+        # A bulk load's rows are unknown to PostgreSQL's planner until autovacuum gets to
+        # them: lists would scan a million rows where an index holds none. Tell it now.
+        store.refresh_planner_statistics()
     if on_progress is not None:
         on_progress(report.read % 1000)
     return report
+
+
+_ANALYZE_AFTER = 50_000  # imported versions past which the planner hears of them at once
 
 
 def _audit_takeovers(

@@ -32,6 +32,16 @@ class Store:
         """A new unit of work on this store; `bulk` for one that writes a great many rows."""
         return UnitOfWork(self.engine, bulk=bulk)
 
+    def refresh_planner_statistics(self) -> None:
+        """After a bulk load on PostgreSQL, ANALYZE the record tables so the planner picks
+        their indexes (autovacuum would, a while later). SQLite plans without statistics."""
+        if self.dialect != "postgresql":
+            return
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "ANALYZE records, record_identifiers, record_search, record_counts, record_links"
+            )
+
     def close(self) -> None:
         """Release every pooled connection."""
         self.engine.dispose()
