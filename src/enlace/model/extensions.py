@@ -13,6 +13,29 @@ ENLACE_IDENTITY_ID = "identity--5d3b2f0e-6a51-4c57-9a8e-0c1f2b7e4a10"
 EXTENSIONS_CREATED = "2025-09-01T00:00:00.000000Z"
 SCHEMA_BASE = "https://enlace.example/schemas/"
 
+# Properties of an Enlace STIX object that say nothing about its subject: the envelope and
+# the markings extension (shown as badges). The record page leaves them out of the fields it
+# lists, and search (enlace.store.search_index) does not index them.
+TECHNICAL_PROPERTIES = frozenset(
+    {
+        "type",
+        "spec_version",
+        "id",
+        "created",
+        "modified",
+        "created_by_ref",
+        "object_marking_refs",
+        "extensions",
+        "revoked",
+        "extension_type",
+        "owner",
+        "releasable_to",
+        "handling_code",
+        "handling_note",
+        "evaluation",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ExtensionDefinition:

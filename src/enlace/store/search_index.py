@@ -29,39 +29,23 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from enlace.model.extensions import TECHNICAL_PROPERTIES
 from enlace.model.identifiers import strip_accents
 
 # Properties that are not the record's own words (shown as badges, or references and
-# timestamps); in step with enlace.web.queries.describe's technical properties, plus refs.
-_SKIPPED = frozenset(
-    {
-        "type",
-        "spec_version",
-        "id",
-        "created",
-        "modified",
-        "created_by_ref",
-        "object_marking_refs",
-        "extensions",
-        "revoked",
-        "extension_type",
-        "owner",
-        "releasable_to",
-        "handling_code",
-        "handling_note",
-        "evaluation",
-        "source_ref",
-        "target_ref",
-        "sighting_of_ref",
-        "where_sighted_refs",
-        "observed_data_refs",
-        "object_refs",
-        "first_seen",
-        "last_seen",
-        "valid_from",
-        "valid_until",
-    }
-)
+# timestamps): the technical properties the record page leaves out too, plus refs.
+_SKIPPED = TECHNICAL_PROPERTIES | {
+    "source_ref",
+    "target_ref",
+    "sighting_of_ref",
+    "where_sighted_refs",
+    "observed_data_refs",
+    "object_refs",
+    "first_seen",
+    "last_seen",
+    "valid_from",
+    "valid_until",
+}
 _WORD = re.compile(r"[^\W_]+")
 _LONGEST_WORD = 64  # a tsvector lexeme is at most 2 KiB; no name or serial comes close
 _LONGEST_TEXT = 16_000

@@ -12,29 +12,13 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
+from enlace.model.extensions import TECHNICAL_PROPERTIES
 from enlace.model.markings import TLP_BY_MARKING_ID
 from enlace.store.tables import records
 from enlace.web.codes import Code, Title
 
 # Properties of a STIX object that are shown elsewhere on the record page (or not at all).
-_TECHNICAL = {
-    "type",
-    "spec_version",
-    "id",
-    "created",
-    "modified",
-    "created_by_ref",
-    "object_marking_refs",
-    "extensions",
-    "revoked",
-    "extension_type",
-    # the markings extension: shown as badges
-    "owner",
-    "releasable_to",
-    "handling_code",
-    "handling_note",
-    "evaluation",
-}
+_TECHNICAL = TECHNICAL_PROPERTIES
 _TITLE_KEYS = (
     "name",
     "title",
