@@ -12,6 +12,13 @@ The names and serials searched are taken from the generated CSV, so the node hol
 
 On PostgreSQL each node is its own database, created by the bench and kept for reuse; the bench
 drops only a database it records having created (`--drop` drops them all and exits).
+
+Growing, with a budget (`--grow STEP --budget-minutes M`): instead of one node per size, one
+node per store is grown to the largest size by importing parts of STEP records one after the
+other (each part one `enlace import`, as a node grows in use), both stores part by part, and
+every page is timed after each part: the growth curve. When the budget is spent the bench stops
+after the part under way and reports the largest size reached. A grown node is reused and
+continued by the next run with the same stream, step and schema.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -136,6 +144,9 @@ def main() -> None:
     if "postgresql" in stores and "not reachable" in postgres:
         say(f"PostgreSQL left out: {postgres} at {admin_url.render_as_string()}")
         stores.remove("postgresql")
+    if args.grow:
+        grow(args, out, stores, admin_url)
+        return
     columns: list[tuple[str, dict[str, Timing]]] = []
     labels: dict[str, None] = {}  # every page label, in order (a dict keeps it)
     for records in args.records:
@@ -153,14 +164,18 @@ def main() -> None:
                                             timeout=args.timeout, label=f"{store} {records:,}")  # fmt: skip
             columns.append((f"{_store_name(store)} {records:,}", timings))
             labels.update(dict.fromkeys(page.label for page in pages))
-    console.print(_table(columns, list(labels)))
+    _report(columns, list(labels), args.repeat)
+
+
+def _report(columns: list[tuple[str, dict[str, Timing]]], labels: list[str], repeat: int) -> None:
+    console.print(_table(columns, labels))
     for title, timings in columns:
         slow = [label for label, timing in timings.items() if timing.median >= TARGET_SECONDS]
         verdict = "met" if not slow else f"not met ({len(slow)} of {len(timings)} pages)"
         console.print(f"target, every page under {TARGET_SECONDS:.0f} s median, {title}: {verdict}")
     console.print(
         f"seconds: wall time of one GET (sent to body read) by httpx over loopback, signed in "
-        f"as {USERNAME} (every role); median and worst of {args.repeat}; "
+        f"as {USERNAME} (every role); median and worst of {repeat}; "
         "'not shown': the search answered, but the record it looks for was not on its first page."
     )
 
@@ -177,9 +192,18 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--rebuild", action="store_true", help="rebuild nodes even if current")
     parser.add_argument("--drop", action="store_true",
                         help="remove every node and database the bench built in --out, and exit")  # fmt: skip
+    parser.add_argument("--grow", type=int, metavar="STEP", default=0,
+                        help="grow one node per store to the largest --records, STEP records "
+                             "per import, timing every page after each part")  # fmt: skip
+    parser.add_argument("--budget-minutes", type=float, default=0,
+                        help="with --grow: start no new part after this many minutes")  # fmt: skip
     args = parser.parse_args()
     if args.repeat < 1 or any(records < 100 for records in args.records):
         parser.error("--repeat must be 1 or more and --records 100 or more")
+    if args.grow and (args.grow < 100 or max(args.records) % args.grow):
+        parser.error("--grow must be 100 or more and divide the largest --records")
+    if args.budget_minutes and not args.grow:
+        parser.error("--budget-minutes goes with --grow")
     return args
 
 
@@ -450,6 +474,176 @@ def enlace(*args: str, show: bool = False, stdin: str | None = None) -> None:
         output = done.stdout + done.stderr
     if done.returncode != 0:
         raise SystemExit(f"enlace {' '.join(args[:2])}: exit {done.returncode}\n{output}")
+
+
+# --- growing a node part by part, with a budget ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """The synthetic stream a grown node is made of, cut into parts of `step` records."""
+
+    out: Path
+    records: int  # the largest size asked for: the stream's length
+    step: int
+
+    @property
+    def scale(self) -> int:
+        return math.ceil(self.records / MX_SHARE) + 100
+
+    @property
+    def name(self) -> str:
+        return f"synth-{PARTY.lower()}-seed{SEED}-scale{self.scale}-step{self.step}"
+
+    @property
+    def parts(self) -> int:
+        return self.records // self.step
+
+    def part(self, number: int) -> Path:
+        return self.out / "parts" / f"{self.name}-part{number:04d}.csv"
+
+
+def write_parts(stream: Stream, failed: list[BaseException]) -> None:
+    """Write the stream's parts in order, each renamed into place only when whole; parts
+    already written are generated again (the stream is one sequence) but not rewritten."""
+    try:
+        from enlace.cli.demo_commands import write_rows
+        from enlace.synth import SynthConfig, iter_party_records
+
+        stream.part(1).parent.mkdir(parents=True, exist_ok=True)
+        config = SynthConfig(seed=SEED, parties=("MX", "US"), scale=stream.scale)
+        rows = iter_party_records(config, PARTY)
+        for number in range(1, stream.parts + 1):
+            chunk = itertools.islice(rows, stream.step)
+            path = stream.part(number)
+            if path.exists():
+                for _ in chunk:
+                    pass
+                continue
+            partial = path.with_suffix(".partial")
+            written = write_rows(chunk, partial)
+            if written != stream.step:
+                raise SystemExit(f"the generator gave {written} records for {path.name}")
+            partial.rename(path)
+    except BaseException as error:  # the main thread reports it instead of waiting forever
+        failed.append(error)
+
+
+def _wait_for(path: Path, failed: list[BaseException]) -> None:
+    announced = False
+    while not path.exists():
+        if failed:
+            raise SystemExit(f"generating the parts failed: {failed[0]!r}")
+        if not announced:
+            say(f"  waiting for {path.name} to be generated")
+            announced = True
+        time.sleep(1)
+
+
+def grown_node(
+    out: Path, store: str, stream: Stream, admin_url: URL
+) -> tuple[Path, dict[str, object]]:
+    """The grown node of `store` for `stream`: its folder and marker (made, with an empty
+    node and the bench's user, when there is none or it was grown from something else)."""
+    folder = out / "web" / f"{store}-grown-{stream.step}"
+    wanted = {"store": store, "revision": schema_revision(), "stream": stream.name}
+    marker = _read_marker(folder)
+    if marker and {key: marker.get(key) for key in wanted} == wanted:
+        return folder, marker
+    if marker:
+        say(f"[{store}] starting again: grown as {marker.get('stream')} at "
+            f"{marker.get('revision')}, wanted {wanted}")  # fmt: skip
+    _remove_node(folder, admin_url)
+    folder.mkdir(parents=True)
+    node_dir = folder / "node"
+    init = ["init", "--party", PARTY, "--node", str(node_dir)]
+    database = None
+    if store == "postgresql":
+        database = _database_name(out, 0) + "_grown"
+        _create_database(folder, admin_url, database)
+        url = admin_url.set(database=database).render_as_string(hide_password=False)
+        init += ["--database-url", url]
+    enlace(*init)
+    password = secrets.token_urlsafe(18)
+    roles = [arg for role in _roles() for arg in ("--role", role)]
+    enlace("user", "add", USERNAME, *roles, "--language", "en", "--password-stdin",
+           "--node", str(node_dir), stdin=password + "\n")  # fmt: skip
+    marker = {**wanted, "database": database, "password": password, "parts": 0, "imports": []}
+    (folder / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+    return folder, marker
+
+
+def grow(args: argparse.Namespace, out: Path, stores: list[str], admin_url: URL) -> None:
+    """Grow one node per store part by part, timing every page after each part, within the
+    budget; print the growth curve (import seconds per part, page medians per size)."""
+    stream = Stream(out, max(args.records), args.grow)
+    started = time.monotonic()
+    budget = args.budget_minutes * 60 or math.inf
+    failed: list[BaseException] = []
+    threading.Thread(target=write_parts, args=(stream, failed), daemon=True).start()
+    say(f"growing to {stream.records:,} records in {stream.parts} parts of {stream.step:,}"
+        + (f", budget {args.budget_minutes:.0f} min" if args.budget_minutes else ""))  # fmt: skip
+    nodes = {store: grown_node(out, store, stream, admin_url) for store in stores}
+    _wait_for(stream.part(1), failed)
+    picked = pick_searches(stream.part(1))
+    say(f"searching name {picked.name!r}, serial {picked.serial!r}, word {picked.word!r}")
+    results: dict[str, list[tuple[int, dict[str, Timing]]]] = {store: [] for store in stores}
+    labels: dict[str, None] = {}
+    for number in range(1, stream.parts + 1):
+        if all(int(str(marker["parts"])) >= number for _, marker in nodes.values()):
+            continue
+        if time.monotonic() - started > budget:
+            say(f"budget of {args.budget_minutes:.0f} min spent: stopping before part {number}")
+            break
+        _wait_for(stream.part(number), failed)
+        for store, (folder, marker) in nodes.items():
+            if int(str(marker["parts"])) >= number:
+                continue
+            size = number * stream.step
+            say(f"[{store}] importing part {number} of {stream.parts} (to {size:,} records)")
+            began = time.perf_counter()
+            enlace("import", str(stream.part(number)), "--node", str(folder / "node"))
+            seconds = time.perf_counter() - began
+            imports = list(marker["imports"]) if isinstance(marker["imports"], list) else []
+            marker.update(parts=number, imports=[*imports, round(seconds, 1)],
+                          size_mb=_size_mb(folder, admin_url, _database(marker)))  # fmt: skip
+            (folder / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+            say(f"[{store}] part {number} imported in {seconds:.0f} s; "
+                f"{marker['size_mb']:,.0f} MB")  # fmt: skip
+            timings = _time_grown(store, folder, marker, picked, args, size)
+            results[store].append((size, timings))
+            labels.update(dict.fromkeys(timings))
+    for store, (folder, marker) in nodes.items():
+        size = int(str(marker["parts"])) * stream.step
+        if not results[store] or results[store][-1][0] != size:
+            results[store].append((size, _time_grown(store, folder, marker, picked, args, size)))
+            labels.update(dict.fromkeys(results[store][-1][1]))
+        imports = marker["imports"] if isinstance(marker["imports"], list) else []
+        say(f"[{store}] {size:,} records of {stream.records:,}; import seconds per part of "
+            f"{stream.step:,}: {', '.join(f'{s:.0f}' for s in imports)}")  # fmt: skip
+    results_path = out / "web" / f"grown-{stream.name}.json"
+    results_path.write_text(json.dumps({
+        store: [{"records": size, "pages": {label: timing.seconds for label, timing in timings.items()}}
+                for size, timings in measured]
+        for store, measured in results.items()}, indent=1) + "\n")  # fmt: skip
+    columns = [(f"{_store_name(store)} {size:,}", timings)
+               for store, measured in results.items() for size, timings in measured]  # fmt: skip
+    _report(columns, list(labels), args.repeat)
+    say(f"the figures, every request: {results_path}")
+
+
+def _database(marker: dict[str, object]) -> str | None:
+    database = marker.get("database")
+    return str(database) if database else None
+
+
+def _time_grown(store: str, folder: Path, marker: dict[str, object], picked: Picked,
+                args: argparse.Namespace, size: int) -> dict[str, Timing]:  # fmt: skip
+    node = Node(store, size, folder, str(marker["password"]), _database(marker), "grown")
+    with Serving(node) as base_url:
+        timings, _ = time_pages(base_url, node.password, picked, args.repeat,
+                                timeout=args.timeout, label=f"{store} {size:,}")  # fmt: skip
+    return timings
 
 
 # --- serving and timing ------------------------------------------------------------------

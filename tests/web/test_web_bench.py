@@ -64,3 +64,26 @@ def test_every_page_of_the_bench_answers_on_a_node_it_built(
     assert timings["search: a name"].shown is True
     assert timings["search: a serial"].shown is True
     assert all(len(t.seconds) == 1 for t in timings.values())
+
+
+def test_grown_parts_are_one_stream_cut_in_whole_parts_in_order(tmp_path: Path) -> None:
+    """`--grow`: the parts, read one after the other, are exactly the records the one-file
+    build of the same size imports, and a second writer leaves whole parts as they are."""
+    stream = web_bench.Stream(tmp_path, 300, 100)
+    failed: list[BaseException] = []
+    web_bench.write_parts(stream, failed)
+    assert failed == []
+    parts = [stream.part(number) for number in range(1, stream.parts + 1)]
+    rows = [part.read_text(encoding="utf-8").splitlines() for part in parts]
+    assert [len(lines) for lines in rows] == [101, 101, 101]  # a header and 100 records each
+    whole = web_bench.synthetic_csv(tmp_path, 300).read_text(encoding="utf-8").splitlines()
+    assert whole[0] == rows[0][0]
+    assert whole[1:] == [line for lines in rows for line in lines[1:]]
+    written = {part: part.stat().st_mtime_ns for part in parts}
+    parts[1].unlink()
+    web_bench.write_parts(stream, failed)
+    assert failed == []
+    assert parts[1].read_text(encoding="utf-8").splitlines() == rows[1]
+    assert {part: part.stat().st_mtime_ns for part in (parts[0], parts[2])} == {
+        part: written[part] for part in (parts[0], parts[2])
+    }
