@@ -481,19 +481,24 @@ def enlace(*args: str, show: bool = False, stdin: str | None = None) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Stream:
-    """The synthetic stream a grown node is made of, cut into parts of `step` records."""
+    """The parts a grown node is made of: part k is the first `step` records of the synthetic
+    world of seed SEED + k - 1 (part 1 is the one-file build's CSV of `step` records). Each
+    part is a whole world — persons, firearms, vehicles, seizures and what they refer to, in
+    the generator's kind-after-kind order — so every size holds every kind, and no part refers
+    to a record of a later one. Worlds of other seeds have other ids (the shared agencies
+    aside, which a later part imports again unchanged)."""
 
     out: Path
-    records: int  # the largest size asked for: the stream's length
+    records: int  # the largest size asked for
     step: int
 
     @property
     def scale(self) -> int:
-        return math.ceil(self.records / MX_SHARE) + 100
+        return math.ceil(self.step / MX_SHARE) + 100
 
     @property
     def name(self) -> str:
-        return f"synth-{PARTY.lower()}-seed{SEED}-scale{self.scale}-step{self.step}"
+        return f"synth-{PARTY.lower()}-seeds{SEED}+-scale{self.scale}-step{self.step}"
 
     @property
     def parts(self) -> int:
@@ -504,24 +509,20 @@ class Stream:
 
 
 def write_parts(stream: Stream, failed: list[BaseException]) -> None:
-    """Write the stream's parts in order, each renamed into place only when whole; parts
-    already written are generated again (the stream is one sequence) but not rewritten."""
+    """Write the parts not yet written, in order, each renamed into place only when whole."""
     try:
         from enlace.cli.demo_commands import write_rows
         from enlace.synth import SynthConfig, iter_party_records
 
         stream.part(1).parent.mkdir(parents=True, exist_ok=True)
-        config = SynthConfig(seed=SEED, parties=("MX", "US"), scale=stream.scale)
-        rows = iter_party_records(config, PARTY)
         for number in range(1, stream.parts + 1):
-            chunk = itertools.islice(rows, stream.step)
             path = stream.part(number)
             if path.exists():
-                for _ in chunk:
-                    pass
                 continue
+            config = SynthConfig(seed=SEED + number - 1, parties=("MX", "US"), scale=stream.scale)
+            rows = itertools.islice(iter_party_records(config, PARTY), stream.step)
             partial = path.with_suffix(".partial")
-            written = write_rows(chunk, partial)
+            written = write_rows(rows, partial)
             if written != stream.step:
                 raise SystemExit(f"the generator gave {written} records for {path.name}")
             partial.rename(path)

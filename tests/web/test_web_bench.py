@@ -8,6 +8,8 @@ bench/README.md): this only keeps the bench from rotting as the pages change.
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -66,24 +68,32 @@ def test_every_page_of_the_bench_answers_on_a_node_it_built(
     assert all(len(t.seconds) == 1 for t in timings.values())
 
 
-def test_grown_parts_are_one_stream_cut_in_whole_parts_in_order(tmp_path: Path) -> None:
-    """`--grow`: the parts, read one after the other, are exactly the records the one-file
-    build of the same size imports, and a second writer leaves whole parts as they are."""
-    stream = web_bench.Stream(tmp_path, 300, 100)
+def test_grown_parts_are_whole_worlds_of_successive_seeds(tmp_path: Path) -> None:
+    """`--grow`: part 1 is exactly the one-file build's CSV of that size; every part holds
+    every kind; parts share no record but the agencies; a second writer leaves whole parts
+    as they are and writes the missing one again, the same."""
+    stream = web_bench.Stream(tmp_path, 1_200, 400)
     failed: list[BaseException] = []
     web_bench.write_parts(stream, failed)
     assert failed == []
     parts = [stream.part(number) for number in range(1, stream.parts + 1)]
-    rows = [part.read_text(encoding="utf-8").splitlines() for part in parts]
-    assert [len(lines) for lines in rows] == [101, 101, 101]  # a header and 100 records each
-    whole = web_bench.synthetic_csv(tmp_path, 300).read_text(encoding="utf-8").splitlines()
-    assert whole[0] == rows[0][0]
-    assert whole[1:] == [line for lines in rows for line in lines[1:]]
+    text = [part.read_text(encoding="utf-8") for part in parts]
+    assert text[0] == web_bench.synthetic_csv(tmp_path, 400).read_text(encoding="utf-8")
+    rows = [list(csv.DictReader(io.StringIO(part))) for part in text]
+    assert [len(part) for part in rows] == [400, 400, 400]
+    kinds = [{row["type"] for row in part} for part in rows]
+    assert kinds[0] == kinds[1] == kinds[2]
+    assert {"person", "seizure", "relationship"} <= kinds[0]
+    ids = [{row["id"] for row in part if row["type"] != "agency"} for part in rows]
+    assert not ids[0] & ids[1]
+    assert not ids[1] & ids[2]
+    assert not ids[0] & ids[2]
     written = {part: part.stat().st_mtime_ns for part in parts}
     parts[1].unlink()
     web_bench.write_parts(stream, failed)
     assert failed == []
-    assert parts[1].read_text(encoding="utf-8").splitlines() == rows[1]
-    assert {part: part.stat().st_mtime_ns for part in (parts[0], parts[2])} == {
-        part: written[part] for part in (parts[0], parts[2])
-    }
+    assert parts[1].read_text(encoding="utf-8") == text[1]
+    assert [parts[0].stat().st_mtime_ns, parts[2].stat().st_mtime_ns] == [
+        written[parts[0]],
+        written[parts[2]],
+    ]
