@@ -81,7 +81,19 @@ def test(extra: list[str]) -> None:
     run(BIN / "ruff", "check", *paths)
     run(BIN / "ruff", "format", "--check", *paths)
     run(BIN / "mypy")
-    run(BIN / "python", "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", *extra)
+    # The 25 slowest steps are printed at the end: the suite must stay under 20 minutes on two
+    # cores, and this is where a run that grew shows where.
+    run(
+        BIN / "python",
+        "-m",
+        "pytest",
+        "-n",
+        "2",
+        "-p",
+        "no:cacheprovider",
+        "--durations=25",
+        *extra,
+    )
 
 
 def main() -> None:
