@@ -127,7 +127,7 @@ class Answer:
     mode: str = LINKS
     threshold: int | None = None
     agreement_sha256: bytes = _NO_AGREEMENT
-    requester_size: int | None = None  # n, when no values carry it (threshold mode)
+    requester_size: int | None = None  # n, in threshold mode (no values carry it)
 
     @property
     def responder_size(self) -> int:
@@ -184,7 +184,7 @@ def decode_answer(body: bytes, *, expected_n: int) -> Answer:
         mode=mode,
         threshold=threshold or None,
         agreement_sha256=agreement,
-        requester_size=n,
+        requester_size=n if mode == THRESHOLD else None,
     )
 
 
