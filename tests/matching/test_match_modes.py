@@ -281,6 +281,7 @@ def test_threshold_mode_at_k_gives_the_links(pair: tuple[ServedNode, ServedNode]
     assert ours["agreement_sha256"] == theirs["agreement_sha256"] == expected_digest("threshold", 6)
     assert ours["transcript_sha256"] == theirs["transcript_sha256"]
     assert ours["overlap"] == theirs["overlap"] == 6
+    assert ours["reached"] is theirs["reached"] is True
 
 
 def post(us: ServedNode, path: str, body: bytes) -> httpx.Response:
@@ -454,3 +455,50 @@ def test_a_protocol_1_admission_is_named_as_such() -> None:
     with pytest.raises(MatchProtocolError) as refused:
         read_statement(b"", requester="MX", responder="US", kind="phone")
     assert "older matching protocol (this node speaks 2)" in str(refused.value)
+
+
+class ChangeAfterAdmission(Capture):
+    """Capture that changes the responder's agreement right after admission answers."""
+
+    def __init__(self, change: Callable[[], None]) -> None:
+        super().__init__()
+        self.change = change
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if self.exchanges[-1].path.startswith("/admission"):
+            self.change()
+        return response
+
+
+def test_an_agreement_changed_after_admission_stops_the_run_on_the_requester(
+    pair: tuple[ServedNode, ServedNode],
+) -> None:
+    mx, us = pair
+    agree(us, "MX", kinds=("phone",), mode="count")
+    capture = ChangeAfterAdmission(lambda: agree(us, "MX", kinds=("phone",)))
+    with httpx.Client(transport=capture) as client, pytest.raises(MatchProtocolError) as stopped:
+        match_partner(
+            mx.store, partner="US", token=requester_token("MX", "US"), kinds=[PHONE], client=client
+        )
+    assert "is under another agreement (links mode" in str(stopped.value)
+    assert "than the one it stated at admission (count mode" in str(stopped.value)
+    assert count_rows(mx.store, match_runs) == 0  # nothing recorded as a run here
+
+
+def test_an_agreement_changed_before_the_count_step_ends_the_threshold_run(
+    pair: tuple[ServedNode, ServedNode],
+) -> None:
+    _, us = pair
+    agree(us, "MX", kinds=("phone",), mode="threshold", threshold=2)
+    offer = decode_answer(post(us, "/offers?kind=phone&size=1", b"").content, expected_n=1)
+    agree(us, "MX", kinds=("phone",), mode="threshold", threshold=1)
+    point = hash_and_blind_chunk(kind_domain(PHONE), [SHARED[0].encode()], fresh_scalar())
+    step = point + b"\x00" * (offer.width * offer.responder_size)
+    response = post(us, f"/runs/{offer.run_id.hex()}/count", step)
+    assert response.status_code == 409
+    assert response.json()["title"] == "agreement-changed"
+    with us.store.unit_of_work() as uow:
+        stored = uow.match_runs.get(offer.run_id.hex(), "responder")
+    assert stored is not None
+    assert stored.status == "failed"

@@ -271,6 +271,7 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
                 "mode": run.mode,
                 "threshold": run.threshold,
                 "agreement_sha256": run.agreement_sha256,
+                "reached": True if run.mode == THRESHOLD else None,
                 "requester_size": run.requester_size,
                 "responder_size": run.responder_size,
                 "overlap": len(positions),
@@ -336,6 +337,12 @@ def _answered_run(runs: MatchRunRepository, partner: str, run_id: str) -> MatchR
     if run is None or run.partner != partner:
         raise MatchRefused(404, "unknown-run", f"no run {run_id} of {partner} here")
     # A threshold run has round 2 only once its count step reached k (status "reached").
+    if run.status == "offered":
+        raise MatchRefused(
+            409,
+            "run-finished",
+            f"run {run_id} is a threshold run whose count step has not reached k: no round 2",
+        )
     if run.status not in ("answered", "reached"):
         raise MatchRefused(409, "run-finished", f"run {run_id} is already {run.status}")
     return run
