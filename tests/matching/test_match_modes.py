@@ -502,3 +502,14 @@ def test_an_agreement_changed_before_the_count_step_ends_the_threshold_run(
         stored = uow.match_runs.get(offer.run_id.hex(), "responder")
     assert stored is not None
     assert stored.status == "failed"
+
+
+def test_an_offer_larger_than_a_run_can_carry_is_refused_whatever_the_cap(
+    pair: tuple[ServedNode, ServedNode],
+) -> None:
+    _, us = pair
+    agree(us, "MX", kinds=("phone",), max_set_size=10**12, mode="threshold", threshold=2)
+    response = post(us, f"/offers?kind=phone&size={2**32}", b"")
+    assert response.status_code == 413
+    assert response.json()["detail"] == "a set of 4,294,967,296 is more than one run can carry"
+    assert count_rows(us.store, match_runs) == 0

@@ -55,10 +55,11 @@ def check_terms(mode: str, threshold: int | None, max_set_size: int) -> None:
             raise MatchingError(
                 "threshold mode needs --threshold K: the least shared identifiers for links"
             )
-        if not 1 <= threshold <= max_set_size:
+        # k travels as a 32-bit number in an answer's header, as the set sizes do.
+        if not 1 <= threshold <= min(max_set_size, 2**32 - 1):
             raise MatchingError(
                 f"--threshold must be from 1 to the agreement's --max-set-size "
-                f"({max_set_size:,}), found {threshold:,}"
+                f"({min(max_set_size, 2**32 - 1):,}), found {threshold:,}"
             )
     elif threshold is not None:
         raise MatchingError(f"--threshold applies to threshold mode only, not to {mode} mode")

@@ -30,6 +30,7 @@ from enlace.matching.errors import MatchProtocolError, MatchRefused
 from enlace.matching.kinds import MatchKind, kind_domain
 from enlace.matching.modes import THRESHOLD, AgreementStatement
 from enlace.matching.psi import (
+    MAX_SET_SIZE,
     POINT_BYTES,
     Answer,
     WireFormatError,
@@ -67,6 +68,10 @@ def offer_run(
     """T1: this node's blinded set for a threshold run of `size` identifiers of `partner`."""
     if size < 1:
         raise MatchRefused(400, "bad-request", "the set is empty: nothing to match")
+    if size > MAX_SET_SIZE:  # sizes travel as 32-bit numbers
+        raise MatchRefused(
+            413, "set-too-large", f"a set of {size:,} is more than one run can carry"
+        )
     with store.unit_of_work() as uow:
         agreement = check_within_agreement(
             uow.agreements, partner=partner, kind=kind.value, set_size=size, now=responder._now()
