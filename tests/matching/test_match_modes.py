@@ -215,8 +215,15 @@ def test_count_mode_tells_the_requester_how_many_and_no_position_reaches_it(
     assert count_rows(us.store, match_handles) == 6  # those of the links-mode control run
     assert count_rows(us.store, hit_notices) == 6
     # Both sides audit each run with the agreement's mode and digest and the same transcript.
-    mx_runs = audit_details(mx.store, "match-run")[1:]
-    us_runs = audit_details(us.store, "match-run")[1:]
+    control_mx, *mx_runs = audit_details(mx.store, "match-run")
+    control_us, *us_runs = audit_details(us.store, "match-run")
+    assert control_mx["mode"] == control_us["mode"] == "links"
+    assert (
+        control_mx["agreement_sha256"]
+        == control_us["agreement_sha256"]
+        == (expected_digest("links", None))
+    )
+    assert control_mx["transcript_sha256"] == control_us["transcript_sha256"]
     assert len(mx_runs) == len(us_runs) == 4
     for ours, theirs in zip(mx_runs, us_runs, strict=True):
         assert ours["mode"] == theirs["mode"] == "count"
