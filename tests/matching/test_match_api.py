@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from enlace.matching.kinds import kind_domain
+from enlace.matching.modes import agreement_sha256
 from enlace.matching.psi import decode_answer, encode_positions, fresh_scalar, hash_and_blind_chunk
 from enlace.model.identifiers import IdentifierKind
 from enlace.partners.authentication import PARTNER_CHALLENGE
@@ -139,7 +140,26 @@ def test_positions_beyond_what_can_match_are_refused(us: ServedNode) -> None:
 def test_admission_says_whether_a_run_would_be_answered_and_counts_no_run(us: ServedNode) -> None:
     auth = {"Authorization": f"Bearer {requester_token('MX', 'US')}"}
     url = f"{us.url}/matching/v1/admission"
-    assert httpx.get(url, params={"kind": "phone", "size": "10"}, headers=auth).status_code == 204
+    admitted = httpx.get(url, params={"kind": "phone", "size": "10"}, headers=auth)
+    assert admitted.status_code == 200
+    # The agreement it would run under, with its digest (enlace.matching.modes).
+    assert admitted.json() == {
+        "protocol": 2,
+        "kind": "phone",
+        "mode": "links",
+        "threshold": None,
+        "max_set_size": 10,
+        "runs_per_day": admitted.json()["runs_per_day"],
+        "agreement_sha256": agreement_sha256(
+            requester="MX",
+            responder="US",
+            kind="phone",
+            mode="links",
+            threshold=None,
+            max_set_size=10,
+            runs_per_day=admitted.json()["runs_per_day"],
+        ),
+    }
     too_big = httpx.get(url, params={"kind": "phone", "size": "11"}, headers=auth)
     assert too_big.status_code == 413
     assert too_big.json()["detail"] == (
@@ -152,7 +172,7 @@ def test_admission_says_whether_a_run_would_be_answered_and_counts_no_run(us: Se
     assert unauthenticated.headers["www-authenticate"] == PARTNER_CHALLENGE
     # The same token as Basic credentials, under the requester's party code.
     as_basic = ("MX", requester_token("MX", "US"))
-    assert httpx.get(url, params={"kind": "phone", "size": "1"}, auth=as_basic).status_code == 204
+    assert httpx.get(url, params={"kind": "phone", "size": "1"}, auth=as_basic).status_code == 200
     as_another = ("CA", requester_token("MX", "US"))
     assert httpx.get(url, params={"kind": "phone", "size": "1"}, auth=as_another).status_code == 401
     assert runs(us) == 0

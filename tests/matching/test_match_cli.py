@@ -220,3 +220,45 @@ def test_matching_demo_prints_what_each_side_found_and_learned(folders: dict[str
     assert "US approves: enlace-phone-number--" in out
     assert "released to MX" in out
     assert "MX syncs from US: sync from US: 1 page(s), 1 version(s) received" in out
+
+
+def test_agreement_modes_are_set_listed_and_run_from_the_command_line(
+    folders: dict[str, Path],
+) -> None:
+    mx, us = (["--node", str(folders[p])] for p in ("MX", "US"))
+    agreement = ["match", "agreement", "set", "MX", "--kind", "phone", "--max-set-size", "10"]
+    agreement += ["--runs-per-day", "5"]
+    code, out = cli(*agreement, "--mode", "bogus", *us)
+    assert code == 1
+    assert out.strip() == (
+        "error: unknown matching mode 'bogus': expected one of links, count, threshold"
+    )
+    code, out = cli(*agreement, "--mode", "threshold", *us)
+    assert code == 1
+    assert out.strip() == (
+        "error: threshold mode needs --threshold K: the least shared identifiers for links"
+    )
+    code, out = cli(*agreement, "--mode", "count", *us)
+    assert code == 0, out
+    assert out.strip().endswith("; count only (the partner learns how many, not which)")
+    code, out = cli("match", "agreement", "list", *us)
+    assert re.search(r"MX\s*│\s*phone\s*│\s*count\s*│", out), out
+    code, out = cli("match", "run", "US", "--kind", "phone", *mx)
+    assert code == 0, out
+    assert out.strip() == "phone: US holds 2 of our 3 phone identifiers (count only, by agreement)"
+    code, out = cli("match", "run", "US", "--kind", "phone", "--accept", "links", *mx)
+    assert code == 1
+    assert out.strip() == (
+        "error: US answers phone in count mode, which this run does not accept (accepted: "
+        "links); nothing was sent"
+    )
+    code, out = cli(*agreement, "--mode", "threshold", "--threshold", "3", *us)
+    assert code == 0, out
+    code, out = cli("match", "agreement", "list", *us)
+    assert re.search(r"│\s*threshold 3\s*│", out), out
+    code, out = cli("match", "US", "--kind", "phone", *mx)
+    assert code == 0, out
+    assert out.strip() == (
+        "phone: US holds fewer than 3 of our 3 phone identifiers (threshold 3, by agreement): "
+        "no links"
+    )

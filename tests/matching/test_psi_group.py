@@ -149,8 +149,20 @@ def test_answer_round_trips_and_rejects_wrong_lengths() -> None:
         decode_answer(body, expected_n=4)
     with pytest.raises(WireFormatError, match="its header says"):
         decode_answer(body[:-1], expected_n=3)
-    with pytest.raises(WireFormatError, match="wrong protocol"):
-        decode_answer(b"XXXX" + body[4:], expected_n=3)
+    with pytest.raises(WireFormatError, match="another matching protocol"):
+        decode_answer(b"EPS1" + body[4:], expected_n=3)
+    with pytest.raises(WireFormatError, match="unknown mode"):
+        decode_answer(body[:20] + b"\x07" + body[21:], expected_n=3)
+
+
+def test_a_threshold_offer_carries_the_size_and_no_doubly_blinded_value() -> None:
+    offer = Answer(
+        bytes(16), 8, b"", b"\x02" * 64, mode="threshold", threshold=5,
+        agreement_sha256=b"\x09" * 32, requester_size=3,
+    )  # fmt: skip
+    body = encode_answer(offer)
+    assert len(body) == 66 + 64
+    assert decode_answer(body, expected_n=3) == offer
 
 
 def test_positions_round_trip_and_stay_in_range() -> None:

@@ -12,6 +12,7 @@ import rbcl
 
 import enlace.matching.requester as requester
 import enlace.matching.responder as responder
+import enlace.matching.threshold as threshold
 from enlace.matching.kinds import MATCH_KINDS, kind_domain
 from enlace.matching.psi import fresh_scalar, hash_to_group
 from enlace.matching.requester import match_partner
@@ -75,11 +76,13 @@ def scalars(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[bytes]]:
 
     monkeypatch.setattr(requester, "fresh_scalar", recorder("requester"))
     monkeypatch.setattr(responder, "fresh_scalar", recorder("responder"))
+    monkeypatch.setattr(threshold, "fresh_scalar", recorder("responder"))
     return drawn
 
 
+@pytest.mark.parametrize("mode", ["links", "count", "threshold"])
 def test_wire_carries_no_identifier_no_hash_and_no_offline_testable_point(
-    new_store_url: Callable[[], str], scalars: dict[str, list[bytes]]
+    new_store_url: Callable[[], str], scalars: dict[str, list[bytes]], mode: str
 ) -> None:
     world = synth_world(scale=200)
     transport = RecordingTransport()
@@ -87,7 +90,8 @@ def test_wire_carries_no_identifier_no_hash_and_no_offline_testable_point(
         mx, us = nodes["MX"], nodes["US"]
         load(mx, world.records["MX"])
         load(us, world.records["US"])
-        agree(us, "MX")
+        # Every mode (docs/matching.md, "Modes"); threshold 1, so the links step runs too.
+        agree(us, "MX", mode=mode, threshold=1 if mode == "threshold" else None)
         with httpx.Client(transport=transport) as client:
             outcomes = match_partner(
                 mx.store,

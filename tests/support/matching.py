@@ -98,8 +98,10 @@ def agree(
     max_set_size: int = 100_000,
     runs: int = 10,
     kinds: tuple[str, ...] = KIND_NAMES,
+    mode: str = "links",
+    threshold: int | None = None,
 ) -> None:
-    """`responder` answers `partner` on `kinds` within the caps."""
+    """`responder` answers `partner` on `kinds` within the caps, in `mode`."""
     with responder.store.unit_of_work() as uow:
         for kind in kinds:
             set_agreement(
@@ -110,6 +112,8 @@ def agree(
                 runs_per_day=runs,
                 at=uow.started_at,
                 actor="test",
+                mode=mode,
+                threshold=threshold,
             )
         uow.commit()
 

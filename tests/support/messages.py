@@ -35,6 +35,7 @@ def used_messages() -> set[str]:
         records.REVOCATION_REASONS,
         matching.DISCLOSURE_STATUS,
         matching.RUN_STATUS,
+        matching.RUN_MODES,
         errors._TITLES,
         witness_status.ALERT_KINDS,
         tracking.REVIEW_LABELS,

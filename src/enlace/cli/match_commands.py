@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 
 console = Console(highlight=False, soft_wrap=True)
 _KINDS_HELP = f"Kind of identifier: {', '.join(KIND_NAMES)}."
+# enlace.matching.modes.MODES, spelled here so that the help costs no import.
+_MODES = ("links", "count", "threshold")
+_MODE_HELP = (
+    "What the partner learns: links (which records match; the default), count (only how "
+    "many: solo conteo) or threshold (links only when at least --threshold are shared: umbral)."
+)
 
 
 class _RunWhenGivenAPartner(TyperGroup):
@@ -95,16 +101,26 @@ def run(
         int | None, typer.Option(min=0, help="Blinding processes (default: one per CPU).")
     ] = None,
     show: Annotated[int, typer.Option(min=0, help="Matches to print per kind.")] = 20,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept",
+            help="A mode of the partner's agreement this run accepts: "
+            f"{', '.join(_MODES)}. Repeatable; default all. Checked before anything is sent.",
+        ),
+    ] = None,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Find the identifiers this node and PARTNER both hold, privately (PSI), kind by kind."""
     from enlace.matching.kinds import parse_kind
+    from enlace.matching.modes import MODES, parse_modes
     from enlace.matching.requester import match_node_partner
     from enlace.model.parties import party_code
     from enlace.node.setup import open_node
 
     code = party_code(partner)
     kinds = [parse_kind(k) for k in dict.fromkeys(kind)]
+    accepted = parse_modes(accept) if accept else MODES
     config, store = open_node(node)
     refusals: list[PartnerRefusedMatch] = []
     try:
@@ -116,6 +132,7 @@ def run(
             workers=workers,
             progress=_progress,
             on_refusal=refusals.append,
+            accept=accepted,
         )
     finally:
         store.close()
@@ -338,9 +355,15 @@ def agreement_set(
         int, typer.Option(help="The most identifiers the partner may send in one run.")
     ],
     runs_per_day: Annotated[int, typer.Option(help="Runs per kind per UTC day.")] = 1,
+    mode: Annotated[str, typer.Option(help=_MODE_HELP)] = "links",
+    threshold: Annotated[
+        int | None,
+        typer.Option(help="Threshold mode: the least shared identifiers for links (k)."),
+    ] = None,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
-    """Answer PARTNER's match runs on these kinds automatically, within these caps."""
+    """Answer PARTNER's match runs on these kinds automatically, within these caps and in
+    this mode."""
     from enlace.matching.agreements import agree_to_match
     from enlace.matching.kinds import parse_kind
     from enlace.model.parties import party_code
@@ -357,18 +380,28 @@ def agreement_set(
             max_set_size=max_set_size,
             runs_per_day=runs_per_day,
             actor="cli",
+            mode=mode.strip().lower(),
+            threshold=threshold,
         )
     finally:
         store.close()
     console.print(
         f"agreement with {code}: {', '.join(kinds)}; at most {max_set_size:,} identifiers "
-        f"a run, {runs_per_day} run(s) a day per kind"
+        f"a run, {runs_per_day} run(s) a day per kind; {_mode_text(mode.strip().lower(), threshold)}"
     )
+
+
+def _mode_text(mode: str, threshold: int | None) -> str:
+    if mode == "count":
+        return "count only (the partner learns how many, not which)"
+    if mode == "threshold":
+        return f"threshold {threshold:,} (links only when at least {threshold:,} are shared)"
+    return "links"
 
 
 @user_errors
 def agreement_list(node: NodeDir = DEFAULT_NODE) -> None:
-    """The matching agreements: partner, kind, caps."""
+    """The matching agreements: partner, kind, mode, caps."""
     from enlace.node.setup import open_node
 
     _, store = open_node(node)
@@ -377,11 +410,12 @@ def agreement_list(node: NodeDir = DEFAULT_NODE) -> None:
             agreements = uow.agreements.all()
     finally:
         store.close()
-    table = Table("partner", "kind", "max set size", "runs per day", "updated")
+    table = Table("partner", "kind", "mode", "max set size", "runs per day", "updated")
     for item in agreements:
         table.add_row(
             item.partner,
             item.kind,
+            item.mode if item.threshold is None else f"{item.mode} {item.threshold:,}",
             f"{item.max_set_size:,}",
             str(item.runs_per_day),
             item.updated_at,

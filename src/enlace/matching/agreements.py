@@ -3,7 +3,9 @@
 Without an agreement for a (partner, kind) the node answers nothing for it. Within one, a
 run is answered only if the partner's set is no larger than `max_set_size` and the partner
 has asked for fewer than `runs_per_day` runs of that kind since 00:00 UTC: a partner could
-otherwise probe one identifier at a time, learning whether this node holds it.
+otherwise probe one identifier at a time, learning whether this node holds it. Its mode
+(enlace.matching.modes) says what the partner learns: the links, only a count, or the links
+only at a threshold.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from enlace.matching.errors import MatchingError, MatchRefused
+from enlace.matching.modes import LINKS, AgreementStatement, agreement_sha256, check_terms
 from enlace.partners.registry import registered_partner
 from enlace.store.repositories.agreements import AgreementRepository, MatchAgreement
 from enlace.store.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -59,8 +62,10 @@ def set_agreements(
     runs_per_day: int,
     at: str,
     actor: str,
+    mode: str = LINKS,
+    threshold: int | None = None,
 ) -> list[MatchAgreement]:
-    """`set_agreement` for each of `kinds`, with the same caps; never commits."""
+    """`set_agreement` for each of `kinds`, with the same caps and mode; never commits."""
     return [
         set_agreement(
             uow,
@@ -70,6 +75,8 @@ def set_agreements(
             runs_per_day=runs_per_day,
             at=at,
             actor=actor,
+            mode=mode,
+            threshold=threshold,
         )
         for kind in kinds
     ]
@@ -84,10 +91,13 @@ def set_agreement(
     runs_per_day: int,
     at: str,
     actor: str,
+    mode: str = LINKS,
+    threshold: int | None = None,
 ) -> MatchAgreement:
     """Set (or replace) the agreement for (partner, kind) and audit it; never commits.
 
-    NotAPartner when the partner is not registered, MatchingError when a cap is not positive.
+    NotAPartner when the partner is not registered, MatchingError when a cap is not positive
+    or the mode and threshold do not fit (enlace.matching.modes.check_terms).
     """
     registered_partner(uow, partner)
     if max_set_size < 1 or runs_per_day < 1:
@@ -95,15 +105,42 @@ def set_agreement(
             f"--max-set-size and --runs-per-day must be at least 1 (found {max_set_size}, "
             f"{runs_per_day}); to stop answering {partner} on {kind}, remove the agreement"
         )
-    agreement = MatchAgreement(partner, kind, max_set_size, runs_per_day, at)
+    check_terms(mode, threshold, max_set_size)
+    agreement = MatchAgreement(partner, kind, max_set_size, runs_per_day, at, mode, threshold)
     uow.agreements.put(agreement)
     uow.audit.append(
         actor=actor,
         action="match-agreement",
         subject=partner,
-        detail={"kind": kind, "max_set_size": max_set_size, "runs_per_day": runs_per_day},
+        detail={
+            "kind": kind,
+            "max_set_size": max_set_size,
+            "runs_per_day": runs_per_day,
+            "mode": mode,
+            "threshold": threshold,
+        },
     )
     return agreement
+
+
+def statement_of(agreement: MatchAgreement, *, party: str) -> AgreementStatement:
+    """The agreement as the responder `party` states it to its partner (at admission)."""
+    return AgreementStatement(
+        kind=agreement.kind,
+        mode=agreement.mode,
+        threshold=agreement.threshold,
+        max_set_size=agreement.max_set_size,
+        runs_per_day=agreement.runs_per_day,
+        agreement_sha256=agreement_sha256(
+            requester=agreement.partner,
+            responder=party,
+            kind=agreement.kind,
+            mode=agreement.mode,
+            threshold=agreement.threshold,
+            max_set_size=agreement.max_set_size,
+            runs_per_day=agreement.runs_per_day,
+        ),
+    )
 
 
 def agree_to_match(
@@ -114,8 +151,11 @@ def agree_to_match(
     max_set_size: int,
     runs_per_day: int,
     actor: str,
+    mode: str = LINKS,
+    threshold: int | None = None,
 ) -> list[MatchAgreement]:
-    """Use case: answer `partner`'s runs on `kinds` automatically, within these caps."""
+    """Use case: answer `partner`'s runs on `kinds` automatically, within these caps and in
+    this mode."""
     with store.unit_of_work() as uow:
         agreements = set_agreements(
             uow,
@@ -125,6 +165,8 @@ def agree_to_match(
             runs_per_day=runs_per_day,
             at=uow.started_at,
             actor=actor,
+            mode=mode,
+            threshold=threshold,
         )
         uow.commit()
     return agreements

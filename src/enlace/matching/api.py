@@ -4,7 +4,7 @@ Authenticated as the TAXII exchange is (enlace.partners.authentication: the part
 bearer or Basic). Bodies of the protocol are `application/octet-stream` (docs/matching.md gives
 their layout); refusals are JSON problem bodies (RFC 9457) with the status saying which rule:
 400 malformed, 401 no valid token, 403 no agreement for the kind, 404 unknown run or handle,
-409 the run cannot go on, 413 a set larger than the agreement's cap, 429 the day's runs used
+409 the run cannot go on (or is not of the agreement's mode), 413 a set larger than the agreement's cap, 429 the day's runs used
 up. Each is audited.
 
 A request body is read as a stream and cut off as soon as it is longer than the agreement
@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from enlace.matching import disclosure, responder
+from enlace.matching import disclosure, responder, threshold
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused
 from enlace.matching.psi import POINT_BYTES
@@ -81,20 +81,68 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
         partner = None
         try:
             partner = await run_in_threadpool(authenticated, request)
-            size = ascii_whole_number(size_text, high=_LARGEST_SIZE)
-            if size is None:
-                raise MatchRefused(
-                    400,
-                    "bad-request",
-                    f"size must be a count in the digits 0-9, at most {_LARGEST_SIZE}, "
-                    f"found {size_text[:40]!r}",
-                )
-            await run_in_threadpool(
-                responder.admitted_kind, store, partner=partner.party, kind=kind_text, set_size=size
+            size = _size(size_text)
+            statement = await run_in_threadpool(
+                threshold.stated_agreement,
+                store,
+                party=party,
+                partner=partner.party,
+                kind=kind_text,
+                set_size=size,
             )
         except MatchRefused as refusal:
             return await refused(partner, kind_text, refusal)
-        return Response(status_code=204)
+        # The agreement's mode, terms and digest: the requester checks them before blinding.
+        return JSONResponse(statement.to_json())
+
+    @router.post("/offers")
+    async def offer(request: Request) -> Response:
+        # Threshold mode's first step (enlace.matching.threshold): no body, the size stated.
+        kind_text = request.query_params.get("kind", "")
+        partner = None
+        try:
+            partner = await run_in_threadpool(authenticated, request)
+            size = _size(request.query_params.get("size", ""))
+            kind, _ = await run_in_threadpool(
+                responder.admitted_kind, store, partner=partner.party, kind=kind_text
+            )
+            await _read_body(request, 0, lambda size: "an offer's request has no body")
+            answer = await run_in_threadpool(
+                threshold.offer_run,
+                store,
+                party=party,
+                partner=partner.party,
+                kind=kind,
+                size=size,
+                pool=pool,
+            )
+        except MatchRefused as refusal:
+            return await refused(partner, kind_text, refusal)
+        return Response(answer, media_type=OCTETS)
+
+    @router.post("/runs/{run_id}/count")
+    async def count(run_id: str, request: Request) -> Response:
+        partner = None
+        try:
+            partner = await run_in_threadpool(authenticated, request)
+            limit = await run_in_threadpool(
+                threshold.count_limit, store, partner=partner.party, run_id=run_id
+            )
+            body = await _read_body(
+                request, limit, lambda size: f"a count step of {size:,} bytes is longer than n + m"
+            )
+            verdict = await run_in_threadpool(
+                threshold.count_run,
+                store,
+                party=party,
+                partner=partner.party,
+                run_id=run_id,
+                body=body,
+                pool=pool,
+            )
+        except MatchRefused as refusal:
+            return await refused(partner, None, refusal)
+        return Response(verdict, media_type=OCTETS)
 
     @router.post("/runs")
     async def open_run(request: Request) -> Response:
@@ -229,6 +277,17 @@ async def _read_body(request: Request, limit: int, too_large: Callable[[int], st
             raise MatchRefused(413, "set-too-large", too_large(size))
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _size(text: str) -> int:
+    size = ascii_whole_number(text, high=_LARGEST_SIZE)
+    if size is None:
+        raise MatchRefused(
+            400,
+            "bad-request",
+            f"size must be a count in the digits 0-9, at most {_LARGEST_SIZE}, found {text[:40]!r}",
+        )
+    return size
 
 
 def _disclosure_body(body: bytes) -> tuple[str, str | None]:

@@ -35,6 +35,7 @@ from enlace.matching.group import (
     hash_and_blind_chunk,
     hash_to_group,
 )
+from enlace.matching.modes import LINKS, MODE_CODES, MODE_OF_CODE, THRESHOLD
 from enlace.model.handles import HANDLE_BYTES
 
 __all__ = [
@@ -64,8 +65,12 @@ MIN_WIDTH = 8
 MAX_WIDTH = POINT_BYTES
 MAX_SET_SIZE = 2**32 - 1  # positions and sizes travel as 32-bit unsigned integers
 
-_ANSWER_MAGIC = b"EPS1"
-_ANSWER_HEADER = struct.Struct("!4s16sBII")  # magic, run id, width, n, m
+# EPS2 (matching protocol 2): the header also states the run's mode, threshold and the
+# digest of the agreement it runs under (enlace.matching.modes), so the transcript covers them.
+_ANSWER_MAGIC = b"EPS2"
+# magic, run id, mode, width, n, m, threshold (0: none), agreement SHA-256
+_ANSWER_HEADER = struct.Struct("!4s16sBBIII32s")
+_NO_AGREEMENT = bytes(32)
 
 
 def truncation_width(n: int, m: int) -> int:
@@ -114,8 +119,15 @@ class Answer:
 
     run_id: bytes
     width: int
-    doubly: bytes  # n values of `width` bytes: H(a)^αβ truncated, in the requester's order
+    # n values of `width` bytes: H(a)^αβ truncated, in the requester's order (links mode),
+    # in a fresh random order (count mode), or none (threshold mode: they come at the
+    # count step, and only if the threshold is reached)
+    doubly: bytes
     responder_points: bytes  # m points H(b)^β, in the responder's shuffled order
+    mode: str = LINKS
+    threshold: int | None = None
+    agreement_sha256: bytes = _NO_AGREEMENT
+    requester_size: int | None = None  # n, in threshold mode (no values carry it)
 
     @property
     def responder_size(self) -> int:
@@ -126,8 +138,17 @@ class Answer:
 def encode_answer(answer: Answer) -> bytes:
     """The answer as one binary body: header, then the doubly-blinded values, then points."""
     n = len(answer.doubly) // answer.width
+    if answer.requester_size is not None:
+        n = answer.requester_size
     header = _ANSWER_HEADER.pack(
-        _ANSWER_MAGIC, answer.run_id, answer.width, n, answer.responder_size
+        _ANSWER_MAGIC,
+        answer.run_id,
+        MODE_CODES[answer.mode],
+        answer.width,
+        n,
+        answer.responder_size,
+        answer.threshold or 0,
+        answer.agreement_sha256,
     )
     return header + answer.doubly + answer.responder_points
 
@@ -136,19 +157,35 @@ def decode_answer(body: bytes, *, expected_n: int) -> Answer:
     """Read an answer, checking its header and lengths; WireFormatError if anything is off."""
     if len(body) < _ANSWER_HEADER.size:
         raise WireFormatError(f"answer of {len(body)} bytes is shorter than its header")
-    magic, run_id, width, n, m = _ANSWER_HEADER.unpack_from(body)
+    magic, run_id, code, width, n, m, threshold, agreement = _ANSWER_HEADER.unpack_from(body)
     if magic != _ANSWER_MAGIC:
-        raise WireFormatError(f"answer does not start with {_ANSWER_MAGIC!r}: wrong protocol")
+        raise WireFormatError(
+            f"answer does not start with {_ANSWER_MAGIC!r}: another matching protocol "
+            f"({magic[:4]!r}); both nodes must run the same Enlace release"
+        )
+    mode = MODE_OF_CODE.get(code)
+    if mode is None:
+        raise WireFormatError(f"answer states an unknown mode ({code})")
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         raise WireFormatError(f"answer truncates to {width} bytes, outside {MIN_WIDTH}-{MAX_WIDTH}")
     if n != expected_n:
         raise WireFormatError(f"answer covers {n} values, but {expected_n} were sent")
-    expected = _ANSWER_HEADER.size + n * width + m * POINT_BYTES
+    values = 0 if mode == THRESHOLD else n
+    expected = _ANSWER_HEADER.size + values * width + m * POINT_BYTES
     if len(body) != expected:
         raise WireFormatError(f"answer is {len(body)} bytes, its header says {expected}")
     start = _ANSWER_HEADER.size
-    middle = start + n * width
-    return Answer(run_id, width, body[start:middle], body[middle:])
+    middle = start + values * width
+    return Answer(
+        run_id,
+        width,
+        body[start:middle],
+        body[middle:],
+        mode=mode,
+        threshold=threshold or None,
+        agreement_sha256=agreement,
+        requester_size=n if mode == THRESHOLD else None,
+    )
 
 
 # --- round 2: matched positions and the handles of the records there ------------------

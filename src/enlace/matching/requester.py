@@ -24,9 +24,20 @@ from enlace.matching.blinding import BlindingPool
 from enlace.matching.disclosure import MAX_REASON, OUTGOING, record_outcome
 from enlace.matching.errors import MatchingError, MatchProtocolError, PartnerRefusedMatch
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers
+from enlace.matching.modes import (
+    COUNT,
+    LINKS,
+    MODES,
+    THRESHOLD,
+    AgreementStatement,
+    check_accepted,
+    read_statement,
+    shuffle_values,
+)
 from enlace.matching.names.keys import NameKeyKind
 from enlace.matching.names.match import assign_matched_keys
 from enlace.matching.psi import (
+    Answer,
     WireFormatError,
     decode_answer,
     decode_handles,
@@ -34,6 +45,7 @@ from enlace.matching.psi import (
     fresh_scalar,
     intersect,
 )
+from enlace.matching.threshold import BELOW, BELOW_THRESHOLD, REACHES
 from enlace.matching.transcript import Transcript
 from enlace.matching.wire import OCTETS, PREFIX
 from enlace.model.errors import RecordError
@@ -72,15 +84,30 @@ class MatchOutcome:
     overlap: int  # identifiers both hold
     matches: list[Match] = field(default_factory=list)
     new_matches: int = 0
+    mode: str = LINKS  # the partner's agreement's (enlace.matching.modes)
+    threshold: int | None = None
+    reached: bool | None = None  # threshold mode: whether the count reached it
 
     def summary(self) -> str:
         """One line for people."""
         if self.run_id is None:
             return f"{self.kind}: no {self.kind} identifiers of our own to match"
+        if self.mode == COUNT:
+            return (
+                f"{self.kind}: {self.partner} holds {self.overlap:,} of our {self.own_size:,} "
+                f"{self.kind} identifiers (count only, by agreement)"
+            )
+        if self.mode == THRESHOLD and not self.reached:
+            return (
+                f"{self.kind}: {self.partner} holds fewer than {self.threshold:,} of our "
+                f"{self.own_size:,} {self.kind} identifiers (threshold {self.threshold:,}, by "
+                "agreement): no links"
+            )
+        reached = f" (threshold {self.threshold:,} reached)" if self.mode == THRESHOLD else ""
         return (
             f"{self.kind}: {self.overlap} shared identifier(s) out of our {self.own_size:,} and "
             f"{self.partner}'s {self.partner_size:,}; {len(self.matches)} record link(s), "
-            f"{self.new_matches} new"
+            f"{self.new_matches} new{reached}"
         )
 
 
@@ -95,13 +122,14 @@ def match_node_partner(
     progress: ProgressFactory = no_progress,
     actor: str = "cli",
     on_refusal: Callable[[PartnerRefusedMatch], None] | None = None,
+    accept: Sequence[str] = MODES,
 ) -> list[MatchOutcome]:
     """`match_partner` with the token and the TLS trust this node keeps for `partner` in its
     key folder."""
     with PartnerSession.open(
         store, partner, timeout=TIMEOUT, key_dir=key_dir, client=client
     ) as session:
-        return _match_kinds(store, session, kinds, workers, progress, actor, on_refusal)
+        return _match_kinds(store, session, kinds, workers, progress, actor, on_refusal, accept)
 
 
 def request_node_disclosure(
@@ -144,18 +172,21 @@ def match_partner(
     progress: ProgressFactory = no_progress,
     actor: str = "cli",
     on_refusal: Callable[[PartnerRefusedMatch], None] | None = None,
+    accept: Sequence[str] = MODES,
 ) -> list[MatchOutcome]:
     """Run the PSI with `partner` on each kind in turn; see the module.
 
     A refusal of one kind raises PartnerRefusedMatch, unless `on_refusal` is given: then it
     is handed the refusal and the other kinds go on (the refused kind has no outcome).
     NotAPartner when `partner` is not registered. `client` is used and left open; without
-    it, one trusting the system's CAs is opened and closed.
+    it, one trusting the system's CAs is opened and closed. `accept`: the modes
+    (enlace.matching.modes) this run accepts; a partner's agreement in another mode raises
+    ModeNotAccepted before anything is blinded.
     """
     with PartnerSession.open(
         store, partner, timeout=TIMEOUT, token=token, client=client
     ) as session:
-        return _match_kinds(store, session, kinds, workers, progress, actor, on_refusal)
+        return _match_kinds(store, session, kinds, workers, progress, actor, on_refusal, accept)
 
 
 def _match_kinds(
@@ -166,13 +197,14 @@ def _match_kinds(
     progress: ProgressFactory,
     actor: str,
     on_refusal: Callable[[PartnerRefusedMatch], None] | None,
+    accept: Sequence[str] = MODES,
 ) -> list[MatchOutcome]:
     with store.unit_of_work() as uow:
         party = uow.settings.get("party")
     if party is None:
         raise NodeError("this store is not a node (no party set): run 'enlace init'")
     with BlindingPool(workers) as pool:
-        run = _Requester(store, party, session, pool, progress, actor)
+        run = _Requester(store, party, session, pool, progress, actor, tuple(accept))
         outcomes = []
         for kind in kinds:
             try:
@@ -338,7 +370,9 @@ class _Requester:
         pool: BlindingPool,
         progress: ProgressFactory,
         actor: str,
+        accept: tuple[str, ...] = MODES,
     ) -> None:
+        self.accept = accept
         self.store = store
         self.party = party
         self.partner = session.partner
@@ -356,8 +390,11 @@ class _Requester:
         keys = list(held)
         # The partner sees the points in this order: random, so it says nothing of the keys.
         random.Random(secrets.randbits(256)).shuffle(keys)
-        # Asked first, so a run the agreement does not allow costs no blinding on either side.
-        self._send(kind, "GET", f"/admission?kind={kind.value}&size={len(keys)}", b"", 204)
+        # Asked first, so a run the agreement does not allow (or in a mode this run does not
+        # accept) costs no blinding on either side.
+        statement = self._admit(kind, len(keys))
+        if statement.mode == THRESHOLD:
+            return self._threshold(kind, keys, held, statement)
         secret = fresh_scalar()
         with self.progress(f"blinding our {kind.value} set", len(keys)) as advance:
             blinded = self.pool.hash_and_blind(
@@ -383,10 +420,38 @@ class _Requester:
             raise MatchProtocolError(
                 f"{self.partner.party}'s answer on {kind.value}: {error}"
             ) from None
+        self._check_bound(kind, answer, statement)
         pairs = intersect(answer.doubly, theirs, answer.width)
+        if statement.mode == COUNT:
+            # The values came shuffled: how many matched is all they say. No round 2.
+            return self._record(
+                kind,
+                answer.run_id.hex(),
+                keys,
+                held,
+                answer.responder_size,
+                [],
+                [],
+                transcript.hexdigest(),
+                statement,
+                overlap=len(pairs),
+            )
+        return self._links(kind, answer, keys, held, pairs, transcript.hexdigest(), statement)
+
+    def _links(
+        self,
+        kind: MatchKind,
+        answer: Answer,
+        keys: list[str],
+        held: dict[str, list[str]],
+        pairs: list[tuple[int, int]],
+        before: str,
+        statement: AgreementStatement,
+    ) -> MatchOutcome:
+        """Round 2: tell the partner the positions that matched, receive their handles."""
         pairs.sort(key=lambda pair: pair[1])
         run_id = answer.run_id.hex()
-        transcript = Transcript(kind.value, before=transcript.hexdigest())
+        transcript = Transcript(kind.value, before=before)
         positions = encode_positions([j for _, j in pairs])
         transcript.add(positions)
         reply = self._post(kind, f"/runs/{run_id}/matches", positions)
@@ -398,8 +463,113 @@ class _Requester:
                 f"{self.partner.party}'s handles on {kind.value}: {error}"
             ) from None
         return self._record(
-            kind, run_id, keys, held, answer.responder_size, pairs, groups, transcript.hexdigest()
+            kind,
+            run_id,
+            keys,
+            held,
+            answer.responder_size,
+            pairs,
+            groups,
+            transcript.hexdigest(),
+            statement,
         )
+
+    def _admit(self, kind: MatchKind, size: int) -> AgreementStatement:
+        """Ask whether a run of `size` would be answered, and under which agreement; check
+        the partner's statement and that its mode is one this run accepts."""
+        # 204 (no statement) is how a node of matching protocol 1 admits: named as such.
+        path = f"/admission?kind={kind.value}&size={size}"
+        body = self._send(kind, "GET", path, b"", (200, 204))
+        statement = read_statement(
+            body, requester=self.party, responder=self.partner.party, kind=kind.value
+        )
+        check_accepted(statement, self.accept, self.partner.party)
+        return statement
+
+    def _check_bound(self, kind: MatchKind, answer: Answer, statement: AgreementStatement) -> None:
+        # The answer's header states the agreement it was made under (the transcript covers
+        # it): the one stated at admission, or the agreement changed in between.
+        if (
+            answer.mode != statement.mode
+            or answer.agreement_sha256.hex() != statement.agreement_sha256
+            or (statement.mode == THRESHOLD and answer.threshold != statement.threshold)
+        ):
+            raise MatchProtocolError(
+                f"{self.partner.party}'s answer on {kind.value} is under another agreement "
+                f"({answer.mode} mode, digest {answer.agreement_sha256.hex()[:16]}…) than "
+                f"the one it stated at admission ({statement.mode} mode, digest "
+                f"{statement.agreement_sha256[:16]}…): run it again"
+            )
+
+    def _threshold(
+        self,
+        kind: MatchKind,
+        keys: list[str],
+        held: dict[str, list[str]],
+        statement: AgreementStatement,
+    ) -> MatchOutcome:
+        """Threshold mode (enlace.matching.threshold): the partner's offer, then the count
+        step, then round 2 only if the count reached the agreement's k."""
+        body = self._post(kind, f"/offers?kind={kind.value}&size={len(keys)}", b"")
+        transcript = Transcript(kind.value)
+        transcript.add(b"")
+        transcript.add(body)
+        try:
+            offer = decode_answer(body, expected_n=len(keys))
+        except WireFormatError as error:
+            raise MatchProtocolError(
+                f"{self.partner.party}'s offer on {kind.value}: {error}"
+            ) from None
+        self._check_bound(kind, offer, statement)
+        secret = fresh_scalar()
+        with self.progress(f"blinding our {kind.value} set", len(keys)) as advance:
+            blinded = self.pool.hash_and_blind(
+                kind_domain(kind), [key.encode("utf-8") for key in keys], secret, progress=advance
+            )
+        try:
+            with self.progress(
+                f"blinding {self.partner.party}'s set", offer.responder_size
+            ) as advance:
+                theirs = self.pool.blind(
+                    offer.responder_points, secret, width=offer.width, progress=advance
+                )
+        except WireFormatError as error:
+            raise MatchProtocolError(
+                f"{self.partner.party}'s offer on {kind.value}: {error}"
+            ) from None
+        run_id = offer.run_id.hex()
+        # Returned in an order of our own: the partner counts, but cannot tell which matched.
+        step = blinded + shuffle_values(theirs, offer.width)
+        del blinded
+        transcript = Transcript(kind.value, before=transcript.hexdigest())
+        transcript.add(step)
+        with self.progress(f"{self.partner.party} counting", 0):
+            verdict = self._post(kind, f"/runs/{run_id}/count", step)
+        transcript.add(verdict)
+        if verdict == BELOW:
+            return self._record(
+                kind,
+                run_id,
+                keys,
+                held,
+                offer.responder_size,
+                [],
+                [],
+                transcript.hexdigest(),
+                statement,
+                overlap=None,
+                reached=False,
+            )
+        if verdict[:1] != REACHES or len(verdict) != 1 + len(keys) * offer.width:
+            raise MatchProtocolError(
+                f"{self.partner.party}'s count step on {kind.value} is {len(verdict):,} bytes "
+                f"starting {verdict[:1].hex() or 'with nothing'}: expected 00, or 01 then "
+                f"{len(keys):,} values of {offer.width} bytes"
+            )
+        doubly = verdict[1:]
+        reached = Answer(offer.run_id, offer.width, doubly, offer.responder_points)
+        pairs = intersect(doubly, theirs, offer.width)
+        return self._links(kind, reached, keys, held, pairs, transcript.hexdigest(), statement)
 
     def _record(
         self,
@@ -411,7 +581,16 @@ class _Requester:
         pairs: list[tuple[int, int]],
         groups: list[list[bytes]],
         transcript_sha256: str,
+        statement: AgreementStatement,
+        *,
+        overlap: int | None = -1,
+        reached: bool | None = None,
     ) -> MatchOutcome:
+        # `overlap`: -1 counts the pairs (links); the count (count mode); None, unknown
+        # (threshold mode below k: only that is learned).
+        overlap_learned = len(pairs) if overlap == -1 else overlap
+        if statement.mode == THRESHOLD and reached is None:
+            reached = True
         with self.store.unit_of_work() as uow:
             linked = [
                 (record_id, handle)
@@ -438,15 +617,18 @@ class _Requester:
                     role=REQUESTER,
                     partner=self.partner.party,
                     kind=kind.value,
-                    status="completed",
+                    status=BELOW_THRESHOLD if reached is False else "completed",
                     started_at=uow.started_at,
                     finished_at=uow.started_at,
                     requester_size=len(keys),
                     responder_size=partner_size,
-                    overlap=len(pairs),
+                    overlap=overlap_learned,
                     order_seed=None,
                     set_digest=None,
                     transcript_sha256=transcript_sha256,
+                    mode=statement.mode,
+                    threshold=statement.threshold,
+                    agreement_sha256=statement.agreement_sha256,
                 )
             )
             uow.audit.append(
@@ -459,28 +641,43 @@ class _Requester:
                     "kind": kind.value,
                     "requester_size": len(keys),
                     "responder_size": partner_size,
-                    "overlap": len(pairs),
+                    "overlap": overlap_learned,
                     "matches": len(found),
-                    # The agreement is the responder's caps: its entry names their terms.
+                    # The agreement is the responder's caps: its entry names their terms;
+                    # both entries carry its mode and digest.
+                    **statement.record(),
+                    "reached": reached,
                     "transcript_sha256": transcript_sha256,
                 },
             )
             uow.commit()
         return MatchOutcome(
-            self.partner.party, kind.value, run_id, len(keys), partner_size, len(pairs), found, new
+            self.partner.party,
+            kind.value,
+            run_id,
+            len(keys),
+            partner_size,
+            overlap_learned or 0,
+            found,
+            new,
+            mode=statement.mode,
+            threshold=statement.threshold,
+            reached=reached,
         )
 
     def _post(self, kind: MatchKind, path: str, body: bytes) -> bytes:
         return self._send(kind, "POST", path, body, 200)
 
-    def _send(self, kind: MatchKind, method: str, path: str, body: bytes, ok: int) -> bytes:
+    def _send(
+        self, kind: MatchKind, method: str, path: str, body: bytes, ok: int | tuple[int, ...]
+    ) -> bytes:
         url = _url(self.partner, path)
         try:
             response = self.client.request(method, url, content=body, headers=self.headers)
         except httpx.HTTPError as error:
             problem = transport_problem(self.partner.party, url, error)
             raise MatchingError(f"{problem} (at {url})") from None
-        if response.status_code != ok:
+        if response.status_code not in ((ok,) if isinstance(ok, int) else ok):
             detail = _detail(response)
             with self.store.unit_of_work() as uow:
                 uow.audit.append(

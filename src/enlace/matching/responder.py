@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from enlace.matching.agreements import check_within_agreement
+from enlace.matching.agreements import check_within_agreement, statement_of
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused, UnknownMatchKind
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers, parse_kind
+from enlace.matching.modes import COUNT, THRESHOLD, shuffle_values
 from enlace.matching.psi import (
     Answer,
     WireFormatError,
@@ -80,12 +81,21 @@ def answer_run(
     if n == 0:
         raise MatchRefused(400, "bad-request", "the blinded set is empty: nothing to match")
     with store.unit_of_work() as uow:
-        check_within_agreement(
+        agreed = check_within_agreement(
             uow.agreements,
             partner=partner,
             kind=kind.value,
             set_size=n,
             now=_now(),
+        )
+    statement = statement_of(agreed, party=party)
+    if statement.mode == THRESHOLD:
+        raise MatchRefused(
+            409,
+            "wrong-mode",
+            f"the agreement with {partner} on {kind.value} is in threshold mode "
+            f"(k = {statement.threshold}): a run starts with an offer "
+            "(enlace.matching.threshold), not with the blinded set",
         )
     secret = fresh_scalar()
     keys = _own_keys(store, party, kind)
@@ -109,8 +119,20 @@ def answer_run(
             raise MatchRefused(400, "bad-request", str(error)) from None
         # The answer is made before the run is recorded, so that its digest is recorded
         # with it (round 2 may reach another process: nothing is kept in memory).
-        answer = encode_answer(Answer(run_id, width, doubly, ours.result()))
+        if statement.mode == COUNT:
+            doubly = shuffle_values(doubly, width)  # positions lost: only a count is learned
+        answer = encode_answer(
+            Answer(
+                run_id,
+                width,
+                doubly,
+                ours.result(),
+                mode=statement.mode,
+                agreement_sha256=bytes.fromhex(statement.agreement_sha256),
+            )
+        )
         transcript.add(answer)
+        counted = statement.mode == COUNT
         with store.unit_of_work() as uow:
             # Checked again where the run is recorded: two runs at once cannot both pass.
             agreement = check_within_agreement(
@@ -120,36 +142,54 @@ def answer_run(
                 set_size=n,
                 now=uow.started_at,
             )
+            if statement_of(agreement, party=party).agreement_sha256 != (
+                statement.agreement_sha256
+            ):
+                raise MatchRefused(
+                    409,
+                    "agreement-changed",
+                    f"the agreement with {partner} on {kind.value} changed while the run was "
+                    "answered: run it again",
+                )
             uow.match_runs.add(
                 MatchRun(
                     id=run_id.hex(),
                     role=RESPONDER,
                     partner=partner,
                     kind=kind.value,
-                    status="answered",
+                    # Count mode has no round 2: the run is over once answered.
+                    status="completed" if counted else "answered",
                     started_at=uow.started_at,
-                    finished_at=None,
+                    finished_at=uow.started_at if counted else None,
                     requester_size=n,
                     responder_size=len(order),
                     overlap=None,
-                    order_seed=seed.hex(),
-                    set_digest=_set_digest(order),
+                    order_seed=None if counted else seed.hex(),
+                    set_digest=None if counted else _set_digest(order),
                     transcript_sha256=transcript.hexdigest(),
+                    mode=statement.mode,
+                    agreement_sha256=statement.agreement_sha256,
                 )
             )
-            # Round 1 answered: the whole run's "match-run" entry is written at round 2.
+            # Round 1 answered: the whole run's "match-run" entry is written at round 2,
+            # or now in count mode (this node does not learn the count).
             uow.audit.append(
                 actor=partner,
-                action="match-answered",
+                action="match-run" if counted else "match-answered",
                 subject=run_id.hex(),
                 detail={
                     "role": RESPONDER,
                     "partner": partner,
                     "kind": kind.value,
                     "agreement": _terms(agreement),
+                    **statement.record(),
                     "requester_size": n,
                     "responder_size": len(order),
-                    "round1_sha256": transcript.hexdigest(),
+                    **(
+                        {"overlap": None, "records": 0, "transcript_sha256": transcript.hexdigest()}
+                        if counted
+                        else {"round1_sha256": transcript.hexdigest()}
+                    ),
                 },
             )
             uow.commit()
@@ -228,6 +268,10 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
                 "partner": partner,
                 "kind": kind.value,
                 "agreement": None if agreement is None else _terms(agreement),
+                "mode": run.mode,
+                "threshold": run.threshold,
+                "agreement_sha256": run.agreement_sha256,
+                "reached": True if run.mode == THRESHOLD else None,
                 "requester_size": run.requester_size,
                 "responder_size": run.responder_size,
                 "overlap": len(positions),
@@ -292,7 +336,14 @@ def _answered_run(runs: MatchRunRepository, partner: str, run_id: str) -> MatchR
     run = runs.get(run_id, RESPONDER)
     if run is None or run.partner != partner:
         raise MatchRefused(404, "unknown-run", f"no run {run_id} of {partner} here")
-    if run.status != "answered":
+    # A threshold run has round 2 only once its count step reached k (status "reached").
+    if run.status == "offered":
+        raise MatchRefused(
+            409,
+            "run-finished",
+            f"run {run_id} is a threshold run whose count step has not reached k: no round 2",
+        )
+    if run.status not in ("answered", "reached"):
         raise MatchRefused(409, "run-finished", f"run {run_id} is already {run.status}")
     return run
 

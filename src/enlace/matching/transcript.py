@@ -17,7 +17,12 @@ process), so the digest is chained by round:
     round 1 = SHA-256(DOMAIN ‖ kind ‖ 0x00 ‖ 32 zero bytes ‖ L(m1) ‖ m1 ‖ L(m2) ‖ m2)
     run     = SHA-256(DOMAIN ‖ kind ‖ 0x00 ‖ round 1       ‖ L(m3) ‖ m3 ‖ L(m4) ‖ m4)
 
-where L(m) is the length of m in bytes as an 8-byte big-endian integer and DOMAIN is
+In count mode the run is round 1 only (its digest is the run's). In threshold mode the
+offer (an empty request, then the answer) is round 1, the count step (A's points and
+returned values, then the verdict) is chained after it the same way, and round 2 after that
+(enlace.matching.threshold).
+
+L(m) is the length of m in bytes as an 8-byte big-endian integer and DOMAIN is
 ``enlace-psi-transcript-v1`` followed by a zero byte. The round-1 digest is what the
 responder stores with the run (`match_runs.transcript_sha256`) until round 2. Messages are
 hashed as they pass, never copied or kept for it.

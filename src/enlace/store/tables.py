@@ -358,6 +358,10 @@ match_agreements = Table(
     Column("max_set_size", BigInteger, nullable=False),
     Column("runs_per_day", Integer, nullable=False),
     Column("updated_at", String(32), nullable=False),
+    # What the requester may learn (enlace.matching.modes): links, count or threshold,
+    # with the least shared identifiers for links in threshold mode.
+    Column("mode", String(9), nullable=False, server_default="links"),
+    Column("threshold", BigInteger),
     PrimaryKeyConstraint("partner", "kind", name="pk_match_agreements"),
 )
 
@@ -382,6 +386,13 @@ match_runs = Table(
     # SHA-256 (hex) of the run's messages so far (enlace.matching.transcript): of round 1
     # while the responder waits for round 2, of the whole run once it is completed.
     Column("transcript_sha256", String(64)),
+    # The agreement the run ran under (enlace.matching.modes); NULL before migration 19.
+    Column("mode", String(9)),
+    Column("threshold", BigInteger),
+    Column("agreement_sha256", String(64)),
+    # The responder's secret scalar of a threshold run, kept between its offer and its count
+    # step only (then erased): it blinds nothing this node's own store does not hold in clear.
+    Column("blinding_scalar", String(64)),
     PrimaryKeyConstraint("id", "role", name="pk_match_runs"),
 )
 Index("ix_match_runs_partner_started", match_runs.c.partner, match_runs.c.started_at)

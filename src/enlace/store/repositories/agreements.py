@@ -22,6 +22,8 @@ class MatchAgreement:
     max_set_size: int
     runs_per_day: int
     updated_at: str
+    mode: str = "links"  # links, count or threshold (enlace.matching.modes)
+    threshold: int | None = None  # threshold mode: the least shared identifiers for links
 
 
 class AgreementRepository:
@@ -36,6 +38,8 @@ class AgreementRepository:
             "max_set_size": agreement.max_set_size,
             "runs_per_day": agreement.runs_per_day,
             "updated_at": agreement.updated_at,
+            "mode": agreement.mode,
+            "threshold": agreement.threshold,
         }
         if self.get(agreement.partner, agreement.kind) is None:
             self._connection.execute(
@@ -101,4 +105,6 @@ def _agreement(row: Row[Any]) -> MatchAgreement:
         max_set_size=int(row.max_set_size),
         runs_per_day=int(row.runs_per_day),
         updated_at=row.updated_at,
+        mode=row.mode,
+        threshold=None if row.threshold is None else int(row.threshold),
     )

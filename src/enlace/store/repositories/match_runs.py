@@ -31,6 +31,13 @@ class MatchRun:
     # SHA-256 of the run's messages (enlace.matching.transcript): of round 1 while the
     # responder waits for round 2, of the whole run once completed; None before migration 13.
     transcript_sha256: str | None = None
+    # The agreement it ran under (enlace.matching.modes); None before migration 19.
+    mode: str | None = None
+    threshold: int | None = None
+    agreement_sha256: str | None = None
+    # Responder, threshold mode: its secret scalar (hex) between the offer and the count
+    # step, erased by `advance` or `finish`.
+    blinding_scalar: str | None = None
 
 
 class MatchRunRepository:
@@ -61,13 +68,27 @@ class MatchRunRepository:
         transcript_sha256: str | None = None,
     ) -> None:
         """Mark a run completed (with the digest of its whole transcript) or failed."""
-        values: dict[str, Any] = {"status": status, "finished_at": at, "overlap": overlap}
+        values: dict[str, Any] = {
+            "status": status,
+            "finished_at": at,
+            "overlap": overlap,
+            "blinding_scalar": None,
+        }
         if transcript_sha256 is not None:
             values["transcript_sha256"] = transcript_sha256
         self._connection.execute(
             update(match_runs)
             .where(match_runs.c.id == run_id, match_runs.c.role == role)
             .values(**values)
+        )
+
+    def advance(self, run_id: str, role: str, *, status: str, transcript_sha256: str) -> None:
+        """Move an unfinished run to its next step (a threshold run past its count step):
+        its new status and transcript digest; its blinding scalar is erased."""
+        self._connection.execute(
+            update(match_runs)
+            .where(match_runs.c.id == run_id, match_runs.c.role == role)
+            .values(status=status, transcript_sha256=transcript_sha256, blinding_scalar=None)
         )
 
     def recent(self, limit: int = 20) -> list[MatchRun]:

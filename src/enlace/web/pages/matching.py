@@ -35,7 +35,17 @@ from enlace.web.security import CurrentUser, allow, csrf_checked
 router = APIRouter()
 _REASON_MAX = 2000
 DISCLOSURE_STATUS = {"pending": "pending", "approved": "approved", "refused": "refused"}
-RUN_STATUS = {"answered": "answered", "completed": "completed", "failed": "failed"}
+RUN_STATUS = {
+    "answered": "answered",
+    "completed": "completed",
+    "failed": "failed",
+    "offered": "offered",
+    "reached": "threshold reached",
+    "below-threshold": "below threshold",
+}
+# A run's mode (enlace.matching.modes; None: a run from before modes, links); threshold mode
+# is written with its k ("threshold {k}").
+RUN_MODES = {"links": "links", "count": "count only"}
 # The matches export's columns, as msgids (written in the reader's language).
 EXPORT_HEADER = ("Found", "Partner", "Identifier", "Record id", "Title", "Run", "Partner's handle")
 
@@ -99,6 +109,7 @@ def matching_page(
             "may_decide": may(user.roles, DISCLOSURE_ROLES),
             "disclosure_status": DISCLOSURE_STATUS,
             "run_status": RUN_STATUS,
+            "run_modes": RUN_MODES,
         },
     )
 
