@@ -158,9 +158,6 @@ def organisation_name_keys(text: str) -> frozenset[str]:
     distinctive = [c for t, c in zip(significant, codes, strict=True) if t not in _GENERIC_WORDS]
     if distinctive:
         keys.add("D|" + " ".join(sorted(distinctive)))
-    if len(codes) >= 3:
-        for i in range(len(codes)):
-            keys.add("D|" + " ".join(sorted(codes[:i] + codes[i + 1 :])))
     keys.update("A|" + acronym for acronym in _acronyms(text, significant))
     if len(significant) >= 2:
         keys.add("P|" + " ".join(sorted(t[:_PREFIX] for t in significant)))
