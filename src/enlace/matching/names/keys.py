@@ -182,10 +182,14 @@ def person_keys(person: PersonName) -> list[bytes]:
         given = _given_sounds(canonical)
         birth = _birth(person.date_of_birth)
         keys.update(f"{code}|{given}|{birth}".encode("ascii") for code in codes)
-        initial = given[:1]
-        if initial and len(codes) == 2:
+        if len(codes) == 2:
             pair = "|".join(sorted(codes))
-            keys.add(PERSON_BOTH_SURNAMES + f"{pair}|{initial}|{birth}".encode("ascii"))
+            # The initial of the name as written too: a typo can take a name out of its
+            # nickname group ("Robetto" is no longer "Beto", as "Roberto" is).
+            written = words(person.given_names)[:1]
+            for initial in {given[:1], *(_given_sounds(w)[:1] for w in written)}:
+                if initial:
+                    keys.add(PERSON_BOTH_SURNAMES + f"{pair}|{initial}|{birth}".encode("ascii"))
     given_code = _given_code(canonical)
     if len(codes) == 2 and given_code:
         pair = "|".join(sorted(codes))
