@@ -22,10 +22,9 @@ from dataclasses import dataclass
 
 from enlace.matching.scoring import Weigh
 
-# Tags of the weak person keys (keys.py): the name without a date of birth, and one
-# surname with the given name's initial and the date of birth.
+# Tags of the person keys after the birth key (keys.py): the name without a date of birth
+# (weak), both surnames with the given name's initial and the date of birth (strong).
 PERSON_WITHOUT_BIRTH = b"#N|"
-PERSON_INITIAL = b"#I|"
 PERSON_BOTH_SURNAMES = b"#T|"
 # Tags of organisation keys (organisations.py).
 ORG_WHOLE = b"W|"
@@ -33,8 +32,8 @@ ORG_REDUCED = b"D|"
 ORG_ACRONYM = b"A|"
 
 _UNIQUE = 1.0
-# A reduced organisation name held by several records: half, so two such keys (the name
-# without its generic word and the name without one other word) are needed to count.
+# A reduced organisation name held by several records: half, so it counts only with another
+# key (a unique acronym or prefix key, or the reduced key of a second name or alias).
 _REDUCED_SHARED = 0.5
 
 
@@ -50,7 +49,7 @@ EXPECTED_NAMESAKES = 0.05
 
 def weigh_person_key(key: bytes, left_holders: int, right_holders: int) -> float:
     """What a shared PERSON key is worth without knowing how common names are."""
-    if key.startswith((PERSON_WITHOUT_BIRTH, PERSON_INITIAL)):
+    if key.startswith(PERSON_WITHOUT_BIRTH):
         return 0.0
     return 1.0  # surname | given sounds | birth, and both surnames | initial | birth
 

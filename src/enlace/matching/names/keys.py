@@ -6,8 +6,8 @@ through the same DH private set intersection as exact identifiers, each key kind
 its own domain, so a partner never sees a name, only blinded points (docs/matching.md,
 "Names", says why this design and what each side learns).
 
-Person keys (PERSON), all in one domain; those after the first carry a tag ("#T|", "#I|",
-"#N|") that no phonetic code contains:
+Person keys (PERSON), all in one domain; those after the first carry a tag ("#T|", "#N|")
+that no phonetic code contains:
 
     phonetic(surname) | first two sounds of the given name (nickname-normalised) | birth
 
@@ -18,16 +18,17 @@ agree; a typo in one surname leaves the other; a typo past the second sound of t
 name does not count.
 
     #T| both surnames (sorted) | initial of the given name | birth
-    #I| surname | initial of the given name | birth
 
-survive a typo in the given name after its first letter (T strong, I weak: one surname and
-an initial are shared by namesakes born the same day).
+survives a typo in the given name after its first letter. Not with one surname: one surname,
+an initial and a birth date are shared by namesakes born the same day (measured at 100,000
+a side: 780 false pairs).
 
     #N| phonetic given name | both surnames (sorted) | sex
 
 needs no date of birth: a record whose date of birth is missing on either side still
 matches. A full name is shared by namesakes (two "Juan García López"), so this key counts
-only when one record on each side holds it (evidence.py), and only with both surnames:
+only when one record on each side holds it and the name is rare (evidence.py), and only
+with both surnames:
 a given name and one surname are too common to count on alone. Sex unknown gives the key
 for both.
 
