@@ -12,9 +12,12 @@ process and its workers) / wall), and the floor the hardware allows: 2(n + m) sc
 multiplications at the cost measured in this run, spread over the workers.
 
 Names: persons of the synthetic generator (enlace.synth), n a side, with its ground truth;
-enlace's private name matching (names/keys.py keys through the same PSI, scoring.py) beside
-splink (Fellegi-Sunter on DuckDB, sees every name in the clear) and clkhash + anonlink
-(Bloom-filter encodings compared by Dice similarity). Precision, recall, F1, wall time.
+enlace's private name matching (names/keys.py keys through the same PSI, weighed by
+names/evidence.py, scoring.py) beside splink (Fellegi-Sunter on DuckDB, sees every name in
+the clear) and clkhash + anonlink (Bloom-filter encodings compared by Dice similarity).
+Precision, recall, F1, wall time; for persons also by category (date of birth missing on
+one side, typo in the given name). Then the companies and criminal organisations of the
+same world, the same three tools.
 
 The reference tools run in their own virtual environment, bench/.venv-reference, made here
 on first use (clkhash pins an old `cryptography`, anonlink needs an older setuptools: they
@@ -42,7 +45,7 @@ import psutil
 import rbcl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from enlace.matching.names.keys import PersonName, organisation_keys
+from enlace.matching.names.keys import OrgName, PersonName
 from enlace.matching.names.match import PsiIntersection, match_organisations, match_persons
 from enlace.matching.psi import intersect_in_process
 from import_bench import machine, tree_rss
@@ -211,6 +214,7 @@ class NameRow:
     wall: float | None
     by_variation: dict[str, float]
     note: str = ""
+    found: frozenset[tuple[str, str]] = frozenset()
 
 
 def score(
@@ -224,7 +228,64 @@ def score(
     total = Counter(truth.values())
     hit = Counter(truth[p] for p in hits)
     by_variation = {v: hit[v] / n for v, n in sorted(total.items())}
-    return NameRow(tool, precision, recall, f1, wall, by_variation, note)
+    return NameRow(tool, precision, recall, f1, wall, by_variation, note, frozenset(found))
+
+
+@dataclass
+class Category:
+    """Precision, recall and F1 of one tool on one category of the truth."""
+
+    precision: float
+    recall: float
+    f1: float
+    pairs: int
+
+
+def _prf(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> Category:
+    hits = len(found & truth)
+    precision = hits / len(found) if found else 0.0
+    recall = hits / len(truth) if truth else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+    return Category(precision, recall, f1, len(truth))
+
+
+def person_categories(row: NameRow, data: NameData) -> dict[str, Category]:
+    """The issue's categories: overall; date of birth missing on one side; given-name typo.
+
+    Precision of "without a date of birth": among the found pairs where either record has
+    none (every such pair, true or not). Of "typo in the given name": among the found pairs
+    that take a record of a true pair with that typo.
+    """
+    found = set(row.found)
+    truth = set(data.truth)
+    no_birth = {p for p, v in data.truth.items() if v == "date of birth missing"}
+    found_no_birth = {
+        (a, b)
+        for a, b in found
+        if data.mx[a].date_of_birth is None or data.us[b].date_of_birth is None  # type: ignore[union-attr]
+    }
+    typos = {p for p, v in data.truth.items() if v == "typo in given name"}
+    typo_records = {a for a, _ in typos} | {b for _, b in typos}
+    found_typos = {(a, b) for a, b in found if a in typo_records or b in typo_records}
+    return {
+        "persons, overall": _prf(found, truth),
+        "persons, date of birth missing on one side": _prf(found_no_birth, no_birth),
+        "persons, typo in the given name": _prf(found_typos, typos),
+    }
+
+
+def print_categories(rows: list[NameRow], categories: list[dict[str, Category]]) -> None:
+    shown = [(r, c) for r, c in zip(rows, categories, strict=True) if c]
+    if not shown:
+        return
+    print("\nBy category (precision / recall / F1):\n")
+    print("| category | true pairs | " + " | ".join(r.tool.split(" ")[0] for r, _ in shown) + " |")
+    print("| --- | ---: | " + " | ".join("---" for _ in shown) + " |")
+    for name in shown[0][1]:
+        cells = " | ".join(
+            f"{c[name].precision:.3f} / {c[name].recall:.3f} / {c[name].f1:.3f}" for _, c in shown
+        )
+        print(f"| {name} | {shown[0][1][name].pairs:,} | {cells} |")
 
 
 def write_persons(path: Path, side: dict[str, PersonName]) -> None:
@@ -234,6 +295,14 @@ def write_persons(path: Path, side: dict[str, PersonName]) -> None:
         for record, p in side.items():
             born = p.date_of_birth.isoformat() if p.date_of_birth else ""
             writer.writerow([record, p.given_names, p.first_surname, p.second_surname or "", born])
+
+
+def write_organisations(path: Path, side: dict[str, OrgName]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name"])
+        for record, org in side.items():
+            writer.writerow([record, org.name])
 
 
 def read_pairs(path: Path) -> set[tuple[str, str]]:
@@ -256,11 +325,17 @@ def names_enlace(data: NameData, workers: int) -> tuple[NameRow, PsiIntersection
 
 
 def names_reference(
-    tool: str, label: str, data: NameData, python: Path | None, why: str, out: Path
+    tool: str,
+    label: str,
+    data: NameData,
+    python: Path | None,
+    why: str,
+    out: Path,
+    files: str = "names",
 ) -> NameRow:
     if python is None:
         return NameRow(label, None, None, None, None, {}, why)
-    mx, us, pairs = out / "names-mx.csv", out / "names-us.csv", out / f"pairs-{tool}.csv"
+    mx, us, pairs = out / f"{files}-mx.csv", out / f"{files}-us.csv", out / f"pairs-{tool}.csv"
     got = run_reference(python, tool, "--mx", str(mx), "--us", str(us), "--pairs", str(pairs))
     if "error" in got:
         return NameRow(label, None, None, None, None, {}, str(got["error"]))
@@ -268,36 +343,38 @@ def names_reference(
     return score(read_pairs(pairs), data, label, float(got["wall"]), note)  # type: ignore[arg-type]
 
 
-def names_organisations(persons_per_side: int, workers: int) -> tuple[NameRow, NameData, float]:
-    """enlace on the companies and criminal organisations of the same world.
-
-    Also the share of true pairs whose name key no other record of either side has: the
-    generator draws company names from about 1,300 combinations, so at scale many different
-    companies share a name, and no name matcher can tell them apart.
-    """
+def names_organisations(
+    persons_per_side: int, workers: int, python: Path | None, why: str, out: Path
+) -> tuple[list[NameRow], NameData]:
+    """enlace and the reference tools on the companies and criminal organisations."""
     data = organisations(persons_per_side)
+    write_organisations(out / "orgs-mx.csv", data.mx)  # type: ignore[arg-type]
+    write_organisations(out / "orgs-us.csv", data.us)  # type: ignore[arg-type]
+    psi = PsiIntersection(workers=workers)
     t0 = time.perf_counter()
-    pairs = match_organisations(data.mx, data.us, PsiIntersection(workers=workers))  # type: ignore[arg-type]
+    pairs = match_organisations(data.mx, data.us, psi)  # type: ignore[arg-type]
     wall = time.perf_counter() - t0
     found = {(p.left, p.right) for p in pairs}
-    keys = Counter(
-        k
-        for side in (data.mx, data.us)
-        for org in side.values()
-        for k in set(organisation_keys(org))  # type: ignore[arg-type]
+    per_record = psi.items / (len(data.mx) + len(data.us))
+    note = f"{psi.items:,} keys through the PSI ({per_record:.2f} a record)"
+    rows = [score(found, data, "enlace organisation keys + DH-PSI", wall, note)]
+    rows.append(
+        names_reference(
+            "splink-org", "splink 5.0.0 (clear text, DuckDB)", data, python, why, out, "orgs"
+        )
     )
-    unique = len(
-        [
-            mx
-            for mx, _ in data.truth
-            if all(keys[k] <= 2 for k in organisation_keys(data.mx[mx]))  # type: ignore[arg-type]
-        ]
+    rows.append(
+        names_reference(
+            "anonlink-org",
+            "clkhash 0.18.3 + anonlink 0.15.3 (Bloom filters)",
+            data,
+            python,
+            why,
+            out,
+            "orgs",
+        )
     )
-    return (
-        score(found, data, "enlace organisation keys + DH-PSI", wall),
-        data,
-        unique / len(data.truth),
-    )
+    return rows, data
 
 
 # --- output -------------------------------------------------------------------------------
@@ -336,6 +413,10 @@ def print_names(rows: list[NameRow], data: NameData) -> None:
             f"| {r.tool} | {_f(r.precision, '.3f')} | {_f(r.recall, '.3f')} | "
             f"{_f(r.f1, '.3f')} | {_f(r.wall, '.1f')} | {r.note} |"
         )
+    print_variations(rows, data)
+
+
+def print_variations(rows: list[NameRow], data: NameData) -> None:
     variations = sorted({v for r in rows for v in r.by_variation})
     if not variations:
         return
@@ -403,18 +484,21 @@ def main(argv: list[str] | None = None) -> int:
             f"\nenlace names: {psi.wire_bytes / psi.items:.1f} bytes on the wire per key; PSI "
             f"floor {2 * psi.items * cost / args.workers:.1f} s for its {psi.items:,} keys."
         )
-        org_row, org_data, unique = names_organisations(args.names, args.workers)
+        print_categories(rows, [person_categories(r, data) if r.found else {} for r in rows])
+        org_rows, org_data = names_organisations(args.names, args.workers, python, why, args.out)
         print(
             f"\n### Names: organisations (companies and criminal organisations), "
             f"{len(org_data.mx):,} MX × {len(org_data.us):,} US, {len(org_data.truth):,} true "
-            f"pairs, of which {unique:.1%} have a name no other record shares\n"
+            f"pairs\n"
         )
-        print("| tool | precision | recall | F1 | seconds |")
-        print("| --- | ---: | ---: | ---: | ---: |")
-        print(
-            f"| {org_row.tool} | {_f(org_row.precision, '.3f')} | {_f(org_row.recall, '.3f')} "
-            f"| {_f(org_row.f1, '.3f')} | {_f(org_row.wall, '.1f')} |"
-        )
+        print("| tool | precision | recall | F1 | seconds | note |")
+        print("| --- | ---: | ---: | ---: | ---: | --- |")
+        for r in org_rows:
+            print(
+                f"| {r.tool} | {_f(r.precision, '.3f')} | {_f(r.recall, '.3f')} | "
+                f"{_f(r.f1, '.3f')} | {_f(r.wall, '.1f')} | {r.note} |"
+            )
+        print_variations(org_rows, org_data)
     return 0
 
 

@@ -49,7 +49,7 @@ def persons(persons_per_side: int, seed: int = 7) -> NameData:
             assert isinstance(record, Person)
             sides[party][record.id] = PersonName(
                 record.given_names, record.first_surname, record.second_surname,
-                record.date_of_birth,
+                record.date_of_birth, record.sex.value if record.sex else None,
             )  # fmt: skip
             ids[party] = record.id
         if len(ids) == 2:

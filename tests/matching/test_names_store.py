@@ -41,7 +41,8 @@ def test_own_names_are_the_newest_own_records_only(store: Store) -> None:
     assert us_person.id not in persons
     assert len(persons) == sum(isinstance(r, Person) for r in mx)
     assert len(orgs) == sum(isinstance(r, Company | CriminalOrganisation) for r in mx)
-    name = PersonName(newer.given_names, "Zazueta", newer.second_surname, newer.date_of_birth)
+    sex = newer.sex.value if newer.sex else None
+    name = PersonName(newer.given_names, "Zazueta", newer.second_surname, newer.date_of_birth, sex)
     assert person_keys(name)
     for key in person_keys(name):
         assert person.id in keys[key.decode("ascii")]

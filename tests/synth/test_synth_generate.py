@@ -26,6 +26,15 @@ from enlace.synth.world import Counts
 
 ALL_KINDS = {cls.KIND for cls in SYNTH_CLASSES}
 EXACT_KINDS = {"firearm", "phone", "vehicle", "organisation", "company"}
+# Company variations that change the name's words (or a legal form the exact key does not
+# know): the exact org-name key then differs and only an RFC the US record kept links the
+# two; the organisation name keys do (tests/matching/test_names_synth.py).
+NAME_WORDS_CHANGED = {
+    "typo in name",
+    "words abbreviated",
+    "trade name (activity and legal form dropped)",
+    "legal form punctuated differently",
+}
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +160,7 @@ def test_truth_equals_truth_links(dataset: SynthDataset) -> None:
     assert truth_links(SynthConfig()) == dataset.truth
 
 
-def test_exact_identifier_pairs_share_a_key_except_misread_serials(
+def test_exact_identifier_pairs_share_a_key_except_misread_serials_and_reworded_names(
     dataset: SynthDataset,
 ) -> None:
     by_id = _by_id(dataset)
@@ -163,7 +172,7 @@ def test_exact_identifier_pairs_share_a_key_except_misread_serials(
         if link.variation == "serial misread":
             misread += 1
             assert not a & b, link
-        else:
+        elif link.kind != "company" or link.variation not in NAME_WORDS_CHANGED:
             assert a & b, link
     assert misread >= 1
 

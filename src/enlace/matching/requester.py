@@ -601,9 +601,12 @@ class _Requester:
             if isinstance(kind, NameKeyKind):
                 # A name key is shared by namesakes too: keep the best pairs, one to one.
                 shared = [
-                    (held[keys[i]], handles) for (i, _), handles in zip(pairs, groups, strict=True)
+                    (keys[i], held[keys[i]], handles)
+                    for (i, _), handles in zip(pairs, groups, strict=True)
                 ]
-                linked = [(p.left, p.right) for p in assign_matched_keys(shared)]
+                linked = [
+                    (p.left, p.right) for p in assign_matched_keys(shared, kind, held, partner_size)
+                ]
             found = [
                 Match(
                     self.partner.party, kind.value, record_id, handle.hex(), run_id, uow.started_at

@@ -2,16 +2,18 @@
 
 After the intersection, the requester knows for each matched key which of its records hold
 it and which of the partner's records (by opaque handle) do. A pair of records is a
-candidate when it shares at least one key; its score is how many keys it shares. The pairs
-are then assigned one to one, best first: a person is one record on each side, and a
-second, weaker candidate of an already matched record is most likely a namesake born the
-same day. Ties are broken towards the pair whose records have fewer other candidates.
+candidate when it shares at least one key; its score adds up what each shared key is worth
+(`Weigh`: by default 1, so the score is how many keys it shares; name keys weigh by their
+kind and by how many records hold them, names/evidence.py). The pairs are then assigned one
+to one, best first: a person is one record on each side, and a second, weaker candidate of
+an already matched record is most likely a namesake born the same day. Ties are broken
+towards the pair whose records have fewer other candidates.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -32,6 +34,22 @@ class Intersect(Protocol):
     ) -> list[tuple[int, int]]: ...
 
 
+class Weigh(Protocol):
+    """What one shared key is worth as evidence for a pair of records.
+
+    `key` is the requester's own key (it knows its text), `left_holders` how many of its
+    records hold it and `right_holders` how many of the partner's do (what the PSI run
+    tells the requester anyway).
+    """
+
+    def __call__(self, key: bytes, left_holders: int, right_holders: int) -> float: ...
+
+
+def count_each(key: bytes, left_holders: int, right_holders: int) -> float:
+    """Every shared key is worth 1: the score is the number of shared keys."""
+    return 1.0
+
+
 def plain_intersection(
     left: Sequence[bytes], right: Sequence[bytes], domain: bytes
 ) -> list[tuple[int, int]]:
@@ -42,11 +60,11 @@ def plain_intersection(
 
 @dataclass(frozen=True, slots=True)
 class ScoredPair(Generic[A, B]):
-    """A candidate pair: one record of each side and how many match keys they share."""
+    """A candidate pair: one record of each side and its score (the weighted shared keys)."""
 
     left: A
     right: B
-    shared_keys: int
+    score: float
 
 
 def distinct_keys(keys_by_record: Mapping[T, Sequence[bytes]]) -> dict[bytes, list[T]]:
@@ -63,23 +81,38 @@ def shared_key_counts(
     right: Mapping[bytes, Sequence[B]],
     domain: bytes,
     intersect: Intersect,
-) -> dict[tuple[A, B], int]:
-    """For every pair of records sharing a key: how many keys they share."""
+    weigh: Weigh = count_each,
+) -> dict[tuple[A, B], float]:
+    """For every pair of records sharing a key: the sum of what its shared keys weigh."""
     left_keys = list(left)
     right_keys = list(right)
-    counts: defaultdict[tuple[A, B], int] = defaultdict(int)
-    # Sorted, so ties in the assignment fall the same way whichever intersection ran.
-    for i, j in sorted(intersect(left_keys, right_keys, domain)):
-        for a in left[left_keys[i]]:
-            for b in right[right_keys[j]]:
-                counts[(a, b)] += 1
+    matched = [
+        (left_keys[i], left[left_keys[i]], right[right_keys[j]])
+        # Sorted, so ties in the assignment fall the same way whichever intersection ran.
+        for i, j in sorted(intersect(left_keys, right_keys, domain))
+    ]
+    return weigh_matched_keys(matched, weigh)
+
+
+def weigh_matched_keys(
+    matched: Iterable[tuple[bytes, Sequence[A], Sequence[B]]], weigh: Weigh = count_each
+) -> dict[tuple[A, B], float]:
+    """Pair scores from each shared key (its text, our records, the partner's records)."""
+    counts: defaultdict[tuple[A, B], float] = defaultdict(float)
+    for key, ours, theirs in matched:
+        worth = weigh(key, len(ours), len(theirs))
+        if worth <= 0:
+            continue
+        for a in ours:
+            for b in theirs:
+                counts[(a, b)] += worth
     return dict(counts)
 
 
 def assign_one_to_one(
-    counts: Mapping[tuple[A, B], int], *, min_shared: int = 1
+    counts: Mapping[tuple[A, B], float], *, min_shared: float = 1
 ) -> list[ScoredPair[A, B]]:
-    """The pairs kept: best first, each record at most once, at least `min_shared` keys."""
+    """The pairs kept: best first, each record at most once, scoring at least `min_shared`."""
     per_left: defaultdict[A, int] = defaultdict(int)
     per_right: defaultdict[B, int] = defaultdict(int)
     for a, b in counts:
@@ -107,8 +140,9 @@ def match_records(
     domain: bytes,
     intersect: Intersect = plain_intersection,
     *,
-    min_shared: int = 1,
+    weigh: Weigh = count_each,
+    min_shared: float = 1,
 ) -> list[ScoredPair[A, B]]:
-    """Match two sides' records by their keys of one kind: intersect, count, assign."""
-    counts = shared_key_counts(distinct_keys(left), distinct_keys(right), domain, intersect)
+    """Match two sides' records by their keys of one kind: intersect, weigh, assign."""
+    counts = shared_key_counts(distinct_keys(left), distinct_keys(right), domain, intersect, weigh)
     return assign_one_to_one(counts, min_shared=min_shared)

@@ -9,12 +9,12 @@ between nodes: docs/matching.md, "Names".
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from enlace.matching.blinding import default_workers
+from enlace.matching.names.evidence import person_weigh, weigh_organisation_key
 from enlace.matching.names.keys import (
     NameKeyKind,
     OrgName,
@@ -24,7 +24,15 @@ from enlace.matching.names.keys import (
     person_keys,
 )
 from enlace.matching.psi import intersect_in_process
-from enlace.matching.scoring import Intersect, ScoredPair, assign_one_to_one, match_records
+from enlace.matching.scoring import (
+    Intersect,
+    ScoredPair,
+    Weigh,
+    assign_one_to_one,
+    distinct_keys,
+    match_records,
+    weigh_matched_keys,
+)
 
 A = TypeVar("A", bound=Hashable)
 B = TypeVar("B", bound=Hashable)
@@ -53,11 +61,14 @@ def match_persons(
     intersect: Intersect | None = None,
 ) -> list[ScoredPair[A, B]]:
     """Pairs of person records (left id, right id) judged the same person, one to one."""
+    left_keys = {record: person_keys(name) for record, name in left.items()}
+    own = distinct_keys(left_keys)
     return match_records(
-        {record: person_keys(name) for record, name in left.items()},
+        left_keys,
         {record: person_keys(name) for record, name in right.items()},
         key_domain(NameKeyKind.PERSON),
         intersect or PsiIntersection(),
+        weigh=person_weigh(((key, len(records)) for key, records in own.items()), len(right)),
     )
 
 
@@ -72,21 +83,39 @@ def match_organisations(
         {record: organisation_keys(org) for record, org in right.items()},
         key_domain(NameKeyKind.ORGANISATION),
         intersect or PsiIntersection(),
+        weigh=weigh_organisation_key,
     )
 
 
+def weigh_for(kind: NameKeyKind, own: Mapping[str, Sequence[object]], partner_size: int) -> Weigh:
+    """What a shared key of `kind` is worth to a requester holding `own` keys (evidence.py)."""
+    if kind is NameKeyKind.PERSON:
+        return person_weigh(((key, len(records)) for key, records in own.items()), partner_size)
+    return weigh_organisation_key
+
+
 def assign_matched_keys(
-    matched: Iterable[tuple[Sequence[A], Sequence[B]]], *, min_shared: int = 1
+    matched: Iterable[tuple[bytes | str, Sequence[A], Sequence[B]]],
+    kind: NameKeyKind,
+    own: Mapping[str, Sequence[object]],
+    partner_size: int,
+    *,
+    min_shared: float = 1,
 ) -> list[ScoredPair[A, B]]:
     """The pairs to keep after a PSI run on name keys, from what the requester learned.
 
-    `matched` holds, for each shared key, this node's records holding it and the partner's
-    handles for it (a node run's round 2). Pairs are counted and assigned one to one as in
-    `match_records`: a run between nodes stores these pairs, not every record x handle.
+    `matched` holds, for each shared key, its text (this node's own key), this node's
+    records holding it and the partner's handles for it (a node run's round 2); `own` is
+    every key this node sent (key -> its records) and `partner_size` how many keys the
+    partner sent, from which a rare name is told from a common one (evidence.py). Pairs
+    are weighed and assigned one to one as in `match_records`: a run between nodes stores
+    these pairs, not every record x handle.
     """
-    counts: defaultdict[tuple[A, B], int] = defaultdict(int)
-    for records, handles in matched:
-        for record in records:
-            for handle in handles:
-                counts[(record, handle)] += 1
-    return assign_one_to_one(counts, min_shared=min_shared)
+    weighed = weigh_matched_keys(
+        (
+            (k.encode("ascii") if isinstance(k, str) else k, ours, theirs)
+            for k, ours, theirs in matched
+        ),
+        weigh_for(kind, own, partner_size),
+    )
+    return assign_one_to_one(weighed, min_shared=min_shared)

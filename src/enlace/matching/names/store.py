@@ -47,7 +47,13 @@ def _own_records(connection: Connection, party: str, kinds: tuple[str, ...]) -> 
 def own_person_names(connection: Connection, party: str) -> dict[str, PersonName]:
     """Record id -> the name parts of each of this node's own person records."""
     return {
-        r.id: PersonName(r.given_names, r.first_surname, r.second_surname, r.date_of_birth)
+        r.id: PersonName(
+            r.given_names,
+            r.first_surname,
+            r.second_surname,
+            r.date_of_birth,
+            r.sex.value if r.sex else None,
+        )
         for r in _own_records(connection, party, _KINDS[NameKeyKind.PERSON])
         if isinstance(r, Person)
     }
