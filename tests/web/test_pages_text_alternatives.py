@@ -111,3 +111,30 @@ def test_the_first_thing_a_keyboard_reaches_is_a_skip_link_to_the_main_content(
         assert first.group(0) == '<a class="skip-link" href="#main">'
         assert body[first.end() :].startswith(f"{words}</a>")
         assert '<main id="main" tabindex="-1">' in page
+
+
+def test_a_chart_is_drawn_once_per_series_and_language_and_again_when_the_series_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from enlace.web.pages import tracking
+
+    drawn: list[tuple[str, str]] = []
+
+    def draw(series: IndicatorSeries, lang: str) -> str:
+        drawn.append((series.id, lang))
+        return f"<svg>{series.points[-1].value} {lang}</svg>"
+
+    monkeypatch.setattr(tracking, "indicator_chart", draw)
+    tracking._chart_source.cache_clear()
+    first = tracking._chart_source(SERIES, "en")
+    assert tracking._chart_source(replace(SERIES), "en") == first  # an equal series: kept
+    assert drawn == [("fentanyl-seized", "en")]
+    tracking._chart_source(SERIES, "es")
+    changed = replace(SERIES, points=(*SERIES.points[:-1], replace(SERIES.points[-1], value=9.0)))
+    assert tracking._chart_source(changed, "en") != first
+    assert drawn == [
+        ("fentanyl-seized", "en"),
+        ("fentanyl-seized", "es"),
+        ("fentanyl-seized", "en"),
+    ]
+    tracking._chart_source.cache_clear()

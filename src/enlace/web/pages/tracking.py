@@ -4,6 +4,7 @@ the overdue flagged, indicator charts, and the meeting's progress report to down
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import tempfile
 from dataclasses import dataclass
@@ -21,12 +22,13 @@ from enlace.model.vocabulary import (
     Responsible,
     TrackingStatus,
 )
-from enlace.reports.catalogue import language
+from enlace.reports.catalogue import Language, language
 from enlace.reports.charts import indicator_chart
 from enlace.reports.errors import NoMeeting, UnknownLanguage
 from enlace.reports.render import render_html, write_pdf
 from enlace.tracking.edit import edit_record, editable_fields, tracked_record
 from enlace.tracking.errors import TrackingError
+from enlace.tracking.indicators.series import IndicatorSeries
 from enlace.tracking.progress import record_progress
 from enlace.tracking.proposal import Proposal
 from enlace.tracking.review import SAME_AS, held_document, pending_documents, review
@@ -89,7 +91,7 @@ def tracking_page(
         return refusal_page(request, user, 404, "This node holds no meeting {id}.", id=chosen)
     lang = request_language(request, user)
     charts = {
-        series.id: _image_source(indicator_chart(series, lang))
+        series.id: _chart_source(series, lang)
         for series in view.indicators
         if series.points or series.target is not None
     }
@@ -153,6 +155,15 @@ def download_report(
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
     )
+
+
+# Drawing a chart (Matplotlib) is most of the page's time, and a series changes only when
+# data is imported, synced or its statistics replaced: the drawings are kept by value — the
+# whole series and the language are the key, so a changed series is drawn afresh and a stale
+# one cannot be shown.
+@functools.lru_cache(maxsize=64)
+def _chart_source(series: IndicatorSeries, lang: Language) -> str:
+    return _image_source(indicator_chart(series, lang))
 
 
 def _image_source(svg: str) -> str:
