@@ -11,7 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from enlace.matching.kinds import kind_domain
-from enlace.matching.psi import decode_answer, encode_positions, fresh_scalar, hash_and_blind_chunk
+from enlace.matching.psi import (
+    decode_proved_answer,
+    encode_claims,
+    fresh_scalar,
+    hash_and_blind_chunk,
+)
 from enlace.model.identifiers import IdentifierKind
 from enlace.partners.authentication import PARTNER_CHALLENGE
 from enlace.store.tables import hit_notices, match_runs
@@ -108,13 +113,13 @@ def test_a_streamed_body_past_the_cap_is_cut_off(us: ServedNode) -> None:
 
 def test_second_round_is_refused_when_the_set_changed_or_the_run_is_done(us: ServedNode) -> None:
     sent = blinded(PHONES[:2])
-    answer = decode_answer(post(us, "/runs?kind=phone", sent).content, expected_n=2)
+    answer = decode_proved_answer(post(us, "/runs?kind=phone", sent).content, expected_n=2)
     run = answer.run_id.hex()
     load(us, [phone("+13055550199", owner="US")])
-    response = post(us, f"/runs/{run}/matches", encode_positions([0]))
+    response = post(us, f"/runs/{run}/matches", encode_claims([(0, b"+13055550100")]))
     assert response.status_code == 409
     assert "changed during run" in response.json()["detail"]
-    response = post(us, f"/runs/{run}/matches", encode_positions([0]))
+    response = post(us, f"/runs/{run}/matches", encode_claims([(0, b"+13055550100")]))
     assert response.status_code == 409
     assert "already failed" in response.json()["detail"]
     with us.store.unit_of_work() as uow:
@@ -124,14 +129,14 @@ def test_second_round_is_refused_when_the_set_changed_or_the_run_is_done(us: Ser
 
 
 def test_positions_beyond_what_can_match_are_refused(us: ServedNode) -> None:
-    answer = decode_answer(
+    answer = decode_proved_answer(
         post(us, "/runs?kind=phone", blinded(["+15550000000"])).content, expected_n=1
     )
     run = answer.run_id.hex()
-    response = post(us, f"/runs/{run}/matches", encode_positions([0, 1]))
+    response = post(us, f"/runs/{run}/matches", encode_claims([(0, b"a"), (1, b"b")]))
     assert response.status_code == 400
     assert "more than 1 matched positions claimed" in response.json()["detail"]
-    response = post(us, f"/runs/{run}/matches", encode_positions([7]))
+    response = post(us, f"/runs/{run}/matches", encode_claims([(7, b"a")]))
     assert response.status_code == 400
     assert "outside 0..2" in response.json()["detail"]
 

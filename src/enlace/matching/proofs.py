@@ -26,8 +26,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import rbcl
+
+from enlace.matching.group import WireFormatError
+
+if TYPE_CHECKING:
+    from enlace.matching.blinding import BlindingJob, BlindingPool
 
 POINT_BYTES = 32
 SCALAR_BYTES = 32
@@ -187,21 +193,83 @@ def proof_count(pairs: int) -> int:
     return -(-pairs // PROOF_BATCH)
 
 
+def public_key(k: bytes) -> bytes:
+    """K = k·G, the per-run public key a run's proofs refer to."""
+    return bytes(rbcl.crypto_scalarmult_ristretto255_base(k))
+
+
 def blind_and_prove_chunk(points: bytes, k: bytes, public: bytes) -> bytes:
     """k·C[i] for each 32-byte point of `points` (at most PROOF_BATCH), then the proof that
     they all used the k of `public`: the work one worker does for one batch.
 
-    Raises RuntimeError (from libsodium) for a value that is not a valid point.
+    Raises WireFormatError for a value that is not a valid point.
     """
     c = split_points(points)
     multiply = rbcl.crypto_scalarmult_ristretto255
-    d = [bytes(multiply(k, ci)) for ci in c]
+    try:
+        d = [bytes(multiply(k, ci)) for ci in c]
+    except RuntimeError:
+        raise WireFormatError("a value sent as a point is not a valid ristretto255 point") from None
     return b"".join(d) + generate_proof(k, public, c, d)
 
 
-def verify_chunk(public: bytes, sent: bytes, returned: bytes, proof: bytes) -> bool:
-    """One batch's proof checked against the points sent and returned (32 bytes each)."""
+def verify_chunk(public: bytes, sent: bytes, returned: bytes, proof: bytes) -> bytes:
+    """One batch's proof checked against the points sent and returned (32 bytes each):
+    b"\\x01" when it holds, b"\\x00" when not (bytes, as the blinding pool returns)."""
     c, d = split_points(sent), split_points(returned)
     if len(c) != len(d) or not c:
-        return False
-    return verify_proof(public, c, d, proof)
+        return b"\x00"
+    return b"\x01" if verify_proof(public, c, d, proof) else b"\x00"
+
+
+def _batches(count: int) -> range:
+    return range(0, count, PROOF_BATCH)
+
+
+def start_blind_and_prove(pool: BlindingPool, points: bytes, k: bytes) -> BlindingJob:
+    """Each point raised to k, with one proof per PROOF_BATCH points, on the pool's workers;
+    `split_proved` reads the job's result."""
+    count = len(points) // POINT_BYTES
+    public = public_key(k)
+    step = PROOF_BATCH * POINT_BYTES
+    calls = [(points[i * POINT_BYTES : i * POINT_BYTES + step], k, public) for i in _batches(count)]
+    return pool.start_tasks(blind_and_prove_chunk, calls, [len(c[0]) // POINT_BYTES for c in calls])
+
+
+def split_proved(output: bytes, count: int) -> tuple[bytes, bytes]:
+    """(the count raised points, concatenated; the proofs, concatenated) of a
+    `start_blind_and_prove` job's result."""
+    points, proofs = [], []
+    offset = 0
+    for start in _batches(count):
+        size = min(PROOF_BATCH, count - start) * POINT_BYTES
+        points.append(output[offset : offset + size])
+        proofs.append(output[offset + size : offset + size + PROOF_BYTES])
+        offset += size + PROOF_BYTES
+    return b"".join(points), b"".join(proofs)
+
+
+def start_verify(
+    pool: BlindingPool, public: bytes, sent: bytes, returned: bytes, proofs: bytes
+) -> BlindingJob:
+    """Every batch's proof checked on the pool's workers; `failed_batches` reads the result.
+
+    `sent` and `returned` hold the same number of 32-byte points, `proofs` one proof per
+    PROOF_BATCH of them (the caller checked the lengths)."""
+    count = len(sent) // POINT_BYTES
+    step = PROOF_BATCH * POINT_BYTES
+    calls = [
+        (
+            public,
+            sent[i * POINT_BYTES : i * POINT_BYTES + step],
+            returned[i * POINT_BYTES : i * POINT_BYTES + step],
+            proofs[b * PROOF_BYTES : (b + 1) * PROOF_BYTES],
+        )
+        for b, i in enumerate(_batches(count))
+    ]
+    return pool.start_tasks(verify_chunk, calls, [len(c[1]) // POINT_BYTES for c in calls])
+
+
+def failed_batches(verdicts: bytes) -> list[int]:
+    """The batches whose proof did not hold, from a `start_verify` job's result."""
+    return [i for i, verdict in enumerate(verdicts) if verdict != 1]

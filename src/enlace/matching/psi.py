@@ -35,19 +35,33 @@ from enlace.matching.group import (
     hash_and_blind_chunk,
     hash_to_group,
 )
+from enlace.matching.proofs import (
+    PROOF_BYTES,
+    failed_batches,
+    proof_count,
+    public_key,
+    split_proved,
+    start_blind_and_prove,
+    start_verify,
+)
 from enlace.model.handles import HANDLE_BYTES
 
 __all__ = [
     "POINT_BYTES",
     "Answer",
+    "ProvedAnswer",
     "WireFormatError",
     "blind_chunk",
     "decode_answer",
     "decode_handles",
+    "decode_claims",
     "decode_positions",
+    "decode_proved_answer",
     "encode_answer",
     "encode_handles",
+    "encode_claims",
     "encode_positions",
+    "encode_proved_answer",
     "fresh_scalar",
     "hash_and_blind_chunk",
     "hash_to_group",
@@ -66,6 +80,13 @@ MAX_SET_SIZE = 2**32 - 1  # positions and sizes travel as 32-bit unsigned intege
 
 _ANSWER_MAGIC = b"EPS1"
 _ANSWER_HEADER = struct.Struct("!4s16sBII")  # magic, run id, width, n, m
+# Version 2, with proofs (docs/matching.md, "Proofs"): the same header under its own magic,
+# then the responder's per-run public key, the n doubly-blinded points in full (a proof is
+# over whole points), one proof per PROOF_BATCH of them, then the m points of its own set.
+PROVED_MAGIC = b"EPS2"
+# The longest key a claim may reveal, in UTF-8 bytes: longer than any normalised identifier
+# or name key, short enough to bound what a claim makes the responder read.
+MAX_CLAIMED_KEY = 1024
 
 
 def truncation_width(n: int, m: int) -> int:
@@ -151,6 +172,71 @@ def decode_answer(body: bytes, *, expected_n: int) -> Answer:
     return Answer(run_id, width, body[start:middle], body[middle:])
 
 
+@dataclass(frozen=True, slots=True)
+class ProvedAnswer:
+    """The responder's reply with proofs (version 2): the doubly-blinded points in full,
+    the per-run public key they are proved against, and the proofs."""
+
+    run_id: bytes
+    width: int  # bytes of the doubly-blinded values the requester compares
+    public: bytes  # B = β·G
+    doubly: bytes  # n points H(a)^αβ, 32 bytes each, in the requester's order
+    proofs: bytes  # one 64-byte proof per PROOF_BATCH of them
+    responder_points: bytes  # m points H(b)^β, in the responder's shuffled order
+
+    @property
+    def responder_size(self) -> int:
+        """m: how many distinct identifiers of the kind the responder holds."""
+        return len(self.responder_points) // POINT_BYTES
+
+    def compared(self) -> bytes:
+        """The doubly-blinded values truncated to `width` bytes, as `intersect` takes them."""
+        w = self.width
+        points = self.doubly
+        return b"".join(points[i : i + w] for i in range(0, len(points), POINT_BYTES))
+
+
+def encode_proved_answer(answer: ProvedAnswer) -> bytes:
+    """A version-2 answer as one binary body (docs/matching.md gives the layout)."""
+    n = len(answer.doubly) // POINT_BYTES
+    header = _ANSWER_HEADER.pack(
+        PROVED_MAGIC, answer.run_id, answer.width, n, answer.responder_size
+    )
+    return header + answer.public + answer.doubly + answer.proofs + answer.responder_points
+
+
+def decode_proved_answer(body: bytes, *, expected_n: int) -> ProvedAnswer:
+    """Read a version-2 answer, checking its header and lengths; WireFormatError if not."""
+    if len(body) < _ANSWER_HEADER.size + POINT_BYTES:
+        raise WireFormatError(f"answer of {len(body)} bytes is shorter than its header")
+    magic, run_id, width, n, m = _ANSWER_HEADER.unpack_from(body)
+    if magic != PROVED_MAGIC:
+        raise WireFormatError(
+            f"answer starts with {magic!r}, not {PROVED_MAGIC!r}: the partner runs another "
+            "version of the matching protocol (one without proofs?)"
+        )
+    if not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise WireFormatError(f"answer truncates to {width} bytes, outside {MIN_WIDTH}-{MAX_WIDTH}")
+    if n != expected_n:
+        raise WireFormatError(f"answer covers {n} values, but {expected_n} were sent")
+    proofs = proof_count(n) * PROOF_BYTES
+    expected = _ANSWER_HEADER.size + POINT_BYTES + n * POINT_BYTES + proofs + m * POINT_BYTES
+    if len(body) != expected:
+        raise WireFormatError(f"answer is {len(body)} bytes, its header says {expected}")
+    start = _ANSWER_HEADER.size
+    doubly = start + POINT_BYTES
+    proved = doubly + n * POINT_BYTES
+    own = proved + proofs
+    return ProvedAnswer(
+        run_id,
+        width,
+        body[start:doubly],
+        body[doubly:proved],
+        body[proved:own],
+        body[own:],
+    )
+
+
 # --- round 2: matched positions and the handles of the records there ------------------
 
 
@@ -182,6 +268,44 @@ def decode_positions(body: bytes, *, responder_size: int, most: int) -> list[int
         if len(positions) > most:
             raise WireFormatError(f"more than {most} matched positions claimed")
     return positions
+
+
+def encode_claims(claims: Sequence[tuple[int, bytes]]) -> bytes:
+    """Version 2's round 2: the matched positions, each with the key the requester claims
+    is there (docs/matching.md, "Checkable claims"). In increasing order of position, each
+    a varint of its gap from the one before, a varint length and the key's UTF-8 bytes."""
+    out = bytearray()
+    previous = -1
+    for position, key in sorted(dict(claims).items()):
+        _put_varint(out, position - previous - 1)
+        _put_varint(out, len(key))
+        out += key
+        previous = position
+    return bytes(out)
+
+
+def decode_claims(body: bytes, *, responder_size: int, most: int) -> list[tuple[int, bytes]]:
+    """Read claims; positions below `responder_size`, no more than `most`, keys of at most
+    MAX_CLAIMED_KEY bytes. WireFormatError if malformed."""
+    claims: list[tuple[int, bytes]] = []
+    offset = 0
+    previous = -1
+    while offset < len(body):
+        gap, offset = _get_varint(body, offset)
+        previous += gap + 1
+        if previous >= responder_size:
+            raise WireFormatError(f"position {previous} is outside 0..{responder_size - 1}")
+        length, offset = _get_varint(body, offset)
+        if length > MAX_CLAIMED_KEY or offset + length > len(body):
+            raise WireFormatError(
+                f"the key claimed at position {previous} is longer than {MAX_CLAIMED_KEY} "
+                "bytes or than the message"
+            )
+        claims.append((previous, body[offset : offset + length]))
+        offset += length
+        if len(claims) > most:
+            raise WireFormatError(f"more than {most} matched positions claimed")
+    return claims
 
 
 def encode_handles(groups: Sequence[Sequence[bytes]]) -> bytes:
@@ -237,7 +361,12 @@ def _get_varint(body: bytes, offset: int) -> tuple[int, int]:
 
 
 def intersect_in_process(
-    left: Sequence[bytes], right: Sequence[bytes], kind_domain: bytes, workers: int
+    left: Sequence[bytes],
+    right: Sequence[bytes],
+    kind_domain: bytes,
+    workers: int,
+    *,
+    proofs: bool = False,
 ) -> tuple[list[tuple[int, int]], int]:
     """Run the protocol between two in-memory sets: (index in left, index in right) pairs
     of equal items, and the bytes that would cross the wire.
@@ -246,8 +375,15 @@ def intersect_in_process(
     nodes, without HTTP or a store. Wire bytes count round 1 (points, then the answer with
     its header) and round 2 (positions, then one handle per matched position). Items of a
     list are taken once each (a repeated item keeps its first index).
+
+    With `proofs`, the run is version 2's, as between nodes: the right side blinds the left
+    side's points with a proof per batch, the left side checks every proof before it uses
+    anything (ProofFailed if one fails), the answer carries whole points, and round 2 claims
+    each matched position with its key. Without, it is version 1 (no proofs, truncated
+    values), the protocol as it was before proofs, kept for comparison.
     """
     from enlace.matching.blinding import BlindingPool  # the pool imports this module
+    from enlace.matching.proofs import ProofFailed
 
     left_items = list(dict.fromkeys(left))
     left_index = {item: i for i, item in reversed(list(enumerate(left)))}
@@ -258,19 +394,47 @@ def intersect_in_process(
     alpha, beta = fresh_scalar(), fresh_scalar()
     width = truncation_width(len(left_items), len(shuffled))
     with BlindingPool(workers) as pool:
-        # Each chunk goes through both blindings in one trip to a worker, and both sides'
-        # chunks are queued together: the cores never wait at a barrier between phases.
-        # The values and what is counted as sent are those of a run between two nodes.
-        requester = pool.start_hash_and_blind_twice(kind_domain, left_items, alpha, beta, width)
-        responder = pool.start_hash_and_blind_twice(kind_domain, shuffled, beta, alpha, width)
-        sent, doubly = requester.split(width)
-        responder_points, theirs = responder.split(width)
-    answer = Answer(RUN_ID_BYTES * b"\x00", width, doubly, responder_points)
-    answered = encode_answer(answer)
-    pairs = intersect(answer.doubly, theirs, width)
-    positions = encode_positions([j for _, j in pairs])
+        if not proofs:
+            # Each chunk goes through both blindings in one trip to a worker, and both
+            # sides' chunks are queued together: the cores never wait at a barrier between
+            # phases. The values and what is counted as sent are those of a run between
+            # two nodes.
+            requester = pool.start_hash_and_blind_twice(kind_domain, left_items, alpha, beta, width)
+            responder = pool.start_hash_and_blind_twice(kind_domain, shuffled, beta, alpha, width)
+            sent, doubly = requester.split(width)
+            responder_points, theirs = responder.split(width)
+            answered = encode_answer(
+                Answer(RUN_ID_BYTES * b"\x00", width, doubly, responder_points)
+            )
+            pairs = intersect(doubly, theirs, width)
+            second = encode_positions([j for _, j in pairs])
+        else:
+            # The left side's round 1 and the right side's own set (with the left side's
+            # blinding of it, the same values) are queued together; the proved blinding of
+            # round 1 and its verification follow as each is ready.
+            first = pool.start_hash_and_blind(kind_domain, left_items, alpha)
+            responder = pool.start_hash_and_blind_twice(kind_domain, shuffled, beta, alpha, width)
+            sent = first.result()
+            n = len(left_items)
+            proved, proof_bytes = split_proved(start_blind_and_prove(pool, sent, beta).result(), n)
+            public = public_key(beta)
+            checked = start_verify(pool, public, sent, proved, proof_bytes)
+            responder_points, theirs = responder.split(width)
+            failed = failed_batches(checked.result())
+            if failed:
+                raise ProofFailed(f"the proofs of batches {failed} do not hold")
+            answer = ProvedAnswer(
+                RUN_ID_BYTES * b"\x00", width, public, proved, proof_bytes, responder_points
+            )
+            answered = encode_proved_answer(answer)
+            pairs = intersect(answer.compared(), theirs, width)
+            second = encode_claims([(j, left_items[i]) for i, j in pairs])
+            # The right side's check of the claims: each key is its own at that position.
+            claims = decode_claims(second, responder_size=len(shuffled), most=len(pairs))
+            if any(shuffled[j] != key for j, key in claims):
+                raise ProofFailed("a claimed key is not the responder's at its position")
     handles = encode_handles([[bytes(HANDLE_BYTES)] for _ in pairs])
-    wire = len(sent) + len(answered) + len(positions) + len(handles)
+    wire = len(sent) + len(answered) + len(second) + len(handles)
     found = [(left_index[left_items[i]], right_index[right_items[order[j]]]) for i, j in pairs]
     return sorted(found), wire
 

@@ -22,15 +22,21 @@ import orjson
 
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.disclosure import MAX_REASON, OUTGOING, record_outcome
-from enlace.matching.errors import MatchingError, MatchProtocolError, PartnerRefusedMatch
+from enlace.matching.errors import (
+    MatchingError,
+    MatchProofFailed,
+    MatchProtocolError,
+    PartnerRefusedMatch,
+)
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers
 from enlace.matching.names.keys import NameKeyKind
 from enlace.matching.names.match import assign_matched_keys
+from enlace.matching.proofs import PROOF_BATCH, failed_batches, start_verify
 from enlace.matching.psi import (
     WireFormatError,
-    decode_answer,
     decode_handles,
-    encode_positions,
+    decode_proved_answer,
+    encode_claims,
     fresh_scalar,
     intersect,
 )
@@ -369,25 +375,33 @@ class _Requester:
         transcript.add(blinded)
         with self.progress(f"{self.partner.party} blinding both sets", 0):
             body = self._post(kind, f"/runs?kind={kind.value}", blinded)
-        del blinded  # sent and hashed: not held while the partner's set is blinded
         transcript.add(body)
         try:
-            answer = decode_answer(body, expected_n=len(keys))
+            answer = decode_proved_answer(body, expected_n=len(keys))
+            # Every proof is checked before anything of the answer is used; the partner's
+            # set is blinded side by side with the checks.
+            checked = start_verify(self.pool, answer.public, blinded, answer.doubly, answer.proofs)
+            del blinded  # sent, hashed and handed to the checks
             with self.progress(
                 f"blinding {self.partner.party}'s set", answer.responder_size
             ) as advance:
                 theirs = self.pool.blind(
                     answer.responder_points, secret, width=answer.width, progress=advance
                 )
+            failed = failed_batches(checked.result())
         except WireFormatError as error:
             raise MatchProtocolError(
                 f"{self.partner.party}'s answer on {kind.value}: {error}"
             ) from None
-        pairs = intersect(answer.doubly, theirs, answer.width)
-        pairs.sort(key=lambda pair: pair[1])
         run_id = answer.run_id.hex()
+        if failed:
+            self._proof_failed(kind, run_id, len(keys), failed, transcript.hexdigest())
+        pairs = intersect(answer.compared(), theirs, answer.width)
+        pairs.sort(key=lambda pair: pair[1])
         transcript = Transcript(kind.value, before=transcript.hexdigest())
-        positions = encode_positions([j for _, j in pairs])
+        # Each matched position with the key found there: the partner checks every claim
+        # against its own key at that position and refuses a false one.
+        positions = encode_claims([(j, keys[i].encode("utf-8")) for i, j in pairs])
         transcript.add(positions)
         reply = self._post(kind, f"/runs/{run_id}/matches", positions)
         transcript.add(reply)
@@ -469,6 +483,43 @@ class _Requester:
         return MatchOutcome(
             self.partner.party, kind.value, run_id, len(keys), partner_size, len(pairs), found, new
         )
+
+    def _proof_failed(
+        self, kind: MatchKind, run_id: str, size: int, failed: list[int], round1: str
+    ) -> None:
+        # Nothing of the answer is used or recorded but this entry; the partner is told
+        # (its own audit then shows the run aborted), and the run stops here.
+        reason = (
+            f"the proofs of {len(failed)} batch(es) of {PROOF_BATCH} of our points do not hold "
+            f"(the first: batch {failed[0]}): some were not blinded with the run's key"
+        )
+        with self.store.unit_of_work() as uow:
+            uow.audit.append(
+                actor=self.actor,
+                action="match-proof-failed",
+                subject=run_id,
+                detail={
+                    "role": REQUESTER,
+                    "partner": self.partner.party,
+                    "kind": kind.value,
+                    "requester_size": size,
+                    "failed_batches": failed[:20],
+                    "reason": reason,
+                    "round1_sha256": round1,
+                },
+            )
+            uow.commit()
+        told = True
+        try:
+            response = self.client.post(
+                _url(self.partner, f"/runs/{run_id}/abort"),
+                content=reason.encode("utf-8"),
+                headers={**self.headers, "Content-Type": "text/plain; charset=utf-8"},
+            )
+            told = response.status_code == 204
+        except httpx.HTTPError:
+            told = False
+        raise MatchProofFailed(self.partner.party, kind.value, run_id, reason, told=told)
 
     def _post(self, kind: MatchKind, path: str, body: bytes) -> bytes:
         return self._send(kind, "POST", path, body, 200)
