@@ -9,6 +9,15 @@ import rbcl
 
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS, NAME_KINDS, MatchKind, kind_domain
+from enlace.matching.proofs import (
+    PROOF_BATCH,
+    PROOF_BYTES,
+    failed_batches,
+    public_key,
+    split_proved,
+    start_blind_and_prove,
+    start_verify,
+)
 from enlace.matching.psi import (
     POINT_BYTES,
     Answer,
@@ -31,15 +40,6 @@ from enlace.matching.psi import (
     intersect,
     intersect_in_process,
     truncation_width,
-)
-from enlace.matching.proofs import (
-    PROOF_BATCH,
-    PROOF_BYTES,
-    failed_batches,
-    public_key,
-    split_proved,
-    start_blind_and_prove,
-    start_verify,
 )
 from enlace.model.identifiers import IdentifierKind
 
