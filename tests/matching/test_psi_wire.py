@@ -120,10 +120,9 @@ def test_wire_carries_no_identifier_no_hash_and_no_offline_testable_point(
         point = hash_to_group(domain, key)
         if (domain, key) in shared:
             caught += [(key, "shared, to requester")] if key in to_requester else []
-            plain = []
         else:
             caught += [(key, "plain")] if key in unclaimed else []
-            plain = []
+        plain: list[bytes] = []
         for tagged in (key, domain + key):
             plain += pieces(hashlib.sha256(tagged).digest())
             plain += pieces(hashlib.sha512(tagged).digest())
