@@ -64,6 +64,7 @@ def runs(us: ServedNode) -> int:
         ("/runs?kind=vin", b"", 403, "no matching agreement with MX covers kind 'vin'"),
         ("/runs?kind=phone", b"\x00" * 32 * 11, 413, "cap of 10 per run"),
         ("/runs/" + "0" * 32 + "/matches", b"", 404, "no run"),
+        ("/runs/" + "0" * 32 + "/abort", b"proofs failed", 404, "no run"),
         ("/disclosures", b"{}", 400, "expected JSON"),
         ("/disclosures", b'{"handle": "00112233445566ff"}', 404, "no matched record"),
     ],
@@ -126,6 +127,26 @@ def test_second_round_is_refused_when_the_set_changed_or_the_run_is_done(us: Ser
         assert (
             uow.connection.execute(select(func.count()).select_from(hit_notices)).scalar_one() == 0
         )
+
+
+def test_an_abort_marks_the_answered_run_aborted_once_and_is_audited(us: ServedNode) -> None:
+    answer = decode_proved_answer(
+        post(us, "/runs?kind=phone", blinded(PHONES[:1])).content, expected_n=1
+    )
+    run = answer.run_id.hex()
+    assert post(us, f"/runs/{run}/abort", b"bad\x00reason").status_code == 400
+    assert post(us, f"/runs/{run}/abort", "x".encode() * 1001).status_code == 413
+    assert post(us, f"/runs/{run}/abort", "pruebas fallidas".encode()).status_code == 204
+    response = post(us, f"/runs/{run}/abort", b"again")
+    assert response.status_code == 409
+    assert "already aborted" in response.json()["detail"]
+    response = post(us, f"/runs/{run}/matches", encode_claims([(0, b"+525512345678")]))
+    assert response.status_code == 409
+    with us.store.unit_of_work() as uow:
+        entries = [e for e in uow.audit.entries() if e.action == "match-aborted"]
+    assert len(entries) == 1
+    assert entries[0].detail is not None
+    assert entries[0].detail["reason"] == "pruebas fallidas"
 
 
 def test_positions_beyond_what_can_match_are_refused(us: ServedNode) -> None:
