@@ -135,8 +135,8 @@ def test_an_abort_marks_the_answered_run_aborted_once_and_is_audited(us: ServedN
     )
     run = answer.run_id.hex()
     assert post(us, f"/runs/{run}/abort", b"bad\x00reason").status_code == 400
-    assert post(us, f"/runs/{run}/abort", "x".encode() * 1001).status_code == 413
-    assert post(us, f"/runs/{run}/abort", "pruebas fallidas".encode()).status_code == 204
+    assert post(us, f"/runs/{run}/abort", b"x" * 1001).status_code == 413
+    assert post(us, f"/runs/{run}/abort", b"pruebas fallidas").status_code == 204
     response = post(us, f"/runs/{run}/abort", b"again")
     assert response.status_code == 409
     assert "already aborted" in response.json()["detail"]
