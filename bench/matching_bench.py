@@ -9,7 +9,10 @@ between nodes, without HTTP or a store) on n x n phone numbers with 30 % in comm
 openmined-psi (OpenMined's C++ ECDH-PSI, both roles in one process) on the same sets. Wall
 time, bytes per element on the wire (all messages / (n + m)), CPU use ((user + sys of the
 process and its workers) / wall), and the floor the hardware allows: 2(n + m) scalar
-multiplications at the cost measured in this run, spread over the workers.
+multiplications at the cost measured in this run, spread over the workers. Each size runs
+twice: without and with proofs (version 2 of the protocol: the responder proves its blinding
+with batched DLEQ proofs, the requester checks them all, round 2 claims each matched key and
+the responder checks the claims; docs/matching.md, "Proofs"), with the ratio of the times.
 
 Names: persons of the synthetic generator (enlace.synth), n a side, with its ground truth;
 enlace's private name matching (names/keys.py keys through the same PSI, scoring.py) beside

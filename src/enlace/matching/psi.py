@@ -8,11 +8,15 @@ The protocol (docs/matching.md says why and what each side learns):
    SHA-512(domain of the kind || key)), raises it to a fresh secret scalar α and sends the
    n points H(a)^α, in a random order.
 2. The responder B raises each to its own fresh secret β and answers, in A's order, the
-   doubly-blinded H(a)^αβ truncated to `width` bytes, followed by its own m points H(b)^β
-   in an order shuffled under a per-run key.
-3. A raises those to α, truncates them the same way and intersects: equal values are the
-   same identifier. A sends B the positions (in B's order) that matched, so the owner of
-   each matched record gets a hit notice; B answers with an opaque handle per record.
+   doubly-blinded H(a)^αβ, whole, with its per-run public key B = β·G and one batched DLEQ
+   proof per PROOF_BATCH points that each used that β (`enlace.matching.proofs`), followed
+   by its own m points H(b)^β in an order shuffled under a per-run key (version 2, `EPS2`;
+   version 1, without proofs, sent the doubly-blinded values truncated to `width` bytes).
+3. A checks every proof before it uses anything (a failure aborts the run), raises B's points
+   to α, truncates both lists to `width` bytes and intersects: equal values are the same
+   identifier. A claims the positions (in B's order) that matched, each with the key it
+   holds there; B checks each is its own key at that position, gives the owner of each
+   matched record a hit notice and answers with an opaque handle per record.
 
 Points travel as raw concatenated 32-byte encodings and truncated values as raw bytes: no
 JSON, no hex. The curve arithmetic is in `enlace.matching.group`.
