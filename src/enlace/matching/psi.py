@@ -88,8 +88,9 @@ _ANSWER_HEADER = struct.Struct("!4s16sBII")  # magic, run id, width, n, m
 # then the responder's per-run public key, the n doubly-blinded points in full (a proof is
 # over whole points), one proof per PROOF_BATCH of them, then the m points of its own set.
 PROVED_MAGIC = b"EPS2"
-# The longest key a claim may reveal, in UTF-8 bytes: longer than any normalised identifier
-# or name key, short enough to bound what a claim makes the responder read.
+# The longest key a claim may reveal, in UTF-8 bytes: the store keeps identifier keys of at
+# most 255 characters and name keys of 160 (at most 4 bytes each), so no honest claim is
+# longer; the bound keeps what claims make the responder read proportional to the overlap.
 MAX_CLAIMED_KEY = 1024
 
 
