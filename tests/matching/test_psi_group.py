@@ -16,6 +16,7 @@ from enlace.matching.proofs import (
     public_key,
     split_proved,
     start_blind_and_prove,
+    start_prove,
     start_verify,
 )
 from enlace.matching.psi import (
@@ -225,6 +226,13 @@ def test_proofs_in_the_pool_hold_for_honest_blinding_and_name_the_cheated_batch(
         cheat = blind_chunk(sent[32 * i : 32 * i + 32], fresh_scalar())
         forged = proved[: 32 * i] + cheat + proved[32 * i + 32 :]
         verdicts = start_verify(pool, public_key(beta), sent, forged, proofs).result()
+        assert failed_batches(verdicts) == [1]
+        # Proofs made after the blinding (threshold mode's link step) hold as well.
+        later = start_prove(pool, beta, sent, proved).result()
+        assert len(later) == 2 * PROOF_BYTES
+        verdicts = start_verify(pool, public_key(beta), sent, proved, later).result()
+        assert failed_batches(verdicts) == []
+        verdicts = start_verify(pool, public_key(beta), sent, forged, later).result()
         assert failed_batches(verdicts) == [1]
 
 
