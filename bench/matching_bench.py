@@ -9,7 +9,10 @@ between nodes, without HTTP or a store) on n x n phone numbers with 30 % in comm
 openmined-psi (OpenMined's C++ ECDH-PSI, both roles in one process) on the same sets. Wall
 time, bytes per element on the wire (all messages / (n + m)), CPU use ((user + sys of the
 process and its workers) / wall), and the floor the hardware allows: 2(n + m) scalar
-multiplications at the cost measured in this run, spread over the workers.
+multiplications at the cost measured in this run, spread over the workers. Each size runs
+twice: without and with proofs (protocol 3's links mode: the responder proves its blinding
+with batched DLEQ proofs, the requester checks them all, round 2 claims each matched key and
+the responder checks the claims; docs/matching.md, "Proofs"), with the ratio of the times.
 
 Names: persons of the synthetic generator (enlace.synth), n a side, with its ground truth;
 enlace's private name matching (names/keys.py keys through the same PSI, weighed by
@@ -168,15 +171,21 @@ class ExactRow:
     note: str = ""
 
 
-def exact_enlace(n: int, workers: int) -> ExactRow:
+def exact_enlace(
+    n: int, workers: int, *, proofs: bool = False, without: ExactRow | None = None
+) -> ExactRow:
+    """A run of n x n; with `proofs`, links mode of protocol 3 (proved blinding, checked
+    claims), and `without` the same size's run without them, for the ratio."""
     left, right = phone_sets(n)
     cpu0, t0 = _cpu(), time.perf_counter()
     with PeakMemory() as peak:
-        pairs, wire = intersect_in_process(left, right, PHONE_DOMAIN, workers)
+        pairs, wire = intersect_in_process(left, right, PHONE_DOMAIN, workers, proofs=proofs)
     wall = time.perf_counter() - t0
     cpu = _cpu() - cpu0
-    tool = "enlace DH-PSI (ristretto255)"
+    tool = "enlace DH-PSI (ristretto255)" + (" with proofs" if proofs else "")
     note = f"peak RSS {peak.mb:.0f} MB (with workers)"
+    if without is not None and without.wall:
+        note += f"; {wall / without.wall:.2f}× the time without proofs"
     return ExactRow(n, tool, wall, wire / (2 * n), cpu / wall, len(pairs), note)
 
 
@@ -388,12 +397,14 @@ def print_exact(rows: list[ExactRow], cost: float, workers: int) -> None:
     print("\n### Exact identifiers (phone numbers, 30 % overlap)\n")
     print(
         f"One ristretto255 scalar multiplication here: {cost * 1e6:.1f} µs. Floor for n × n: "
-        f"2(n + n) of them on {workers} cores.\n"
+        f"2(n + n) of them on {workers} cores, 2(n + n) + 3n with proofs.\n"
     )
     print("| n × n | tool | seconds | floor s | bytes/element | CPU use | found | note |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in rows:
-        floor = 4 * r.size * cost / workers if r.tool.startswith("enlace") else None
+        # With proofs: one more multiplication per element to prove, two to verify.
+        mults = 7 if r.tool.endswith("proofs") else 4
+        floor = mults * r.size * cost / workers if r.tool.startswith("enlace") else None
         print(
             f"| {r.size:,} | {r.tool} | {_f(r.wall, '.1f')} | {_f(floor, '.1f')} | "
             f"{_f(r.bytes_per_element, '.1f')} | {_f(r.cpu_use, '.2f')} | "
@@ -453,7 +464,9 @@ def main(argv: list[str] | None = None) -> int:
 
     exact: list[ExactRow] = []
     for n in args.sizes:
-        exact.append(exact_enlace(n, args.workers))
+        plain = exact_enlace(n, args.workers)
+        exact.append(plain)
+        exact.append(exact_enlace(n, args.workers, proofs=True, without=plain))
         exact.append(exact_openmined(n, python, why, args.out))
     if exact:
         print_exact(exact, cost, args.workers)

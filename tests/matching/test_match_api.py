@@ -12,7 +12,12 @@ from sqlalchemy import func, select
 
 from enlace.matching.kinds import kind_domain
 from enlace.matching.modes import agreement_sha256
-from enlace.matching.psi import decode_answer, encode_positions, fresh_scalar, hash_and_blind_chunk
+from enlace.matching.psi import (
+    decode_answer,
+    encode_claims,
+    fresh_scalar,
+    hash_and_blind_chunk,
+)
 from enlace.model.identifiers import IdentifierKind
 from enlace.partners.authentication import PARTNER_CHALLENGE
 from enlace.store.tables import hit_notices, match_runs
@@ -60,6 +65,7 @@ def runs(us: ServedNode) -> int:
         ("/runs?kind=vin", b"", 403, "no matching agreement with MX covers kind 'vin'"),
         ("/runs?kind=phone", b"\x00" * 32 * 11, 413, "cap of 10 per run"),
         ("/runs/" + "0" * 32 + "/matches", b"", 404, "no run"),
+        ("/runs/" + "0" * 32 + "/abort", b"proofs failed", 404, "no run"),
         ("/disclosures", b"{}", 400, "expected JSON"),
         ("/disclosures", b'{"handle": "00112233445566ff"}', 404, "no matched record"),
     ],
@@ -112,10 +118,10 @@ def test_second_round_is_refused_when_the_set_changed_or_the_run_is_done(us: Ser
     answer = decode_answer(post(us, "/runs?kind=phone", sent).content, expected_n=2)
     run = answer.run_id.hex()
     load(us, [phone("+13055550199", owner="US")])
-    response = post(us, f"/runs/{run}/matches", encode_positions([0]))
+    response = post(us, f"/runs/{run}/matches", encode_claims([(0, b"+13055550100")]))
     assert response.status_code == 409
     assert "changed during run" in response.json()["detail"]
-    response = post(us, f"/runs/{run}/matches", encode_positions([0]))
+    response = post(us, f"/runs/{run}/matches", encode_claims([(0, b"+13055550100")]))
     assert response.status_code == 409
     assert "already failed" in response.json()["detail"]
     with us.store.unit_of_work() as uow:
@@ -124,15 +130,33 @@ def test_second_round_is_refused_when_the_set_changed_or_the_run_is_done(us: Ser
         )
 
 
+def test_an_abort_marks_the_answered_run_aborted_once_and_is_audited(us: ServedNode) -> None:
+    answer = decode_answer(post(us, "/runs?kind=phone", blinded(PHONES[:1])).content, expected_n=1)
+    run = answer.run_id.hex()
+    assert post(us, f"/runs/{run}/abort", b"bad\x00reason").status_code == 400
+    assert post(us, f"/runs/{run}/abort", b"x" * 1001).status_code == 413
+    assert post(us, f"/runs/{run}/abort", b"pruebas fallidas").status_code == 204
+    response = post(us, f"/runs/{run}/abort", b"again")
+    assert response.status_code == 409
+    assert "already aborted" in response.json()["detail"]
+    response = post(us, f"/runs/{run}/matches", encode_claims([(0, b"+525512345678")]))
+    assert response.status_code == 409
+    with us.store.unit_of_work() as uow:
+        entries = [e for e in uow.audit.entries() if e.action == "match-aborted"]
+    assert len(entries) == 1
+    assert entries[0].detail is not None
+    assert entries[0].detail["reason"] == "pruebas fallidas"
+
+
 def test_positions_beyond_what_can_match_are_refused(us: ServedNode) -> None:
     answer = decode_answer(
         post(us, "/runs?kind=phone", blinded(["+15550000000"])).content, expected_n=1
     )
     run = answer.run_id.hex()
-    response = post(us, f"/runs/{run}/matches", encode_positions([0, 1]))
+    response = post(us, f"/runs/{run}/matches", encode_claims([(0, b"a"), (1, b"b")]))
     assert response.status_code == 400
     assert "more than 1 matched positions claimed" in response.json()["detail"]
-    response = post(us, f"/runs/{run}/matches", encode_positions([7]))
+    response = post(us, f"/runs/{run}/matches", encode_claims([(7, b"a")]))
     assert response.status_code == 400
     assert "outside 0..2" in response.json()["detail"]
 
@@ -144,7 +168,7 @@ def test_admission_says_whether_a_run_would_be_answered_and_counts_no_run(us: Se
     assert admitted.status_code == 200
     # The agreement it would run under, with its digest (enlace.matching.modes).
     assert admitted.json() == {
-        "protocol": 2,
+        "protocol": 3,
         "kind": "phone",
         "mode": "links",
         "threshold": None,

@@ -175,7 +175,8 @@ def answer_order(capture: Capture, beta: bytes) -> list[int]:
     in_order = blind_chunk(opened.sent, beta, width)
     where = {in_order[i : i + width]: i // width for i in range(0, len(in_order), width)}
     assert len(where) == n
-    returned = [answer.doubly[i : i + width] for i in range(0, len(answer.doubly), width)]
+    compared = answer.compared()  # links: whole points cut to width; count: as sent
+    returned = [compared[i : i + width] for i in range(0, len(compared), width)]
     return [where[value] for value in returned]
 
 
@@ -253,7 +254,7 @@ def test_threshold_mode_below_k_gives_no_links_and_only_the_verdict(
     assert offer.sent == b""
     # The offer carries the responder's 16 points and no doubly-blinded value; the count
     # step's answer is the single byte "below".
-    assert len(offer.received) == 66 + 16 * 32
+    assert len(offer.received) == 66 + 32 + 16 * 32  # header, the run's key, its points
     assert count.received == b"\x00"
     assert count_rows(us.store, hit_notices) == count_rows(us.store, match_handles) == 0
     [ours] = audit_details(mx.store, "match-run")
@@ -441,7 +442,7 @@ STATEMENT = AgreementStatement(
         ({"mode": "all"}, "unknown matching mode 'all'"),
         ({"kind": "vin"}, "is malformed"),
         ({"max_set_size": True}, "is malformed"),
-        ({"protocol": 1}, "speaks matching protocol 1, this node speaks 2"),
+        ({"protocol": 2}, "speaks matching protocol 2, this node speaks 3"),
     ],
 )
 def test_the_requester_checks_the_stated_agreement_against_its_digest(
@@ -461,7 +462,7 @@ def test_the_requester_checks_the_stated_agreement_against_its_digest(
 def test_a_protocol_1_admission_is_named_as_such() -> None:
     with pytest.raises(MatchProtocolError) as refused:
         read_statement(b"", requester="MX", responder="US", kind="phone")
-    assert "older matching protocol (this node speaks 2)" in str(refused.value)
+    assert "older matching protocol (this node speaks 3)" in str(refused.value)
 
 
 class ChangeAfterAdmission(Capture):

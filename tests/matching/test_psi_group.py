@@ -9,15 +9,27 @@ import rbcl
 
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS, NAME_KINDS, MatchKind, kind_domain
+from enlace.matching.proofs import (
+    PROOF_BATCH,
+    PROOF_BYTES,
+    failed_batches,
+    public_key,
+    split_proved,
+    start_blind_and_prove,
+    start_prove,
+    start_verify,
+)
 from enlace.matching.psi import (
     POINT_BYTES,
     Answer,
     WireFormatError,
     blind_chunk,
     decode_answer,
+    decode_claims,
     decode_handles,
     decode_positions,
     encode_answer,
+    encode_claims,
     encode_handles,
     encode_positions,
     fresh_scalar,
@@ -141,28 +153,101 @@ def test_intersect_in_process_finds_the_overlap_and_stays_under_40_bytes_an_elem
     assert wire / (len(left) + len(right)) <= 40
 
 
-def test_answer_round_trips_and_rejects_wrong_lengths() -> None:
-    answer = Answer(bytes(range(16)), 8, b"\x01" * 24, b"\x02" * 64)
+def test_a_count_answer_round_trips_and_rejects_wrong_lengths() -> None:
+    answer = Answer(
+        bytes(range(16)), 8, b"\x05" * 32, b"\x01" * 24, b"", b"\x02" * 64, mode="count"
+    )
     body = encode_answer(answer)
+    assert len(body) == 66 + 32 + 24 + 64
     assert decode_answer(body, expected_n=3) == answer
+    assert answer.compared() == b"\x01" * 24  # truncated already: unproved
     with pytest.raises(WireFormatError, match="covers 3 values, but 4 were sent"):
         decode_answer(body, expected_n=4)
     with pytest.raises(WireFormatError, match="its header says"):
         decode_answer(body[:-1], expected_n=3)
-    with pytest.raises(WireFormatError, match="another matching protocol"):
-        decode_answer(b"EPS1" + body[4:], expected_n=3)
+    for older in (b"EPS1", b"EPS2"):
+        with pytest.raises(WireFormatError, match="another matching protocol"):
+            decode_answer(older + body[4:], expected_n=3)
     with pytest.raises(WireFormatError, match="unknown mode"):
         decode_answer(body[:20] + b"\x07" + body[21:], expected_n=3)
 
 
-def test_a_threshold_offer_carries_the_size_and_no_doubly_blinded_value() -> None:
+def test_a_threshold_offer_carries_the_size_the_key_and_no_doubly_blinded_value() -> None:
     offer = Answer(
-        bytes(16), 8, b"", b"\x02" * 64, mode="threshold", threshold=5,
+        bytes(16), 8, b"\x05" * 32, b"", b"", b"\x02" * 64, mode="threshold", threshold=5,
         agreement_sha256=b"\x09" * 32, requester_size=3,
     )  # fmt: skip
     body = encode_answer(offer)
-    assert len(body) == 66 + 64
+    assert len(body) == 66 + 32 + 64
     assert decode_answer(body, expected_n=3) == offer
+
+
+def test_intersect_in_process_with_proofs_finds_the_same_overlap() -> None:
+    left = [f"L{i}".encode() for i in range(300)] + [f"S{i}".encode() for i in range(100)]
+    right = [f"S{i}".encode() for i in range(100)] + [f"R{i}".encode() for i in range(300)]
+    pairs, wire = intersect_in_process(left, right, PHONE, 0, proofs=True)
+    assert pairs == [(300 + i, i) for i in range(100)]
+    # 32 + 32 (whole doubly-blinded points) + 32 per pair of elements, plus claims.
+    assert 64 <= wire / len(left) <= 64 + 32 + 1 + 20
+
+
+def test_a_links_answer_carries_whole_points_and_a_proof_per_batch() -> None:
+    n = PROOF_BATCH + 1  # two proofs
+    answer = Answer(
+        bytes(range(16)), 8, b"\x05" * 32, b"\x01" * 32 * n, b"\x03" * 2 * PROOF_BYTES, b"\x02" * 64
+    )
+    body = encode_answer(answer)
+    assert len(body) == 66 + 32 + 32 * n + 2 * PROOF_BYTES + 64
+    assert decode_answer(body, expected_n=n) == answer
+    assert answer.compared() == b"\x01" * 8 * n
+    with pytest.raises(WireFormatError, match="were sent"):
+        decode_answer(body, expected_n=n + 1)
+    with pytest.raises(WireFormatError, match="its header says"):
+        decode_answer(body[:-1], expected_n=n)
+    # A links answer without its proofs (or with truncated values) is refused by length.
+    unproved = Answer(bytes(16), 8, b"\x05" * 32, b"\x01" * 32, b"", b"")
+    with pytest.raises(WireFormatError, match="its header says"):
+        decode_answer(encode_answer(unproved), expected_n=1)
+
+
+@pytest.mark.e2e
+def test_proofs_in_the_pool_hold_for_honest_blinding_and_name_the_cheated_batch() -> None:
+    alpha, beta = fresh_scalar(), fresh_scalar()
+    keys = [f"+5255{i:08d}".encode() for i in range(PROOF_BATCH + 10)]
+    sent = hash_and_blind_chunk(PHONE, keys, alpha)
+    with BlindingPool(2, inline_below=1000) as pool:
+        proved, proofs = split_proved(start_blind_and_prove(pool, sent, beta).result(), len(keys))
+        assert proved == blind_chunk(sent, beta)
+        assert len(proofs) == 2 * PROOF_BYTES
+        verdicts = start_verify(pool, public_key(beta), sent, proved, proofs).result()
+        assert failed_batches(verdicts) == []
+        # One point of the second batch raised to another key: that batch fails.
+        i = PROOF_BATCH + 3
+        cheat = blind_chunk(sent[32 * i : 32 * i + 32], fresh_scalar())
+        forged = proved[: 32 * i] + cheat + proved[32 * i + 32 :]
+        verdicts = start_verify(pool, public_key(beta), sent, forged, proofs).result()
+        assert failed_batches(verdicts) == [1]
+        # Proofs made after the blinding (threshold mode's link step) hold as well.
+        later = start_prove(pool, beta, sent, proved).result()
+        assert len(later) == 2 * PROOF_BYTES
+        verdicts = start_verify(pool, public_key(beta), sent, proved, later).result()
+        assert failed_batches(verdicts) == []
+        verdicts = start_verify(pool, public_key(beta), sent, forged, later).result()
+        assert failed_batches(verdicts) == [1]
+
+
+def test_claims_round_trip_and_stay_in_range() -> None:
+    claims = [(0, b"+525512345678"), (5, b""), (300, b"x" * 1024)]
+    body = encode_claims(claims)
+    assert decode_claims(body, responder_size=301, most=3) == claims
+    with pytest.raises(WireFormatError, match="outside"):
+        decode_claims(body, responder_size=300, most=3)
+    with pytest.raises(WireFormatError, match="more than 2"):
+        decode_claims(body, responder_size=301, most=2)
+    with pytest.raises(WireFormatError, match="longer than 1024"):
+        decode_claims(encode_claims([(0, b"x" * 1025)]), responder_size=1, most=1)
+    with pytest.raises(WireFormatError, match="longer than 1024"):
+        decode_claims(body[:-1], responder_size=301, most=3)
 
 
 def test_positions_round_trip_and_stay_in_range() -> None:

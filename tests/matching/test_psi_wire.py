@@ -1,5 +1,6 @@
-"""Everything that crosses the wire in a run: no identifier, no hash of one, no point the
-receiver could test a guess against offline."""
+"""Everything that crosses the wire in a run: no identifier (but those both sides hold,
+claimed back to their holder), no hash of one, no point the receiver could test a guess
+against offline."""
 
 from __future__ import annotations
 
@@ -107,11 +108,25 @@ def test_wire_carries_no_identifier_no_hash_and_no_offline_testable_point(
     wire = to_responder + b"\x00" + to_requester
     universe = set(keys_of(world.records["MX"])) | set(keys_of(world.records["US"]))
     assert len(universe) > 60
+    # A claim (round 2) names each matched identifier to the responder, which holds it:
+    # the only identifiers on the wire, and only in that direction.
+    shared = set(keys_of(world.records["MX"])) & set(keys_of(world.records["US"]))
+    assert len(shared) >= sum(o.overlap for o in outcomes)
+
+    # A claimed key may hold another key as a part ("LA FAMILIA MICHOACANA" holds an
+    # alias "FAMILIA MICHOACANA"): other keys are looked for in the wire without them.
+    unclaimed = wire
+    for _, key in sorted(shared, key=lambda item: -len(item[1])):
+        unclaimed = unclaimed.replace(key, b"\x00")
 
     caught = []
     for domain, key in universe:
         point = hash_to_group(domain, key)
-        plain = [key]
+        if (domain, key) in shared:
+            caught += [(key, "shared, to requester")] if key in to_requester else []
+        else:
+            caught += [(key, "plain")] if key in unclaimed else []
+        plain: list[bytes] = []
         for tagged in (key, domain + key):
             plain += pieces(hashlib.sha256(tagged).digest())
             plain += pieces(hashlib.sha512(tagged).digest())
@@ -140,6 +155,16 @@ def test_wire_carries_no_identifier_no_hash_and_no_offline_testable_point(
         for domain, key in universe
     ]
     assert sum(value in to_responder for value in sent) >= sum(o.own_size for o in outcomes)
+    # ... and the responder's per-run public keys, which its proofs refer to, reach the
+    # requester; the claimed identifiers reach the responder (count mode has no claims:
+    # no identifier travels at all).
+    for beta in scalars["responder"]:
+        assert rbcl.crypto_scalarmult_ristretto255_base(beta) in to_requester
+    claimed = [key for domain, key in shared if key in to_responder]
+    if mode == "count":
+        assert claimed == []
+    else:
+        assert len(claimed) >= sum(o.overlap for o in outcomes)
 
 
 def test_served_node_answers_nothing_without_a_token(new_store_url: Callable[[], str]) -> None:

@@ -197,6 +197,24 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
             return await refused(partner, None, refusal)
         return Response(handles, media_type=OCTETS)
 
+    @router.post("/runs/{run_id}/abort")
+    async def aborted(run_id: str, request: Request) -> Response:
+        # The requester found the answer's proofs false: the run is marked failed here too.
+        partner = None
+        try:
+            partner = await run_in_threadpool(authenticated, request)
+            body = await _read_body(
+                request,
+                responder.MAX_ABORT_REASON,
+                lambda size: f"a reason of {size:,} bytes is too long",
+            )
+            await run_in_threadpool(
+                responder.abort_run, store, partner=partner.party, run_id=run_id, body=body
+            )
+        except MatchRefused as refusal:
+            return await refused(partner, None, refusal)
+        return Response(status_code=204)
+
     @router.post("/disclosures")
     async def disclosures(request: Request) -> Response:
         partner = None

@@ -160,6 +160,21 @@ class BlindingPool:
             self, futures, [min(size, count - i) for i in range(0, count, size)], None
         )
 
+    def start_tasks(
+        self, function: Callable[..., bytes], calls: Sequence[tuple[object, ...]], sizes: list[int]
+    ) -> BlindingJob:
+        """`function(*call)` for each call, on the workers (in this process when there are
+        fewer than the inline threshold's items in all): for work already cut in pieces of
+        its own (the proofs' fixed batches, `enlace.matching.proofs`), `sizes` the items of
+        each for progress. The job's result() is the outputs concatenated in order."""
+        if not self._uses_workers(sum(sizes)):
+            return BlindingJob(
+                self, [], [sum(sizes)], lambda: b"".join(function(*call) for call in calls)
+            )
+        executor = self._start()
+        futures = [executor.submit(function, *call) for call in calls]
+        return BlindingJob(self, futures, sizes, None)
+
     def forget_workers(self) -> None:
         """Let the next job start new workers (the old ones are broken)."""
         with self._lock:

@@ -46,5 +46,22 @@ class MatchProtocolError(MatchingError):
     """A message of the protocol is malformed (wrong length, wrong header, bad point)."""
 
 
+class MatchProofFailed(MatchProtocolError):
+    """The partner's answer does not prove that it blinded our points with the run's key:
+    the run is aborted, nothing of it is used or recorded (but the audit entry)."""
+
+    def __init__(self, partner: str, kind: str, run_id: str, reason: str, *, told: bool) -> None:
+        self.partner = partner
+        self.kind = kind
+        self.run_id = run_id
+        self.reason = reason
+        self.told = told
+        said = "told" if told else "could not be told"
+        super().__init__(
+            f"{partner}'s answer to run {run_id} on {kind} failed its proofs: {reason}; "
+            f"the run was aborted and nothing was recorded ({partner} {said} so)"
+        )
+
+
 class DisclosureError(MatchingError):
     """A disclosure request cannot be made, approved or refused; the message says why."""

@@ -35,10 +35,10 @@ MODES = (LINKS, COUNT, THRESHOLD)
 # The mode's byte in an answer's header (enlace.matching.psi).
 MODE_CODES = {LINKS: 0, COUNT: 1, THRESHOLD: 2}
 MODE_OF_CODE = {code: mode for mode, code in MODE_CODES.items()}
-# The matching protocol this node speaks; stated at admission. 2: modes and the agreement's
-# digest (admission answers JSON, answers start with EPS2). A node of protocol 1 answers
-# admission with 204 and no body.
-PROTOCOL = 2
+# The matching protocol this node speaks; stated at admission. 3: modes and the agreement's
+# digest (admission answers JSON), the responder's per-run key and proofs of its blinding
+# (answers start with EPS3). A node of protocol 1 answers admission with 204 and no body.
+PROTOCOL = 3
 _DIGEST_DOMAIN = "enlace-match-agreement-v1"
 
 

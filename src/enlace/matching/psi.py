@@ -7,12 +7,20 @@ The protocol (docs/matching.md says why and what each side learns):
 1. The requester A hashes each of its n identifiers to the group, H(a) = from_hash(
    SHA-512(domain of the kind || key)), raises it to a fresh secret scalar α and sends the
    n points H(a)^α, in a random order.
-2. The responder B raises each to its own fresh secret β and answers, in A's order, the
-   doubly-blinded H(a)^αβ truncated to `width` bytes, followed by its own m points H(b)^β
-   in an order shuffled under a per-run key.
-3. A raises those to α, truncates them the same way and intersects: equal values are the
-   same identifier. A sends B the positions (in B's order) that matched, so the owner of
-   each matched record gets a hit notice; B answers with an opaque handle per record.
+2. The responder B raises each to its own fresh secret β and answers (protocol 3, `EPS3`)
+   with a header stating the run's mode, threshold and agreement digest, its per-run public
+   key B = β·G, then, by mode: in links mode the doubly-blinded H(a)^αβ, whole and in A's
+   order, with one batched DLEQ proof per PROOF_BATCH points that each used that β
+   (`enlace.matching.proofs`); in count mode the same values truncated to `width` bytes in
+   a fresh random order, unproved (a shuffle breaks the pairing a proof needs); then its own
+   m points H(b)^β in an order shuffled under a per-run key. Threshold mode's steps are in
+   `enlace.matching.threshold`; its link step is proved as links mode is.
+3. A checks every proof before it uses anything (a failure aborts the run), raises B's points
+   to α, truncates both lists to `width` bytes and intersects: equal values are the same
+   identifier (count mode: their number is all A learns; the run ends). A claims the
+   positions (in B's order) that matched, each with the key it holds there; B checks each
+   is its own key at that position, gives the owner of each matched record a hit notice and
+   answers with an opaque handle per record.
 
 Points travel as raw concatenated 32-byte encodings and truncated values as raw bytes: no
 JSON, no hex. The curve arithmetic is in `enlace.matching.group`.
@@ -35,7 +43,16 @@ from enlace.matching.group import (
     hash_and_blind_chunk,
     hash_to_group,
 )
-from enlace.matching.modes import LINKS, MODE_CODES, MODE_OF_CODE, THRESHOLD
+from enlace.matching.modes import COUNT, LINKS, MODE_CODES, MODE_OF_CODE, THRESHOLD
+from enlace.matching.proofs import (
+    PROOF_BYTES,
+    failed_batches,
+    proof_count,
+    public_key,
+    split_proved,
+    start_blind_and_prove,
+    start_verify,
+)
 from enlace.model.handles import HANDLE_BYTES
 
 __all__ = [
@@ -44,9 +61,11 @@ __all__ = [
     "WireFormatError",
     "blind_chunk",
     "decode_answer",
+    "decode_claims",
     "decode_handles",
     "decode_positions",
     "encode_answer",
+    "encode_claims",
     "encode_handles",
     "encode_positions",
     "fresh_scalar",
@@ -65,12 +84,18 @@ MIN_WIDTH = 8
 MAX_WIDTH = POINT_BYTES
 MAX_SET_SIZE = 2**32 - 1  # positions and sizes travel as 32-bit unsigned integers
 
-# EPS2 (matching protocol 2): the header also states the run's mode, threshold and the
-# digest of the agreement it runs under (enlace.matching.modes), so the transcript covers them.
-_ANSWER_MAGIC = b"EPS2"
+# EPS3 (matching protocol 3): the header states the run's mode, threshold and the digest of
+# the agreement it runs under (enlace.matching.modes), so the transcript covers them; the
+# responder's per-run public key B = β·G follows it in every mode, and the proofs of links
+# mode refer to it (docs/matching.md, "The protocol on the wire").
+_ANSWER_MAGIC = b"EPS3"
 # magic, run id, mode, width, n, m, threshold (0: none), agreement SHA-256
 _ANSWER_HEADER = struct.Struct("!4s16sBBIII32s")
 _NO_AGREEMENT = bytes(32)
+# The longest key a claim may reveal, in UTF-8 bytes: the store keeps identifier keys of at
+# most 255 characters and name keys of 160 (at most 4 bytes each), so no honest claim is
+# longer; the bound keeps what claims make the responder read proportional to the overlap.
+MAX_CLAIMED_KEY = 1024
 
 
 def truncation_width(n: int, m: int) -> int:
@@ -115,14 +140,17 @@ def check_points(body: bytes, what: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The responder's reply to the requester's blinded set."""
+    """The responder's reply: to the requester's blinded set (links and count modes), or to
+    a threshold run's offer (no doubly-blinded values: they come at the count step)."""
 
     run_id: bytes
-    width: int
-    # n values of `width` bytes: H(a)^αβ truncated, in the requester's order (links mode),
-    # in a fresh random order (count mode), or none (threshold mode: they come at the
-    # count step, and only if the threshold is reached)
+    width: int  # bytes of the doubly-blinded values the requester compares
+    public: bytes  # B = β·G, the run's key, committed in the transcript
+    # links: n points H(a)^αβ, whole (32 bytes: a proof is over whole points), in the
+    # requester's order; count: n values H(a)^αβ truncated to `width` bytes, in a fresh
+    # random order (unproved: docs/matching.md); threshold: none
     doubly: bytes
+    proofs: bytes  # links: one 64-byte proof per PROOF_BATCH points of `doubly`; else none
     responder_points: bytes  # m points H(b)^β, in the responder's shuffled order
     mode: str = LINKS
     threshold: int | None = None
@@ -134,12 +162,36 @@ class Answer:
         """m: how many distinct identifiers of the kind the responder holds."""
         return len(self.responder_points) // POINT_BYTES
 
+    def compared(self) -> bytes:
+        """The doubly-blinded values truncated to `width` bytes, as `intersect` takes them."""
+        if self.mode == COUNT:
+            return self.doubly  # already truncated
+        return truncate_points(self.doubly, self.width)
+
+
+def truncate_points(points: bytes, width: int) -> bytes:
+    """Each 32-byte point of `points` cut to its first `width` bytes."""
+    return b"".join(points[i : i + width] for i in range(0, len(points), POINT_BYTES))
+
+
+def _values_bytes(mode: str, n: int, width: int) -> int:
+    # What follows the public key before the responder's own points, by mode.
+    if mode == LINKS:
+        return n * POINT_BYTES + proof_count(n) * PROOF_BYTES
+    if mode == COUNT:
+        return n * width
+    return 0
+
 
 def encode_answer(answer: Answer) -> bytes:
-    """The answer as one binary body: header, then the doubly-blinded values, then points."""
-    n = len(answer.doubly) // answer.width
+    """The answer as one binary body: header, the public key, the doubly-blinded values
+    (with their proofs in links mode), then the responder's points (docs/matching.md)."""
     if answer.requester_size is not None:
         n = answer.requester_size
+    elif answer.mode == LINKS:
+        n = len(answer.doubly) // POINT_BYTES
+    else:
+        n = len(answer.doubly) // answer.width
     header = _ANSWER_HEADER.pack(
         _ANSWER_MAGIC,
         answer.run_id,
@@ -150,12 +202,12 @@ def encode_answer(answer: Answer) -> bytes:
         answer.threshold or 0,
         answer.agreement_sha256,
     )
-    return header + answer.doubly + answer.responder_points
+    return header + answer.public + answer.doubly + answer.proofs + answer.responder_points
 
 
 def decode_answer(body: bytes, *, expected_n: int) -> Answer:
     """Read an answer, checking its header and lengths; WireFormatError if anything is off."""
-    if len(body) < _ANSWER_HEADER.size:
+    if len(body) < _ANSWER_HEADER.size + POINT_BYTES:
         raise WireFormatError(f"answer of {len(body)} bytes is shorter than its header")
     magic, run_id, code, width, n, m, threshold, agreement = _ANSWER_HEADER.unpack_from(body)
     if magic != _ANSWER_MAGIC:
@@ -170,17 +222,20 @@ def decode_answer(body: bytes, *, expected_n: int) -> Answer:
         raise WireFormatError(f"answer truncates to {width} bytes, outside {MIN_WIDTH}-{MAX_WIDTH}")
     if n != expected_n:
         raise WireFormatError(f"answer covers {n} values, but {expected_n} were sent")
-    values = 0 if mode == THRESHOLD else n
-    expected = _ANSWER_HEADER.size + values * width + m * POINT_BYTES
+    values = _values_bytes(mode, n, width)
+    expected = _ANSWER_HEADER.size + POINT_BYTES + values + m * POINT_BYTES
     if len(body) != expected:
         raise WireFormatError(f"answer is {len(body)} bytes, its header says {expected}")
-    start = _ANSWER_HEADER.size
-    middle = start + values * width
+    start = _ANSWER_HEADER.size + POINT_BYTES
+    proved = start + (n * POINT_BYTES if mode == LINKS else values)
+    own = start + values
     return Answer(
         run_id,
         width,
-        body[start:middle],
-        body[middle:],
+        body[_ANSWER_HEADER.size : start],
+        body[start:proved],
+        body[proved:own],
+        body[own:],
         mode=mode,
         threshold=threshold or None,
         agreement_sha256=agreement,
@@ -219,6 +274,44 @@ def decode_positions(body: bytes, *, responder_size: int, most: int) -> list[int
         if len(positions) > most:
             raise WireFormatError(f"more than {most} matched positions claimed")
     return positions
+
+
+def encode_claims(claims: Sequence[tuple[int, bytes]]) -> bytes:
+    """Round 2: the matched positions, each with the key the requester claims
+    is there (docs/matching.md, "Checkable claims"). In increasing order of position, each
+    a varint of its gap from the one before, a varint length and the key's UTF-8 bytes."""
+    out = bytearray()
+    previous = -1
+    for position, key in sorted(dict(claims).items()):
+        _put_varint(out, position - previous - 1)
+        _put_varint(out, len(key))
+        out += key
+        previous = position
+    return bytes(out)
+
+
+def decode_claims(body: bytes, *, responder_size: int, most: int) -> list[tuple[int, bytes]]:
+    """Read claims; positions below `responder_size`, no more than `most`, keys of at most
+    MAX_CLAIMED_KEY bytes. WireFormatError if malformed."""
+    claims: list[tuple[int, bytes]] = []
+    offset = 0
+    previous = -1
+    while offset < len(body):
+        gap, offset = _get_varint(body, offset)
+        previous += gap + 1
+        if previous >= responder_size:
+            raise WireFormatError(f"position {previous} is outside 0..{responder_size - 1}")
+        length, offset = _get_varint(body, offset)
+        if length > MAX_CLAIMED_KEY or offset + length > len(body):
+            raise WireFormatError(
+                f"the key claimed at position {previous} is longer than {MAX_CLAIMED_KEY} "
+                "bytes or than the message"
+            )
+        claims.append((previous, body[offset : offset + length]))
+        offset += length
+        if len(claims) > most:
+            raise WireFormatError(f"more than {most} matched positions claimed")
+    return claims
 
 
 def encode_handles(groups: Sequence[Sequence[bytes]]) -> bytes:
@@ -274,7 +367,12 @@ def _get_varint(body: bytes, offset: int) -> tuple[int, int]:
 
 
 def intersect_in_process(
-    left: Sequence[bytes], right: Sequence[bytes], kind_domain: bytes, workers: int
+    left: Sequence[bytes],
+    right: Sequence[bytes],
+    kind_domain: bytes,
+    workers: int,
+    *,
+    proofs: bool = False,
 ) -> tuple[list[tuple[int, int]], int]:
     """Run the protocol between two in-memory sets: (index in left, index in right) pairs
     of equal items, and the bytes that would cross the wire.
@@ -283,8 +381,16 @@ def intersect_in_process(
     nodes, without HTTP or a store. Wire bytes count round 1 (points, then the answer with
     its header) and round 2 (positions, then one handle per matched position). Items of a
     list are taken once each (a repeated item keeps its first index).
+
+    With `proofs`, the run is links mode's, as between nodes: the right side blinds the
+    left side's points with a proof per batch, the left side checks every proof before it
+    uses anything (ProofFailed if one fails), the answer carries whole points, and round 2
+    claims each matched position with its key. Without, no proofs and truncated values (the
+    bytes of an answer laid out as count mode's), the protocol as it was before proofs,
+    kept for comparison.
     """
     from enlace.matching.blinding import BlindingPool  # the pool imports this module
+    from enlace.matching.proofs import ProofFailed
 
     left_items = list(dict.fromkeys(left))
     left_index = {item: i for i, item in reversed(list(enumerate(left)))}
@@ -295,19 +401,56 @@ def intersect_in_process(
     alpha, beta = fresh_scalar(), fresh_scalar()
     width = truncation_width(len(left_items), len(shuffled))
     with BlindingPool(workers) as pool:
-        # Each chunk goes through both blindings in one trip to a worker, and both sides'
-        # chunks are queued together: the cores never wait at a barrier between phases.
-        # The values and what is counted as sent are those of a run between two nodes.
-        requester = pool.start_hash_and_blind_twice(kind_domain, left_items, alpha, beta, width)
-        responder = pool.start_hash_and_blind_twice(kind_domain, shuffled, beta, alpha, width)
-        sent, doubly = requester.split(width)
-        responder_points, theirs = responder.split(width)
-    answer = Answer(RUN_ID_BYTES * b"\x00", width, doubly, responder_points)
-    answered = encode_answer(answer)
-    pairs = intersect(answer.doubly, theirs, width)
-    positions = encode_positions([j for _, j in pairs])
+        if not proofs:
+            # Each chunk goes through both blindings in one trip to a worker, and both
+            # sides' chunks are queued together: the cores never wait at a barrier between
+            # phases. The values and what is counted as sent are those of a run between
+            # two nodes.
+            requester = pool.start_hash_and_blind_twice(kind_domain, left_items, alpha, beta, width)
+            responder = pool.start_hash_and_blind_twice(kind_domain, shuffled, beta, alpha, width)
+            sent, doubly = requester.split(width)
+            responder_points, theirs = responder.split(width)
+            # Sized as an answer without proofs: truncated values, laid out as count mode's.
+            answered = encode_answer(
+                Answer(
+                    RUN_ID_BYTES * b"\x00",
+                    width,
+                    public_key(beta),
+                    doubly,
+                    b"",
+                    responder_points,
+                    mode=COUNT,
+                )
+            )
+            pairs = intersect(doubly, theirs, width)
+            second = encode_positions([j for _, j in pairs])
+        else:
+            # The left side's round 1 and the right side's own set (with the left side's
+            # blinding of it, the same values) are queued together; the proved blinding of
+            # round 1 and its verification follow as each is ready.
+            first = pool.start_hash_and_blind(kind_domain, left_items, alpha)
+            responder = pool.start_hash_and_blind_twice(kind_domain, shuffled, beta, alpha, width)
+            sent = first.result()
+            n = len(left_items)
+            proved, proof_bytes = split_proved(start_blind_and_prove(pool, sent, beta).result(), n)
+            public = public_key(beta)
+            checked = start_verify(pool, public, sent, proved, proof_bytes)
+            responder_points, theirs = responder.split(width)
+            failed = failed_batches(checked.result())
+            if failed:
+                raise ProofFailed(f"the proofs of batches {failed} do not hold")
+            answer = Answer(
+                RUN_ID_BYTES * b"\x00", width, public, proved, proof_bytes, responder_points
+            )
+            answered = encode_answer(answer)
+            pairs = intersect(answer.compared(), theirs, width)
+            second = encode_claims([(j, left_items[i]) for i, j in pairs])
+            # The right side's check of the claims: each key is its own at that position.
+            claims = decode_claims(second, responder_size=len(shuffled), most=len(pairs))
+            if any(shuffled[j] != key for j, key in claims):
+                raise ProofFailed("a claimed key is not the responder's at its position")
     handles = encode_handles([[bytes(HANDLE_BYTES)] for _ in pairs])
-    wire = len(sent) + len(answered) + len(positions) + len(handles)
+    wire = len(sent) + len(answered) + len(second) + len(handles)
     found = [(left_index[left_items[i]], right_index[right_items[order[j]]]) for i, j in pairs]
     return sorted(found), wire
 

@@ -22,7 +22,12 @@ import orjson
 
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.disclosure import MAX_REASON, OUTGOING, record_outcome
-from enlace.matching.errors import MatchingError, MatchProtocolError, PartnerRefusedMatch
+from enlace.matching.errors import (
+    MatchingError,
+    MatchProofFailed,
+    MatchProtocolError,
+    PartnerRefusedMatch,
+)
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers
 from enlace.matching.modes import (
     COUNT,
@@ -36,12 +41,20 @@ from enlace.matching.modes import (
 )
 from enlace.matching.names.keys import NameKeyKind
 from enlace.matching.names.match import assign_matched_keys
+from enlace.matching.proofs import (
+    PROOF_BATCH,
+    PROOF_BYTES,
+    failed_batches,
+    proof_count,
+    start_verify,
+)
 from enlace.matching.psi import (
+    POINT_BYTES,
     Answer,
     WireFormatError,
     decode_answer,
     decode_handles,
-    encode_positions,
+    encode_claims,
     fresh_scalar,
     intersect,
 )
@@ -406,22 +419,33 @@ class _Requester:
         transcript.add(blinded)
         with self.progress(f"{self.partner.party} blinding both sets", 0):
             body = self._post(kind, f"/runs?kind={kind.value}", blinded)
-        del blinded  # sent and hashed: not held while the partner's set is blinded
         transcript.add(body)
         try:
             answer = decode_answer(body, expected_n=len(keys))
+            self._check_bound(kind, answer, statement)
+            # In links mode every proof is checked before anything of the answer is used;
+            # the partner's set is blinded side by side with the checks. Count mode's
+            # values come shuffled and unproved (docs/matching.md says why).
+            checked = None
+            if answer.mode == LINKS:
+                checked = start_verify(
+                    self.pool, answer.public, blinded, answer.doubly, answer.proofs
+                )
+            del blinded  # sent, hashed and handed to the checks
             with self.progress(
                 f"blinding {self.partner.party}'s set", answer.responder_size
             ) as advance:
                 theirs = self.pool.blind(
                     answer.responder_points, secret, width=answer.width, progress=advance
                 )
+            failed = [] if checked is None else failed_batches(checked.result())
         except WireFormatError as error:
             raise MatchProtocolError(
                 f"{self.partner.party}'s answer on {kind.value}: {error}"
             ) from None
-        self._check_bound(kind, answer, statement)
-        pairs = intersect(answer.doubly, theirs, answer.width)
+        if failed:
+            self._proof_failed(kind, answer.run_id.hex(), len(keys), failed, transcript.hexdigest())
+        pairs = intersect(answer.compared(), theirs, answer.width)
         if statement.mode == COUNT:
             # The values came shuffled: how many matched is all they say. No round 2.
             return self._record(
@@ -448,11 +472,13 @@ class _Requester:
         before: str,
         statement: AgreementStatement,
     ) -> MatchOutcome:
-        """Round 2: tell the partner the positions that matched, receive their handles."""
+        """Round 2: claim the positions that matched, each with its key; receive handles."""
         pairs.sort(key=lambda pair: pair[1])
         run_id = answer.run_id.hex()
         transcript = Transcript(kind.value, before=before)
-        positions = encode_positions([j for _, j in pairs])
+        # Each matched position with the key found there: the partner checks every claim
+        # against its own key at that position and refuses a false one.
+        positions = encode_claims([(j, keys[i].encode("utf-8")) for i, j in pairs])
         transcript.add(positions)
         reply = self._post(kind, f"/runs/{run_id}/matches", positions)
         transcript.add(reply)
@@ -539,8 +565,8 @@ class _Requester:
             ) from None
         run_id = offer.run_id.hex()
         # Returned in an order of our own: the partner counts, but cannot tell which matched.
+        # Our points are kept: the link step's proofs are checked against them.
         step = blinded + shuffle_values(theirs, offer.width)
-        del blinded
         transcript = Transcript(kind.value, before=transcript.hexdigest())
         transcript.add(step)
         with self.progress(f"{self.partner.party} counting", 0):
@@ -560,15 +586,34 @@ class _Requester:
                 overlap=None,
                 reached=False,
             )
-        if verdict[:1] != REACHES or len(verdict) != 1 + len(keys) * offer.width:
+        n = len(keys)
+        proofs = proof_count(n) * PROOF_BYTES
+        if verdict[:1] != REACHES or len(verdict) != 1 + n * POINT_BYTES + proofs:
             raise MatchProtocolError(
                 f"{self.partner.party}'s count step on {kind.value} is {len(verdict):,} bytes "
                 f"starting {verdict[:1].hex() or 'with nothing'}: expected 00, or 01 then "
-                f"{len(keys):,} values of {offer.width} bytes"
+                f"{n:,} points of {POINT_BYTES} bytes and {proof_count(n):,} proofs of "
+                f"{PROOF_BYTES} bytes"
             )
-        doubly = verdict[1:]
-        reached = Answer(offer.run_id, offer.width, doubly, offer.responder_points)
-        pairs = intersect(doubly, theirs, offer.width)
+        doubly = verdict[1 : 1 + n * POINT_BYTES]
+        # The link step is proved as links mode's answer is, against the offer's key.
+        checked = start_verify(
+            self.pool, offer.public, blinded, doubly, verdict[1 + n * POINT_BYTES :]
+        )
+        del blinded
+        failed = failed_batches(checked.result())
+        if failed:
+            self._proof_failed(kind, run_id, n, failed, transcript.hexdigest())
+        reached = Answer(
+            offer.run_id,
+            offer.width,
+            offer.public,
+            doubly,
+            verdict[1 + n * POINT_BYTES :],
+            offer.responder_points,
+            mode=THRESHOLD,
+        )
+        pairs = intersect(reached.compared(), theirs, offer.width)
         return self._links(kind, reached, keys, held, pairs, transcript.hexdigest(), statement)
 
     def _record(
@@ -667,6 +712,43 @@ class _Requester:
             threshold=statement.threshold,
             reached=reached,
         )
+
+    def _proof_failed(
+        self, kind: MatchKind, run_id: str, size: int, failed: list[int], round1: str
+    ) -> None:
+        # Nothing of the answer is used or recorded but this entry; the partner is told
+        # (its own audit then shows the run aborted), and the run stops here.
+        reason = (
+            f"the proofs of {len(failed)} batch(es) of {PROOF_BATCH} of our points do not hold "
+            f"(the first: batch {failed[0]}): some were not blinded with the run's key"
+        )
+        with self.store.unit_of_work() as uow:
+            uow.audit.append(
+                actor=self.actor,
+                action="match-proof-failed",
+                subject=run_id,
+                detail={
+                    "role": REQUESTER,
+                    "partner": self.partner.party,
+                    "kind": kind.value,
+                    "requester_size": size,
+                    "failed_batches": failed[:20],
+                    "reason": reason,
+                    "round1_sha256": round1,
+                },
+            )
+            uow.commit()
+        told = True
+        try:
+            response = self.client.post(
+                _url(self.partner, f"/runs/{run_id}/abort"),
+                content=reason.encode("utf-8"),
+                headers={**self.headers, "Content-Type": "text/plain; charset=utf-8"},
+            )
+            told = response.status_code == 204
+        except httpx.HTTPError:
+            told = False
+        raise MatchProofFailed(self.partner.party, kind.value, run_id, reason, told=told)
 
     def _post(self, kind: MatchKind, path: str, body: bytes) -> bytes:
         return self._send(kind, "POST", path, body, 200)

@@ -19,17 +19,20 @@ from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused, UnknownMatchKind
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers, parse_kind
 from enlace.matching.modes import COUNT, THRESHOLD, shuffle_values
+from enlace.matching.proofs import public_key, split_proved, start_blind_and_prove
 from enlace.matching.psi import (
+    MAX_CLAIMED_KEY,
     Answer,
     WireFormatError,
     check_points,
-    decode_positions,
+    decode_claims,
     encode_answer,
     encode_handles,
     fresh_scalar,
     truncation_width,
 )
 from enlace.matching.transcript import Transcript
+from enlace.model.text import holds_control_characters
 from enlace.model.timestamps import format_timestamp, utc_now
 from enlace.store.repositories.agreements import RESPONDER, MatchAgreement
 from enlace.store.repositories.match_runs import MatchRun, MatchRunRepository
@@ -103,9 +106,16 @@ def answer_run(
     seed = secrets.token_bytes(16)
     order = _shuffled(keys, seed)
     run_id = secrets.token_bytes(16)
+    counted = statement.mode == COUNT
     # The partner's points and this node's own set are blinded side by side; a bad point
-    # is refused before anything is written, and the own set's work is then dropped.
-    theirs = pool.start_blind(points, secret, width=width)
+    # is refused before anything is written, and the own set's work is then dropped. In
+    # links mode the partner's points come back whole, with a proof per batch that each
+    # used the key committed in the answer (enlace.matching.proofs); in count mode they
+    # come back truncated and shuffled, unproved (docs/matching.md says why).
+    if counted:
+        theirs = pool.start_blind(points, secret, width=width)
+    else:
+        theirs = start_blind_and_prove(pool, points, secret)
     ours = pool.start_hash_and_blind(
         kind_domain(kind), [key.encode("utf-8") for key in order], secret
     )
@@ -114,25 +124,29 @@ def answer_run(
         transcript = Transcript(kind.value)
         transcript.add(points)
         try:
-            doubly = theirs.result()
+            if counted:
+                # Positions lost: only a count is learned.
+                doubly, proofs = shuffle_values(theirs.result(), width), b""
+            else:
+                doubly, proofs = split_proved(theirs.result(), n)
         except WireFormatError as error:
             raise MatchRefused(400, "bad-request", str(error)) from None
         # The answer is made before the run is recorded, so that its digest is recorded
-        # with it (round 2 may reach another process: nothing is kept in memory).
-        if statement.mode == COUNT:
-            doubly = shuffle_values(doubly, width)  # positions lost: only a count is learned
+        # with it (round 2 may reach another process: nothing is kept in memory). The
+        # digest covers the public key: both sides audit the key the proofs refer to.
         answer = encode_answer(
             Answer(
                 run_id,
                 width,
+                public_key(secret),
                 doubly,
+                proofs,
                 ours.result(),
                 mode=statement.mode,
                 agreement_sha256=bytes.fromhex(statement.agreement_sha256),
             )
         )
         transcript.add(answer)
-        counted = statement.mode == COUNT
         with store.unit_of_work() as uow:
             # Checked again where the run is recorded: two runs at once cannot both pass.
             agreement = check_within_agreement(
@@ -200,28 +214,34 @@ def answer_run(
 
 
 def positions_limit(store: Store, *, partner: str, run_id: str) -> int:
-    """The most bytes the matched positions of `run_id` can take (5 a position at most)."""
+    """The most bytes the claims of `run_id` can take (a position, a length and a key)."""
     with store.unit_of_work() as uow:
         run = _answered_run(uow.match_runs, partner, run_id)
     assert run.responder_size is not None
-    return 5 * min(run.requester_size, run.responder_size)
+    return (5 + 2 + MAX_CLAIMED_KEY) * min(run.requester_size, run.responder_size)
 
 
 def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: bytes) -> bytes:
-    """Take the positions that matched, give the owners hit notices, answer their handles."""
+    """Check the claimed matches, give the owners hit notices, answer their handles.
+
+    Each claim names a position in this node's list and the key the requester says is
+    there; a claim whose key is not this node's at that position refuses the whole round
+    (422, `false-claim`): the run is marked failed and no hit notice is recorded.
+    """
     with store.unit_of_work() as uow:
         runs = uow.match_runs
         run = _answered_run(runs, partner, run_id)
         assert run.responder_size is not None
         assert run.order_seed is not None
         try:
-            positions = decode_positions(
+            claims = decode_claims(
                 body,
                 responder_size=run.responder_size,
                 most=min(run.requester_size, run.responder_size),
             )
         except WireFormatError as error:
             raise MatchRefused(400, "bad-request", f"matched positions: {error}") from None
+        positions = [position for position, _ in claims]
         kind = parse_kind(run.kind)
         held = own_identifiers(uow.connection, party, kind)
         order = _shuffled(list(held), bytes.fromhex(run.order_seed))
@@ -232,6 +252,17 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
                 409,
                 "set-changed",
                 f"this node's {kind.value} identifiers changed during run {run_id}: run it again",
+            )
+        false = check_claims(order, claims)
+        if false:
+            runs.finish(run_id, RESPONDER, status="failed", at=uow.started_at)
+            uow.commit()
+            raise MatchRefused(
+                422,
+                "false-claim",
+                f"{len(false)} of the {len(claims)} matches claimed in run {run_id} are not "
+                f"this node's {kind.value} identifiers at those positions (the first at "
+                f"position {false[0]}): no hit notice was recorded",
             )
         matched = [held[order[p]] for p in positions]
         handles = uow.handles.handles_for(
@@ -297,6 +328,51 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
         )
         uow.commit()
     return answer
+
+
+def check_claims(order: Sequence[str], claims: Sequence[tuple[int, bytes]]) -> list[int]:
+    """The claimed positions whose key is not this node's key there (none: all hold).
+
+    A requester finds a position only through the doubly-blinded values of its own round-1
+    points, so a key it names correctly there is one it held and blinded (or one it
+    guessed, along with its position among this node's keys: see docs/matching.md)."""
+    return [p for p, key in claims if order[p].encode("utf-8") != key]
+
+
+MAX_ABORT_REASON = 1000  # bytes of UTF-8 a requester's reason for aborting may take
+
+
+def abort_run(store: Store, *, partner: str, run_id: str, body: bytes) -> None:
+    """The requester aborted `run_id` after round 1 (its proofs failed on its side): mark
+    the run failed and audit `match-aborted` with the requester's reason, so that the
+    failure shows on both sides. Only an answered run of that partner can be aborted."""
+    try:
+        reason = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MatchRefused(400, "bad-request", "the reason for aborting is not UTF-8") from None
+    if len(body) > MAX_ABORT_REASON or holds_control_characters(reason):
+        raise MatchRefused(
+            400,
+            "bad-request",
+            f"the reason for aborting must be at most {MAX_ABORT_REASON} bytes of text "
+            "without control characters",
+        )
+    with store.unit_of_work() as uow:
+        run = _answered_run(uow.match_runs, partner, run_id)
+        uow.match_runs.finish(run_id, RESPONDER, status="aborted", at=uow.started_at)
+        uow.audit.append(
+            actor=partner,
+            action="match-aborted",
+            subject=run_id,
+            detail={
+                "role": RESPONDER,
+                "partner": partner,
+                "kind": run.kind,
+                "reason": reason,
+                "round1_sha256": run.transcript_sha256,
+            },
+        )
+        uow.commit()
 
 
 def notices_digest(notices: Sequence[HitNotice]) -> str:

@@ -11,9 +11,12 @@ T2. `POST /runs/{run}/count`: A sends its n points H(a)^α and, in an order it s
     the m values H(b)^βα truncated to the answer's width. B raises A's points to β and
     counts the distinct values both lists hold: that is the size of the intersection, since
     A can only compute H(b)^βα for B's own identifiers (a repeated value counts once). B
-    answers one byte, 0 (below k) or 1 (reaches k); after a 1 come H(a)^αβ in A's order,
-    so A finds the links and goes on with round 2 (positions, handles) as in links mode.
-    β is erased either way; the step cannot be repeated in a run.
+    answers one byte, 0 (below k) or 1 (reaches k); after a 1 come H(a)^αβ, whole, in A's
+    order, with one batched DLEQ proof per PROOF_BATCH of them against the public key B =
+    β·G of T1's answer (as links mode's answer: enlace.matching.proofs), so A checks them,
+    finds the links and goes on with round 2 (claims, handles) as in links mode. β is
+    erased either way; the step cannot be repeated in a run. The count itself is not
+    proved: A's word on B's values and B's verdict are trusted there (docs/matching.md).
 
 B learns the count (it computes it: it must, to enforce k without trusting A's word); A
 learns only the verdict when it is below k, and the links when it is not.
@@ -29,6 +32,7 @@ from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchProtocolError, MatchRefused
 from enlace.matching.kinds import MatchKind, kind_domain
 from enlace.matching.modes import THRESHOLD, AgreementStatement
+from enlace.matching.proofs import public_key, start_prove
 from enlace.matching.psi import (
     MAX_SET_SIZE,
     POINT_BYTES,
@@ -36,6 +40,7 @@ from enlace.matching.psi import (
     WireFormatError,
     encode_answer,
     fresh_scalar,
+    truncate_points,
     truncation_width,
 )
 from enlace.matching.transcript import Transcript
@@ -95,6 +100,8 @@ def offer_run(
         Answer(
             run_id,
             truncation_width(size, len(order)),
+            public_key(secret),
+            b"",
             b"",
             points,
             mode=THRESHOLD,
@@ -186,10 +193,11 @@ def count_run(
                 f"the agreement with {partner} on {run.kind} changed during run {run_id}: "
                 "run it again",
             )
+        secret = bytes.fromhex(run.blinding_scalar)
+        sent = body[: n * POINT_BYTES]
         try:
-            doubly = pool.blind(
-                body[: n * POINT_BYTES], bytes.fromhex(run.blinding_scalar), width=width
-            )
+            # Whole points: the link step proves them; the count compares their prefixes.
+            doubly = pool.blind(sent, secret)
         except WireFormatError as error:
             raise MatchProtocolError(f"the count step's points: {error}") from None
     except (MatchProtocolError, MatchRefused) as error:
@@ -197,13 +205,18 @@ def count_run(
         if isinstance(error, MatchRefused):
             raise
         raise MatchRefused(400, "bad-request", str(error)) from None
-    ours = {doubly[i : i + width] for i in range(0, len(doubly), width)}
+    compared = truncate_points(doubly, width)
+    ours = {compared[i : i + width] for i in range(0, len(compared), width)}
     returned = body[n * POINT_BYTES :]
     # A set: a value the requester repeats counts once, so it cannot inflate the count.
     theirs = {returned[i : i + width] for i in range(0, len(returned), width)}
     count = len(ours & theirs)
     reached = count >= run.threshold
-    answer = REACHES + doubly if reached else BELOW
+    # Proved only when the links follow: a run below k costs no proofs.
+    if reached:
+        answer = REACHES + doubly + start_prove(pool, secret, sent, doubly).result()
+    else:
+        answer = BELOW
     transcript = Transcript(run.kind, before=run.transcript_sha256)
     transcript.add(body)
     transcript.add(answer)
