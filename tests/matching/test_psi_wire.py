@@ -51,6 +51,9 @@ class RecordingTransport(httpx.BaseTransport):
         self.inner.close()
 
 
+_SHORTEST_SEARCHED = 8  # bytes: shorter keys occur among random bytes by chance
+
+
 def keys_of(records: list[Record]) -> Iterator[tuple[bytes, bytes]]:
     for record in records:
         for kind, key in record.identifier_keys():
@@ -119,10 +122,17 @@ def test_wire_carries_no_identifier_no_hash_and_no_offline_testable_point(
     for _, key in sorted(shared, key=lambda item: -len(item[1])):
         unclaimed = unclaimed.replace(key, b"\x00")
 
+    assert sum(len(key) >= _SHORTEST_SEARCHED for _, key in universe) > 60
     caught = []
     for domain, key in universe:
         point = hash_to_group(domain, key)
-        if (domain, key) in shared:
+        # A key of a few bytes (an acronym such as "CDG") turns up among the points' random
+        # bytes by chance (3 bytes: about once in 16 million positions, and the wire holds
+        # hundreds of thousands): looked for in plain only from 8 bytes on; every key is
+        # still looked for hashed and as a point below.
+        if len(key) < _SHORTEST_SEARCHED:
+            pass
+        elif (domain, key) in shared:
             caught += [(key, "shared, to requester")] if key in to_requester else []
         else:
             caught += [(key, "plain")] if key in unclaimed else []
