@@ -195,7 +195,7 @@ def answer_run(
                     "role": RESPONDER,
                     "partner": partner,
                     "kind": kind.value,
-                    "agreement": _terms(agreement),
+                    "agreement": agreement_terms(agreement),
                     **statement.record(),
                     "requester_size": n,
                     "responder_size": len(order),
@@ -298,7 +298,7 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
                 "role": RESPONDER,
                 "partner": partner,
                 "kind": kind.value,
-                "agreement": None if agreement is None else _terms(agreement),
+                "agreement": None if agreement is None else agreement_terms(agreement),
                 "mode": run.mode,
                 "threshold": run.threshold,
                 "agreement_sha256": run.agreement_sha256,
@@ -398,9 +398,11 @@ def record_refusal(store: Store, *, partner: str, kind: str | None, refusal: Mat
         uow.commit()
 
 
-def _terms(agreement: MatchAgreement) -> dict[str, Any]:
-    # An agreement has no id: it is named by its partner and kind (in the entry already)
-    # and these, its terms when the run was answered.
+def agreement_terms(agreement: MatchAgreement) -> dict[str, Any]:
+    """The agreement's terms as a run's audit entry records them (both modes' responders).
+
+    An agreement has no id: it is named by its partner and kind (in the entry already) and
+    these, its terms when the run was answered."""
     return {
         "max_set_size": agreement.max_set_size,
         "runs_per_day": agreement.runs_per_day,
