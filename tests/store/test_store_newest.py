@@ -3,6 +3,8 @@ and owner, the search index; kept by RecordRepository.add, filled by migration 0
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
@@ -16,6 +18,7 @@ from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
 from enlace.web.queries.describe import record_title
 from enlace.web.queries.records import clean_filter, search_records
+from support import timing
 
 CREATED = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
 SHARED = Markings.build(tlp="green", releasable_to="MX US", handling="H1", evaluation="B2")
@@ -105,6 +108,59 @@ def test_a_failed_unit_of_work_leaves_marker_counts_and_search_as_they_were(stor
     assert real(store, _MARKED) == real(store, _NEWEST)
     assert search_records(store, clean_filter({"q": "primera"})).total == 1
     assert search_records(store, clean_filter({"q": "segunda"})).total == 0
+
+
+def _waiting_for_a_lock(store: Store) -> bool:
+    # PostgreSQL shows a transaction waiting for a lock; SQLite does not (its writer waits
+    # inside the driver, on the busy timeout).
+    if store.engine.dialect.name != "postgresql":
+        return False
+    with store.engine.connect() as connection:
+        return bool(
+            connection.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar()
+        )
+
+
+def test_two_writers_adding_versions_of_one_record_at_once_leave_one_newest(store: Store) -> None:
+    add(store, phone("+526641234567"))
+    failures: list[BaseException] = []
+    second_done = threading.Event()
+
+    def second_writer() -> None:
+        try:
+            add(store, phone("+526641234567", days=2, note="segunda"))
+        except BaseException as error:  # reported below, in the test's thread
+            failures.append(error)
+        finally:
+            second_done.set()
+
+    with store.unit_of_work() as uow:
+        uow.records.add(
+            [StoredVersion.of(phone("+526641234567", days=1, note="primera"))],
+            added_at=uow.started_at,
+        )
+        # The first writer has added its version and not committed; the second starts now.
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        # Until the second writer waits for the lock (PostgreSQL shows it) or has finished
+        # (what it did without the lock); on SQLite a short while, bounded.
+        deadline = time.monotonic() + timing.timeout(30)
+        patience = time.monotonic() + 1.0
+        while not second_done.is_set() and not _waiting_for_a_lock(store):
+            if time.monotonic() > deadline or (
+                store.engine.dialect.name == "sqlite" and time.monotonic() > patience
+            ):
+                break
+            time.sleep(0.01)
+        uow.commit()
+    thread.join(timeout=timing.timeout(60))
+    assert not thread.is_alive()
+    assert not failures, failures
+    # One version marked newest, the newest one; the counts count the record once.
+    assert real(store, _MARKED) == real(store, _NEWEST)
+    assert holdings(store) == real(store, _REAL_HOLDINGS) == [("phone", "MX", 1)]
+    assert search_records(store, clean_filter({"q": "segunda"})).total == 1
+    assert search_records(store, clean_filter({"q": "primera"})).total == 0
 
 
 def test_the_searchable_text_holds_every_word_of_the_title_and_no_markings() -> None:

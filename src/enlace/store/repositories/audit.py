@@ -26,27 +26,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import rfc8785
-from sqlalchemy import Connection, Row, func, insert, select, text
+from sqlalchemy import Connection, Row, func, insert, select
 
 from enlace.canonical import canonical_json
 from enlace.model.timestamps import format_timestamp, utc_now
 from enlace.store.errors import AuditError
 from enlace.store.repositories.audit_tree import AuditTree
+from enlace.store.repositories.writer_lock import take_writer_lock
 from enlace.store.tables import audit_log
 
 GENESIS_HASH = "0" * 64
 """The `prev_hash` of the first entry."""
 
-# PostgreSQL advisory lock of the audit log: a fixed namespace ("enla") plus a hash of the
-# current schema, so that nodes sharing one database in different schemas do not wait for
-# each other. A hash collision only makes two logs share a lock (waiting, never a fork).
-_PG_LOCK_NAMESPACE = 0x656E6C61
-_PG_LOCK_SQL = text(
-    f"SELECT pg_advisory_xact_lock({_PG_LOCK_NAMESPACE}, hashtext(current_schema()::text))"
-)
-# SQLite: a write statement takes the database's single write lock, held until the
-# transaction ends. This one matches no row (seq is never negative) but still takes the lock.
-_SQLITE_LOCK_SQL = text("UPDATE audit_log SET seq = seq WHERE seq < 0")
 
 _ACTION = re.compile(r"[a-z][a-z0-9-]*")
 _ACTOR_MAX = 64  # the column lengths in tables.py
@@ -230,19 +221,7 @@ class AuditLog:
 
     def _lock(self) -> None:
         # Two writers must never both read the same newest entry and chain to it.
-        if self._dialect == "postgresql":
-            # Transaction-level: released when the caller's unit of work commits or rolls back.
-            self._connection.execute(_PG_LOCK_SQL)
-        elif self._dialect == "sqlite":
-            # SQLite has one writer at a time. The driver opens the transaction (deferred) at
-            # the first write statement, and that statement takes the write lock (waiting up
-            # to the busy timeout); it is then held until commit or rollback. Reading the head
-            # first and writing after would let another writer slip in between, so take the
-            # lock with a write that changes nothing, then read. If the caller already wrote
-            # in this transaction the lock is already ours and this costs nothing.
-            self._connection.execute(_SQLITE_LOCK_SQL)
-        else:  # pragma: no cover - the store supports only these two
-            raise AuditError(f"unsupported database dialect {self._dialect!r}")
+        take_writer_lock(self._connection)
 
     def count(self) -> int:
         """How many entries the log holds."""

@@ -15,6 +15,7 @@ from enlace.store.dialect import (
 from enlace.store.errors import VersionConflict
 from enlace.store.repositories.record_links import add_record_links
 from enlace.store.repositories.settings import data_written
+from enlace.store.repositories.writer_lock import take_writer_lock
 from enlace.store.search_index import replace_texts
 from enlace.store.tables import record_counts, record_identifiers, records
 from enlace.store.versions import StoredRow, StoredVersion
@@ -86,7 +87,12 @@ class RecordRepository:
                 newest[version.id] = version
         # The newest version held of each id, before writing: a version newer than it takes
         # the 'latest' marker (and its place in the counts and the search index), an older
-        # one arriving late does not. One lookup by primary key per chunk of ids.
+        # one arriving late does not. One lookup by primary key per chunk of ids. Read under
+        # the node's writer lock: two writers adding versions of one id at once (an import
+        # and a sync, on PostgreSQL) would otherwise both read the same newest version and
+        # both mark theirs newest. Writers append to the audit log in the same transaction
+        # and wait for this lock there anyway; they now wait for it before the records.
+        take_writer_lock(self._connection)
         before = self._newest_held(newest)
         promoted = {
             (v.id, v.modified): v
