@@ -237,6 +237,59 @@ def test_concurrent_writers_make_one_unbroken_chain(store: Store) -> None:
     assert result.entries == 100
 
 
+# --- checking in steps (the web page) ---------------------------------------------------
+
+
+def verify_step(store: Store, start: int, limit: int) -> AuditVerification:
+    with store.unit_of_work() as uow:
+        return uow.audit.verify(start=start, limit=limit)
+
+
+def test_a_check_in_steps_covers_the_log_as_the_whole_check_does(store: Store) -> None:
+    append(store, 7)
+    whole = verify(store)
+    steps = [verify_step(store, 1, 3)]
+    while steps[-1].remaining:
+        last = steps[-1].last_seq
+        assert last is not None
+        steps.append(verify_step(store, last + 1, 3))
+    assert [(s.first_seq, s.last_seq, s.entries, s.remaining) for s in steps] == [
+        (1, 3, 3, 4), (4, 6, 3, 1), (7, 7, 1, 0),
+    ]  # fmt: skip
+    assert all(s.ok for s in steps)
+    assert steps[-1].head_hash == whole.head_hash
+    assert "from entry 4 to entry 6 (3 entries)" in steps[1].message
+    assert "1 entries after it not checked" in steps[1].message
+
+
+def test_a_step_finds_an_edit_in_its_entries_and_names_it(store: Store) -> None:
+    append(store, 6)
+    tamper(store, "UPDATE audit_log SET actor = 'someone-else' WHERE seq = 5")
+    assert verify_step(store, 1, 3).ok  # entries 1..3 hold
+    found = verify_step(store, 4, 3)
+    assert found.problem is not None
+    assert (found.problem.seq, found.problem.kind) == (5, "edited")
+    assert (found.entries, found.last_seq) == (1, 4)
+
+
+def test_a_step_links_to_the_entry_before_it(store: Store) -> None:
+    append(store, 4)
+    # Entry 3 rewritten with a new hash of its own: the step from 4 sees 4 not linked to it.
+    tamper(store, "UPDATE audit_log SET entry_hash = :h WHERE seq = 3", h="ab" * 32)
+    found = verify_step(store, 4, 10)
+    assert found.problem is not None
+    assert not found.ok
+
+
+def test_a_step_cannot_start_past_the_log_or_before_its_first_entry(store: Store) -> None:
+    append(store, 2)
+    with pytest.raises(AuditError, match="no entry 4 to continue"):
+        verify_step(store, 5, 10)
+    with pytest.raises(AuditError, match="starts at entry 1"):
+        verify_step(store, 0, 10)
+    assert verify_step(store, 3, 10).entries == 0  # nothing after the newest: nothing to do
+
+
 # --- tampering --------------------------------------------------------------------------
 
 

@@ -284,8 +284,9 @@ class FakeAuditLog(AuditLog):
         self._entries.append(entry)
         return entry
 
-    def entries(self) -> Generator[AuditEntry, None, None]:
-        return (entry for entry in list(self._entries))  # the entries as of this call
+    def entries(self, *, after: int = 0) -> Generator[AuditEntry, None, None]:
+        # The entries as of this call.
+        return (entry for entry in list(self._entries) if entry.seq > after)
 
 
 # --- the unit of work and the store ----------------------------------------------------

@@ -24,6 +24,7 @@ from enlace.model.roles import Role
 from enlace.store.repositories.matches import Match
 from enlace.store.store import Store
 from enlace.web.i18n import catalog
+from enlace.web.pages import audit as audit_page
 from enlace.web.pages.audit import ACTION_NAMES
 from enlace.web.queries.describe import titles_of
 from support.pages import mx_node
@@ -262,6 +263,38 @@ def test_the_chain_is_checked_when_asked_not_on_every_view(
     assert "Cadena íntegra" in checked.text
     assert "Verificada el" in html.unescape(checked.text)
     assert client.post("/web/audit/verify", data={"csrf_token": "forged"}).status_code == 403
+
+
+def test_a_long_chain_is_checked_in_steps_each_continuing_from_the_last(
+    web: tuple[RunningWeb, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, _ = web
+    with running.store.unit_of_work() as uow:
+        total = uow.audit.count()
+    monkeypatch.setattr(audit_page, "VERIFY_STEP", 2)  # the server runs in this process
+    client = running.login(user_of(Role.AUDITOR))
+    token = session_csrf(client, "/web/audit")
+    start, seen = "", []
+    for _ in range(total + 10):  # signing in may add entries while the steps run
+        page = client.post("/web/audit/verify", data={"csrf_token": token, "start": start})
+        assert page.status_code == 200
+        text = html.unescape(page.text)
+        step = re.search(r"Entradas ([0-9.]+) a ([0-9.]+) íntegras", text)
+        assert step is not None, text[-2000:]
+        seen.append((int(step[1].replace(".", "")), int(step[2].replace(".", ""))))
+        following = re.search(r'name="start" value="([0-9]+)"', text)
+        if following is None:
+            assert "aún sin verificar" not in text
+            break
+        assert "entradas posteriores aún sin verificar" in text
+        start = following[1]
+    # Every entry checked once, in order, in steps of 2, to the newest.
+    assert [first for first, _ in seen] == list(range(1, 2 * len(seen), 2))
+    assert all(last == first + 1 for first, last in seen[:-1])
+    assert seen[-1][1] >= total
+    refused = client.post("/web/audit/verify", data={"csrf_token": token, "start": "tres"})
+    assert refused.status_code == 400
+    assert "start" in refused.text
 
 
 # --- every action written has a name -------------------------------------------------------

@@ -120,6 +120,8 @@ class AuditVerification:
     last_seq: int | None  # seq of the newest intact entry checked (None: none)
     head_hash: str  # its entry_hash (GENESIS_HASH when empty); "" when unknown after a problem
     problem: AuditProblem | None = None
+    first_seq: int = 1  # where the check started (a check in steps continues after the last)
+    remaining: int = 0  # entries after last_seq left for the next step (0: checked to the end)
 
     @property
     def ok(self) -> bool:
@@ -132,6 +134,12 @@ class AuditVerification:
         if self.problem is None:
             if self.last_seq is None:
                 return "audit log intact: 0 entries (the log is empty)"
+            if self.first_seq > 1 or self.remaining:
+                return (
+                    f"audit log intact from entry {self.first_seq} to entry {self.last_seq} "
+                    f"({self.entries} entries); entry {self.last_seq} has hash "
+                    f"{self.head_hash}; {self.remaining} entries after it not checked in this step"
+                )
             return (
                 f"audit log intact: {self.entries} entries; "
                 f"latest entry {self.last_seq} has hash {self.head_hash}"
@@ -241,12 +249,15 @@ class AuditLog:
         row = self._connection.execute(select(audit_log).where(audit_log.c.seq == seq)).first()
         return None if row is None else _entry(row)
 
-    def entries(self) -> Generator[AuditEntry, None, None]:
-        """Every entry in seq order, streamed."""
+    def entries(self, *, after: int = 0) -> Generator[AuditEntry, None, None]:
+        """Every entry in seq order (those after seq `after`), streamed."""
         # The option goes on the statement: on the connection it would stay for the rest
         # of the caller's unit of work.
         result = self._connection.execute(
-            select(audit_log).order_by(audit_log.c.seq).execution_options(yield_per=_VERIFY_BATCH)
+            select(audit_log)
+            .where(audit_log.c.seq > after)
+            .order_by(audit_log.c.seq)
+            .execution_options(yield_per=_VERIFY_BATCH)
         )
         try:
             for row in result:
@@ -254,7 +265,7 @@ class AuditLog:
         finally:
             result.close()
 
-    def verify(self) -> AuditVerification:
+    def verify(self, *, start: int = 1, limit: int | None = None) -> AuditVerification:
         """Walk the chain in seq order and report the first entry edited, deleted or moved.
 
         Detects: an entry whose content no longer matches its hash (edited); a missing seq
@@ -262,16 +273,28 @@ class AuditLog:
         chain puts it (reordered). It cannot detect the newest entries being removed, or the
         whole chain being rewritten by someone with write access: compare `head_hash` with
         a copy kept elsewhere for that.
+
+        In steps (the web page, so that no request walks millions of entries): `limit`
+        entries at most, from entry `start`, linked to the stored hash of entry start - 1
+        (which the step before checked); `remaining` says how many entries are left.
         """
+        if start < 1:
+            raise AuditError(f"a check starts at entry 1 or later, not {start}")
+        expected_seq = start
+        expected_prev = GENESIS_HASH if start == 1 else self._hash_of(start - 1)
+        if expected_prev is None:
+            raise AuditError(f"there is no entry {start - 1} to continue the check from")
         intact = 0
-        expected_seq = 1
-        expected_prev = GENESIS_HASH
         bad: AuditEntry | None = None
         bad_content_ok = False
         following: AuditEntry | None = None
-        entries = self.entries()
+        stopped = False
+        entries = self.entries(after=start - 1)
         try:
             for entry in entries:
+                if limit is not None and intact >= limit:
+                    stopped = True
+                    break
                 content_ok = _content_matches(entry)
                 if content_ok and entry.seq == expected_seq and entry.prev_hash == expected_prev:
                     intact += 1
@@ -284,20 +307,40 @@ class AuditLog:
         finally:
             entries.close()
         if bad is None:
+            last = expected_seq - 1
             return AuditVerification(
-                entries=intact, last_seq=intact or None, head_hash=expected_prev
+                entries=intact,
+                last_seq=last or None,
+                head_hash=expected_prev,
+                first_seq=start,
+                remaining=self._count_after(last) if stopped else 0,
             )
         problem = self._diagnose(
             bad, bad_content_ok, following, expected_seq=expected_seq, expected_prev=expected_prev
         )
-        # Entries 1..intact verified; when the problem is the entry before (rewritten and
-        # rehashed) that one is not intact after all.
-        intact = min(intact, problem.seq - 1)
+        # Entries start..start+intact-1 verified; when the problem is the entry before
+        # (rewritten and rehashed) that one is not intact after all.
+        intact = max(0, min(intact, problem.seq - start))
+        last = start + intact - 1
         return AuditVerification(
             entries=intact,
-            last_seq=intact or None,
-            head_hash=expected_prev if intact == expected_seq - 1 else "",
+            last_seq=last or None,
+            head_hash=expected_prev if last == expected_seq - 1 else "",
             problem=problem,
+            first_seq=start,
+        )
+
+    def _hash_of(self, seq: int) -> str | None:
+        found = self._connection.execute(
+            select(audit_log.c.entry_hash).where(audit_log.c.seq == seq)
+        ).scalar_one_or_none()
+        return None if found is None else str(found)
+
+    def _count_after(self, seq: int) -> int:
+        return int(
+            self._connection.execute(
+                select(func.count()).select_from(audit_log).where(audit_log.c.seq > seq)
+            ).scalar_one()
         )
 
     def _diagnose(
