@@ -25,6 +25,7 @@ class Partners:
 
     synced: list[str] = field(default_factory=list)
     down: set[str] = field(default_factory=set)
+    bringing: dict[str, int] = field(default_factory=dict)  # records a partner's sync stores
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def partners(store: Store, monkeypatch: pytest.MonkeyPatch) -> Partners:
         state.synced.append(party)
         if party in state.down:
             raise SyncError(party, f"http://127.0.0.1:1/{party}", "cannot reach the partner")
-        return SyncReport(partner=party)
+        return SyncReport(partner=party, received=state.bringing.get(party, 0))
 
     monkeypatch.setattr(sync_client, "sync_node_partner", fake_sync)
     return state
@@ -86,3 +87,32 @@ def test_the_wait_stops_growing_at_an_hour(
     assert gaps[:4] == [20, 40, 80, 160]
     assert max(gaps) == MAX_BACKOFF_SECONDS
     assert gaps[-1] == MAX_BACKOFF_SECONDS
+
+
+def test_a_round_that_stored_records_refreshes_what_the_pages_keep_ready_once(
+    store: Store, partners: Partners, tmp_path: Path
+) -> None:
+    refreshed: list[int] = []
+    schedule = PeriodicSync(
+        store, tmp_path, PERIOD, after_changes=lambda: refreshed.append(schedule.runs)
+    )
+    schedule.run_once(0)  # nothing new from anyone: nothing to refresh
+    partners.bringing.update(CA=3, US=2)
+    schedule.run_once(10)  # both brought records: one refresh for the round
+    partners.bringing.clear()
+    partners.down.add("US")
+    schedule.run_once(20)  # one failed, the other brought nothing
+    assert refreshed == [2]
+
+
+def test_a_failing_refresh_does_not_stop_the_schedule(
+    store: Store, partners: Partners, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("indicators unavailable")
+
+    partners.bringing["CA"] = 1
+    schedule = PeriodicSync(store, tmp_path, PERIOD, after_changes=broken)
+    assert sorted(schedule.run_once(0)) == ["CA", "US"]
+    assert synced_at(schedule, partners, 10) == ["CA", "US"]
+    assert "refreshing after the scheduled sync failed" in caplog.text

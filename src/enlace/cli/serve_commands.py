@@ -4,6 +4,7 @@ its partners on a schedule."""
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
@@ -113,6 +114,7 @@ def serve(
 
     from enlace.exchange.sync_schedule import PeriodicSync
     from enlace.node.setup import open_node
+    from enlace.tracking.indicators.snapshot import refresh_indicators
     from enlace.users.refused_requests import flush_refused_requests
     from enlace.web.app import create_node_app
 
@@ -139,7 +141,13 @@ def serve(
             )
         )
         if sync_every is not None:
-            periodic = PeriodicSync(store, config.key_dir, sync_every)
+            periodic = PeriodicSync(
+                store,
+                config.key_dir,
+                sync_every,
+                # The pages find the indicators ready after a round that brought records.
+                after_changes=lambda: refresh_indicators(store, today=date.today()),
+            )
             periodic.start()
         scheme = "https" if tls_cert else "http"
         console.print(f"node {config.party} serving TAXII 2.1 at {scheme}://{host}:{port}/taxii2/")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from enlace.exchange.sync_client import DEFAULT_PAGE_SIZE, SyncReport, sync_all_partners
@@ -29,9 +30,18 @@ class PeriodicSync:
     """
 
     def __init__(
-        self, store: Store, key_dir: Path, seconds: float, *, page_size: int = DEFAULT_PAGE_SIZE
+        self,
+        store: Store,
+        key_dir: Path,
+        seconds: float,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        after_changes: Callable[[], object] | None = None,
     ) -> None:
         self._store = store
+        # Called once after a round that stored or revoked something (the caller refreshes
+        # what the pages keep ready, such as the indicators: a layer above this one).
+        self._after_changes = after_changes
         self._key_dir = key_dir
         self._seconds = seconds
         self._page_size = page_size
@@ -80,6 +90,15 @@ class PeriodicSync:
                 wait,
                 result,
             )
+        changed = any(
+            isinstance(result, SyncReport) and (result.received or result.revoked)
+            for result in outcome.values()
+        )
+        if changed and self._after_changes is not None:
+            try:
+                self._after_changes()
+            except Exception:  # the round's records are stored; the next view computes them
+                log.exception("refreshing after the scheduled sync failed")
         return outcome
 
     def _loop(self) -> None:
