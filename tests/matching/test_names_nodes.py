@@ -84,7 +84,6 @@ def _place_of_birth_records(
     mx_base, us_base = next(
         (persons[a], persons[b]) for a, b in truth if a in persons and b in persons
     )
-    name = {"given_names": "Eustaquio", "first_surname": "Zazueta", "second_surname": "Quintero"}
     made = {
         key: dataclasses.replace(
             base,
@@ -92,7 +91,9 @@ def _place_of_birth_records(
             curp=None,
             date_of_birth=born,
             place_of_birth=place,
-            **name,
+            given_names="Eustaquio",
+            first_surname="Zazueta",
+            second_surname="Quintero",
         )
         for key, base, born, place in (
             ("mx", mx_base, date(1979, 5, 2), "MX-COL"),

@@ -117,7 +117,9 @@ def test_a_common_name_without_a_birth_date_matches_when_both_hold_a_rare_state(
 def test_a_namesake_born_in_another_state_does_not_match_without_a_birth_date() -> None:
     carlos = PersonName("Carlos", "Martínez", "López", date(1979, 5, 2), "male", "MX-COL")
     mx = _population("mx") | {"c": carlos}
-    us = _population("us") | {"u": PersonName("Carlos", "Martínez", "López", None, "male", "MX-NAY")}
+    us = _population("us") | {
+        "u": PersonName("Carlos", "Martínez", "López", None, "male", "MX-NAY")
+    }
     assert not {pair for pair in _matched(mx, us) if "u" in pair or "c" in pair}
 
 

@@ -567,7 +567,8 @@ def test_person_place_of_birth_given_is_kept_and_born_abroad_gives_none() -> Non
          "place_of_birth": "us-tx"},
     )  # fmt: skip
     abroad = build(Person, {"given_names": "José", "first_surname": "Núñez", "curp": VALID_CURP})
-    assert isinstance(given, Person) and isinstance(abroad, Person)
+    assert isinstance(given, Person)
+    assert isinstance(abroad, Person)
     assert given.place_of_birth == "US-TX"
     assert abroad.place_of_birth is None
 

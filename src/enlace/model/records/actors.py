@@ -69,7 +69,7 @@ class Person(Record):
     )
     place_of_birth: str | None = domain_field(
         p.subdivision,
-        "State of birth, ISO 3166-2 (MX-SIN, US-TX); with a CURP and none given, the CURP's",
+        "State of birth, ISO 3166-2 (MX-SIN, US-TX); left empty, the CURP's state",
         place="ext",
     )
 
