@@ -86,6 +86,7 @@ SAMPLES: dict[type[Record], Callable[[], Record]] = {
             "nationality": "MX",
             "curp": VALID_CURP,
             "aliases": "El Güero|Don Pepe",
+            "place_of_birth": "MX-SIN",
         },
     ),
     Company: lambda: build(
@@ -329,6 +330,7 @@ def test_person_stix_puts_spanish_names_in_its_extension() -> None:
         "nationality": "MX",
         "curp": VALID_CURP,
         "aliases": ["El Güero", "Don Pepe"],
+        "place_of_birth": "MX-SIN",
     }
 
 
