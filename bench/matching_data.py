@@ -50,6 +50,7 @@ def persons(persons_per_side: int, seed: int = 7) -> NameData:
             sides[party][record.id] = PersonName(
                 record.given_names, record.first_surname, record.second_surname,
                 record.date_of_birth, record.sex.value if record.sex else None,
+                record.place_of_birth,
             )  # fmt: skip
             ids[party] = record.id
         if len(ids) == 2:

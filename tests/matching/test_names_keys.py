@@ -117,6 +117,16 @@ def test_a_person_without_date_of_birth_gives_only_the_name_key() -> None:
     assert person_keys(PersonName("José", "Hernández", None, None)) == []
 
 
+def test_a_place_of_birth_gives_the_name_and_state_key_with_or_without_a_birth_date() -> None:
+    undated = person_keys(PersonName("José", "Hernández", "López", None, "male", "MX-SIN"))
+    assert undated == [b"#N|JS|ARNDS|LPS|M", b"#P|JS|ARNDS|LPS|MX-SIN"]
+    dated = person_keys(PersonName("José", "Hernández", "López", BORN, None, "MX-SIN"))
+    # One state key whatever the sex: the given name carries it.
+    assert [k for k in dated if k.startswith(b"#P|")] == [b"#P|JS|ARNDS|LPS|MX-SIN"]
+    one_surname = PersonName("José", "Hernández", None, None, "male", "MX-SIN")
+    assert person_keys(one_surname) == []
+
+
 def test_unknown_sex_gives_the_name_key_for_both() -> None:
     keys = person_keys(PersonName("José", "Hernández", "López", None))
     assert keys == [b"#N|JS|ARNDS|LPS|F", b"#N|JS|ARNDS|LPS|M"]

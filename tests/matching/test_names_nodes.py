@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from sqlalchemy import select
 from enlace.matching.kinds import NAME_KINDS
 from enlace.matching.names.keys import NameKeyKind
 from enlace.matching.requester import match_partner
-from enlace.model.records import Company, CriminalOrganisation, Person
+from enlace.model.records import Company, CriminalOrganisation, Person, Record, derived_id
 from enlace.store.tables import hit_notices
 from support.matching import agree, handle_records, load, requester_token, served_nodes, synth_world
 
@@ -27,6 +29,10 @@ def test_names_match_between_two_real_nodes_against_the_truth(
     world.records["US"] = [r for r in world.records["US"] if r.id not in added]
     for pair in [p for p in world.truth_pairs if p[1] in added]:
         del world.truth_pairs[pair]
+    # A person without a date of birth on the US side, held with the state of birth, and a
+    # US namesake born in another state: the name alone is held twice by the US and does
+    # not count; the name with the state points at one record on each side.
+    born_in_colima, namesake = _place_of_birth_records(world.records, world.truth_pairs)
     kinds = {r.id: type(r) for party in world.records.values() for r in party}
     truth = {
         kind: {
@@ -62,5 +68,41 @@ def test_names_match_between_two_real_nodes_against_the_truth(
     assert len({a for a, _ in persons}) == len(persons)
     organisations = found[NameKeyKind.ORGANISATION.value]
     assert organisations & truth[NameKeyKind.ORGANISATION]
+    assert born_in_colima in persons
+    assert not {pair for pair in persons if pair[1] == namesake}
     # The owners of the US records that share a key got hit notices.
     assert {b for _, b in persons} <= noticed
+
+
+def _place_of_birth_records(
+    records: dict[str, list[Record]], truth: dict[tuple[str, str], str]
+) -> tuple[tuple[str, str], str]:
+    """Add an MX person, the US record of it without a date of birth, and a US namesake
+    born elsewhere, made from a generated pair's records (their markings let them be
+    matched); return the true pair and the namesake's id."""
+    persons = {r.id: r for party in records.values() for r in party if isinstance(r, Person)}
+    mx_base, us_base = next(
+        (persons[a], persons[b]) for a, b in truth if a in persons and b in persons
+    )
+    made = {
+        key: dataclasses.replace(
+            base,
+            id=derived_id("identity", "place-of-birth-test", key),
+            curp=None,
+            date_of_birth=born,
+            place_of_birth=place,
+            given_names="Eustaquio",
+            first_surname="Zazueta",
+            second_surname="Quintero",
+        )
+        for key, base, born, place in (
+            ("mx", mx_base, date(1979, 5, 2), "MX-COL"),
+            ("us", us_base, None, "MX-COL"),
+            ("namesake", us_base, None, "MX-NAY"),
+        )
+    }
+    records["MX"].append(made["mx"])
+    records["US"] += [made["us"], made["namesake"]]
+    pair = (made["mx"].id, made["us"].id)
+    truth[pair] = "date of birth missing; same state of birth"
+    return pair, made["namesake"].id

@@ -22,7 +22,11 @@ def test_own_names_are_the_newest_own_records_only(store: Store) -> None:
     records = generate(SynthConfig(seed=3, scale=300)).records
     mx = [r for r in records["MX"] if isinstance(r, Person | Company | CriminalOrganisation)]
     us_person = next(r for r in records["US"] if isinstance(r, Person))
-    person = next(r for r in mx if isinstance(r, Person) and r.date_of_birth is not None)
+    person = next(
+        r
+        for r in mx
+        if isinstance(r, Person) and r.date_of_birth is not None and r.place_of_birth is not None
+    )
     newer = dataclasses.replace(
         person,
         modified=person.modified.replace(year=person.modified.year + 1),
@@ -38,11 +42,20 @@ def test_own_names_are_the_newest_own_records_only(store: Store) -> None:
         orgs = own_organisation_names(uow.connection, "MX")
         keys = own_name_keys(uow.connection, "MX", NameKeyKind.PERSON)
     assert persons[person.id].first_surname == "Zazueta"
+    # The place of birth is read too (for the "#P|" key), whether written or from the CURP.
+    assert persons[person.id].place_of_birth == newer.place_of_birth
     assert us_person.id not in persons
     assert len(persons) == sum(isinstance(r, Person) for r in mx)
     assert len(orgs) == sum(isinstance(r, Company | CriminalOrganisation) for r in mx)
     sex = newer.sex.value if newer.sex else None
-    name = PersonName(newer.given_names, "Zazueta", newer.second_surname, newer.date_of_birth, sex)
-    assert person_keys(name)
+    name = PersonName(
+        newer.given_names,
+        "Zazueta",
+        newer.second_surname,
+        newer.date_of_birth,
+        sex,
+        newer.place_of_birth,
+    )
+    assert any(key.startswith(b"#P|") for key in person_keys(name))
     for key in person_keys(name):
         assert person.id in keys[key.decode("ascii")]

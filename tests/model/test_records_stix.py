@@ -86,6 +86,7 @@ SAMPLES: dict[type[Record], Callable[[], Record]] = {
             "nationality": "MX",
             "curp": VALID_CURP,
             "aliases": "El Güero|Don Pepe",
+            "place_of_birth": "MX-SIN",
         },
     ),
     Company: lambda: build(
@@ -329,6 +330,7 @@ def test_person_stix_puts_spanish_names_in_its_extension() -> None:
         "nationality": "MX",
         "curp": VALID_CURP,
         "aliases": ["El Güero", "Don Pepe"],
+        "place_of_birth": "MX-SIN",
     }
 
 
@@ -546,3 +548,34 @@ def test_identity_without_enlace_extension_is_refused() -> None:
         record_from_stix(obj)
     assert caught.value.field == "extensions"
     assert "agency, person or company extension" in str(caught.value)
+
+
+# The sample's CURP with Sinaloa ("SL") as its state code, and its check digit.
+SINALOA_CURP = "BOXW310820HSLRXN05"
+
+
+def test_person_without_a_place_of_birth_takes_the_state_of_its_curp() -> None:
+    values = {"given_names": "José", "first_surname": "Núñez", "curp": SINALOA_CURP}
+    person = build(Person, values)
+    assert isinstance(person, Person)
+    assert person.place_of_birth == "MX-SIN"
+    assert person.to_stix()["extensions"][ext.PERSON.id]["place_of_birth"] == "MX-SIN"  # type: ignore[index]
+
+
+def test_person_place_of_birth_given_is_kept_and_born_abroad_gives_none() -> None:
+    given = build(
+        Person,
+        {"given_names": "José", "first_surname": "Núñez", "curp": SINALOA_CURP,
+         "place_of_birth": "us-tx"},
+    )  # fmt: skip
+    abroad = build(Person, {"given_names": "José", "first_surname": "Núñez", "curp": VALID_CURP})
+    assert isinstance(given, Person)
+    assert isinstance(abroad, Person)
+    assert given.place_of_birth == "US-TX"
+    assert abroad.place_of_birth is None
+
+
+def test_person_place_of_birth_must_be_an_iso_subdivision() -> None:
+    with pytest.raises(RecordError) as raised:
+        build(Person, {"given_names": "José", "first_surname": "Núñez", "place_of_birth": "SL"})
+    assert raised.value.field == "place_of_birth"

@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterator
 from datetime import date
 
-from enlace.model.identifiers import InvalidIdentifier, normalise_phone
+from enlace.model.identifiers import CURP_STATE_CODES, InvalidIdentifier, normalise_phone
 from enlace.model.records import CustodyTransfer, Person, PhoneNumber, Record
 from enlace.model.vocabulary import CustodyKind, Sex
 from enlace.synth.actors import ORG_PREVALENCE, organisation_id
@@ -38,6 +38,14 @@ PHONE_AGENCIES = {
 }
 
 
+# How often a record of a Mexican national writes the state of birth: a US record
+# (immigration and arrest records usually record a foreign national's place of birth; the
+# rest hold only the country, as nationality), a Mexican record without a CURP (with one,
+# the record takes the CURP's state).
+_US_HOLDS_PLACE = 0.7
+_MX_HOLDS_PLACE = 0.9
+
+
 def person_id(world: World, party: str, index: int) -> str:
     """The id of a party's record of world person `index`."""
     return world.record_id("identity", party, "person", index)
@@ -67,6 +75,9 @@ def person_entity(world: World, index: int) -> Entity:
             name = hispanic_us_name(rng, born)
             nationality = "US" if rng.random() < 0.5 else "MX"
         fields = _name_fields(name) | {"nationality": nationality}
+        place_rng = world.rng("person-birthplace", index)
+        if nationality == "MX" and place_rng.random() < _US_HOLDS_PLACE:
+            fields["place_of_birth"] = CURP_STATE_CODES.get(CURP_STATES.pick(place_rng))
         agency = PERSON_AGENCIES["US"].pick(rng)
         parties["US"] = render(world, rng, "US", agency, seen, fields)
         return Entity(holders, "exact", parties)
@@ -100,8 +111,16 @@ def person_entity(world: World, index: int) -> Entity:
         )
     nationality = "MX" if rng.random() < 0.95 else "US"
     curp = None
+    # The state of birth comes from its own stream (and, with a CURP, from the draw the
+    # CURP always took), so that every other field stays what it was before it existed.
+    place_rng = world.rng("person-birthplace", index)
+    state = None
     if nationality == "MX" and rng.random() < 0.85:
-        curp = make_curp(rng, name, born, CURP_STATES.pick(rng))
+        state = CURP_STATES.pick(rng)
+        curp = make_curp(rng, name, born, state)
+    elif nationality == "MX":
+        state = CURP_STATES.pick(place_rng)
+    born_in = CURP_STATE_CODES.get(state or "")  # None: born abroad ("NE") or not Mexican
     mx_name = name
     if not shared and rng.random() < 0.1:
         mx_name = PersonName(
@@ -113,6 +132,10 @@ def person_entity(world: World, index: int) -> Entity:
             name.aliases,
         )
     mx_fields = _name_fields(mx_name) | {"nationality": nationality, "curp": curp}
+    # With a CURP the record derives its place of birth (Person); without, most Mexican
+    # records still write where the person was born.
+    if curp is None and place_rng.random() < _MX_HOLDS_PLACE:
+        mx_fields["place_of_birth"] = born_in
     parties["MX"] = render(world, rng, "MX", PERSON_AGENCIES["MX"].pick(rng), seen, mx_fields)
     if shared:
         us_name = vary(rng, name, variation)
@@ -120,6 +143,8 @@ def person_entity(world: World, index: int) -> Entity:
             "nationality": nationality if rng.random() < 0.9 else None,
             "curp": curp if rng.random() < 0.25 else None,
         }
+        if place_rng.random() < _US_HOLDS_PLACE:
+            us_fields["place_of_birth"] = born_in
         if rng.random() < 0.1:
             us_fields["sex"] = None
         us_day = world.day_at((seen - world.start).days + below(rng, 90))

@@ -46,6 +46,7 @@ FIELD_LABELS: dict[str, str] = {
     "party": "Party",
     "person_ref": "Person",
     "place": "Place",
+    "place_of_birth": "Place of birth",
     "plate_country": "Plate country",
     "plate_number": "Plate number",
     "plate_state": "Plate state",

@@ -32,6 +32,14 @@ with both surnames:
 a given name and one surname are too common to count on alone. Sex unknown gives the key
 for both.
 
+    #P| phonetic given name | both surnames (sorted) | state of birth (ISO 3166-2)
+
+needs no date of birth either, and divides the namesakes of #N| by where they were born
+(a Mexican record with a CURP holds its state: model/records/actors.py). It is weighed as
+#N| is, with the state's share of records in the estimate of namesakes (evidence.py). No
+sex: the given name nearly always carries it, and a record without one gives one key, not
+two. Not with one surname, for the reason #N| is not.
+
 Organisation keys (ORGANISATION): organisations.py.
 """
 
@@ -43,6 +51,7 @@ from datetime import date
 from enum import StrEnum
 
 from enlace.matching.names.evidence import (
+    PERSON_BIRTHPLACE,
     PERSON_BOTH_SURNAMES,
     PERSON_WITHOUT_BIRTH,
 )
@@ -105,6 +114,7 @@ class PersonName:
     second_surname: str | None = None
     date_of_birth: date | None = None
     sex: str | None = None  # "female", "male"; None or "unknown" when the record does not say
+    place_of_birth: str | None = None  # ISO 3166-2 state, e.g. "MX-SIN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +209,9 @@ def person_keys(person: PersonName) -> list[bytes]:
         keys.update(
             PERSON_WITHOUT_BIRTH + f"{given_code}|{pair}|{sex}".encode("ascii") for sex in sexes
         )
+        if person.place_of_birth:
+            place = person.place_of_birth.upper()
+            keys.add(PERSON_BIRTHPLACE + f"{given_code}|{pair}|{place}".encode("ascii"))
     return sorted(keys)
 
 

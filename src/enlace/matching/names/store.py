@@ -53,6 +53,7 @@ def own_person_names(connection: Connection, party: str) -> dict[str, PersonName
             r.second_surname,
             r.date_of_birth,
             r.sex.value if r.sex else None,
+            r.place_of_birth,
         )
         for r in _own_records(connection, party, _KINDS[NameKeyKind.PERSON])
         if isinstance(r, Person)

@@ -4,7 +4,7 @@ Pure functions, no I/O. Each normalise_* returns the canonical key or raises
 InvalidIdentifier saying what was found and what was expected.
 """
 
-from enlace.model.identifiers.curp import normalise_curp
+from enlace.model.identifiers.curp import CURP_STATE_CODES, curp_birth_state, normalise_curp
 from enlace.model.identifiers.dispatch import normalise
 from enlace.model.identifiers.errors import IdentifierKind, InvalidIdentifier
 from enlace.model.identifiers.firearm import normalise_firearm
@@ -16,8 +16,10 @@ from enlace.model.identifiers.text import strip_accents
 from enlace.model.identifiers.vin import normalise_vin, vin_check_digit
 
 __all__ = [
+    "CURP_STATE_CODES",
     "IdentifierKind",
     "InvalidIdentifier",
+    "curp_birth_state",
     "normalise",
     "normalise_curp",
     "normalise_firearm",

@@ -27,6 +27,24 @@ _EXPECTED = (
 )
 
 
+# RENAPO's state codes (CURP characters 12-13) -> ISO 3166-2: where the holder was born.
+# "NE" (nacido en el extranjero, born abroad) names no state and is not here.
+CURP_STATE_CODES: dict[str, str] = {
+    "AS": "MX-AGU", "BC": "MX-BCN", "BS": "MX-BCS", "CC": "MX-CAM", "CL": "MX-COA",
+    "CM": "MX-COL", "CS": "MX-CHP", "CH": "MX-CHH", "DF": "MX-CMX", "DG": "MX-DUR",
+    "GT": "MX-GUA", "GR": "MX-GRO", "HG": "MX-HID", "JC": "MX-JAL", "MC": "MX-MEX",
+    "MN": "MX-MIC", "MS": "MX-MOR", "NT": "MX-NAY", "NL": "MX-NLE", "OC": "MX-OAX",
+    "PL": "MX-PUE", "QT": "MX-QUE", "QR": "MX-ROO", "SP": "MX-SLP", "SL": "MX-SIN",
+    "SR": "MX-SON", "TC": "MX-TAB", "TS": "MX-TAM", "TL": "MX-TLA", "VZ": "MX-VER",
+    "YN": "MX-YUC", "ZS": "MX-ZAC",
+}  # fmt: skip
+
+
+def curp_birth_state(curp: str) -> str | None:
+    """The ISO 3166-2 state a (normalised) CURP says its holder was born in; None if abroad."""
+    return CURP_STATE_CODES.get(curp[11:13])
+
+
 @functools.lru_cache(maxsize=65536)
 def normalise_curp(raw: str) -> str:
     """Return the CURP upper-cased without spaces, or raise InvalidIdentifier."""

@@ -7,7 +7,7 @@ from datetime import date
 from typing import ClassVar
 
 from enlace.model import extensions as ext
-from enlace.model.identifiers import IdentifierKind, normalise_org_name
+from enlace.model.identifiers import IdentifierKind, curp_birth_state, normalise_org_name
 from enlace.model.records import parsers as p
 from enlace.model.records.base import IdentifierKey, Record, derived_id
 from enlace.model.records.fields import calendar_date, choice, domain_field, text, text_list
@@ -67,6 +67,20 @@ class Person(Record):
     aliases: tuple[str, ...] = domain_field(
         text_list, "Aliases (alias, apodos), '|'-separated", place="ext", default=()
     )
+    place_of_birth: str | None = domain_field(
+        p.subdivision,
+        "State of birth, ISO 3166-2 (MX-SIN, US-TX); left empty, the CURP's state",
+        place="ext",
+    )
+
+    def __post_init__(self) -> None:
+        Record.__post_init__(self)
+        # A CURP says where its holder was born (characters 12-13, RENAPO's state code):
+        # a Mexican record with a CURP and no place of birth holds the CURP's state, so
+        # name matching can use it (matching/names, "#P|" keys). A place the record gives
+        # is kept as given; a CURP of someone born abroad ("NE") gives none.
+        if self.place_of_birth is None and self.curp is not None:
+            object.__setattr__(self, "place_of_birth", curp_birth_state(self.curp))
 
     @property
     def full_name(self) -> str:
