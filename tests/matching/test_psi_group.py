@@ -10,14 +10,19 @@ import rbcl
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.kinds import KIND_NAMES, MATCH_KINDS, NAME_KINDS, MatchKind, kind_domain
 from enlace.matching.proofs import (
-    PROOF_BATCH,
+    CHECK_BYTES,
+    CHECK_TASK,
+    GROUP_ORDER,
     PROOF_BYTES,
-    failed_batches,
+    answer_check,
+    check_body,
+    check_sums,
+    check_sums_chunk,
+    check_weight,
     public_key,
-    split_proved,
-    start_blind_and_prove,
-    start_prove,
-    start_verify,
+    read_check,
+    start_check_sums,
+    verify_check,
 )
 from enlace.matching.psi import (
     POINT_BYTES,
@@ -154,9 +159,7 @@ def test_intersect_in_process_finds_the_overlap_and_stays_under_40_bytes_an_elem
 
 
 def test_a_count_answer_round_trips_and_rejects_wrong_lengths() -> None:
-    answer = Answer(
-        bytes(range(16)), 8, b"\x05" * 32, b"\x01" * 24, b"", b"\x02" * 64, mode="count"
-    )
+    answer = Answer(bytes(range(16)), 8, b"\x05" * 32, b"\x01" * 24, b"\x02" * 64, mode="count")
     body = encode_answer(answer)
     assert len(body) == 66 + 32 + 24 + 64
     assert decode_answer(body, expected_n=3) == answer
@@ -174,7 +177,7 @@ def test_a_count_answer_round_trips_and_rejects_wrong_lengths() -> None:
 
 def test_a_threshold_offer_carries_the_size_the_key_and_no_doubly_blinded_value() -> None:
     offer = Answer(
-        bytes(16), 8, b"\x05" * 32, b"", b"", b"\x02" * 64, mode="threshold", threshold=5,
+        bytes(16), 8, b"\x05" * 32, b"", b"\x02" * 64, mode="threshold", threshold=5,
         agreement_sha256=b"\x09" * 32, requester_size=3,
     )  # fmt: skip
     body = encode_answer(offer)
@@ -187,53 +190,82 @@ def test_intersect_in_process_with_proofs_finds_the_same_overlap() -> None:
     right = [f"S{i}".encode() for i in range(100)] + [f"R{i}".encode() for i in range(300)]
     pairs, wire = intersect_in_process(left, right, PHONE, 0, proofs=True)
     assert pairs == [(300 + i, i) for i in range(100)]
-    # 32 + 32 (whole doubly-blinded points) + 32 per pair of elements, plus claims.
+    # 32 + 32 (whole doubly-blinded points) + 32 per pair of elements, plus claims and the
+    # check's 160 bytes.
     assert 64 <= wire / len(left) <= 64 + 32 + 1 + 20
 
 
-def test_a_links_answer_carries_whole_points_and_a_proof_per_batch() -> None:
-    n = PROOF_BATCH + 1  # two proofs
-    answer = Answer(
-        bytes(range(16)), 8, b"\x05" * 32, b"\x01" * 32 * n, b"\x03" * 2 * PROOF_BYTES, b"\x02" * 64
-    )
+def test_a_links_answer_carries_whole_points_and_no_proof() -> None:
+    n = 5000
+    answer = Answer(bytes(range(16)), 8, b"\x05" * 32, b"\x01" * 32 * n, b"\x02" * 64)
     body = encode_answer(answer)
-    assert len(body) == 66 + 32 + 32 * n + 2 * PROOF_BYTES + 64
+    assert body[:4] == b"EPS4"
+    assert len(body) == 66 + 32 + 32 * n + 64
     assert decode_answer(body, expected_n=n) == answer
     assert answer.compared() == b"\x01" * 8 * n
     with pytest.raises(WireFormatError, match="were sent"):
         decode_answer(body, expected_n=n + 1)
     with pytest.raises(WireFormatError, match="its header says"):
         decode_answer(body[:-1], expected_n=n)
-    # A links answer without its proofs (or with truncated values) is refused by length.
-    unproved = Answer(bytes(16), 8, b"\x05" * 32, b"\x01" * 32, b"", b"")
-    with pytest.raises(WireFormatError, match="its header says"):
-        decode_answer(encode_answer(unproved), expected_n=1)
+    # A protocol-3 answer (with a proof per batch) is refused by its magic.
+    with pytest.raises(WireFormatError, match="another matching protocol"):
+        decode_answer(b"EPS3" + body[4:], expected_n=n)
+
+
+def test_the_check_weights_are_blake2b_of_the_index_under_the_seed_modulo_the_order() -> None:
+    seed = bytes(range(32))
+    for index in (0, 1, 2**40 + 7):
+        digest = hashlib.blake2b(
+            index.to_bytes(8, "big"), key=seed, person=b"enlace-check-v4"
+        ).digest()
+        expected = int.from_bytes(digest, "little") % GROUP_ORDER
+        assert int.from_bytes(check_weight(seed, index), "little") == expected
+    # The order is ristretto255's: libsodium reduces it to zero.
+    reduced = rbcl.crypto_core_ristretto255_scalar_reduce(GROUP_ORDER.to_bytes(64, "little"))
+    assert bytes(reduced) == bytes(32)
+    assert check_weight(seed, 0) != check_weight(bytes(32), 0)
 
 
 @pytest.mark.e2e
-def test_proofs_in_the_pool_hold_for_honest_blinding_and_name_the_cheated_batch() -> None:
+def test_the_check_holds_for_honest_blinding_and_fails_for_one_point_of_another_key() -> None:
     alpha, beta = fresh_scalar(), fresh_scalar()
-    keys = [f"+5255{i:08d}".encode() for i in range(PROOF_BATCH + 10)]
+    keys = [f"+5255{i:08d}".encode() for i in range(CHECK_TASK + 10)]
     sent = hash_and_blind_chunk(PHONE, keys, alpha)
+    returned = blind_chunk(sent, beta)
+    seed = bytes(range(32))
     with BlindingPool(2, inline_below=1000) as pool:
-        proved, proofs = split_proved(start_blind_and_prove(pool, sent, beta).result(), len(keys))
-        assert proved == blind_chunk(sent, beta)
-        assert len(proofs) == 2 * PROOF_BYTES
-        verdicts = start_verify(pool, public_key(beta), sent, proved, proofs).result()
-        assert failed_batches(verdicts) == []
-        # One point of the second batch raised to another key: that batch fails.
-        i = PROOF_BATCH + 3
+        m, z = check_sums(start_check_sums(pool, seed, sent, returned).result())
+        # The pool's sums are the weighted sums over all pairs, computed in one piece.
+        whole = check_sums_chunk(seed, 0, sent, returned)
+        assert (m, z) == (whole[:32], whole[32:])
+        proof = answer_check(beta, m, z)
+        assert proof is not None and len(proof) == PROOF_BYTES
+        assert verify_check(public_key(beta), m, z, proof)
+        assert not verify_check(public_key(fresh_scalar()), m, z, proof)
+        # One point of the second task raised to another key: Z is no longer β·M.
+        i = CHECK_TASK + 3
         cheat = blind_chunk(sent[32 * i : 32 * i + 32], fresh_scalar())
-        forged = proved[: 32 * i] + cheat + proved[32 * i + 32 :]
-        verdicts = start_verify(pool, public_key(beta), sent, forged, proofs).result()
-        assert failed_batches(verdicts) == [1]
-        # Proofs made after the blinding (threshold mode's link step) hold as well.
-        later = start_prove(pool, beta, sent, proved).result()
-        assert len(later) == 2 * PROOF_BYTES
-        verdicts = start_verify(pool, public_key(beta), sent, proved, later).result()
-        assert failed_batches(verdicts) == []
-        verdicts = start_verify(pool, public_key(beta), sent, forged, later).result()
-        assert failed_batches(verdicts) == [1]
+        forged = returned[: 32 * i] + cheat + returned[32 * i + 32 :]
+        m2, z2 = check_sums(start_check_sums(pool, seed, sent, forged).result())
+        assert m2 == m and z2 != z
+        assert answer_check(beta, m2, z2) is None
+        # An honest proof for the honest Z does not hold for the forged one.
+        assert not verify_check(public_key(beta), m2, z2, proof)
+
+
+def test_a_check_body_is_96_bytes_of_a_seed_and_two_points() -> None:
+    m, z = hash_to_group(PHONE, b"m"), hash_to_group(PHONE, b"z")
+    body = check_body(bytes(32), m, z)
+    assert len(body) == CHECK_BYTES == 96
+    assert read_check(body) == (bytes(32), m, z)
+    with pytest.raises(WireFormatError, match="a check is 96 bytes"):
+        read_check(body[:-1])
+    with pytest.raises(WireFormatError, match="a check is 96 bytes"):
+        read_check(body + b"\x00")
+    with pytest.raises(WireFormatError, match="M is not a valid"):
+        read_check(bytes(32) + b"\xff" * 32 + z)
+    with pytest.raises(WireFormatError, match="Z is not a valid"):
+        read_check(bytes(32) + m + bytes(32))  # the identity
 
 
 def test_claims_round_trip_and_stay_in_range() -> None:

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from enlace.matching import disclosure, responder, threshold
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused
+from enlace.matching.proofs import CHECK_BYTES
 from enlace.matching.psi import POINT_BYTES
 from enlace.matching.wire import OCTETS, PREFIX, PROBLEM
 from enlace.model.handles import HANDLE_BYTES
@@ -38,6 +39,7 @@ from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
 
 _MAX_JSON_BODY = 16 * 1024
+_MAX_CHECK_BODY = 1024
 # Larger than any agreement's cap (a larger size is refused as too large, 413); past it the
 # text is not a size at all (400), and is never converted digit by digit.
 _LARGEST_SIZE = 10**15
@@ -197,9 +199,31 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
             return await refused(partner, None, refusal)
         return Response(handles, media_type=OCTETS)
 
+    @router.post("/runs/{run_id}/check")
+    async def checked(run_id: str, request: Request) -> Response:
+        # The requester's one check of this node's blinding (responder.check_run): 96 bytes
+        # in, one 64-byte proof out, or 409 check-failed (the run aborted here).
+        partner = None
+        try:
+            partner = await run_in_threadpool(authenticated, request)
+            # Read past its exact length, so a wrong one is refused by read_check (400)
+            # with the layout expected; a body beyond this is not a check at all.
+            body = await _read_body(
+                request,
+                _MAX_CHECK_BODY,
+                lambda size: f"a check of {size:,} bytes is far longer than {CHECK_BYTES} bytes",
+            )
+            proof = await run_in_threadpool(
+                responder.check_run, store, partner=partner.party, run_id=run_id, body=body
+            )
+        except MatchRefused as refusal:
+            return await refused(partner, None, refusal)
+        return Response(proof, media_type=OCTETS)
+
     @router.post("/runs/{run_id}/abort")
     async def aborted(run_id: str, request: Request) -> Response:
-        # The requester found the answer's proofs false: the run is marked failed here too.
+        # The requester found this node's proof of its check false: the run is aborted here
+        # too.
         partner = None
         try:
             partner = await run_in_threadpool(authenticated, request)

@@ -47,7 +47,7 @@ class MatchProtocolError(MatchingError):
 
 
 class MatchProofFailed(MatchProtocolError):
-    """The partner's answer does not prove that it blinded our points with the run's key:
+    """The partner's answer fails the check that it blinded our points with the run's key:
     the run is aborted, nothing of it is used or recorded (but the audit entry)."""
 
     def __init__(self, partner: str, kind: str, run_id: str, reason: str, *, told: bool) -> None:
@@ -58,7 +58,7 @@ class MatchProofFailed(MatchProtocolError):
         self.told = told
         said = "told" if told else "could not be told"
         super().__init__(
-            f"{partner}'s answer to run {run_id} on {kind} failed its proofs: {reason}; "
+            f"{partner}'s answer to run {run_id} on {kind} failed its check: {reason}; "
             f"the run was aborted and nothing was recorded ({partner} {said} so)"
         )
 

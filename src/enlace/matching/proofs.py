@@ -1,8 +1,7 @@
-"""Batched DLEQ (Chaum–Pedersen) proofs over ristretto255, as RFC 9497 defines them.
+"""DLEQ (Chaum–Pedersen) proofs over ristretto255, as RFC 9497 defines them.
 
-A responder proves, for a whole message, that every point it returned is the point it was
-sent raised to the same secret scalar k as its per-run public key K = k·G: one proof over
-many pairs (C[i], D[i] = k·C[i]), compressed into one pair (M, Z) by random composites
+A proof shows that every point of a list is the point it answers raised to the same secret
+scalar k as a public key K = k·G: one proof over many pairs (C[i], D[i] = k·C[i]), compressed into one pair (M, Z) by random composites
 (RFC 9497 §2.2.1, GenerateProof with ComputeCompositesFast; VerifyProof with
 ComputeComposites), for the ciphersuite ristretto255-SHA512 in VOPRF mode: the context
 string is ``"OPRFV1-" || 0x01 || "-ristretto255-SHA512"``, HashToScalar is
@@ -17,9 +16,10 @@ are a single young release without a record (``voprf`` 0.2.0). The proof itself 
 lines of protocol glue; every group operation below is one libsodium call through rbcl, as
 for the rest of matching.
 
-RFC 9497 writes the index of a pair in the composite's transcript as 2 bytes, so one proof
-covers at most 65,536 pairs: a message carries one proof per batch of `PROOF_BATCH` pairs
-(a fixed batch, so both sides cut the same way), each exactly as the RFC defines it.
+Matching protocol 4 proves one pair per run: the responder's answer is checked by a random
+linear combination the requester draws after the answer is fixed (`start_check_sums`), and
+the responder proves only that combination (`answer_check`, `verify_check`); the module's
+comment at "the check" says why that is sound.
 """
 
 from __future__ import annotations
@@ -38,9 +38,6 @@ if TYPE_CHECKING:
 POINT_BYTES = 32
 SCALAR_BYTES = 32
 PROOF_BYTES = 2 * SCALAR_BYTES
-# Pairs per proof. The RFC allows up to 2**16; 4,096 keeps a proof's work one worker's
-# chunk (about a third of a second), and its 64 bytes are 0.016 bytes a pair.
-PROOF_BATCH = 4096
 
 MODE_VOPRF = 1
 SUITE = b"ristretto255-SHA512"
@@ -188,111 +185,113 @@ def split_points(body: bytes) -> list[bytes]:
     return [body[i : i + POINT_BYTES] for i in range(0, len(body), POINT_BYTES)]
 
 
-def proof_count(pairs: int) -> int:
-    """How many proofs a message of `pairs` pairs carries (one per PROOF_BATCH)."""
-    return -(-pairs // PROOF_BATCH)
-
-
 def public_key(k: bytes) -> bytes:
-    """K = k·G, the per-run public key a run's proofs refer to."""
+    """K = k·G, the per-run public key a run's check refers to."""
     return bytes(rbcl.crypto_scalarmult_ristretto255_base(k))
 
 
-def blind_and_prove_chunk(points: bytes, k: bytes, public: bytes) -> bytes:
-    """k·C[i] for each 32-byte point of `points` (at most PROOF_BATCH), then the proof that
-    they all used the k of `public`: the work one worker does for one batch.
+# --- the check of a run's blinding (matching protocol 4) ---------------------------------
+#
+# The responder answers D[i] = k·C[i] unproved. Once the answer is fixed (and hashed into
+# the transcript), the requester draws a fresh seed, weighs every pair with a scalar derived
+# from it, and asks the responder one question: is Z = Σ d[i]·D[i] equal to k·M for
+# M = Σ d[i]·C[i]? The responder answers with a single DLEQ proof (the RFC 9497 proof above,
+# over one pair) that log_G(K) = log_M(Z), or refuses. If any D[i] is not k·C[i], then
+# Z - k·M = Σ d[i]·(D[i] - k·C[i]) is a sum with at least one non-zero term whose weight the
+# responder could not know when it answered: it is zero for at most one value of that weight
+# out of the group order l (about 2**252), so the check passes with probability at most 1/l,
+# and a proof of a false statement holds with probability about q/l for q hash queries
+# (docs/matching.md, "Proofs").
 
-    Raises WireFormatError for a value that is not a valid point.
-    """
-    c = split_points(points)
-    multiply = rbcl.crypto_scalarmult_ristretto255
+CHECK_SEED_BYTES = 32
+CHECK_BYTES = CHECK_SEED_BYTES + 2 * POINT_BYTES  # seed ‖ M ‖ Z
+CHECK_PERSON = b"enlace-check-v4"
+# The order l of ristretto255 (RFC 9496 §4.1): the weights are uniform modulo it.
+GROUP_ORDER = 2**252 + 27742317777372353535851937790883648493
+# Pairs one worker weighs per task: big enough that a trip to a worker is negligible.
+CHECK_TASK = 8192
+
+
+def check_weight(seed: bytes, index: int) -> bytes:
+    """d[index] = BLAKE2b-512(index as 8 bytes big-endian; key = seed, person =
+    "enlace-check-v4") read little-endian, modulo l: 512 bits reduced, so its distance from
+    uniform is about 2**-260."""
+    digest = hashlib.blake2b(index.to_bytes(8, "big"), key=seed, person=CHECK_PERSON).digest()
+    return (int.from_bytes(digest, "little") % GROUP_ORDER).to_bytes(SCALAR_BYTES, "little")
+
+
+def check_sums_chunk(seed: bytes, first: int, sent: bytes, returned: bytes) -> bytes:
+    """Σ d[i]·C[i] ‖ Σ d[i]·D[i] over one task's pairs (positions `first` on): the work one
+    worker does for the check. Raises WireFormatError for a value that is not a point."""
+    multiply = rbcl.crypto_scalarmult_ristretto255_allow_scalar_zero
+    add = rbcl.crypto_core_ristretto255_add
+    m = z = None
     try:
-        d = [bytes(multiply(k, ci)) for ci in c]
+        for offset in range(0, len(sent), POINT_BYTES):
+            weight = check_weight(seed, first + offset // POINT_BYTES)
+            mi = multiply(weight, sent[offset : offset + POINT_BYTES])
+            zi = multiply(weight, returned[offset : offset + POINT_BYTES])
+            m = mi if m is None else add(m, mi)
+            z = zi if z is None else add(z, zi)
     except RuntimeError:
         raise WireFormatError("a value sent as a point is not a valid ristretto255 point") from None
-    return b"".join(d) + generate_proof(k, public, c, d)
+    if m is None or z is None:
+        return bytes(2 * POINT_BYTES)
+    return bytes(m) + bytes(z)
 
 
-def verify_chunk(public: bytes, sent: bytes, returned: bytes, proof: bytes) -> bytes:
-    """One batch's proof checked against the points sent and returned (32 bytes each):
-    b"\\x01" when it holds, b"\\x00" when not (bytes, as the blinding pool returns)."""
-    c, d = split_points(sent), split_points(returned)
-    if len(c) != len(d) or not c:
-        return b"\x00"
-    return b"\x01" if verify_proof(public, c, d, proof) else b"\x00"
-
-
-def _batches(count: int) -> range:
-    return range(0, count, PROOF_BATCH)
-
-
-def start_blind_and_prove(pool: BlindingPool, points: bytes, k: bytes) -> BlindingJob:
-    """Each point raised to k, with one proof per PROOF_BATCH points, on the pool's workers;
-    `split_proved` reads the job's result."""
-    count = len(points) // POINT_BYTES
-    public = public_key(k)
-    step = PROOF_BATCH * POINT_BYTES
-    calls = [(points[i * POINT_BYTES : i * POINT_BYTES + step], k, public) for i in _batches(count)]
-    return pool.start_tasks(blind_and_prove_chunk, calls, [len(c[0]) // POINT_BYTES for c in calls])
-
-
-def prove_chunk(k: bytes, public: bytes, sent: bytes, returned: bytes) -> bytes:
-    """The proof of one batch whose points were already raised to k (32 bytes each)."""
-    return generate_proof(k, public, split_points(sent), split_points(returned))
-
-
-def start_prove(pool: BlindingPool, k: bytes, sent: bytes, returned: bytes) -> BlindingJob:
-    """One proof per PROOF_BATCH of points already raised to k, on the pool's workers: for a
-    step that blinds first and proves only if it goes on (threshold mode's count step)."""
+def start_check_sums(pool: BlindingPool, seed: bytes, sent: bytes, returned: bytes) -> BlindingJob:
+    """`check_sums_chunk` over all the pairs, cut in tasks for the pool's workers;
+    `check_sums` reads the job's result. `sent` and `returned` hold the same number of
+    32-byte points (the caller checked the lengths)."""
     count = len(sent) // POINT_BYTES
-    public = public_key(k)
-    step = PROOF_BATCH * POINT_BYTES
+    step = CHECK_TASK * POINT_BYTES
     calls = [
         (
-            k,
-            public,
+            seed,
+            i,
             sent[i * POINT_BYTES : i * POINT_BYTES + step],
             returned[i * POINT_BYTES : i * POINT_BYTES + step],
         )
-        for i in _batches(count)
+        for i in range(0, count, CHECK_TASK)
     ]
-    return pool.start_tasks(prove_chunk, calls, [len(c[2]) // POINT_BYTES for c in calls])
+    return pool.start_tasks(check_sums_chunk, calls, [len(c[2]) // POINT_BYTES for c in calls])
 
 
-def split_proved(output: bytes, count: int) -> tuple[bytes, bytes]:
-    """(the count raised points, concatenated; the proofs, concatenated) of a
-    `start_blind_and_prove` job's result."""
-    points, proofs = [], []
-    offset = 0
-    for start in _batches(count):
-        size = min(PROOF_BATCH, count - start) * POINT_BYTES
-        points.append(output[offset : offset + size])
-        proofs.append(output[offset + size : offset + size + PROOF_BYTES])
-        offset += size + PROOF_BYTES
-    return b"".join(points), b"".join(proofs)
+def check_sums(output: bytes) -> tuple[bytes, bytes]:
+    """(M, Z) from the partial sums of a `start_check_sums` job's result."""
+    parts = [output[i : i + 2 * POINT_BYTES] for i in range(0, len(output), 2 * POINT_BYTES)]
+    return _sum([p[:POINT_BYTES] for p in parts]), _sum([p[POINT_BYTES:] for p in parts])
 
 
-def start_verify(
-    pool: BlindingPool, public: bytes, sent: bytes, returned: bytes, proofs: bytes
-) -> BlindingJob:
-    """Every batch's proof checked on the pool's workers; `failed_batches` reads the result.
+def check_body(seed: bytes, m: bytes, z: bytes) -> bytes:
+    """The body of the check request: seed ‖ M ‖ Z (96 bytes)."""
+    return seed + m + z
 
-    `sent` and `returned` hold the same number of 32-byte points, `proofs` one proof per
-    PROOF_BATCH of them (the caller checked the lengths)."""
-    count = len(sent) // POINT_BYTES
-    step = PROOF_BATCH * POINT_BYTES
-    calls = [
-        (
-            public,
-            sent[i * POINT_BYTES : i * POINT_BYTES + step],
-            returned[i * POINT_BYTES : i * POINT_BYTES + step],
-            proofs[b * PROOF_BYTES : (b + 1) * PROOF_BYTES],
+
+def read_check(body: bytes) -> tuple[bytes, bytes, bytes]:
+    """(seed, M, Z) of a check request; WireFormatError when it is not 96 bytes or M or Z
+    is not a valid point other than the identity."""
+    if len(body) != CHECK_BYTES:
+        raise WireFormatError(
+            f"a check is {CHECK_BYTES} bytes (a {CHECK_SEED_BYTES}-byte seed, then M and Z, "
+            f"{POINT_BYTES} bytes each), not {len(body)}"
         )
-        for b, i in enumerate(_batches(count))
-    ]
-    return pool.start_tasks(verify_chunk, calls, [len(c[1]) // POINT_BYTES for c in calls])
+    seed, m, z = body[:CHECK_SEED_BYTES], body[CHECK_SEED_BYTES:64], body[64:]
+    for name, point in (("M", m), ("Z", z)):
+        if point == bytes(POINT_BYTES) or not rbcl.crypto_core_ristretto255_is_valid_point(point):
+            raise WireFormatError(f"the check's {name} is not a valid ristretto255 point")
+    return seed, m, z
 
 
-def failed_batches(verdicts: bytes) -> list[int]:
-    """The batches whose proof did not hold, from a `start_verify` job's result."""
-    return [i for i, verdict in enumerate(verdicts) if verdict != 1]
+def answer_check(k: bytes, m: bytes, z: bytes) -> bytes | None:
+    """The responder's side: the one-pair proof that Z = k·M under K = k·G, or None when
+    Z is not k·M (M and Z checked by `read_check`)."""
+    if bytes(rbcl.crypto_scalarmult_ristretto255(k, m)) != z:
+        return None
+    return generate_proof(k, public_key(k), [m], [z])
+
+
+def verify_check(public: bytes, m: bytes, z: bytes, proof: bytes) -> bool:
+    """The requester's side: the responder's proof holds for the M and Z it computed."""
+    return verify_proof(public, [m], [z], proof)

@@ -7,16 +7,17 @@ The protocol (docs/matching.md says why and what each side learns):
 1. The requester A hashes each of its n identifiers to the group, H(a) = from_hash(
    SHA-512(domain of the kind || key)), raises it to a fresh secret scalar α and sends the
    n points H(a)^α, in a random order.
-2. The responder B raises each to its own fresh secret β and answers (protocol 3, `EPS3`)
+2. The responder B raises each to its own fresh secret β and answers (protocol 4, `EPS4`)
    with a header stating the run's mode, threshold and agreement digest, its per-run public
    key B = β·G, then, by mode: in links mode the doubly-blinded H(a)^αβ, whole and in A's
-   order, with one batched DLEQ proof per PROOF_BATCH points that each used that β
-   (`enlace.matching.proofs`); in count mode the same values truncated to `width` bytes in
-   a fresh random order, unproved (a shuffle breaks the pairing a proof needs); then its own
-   m points H(b)^β in an order shuffled under a per-run key. Threshold mode's steps are in
-   `enlace.matching.threshold`; its link step is proved as links mode is.
-3. A checks every proof before it uses anything (a failure aborts the run), raises B's points
-   to α, truncates both lists to `width` bytes and intersects: equal values are the same
+   order, unproved until the check; in count mode the same values truncated to `width`
+   bytes in a fresh random order, unproved (a shuffle breaks the pairing a check needs);
+   then its own m points H(b)^β in an order shuffled under a per-run key. Threshold mode's
+   steps are in `enlace.matching.threshold`; its link step is checked as links mode's is.
+3. Links mode: A checks B's blinding before it uses anything (`POST …/check`: a random
+   combination of the pairs, drawn after the answer, that B proves with one DLEQ proof;
+   `enlace.matching.proofs`); a failure aborts the run. A raises B's points to α,
+   truncates both lists to `width` bytes and intersects: equal values are the same
    identifier (count mode: their number is all A learns; the run ends). A claims the
    positions (in B's order) that matched, each with the key it holds there; B checks each
    is its own key at that position, gives the owner of each matched record a hit notice and
@@ -44,15 +45,7 @@ from enlace.matching.group import (
     hash_to_group,
 )
 from enlace.matching.modes import COUNT, LINKS, MODE_CODES, MODE_OF_CODE, THRESHOLD
-from enlace.matching.proofs import (
-    PROOF_BYTES,
-    failed_batches,
-    proof_count,
-    public_key,
-    split_proved,
-    start_blind_and_prove,
-    start_verify,
-)
+from enlace.matching.proofs import public_key
 from enlace.model.handles import HANDLE_BYTES
 
 __all__ = [
@@ -84,11 +77,11 @@ MIN_WIDTH = 8
 MAX_WIDTH = POINT_BYTES
 MAX_SET_SIZE = 2**32 - 1  # positions and sizes travel as 32-bit unsigned integers
 
-# EPS3 (matching protocol 3): the header states the run's mode, threshold and the digest of
+# EPS4 (matching protocol 4): the header states the run's mode, threshold and the digest of
 # the agreement it runs under (enlace.matching.modes), so the transcript covers them; the
-# responder's per-run public key B = β·G follows it in every mode, and the proofs of links
-# mode refer to it (docs/matching.md, "The protocol on the wire").
-_ANSWER_MAGIC = b"EPS3"
+# responder's per-run public key B = β·G follows it in every mode, and the check of links
+# mode refers to it (docs/matching.md, "Proofs"). EPS3 carried a proof per batch of points.
+_ANSWER_MAGIC = b"EPS4"
 # magic, run id, mode, width, n, m, threshold (0: none), agreement SHA-256
 _ANSWER_HEADER = struct.Struct("!4s16sBBIII32s")
 _NO_AGREEMENT = bytes(32)
@@ -146,11 +139,10 @@ class Answer:
     run_id: bytes
     width: int  # bytes of the doubly-blinded values the requester compares
     public: bytes  # B = β·G, the run's key, committed in the transcript
-    # links: n points H(a)^αβ, whole (32 bytes: a proof is over whole points), in the
+    # links: n points H(a)^αβ, whole (32 bytes: the check is over whole points), in the
     # requester's order; count: n values H(a)^αβ truncated to `width` bytes, in a fresh
     # random order (unproved: docs/matching.md); threshold: none
     doubly: bytes
-    proofs: bytes  # links: one 64-byte proof per PROOF_BATCH points of `doubly`; else none
     responder_points: bytes  # m points H(b)^β, in the responder's shuffled order
     mode: str = LINKS
     threshold: int | None = None
@@ -177,15 +169,15 @@ def truncate_points(points: bytes, width: int) -> bytes:
 def _values_bytes(mode: str, n: int, width: int) -> int:
     # What follows the public key before the responder's own points, by mode.
     if mode == LINKS:
-        return n * POINT_BYTES + proof_count(n) * PROOF_BYTES
+        return n * POINT_BYTES
     if mode == COUNT:
         return n * width
     return 0
 
 
 def encode_answer(answer: Answer) -> bytes:
-    """The answer as one binary body: header, the public key, the doubly-blinded values
-    (with their proofs in links mode), then the responder's points (docs/matching.md)."""
+    """The answer as one binary body: header, the public key, the doubly-blinded values,
+    then the responder's points (docs/matching.md)."""
     if answer.requester_size is not None:
         n = answer.requester_size
     elif answer.mode == LINKS:
@@ -202,7 +194,7 @@ def encode_answer(answer: Answer) -> bytes:
         answer.threshold or 0,
         answer.agreement_sha256,
     )
-    return header + answer.public + answer.doubly + answer.proofs + answer.responder_points
+    return header + answer.public + answer.doubly + answer.responder_points
 
 
 def decode_answer(body: bytes, *, expected_n: int) -> Answer:
@@ -227,14 +219,12 @@ def decode_answer(body: bytes, *, expected_n: int) -> Answer:
     if len(body) != expected:
         raise WireFormatError(f"answer is {len(body)} bytes, its header says {expected}")
     start = _ANSWER_HEADER.size + POINT_BYTES
-    proved = start + (n * POINT_BYTES if mode == LINKS else values)
     own = start + values
     return Answer(
         run_id,
         width,
         body[_ANSWER_HEADER.size : start],
-        body[start:proved],
-        body[proved:own],
+        body[start:own],
         body[own:],
         mode=mode,
         threshold=threshold or None,
@@ -379,18 +369,28 @@ def intersect_in_process(
 
     The same blinding pool, the same fresh scalars, shuffle and encodings as a run between
     nodes, without HTTP or a store. Wire bytes count round 1 (points, then the answer with
-    its header) and round 2 (positions, then one handle per matched position). Items of a
-    list are taken once each (a repeated item keeps its first index).
+    its header), the check (with `proofs`) and round 2 (positions, then one handle per
+    matched position). Items of a list are taken once each (a repeated item keeps its first index).
 
     With `proofs`, the run is links mode's, as between nodes: the right side blinds the
-    left side's points with a proof per batch, the left side checks every proof before it
-    uses anything (ProofFailed if one fails), the answer carries whole points, and round 2
-    claims each matched position with its key. Without, no proofs and truncated values (the
-    bytes of an answer laid out as count mode's), the protocol as it was before proofs,
-    kept for comparison.
+    left side's points unproved; the left side draws the check's seed, weighs every pair on
+    the pool, and the right side answers the one check with one DLEQ proof, which the left
+    side verifies before it uses anything (ProofFailed if the check or its proof fails); the
+    answer carries whole points, and round 2 claims each matched position with its key.
+    Without, no check and truncated values (the bytes of an answer laid out as count mode's),
+    the protocol as it was before proofs, kept for comparison.
     """
     from enlace.matching.blinding import BlindingPool  # the pool imports this module
-    from enlace.matching.proofs import ProofFailed
+    from enlace.matching.proofs import (
+        CHECK_BYTES,
+        CHECK_SEED_BYTES,
+        PROOF_BYTES,
+        ProofFailed,
+        answer_check,
+        check_sums,
+        start_check_sums,
+        verify_check,
+    )
 
     left_items = list(dict.fromkeys(left))
     left_index = {item: i for i, item in reversed(list(enumerate(left)))}
@@ -417,31 +417,31 @@ def intersect_in_process(
                     width,
                     public_key(beta),
                     doubly,
-                    b"",
                     responder_points,
                     mode=COUNT,
                 )
             )
             pairs = intersect(doubly, theirs, width)
             second = encode_positions([j for _, j in pairs])
+            checked = 0
         else:
             # The left side's round 1 and the right side's own set (with the left side's
-            # blinding of it, the same values) are queued together; the proved blinding of
-            # round 1 and its verification follow as each is ready.
+            # blinding of it, the same values) are queued together; the right side's
+            # blinding of round 1, then the left side's check sums, follow as each is ready.
             first = pool.start_hash_and_blind(kind_domain, left_items, alpha)
             responder = pool.start_hash_and_blind_twice(kind_domain, shuffled, beta, alpha, width)
             sent = first.result()
-            n = len(left_items)
-            proved, proof_bytes = split_proved(start_blind_and_prove(pool, sent, beta).result(), n)
+            returned = pool.start_blind(sent, beta).result()
             public = public_key(beta)
-            checked = start_verify(pool, public, sent, proved, proof_bytes)
+            seed = secrets.token_bytes(CHECK_SEED_BYTES)
+            sums = start_check_sums(pool, seed, sent, returned)
             responder_points, theirs = responder.split(width)
-            failed = failed_batches(checked.result())
-            if failed:
-                raise ProofFailed(f"the proofs of batches {failed} do not hold")
-            answer = Answer(
-                RUN_ID_BYTES * b"\x00", width, public, proved, proof_bytes, responder_points
-            )
+            m, z = check_sums(sums.result())
+            proof = answer_check(beta, m, z)
+            if proof is None or not verify_check(public, m, z, proof):
+                raise ProofFailed("the check of the responder's blinding does not hold")
+            checked = CHECK_BYTES + PROOF_BYTES
+            answer = Answer(RUN_ID_BYTES * b"\x00", width, public, returned, responder_points)
             answered = encode_answer(answer)
             pairs = intersect(answer.compared(), theirs, width)
             second = encode_claims([(j, left_items[i]) for i, j in pairs])
@@ -450,7 +450,7 @@ def intersect_in_process(
             if any(shuffled[j] != key for j, key in claims):
                 raise ProofFailed("a claimed key is not the responder's at its position")
     handles = encode_handles([[bytes(HANDLE_BYTES)] for _ in pairs])
-    wire = len(sent) + len(answered) + len(second) + len(handles)
+    wire = len(sent) + len(answered) + checked + len(second) + len(handles)
     found = [(left_index[left_items[i]], right_index[right_items[order[j]]]) for i, j in pairs]
     return sorted(found), wire
 

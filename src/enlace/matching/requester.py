@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import orjson
 
-from enlace.matching.blinding import BlindingPool
+from enlace.matching.blinding import BlindingJob, BlindingPool
 from enlace.matching.disclosure import MAX_REASON, OUTGOING, record_outcome
 from enlace.matching.errors import (
     MatchingError,
@@ -42,11 +42,12 @@ from enlace.matching.modes import (
 from enlace.matching.names.keys import NameKeyKind
 from enlace.matching.names.match import assign_matched_keys
 from enlace.matching.proofs import (
-    PROOF_BATCH,
+    CHECK_SEED_BYTES,
     PROOF_BYTES,
-    failed_batches,
-    proof_count,
-    start_verify,
+    check_body,
+    check_sums,
+    start_check_sums,
+    verify_check,
 )
 from enlace.matching.psi import (
     POINT_BYTES,
@@ -423,28 +424,28 @@ class _Requester:
         try:
             answer = decode_answer(body, expected_n=len(keys))
             self._check_bound(kind, answer, statement)
-            # In links mode every proof is checked before anything of the answer is used;
-            # the partner's set is blinded side by side with the checks. Count mode's
+            # In links mode the answer is checked before anything of it is used: the seed
+            # is drawn now that the answer is fixed, and the check's sums are computed on
+            # the pool side by side with the blinding of the partner's set. Count mode's
             # values come shuffled and unproved (docs/matching.md says why).
-            checked = None
+            seed = secrets.token_bytes(CHECK_SEED_BYTES)
+            sums = None
             if answer.mode == LINKS:
-                checked = start_verify(
-                    self.pool, answer.public, blinded, answer.doubly, answer.proofs
-                )
-            del blinded  # sent, hashed and handed to the checks
+                sums = start_check_sums(self.pool, seed, blinded, answer.doubly)
+            del blinded  # sent, hashed and handed to the check
             with self.progress(
                 f"blinding {self.partner.party}'s set", answer.responder_size
             ) as advance:
                 theirs = self.pool.blind(
                     answer.responder_points, secret, width=answer.width, progress=advance
                 )
-            failed = [] if checked is None else failed_batches(checked.result())
         except WireFormatError as error:
             raise MatchProtocolError(
                 f"{self.partner.party}'s answer on {kind.value}: {error}"
             ) from None
-        if failed:
-            self._proof_failed(kind, answer.run_id.hex(), len(keys), failed, transcript.hexdigest())
+        before = transcript.hexdigest()
+        if sums is not None:
+            before = self._check(kind, answer, seed, sums, before, len(keys))
         pairs = intersect(answer.compared(), theirs, answer.width)
         if statement.mode == COUNT:
             # The values came shuffled: how many matched is all they say. No round 2.
@@ -456,11 +457,68 @@ class _Requester:
                 answer.responder_size,
                 [],
                 [],
-                transcript.hexdigest(),
+                before,
                 statement,
                 overlap=len(pairs),
             )
-        return self._links(kind, answer, keys, held, pairs, transcript.hexdigest(), statement)
+        return self._links(kind, answer, keys, held, pairs, before, statement)
+
+    def _check(
+        self,
+        kind: MatchKind,
+        answer: Answer,
+        seed: bytes,
+        sums: BlindingJob,
+        before: str,
+        size: int,
+    ) -> str:
+        """Ask the partner the run's one check (docs/matching.md, "Proofs") and verify its
+        proof against the key of its answer; the run's digest chained with the check, or
+        the run aborted (`_proof_failed`) when it does not hold."""
+        run_id = answer.run_id.hex()
+        try:
+            m, z = check_sums(sums.result())
+        except WireFormatError:
+            # A value of the answer that is not a point: not our point raised to any key.
+            self._proof_failed(
+                kind,
+                run_id,
+                size,
+                "a value of the answer is not a valid ristretto255 point",
+                before,
+                tell=True,
+            )
+        body = check_body(seed, m, z)
+        transcript = Transcript(kind.value, before=before)
+        transcript.add(body)
+        with self.progress(f"{self.partner.party} checking", 0):
+            response = self._request(kind, f"/runs/{run_id}/check", body)
+        if response.status_code == 409 and _title(response) == "check-failed":
+            # The partner found Z is not M raised to its key, aborted the run itself and
+            # audited it (`match-check-failed`): there is nothing left to abort there.
+            self._proof_failed(
+                kind,
+                run_id,
+                size,
+                "the partner's check of its blinding failed: some of our points were not "
+                "blinded with the run's key",
+                before,
+                tell=False,
+            )
+        self._refused_unless_ok(kind, response, 200)
+        proof = response.content
+        transcript.add(proof)
+        if len(proof) != PROOF_BYTES or not verify_check(answer.public, m, z, proof):
+            self._proof_failed(
+                kind,
+                run_id,
+                size,
+                "the partner's proof of the check does not hold for the key of its answer: "
+                "some of our points were not blinded with the run's key",
+                transcript.hexdigest(),
+                tell=True,
+            )
+        return transcript.hexdigest()
 
     def _links(
         self,
@@ -565,7 +623,7 @@ class _Requester:
             ) from None
         run_id = offer.run_id.hex()
         # Returned in an order of our own: the partner counts, but cannot tell which matched.
-        # Our points are kept: the link step's proofs are checked against them.
+        # Our points are kept: the link step's check is computed on them.
         step = blinded + shuffle_values(theirs, offer.width)
         transcript = Transcript(kind.value, before=transcript.hexdigest())
         transcript.add(step)
@@ -587,34 +645,27 @@ class _Requester:
                 reached=False,
             )
         n = len(keys)
-        proofs = proof_count(n) * PROOF_BYTES
-        if verdict[:1] != REACHES or len(verdict) != 1 + n * POINT_BYTES + proofs:
+        if verdict[:1] != REACHES or len(verdict) != 1 + n * POINT_BYTES:
             raise MatchProtocolError(
                 f"{self.partner.party}'s count step on {kind.value} is {len(verdict):,} bytes "
                 f"starting {verdict[:1].hex() or 'with nothing'}: expected 00, or 01 then "
-                f"{n:,} points of {POINT_BYTES} bytes and {proof_count(n):,} proofs of "
-                f"{PROOF_BYTES} bytes"
+                f"{n:,} points of {POINT_BYTES} bytes"
             )
-        doubly = verdict[1 : 1 + n * POINT_BYTES]
-        # The link step is proved as links mode's answer is, against the offer's key.
-        checked = start_verify(
-            self.pool, offer.public, blinded, doubly, verdict[1 + n * POINT_BYTES :]
-        )
-        del blinded
-        failed = failed_batches(checked.result())
-        if failed:
-            self._proof_failed(kind, run_id, n, failed, transcript.hexdigest())
         reached = Answer(
             offer.run_id,
             offer.width,
             offer.public,
-            doubly,
-            verdict[1 + n * POINT_BYTES :],
+            verdict[1:],
             offer.responder_points,
             mode=THRESHOLD,
         )
+        # The link step is checked as links mode's answer is, against the offer's key.
+        seed = secrets.token_bytes(CHECK_SEED_BYTES)
+        sums = start_check_sums(self.pool, seed, blinded, reached.doubly)
+        del blinded
+        before = self._check(kind, reached, seed, sums, transcript.hexdigest(), n)
         pairs = intersect(reached.compared(), theirs, offer.width)
-        return self._links(kind, reached, keys, held, pairs, transcript.hexdigest(), statement)
+        return self._links(kind, reached, keys, held, pairs, before, statement)
 
     def _record(
         self,
@@ -714,14 +765,11 @@ class _Requester:
         )
 
     def _proof_failed(
-        self, kind: MatchKind, run_id: str, size: int, failed: list[int], round1: str
-    ) -> None:
+        self, kind: MatchKind, run_id: str, size: int, reason: str, digest: str, *, tell: bool
+    ) -> NoReturn:
         # Nothing of the answer is used or recorded but this entry; the partner is told
-        # (its own audit then shows the run aborted), and the run stops here.
-        reason = (
-            f"the proofs of {len(failed)} batch(es) of {PROOF_BATCH} of our points do not hold "
-            f"(the first: batch {failed[0]}): some were not blinded with the run's key"
-        )
+        # (its own audit then shows the run aborted) unless its own check already aborted
+        # the run there, and the run stops here.
         with self.store.unit_of_work() as uow:
             uow.audit.append(
                 actor=self.actor,
@@ -732,22 +780,24 @@ class _Requester:
                     "partner": self.partner.party,
                     "kind": kind.value,
                     "requester_size": size,
-                    "failed_batches": failed[:20],
                     "reason": reason,
-                    "round1_sha256": round1,
+                    # The run's digest so far: round 1 (or the count step), chained with the
+                    # check when the partner answered it.
+                    "transcript_sha256": digest,
                 },
             )
             uow.commit()
         told = True
-        try:
-            response = self.client.post(
-                _url(self.partner, f"/runs/{run_id}/abort"),
-                content=reason.encode("utf-8"),
-                headers={**self.headers, "Content-Type": "text/plain; charset=utf-8"},
-            )
-            told = response.status_code == 204
-        except httpx.HTTPError:
-            told = False
+        if tell:
+            try:
+                response = self.client.post(
+                    _url(self.partner, f"/runs/{run_id}/abort"),
+                    content=reason.encode("utf-8"),
+                    headers={**self.headers, "Content-Type": "text/plain; charset=utf-8"},
+                )
+                told = response.status_code == 204
+            except httpx.HTTPError:
+                told = False
         raise MatchProofFailed(self.partner.party, kind.value, run_id, reason, told=told)
 
     def _post(self, kind: MatchKind, path: str, body: bytes) -> bytes:
@@ -756,12 +806,23 @@ class _Requester:
     def _send(
         self, kind: MatchKind, method: str, path: str, body: bytes, ok: int | tuple[int, ...]
     ) -> bytes:
+        response = self._request(kind, path, body, method=method)
+        self._refused_unless_ok(kind, response, ok)
+        return response.content
+
+    def _request(
+        self, kind: MatchKind, path: str, body: bytes, *, method: str = "POST"
+    ) -> httpx.Response:
         url = _url(self.partner, path)
         try:
-            response = self.client.request(method, url, content=body, headers=self.headers)
+            return self.client.request(method, url, content=body, headers=self.headers)
         except httpx.HTTPError as error:
             problem = transport_problem(self.partner.party, url, error)
             raise MatchingError(f"{problem} (at {url})") from None
+
+    def _refused_unless_ok(
+        self, kind: MatchKind, response: httpx.Response, ok: int | tuple[int, ...]
+    ) -> None:
         if response.status_code not in ((ok,) if isinstance(ok, int) else ok):
             detail = _detail(response)
             with self.store.unit_of_work() as uow:
@@ -773,7 +834,16 @@ class _Requester:
                 )
                 uow.commit()
             raise PartnerRefusedMatch(self.partner.party, kind.value, response.status_code, detail)
-        return response.content
+
+
+def _title(response: httpx.Response) -> str | None:
+    # The machine word of a problem body (RFC 9457), as the matching routes answer it.
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    title = body.get("title") if isinstance(body, dict) else None
+    return title if isinstance(title, str) else None
 
 
 def _url(partner: Partner, path: str) -> str:

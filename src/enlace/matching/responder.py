@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -19,9 +20,10 @@ from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused, UnknownMatchKind
 from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers, parse_kind
 from enlace.matching.modes import COUNT, THRESHOLD, shuffle_values
-from enlace.matching.proofs import public_key, split_proved, start_blind_and_prove
+from enlace.matching.proofs import answer_check, public_key, read_check
 from enlace.matching.psi import (
     MAX_CLAIMED_KEY,
+    POINT_BYTES,
     Answer,
     WireFormatError,
     check_points,
@@ -33,14 +35,23 @@ from enlace.matching.psi import (
 )
 from enlace.matching.transcript import Transcript
 from enlace.model.text import holds_control_characters
-from enlace.model.timestamps import format_timestamp, utc_now
+from enlace.model.timestamps import format_timestamp, parse_timestamp, utc_now
 from enlace.store.repositories.agreements import RESPONDER, MatchAgreement
-from enlace.store.repositories.match_runs import MatchRun, MatchRunRepository
+from enlace.store.repositories.match_runs import EXPIRED, MatchRun, MatchRunRepository
 from enlace.store.repositories.matches import HitNotice
 from enlace.store.store import Store
 from enlace.store.tables import records
 
 _CHUNK = 500
+ANSWERED = "answered"  # links mode: answered, waiting for the requester's check
+REACHED = "reached"  # threshold mode: the count reached k, waiting for the check
+CHECKED = "checked"  # the check passed: waiting for round 2
+# How long a run may wait for its next step (the check, or threshold mode's count step)
+# while this node keeps its blinding scalar: past it the scalar is erased and the run
+# expired, by the next run, check or count step on this node. An hour is many times what
+# the requester's side of the check takes (two multiplications per point: about a quarter
+# of an hour at 10,000,000 points on two cores).
+RUN_EXPIRY = timedelta(hours=1)
 
 
 def admitted_kind(
@@ -109,13 +120,10 @@ def answer_run(
     counted = statement.mode == COUNT
     # The partner's points and this node's own set are blinded side by side; a bad point
     # is refused before anything is written, and the own set's work is then dropped. In
-    # links mode the partner's points come back whole, with a proof per batch that each
-    # used the key committed in the answer (enlace.matching.proofs); in count mode they
-    # come back truncated and shuffled, unproved (docs/matching.md says why).
-    if counted:
-        theirs = pool.start_blind(points, secret, width=width)
-    else:
-        theirs = start_blind_and_prove(pool, points, secret)
+    # links mode the partner's points come back whole, unproved: the requester checks them
+    # after the answer (`check_run`), so β is kept with the run until then. In count mode
+    # they come back truncated and shuffled, unproved (docs/matching.md says why).
+    theirs = pool.start_blind(points, secret, width=width if counted else POINT_BYTES)
     ours = pool.start_hash_and_blind(
         kind_domain(kind), [key.encode("utf-8") for key in order], secret
     )
@@ -124,23 +132,21 @@ def answer_run(
         transcript = Transcript(kind.value)
         transcript.add(points)
         try:
+            doubly = theirs.result()
             if counted:
                 # Positions lost: only a count is learned.
-                doubly, proofs = shuffle_values(theirs.result(), width), b""
-            else:
-                doubly, proofs = split_proved(theirs.result(), n)
+                doubly = shuffle_values(doubly, width)
         except WireFormatError as error:
             raise MatchRefused(400, "bad-request", str(error)) from None
         # The answer is made before the run is recorded, so that its digest is recorded
         # with it (round 2 may reach another process: nothing is kept in memory). The
-        # digest covers the public key: both sides audit the key the proofs refer to.
+        # digest covers the public key: both sides audit the key the check refers to.
         answer = encode_answer(
             Answer(
                 run_id,
                 width,
                 public_key(secret),
                 doubly,
-                proofs,
                 ours.result(),
                 mode=statement.mode,
                 agreement_sha256=bytes.fromhex(statement.agreement_sha256),
@@ -148,6 +154,7 @@ def answer_run(
         )
         transcript.add(answer)
         with store.unit_of_work() as uow:
+            expire_waiting(uow.match_runs, uow.started_at)
             # Checked again where the run is recorded: two runs at once cannot both pass.
             agreement = check_within_agreement(
                 uow.agreements,
@@ -172,7 +179,7 @@ def answer_run(
                     partner=partner,
                     kind=kind.value,
                     # Count mode has no round 2: the run is over once answered.
-                    status="completed" if counted else "answered",
+                    status="completed" if counted else ANSWERED,
                     started_at=uow.started_at,
                     finished_at=uow.started_at if counted else None,
                     requester_size=n,
@@ -183,6 +190,9 @@ def answer_run(
                     transcript_sha256=transcript.hexdigest(),
                     mode=statement.mode,
                     agreement_sha256=statement.agreement_sha256,
+                    # Links mode: kept for the requester's check only (erased by it, by the
+                    # run's end or by its expiry).
+                    blinding_scalar=None if counted else secret.hex(),
                 )
             )
             # Round 1 answered: the whole run's "match-run" entry is written at round 2,
@@ -211,6 +221,109 @@ def answer_run(
         ours.cancel()
         raise
     return answer
+
+
+def check_run(store: Store, *, partner: str, run_id: str, body: bytes) -> bytes:
+    """The requester's check of this node's blinding (docs/matching.md, "Proofs"): the body
+    is a seed, M and Z (`enlace.matching.proofs.read_check`); when Z = β·M, answer the one
+    DLEQ proof of it under the run's key B = β·G and audit `match-checked`; when not, mark
+    the run aborted, audit `match-check-failed` and refuse it (409, `check-failed`). β is
+    erased either way: one question per run (a second is refused, 409, `check-asked`).
+
+    This node does not keep the requester's points, so it cannot recompute M itself: it
+    answers whether Z = β·M for the M the requester sent. That is one decisional
+    Diffie–Hellman question on a point of the requester's choosing, asked once per run and
+    recorded; docs/matching.md says why it tells the requester nothing it could use.
+    """
+    with store.unit_of_work() as uow:
+        runs = uow.match_runs
+        run = runs.get(run_id, RESPONDER)
+        if run is None or run.partner != partner:
+            raise MatchRefused(404, "unknown-run", f"no run {run_id} of {partner} here")
+        if run.status == CHECKED:
+            raise MatchRefused(
+                409,
+                "check-asked",
+                f"run {run_id} was checked already: a run answers one check",
+            )
+        if run.status not in (ANSWERED, REACHED) or run.blinding_scalar is None:
+            raise MatchRefused(
+                409,
+                "run-finished",
+                f"run {run_id} is {run.status}: it waits for no check",
+            )
+        if _expired(run, uow.started_at):
+            runs.finish(run_id, RESPONDER, status=EXPIRED, at=uow.started_at)
+            uow.commit()
+            raise MatchRefused(
+                409,
+                "run-expired",
+                f"run {run_id} waited longer than {RUN_EXPIRY} for its check: its key was "
+                "erased; run it again",
+            )
+    try:
+        _, m, z = read_check(body)
+    except WireFormatError as error:
+        raise MatchRefused(400, "bad-request", str(error)) from None
+    proof = answer_check(bytes.fromhex(run.blinding_scalar), m, z)
+    transcript = Transcript(run.kind, before=run.transcript_sha256)
+    transcript.add(body)
+    transcript.add(proof or b"")
+    detail = {
+        "role": RESPONDER,
+        "partner": partner,
+        "kind": run.kind,
+        "mode": run.mode,
+        "before_sha256": run.transcript_sha256,
+        "check_sha256": hashlib.sha256(body).hexdigest(),
+    }
+    waiting = (ANSWERED, REACHED)
+    with store.unit_of_work() as uow:
+        expire_waiting(uow.match_runs, uow.started_at)
+        # Conditional on the run still waiting: of two checks racing, one is answered.
+        if proof is None:
+            moved = uow.match_runs.finish(
+                run_id, RESPONDER, status="aborted", at=uow.started_at, only_from=waiting
+            )
+        else:
+            moved = uow.match_runs.advance(
+                run_id,
+                RESPONDER,
+                status=CHECKED,
+                transcript_sha256=transcript.hexdigest(),
+                only_from=waiting,
+            )
+        if not moved:
+            raise MatchRefused(
+                409, "check-asked", f"run {run_id} was checked already: a run answers one check"
+            )
+        uow.audit.append(
+            actor=partner,
+            action="match-check-failed" if proof is None else "match-checked",
+            subject=run_id,
+            detail={**detail, "transcript_sha256": transcript.hexdigest()},
+        )
+        uow.commit()
+    if proof is None:
+        raise MatchRefused(
+            409,
+            "check-failed",
+            f"the check of run {run_id} does not hold: Z is not M raised to this node's key "
+            "for the run; the run is aborted",
+        )
+    return proof
+
+
+def expire_waiting(runs: MatchRunRepository, now: str) -> int:
+    """Erase the blinding scalars of runs that waited longer than RUN_EXPIRY for their
+    next step, marking them expired (called by each new run, check and count step)."""
+    cutoff = format_timestamp(parse_timestamp(now, field="now") - RUN_EXPIRY)
+    return runs.expire_waiting(RESPONDER, started_before=cutoff, at=now)
+
+
+def _expired(run: MatchRun, now: str) -> bool:
+    started = parse_timestamp(run.started_at, field="started_at")
+    return parse_timestamp(now, field="now") - started > RUN_EXPIRY
 
 
 def positions_limit(store: Store, *, partner: str, run_id: str) -> int:
@@ -343,9 +456,10 @@ MAX_ABORT_REASON = 1000  # bytes of UTF-8 a requester's reason for aborting may 
 
 
 def abort_run(store: Store, *, partner: str, run_id: str, body: bytes) -> None:
-    """The requester aborted `run_id` after round 1 (its proofs failed on its side): mark
-    the run failed and audit `match-aborted` with the requester's reason, so that the
-    failure shows on both sides. Only an answered run of that partner can be aborted."""
+    """The requester aborted `run_id` after round 1 (its check failed on its side: this
+    node's proof did not verify): mark the run aborted (its key erased) and audit
+    `match-aborted` with the requester's reason, so that the failure shows on both sides.
+    Only a run of that partner waiting for its check or round 2 can be aborted."""
     try:
         reason = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -358,7 +472,7 @@ def abort_run(store: Store, *, partner: str, run_id: str, body: bytes) -> None:
             "without control characters",
         )
     with store.unit_of_work() as uow:
-        run = _answered_run(uow.match_runs, partner, run_id)
+        run = _answered_run(uow.match_runs, partner, run_id, waiting=(ANSWERED, REACHED, CHECKED))
         uow.match_runs.finish(run_id, RESPONDER, status="aborted", at=uow.started_at)
         uow.audit.append(
             actor=partner,
@@ -369,7 +483,9 @@ def abort_run(store: Store, *, partner: str, run_id: str, body: bytes) -> None:
                 "partner": partner,
                 "kind": run.kind,
                 "reason": reason,
-                "round1_sha256": run.transcript_sha256,
+                # The run's digest so far: round 1 (or the count step), chained with the
+                # check when it was answered.
+                "transcript_sha256": run.transcript_sha256,
             },
         )
         uow.commit()
@@ -410,7 +526,9 @@ def agreement_terms(agreement: MatchAgreement) -> dict[str, Any]:
     }
 
 
-def _answered_run(runs: MatchRunRepository, partner: str, run_id: str) -> MatchRun:
+def _answered_run(
+    runs: MatchRunRepository, partner: str, run_id: str, *, waiting: tuple[str, ...] = (CHECKED,)
+) -> MatchRun:
     run = runs.get(run_id, RESPONDER)
     if run is None or run.partner != partner:
         raise MatchRefused(404, "unknown-run", f"no run {run_id} of {partner} here")
@@ -421,7 +539,13 @@ def _answered_run(runs: MatchRunRepository, partner: str, run_id: str) -> MatchR
             "run-finished",
             f"run {run_id} is a threshold run whose count step has not reached k: no round 2",
         )
-    if run.status not in ("answered", "reached"):
+    if run.status in (ANSWERED, REACHED) and run.status not in waiting:
+        raise MatchRefused(
+            409,
+            "run-unchecked",
+            f"run {run_id} has not been checked: round 2 comes after POST …/runs/{run_id}/check",
+        )
+    if run.status not in waiting:
         raise MatchRefused(409, "run-finished", f"run {run_id} is already {run.status}")
     return run
 

@@ -12,10 +12,11 @@ T2. `POST /runs/{run}/count`: A sends its n points H(a)^α and, in an order it s
     counts the distinct values both lists hold: that is the size of the intersection, since
     A can only compute H(b)^βα for B's own identifiers (a repeated value counts once). B
     answers one byte, 0 (below k) or 1 (reaches k); after a 1 come H(a)^αβ, whole, in A's
-    order, with one batched DLEQ proof per PROOF_BATCH of them against the public key B =
-    β·G of T1's answer (as links mode's answer: enlace.matching.proofs), so A checks them,
-    finds the links and goes on with round 2 (claims, handles) as in links mode. β is
-    erased either way; the step cannot be repeated in a run. The count itself is not
+    order, unproved: A checks them as links mode's answer is (`POST /runs/{run}/check`,
+    `enlace.matching.responder.check_run`: one DLEQ proof of a random combination drawn by A,
+    against the public key B = β·G of T1's answer), finds the links and goes on with round 2
+    (claims, handles) as in links mode. β is erased below k, and after the check above it;
+    the step cannot be repeated in a run. The count itself is not
     proved: A's word on B's values and B's verdict are trusted there (docs/matching.md).
 
 B learns the count (it computes it: it must, to enforce k without trusting A's word); A
@@ -32,7 +33,7 @@ from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchProtocolError, MatchRefused
 from enlace.matching.kinds import MatchKind, kind_domain
 from enlace.matching.modes import THRESHOLD, AgreementStatement
-from enlace.matching.proofs import public_key, start_prove
+from enlace.matching.proofs import public_key
 from enlace.matching.psi import (
     MAX_SET_SIZE,
     POINT_BYTES,
@@ -51,7 +52,7 @@ from enlace.store.store import Store
 BELOW = b"\x00"
 REACHES = b"\x01"
 OFFERED = "offered"  # T1 answered; waiting for the count step
-REACHED = "reached"  # the count reached k; waiting for round 2
+REACHED = responder.REACHED  # the count reached k; waiting for the check, then round 2
 BELOW_THRESHOLD = "below-threshold"  # finished: the count was below k
 
 
@@ -102,7 +103,6 @@ def offer_run(
             truncation_width(size, len(order)),
             public_key(secret),
             b"",
-            b"",
             points,
             mode=THRESHOLD,
             threshold=statement.threshold,
@@ -114,6 +114,7 @@ def offer_run(
     transcript.add(b"")  # the offer's request carries no body: n is in the answer's header
     transcript.add(answer)
     with store.unit_of_work() as uow:
+        responder.expire_waiting(uow.match_runs, uow.started_at)
         agreement = check_within_agreement(
             uow.agreements, partner=partner, kind=kind.value, set_size=size, now=uow.started_at
         )
@@ -171,6 +172,9 @@ def count_run(
     """T2: count the shared identifiers, answer whether they reach k (and, if they do, the
     doubly-blinded values for the links). One try per run: a malformed step ends it."""
     with store.unit_of_work() as uow:
+        # Runs past their expiry lose their key first (this one too: it is then refused).
+        if responder.expire_waiting(uow.match_runs, uow.started_at):
+            uow.commit()
         run = _offered_run(uow.match_runs.get(run_id, RESPONDER), partner, run_id)
         current = uow.agreements.get(partner, run.kind)
     assert run.responder_size is not None
@@ -196,7 +200,7 @@ def count_run(
         secret = bytes.fromhex(run.blinding_scalar)
         sent = body[: n * POINT_BYTES]
         try:
-            # Whole points: the link step proves them; the count compares their prefixes.
+            # Whole points: the link step's check covers them; the count compares prefixes.
             doubly = pool.blind(sent, secret)
         except WireFormatError as error:
             raise MatchProtocolError(f"the count step's points: {error}") from None
@@ -212,18 +216,20 @@ def count_run(
     theirs = {returned[i : i + width] for i in range(0, len(returned), width)}
     count = len(ours & theirs)
     reached = count >= run.threshold
-    # Proved only when the links follow: a run below k costs no proofs.
-    if reached:
-        answer = REACHES + doubly + start_prove(pool, secret, sent, doubly).result()
-    else:
-        answer = BELOW
+    # Checked only when the links follow (`responder.check_run`): a run below k costs none.
+    answer = REACHES + doubly if reached else BELOW
     transcript = Transcript(run.kind, before=run.transcript_sha256)
     transcript.add(body)
     transcript.add(answer)
     with store.unit_of_work() as uow:
         if reached:
+            # β is kept for the check (erased by it, or by the run's expiry).
             uow.match_runs.advance(
-                run_id, RESPONDER, status=REACHED, transcript_sha256=transcript.hexdigest()
+                run_id,
+                RESPONDER,
+                status=REACHED,
+                transcript_sha256=transcript.hexdigest(),
+                keep_scalar=True,
             )
         else:
             uow.match_runs.finish(

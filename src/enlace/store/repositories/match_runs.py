@@ -11,6 +11,9 @@ from enlace.store.tables import (
     match_runs,
 )
 
+# A run that waited longer than its expiry for its next step (enlace.matching.responder).
+EXPIRED = "expired"
+
 
 @dataclass(frozen=True, slots=True)
 class MatchRun:
@@ -35,8 +38,9 @@ class MatchRun:
     mode: str | None = None
     threshold: int | None = None
     agreement_sha256: str | None = None
-    # Responder, threshold mode: its secret scalar (hex) between the offer and the count
-    # step, erased by `advance` or `finish`.
+    # Responder: its secret scalar (hex) while the run waits for the requester's check
+    # (links mode, threshold mode once reached) or count step (threshold mode, offered);
+    # erased by `advance`, `finish` or `expire_waiting`.
     blinding_scalar: str | None = None
 
 
@@ -66,8 +70,11 @@ class MatchRunRepository:
         at: str,
         overlap: int | None = None,
         transcript_sha256: str | None = None,
-    ) -> None:
-        """Mark a run completed (with the digest of its whole transcript) or failed."""
+        only_from: tuple[str, ...] | None = None,
+    ) -> bool:
+        """Mark a run completed (with the digest of its whole transcript) or failed; its
+        blinding scalar is erased. With `only_from`, only if its status is one of those:
+        False when it was not (another request moved it first)."""
         values: dict[str, Any] = {
             "status": status,
             "finished_at": at,
@@ -76,20 +83,48 @@ class MatchRunRepository:
         }
         if transcript_sha256 is not None:
             values["transcript_sha256"] = transcript_sha256
-        self._connection.execute(
-            update(match_runs)
-            .where(match_runs.c.id == run_id, match_runs.c.role == role)
-            .values(**values)
-        )
+        return self._update(run_id, role, only_from, values)
 
-    def advance(self, run_id: str, role: str, *, status: str, transcript_sha256: str) -> None:
-        """Move an unfinished run to its next step (a threshold run past its count step):
-        its new status and transcript digest; its blinding scalar is erased."""
-        self._connection.execute(
+    def advance(
+        self,
+        run_id: str,
+        role: str,
+        *,
+        status: str,
+        transcript_sha256: str,
+        keep_scalar: bool = False,
+        only_from: tuple[str, ...] | None = None,
+    ) -> bool:
+        """Move an unfinished run to its next step (a threshold run past its count step, a
+        run past its check): its new status and transcript digest; its blinding scalar is
+        erased unless `keep_scalar` (the step after needs it). `only_from` as for `finish`."""
+        values: dict[str, Any] = {"status": status, "transcript_sha256": transcript_sha256}
+        if not keep_scalar:
+            values["blinding_scalar"] = None
+        return self._update(run_id, role, only_from, values)
+
+    def expire_waiting(self, role: str, *, started_before: str, at: str) -> int:
+        """Runs of `role` still holding a blinding scalar that started before
+        `started_before`: marked expired and their scalar erased. How many."""
+        result = self._connection.execute(
             update(match_runs)
-            .where(match_runs.c.id == run_id, match_runs.c.role == role)
-            .values(status=status, transcript_sha256=transcript_sha256, blinding_scalar=None)
+            .where(
+                match_runs.c.role == role,
+                match_runs.c.blinding_scalar.is_not(None),
+                match_runs.c.started_at < started_before,
+            )
+            .values(status=EXPIRED, finished_at=at, blinding_scalar=None)
         )
+        return int(result.rowcount)
+
+    def _update(
+        self, run_id: str, role: str, only_from: tuple[str, ...] | None, values: dict[str, Any]
+    ) -> bool:
+        statement = update(match_runs).where(match_runs.c.id == run_id, match_runs.c.role == role)
+        if only_from is not None:
+            # Conditional, so that of two requests racing on one run only one moves it.
+            statement = statement.where(match_runs.c.status.in_(only_from))
+        return bool(self._connection.execute(statement.values(**values)).rowcount)
 
     def recent(self, limit: int = 20) -> list[MatchRun]:
         """The newest runs, newest first."""
