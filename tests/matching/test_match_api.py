@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 
 from enlace.matching.kinds import kind_domain
 from enlace.matching.modes import agreement_sha256
+from enlace.matching.proofs import check_body, check_sums_chunk, public_key, verify_check
 from enlace.matching.psi import (
+    Answer,
     decode_answer,
     encode_claims,
     fresh_scalar,
@@ -48,6 +50,24 @@ def blinded(keys: list[str]) -> bytes:
     )
 
 
+def check(us: ServedNode, sent: bytes, answer: Answer, seed: bytes = bytes(32)) -> httpx.Response:
+    """The requester's check of the answer to `sent` (what requester._check does)."""
+    sums = check_sums_chunk(seed, 0, sent, answer.doubly)
+    return post(us, f"/runs/{answer.run_id.hex()}/check", check_body(seed, sums[:32], sums[32:]))
+
+
+def opened(us: ServedNode, keys: list[str]) -> tuple[bytes, Answer]:
+    """A links run answered by `us` on `keys`: (the points sent, the answer)."""
+    sent = blinded(keys)
+    return sent, decode_answer(post(us, "/runs?kind=phone", sent).content, expected_n=len(keys))
+
+
+def run_row(us: ServedNode) -> dict[str, object]:
+    with us.store.unit_of_work() as uow:
+        [row] = uow.connection.execute(select(match_runs)).mappings().all()
+    return dict(row)
+
+
 def runs(us: ServedNode) -> int:
     with us.store.unit_of_work() as uow:
         return int(
@@ -66,6 +86,7 @@ def runs(us: ServedNode) -> int:
         ("/runs?kind=phone", b"\x00" * 32 * 11, 413, "cap of 10 per run"),
         ("/runs/" + "0" * 32 + "/matches", b"", 404, "no run"),
         ("/runs/" + "0" * 32 + "/abort", b"proofs failed", 404, "no run"),
+        ("/runs/" + "0" * 32 + "/check", b"\x00" * 96, 404, "no run"),
         ("/disclosures", b"{}", 400, "expected JSON"),
         ("/disclosures", b'{"handle": "00112233445566ff"}', 404, "no matched record"),
     ],
@@ -116,6 +137,7 @@ def test_a_streamed_body_past_the_cap_is_cut_off(us: ServedNode) -> None:
 def test_second_round_is_refused_when_the_set_changed_or_the_run_is_done(us: ServedNode) -> None:
     sent = blinded(PHONES[:2])
     answer = decode_answer(post(us, "/runs?kind=phone", sent).content, expected_n=2)
+    assert check(us, sent, answer).status_code == 200
     run = answer.run_id.hex()
     load(us, [phone("+13055550199", owner="US")])
     response = post(us, f"/runs/{run}/matches", encode_claims([(0, b"+13055550100")]))
@@ -149,9 +171,8 @@ def test_an_abort_marks_the_answered_run_aborted_once_and_is_audited(us: ServedN
 
 
 def test_positions_beyond_what_can_match_are_refused(us: ServedNode) -> None:
-    answer = decode_answer(
-        post(us, "/runs?kind=phone", blinded(["+15550000000"])).content, expected_n=1
-    )
+    sent, answer = opened(us, ["+15550000000"])
+    assert check(us, sent, answer).status_code == 200
     run = answer.run_id.hex()
     response = post(us, f"/runs/{run}/matches", encode_claims([(0, b"a"), (1, b"b")]))
     assert response.status_code == 400
@@ -168,7 +189,7 @@ def test_admission_says_whether_a_run_would_be_answered_and_counts_no_run(us: Se
     assert admitted.status_code == 200
     # The agreement it would run under, with its digest (enlace.matching.modes).
     assert admitted.json() == {
-        "protocol": 3,
+        "protocol": 4,
         "kind": "phone",
         "mode": "links",
         "threshold": None,
@@ -233,3 +254,104 @@ def test_a_disclosure_reason_with_control_characters_is_400(us: ServedNode) -> N
     answer = post(us, "/disclosures", body, **{"Content-Type": "application/json"})
     assert answer.status_code == 400, answer.text
     assert "control characters" in answer.json()["detail"]
+
+
+def test_a_run_answers_one_check_with_a_proof_under_its_key_and_refuses_a_second(
+    us: ServedNode,
+) -> None:
+    sent, answer = opened(us, PHONES[:2])
+    run = answer.run_id.hex()
+    assert run_row(us)["blinding_scalar"] is not None  # kept for the check
+    # Round 2 before the check is refused: the requester has not checked yet.
+    early = post(us, f"/runs/{run}/matches", encode_claims([(0, b"+525512345678")]))
+    assert early.status_code == 409
+    assert early.json()["title"] == "run-unchecked"
+    seed = bytes(range(32))
+    sums = check_sums_chunk(seed, 0, sent, answer.doubly)
+    first = check(us, sent, answer, seed)
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "application/octet-stream"
+    assert verify_check(answer.public, sums[:32], sums[32:], first.content)
+    row = run_row(us)
+    assert row["status"] == "checked"
+    assert row["blinding_scalar"] is None  # erased once the check is answered
+    # One question per run: a second check, even of another combination, is refused.
+    again = check(us, sent, answer, bytes(32))
+    assert again.status_code == 409
+    assert again.json()["title"] == "check-asked"
+    with us.store.unit_of_work() as uow:
+        actions = [e.action for e in uow.audit.entries()]
+    assert actions.count("match-checked") == 1
+    assert "match-check-failed" not in actions
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"\x00" * 95, "a check is 96 bytes"),
+        (b"\x00" * 97, "a check is 96 bytes"),
+        (b"\x00" * 32 + b"\xff" * 64, "M is not a valid ristretto255 point"),
+        (b"\x00" * 64 + b"\x00" * 32, "M is not a valid ristretto255 point"),  # the identity
+        (b"\x00" * 2000, "far longer than 96 bytes"),
+    ],
+)
+def test_a_malformed_check_gets_one_clear_4xx_and_leaves_the_run_waiting(
+    us: ServedNode, body: bytes, words: str
+) -> None:
+    sent, answer = opened(us, PHONES[:1])
+    response = post(us, f"/runs/{answer.run_id.hex()}/check", body)
+    assert response.status_code in (400, 413)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert words in response.json()["detail"]
+    assert run_row(us)["status"] == "answered"
+    # Not a question: the run still answers its one check.
+    assert check(us, sent, answer).status_code == 200
+
+
+def test_a_wrong_check_aborts_the_run_and_erases_its_key(us: ServedNode) -> None:
+    sent, answer = opened(us, PHONES[:2])
+    seed = bytes(32)
+    sums = check_sums_chunk(seed, 0, sent, answer.doubly)
+    # Z of another key: what a responder that blinded with it would make the requester send.
+    wrong = check_body(seed, sums[:32], public_key(fresh_scalar()))
+    response = post(us, f"/runs/{answer.run_id.hex()}/check", wrong)
+    assert response.status_code == 409
+    assert response.json()["title"] == "check-failed"
+    row = run_row(us)
+    assert row["status"] == "aborted"
+    assert row["blinding_scalar"] is None
+    with us.store.unit_of_work() as uow:
+        actions = [e.action for e in uow.audit.entries()]
+    assert actions.count("match-check-failed") == 1
+    again = check(us, sent, answer)
+    assert again.status_code == 409
+    assert again.json()["title"] == "run-finished"
+
+
+def test_a_run_never_checked_loses_its_key_after_the_expiry(
+    us: ServedNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    import enlace.matching.responder as responder
+
+    sent, answer = opened(us, PHONES[:1])
+    other_sent, other = opened(us, PHONES[1:2])
+    with us.store.unit_of_work() as uow:
+        scalars = [r[0] for r in uow.connection.execute(select(match_runs.c.blinding_scalar))]
+    assert all(scalars)
+    # Both runs are now older than the expiry: the next one touched is refused and loses
+    # its key; the next run opened erases the other's.
+    monkeypatch.setattr(responder, "RUN_EXPIRY", timedelta(0))
+    late = check(us, sent, answer)
+    assert late.status_code == 409
+    assert late.json()["title"] == "run-expired"
+    opened(us, PHONES[2:])
+    monkeypatch.setattr(responder, "RUN_EXPIRY", timedelta(hours=1))
+    with us.store.unit_of_work() as uow:
+        rows = {
+            r.id: (r.status, r.blinding_scalar) for r in uow.connection.execute(select(match_runs))
+        }
+    assert rows[answer.run_id.hex()] == ("expired", None)
+    assert rows[other.run_id.hex()] == ("expired", None)
+    assert check(us, other_sent, other).json()["title"] == "run-finished"

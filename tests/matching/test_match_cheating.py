@@ -196,7 +196,8 @@ def test_a_threshold_link_step_checked_under_another_key_than_the_offer_s_is_cau
         assert count(mx, matches) == 0
         assert count(mx, match_runs) == 0
         reasons = [d["reason"] for a, d in audit(mx) if a == "match-proof-failed"]
-        assert len(reasons) == 1 and "key of its answer" in reasons[0]
+        assert len(reasons) == 1
+        assert "key of its answer" in reasons[0]
         assert statuses(us) == ["aborted"]
         assert [a for a, _ in audit(us)].count("match-aborted") == 1
         assert count(us, hit_notices) == 0

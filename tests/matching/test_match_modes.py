@@ -281,7 +281,13 @@ def test_threshold_mode_at_k_gives_the_links(pair: tuple[ServedNode, ServedNode]
     assert len(outcome.matches) == 6
     assert {m.record_id for m in outcome.matches} == {phone(n, "MX").id for n in SHARED}
     assert outcome.summary().endswith("6 record link(s), 6 new (threshold 6 reached)")
-    assert capture.paths() == ["GET admission", "POST offers", "POST count", "POST matches"]
+    assert capture.paths() == [
+        "GET admission",
+        "POST offers",
+        "POST count",
+        "POST check",
+        "POST matches",
+    ]
     assert count_rows(us.store, hit_notices) == 6
     [ours] = audit_details(mx.store, "match-run")
     [theirs] = audit_details(us.store, "match-run")
@@ -442,7 +448,7 @@ STATEMENT = AgreementStatement(
         ({"mode": "all"}, "unknown matching mode 'all'"),
         ({"kind": "vin"}, "is malformed"),
         ({"max_set_size": True}, "is malformed"),
-        ({"protocol": 2}, "speaks matching protocol 2, this node speaks 3"),
+        ({"protocol": 2}, "speaks matching protocol 2, this node speaks 4"),
     ],
 )
 def test_the_requester_checks_the_stated_agreement_against_its_digest(
@@ -462,7 +468,7 @@ def test_the_requester_checks_the_stated_agreement_against_its_digest(
 def test_a_protocol_1_admission_is_named_as_such() -> None:
     with pytest.raises(MatchProtocolError) as refused:
         read_statement(b"", requester="MX", responder="US", kind="phone")
-    assert "older matching protocol (this node speaks 3)" in str(refused.value)
+    assert "older matching protocol (this node speaks 4)" in str(refused.value)
 
 
 class ChangeAfterAdmission(Capture):

@@ -1,4 +1,4 @@
-"""Both parties of a run audit the same transcript digest: the SHA-256 of the run's four
+"""Both parties of a run audit the same transcript digest: the SHA-256 of the run's six
 messages as they crossed the wire, which a changed message changes. Two real node servers
 on loopback, on SQLite and on PostgreSQL."""
 
@@ -30,9 +30,12 @@ def _digest(kind: str, messages: list[bytes]) -> str:
     def framed(chunk: list[bytes]) -> bytes:
         return b"".join(len(m).to_bytes(8, "big") + m for m in chunk)
 
+    # Round by round, two messages each, each round's digest chained into the next.
     head = DOMAIN + kind.encode() + b"\x00"
-    first = hashlib.sha256(head + bytes(32) + framed(messages[:2])).digest()
-    return hashlib.sha256(head + first + framed(messages[2:])).hexdigest()
+    before = bytes(32)
+    for start in range(0, len(messages), 2):
+        before = hashlib.sha256(head + before + framed(messages[start : start + 2])).digest()
+    return before.hex()
 
 
 @pytest.mark.e2e
@@ -68,19 +71,21 @@ def test_requester_and_responder_audit_the_same_digest_of_the_messages_sent(
                 client=client,
             )
         requester, responder = _run_entries(mx.store), _run_entries(us.store)
-    assert len(sent) == 4 * len(KINDS)
+    # Round 1, the check, round 2: two messages each.
+    assert len(sent) == 6 * len(KINDS)
     for number, outcome in enumerate(outcomes):
         assert outcome.run_id is not None
         ours, theirs = requester[outcome.run_id], responder[outcome.run_id]
         assert ours["transcript_sha256"] == theirs["transcript_sha256"]
-        messages = [body for _, body in sent[4 * number : 4 * number + 4]]
+        messages = [body for _, body in sent[6 * number : 6 * number + 6]]
+        assert sent[6 * number + 2][0].endswith("/check")
         assert ours["transcript_sha256"] == _digest(outcome.kind, messages)
         # The rest of what both entries say of the run agrees too.
         for field in ("kind", "requester_size", "responder_size", "overlap"):
             assert ours[field] == theirs[field], field
         assert theirs["agreement"]["max_set_size"] > 0
         # One byte changed in any message gives another digest.
-        for which in range(4):
+        for which in range(6):
             changed = list(messages)
             body = changed[which]
             changed[which] = bytes([body[0] ^ 1]) + body[1:] if body else b"\x00"

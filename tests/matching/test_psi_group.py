@@ -239,7 +239,8 @@ def test_the_check_holds_for_honest_blinding_and_fails_for_one_point_of_another_
         whole = check_sums_chunk(seed, 0, sent, returned)
         assert (m, z) == (whole[:32], whole[32:])
         proof = answer_check(beta, m, z)
-        assert proof is not None and len(proof) == PROOF_BYTES
+        assert proof is not None
+        assert len(proof) == PROOF_BYTES
         assert verify_check(public_key(beta), m, z, proof)
         assert not verify_check(public_key(fresh_scalar()), m, z, proof)
         # One point of the second task raised to another key: Z is no longer β·M.
@@ -247,7 +248,8 @@ def test_the_check_holds_for_honest_blinding_and_fails_for_one_point_of_another_
         cheat = blind_chunk(sent[32 * i : 32 * i + 32], fresh_scalar())
         forged = returned[: 32 * i] + cheat + returned[32 * i + 32 :]
         m2, z2 = check_sums(start_check_sums(pool, seed, sent, forged).result())
-        assert m2 == m and z2 != z
+        assert m2 == m
+        assert z2 != z
         assert answer_check(beta, m2, z2) is None
         # An honest proof for the honest Z does not hold for the forged one.
         assert not verify_check(public_key(beta), m2, z2, proof)

@@ -1,7 +1,8 @@
 """The digest of a matching run's messages: both parties compute it, and each audits it.
 
-A run is four messages (docs/matching.md): the requester's blinded set (m1), the
-responder's answer (m2), the matched positions (m3) and the handles (m4). Each side hashes
+A run in links mode is six messages (docs/matching.md): the requester's blinded set (m1),
+the responder's answer (m2), the requester's check (c1) and the responder's proof (c2), the
+matched positions (m3) and the handles (m4). Each side hashes
 them, in that order, as it sent or received them, so the two "match-run" audit entries of a
 run carry the same digest, and either party can show the other (or a third party) that the
 run it recorded is the one that took place: a message changed, added, dropped or reordered
@@ -15,16 +16,20 @@ The responder keeps no state in memory between the two rounds (round 2 may reach
 process), so the digest is chained by round:
 
     round 1 = SHA-256(DOMAIN ‖ kind ‖ 0x00 ‖ 32 zero bytes ‖ L(m1) ‖ m1 ‖ L(m2) ‖ m2)
-    run     = SHA-256(DOMAIN ‖ kind ‖ 0x00 ‖ round 1       ‖ L(m3) ‖ m3 ‖ L(m4) ‖ m4)
+    check   = SHA-256(DOMAIN ‖ kind ‖ 0x00 ‖ round 1       ‖ L(c1) ‖ c1 ‖ L(c2) ‖ c2)
+    run     = SHA-256(DOMAIN ‖ kind ‖ 0x00 ‖ check         ‖ L(m3) ‖ m3 ‖ L(m4) ‖ m4)
 
+(a check the responder refused is chained with an empty c2 on its side, and not on the
+requester's, which records the digest before it).
 In count mode the run is round 1 only (its digest is the run's). In threshold mode the
 offer (an empty request, then the answer) is round 1, the count step (A's points and
-returned values, then the verdict) is chained after it the same way, and round 2 after that
-(enlace.matching.threshold).
+returned values, then the verdict) is chained after it the same way, then the check when
+the count reached k, and round 2 after that (enlace.matching.threshold).
 
 L(m) is the length of m in bytes as an 8-byte big-endian integer and DOMAIN is
 ``enlace-psi-transcript-v1`` followed by a zero byte. The round-1 digest is what the
-responder stores with the run (`match_runs.transcript_sha256`) until round 2. Messages are
+responder stores with the run (`match_runs.transcript_sha256`) until the check, the
+check's until round 2. Messages are
 hashed as they pass, never copied or kept for it.
 """
 
