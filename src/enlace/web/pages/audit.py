@@ -73,6 +73,8 @@ ACTION_NAMES = {
     "match-agreement-removed": "Matching agreement removed",
     "match-aborted": "Matching run aborted by the partner (proofs failed)",
     "match-answered": "Matching request answered",
+    "match-checked": "Partner's matching check answered",
+    "match-check-failed": "Partner's matching check failed (run aborted)",
     "match-refusal": "Partner's matching request refused",
     "match-refused": "Our matching request refused",
     "match-proof-failed": "Partner's matching answer failed its proofs",

@@ -37,6 +37,9 @@ _REASON_MAX = 2000
 DISCLOSURE_STATUS = {"pending": "pending", "approved": "approved", "refused": "refused"}
 RUN_STATUS = {
     "answered": "answered",
+    "checked": "checked",
+    "aborted": "aborted",
+    "expired": "expired",
     "completed": "completed",
     "failed": "failed",
     "offered": "offered",
