@@ -10,9 +10,11 @@ openmined-psi (OpenMined's C++ ECDH-PSI, both roles in one process) on the same 
 time, bytes per element on the wire (all messages / (n + m)), CPU use ((user + sys of the
 process and its workers) / wall), and the floor the hardware allows: 2(n + m) scalar
 multiplications at the cost measured in this run, spread over the workers. Each size runs
-twice: without and with proofs (protocol 3's links mode: the responder proves its blinding
-with batched DLEQ proofs, the requester checks them all, round 2 claims each matched key and
-the responder checks the claims; docs/matching.md, "Proofs"), with the ratio of the times.
+twice: without and with proofs (protocol 4's links mode: the responder answers unproved, the
+requester then weighs every pair with scalars from a fresh seed and asks the one check, the
+responder answers it with one DLEQ proof that the requester verifies; round 2 claims each
+matched key and the responder checks the claims; docs/matching.md, "Proofs"), with the
+ratios of the wall and CPU times.
 
 Names: persons of the synthetic generator (enlace.synth), n a side, with its ground truth;
 enlace's private name matching (names/keys.py keys through the same PSI, weighed by
@@ -174,8 +176,8 @@ class ExactRow:
 def exact_enlace(
     n: int, workers: int, *, proofs: bool = False, without: ExactRow | None = None
 ) -> ExactRow:
-    """A run of n x n; with `proofs`, links mode of protocol 3 (proved blinding, checked
-    claims), and `without` the same size's run without them, for the ratio."""
+    """A run of n x n; with `proofs`, links mode of protocol 4 (checked blinding, checked
+    claims), and `without` the same size's run without them, for the ratios."""
     left, right = phone_sets(n)
     cpu0, t0 = _cpu(), time.perf_counter()
     with PeakMemory() as peak:
@@ -184,8 +186,11 @@ def exact_enlace(
     cpu = _cpu() - cpu0
     tool = "enlace DH-PSI (ristretto255)" + (" with proofs" if proofs else "")
     note = f"peak RSS {peak.mb:.0f} MB (with workers)"
-    if without is not None and without.wall:
-        note += f"; {wall / without.wall:.2f}× the time without proofs"
+    if without is not None and without.wall and without.cpu_use:
+        note += (
+            f"; {wall / without.wall:.2f}× the wall time and "
+            f"{cpu / (without.cpu_use * without.wall):.2f}× the CPU time without proofs"
+        )
     return ExactRow(n, tool, wall, wire / (2 * n), cpu / wall, len(pairs), note)
 
 
@@ -397,13 +402,15 @@ def print_exact(rows: list[ExactRow], cost: float, workers: int) -> None:
     print("\n### Exact identifiers (phone numbers, 30 % overlap)\n")
     print(
         f"One ristretto255 scalar multiplication here: {cost * 1e6:.1f} µs. Floor for n × n: "
-        f"2(n + n) of them on {workers} cores, 2(n + n) + 3n with proofs.\n"
+        f"2(n + n) of them on {workers} cores, 2(n + n) + 2n with proofs (the check).\n"
     )
     print("| n × n | tool | seconds | floor s | bytes/element | CPU use | found | note |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in rows:
-        # With proofs: one more multiplication per element to prove, two to verify.
-        mults = 7 if r.tool.endswith("proofs") else 4
+        # With proofs: the requester's check weighs each of its points and each answered
+        # point, two more multiplications per requester element (the responder's one proof
+        # is a few multiplications a run).
+        mults = 6 if r.tool.endswith("proofs") else 4
         floor = mults * r.size * cost / workers if r.tool.startswith("enlace") else None
         print(
             f"| {r.size:,} | {r.tool} | {_f(r.wall, '.1f')} | {_f(floor, '.1f')} | "

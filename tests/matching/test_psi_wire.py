@@ -165,11 +165,28 @@ def test_wire_carries_no_identifier_no_hash_and_no_offline_testable_point(
         for domain, key in universe
     ]
     assert sum(value in to_responder for value in sent) >= sum(o.own_size for o in outcomes)
-    # ... and the responder's per-run public keys, which its proofs refer to, reach the
-    # requester; the claimed identifiers reach the responder (count mode has no claims:
+    # ... and the responder's per-run public keys, which its check's proof refers to, reach
+    # the requester; the claimed identifiers reach the responder (count mode has no claims:
     # no identifier travels at all).
     for beta in scalars["responder"]:
         assert rbcl.crypto_scalarmult_ristretto255_base(beta) in to_requester
+    # One check per run that gives links (none in count mode, none below a threshold), each
+    # a seed and two points (checked above with the rest: M is blinded by the requester's
+    # scalar, Z by both), answered with one 64-byte proof.
+    sent_messages = transport.to_responder
+    checks = [
+        sent_messages[i + 2]
+        for i in range(0, len(sent_messages), 3)
+        if sent_messages[i].split(b"?")[0].endswith(b"/check")
+    ]
+    linked = [
+        o
+        for o in outcomes
+        if o.run_id is not None and (o.mode == "links" or (o.mode == "threshold" and o.reached))
+    ]
+    assert len(checks) == len(linked)
+    assert mode == "count" or checks
+    assert all(len(body) == 96 for body in checks)
     claimed = [key for domain, key in shared if key in to_responder]
     if mode == "count":
         assert claimed == []
