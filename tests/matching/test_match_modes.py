@@ -527,3 +527,26 @@ def test_an_offer_larger_than_a_run_can_carry_is_refused_whatever_the_cap(
     assert response.status_code == 413
     assert response.json()["detail"] == "a set of 4,294,967,296 is more than one run can carry"
     assert count_rows(us.store, match_runs) == 0
+
+
+def test_a_threshold_offer_never_counted_loses_its_key_after_the_expiry(
+    pair: tuple[ServedNode, ServedNode], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    _, us = pair
+    agree(us, "MX", kinds=("phone",), mode="threshold", threshold=2)
+    offered = post(us, "/offers?kind=phone&size=3", b"")
+    offer = decode_answer(offered.content, expected_n=3)
+    with us.store.unit_of_work() as uow:
+        [kept] = uow.connection.execute(select(match_runs.c.blinding_scalar)).scalars().all()
+    assert kept is not None
+    # Past the expiry, the count step finds the run expired and its key erased.
+    monkeypatch.setattr(responder, "RUN_EXPIRY", timedelta(0))
+    step = b"\x00" * (3 * 32 + offer.responder_size * offer.width)
+    late = post(us, f"/runs/{offer.run_id.hex()}/count", step)
+    assert late.status_code == 409
+    assert "expired" in late.json()["detail"]
+    with us.store.unit_of_work() as uow:
+        rows = uow.connection.execute(select(match_runs.c.status, match_runs.c.blinding_scalar))
+        assert [tuple(row) for row in rows] == [("expired", None)]

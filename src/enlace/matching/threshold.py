@@ -175,6 +175,7 @@ def count_run(
         # Runs past their expiry lose their key first (this one too: it is then refused).
         if responder.expire_waiting(uow.match_runs, uow.started_at):
             uow.commit()
+    with store.unit_of_work() as uow:
         run = _offered_run(uow.match_runs.get(run_id, RESPONDER), partner, run_id)
         current = uow.agreements.get(partner, run.kind)
     assert run.responder_size is not None
