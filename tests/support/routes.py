@@ -57,7 +57,12 @@ READ_BY_HANDLER: dict[str, tuple[str, ...]] = {
     ),
 }
 # Partner routes whose body is the protocol's bytes (docs/matching.md), not a form.
-RAW_BODIES = {"/matching/v1/runs", "/matching/v1/runs/{run_id}/matches", "/matching/v1/disclosures"}
+RAW_BODIES = {
+    "/matching/v1/runs",
+    "/matching/v1/runs/{run_id}/matches",
+    "/matching/v1/runs/{run_id}/check",
+    "/matching/v1/disclosures",
+}
 
 
 @dataclass(frozen=True, slots=True)
