@@ -71,7 +71,12 @@ async def _scenario(app: procrastinate.App) -> dict[str, Any]:
     # (it read the stalled jobs before the first sweep retried them) must leave it alone.
     retaken = await manager.fetch_job(queues=None, worker_id=live)
 
-    async def stale(**_: object) -> list[Job]:
+    async def stale(
+        nb_seconds: int | None = None,
+        queue: str | None = None,
+        task_name: str | None = None,
+        seconds_since_heartbeat: float = 30,
+    ) -> list[Job]:
         return stale_view
 
     manager.get_stalled_jobs = stale  # type: ignore[method-assign]
