@@ -1,12 +1,14 @@
 """The stalled-job sweep of `enlace worker` (issue 19), on a real PostgreSQL queue in this
 process: the job of a worker whose heartbeat stopped goes back on the queue, a live worker's
-job stays with it, and a stale view of a job another worker took since changes nothing; and
-the queue's tables exist on PostgreSQL nodes only."""
+job stays with it, and a stale view of a job another worker took since changes nothing; a
+failing sync job waits longer and longer before its next try, holding its partner's place in
+the queue meanwhile; and the queue's tables exist on PostgreSQL nodes only."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -15,7 +17,7 @@ from procrastinate.jobs import Job
 from sqlalchemy import inspect
 
 from conftest import PostgresServer
-from enlace.jobs.queue import SYNC_TASK, job_queue, sync_lock
+from enlace.jobs.queue import SYNC_TASK, WorkerNode, defer_sync, job_queue, sync_lock
 from enlace.jobs.worker import sweep_stalled_jobs
 from enlace.store.store import Store
 
@@ -116,3 +118,37 @@ def test_the_sweep_requeues_only_the_jobs_of_silent_workers(database_url: str) -
 def test_the_job_queue_is_on_postgresql_nodes_only(store: Store, database: str) -> None:
     tables = {name for name in inspect(store.engine).get_table_names() if "procrastinate" in name}
     assert bool(tables) == (database == "postgresql")
+
+
+def test_a_failing_sync_job_is_tried_again_later_and_keeps_its_partners_place(
+    database_url: str, tmp_path: Path
+) -> None:
+    # CA is not a registered partner: its sync fails at once, as a partner that is down does.
+    store = Store.open(database_url)
+    app = job_queue(database_url)
+
+    async def run() -> tuple[list[dict[str, Any]], bool]:
+        async with app.open_async():
+            await _job(app, "CA")
+            await app.run_worker_async(
+                wait=False,
+                install_signal_handlers=False,
+                additional_context={"node": WorkerNode(store=store, key_dir=tmp_path)},
+            )
+            rows = await app.connector.execute_query_all_async(
+                "SELECT status, attempts, "
+                "EXTRACT(EPOCH FROM scheduled_at - NOW())::float AS wait FROM procrastinate_jobs"
+            )
+        with app.open():
+            again = defer_sync(app, "CA")
+        return rows, again
+
+    try:
+        rows, deferred_again = asyncio.run(run())
+    finally:
+        store.close()
+    (row,) = rows
+    assert row["status"] == "todo"
+    assert row["attempts"] == 1
+    assert 0 < row["wait"] <= 4  # the first wait of the backoff: 4 seconds
+    assert deferred_again is False  # the retry holds CA's place: no second job queued

@@ -26,9 +26,10 @@ from enlace.tracking.indicators.snapshot import refresh_indicators
 log = logging.getLogger("enlace.jobs")
 
 SYNC_TASK = "enlace.sync_partner"
-# A failing sync (the partner is down) is tried again after 9 s, 27 s, 81 s, 243 s, 729 s,
-# then left failed: the next period's job tries again (Procrastinate: wait = 3 ** (n + 1)).
-SYNC_RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=3)
+# A failing sync (the partner is down) is tried again after 4 s, 16 s, 64 s, 256 s and
+# 1024 s (Procrastinate waits exponential_wait ** tries), then left failed: a later period's
+# job tries again.
+SYNC_RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=4)
 
 
 class JobQueueError(NodeError):
