@@ -6,6 +6,7 @@ queue, it resumes at the last stored page, and every record is stored once."""
 
 from __future__ import annotations
 
+import itertools
 import signal
 import subprocess
 import sys
@@ -97,6 +98,30 @@ def sync_jobs(database: str) -> list[tuple[str, int]]:
         store.close()
 
 
+def runs(database: str) -> list[tuple[float, float]]:
+    """(start, end) of each run of a job, in seconds since the epoch, in start order, from
+    the queue's events (a run ends in success, failure or back on the queue)."""
+    store = Store.open(database, migrate=False)
+    try:
+        with store.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT job_id, type, EXTRACT(EPOCH FROM at)::float AS at "
+                    "FROM procrastinate_events ORDER BY at, id"
+                )
+            )
+            started: dict[int, float] = {}
+            found = []
+            for row in rows:
+                if row.type == "started":
+                    started[row.job_id] = row.at
+                elif row.type in ("succeeded", "failed", "deferred_for_retry"):
+                    found.append((started.pop(row.job_id), row.at))
+            return sorted(found)
+    finally:
+        store.close()
+
+
 @contextmanager
 def working(node: Path, name: str) -> Iterator[subprocess.Popen[bytes]]:
     """`enlace worker` of `node` in a subprocess, logging to `<name>.log`; SIGTERM at the
@@ -145,8 +170,12 @@ def test_scheduled_sync_jobs_on_two_workers_store_what_the_in_process_sync_store
     assert received(mx) == received(alone)
     assert len(received(mx)) == released
     assert counts(mx, "US") == counts(alone, "US")
-    # A job per period (none deferred while one waited), each run once, successfully.
+    # A job per period (none deferred while one waited), each run once, successfully, and
+    # never two at once for the partner, though two workers were taking jobs.
     assert set(sync_jobs(database_url)) == {("succeeded", 1)}
+    periods = runs(database_url)
+    assert len(periods) == len(sync_jobs(database_url))
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(periods))
 
 
 def _slow(seconds: float) -> Tamper:
