@@ -19,7 +19,8 @@ here instead), every attempt is also recorded, and the root conftest fails the t
 `take_attempts()` when it passed all the same.
 
 Programs that libraries run once for themselves while loading are let through:
-``ctypes.util.find_library`` (WeasyPrint finding Pango) and matplotlib's font list.
+``ctypes.util.find_library`` (WeasyPrint finding Pango), matplotlib's font list, and croniter
+(imported with Procrastinate) asking `file` whether Python is 32-bit.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any
 import uvicorn
 
 # Modules whose subprocesses are a library finding its way, not the test's work.
-LIBRARY_LOOKUPS = frozenset({"ctypes.util", "matplotlib.font_manager"})
+LIBRARY_LOOKUPS = frozenset({"ctypes.util", "matplotlib.font_manager", "croniter.croniter"})
 
 HOW_TO_MARK = (
     "tests that start servers or processes are the end-to-end tier: mark this one "

@@ -87,7 +87,10 @@ def serving(
 ) -> Iterator[str]:
     """`enlace serve` of `node` on 127.0.0.1:`port` in a subprocess; SIGTERM at the end.
     With `scheme` https, `extra` gives --tls-cert/--tls-key and `verify` trusts them."""
+    # A second server of the same node (tests of several servers) logs to a file of its own.
     log = node.parent / f"{node.name}-serve.log"
+    if log.exists():
+        log = node.parent / f"{node.name}-serve-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "enlace", "serve", "--node", str(node), "--port", str(port),

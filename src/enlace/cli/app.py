@@ -16,6 +16,7 @@ from enlace.cli import (
     stats_commands,
     tracking_commands,
     user_commands,
+    worker_commands,
 )
 from enlace.cli.options import command_group
 
@@ -37,6 +38,7 @@ def build_app() -> typer.Typer:
     app.command("consent")(exchange_commands.consent)
     app.command("sync")(exchange_commands.sync)
     app.command("serve")(serve_commands.serve)
+    app.command("worker")(worker_commands.worker)
     app.command("report")(report_commands.report)
     app.add_typer(audit_commands.build_audit_app(), name="audit")
     app.add_typer(user_commands.build_user_app(), name="user")

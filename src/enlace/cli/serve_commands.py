@@ -20,6 +20,9 @@ from enlace.node.errors import NodeError
 if TYPE_CHECKING:
     import uvicorn
 
+    from enlace.exchange.sync_schedule import PeriodicSync
+    from enlace.jobs.schedule import ScheduledSyncJobs
+
 # Imported in the commands: every command's start-up pays for what this module imports.
 
 console = Console(highlight=False, soft_wrap=True)
@@ -57,6 +60,15 @@ def serve(
         float | None,
         typer.Option(help="Also sync every registered partner every SECONDS (in the background)."),
     ] = None,
+    workers: Annotated[
+        bool,
+        typer.Option(
+            "--workers",
+            help="With --sync-every on a PostgreSQL node: put one sync job per partner per "
+            "period on the node's queue, for 'enlace worker' processes to run, instead of "
+            "syncing in this process.",
+        ),
+    ] = False,
     tls_cert: Annotated[
         Path | None,
         typer.Option(
@@ -92,6 +104,8 @@ def serve(
 
     if sync_every is not None and sync_every <= 0:
         raise NodeError("--sync-every must be a positive number of seconds")
+    if workers and sync_every is None:
+        raise NodeError("--workers is for the scheduled sync: give --sync-every SECONDS too")
     # Checked before anything is opened or bound: a refused start leaves nothing behind.
     if (tls_cert is None) != (tls_key is None):
         raise NodeError("give both --tls-cert and --tls-key (PEM files), or neither")
@@ -113,16 +127,22 @@ def serve(
     import uvicorn
 
     from enlace.exchange.sync_schedule import PeriodicSync
+    from enlace.node.config import NodeConfig
     from enlace.node.setup import open_node
     from enlace.tracking.indicators.snapshot import refresh_indicators
     from enlace.users.refused_requests import flush_refused_requests
     from enlace.web.app import create_node_app
 
+    config = NodeConfig.load(node)
+    if workers:
+        from enlace.jobs.queue import queue_conninfo
+
+        queue_conninfo(config.store_url)  # a SQLite node is refused before anything opens
     config, store = open_node(node)
     handler = logging.StreamHandler()
     handler.setFormatter(InertFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
-    periodic = None
+    periodic: PeriodicSync | ScheduledSyncJobs | None = None
     try:
         app = create_node_app(store, config)
         server = _node_server(
@@ -140,7 +160,12 @@ def serve(
                 forwarded_allow_ips=proxies or None,
             )
         )
-        if sync_every is not None:
+        if sync_every is not None and workers:
+            from enlace.jobs.schedule import ScheduledSyncJobs
+
+            periodic = ScheduledSyncJobs(store, config.store_url, sync_every)
+            periodic.start()
+        elif sync_every is not None:
             periodic = PeriodicSync(
                 store,
                 config.key_dir,

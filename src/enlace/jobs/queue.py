@@ -1,0 +1,106 @@
+"""A node's job queue: the Procrastinate application on its PostgreSQL database, its tasks,
+and deferring them.
+
+The queue's tables live next to the node's own (store migration 0020), reached through the
+node's database URL, search path included: a job's results, the records and audit entries
+it stores, commit in the same database as the job's own state.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy.engine import make_url
+
+from enlace.exchange.sync_client import DEFAULT_PAGE_SIZE, sync_node_partner
+from enlace.node.errors import NodeError
+from enlace.store.store import Store
+from enlace.tracking.indicators.snapshot import refresh_indicators
+
+log = logging.getLogger("enlace.jobs")
+
+SYNC_TASK = "enlace.sync_partner"
+# A failing sync (the partner is down) is tried again after 4 s, 16 s, 64 s, 256 s and
+# 1024 s (Procrastinate waits exponential_wait ** tries), then left failed: a later period's
+# job tries again.
+SYNC_RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=4)
+
+
+class JobQueueError(NodeError):
+    """The node cannot use a job queue (it is not on PostgreSQL)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerNode:
+    """What a worker's jobs work on: the node's store and key folder."""
+
+    store: Store
+    key_dir: Path
+
+
+def queue_conninfo(store_url: str) -> str:
+    """The libpq connection string of the node's database URL (a SQLAlchemy URL), with its
+    query (search path, TLS mode, application name) kept; JobQueueError unless PostgreSQL."""
+    url = make_url(store_url)
+    if url.get_backend_name() != "postgresql":
+        raise JobQueueError(
+            "workers need a PostgreSQL node (node.json's database_url): a SQLite node runs "
+            "everything in the 'enlace serve' process"
+        )
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def job_queue(store_url: str) -> procrastinate.App:
+    """The Procrastinate application of the node whose database is at `store_url` (not yet
+    opened), with the node's tasks."""
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(
+            # Few connections: a worker's jobs use the store's own pool for their work.
+            conninfo=queue_conninfo(store_url),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    app.task(name=SYNC_TASK, pass_context=True, retry=SYNC_RETRY)(_sync_partner)
+    return app
+
+
+def sync_lock(party: str) -> str:
+    """The lock of `party`'s sync jobs: one runs at a time, one waits at most."""
+    return f"sync:{party}"
+
+
+def defer_sync(app: procrastinate.App, party: str, *, page_size: int = DEFAULT_PAGE_SIZE) -> bool:
+    """Put a sync of `party` on the (opened) queue; False when one is already waiting, or
+    retrying after a failure: its turn is this period's."""
+    lock = sync_lock(party)
+    deferrer = app.configure_task(SYNC_TASK, lock=lock, queueing_lock=lock)
+    try:
+        deferrer.defer(party=party, page_size=page_size)
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+def _sync_partner(
+    context: procrastinate.JobContext, party: str, page_size: int = DEFAULT_PAGE_SIZE
+) -> None:
+    """The job: pull what `party` released to this node, as `enlace sync` does. Each page is
+    stored with its audit entries and the partner's cursor in one transaction, so a retry
+    after a worker died resumes at the last stored page and stores nothing twice."""
+    node: Any = context.additional_context["node"]
+    if not isinstance(node, WorkerNode):
+        raise TypeError("the worker runs its jobs with a WorkerNode")
+    report = sync_node_partner(node.store, node.key_dir, party, page_size=page_size, actor="worker")
+    log.info("%s", report.summary())
+    if report.received or report.revoked:
+        try:
+            refresh_indicators(node.store, today=date.today())
+        except Exception:  # the records are stored; the next view computes the indicators
+            log.exception("refreshing after the sync from %s failed", party)
