@@ -16,14 +16,21 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-SIZE = 1000  # the picture's viewBox is SIZE x SIZE
-CENTRE = SIZE / 2
-RING_ALONE = 300  # the depth-1 ring when nothing is drawn at depth 2
-RING_INNER = 170  # the depth-1 ring under a depth-2 ring
-RING_OUTER = 330  # the depth-2 ring
-NODE_RADIUS = 13
+CENTRE = 500.0  # the record's place; the viewBox is cut around what is drawn
+RING_FEW = 200  # the depth-1 ring alone, for a dozen nodes or fewer
+RING_ALONE = 300  # the depth-1 ring alone, for more
+RING_INNER = 160  # the depth-1 ring under a depth-2 ring
+RING_OUTER = 300  # the depth-2 ring
+NODE_RADIUS = 14
 CENTRE_RADIUS = 20
+FEW = 12
+LABEL_CHARACTERS = 20  # of a label on the outer ring; the full title is in the list
+INNER_LABEL_CHARACTERS = 12  # of a depth-1 label with a depth-2 ring beyond it
+CENTRE_LABEL_CHARACTERS = 40
+_CHARACTER_WIDTH = 9.0  # of the labels' 16px type (enlace.css), to leave them room
 _LABEL_GAP = 6
+_MARGIN = 12
+_ASIDE = 12.0  # degrees between a depth-1 node and the middle of its depth-2 group
 _KIND = re.compile(r"[^a-z0-9-]")
 
 # The shape of each kind of node: who (people, organisations), what (things with an
@@ -56,6 +63,7 @@ class Placed:
     label_y: float
     label_rotation: float  # degrees, about (label_x, label_y)
     label_anchor: str  # "start", "end" or "middle"
+    label_characters: int  # the label is cut to this many
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +71,17 @@ class Layout:
     """Every node's place, by key."""
 
     placed: dict[str, Placed]
-    size: int = SIZE
+    extent: float  # half the side of the square drawn, around CENTRE
 
     def __getitem__(self, key: str) -> Placed:
         return self.placed[key]
+
+    @property
+    def view_box(self) -> str:
+        """The SVG viewBox: the square of side 2 x extent around the record."""
+        low = round(CENTRE - self.extent, 1)
+        side = round(2 * self.extent, 1)
+        return f"{low} {low} {side} {side}"
 
 
 def radial_layout(nodes: Sequence[tuple[str, int, str | None]]) -> Layout:
@@ -76,6 +91,7 @@ def radial_layout(nodes: Sequence[tuple[str, int, str | None]]) -> Layout:
     placed: dict[str, Placed] = {}
     depth1 = [key for key, depth, _ in nodes if depth == 1]
     depth2 = [(key, parent) for key, depth, parent in nodes if depth == 2]
+    centre_label = CENTRE_RADIUS + 18
     for key, depth, _ in nodes:
         if depth == 0:
             placed[key] = Placed(
@@ -84,31 +100,47 @@ def radial_layout(nodes: Sequence[tuple[str, int, str | None]]) -> Layout:
                 CENTRE,
                 CENTRE_RADIUS,
                 CENTRE,
-                CENTRE + CENTRE_RADIUS + 16,
+                CENTRE + centre_label,
                 0.0,
                 "middle",
+                CENTRE_LABEL_CHARACTERS,
             )
             break
-    inner = RING_INNER if depth2 else RING_ALONE
+    extent = CENTRE_LABEL_CHARACTERS * _CHARACTER_WIDTH / 2 + _MARGIN
+    if depth2:
+        inner, characters = RING_INNER, INNER_LABEL_CHARACTERS
+    else:
+        inner = RING_FEW if len(depth1) <= FEW else RING_ALONE
+        characters = LABEL_CHARACTERS
     angles: dict[str, float] = {}
     for index, key in enumerate(depth1):
         angles[key] = -90.0 + 360.0 * index / len(depth1)
-        placed[key] = _on_ring(key, angles[key], inner)
+        placed[key] = _on_ring(key, angles[key], inner, characters)
+    if depth1:
+        extent = max(extent, _reach(inner, characters))
     if depth2:
         # Grouped by parent in the parents' order (Python's sort is stable), then spread
-        # evenly, turned so the first group is centred on its parent.
+        # evenly, turned so the first group sits by its parent: a little aside, so that the
+        # line to a lone child does not run along its parent's label.
         order = {key: index for index, key in enumerate(depth1)}
         grouped = sorted(depth2, key=lambda item: order.get(item[1] or "", len(order)))
         step = 360.0 / len(grouped)
         first_parent = grouped[0][1]
         first_group = sum(1 for _, parent in grouped if parent == first_parent)
-        start = angles.get(first_parent or "", -90.0) - step * (first_group - 1) / 2
+        aside = min(step / 2, _ASIDE)
+        start = angles.get(first_parent or "", -90.0) - step * (first_group - 1) / 2 + aside
         for index, (key, _) in enumerate(grouped):
-            placed[key] = _on_ring(key, start + step * index, RING_OUTER)
-    return Layout(placed)
+            placed[key] = _on_ring(key, start + step * index, RING_OUTER, LABEL_CHARACTERS)
+        extent = max(extent, _reach(RING_OUTER, LABEL_CHARACTERS))
+    return Layout(placed, round(extent, 1))
 
 
-def _on_ring(key: str, angle: float, radius: float) -> Placed:
+def _reach(ring: float, characters: int) -> float:
+    # How far from the centre a ring's longest label may go.
+    return ring + NODE_RADIUS + _LABEL_GAP + characters * _CHARACTER_WIDTH + _MARGIN
+
+
+def _on_ring(key: str, angle: float, radius: float, characters: int) -> Placed:
     turned = math.radians(angle)
     x = CENTRE + radius * math.cos(turned)
     y = CENTRE + radius * math.sin(turned)
@@ -127,6 +159,7 @@ def _on_ring(key: str, angle: float, radius: float) -> Placed:
         round(label_y, 1),
         round(normal if right else normal + (180.0 if normal < 0 else -180.0), 1),
         "start" if right else "end",
+        characters,
     )
 
 
