@@ -110,6 +110,10 @@ def test_the_layout_is_radial_and_deterministic() -> None:
 
     assert apart("x", "a") < apart("x", "b")  # near its parent
     assert apart("y", "b") < apart("y", "a")
+    # Labels read left to right all round the rings: none is turned past the vertical.
+    many = radial_layout([("c", 0, None), *((f"n{i}", 1, None) for i in range(30))])
+    assert all(-90 <= p.label_rotation <= 90 for p in many.placed.values())
+    assert {p.label_anchor for k, p in many.placed.items() if k != "c"} == {"start", "end"}
 
 
 def test_every_query_of_the_graph_reads_by_index_on_sqlite(store: Store, database: str) -> None:
@@ -186,6 +190,12 @@ def test_the_graph_page_draws_the_record_its_links_and_its_partners_records(
     assert "Aseguramiento" in legend
     assert "Registro de una contraparte (solo identificador opaco)" in legend
     assert 'tabindex="-1" aria-hidden="true"' in page
+    # The same links give the same picture, request after request.
+    again = _page(analyst.get(f"/web/records/{node.ids['firearm']}/graph").text)
+    assert (
+        again[again.index("<svg") : again.index("</svg>")]
+        == page[page.index("<svg") : page.index("</svg>")]
+    )
     nodes = page[page.index('id="nodes"') : page.index('id="in-words"')]
     assert f'href="/web/records/{node.ids["own"]}"' in nodes
     assert "alcanzado desde Julio Ramírez Soto" in nodes
