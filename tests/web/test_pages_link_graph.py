@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from enlace.model.roles import Role
 from enlace.store.store import Store
-from enlace.web.graph import CENTRE, RING_FEW, radial_layout
+from enlace.web.graph import CENTRE, RING_FEW, RING_INNER, edge_path, radial_layout
 from enlace.web.queries.neighbourhood import COUNTED, DRAWN, Bounded, neighbourhood
 from support.graphs import NOT_HELD, PARTNER_HANDLE, Graph, busy_neighbour, graph_node, hub
 from support.web import RunningWeb, serving, switch_language, user_of
@@ -114,6 +114,24 @@ def test_the_layout_is_radial_and_deterministic() -> None:
     many = radial_layout([("c", 0, None), *((f"n{i}", 1, None) for i in range(30))])
     assert all(-90 <= p.label_rotation <= 90 for p in many.placed.values())
     assert {p.label_anchor for k, p in many.placed.items() if k != "c"} == {"start", "end"}
+
+
+def test_a_line_to_the_outer_ring_goes_round_the_middle_not_across_it() -> None:
+    nodes = [("c", 0, None), ("a", 1, None), *((f"x{i}", 2, "a") for i in range(20))]
+    layout = radial_layout(nodes)
+    opposite = max(
+        (key for key, _, _ in nodes[2:]),
+        key=lambda key: (layout[key].x - layout["a"].x) ** 2 + (layout[key].y - layout["a"].y) ** 2,
+    )
+    path = edge_path(layout["a"], layout[opposite], around=True)
+    assert " A" in path  # along a circle
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", path.split(" A")[0])]
+    corners = list(zip(numbers[::2], numbers[1::2], strict=True))
+    corners.append(tuple(float(n) for n in path.split()[-1].lstrip("L").split(",")))
+    assert all(((x - CENTRE) ** 2 + (y - CENTRE) ** 2) ** 0.5 >= RING_INNER for x, y in corners)
+    straight = edge_path(layout["c"], layout["a"], around=False)
+    assert straight.startswith("M")
+    assert " A" not in straight
 
 
 def test_every_query_of_the_graph_reads_by_index_on_sqlite(store: Store, database: str) -> None:

@@ -4,7 +4,8 @@ The record sits in the middle, the records (and partners' records) one link away
 around it, those two links away on an outer ring, each near the depth-1 record it was reached
 from. The same neighbourhood always gives the same picture (no force simulation, no random
 start), drawn on the server as SVG: the page needs no script, and nothing leaves the node.
-Labels run outwards along each node's radius, so neighbours' labels do not overlap.
+Labels run outwards along each node's radius, so neighbours' labels do not overlap; a line
+to the outer ring goes round along a circle between the rings, not across the middle.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ CENTRE = 500.0  # the record's place; the viewBox is cut around what is drawn
 RING_FEW = 200  # the depth-1 ring alone, for a dozen nodes or fewer
 RING_ALONE = 300  # the depth-1 ring alone, for more
 RING_INNER = 160  # the depth-1 ring under a depth-2 ring
-RING_OUTER = 300  # the depth-2 ring
+RING_OUTER = 320  # the depth-2 ring
+# Lines to the depth-2 ring leave a depth-1 node outwards, run along this circle (past the
+# depth-1 labels, inside the depth-2 nodes) and reach their node outwards: never across the
+# record in the middle, whichever side of the ring the node is on.
+RING_ROUTE = 300
 NODE_RADIUS = 14
 CENTRE_RADIUS = 20
 FEW = 12
@@ -198,3 +203,44 @@ def _points(shape: str, x: float, y: float, r: float) -> str:
             for a in range(0, 360, 60)
         ]
     return " ".join(f"{round(x + dx, 1)},{round(y + dy, 1)}" for dx, dy in corners)
+
+
+def edge_path(start: Placed, end: Placed, *, around: bool, gap: float = 3.0) -> str:
+    """The SVG path of a line from `start` to `end`, from border to border (`gap` left before
+    `end` for the arrowhead): straight, or `around` (between a depth-1 and a depth-2 node)
+    out to RING_ROUTE, along it the short way, and out again."""
+    if not around:
+        dx, dy = end.x - start.x, end.y - start.y
+        length = math.hypot(dx, dy) or 1.0
+        ux, uy = dx / length, dy / length
+        head = end.radius + gap
+        return (
+            f"M{_xy(start.x + ux * start.radius, start.y + uy * start.radius)} "
+            f"L{_xy(end.x - ux * head, end.y - uy * head)}"
+        )
+    first, last = _polar(start), _polar(end)
+    towards_first = 1.0 if first[1] <= RING_ROUTE else -1.0
+    towards_last = 1.0 if last[1] <= RING_ROUTE else -1.0
+    begin = _point(first[0], first[1] + towards_first * start.radius)
+    finish = _point(last[0], last[1] - towards_last * (end.radius + gap))
+    turn = (last[0] - first[0] + math.pi) % (2 * math.pi) - math.pi  # the short way
+    sweep = 1 if turn > 0 else 0  # SVG's y runs down: a positive turn is clockwise
+    return (
+        f"M{begin} L{_point(first[0], RING_ROUTE)} "
+        f"A{RING_ROUTE} {RING_ROUTE} 0 0 {sweep} {_point(last[0], RING_ROUTE)} L{finish}"
+    )
+
+
+def _polar(placed: Placed) -> tuple[float, float]:
+    return (
+        math.atan2(placed.y - CENTRE, placed.x - CENTRE),
+        math.hypot(placed.x - CENTRE, placed.y - CENTRE),
+    )
+
+
+def _point(angle: float, radius: float) -> str:
+    return _xy(CENTRE + radius * math.cos(angle), CENTRE + radius * math.sin(angle))
+
+
+def _xy(x: float, y: float) -> str:
+    return f"{round(x, 1)},{round(y, 1)}"

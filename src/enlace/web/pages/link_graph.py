@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from enlace.web.context import Context
-from enlace.web.graph import CENTRE_RADIUS, Layout, Placed, kind_class, node_shape, radial_layout
+from enlace.web.graph import CENTRE_RADIUS, Layout, edge_path, kind_class, node_shape, radial_layout
 from enlace.web.navigation import RECORD_ROLES
 from enlace.web.pages.common import is_record_id, refusal_page
 from enlace.web.queries.neighbourhood import DRAWN, GraphEdge, Neighbourhood, neighbourhood
@@ -22,18 +22,14 @@ router = APIRouter()
 PARTNER_EDGES = {"match": "matched with", "hit-notice": "hit notice from"}
 # The legend's name of a partner's record (the record kinds are in the reports' catalogue).
 PARTNER_RECORD = "Partner's record (handle only)"
-_ARROW_GAP = 3.0  # between an edge's arrowhead and the node it points at
 
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """An edge as drawn: its two ends, shortened to the nodes' borders."""
+    """An edge as drawn: its SVG path, from border to border."""
 
     edge: GraphEdge
-    x1: float
-    y1: float
-    x2: float
-    y2: float
+    path: str
 
 
 @router.get("/web/records/{record_id}/graph")
@@ -72,23 +68,16 @@ def link_graph(
 
 
 def _lines(found: Neighbourhood, layout: Layout) -> list[Line]:
+    depth = {node.key: node.depth for node in found.nodes}
     return [
-        _line(edge, layout[edge.source], layout[edge.target])
+        Line(
+            edge,
+            edge_path(
+                layout[edge.source],
+                layout[edge.target],
+                around={depth[edge.source], depth[edge.target]} == {1, 2},
+            ),
+        )
         for edge in found.edges
         if edge.source in layout.placed and edge.target in layout.placed
     ]
-
-
-def _line(edge: GraphEdge, start: Placed, end: Placed) -> Line:
-    # From border to border, so the arrowhead (marker-end) shows outside the target node.
-    dx, dy = end.x - start.x, end.y - start.y
-    length = (dx * dx + dy * dy) ** 0.5 or 1.0
-    ux, uy = dx / length, dy / length
-    head = end.radius + _ARROW_GAP
-    return Line(
-        edge,
-        round(start.x + ux * start.radius, 1),
-        round(start.y + uy * start.radius, 1),
-        round(end.x - ux * head, 1),
-        round(end.y - uy * head, 1),
-    )
