@@ -127,7 +127,8 @@ def test_a_line_to_the_outer_ring_goes_round_the_middle_not_across_it() -> None:
     assert " A" in path  # along a circle
     numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", path.split(" A")[0])]
     corners = list(zip(numbers[::2], numbers[1::2], strict=True))
-    corners.append(tuple(float(n) for n in path.split()[-1].lstrip("L").split(",")))
+    end_x, end_y = path.split()[-1].lstrip("L").split(",")
+    corners.append((float(end_x), float(end_y)))
     assert all(((x - CENTRE) ** 2 + (y - CENTRE) ** 2) ** 0.5 >= RING_INNER for x, y in corners)
     straight = edge_path(layout["c"], layout["a"], around=False)
     assert straight.startswith("M")
