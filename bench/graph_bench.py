@@ -236,8 +236,9 @@ def build(store: Store, neighbours: int) -> Built:
     return Built(hub.id, spokes[0].id, neighbours, records, time.perf_counter() - started)
 
 
-def explain(store: Store, record_id: str) -> None:
-    """Print each statement's plan for `record_id`'s graph, and any table read whole."""
+def explain(store: Store, record_id: str) -> list[str]:
+    """Print each statement's plan for `record_id`'s graph; return the plans' lines that
+    read one of the graph's tables whole (none, when every read is by index)."""
     statements: list[tuple[str, Any]] = []
 
     def keep(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -275,6 +276,7 @@ def explain(store: Store, record_id: str) -> None:
         + ("tables read whole: " + "; ".join(whole) if whole else "every table read by index"),
         markup=False,
     )
+    return whole
 
 
 def _cut(line: str) -> str:
