@@ -7,7 +7,7 @@ from pathlib import Path
 
 from enlace.exchange import witness_status
 from enlace.web import codes, errors, fields, i18n, markings, navigation
-from enlace.web.pages import audit, common, exchange, matching, records, tracking
+from enlace.web.pages import audit, common, exchange, link_graph, matching, records, tracking
 
 WEB = Path(i18n.__file__).parent
 # t("...") or t('...') in templates and Python, up to the first unescaped quote.
@@ -40,6 +40,7 @@ def used_messages() -> set[str]:
         witness_status.ALERT_KINDS,
         tracking.REVIEW_LABELS,
         audit.ACTION_NAMES,
+        link_graph.PARTNER_EDGES,
     ):
         found.update(table.values())
     for vocabulary in codes.CODE_VOCABULARIES.values():
@@ -47,6 +48,7 @@ def used_messages() -> set[str]:
     found.update(item.label for item in navigation.NAV_ITEMS)
     found.update(navigation.ROLE_NAMES.values())
     found.update(common.REFUSAL_TITLES.values())
+    found.add(link_graph.PARTNER_RECORD)
     for header in (
         matching.EXPORT_HEADER,
         audit.EXPORT_HEADER,

@@ -214,7 +214,7 @@ def _relationships(
     more = 0
     for outgoing in (True, False):
         this_end = record_links.c.source_id if outgoing else record_links.c.target_id
-        current = _current_links(this_end == record_id)
+        current = current_links(this_end == record_id)
         rows = connection.execute(
             current.order_by(record_links.c.relationship_id).limit(SHOWN)
         ).all()
@@ -224,7 +224,7 @@ def _relationships(
                 RelationshipLine(row.relationship_id, row.relationship_type, outgoing, other, None)
             )
         more += _more(connection, current, len(rows))
-    held = _held(connection, {line.other_id for line in lines})
+    held = held_records(connection, {line.other_id for line in lines})
     shown = tuple(
         RelationshipLine(
             line.relationship_id,
@@ -238,7 +238,7 @@ def _relationships(
     return shown, more
 
 
-def _current_links(at_this_end: Any) -> Select[Any]:
+def current_links(at_this_end: Any) -> Select[Any]:
     # The newest version of each relationship, unless it was revoked: an older version may
     # have named other ends, and a revoked relationship is never shown as a link.
     newer = record_links.alias("newer")
@@ -306,7 +306,7 @@ def _same_identifiers(
         ids = list(connection.execute(holders.order_by(records.c.id).limit(SHOWN)).scalars())
         if not ids:
             continue
-        held = _held(connection, set(ids))
+        held = held_records(connection, set(ids))
         groups.append(
             SameIdentifier(
                 kind=kind,
@@ -318,7 +318,7 @@ def _same_identifiers(
     return tuple(groups)
 
 
-def _held(connection: Connection, ids: set[str]) -> dict[str, LinkedRecord]:
+def held_records(connection: Connection, ids: set[str]) -> dict[str, LinkedRecord]:
     """id -> its newest version, for the `ids` this node holds (a bounded few)."""
     found: dict[str, Any] = {}
     if not ids:

@@ -1,0 +1,174 @@
+"""Builders of the link graph tests: records linked by relationships, and hubs.
+
+On top of MX's node of `support.pages`: a firearm seized in a seizure, owned by a person who
+uses MX's phone, linked from US's vehicle, matched with a US record and found by a US run;
+a relationship to a record this node does not hold, and one revoked."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from enlace.model.markings import Markings
+from enlace.model.records import Firearm, Person, PhoneNumber, Relationship, Seizure, derived_id
+from enlace.store.repositories.matches import HitNotice, Match
+from enlace.store.store import Store
+from enlace.store.versions import StoredVersion
+from support.pages import CREATED, TO_US, mx_node
+
+PARTNER_HANDLE = "00112233aabbccdd"
+RUN = "cd" * 16
+FOUND_AT = "2025-09-05T10:00:00.000000Z"
+NOT_HELD = "enlace-person--6f1c1f5e-0000-4000-8000-000000000001"
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """The ids of the records by their part in the tests, and our handle given to US."""
+
+    ids: dict[str, str]
+    our_handle: str
+
+
+def relationship(
+    name: str, source: str, target: str, kind: str, *, markings: Markings = TO_US
+) -> Relationship:
+    """A current relationship `source` -kind-> `target`, its id derived from `name`."""
+    return Relationship.from_values(
+        id=derived_id("relationship", "graph-test", name),
+        owner="MX",
+        markings=markings,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"relationship_type": kind, "source_ref": source, "target_ref": target},
+    )
+
+
+def firearm(serial: str) -> Firearm:
+    """A Glock pistol by its serial."""
+    return Firearm.from_values(
+        id=derived_id("enlace-firearm", "graph-test", serial),
+        owner="MX",
+        markings=TO_US,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"make": "Glock", "model": "19", "serial": serial, "firearm_type": "pistol"},
+    )
+
+
+def phone_record(number: str) -> PhoneNumber:
+    """An MX phone number record."""
+    return PhoneNumber.from_values(
+        id=derived_id("enlace-phone-number", "graph-test", number),
+        owner="MX",
+        markings=TO_US,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"number": number},
+    )
+
+
+def graph_node(store: Store) -> Graph:
+    """MX's node with a firearm at the centre of a small graph (see the module's doc)."""
+    ids = mx_node(store)
+    gun = firearm("BXR123")
+    seizure = Seizure.from_values(
+        id=derived_id("enlace-seizure", "graph-test", "sonoyta"),
+        owner="MX",
+        markings=TO_US,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={
+            "category": "firearm",
+            "quantity": "3",
+            "unit": "count",
+            "seizure_date": "2025-08-30",
+            "state": "MX-SON",
+            "place": "Sonoyta",
+        },
+    )
+    person = Person.from_values(
+        id=derived_id("identity", "graph-test", "ramirez"),
+        owner="MX",
+        markings=TO_US,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"given_names": "Julio", "first_surname": "Ramírez", "second_surname": "Soto"},
+    )
+    links = [
+        relationship("seized", gun.id, seizure.id, "seized-in"),
+        relationship("owned", gun.id, person.id, "owned-by"),
+        relationship("vehicle", ids["tampered"], gun.id, "related-to"),  # US's, to ours
+        relationship("phone", ids["own"], person.id, "used-by"),  # depth 2
+        relationship("absent", gun.id, NOT_HELD, "related-to"),
+    ]
+    revoked_link = relationship("revoked", gun.id, ids["national"], "related-to")
+    withdrawn = Relationship.from_stix(
+        {
+            **revoked_link.to_stix(),
+            "revoked": True,
+            "modified": "2025-09-09T00:00:00.000Z",
+        }
+    )
+    with store.unit_of_work() as uow:
+        versions = [gun, seizure, person, *links, revoked_link]
+        uow.records.add([StoredVersion.of(r) for r in versions], added_at=uow.started_at)
+        uow.records.add([StoredVersion.of(withdrawn)], added_at=uow.started_at)
+        uow.matches.add_matches([Match("US", "firearm", gun.id, PARTNER_HANDLE, RUN, FOUND_AT)])
+        uow.matches.add_hit_notices([HitNotice(RUN, gun.id, "US", "firearm", None, FOUND_AT)])
+        ours = uow.handles.handles_for("US", [gun.id], at=uow.started_at)[gun.id]
+        uow.commit()
+    return Graph(
+        {
+            **ids,
+            "firearm": gun.id,
+            "seizure": seizure.id,
+            "person": person.id,
+            "seized": links[0].id,
+            "revoked": revoked_link.id,
+        },
+        ours,
+    )
+
+
+def hub(store: Store, neighbours: int, *, name: str = "hub") -> tuple[str, list[str]]:
+    """A phone linked from `neighbours` phones ('related-to' it), all held; its id and
+    theirs, in the order their relationships' ids sort."""
+    centre = phone_record("+5255" + str(uuid.uuid5(uuid.NAMESPACE_DNS, name).int)[:8])
+    spokes = [phone_record(f"+52664{n:07d}") for n in range(neighbours)]
+    links = [
+        relationship(f"{name}-{n}", spoke.id, centre.id, "related-to")
+        for n, spoke in enumerate(spokes)
+    ]
+    with store.unit_of_work() as uow:
+        uow.records.add(
+            [StoredVersion.of(r) for r in (centre, *spokes, *links)], added_at=uow.started_at
+        )
+        uow.commit()
+    order = sorted(zip(links, spokes, strict=True), key=lambda pair: pair[0].id)
+    return centre.id, [spoke.id for _, spoke in order]
+
+
+def busy_neighbour(store: Store, further: int) -> tuple[str, str]:
+    """A firearm linked to one phone, itself linked to `further` records this node does not
+    hold: (the firearm's id, the phone's id)."""
+    gun = firearm("BUSY001")
+    phone = phone_record("+526649990000")
+    links = [relationship("busy-first", gun.id, phone.id, "related-to")]
+    links += [
+        relationship(
+            f"busy-{n}", phone.id, f"enlace-person--{uuid.UUID(int=n + 1, version=4)}", "used-by"
+        )
+        for n in range(further)
+    ]
+    with store.unit_of_work() as uow:
+        uow.records.add(
+            [StoredVersion.of(r) for r in (gun, phone, *links)], added_at=uow.started_at
+        )
+        uow.commit()
+    return gun.id, phone.id
