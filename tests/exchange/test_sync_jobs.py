@@ -14,11 +14,11 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select, text
 
-from conftest import PostgresServer
 from enlace.jobs.queue import defer_sync, job_queue
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.store import Store
@@ -27,6 +27,9 @@ from support import timing
 from support.exchange import TO_MX
 from support.nodes import add_phones, cli, counts, free_port, serving
 from support.proxy import Answer, Seen, Tamper, TamperingProxy
+
+if TYPE_CHECKING:  # at run time "conftest" may name another folder's conftest
+    from conftest import PostgresServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import procrastinate
 import pytest
 from procrastinate.jobs import Job
 from sqlalchemy import inspect
 
-from conftest import PostgresServer
 from enlace.jobs.queue import SYNC_TASK, WorkerNode, defer_sync, job_queue, sync_lock
 from enlace.jobs.worker import sweep_stalled_jobs
 from enlace.store.store import Store
+
+if TYPE_CHECKING:  # at run time "conftest" may name another folder's conftest
+    from conftest import PostgresServer
 
 pytestmark = pytest.mark.postgres
 

@@ -135,12 +135,10 @@ def test_a_line_to_the_outer_ring_goes_round_the_middle_not_across_it() -> None:
     assert " A" not in straight
 
 
-def test_every_query_of_the_graph_reads_by_index_on_sqlite(store: Store, database: str) -> None:
+# SQLite only: PostgreSQL's plans are checked by tests/web/test_graph_bench.py (graph_bench.explain).
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_every_query_of_the_graph_reads_by_index_on_sqlite(store: Store) -> None:
     """SQLite's plan of each statement the graph runs: no table read whole."""
-    if database != "sqlite":
-        pytest.skip(
-            "PostgreSQL: tests/web/test_graph_bench.py checks the plans (graph_bench.explain)"
-        )
     node = graph_node(store)
     busy_neighbour(store, 30)
     statements: list[tuple[str, Any]] = []

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
-from conftest import PostgresServer
 from enlace.model.markings import Markings
 from enlace.model.roles import Role
 from enlace.node.setup import initialise_node, open_node
@@ -20,6 +20,9 @@ from enlace.users.accounts import add_user
 from enlace.web.queries.records import PAGE_SIZE
 from support import timing
 from support.nodes import add_phones, free_port, serving
+
+if TYPE_CHECKING:  # at run time "conftest" may name another folder's conftest
+    from conftest import PostgresServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
