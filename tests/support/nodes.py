@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import ssl
@@ -28,12 +29,41 @@ from enlace.store.versions import StoredVersion
 from support import timing
 from support.exchange import phone
 
+# Ports for the tests' servers come from below the kernel's ephemeral range (32768-60999 on
+# Linux): a port the kernel hands out for bind(("127.0.0.1", 0)) is one it may hand again, to
+# another xdist worker's probe or to any outgoing connection, in the moment between the probe
+# and the server's own bind; CI once failed on exactly that ("address already in use"). Each
+# xdist worker draws from a band of its own, so two workers never pick the same port, and
+# within it at random, so two test runs on one machine rarely do.
+_PORT_BASE = 12_000
+_PORT_BAND = 2_000
+_PORT_BANDS = 10
+_handed: set[int] = set()
+
+
+def _band() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) % _PORT_BANDS if worker.isdigit() else 0
+    start = _PORT_BASE + index * _PORT_BAND
+    return range(start, start + _PORT_BAND)
+
 
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 just now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A TCP port free on 127.0.0.1 just now, not handed out before in this process, from
+    this xdist worker's band below the ephemeral range."""
+    band = _band()
+    for _ in range(200):
+        port = random.choice(band)
+        if port in _handed:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed.add(port)
+        return port
+    raise RuntimeError(f"no free port on 127.0.0.1 in {band.start}-{band.stop - 1}")
 
 
 def enlace(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,14 +16,9 @@ from enlace.model.roles import ALL_ROLES
 from enlace.node.setup import initialise_node, open_node
 from enlace.users.accounts import get_user
 from support import timing
+from support.nodes import free_port
 
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _sign_in(client: httpx.Client, username: str, password: str) -> httpx.Response:
@@ -52,7 +46,7 @@ def test_serve_prints_the_web_address_and_the_demo_login_opens_it(tmp_path: Path
     finally:
         store.close()
 
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
