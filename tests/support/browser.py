@@ -3,12 +3,17 @@ the other's partner, with one user per role — what the browser tests drive."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+
+from enlace.model.roles import Role
 from enlace.node.keys import public_key_hex
 from enlace.node.setup import initialise_node, open_node
 from enlace.partners.credentials import write_outbound_token
@@ -16,9 +21,50 @@ from enlace.reports.samples import sample_communique
 from enlace.store.repositories.partners import token_hash
 from enlace.tracking.ingest import propose
 from enlace.tracking.review import review, text_digest
-from support.web import RunningWeb, serving
+from support import timing
+from support.web import RunningWeb, serving, user_of
 
 CHROMIUM = Path("/usr/bin/chromium")
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright (no browser download); the tests' `browser`."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run 'python3 run.py test', which installs chromium")
+    # Playwright's own timeouts (5 s for `expect`, 30 s for actions), scaled to the machine.
+    expect.set_options(timeout=timing.timeout(5) * 1000)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def sign_in(
+    browser: Browser,
+    web: RunningWeb,
+    role: Role,
+    *,
+    lang: str = "es",
+    viewport: ViewportSize | None = None,
+) -> Page:
+    """A new browser context signed in through the login form as the user holding `role`, in
+    `lang`, once the home page has opened."""
+    context = browser.new_context(
+        locale="es-MX" if lang == "es" else "en-US", viewport=viewport, accept_downloads=True
+    )
+    context.set_default_timeout(timing.timeout(30) * 1000)
+    page = context.new_page()
+    page.goto(f"{web.url}/web/")
+    expect(page).to_have_url(re.compile(r"/web/login"))
+    username = user_of(role)
+    page.fill("#username", username)
+    page.fill("#password", web.passwords[username])
+    page.click("form.login-form button[type=submit]")
+    expect(page).to_have_url(f"{web.url}/web/")
+    return page
 
 
 @dataclass(slots=True)

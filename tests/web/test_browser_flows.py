@@ -7,19 +7,16 @@ switch language, download a report; and a user without the role sees neither pag
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
 from enlace.model.roles import Role
 from enlace.store.tables import audit_log
-from support import timing
-from support.browser import CHROMIUM, WebNode, two_nodes
-from support.web import RunningWeb, user_of
+from support.browser import WebNode, sign_in, two_nodes
 
 PHONE = "+52 656 555 0199"
 PHONE_E164 = "+526565550199"
@@ -31,41 +28,10 @@ CSV = (
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 run.py test', which installs chromium")
-    # Playwright's own timeouts (5 s for `expect`, 30 s for actions), scaled to the machine.
-    expect.set_options(timeout=timing.timeout(5) * 1000)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[dict[str, WebNode]]:
     with two_nodes(tmp_path) as running:
         yield running
-
-
-def sign_in(browser: Browser, web: RunningWeb, role: Role, *, lang: str = "es") -> Page:
-    """A new browser context signed in as the user holding `role`, in `lang`."""
-    context = browser.new_context(
-        locale="es-MX" if lang == "es" else "en-US", accept_downloads=True
-    )
-    context.set_default_timeout(timing.timeout(30) * 1000)
-    page = context.new_page()
-    page.goto(f"{web.url}/web/")
-    expect(page).to_have_url(re.compile(r"/web/login"))
-    username = user_of(role)
-    page.fill("#username", username)
-    page.fill("#password", web.passwords[username])
-    page.click("form.login-form button[type=submit]")
-    expect(page).to_have_url(f"{web.url}/web/")
-    return page
 
 
 def test_import_release_and_arrival_on_the_partner(

@@ -5,38 +5,24 @@ languages, as docs/images/web/link-graph-{es,en}.png (docs/web.md shows them).""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from enlace.model.roles import Role
 from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
-from support import timing
-from support.browser import CHROMIUM
+from support.browser import sign_in
 from support.graphs import Graph, graph_node
-from support.web import RunningWeb, serving, user_of
+from support.web import RunningWeb, serving
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images" / "web"
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 TABS = 80  # more than the links before the list of nodes: the topbar, menu and page
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 run.py test', which installs chromium")
-    expect.set_options(timeout=timing.timeout(5) * 1000)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
@@ -50,26 +36,11 @@ def node(tmp_path: Path) -> Iterator[tuple[RunningWeb, Graph]]:
         store.close()
 
 
-def sign_in(browser: Browser, web: RunningWeb, role: Role) -> Page:
-    """A new browser context signed in as the user holding `role`, in Spanish."""
-    context = browser.new_context(locale="es-MX", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(timing.timeout(30) * 1000)
-    page = context.new_page()
-    page.goto(f"{web.url}/web/")
-    expect(page).to_have_url(re.compile(r"/web/login"))
-    username = user_of(role)
-    page.fill("#username", username)
-    page.fill("#password", web.passwords[username])
-    page.click("form.login-form button[type=submit]")
-    expect(page).to_have_url(f"{web.url}/web/")
-    return page
-
-
 def test_the_graph_opens_from_the_record_and_a_node_is_followed_by_keyboard(
     browser: Browser, node: tuple[RunningWeb, Graph]
 ) -> None:
     running, graph = node
-    page = sign_in(browser, running, Role.ANALYST)
+    page = sign_in(browser, running, Role.ANALYST, viewport=VIEWPORT)
     refused: list[str] = []
     page.on(
         "console",
@@ -116,7 +87,7 @@ def test_the_graph_opens_from_the_record_and_a_node_is_followed_by_keyboard(
 
 def test_the_graph_in_english(browser: Browser, node: tuple[RunningWeb, Graph]) -> None:
     running, graph = node
-    page = sign_in(browser, running, Role.LIAISON)
+    page = sign_in(browser, running, Role.LIAISON, viewport=VIEWPORT)
     page.goto(f"{running.url}/web/records/{graph.ids['firearm']}/graph")
     page.click("nav.langs >> text=English")
     expect(page.locator("h1")).to_have_text("Link graph")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from enlace.model.roles import Role
 from enlace.reports.render import render_html
@@ -19,27 +19,13 @@ from enlace.store.store import Store
 from enlace.tracking.ingest import propose
 from enlace.tracking.review import held_document, review, text_digest
 from enlace.web.queries.tracking import tracking_view
-from support import timing
-from support.browser import CHROMIUM
+from support.browser import sign_in
 from support.web import RunningWeb, serving, session_csrf, switch_language, user_of
 
 pytestmark = pytest.mark.e2e
 
 COMMUNIQUE = Path(__file__).parents[1] / "tracking" / "communiques" / "es-01.txt"
 TODAY = date(2025, 10, 1)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 run.py test', which installs chromium")
-    expect.set_options(timeout=timing.timeout(5) * 1000)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
@@ -82,15 +68,7 @@ def test_a_coordinator_updates_a_commitments_status_and_due_date_and_the_report_
     assert "17 feb 2026" not in before
     assert delivered(before, "Cumplido") == 0
 
-    context = browser.new_context(locale="es-MX")
-    context.set_default_timeout(timing.timeout(30) * 1000)
-    page = context.new_page()
-    page.goto(f"{web.url}/web/")
-    expect(page).to_have_url(re.compile(r"/web/login"))
-    username = user_of(Role.COORDINATOR)
-    page.fill("#username", username)
-    page.fill("#password", web.passwords[username])
-    page.click("form.login-form button[type=submit]")
+    page = sign_in(browser, web, Role.COORDINATOR)
     page.click("nav.menu >> text=Seguimiento")
     expect(page.locator("#commitments .record-id").first).to_be_visible()  # ids to find
     expect(page.locator(f"#commitments .record-id >> text={c1}")).to_have_count(1)
@@ -103,12 +81,12 @@ def test_a_coordinator_updates_a_commitments_status_and_due_date_and_the_report_
         "Avance registrado: se guardó una nueva versión."
     )
     expect(page.locator("#progress-form select[name=status]")).to_have_value("delivered")
-    context.close()
+    page.context.close()
 
     with web.store.unit_of_work() as uow:
         assert len(uow.records.versions(c1)) == 2
         entries = [e for e in uow.audit.entries() if e.action == "tracking-progress"]
-    assert [(e.actor, e.subject) for e in entries] == [(username, c1)]
+    assert [(e.actor, e.subject) for e in entries] == [(user_of(Role.COORDINATOR), c1)]
     spanish = report(web, ids["m1"], "es")
     english = report(web, ids["m1"], "en")
     assert "17 feb 2026" in spanish

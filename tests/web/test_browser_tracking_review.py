@@ -3,14 +3,13 @@ accepts the rest; the meeting's report (made by the report use case) shows the c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from enlace.model.roles import Role
 from enlace.reports.render import render_html
@@ -18,9 +17,7 @@ from enlace.tracking.ingest import propose
 from enlace.tracking.proposal import Proposal
 from enlace.tracking.review import held_document, review, text_digest
 from enlace.web.queries.tracking import tracking_view
-from support import timing
-from support.browser import CHROMIUM, WebNode, two_nodes
-from support.web import RunningWeb, user_of
+from support.browser import WebNode, sign_in, two_nodes
 
 pytestmark = pytest.mark.e2e
 
@@ -28,37 +25,10 @@ COMMUNIQUE = Path(__file__).parents[1] / "tracking" / "communiques" / "es-01.txt
 EDITED_EN = "Exchange information on chemical precursor shipments (corrected)."
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 run.py test', which installs chromium")
-    expect.set_options(timeout=timing.timeout(5) * 1000)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[dict[str, WebNode]]:
     with two_nodes(tmp_path) as running:
         yield running
-
-
-def _coordinator(browser: Browser, web: RunningWeb) -> Page:
-    context = browser.new_context(locale="es-MX")
-    context.set_default_timeout(timing.timeout(30) * 1000)
-    page = context.new_page()
-    page.goto(f"{web.url}/web/")
-    expect(page).to_have_url(re.compile(r"/web/login"))
-    username = user_of(Role.COORDINATOR)
-    page.fill("#username", username)
-    page.fill("#password", web.passwords[username])
-    page.click("form.login-form button[type=submit]")
-    expect(page).to_have_url(f"{web.url}/web/")
-    return page
 
 
 def _decide(page: Page, key: str, decision: str) -> None:
@@ -82,7 +52,7 @@ def test_a_proposal_edited_one_rejected_the_rest_accepted_and_the_report_shows_t
     rejected_text = next(c.text for c in proposal.commitments if c.key == "c3")
     assert not any(a.commitment_key == "c3" for a in proposal.actions)
 
-    page = _coordinator(browser, mx)
+    page = sign_in(browser, mx, Role.COORDINATOR)
     page.click("nav.menu >> text=Seguimiento")
     page.click("#review-link")
     expect(page.locator("h1")).to_have_text("Propuestas por revisar")
