@@ -12,7 +12,7 @@ from enlace.store.schema import _config, upgrade_schema
 from enlace.store.store import Store
 from enlace.store.tables import record_links, records
 from enlace.store.versions import StoredVersion
-from support.pages import CREATED
+from support.graphs import relationship as graph_relationship
 
 MARKINGS = Markings.build(tlp="green", releasable_to="MX US", handling="H0", evaluation="B2")
 SOURCE = derived_id("enlace-vehicle", "links-test", "source")
@@ -20,15 +20,7 @@ TARGET = derived_id("enlace-person", "links-test", "target")
 
 
 def relationship(kind: str) -> Relationship:
-    return Relationship.from_values(
-        id=derived_id("relationship", "links-test", kind),
-        owner="MX",
-        markings=MARKINGS,
-        created=CREATED,
-        modified=CREATED,
-        created_by_ref=None,
-        values={"relationship_type": kind, "source_ref": SOURCE, "target_ref": TARGET},
-    )
+    return graph_relationship(kind, SOURCE, TARGET, kind, markings=MARKINGS)
 
 
 def test_adding_a_relationship_writes_its_ends_once(store: Store) -> None:

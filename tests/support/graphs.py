@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TypeVar
 
 from enlace.model.markings import Markings
-from enlace.model.records import Firearm, Person, PhoneNumber, Relationship, Seizure, derived_id
+from enlace.model.records import (
+    Firearm,
+    Person,
+    PhoneNumber,
+    Record,
+    Relationship,
+    Seizure,
+    derived_id,
+)
 from enlace.store.repositories.matches import HitNotice, Match
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
@@ -21,6 +30,8 @@ RUN = "cd" * 16
 FOUND_AT = "2025-09-05T10:00:00.000000Z"
 NOT_HELD = "enlace-person--6f1c1f5e-0000-4000-8000-000000000001"
 
+R = TypeVar("R", bound=Record)
+
 
 @dataclass(frozen=True, slots=True)
 class Graph:
@@ -30,59 +41,49 @@ class Graph:
     our_handle: str
 
 
-def relationship(
-    name: str, source: str, target: str, kind: str, *, markings: Markings = TO_US
-) -> Relationship:
-    """A current relationship `source` -kind-> `target`, its id derived from `name`."""
-    return Relationship.from_values(
-        id=derived_id("relationship", "graph-test", name),
+def mx_record(
+    cls: type[R], stix_type: str, name: str, values: dict[str, str], markings: Markings = TO_US
+) -> R:
+    """A current record of MX's of class `cls`, its id derived from `name`."""
+    return cls.from_values(
+        id=derived_id(stix_type, "graph-test", name),
         owner="MX",
         markings=markings,
         created=CREATED,
         modified=CREATED,
         created_by_ref=None,
-        values={"relationship_type": kind, "source_ref": source, "target_ref": target},
+        values=values,
     )
+
+
+def relationship(
+    name: str, source: str, target: str, kind: str, *, markings: Markings = TO_US
+) -> Relationship:
+    """A current relationship `source` -kind-> `target`, its id derived from `name`."""
+    values = {"relationship_type": kind, "source_ref": source, "target_ref": target}
+    return mx_record(Relationship, "relationship", name, values, markings)
 
 
 def firearm(serial: str) -> Firearm:
     """A Glock pistol by its serial."""
-    return Firearm.from_values(
-        id=derived_id("enlace-firearm", "graph-test", serial),
-        owner="MX",
-        markings=TO_US,
-        created=CREATED,
-        modified=CREATED,
-        created_by_ref=None,
-        values={"make": "Glock", "model": "19", "serial": serial, "firearm_type": "pistol"},
-    )
+    values = {"make": "Glock", "model": "19", "serial": serial, "firearm_type": "pistol"}
+    return mx_record(Firearm, "enlace-firearm", serial, values)
 
 
 def phone_record(number: str) -> PhoneNumber:
     """An MX phone number record."""
-    return PhoneNumber.from_values(
-        id=derived_id("enlace-phone-number", "graph-test", number),
-        owner="MX",
-        markings=TO_US,
-        created=CREATED,
-        modified=CREATED,
-        created_by_ref=None,
-        values={"number": number},
-    )
+    return mx_record(PhoneNumber, "enlace-phone-number", number, {"number": number})
 
 
 def graph_node(store: Store) -> Graph:
     """MX's node with a firearm at the centre of a small graph (see the module's doc)."""
     ids = mx_node(store)
     gun = firearm("BXR123")
-    seizure = Seizure.from_values(
-        id=derived_id("enlace-seizure", "graph-test", "sonoyta"),
-        owner="MX",
-        markings=TO_US,
-        created=CREATED,
-        modified=CREATED,
-        created_by_ref=None,
-        values={
+    seizure = mx_record(
+        Seizure,
+        "enlace-seizure",
+        "sonoyta",
+        {
             "category": "firearm",
             "quantity": "3",
             "unit": "count",
@@ -91,14 +92,11 @@ def graph_node(store: Store) -> Graph:
             "place": "Sonoyta",
         },
     )
-    person = Person.from_values(
-        id=derived_id("identity", "graph-test", "ramirez"),
-        owner="MX",
-        markings=TO_US,
-        created=CREATED,
-        modified=CREATED,
-        created_by_ref=None,
-        values={"given_names": "Julio", "first_surname": "Ramírez", "second_surname": "Soto"},
+    person = mx_record(
+        Person,
+        "identity",
+        "ramirez",
+        {"given_names": "Julio", "first_surname": "Ramírez", "second_surname": "Soto"},
     )
     links = [
         relationship("seized", gun.id, seizure.id, "seized-in"),
