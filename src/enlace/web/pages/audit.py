@@ -71,7 +71,7 @@ ACTION_NAMES = {
     "logout": "Signed out",
     "match-agreement": "Matching agreement set",
     "match-agreement-removed": "Matching agreement removed",
-    "match-aborted": "Matching run aborted by the partner (proofs failed)",
+    "match-aborted": "Matching run aborted by the partner (our proof failed its check)",
     "match-answered": "Matching request answered",
     "match-checked": "Partner's matching check answered",
     "match-check-failed": "Partner's matching check failed (run aborted)",
