@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import procrastinate
 import pytest
-from procrastinate.jobs import Job
+from procrastinate.jobs import Job, Status
 from sqlalchemy import inspect
 
 from enlace.jobs.queue import SYNC_TASK, WorkerNode, defer_sync, job_queue, sync_lock
-from enlace.jobs.worker import sweep_stalled_jobs
+from enlace.jobs.worker import prune_finished_jobs, sweep_stalled_jobs
 from enlace.store.store import Store
 
 if TYPE_CHECKING:  # at run time "conftest" may name another folder's conftest
@@ -154,3 +154,35 @@ def test_a_failing_sync_job_is_tried_again_later_and_keeps_its_partners_place(
     assert row["attempts"] == 1
     assert 0 < row["wait"] <= 4  # the first wait of the backoff: 4 seconds
     assert deferred_again is False  # the retry holds CA's place: no second job queued
+
+
+def test_old_jobs_that_succeeded_are_deleted_and_failed_or_recent_ones_kept(
+    database_url: str,
+) -> None:
+    app = job_queue(database_url)
+
+    async def run() -> tuple[dict[str, int], set[int]]:
+        async with app.open_async():
+            manager = app.job_manager
+            worker = await manager.register_worker()
+            ids = {}
+            for party, status in (("CA", Status.SUCCEEDED), ("US", Status.SUCCEEDED),
+                                  ("GT", Status.FAILED)):  # fmt: skip
+                await _job(app, party)
+                job = await manager.fetch_job(queues=None, worker_id=worker)
+                assert job is not None
+                assert job.id is not None
+                await manager.finish_job(job, status, delete_job=False)
+                ids[party] = job.id
+            # CA's success and GT's failure were eight days ago; US's just now.
+            await app.connector.execute_query_async(
+                "UPDATE procrastinate_events SET at = at - INTERVAL '192 hours' "
+                "WHERE job_id = ANY(%(ids)s)",
+                ids=[ids["CA"], ids["GT"]],
+            )
+            await prune_finished_jobs(app, keep_hours=168)
+            rows = await app.connector.execute_query_all_async("SELECT id FROM procrastinate_jobs")
+        return ids, {int(row["id"]) for row in rows}
+
+    ids, left = asyncio.run(run())
+    assert left == {ids["US"], ids["GT"]}

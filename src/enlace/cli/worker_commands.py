@@ -45,6 +45,14 @@ def worker(
             "job is taken at once.",
         ),
     ] = 5.0,
+    keep_finished_hours: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Hours a job that succeeded stays in the queue's table before a worker "
+            "deletes it (failed jobs stay).",
+        ),
+    ] = 168,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Run this PostgreSQL node's jobs, from its database, until Ctrl-C or SIGTERM."""
@@ -70,6 +78,7 @@ def worker(
             heartbeat_every=heartbeat_every,
             stalled_after=stalled_after,
             poll_every=poll_every,
+            keep_finished_hours=keep_finished_hours,
         )
     finally:
         store.close()

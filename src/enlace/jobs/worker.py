@@ -5,6 +5,11 @@ Each worker records a heartbeat in the database every `heartbeat_every` seconds
 "doing" for ever: Procrastinate finds such jobs (`get_stalled_jobs`: the jobs of workers
 whose heartbeat is older than `stalled_after`) but leaves retrying them to the application,
 so every worker sweeps every `sweep_every` seconds and puts them back on the queue.
+
+Finished jobs stay in the table until deleted: a sync every minute per partner is 1,440 rows
+a day. Each worker, once an hour, deletes the jobs that succeeded more than
+`keep_finished_hours` ago (what a sync stored is in the node's own tables and audit log; the
+job row only said it ran); failed jobs stay for an operator to look at.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 
 import procrastinate
 
@@ -55,6 +61,14 @@ async def sweep_stalled_jobs(app: procrastinate.App, stalled_after: float) -> li
     return retried
 
 
+PRUNE_EVERY = 3600.0  # seconds between two deletions of old finished jobs by one worker
+
+
+async def prune_finished_jobs(app: procrastinate.App, keep_hours: int) -> None:
+    """Delete the jobs that succeeded more than `keep_hours` hours ago."""
+    await app.job_manager.delete_old_jobs(nb_hours=keep_hours)
+
+
 def run_worker(
     store_url: str,
     node: WorkerNode,
@@ -64,15 +78,20 @@ def run_worker(
     stalled_after: float = 60.0,
     sweep_every: float | None = None,
     poll_every: float = 5.0,
+    keep_finished_hours: int = 168,
 ) -> None:
     """Take the node's jobs until SIGTERM or SIGINT (the job in progress is finished first)."""
     app = job_queue(store_url)
     interval = sweep_every if sweep_every is not None else max(stalled_after / 4, 1.0)
 
     async def sweeping() -> None:
+        pruned_at: float | None = None
         while True:
             try:
                 await sweep_stalled_jobs(app, stalled_after)
+                if pruned_at is None or time.monotonic() - pruned_at >= PRUNE_EVERY:
+                    await prune_finished_jobs(app, keep_finished_hours)
+                    pruned_at = time.monotonic()
             except Exception:  # the database unreachable a while: the next sweep tries again
                 log.exception("the stalled-job sweep failed")
             await asyncio.sleep(interval)
