@@ -355,3 +355,8 @@ def test_a_run_never_checked_loses_its_key_after_the_expiry(
     assert rows[answer.run_id.hex()] == ("expired", None)
     assert rows[other.run_id.hex()] == ("expired", None)
     assert check(us, other_sent, other).json()["title"] == "run-finished"
+    # Each run left unfinished shows once in the log, as the partner's.
+    with us.store.unit_of_work() as uow:
+        expired = [(e.actor, e.subject) for e in uow.audit.entries() if e.action == "match-expired"]
+        assert uow.audit.verify().ok
+    assert sorted(expired) == sorted([("MX", answer.run_id.hex()), ("MX", other.run_id.hex())])

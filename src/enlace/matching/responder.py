@@ -37,10 +37,11 @@ from enlace.matching.transcript import Transcript
 from enlace.model.text import holds_control_characters
 from enlace.model.timestamps import format_timestamp, parse_timestamp, utc_now
 from enlace.store.repositories.agreements import RESPONDER, MatchAgreement
-from enlace.store.repositories.match_runs import EXPIRED, MatchRun, MatchRunRepository
+from enlace.store.repositories.match_runs import MatchRun, MatchRunRepository
 from enlace.store.repositories.matches import HitNotice
 from enlace.store.store import Store
 from enlace.store.tables import records
+from enlace.store.unit_of_work import UnitOfWork
 
 _CHUNK = 500
 ANSWERED = "answered"  # links mode: answered, waiting for the requester's check
@@ -154,7 +155,7 @@ def answer_run(
         )
         transcript.add(answer)
         with store.unit_of_work() as uow:
-            expire_waiting(uow.match_runs, uow.started_at)
+            expire_waiting(uow)
             # Checked again where the run is recorded: two runs at once cannot both pass.
             agreement = check_within_agreement(
                 uow.agreements,
@@ -253,7 +254,7 @@ def check_run(store: Store, *, partner: str, run_id: str, body: bytes) -> bytes:
                 f"run {run_id} is {run.status}: it waits for no check",
             )
         if _expired(run, uow.started_at):
-            runs.finish(run_id, RESPONDER, status=EXPIRED, at=uow.started_at)
+            expire_waiting(uow)  # this run among them
             uow.commit()
             raise MatchRefused(
                 409,
@@ -279,7 +280,7 @@ def check_run(store: Store, *, partner: str, run_id: str, body: bytes) -> bytes:
     }
     waiting = (ANSWERED, REACHED)
     with store.unit_of_work() as uow:
-        expire_waiting(uow.match_runs, uow.started_at)
+        expire_waiting(uow)
         # Conditional on the run still waiting: of two checks racing, one is answered.
         if proof is None:
             moved = uow.match_runs.finish(
@@ -314,11 +315,29 @@ def check_run(store: Store, *, partner: str, run_id: str, body: bytes) -> bytes:
     return proof
 
 
-def expire_waiting(runs: MatchRunRepository, now: str) -> int:
+def expire_waiting(uow: UnitOfWork) -> int:
     """Erase the blinding scalars of runs that waited longer than RUN_EXPIRY for their
-    next step, marking them expired (called by each new run, check and count step)."""
+    next step, marking them expired, each audited as `match-expired` so the node's log shows
+    the runs a partner began and left (called by each new run, check and count step). How
+    many."""
+    now = uow.started_at
     cutoff = format_timestamp(parse_timestamp(now, field="now") - RUN_EXPIRY)
-    return runs.expire_waiting(RESPONDER, started_before=cutoff, at=now)
+    expired = uow.match_runs.expire_waiting(RESPONDER, started_before=cutoff, at=now)
+    for run in expired:
+        uow.audit.append(
+            actor=run.partner,
+            action="match-expired",
+            subject=run.id,
+            detail={
+                "role": RESPONDER,
+                "partner": run.partner,
+                "kind": run.kind,
+                "mode": run.mode,
+                "started_at": run.started_at,
+                "transcript_sha256": run.transcript_sha256,
+            },
+        )
+    return len(expired)
 
 
 def _expired(run: MatchRun, now: str) -> bool:

@@ -114,7 +114,7 @@ def offer_run(
     transcript.add(b"")  # the offer's request carries no body: n is in the answer's header
     transcript.add(answer)
     with store.unit_of_work() as uow:
-        responder.expire_waiting(uow.match_runs, uow.started_at)
+        responder.expire_waiting(uow)
         agreement = check_within_agreement(
             uow.agreements, partner=partner, kind=kind.value, set_size=size, now=uow.started_at
         )
@@ -173,7 +173,7 @@ def count_run(
     doubly-blinded values for the links). One try per run: a malformed step ends it."""
     with store.unit_of_work() as uow:
         # Runs past their expiry lose their key first (this one too: it is then refused).
-        if responder.expire_waiting(uow.match_runs, uow.started_at):
+        if responder.expire_waiting(uow):
             uow.commit()
     with store.unit_of_work() as uow:
         run = _offered_run(uow.match_runs.get(run_id, RESPONDER), partner, run_id)

@@ -103,19 +103,24 @@ class MatchRunRepository:
             values["blinding_scalar"] = None
         return self._update(run_id, role, only_from, values)
 
-    def expire_waiting(self, role: str, *, started_before: str, at: str) -> int:
+    def expire_waiting(self, role: str, *, started_before: str, at: str) -> list[MatchRun]:
         """Runs of `role` still holding a blinding scalar that started before
-        `started_before`: marked expired and their scalar erased. How many."""
-        result = self._connection.execute(
+        `started_before`: marked expired and their scalar erased. Which (as they are now)."""
+        waiting = (
+            match_runs.c.role == role,
+            match_runs.c.blinding_scalar.is_not(None),
+            match_runs.c.started_at < started_before,
+        )
+        rows = self._connection.execute(select(match_runs).where(*waiting)).mappings().all()
+        if not rows:
+            return []
+        self._connection.execute(
             update(match_runs)
-            .where(
-                match_runs.c.role == role,
-                match_runs.c.blinding_scalar.is_not(None),
-                match_runs.c.started_at < started_before,
-            )
+            .where(*waiting, match_runs.c.id.in_([row["id"] for row in rows]))
             .values(status=EXPIRED, finished_at=at, blinding_scalar=None)
         )
-        return int(result.rowcount)
+        expired = {"status": EXPIRED, "finished_at": at, "blinding_scalar": None}
+        return [MatchRun(**{**row, **expired}) for row in rows]
 
     def _update(
         self, run_id: str, role: str, only_from: tuple[str, ...] | None, values: dict[str, Any]

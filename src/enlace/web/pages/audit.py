@@ -74,6 +74,7 @@ ACTION_NAMES = {
     "match-aborted": "Matching run aborted by the partner (our proof failed its check)",
     "match-answered": "Matching request answered",
     "match-checked": "Partner's matching check answered",
+    "match-expired": "Partner's matching run left unfinished (its key erased)",
     "match-check-failed": "Partner's matching check failed (run aborted)",
     "match-refusal": "Partner's matching request refused",
     "match-refused": "Our matching request refused",
