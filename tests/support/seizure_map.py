@@ -32,6 +32,7 @@ class MapData:
     current: tuple[Record, ...]
     moved: str  # a seizure whose newest version names another state than its first
     revoked: str  # a seizure revoked by its newest version
+    revoked_owner: str
 
 
 def _seizure(index: int, rng: random.Random) -> Seizure:
@@ -103,7 +104,7 @@ def map_node(store: Store, *, seizures: int = 80, firearms: int = 30) -> MapData
         )
         uow.commit()
     current = [moved, *made[2:]]
-    return MapData(tuple(current), moved=moved.id, revoked=revoked.id)
+    return MapData(tuple(current), moved=moved.id, revoked=revoked.id, revoked_owner=revoked.owner)
 
 
 def expected_counts(

@@ -112,6 +112,14 @@ def map_counts(store: Store, wanted: MapFilter) -> MapCounts:
     )
 
 
+def map_owners(store: Store) -> list[str]:
+    """The parties that own seizures or firearms held here: the owner filter's choices."""
+    with store.unit_of_work() as uow:  # only reads
+        rows = uow.records.holdings()
+    kinds = (Seizure.KIND, Firearm.KIND)
+    return sorted({owner for kind, owner, count in rows if kind in kinds and count})
+
+
 def _field(connection: Connection, name: str) -> ColumnElement[str]:
     """A top-level property of the stored STIX JSON, as text (NULL when absent)."""
     if connection.dialect.name == "sqlite":
@@ -175,4 +183,5 @@ __all__ = [
     "MapFilter",
     "StateCount",
     "map_counts",
+    "map_owners",
 ]
