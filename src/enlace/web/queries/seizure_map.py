@@ -4,8 +4,8 @@ fronterizo), with the map's filters.
 
 Counted in the database over the newest version of each record (`records.latest`), revoked
 ones left out, the fields read from the stored STIX JSON (SQLite `json_extract`,
-PostgreSQL `->>` on the text cast to json): one grouped query per kind, so the database
-returns one row per (state, port) whatever the number of records. A seizure counts in the
+PostgreSQL `json_to_record` on the text cast to json): one grouped query per kind, so the
+database returns one row per (state, port) whatever the number of records. A seizure counts in the
 state its `state` names and, when it names one, at its `port_code`; a recovery is a firearm
 record with a `recovery_state` or a `recovery_date`, counted in its `recovery_state`.
 Records that name no state are counted apart ("no state"), so the counts add up to what the
@@ -17,7 +17,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import JSON, ColumnElement, Connection, and_, cast, func, or_, select, true
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    FromClause,
+    Text,
+    and_,
+    cast,
+    column,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy import type_coerce as coerce
 
 from enlace.model.records import Firearm, Seizure
@@ -120,15 +133,30 @@ def map_owners(store: Store) -> list[str]:
     return sorted({owner for kind, owner, count in rows if kind in kinds and count})
 
 
-def _field(connection: Connection, name: str) -> ColumnElement[str]:
-    """A top-level property of the stored STIX JSON, as text (NULL when absent)."""
-    if connection.dialect.name == "sqlite":
-        # SQLite keeps JSON as text: json_extract reads it where it is (a CAST to JSON
-        # would give the text numeric affinity).
-        found: ColumnElement[str] = coerce(records.c.stix, JSON)[name].as_string()
-    else:
-        found = cast(records.c.stix, JSON)[name].as_string()
-    return found
+class _Fields:
+    """The top-level properties of the stored STIX JSON a query reads, as text columns
+    (NULL when absent), and what the query selects them from."""
+
+    def __init__(self, connection: Connection, names: tuple[str, ...]) -> None:
+        self.source: FromClause = records
+        self.columns: dict[str, ColumnElement[str]]
+        if connection.dialect.name == "sqlite":
+            # SQLite keeps JSON as text: json_extract reads it where it is (a CAST to JSON
+            # would give the text numeric affinity).
+            self.columns = {name: coerce(records.c.stix, JSON)[name].as_string() for name in names}
+            return
+        # PostgreSQL: json_to_record parses each row's text once into all the fields (a
+        # cast per field would parse it once per field), as the indicators do.
+        parsed = (
+            func.json_to_record(cast(records.c.stix, JSON))
+            .table_valued(*(column(name, Text) for name in names))
+            .render_derived(name="s", with_types=True)
+        )
+        self.source = records.join(parsed, true())
+        self.columns = {name: parsed.c[name] for name in names}
+
+    def __getitem__(self, name: str) -> ColumnElement[str]:
+        return self.columns[name]
 
 
 def _common(wanted: MapFilter, kind: str) -> list[ColumnElement[bool]]:
@@ -155,23 +183,35 @@ def _period(day: ColumnElement[str], wanted: MapFilter) -> list[ColumnElement[bo
 def _seizure_rows(
     connection: Connection, wanted: MapFilter
 ) -> dict[tuple[str | None, str | None], int]:
-    state, port = _field(connection, "state"), _field(connection, "port_code")
+    fields = _Fields(connection, ("state", "port_code", "seizure_date", "category", "drug_type"))
+    state, port = fields["state"], fields["port_code"]
     conditions = _common(wanted, Seizure.KIND)
-    conditions += _period(_field(connection, "seizure_date"), wanted)
+    conditions += _period(fields["seizure_date"], wanted)
     if wanted.category:
-        conditions.append(_field(connection, "category") == wanted.category)
+        conditions.append(fields["category"] == wanted.category)
     if wanted.drug:
-        conditions.append(_field(connection, "drug_type") == wanted.drug)
-    query = select(state, port, func.count()).where(and_(*conditions)).group_by(state, port)
+        conditions.append(fields["drug_type"] == wanted.drug)
+    query = (
+        select(state, port, func.count())
+        .select_from(fields.source)
+        .where(and_(*conditions))
+        .group_by(state, port)
+    )
     return {(row[0], row[1]): int(row[2]) for row in connection.execute(query)}
 
 
 def _recovery_rows(connection: Connection, wanted: MapFilter) -> dict[str | None, int]:
-    state, day = _field(connection, "recovery_state"), _field(connection, "recovery_date")
+    fields = _Fields(connection, ("recovery_state", "recovery_date"))
+    state, day = fields["recovery_state"], fields["recovery_date"]
     conditions = _common(wanted, Firearm.KIND)
     conditions.append(or_(state.is_not(None), day.is_not(None)))
     conditions += _period(day, wanted)
-    query = select(state, func.count()).where(and_(*conditions)).group_by(state)
+    query = (
+        select(state, func.count())
+        .select_from(fields.source)
+        .where(and_(*conditions))
+        .group_by(state)
+    )
     return {row[0]: int(row[1]) for row in connection.execute(query)}
 
 
