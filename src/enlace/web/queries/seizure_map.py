@@ -2,10 +2,10 @@
 and firearm recoveries counted by state (entidad federativa) and border port (puerto
 fronterizo), with the map's filters.
 
-Counted in the database over the newest version of each record (`records.latest`), revoked
-ones left out, the fields read from the stored STIX JSON (SQLite `json_extract`,
-PostgreSQL `json_to_record` on the text cast to json): one grouped query per kind, so the
-database returns one row per (state, port) whatever the number of records. A seizure counts in the
+Read from `map_counts` (enlace.store.map_counts), which the store keeps in step with the
+newest, unrevoked version of each record: one grouped query summing month rows for the whole
+months of the period and day rows for its partial months at the ends, so the work is bounded
+by the places, kinds and months in use, not by the records held. A seizure counts in the
 state its `state` names and, when it names one, at its `port_code`; a recovery is a firearm
 record with a `recovery_state` or a `recovery_date`, counted in its `recovery_state`.
 Records that name no state are counted apart ("no state"), so the counts add up to what the
@@ -15,28 +15,15 @@ records list finds for the same kind and owner.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import (
-    JSON,
-    ColumnElement,
-    Connection,
-    FromClause,
-    Text,
-    and_,
-    cast,
-    column,
-    func,
-    or_,
-    select,
-    true,
-)
-from sqlalchemy import type_coerce as coerce
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from enlace.model.records import Firearm, Seizure
 from enlace.model.vocabulary import DrugType, SeizedCategory
+from enlace.store.map_counts import DAY, MONTH
 from enlace.store.store import Store
-from enlace.store.tables import records
+from enlace.store.tables import map_counts as map_counts_table
 
 # What the map's kind filter offers: the record kinds' own words (records.kind), a recovery
 # being a firearm recovered (recuperación de arma).
@@ -101,23 +88,23 @@ class MapCounts:
 
 def map_counts(store: Store, wanted: MapFilter) -> MapCounts:
     """Seizures and recoveries by state and by port, as `wanted` filters them."""
-    seizures: dict[tuple[str | None, str | None], int] = {}
-    recoveries: dict[str | None, int] = {}
-    with store.unit_of_work() as uow:  # only reads
-        connection = uow.connection
-        if wanted.kind in ("", "seizure"):
-            seizures = _seizure_rows(connection, wanted)
-        if wanted.kind in ("", "recovery") and not wanted.seizures_only:
-            recoveries = _recovery_rows(connection, wanted)
+    kinds = tuple(
+        kind
+        for kind in MAP_KINDS
+        if wanted.kind in ("", kind) and not (kind == "recovery" and wanted.seizures_only)
+    )
+    rows: list[tuple[str, str, str, int]] = []
+    if kinds:
+        with store.unit_of_work() as uow:  # only reads
+            rows = _rows(uow.connection, wanted, kinds)
     states: dict[str, list[int]] = {}
     ports: dict[str, int] = {}
     no_state = [0, 0]
-    for (state, port), count in seizures.items():
-        (states.setdefault(state, [0, 0]) if state else no_state)[0] += count
+    for kind, state, port, count in rows:
+        side = 0 if kind == "seizure" else 1
+        (states.setdefault(state, [0, 0]) if state else no_state)[side] += count
         if port:
             ports[port] = ports.get(port, 0) + count
-    for state, count in recoveries.items():
-        (states.setdefault(state, [0, 0]) if state else no_state)[1] += count
     return MapCounts(
         states={code: StateCount(*pair) for code, pair in sorted(states.items())},
         ports=dict(sorted(ports.items())),
@@ -133,86 +120,80 @@ def map_owners(store: Store) -> list[str]:
     return sorted({owner for kind, owner, count in rows if kind in kinds and count})
 
 
-class _Fields:
-    """The top-level properties of the stored STIX JSON a query reads, as text columns
-    (NULL when absent), and what the query selects them from."""
+def _period(wanted: MapFilter) -> ColumnElement[bool]:
+    """Which rows of `map_counts` a period sums: month rows for the whole months inside it,
+    day rows for the days of the partial months at its ends (at most two months of them);
+    without a period, every month row (undated recoveries too)."""
+    since, until = wanted.since, wanted.until
+    grain, period = map_counts_table.c.grain, map_counts_table.c.period
+    if since is None and until is None:
+        return grain == MONTH
+    # The whole months inside the period, as their first days (None: unbounded that side).
+    first = None if since is None else (since if since.day == 1 else _next_month(since))
+    last = None if until is None else _last_whole_month(until)
+    days: list[tuple[date | None, date | None]] = []  # inclusive ranges of day rows
+    parts: list[ColumnElement[bool]] = []
+    if first is None or last is None or first <= last:
+        months = [grain == MONTH, period != ""]
+        if first is not None:
+            months.append(period >= first.isoformat()[:7])
+        if last is not None:
+            months.append(period <= last.isoformat()[:7])
+        parts.append(and_(*months))
+        if since is not None and first is not None and since < first:
+            days.append((since, first - timedelta(days=1)))
+        if until is not None and not _is_month_end(until):
+            days.append((_month_of(until), until))
+    else:  # no whole month inside: the days, at most two partial months of them
+        days.append((since, until))
+    for low, high in days:
+        # Dates are stored YYYY-MM-DD: text order is date order.
+        bounds = [grain == DAY]
+        if low is not None:
+            bounds.append(period >= low.isoformat())
+        if high is not None:
+            bounds.append(period <= high.isoformat())
+        parts.append(and_(*bounds))
+    return or_(*parts)
 
-    def __init__(self, connection: Connection, names: tuple[str, ...]) -> None:
-        self.source: FromClause = records
-        self.columns: dict[str, ColumnElement[str]]
-        if connection.dialect.name == "sqlite":
-            # SQLite keeps JSON as text: json_extract reads it where it is (a CAST to JSON
-            # would give the text numeric affinity).
-            self.columns = {name: coerce(records.c.stix, JSON)[name].as_string() for name in names}
-            return
-        # PostgreSQL: json_to_record parses each row's text once into all the fields (a
-        # cast per field would parse it once per field), as the indicators do.
-        parsed = (
-            func.json_to_record(cast(records.c.stix, JSON))
-            .table_valued(*(column(name, Text) for name in names))
-            .render_derived(name="s", with_types=True)
-        )
-        self.source = records.join(parsed, true())
-        self.columns = {name: parsed.c[name] for name in names}
 
-    def __getitem__(self, name: str) -> ColumnElement[str]:
-        return self.columns[name]
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
 
 
-def _common(wanted: MapFilter, kind: str) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        records.c.kind == kind,
-        records.c.latest == true(),
-        records.c.revoked == False,  # noqa: E712 (SQL, not Python)
-    ]
+def _last_whole_month(until: date) -> date:
+    # The first day of the last month that ends on or before `until`.
+    if _is_month_end(until):
+        return _month_of(until)
+    return _month_of(_month_of(until) - timedelta(days=1))
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _is_month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
+
+
+def _rows(
+    connection: Connection, wanted: MapFilter, kinds: tuple[str, ...]
+) -> list[tuple[str, str, str, int]]:
+    # (kind, state, port, count) summed over the rows the filters select.
+    table = map_counts_table
+    conditions = [table.c.kind.in_(kinds), table.c.records != 0, _period(wanted)]
     if wanted.owner:
-        conditions.append(records.c.owner == wanted.owner)
-    return conditions
-
-
-def _period(day: ColumnElement[str], wanted: MapFilter) -> list[ColumnElement[bool]]:
-    # Dates are stored YYYY-MM-DD: text order is date order.
-    conditions = []
-    if wanted.since is not None:
-        conditions.append(day >= wanted.since.isoformat())
-    if wanted.until is not None:
-        conditions.append(day <= wanted.until.isoformat())
-    return conditions
-
-
-def _seizure_rows(
-    connection: Connection, wanted: MapFilter
-) -> dict[tuple[str | None, str | None], int]:
-    fields = _Fields(connection, ("state", "port_code", "seizure_date", "category", "drug_type"))
-    state, port = fields["state"], fields["port_code"]
-    conditions = _common(wanted, Seizure.KIND)
-    conditions += _period(fields["seizure_date"], wanted)
+        conditions.append(table.c.owner == wanted.owner)
     if wanted.category:
-        conditions.append(fields["category"] == wanted.category)
+        conditions.append(table.c.category == wanted.category)
     if wanted.drug:
-        conditions.append(fields["drug_type"] == wanted.drug)
+        conditions.append(table.c.drug == wanted.drug)
     query = (
-        select(state, port, func.count())
-        .select_from(fields.source)
+        select(table.c.kind, table.c.state, table.c.port, func.sum(table.c.records))
         .where(and_(*conditions))
-        .group_by(state, port)
+        .group_by(table.c.kind, table.c.state, table.c.port)
     )
-    return {(row[0], row[1]): int(row[2]) for row in connection.execute(query)}
-
-
-def _recovery_rows(connection: Connection, wanted: MapFilter) -> dict[str | None, int]:
-    fields = _Fields(connection, ("recovery_state", "recovery_date"))
-    state, day = fields["recovery_state"], fields["recovery_date"]
-    conditions = _common(wanted, Firearm.KIND)
-    conditions.append(or_(state.is_not(None), day.is_not(None)))
-    conditions += _period(day, wanted)
-    query = (
-        select(state, func.count())
-        .select_from(fields.source)
-        .where(and_(*conditions))
-        .group_by(state)
-    )
-    return {row[0]: int(row[1]) for row in connection.execute(query)}
+    return [(row[0], row[1], row[2], int(row[3])) for row in connection.execute(query)]
 
 
 __all__ = [
