@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select, update
 
 from enlace.store.dialect import insert_rows_ignoring_duplicates
 from enlace.store.map_counts import MAP_RECORD_KINDS, places_of_rows, shift_map_counts
+from enlace.store.repositories.writer_lock import take_writer_lock
 from enlace.store.tables import consents, records, revocations
 
 
@@ -90,6 +91,10 @@ class RevocationRepository:
         """Hold every version of these records of `owner` as revoked: never matched, counted
         or reported (those read `records.revoked`); their newest versions leave the seizure
         map's counts (`map_counts`)."""
+        # Which version is newest and unrevoked is read under the writer lock, as
+        # RecordRepository.add reads it: a version added at the same moment by another
+        # writer would otherwise take the same count away a second time.
+        take_writer_lock(self._connection)
         for start in range(0, len(record_ids), 500):
             chunk = record_ids[start : start + 500]
             # Their newest versions not revoked yet leave the seizure map's counts.
