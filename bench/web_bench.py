@@ -728,6 +728,11 @@ def _select_options(html: str, name: str) -> list[str]:
     return [value for value in re.findall(r'<option value="([^"]*)"', select.group(1)) if value]
 
 
+MAP_PERIOD = "/web/map?" + urlencode(
+    {"kind": "seizure", "category": "drug", "since": "2024-11-15", "until": "2025-06-10"}
+)
+
+
 def page_list(first_records_page: str, picked: Picked) -> list[Page]:
     """Every page the bench times; the filters' values as the records page offers them."""
     last = last_page(first_records_page)
@@ -745,6 +750,10 @@ def page_list(first_records_page: str, picked: Picked) -> list[Page]:
         Page("search: a name", _records(q=picked.name), picked.name_id),
         Page("search: a serial", _records(q=picked.serial), picked.serial_id),
         Page("search: a word", _records(q=picked.word)),
+        Page("map", "/web/map"),
+        # Days at both ends (the synthetic records span 2024-10 to 2025-09): the map sums
+        # month rows for the whole months and day rows for the partial ones.
+        Page("map, drug seizures in a period", MAP_PERIOD),
         Page("tracking", "/web/tracking"),
         Page("matching", "/web/matching"),
         Page("exchange", "/web/exchange"),

@@ -46,6 +46,7 @@ TABLES = {
     "record_counts",
     "record_search",
     "record_links",
+    "map_counts",
 }
 # FTS5 keeps a virtual table's index in tables of its own, named after it (SQLite only).
 _FTS5_SHADOWS = {"data", "idx", "content", "docsize", "config"}

@@ -152,6 +152,12 @@ def test_the_menu_shows_each_role_only_its_pages() -> None:
         "/web/records",
         "/web/import",
         "/web/matching",
+        "/web/map",
+    ]
+    assert [i.path for i in menu_for(frozenset({Role.COORDINATOR}))] == [
+        "/web/",
+        "/web/map",
+        "/web/tracking",
     ]
     assert menu_for(frozenset(Role)) == list(NAV_ITEMS)
 

@@ -61,7 +61,7 @@ def test_every_page_of_the_bench_answers_on_a_node_it_built(
     finally:
         dropped = web_bench.drop_built(tmp_path, admin_url)
     assert len(dropped) == 1
-    assert len(pages) == 13
+    assert len(pages) == 15
     assert {label: t.status for label, t in timings.items()} == dict.fromkeys(timings, 200)
     assert timings["search: a name"].shown is True
     assert timings["search: a serial"].shown is True

@@ -39,7 +39,8 @@ class Store:
             return
         with self.engine.begin() as connection:
             connection.exec_driver_sql(
-                "ANALYZE records, record_identifiers, record_search, record_counts, record_links"
+                "ANALYZE records, record_identifiers, record_search, record_counts, record_links, "
+                "map_counts"
             )
 
     def close(self) -> None:

@@ -90,6 +90,36 @@ record_counts = Table(
     PrimaryKeyConstraint("kind", "owner", name="pk_record_counts"),
 )
 
+# The seizure map's counts (enlace.store.map_counts): newest, unrevoked seizures and firearm
+# recoveries per place, what and when, at two grains (month rows "YYYY-MM", day rows
+# "YYYY-MM-DD"), so the map sums month rows for whole months and day rows only at a period's
+# ends. The period leads the key: a period is one range of it. Kept by RecordRepository.add
+# and RevocationRepository.mark_revoked in the writer's transaction; migration 0024 filled it.
+map_counts = Table(
+    "map_counts",
+    metadata,
+    Column("grain", String(5), nullable=False),  # "month" | "day"
+    Column("period", String, nullable=False),  # "YYYY-MM" | "YYYY-MM-DD" | "" (no date)
+    Column("kind", String(8), nullable=False),  # "seizure" | "recovery"
+    Column("owner", String(2), nullable=False),
+    Column("state", String, nullable=False),  # ISO 3166-2, "" for none
+    Column("port", String, nullable=False),  # CBP port code, "" for none
+    Column("category", String, nullable=False),  # seizures' category, "" for recoveries
+    Column("drug", String, nullable=False),  # drug seizures' drug type, else ""
+    Column("records", BigInteger, nullable=False),
+    PrimaryKeyConstraint(
+        "grain",
+        "period",
+        "kind",
+        "owner",
+        "state",
+        "port",
+        "category",
+        "drug",
+        name="pk_map_counts",
+    ),
+)
+
 # The full-text index of the newest versions, `record_search`, is not declared here: it is
 # an FTS5 virtual table on SQLite and a table with a tsvector column on PostgreSQL, created
 # by migration 0015 and read and written only by enlace.store.search_index.

@@ -13,6 +13,7 @@ import orjson
 from enlace.model.errors import RecordError
 from enlace.model.markings import Markings
 from enlace.model.records import Record
+from enlace.store.map_counts import MapPlace, map_place
 from enlace.store.search_index import searchable_text
 
 
@@ -54,6 +55,9 @@ class StoredVersion(NamedTuple):
     # where the STIX object is at hand (in an import's worker processes too), not again
     # from the JSON text when it is stored.
     search_text: str
+    # Where it counts on the seizure map (enlace.store.map_counts), None if it does not:
+    # worked out here too, from the STIX object at hand.
+    map_place: MapPlace | None
 
     @classmethod
     def of(
@@ -91,6 +95,7 @@ class StoredVersion(NamedTuple):
             text,
             record.identifier_keys(),
             searchable_text(obj),
+            map_place(record.KIND, obj),
         )
 
 

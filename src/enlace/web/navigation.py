@@ -29,6 +29,9 @@ MATCHING_ROLES = frozenset({Role.ANALYST, Role.LIAISON})
 DISCLOSURE_ROLES = frozenset({Role.LIAISON})
 TRACKING_ROLES = frozenset({Role.COORDINATOR})
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
+# The seizure map shows counts, no record's content: for those who read the records and
+# those who follow the group's results.
+MAP_ROLES = frozenset({Role.ANALYST, Role.LIAISON, Role.COORDINATOR})
 # Who is shown witnessing's audit alerts on the dashboard: those who read the exchange page or
 # the audit log, and can act on an alert (call the partner's liaison, keep the evidence).
 ALERT_ROLES = EXCHANGE_ROLES | AUDIT_ROLES
@@ -39,6 +42,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/web/import", "Import", IMPORT_ROLES),
     NavItem("/web/exchange", "Exchange", EXCHANGE_ROLES),
     NavItem("/web/matching", "Matching", MATCHING_ROLES),
+    NavItem("/web/map", "Map", MAP_ROLES),
     NavItem("/web/tracking", "Tracking", TRACKING_ROLES),
     NavItem("/web/audit", "Audit", AUDIT_ROLES),
 )

@@ -13,6 +13,13 @@ from enlace.store.dialect import (
     insert_rows_ignoring_duplicates,
 )
 from enlace.store.errors import VersionConflict
+from enlace.store.map_counts import (
+    MAP_RECORD_KINDS,
+    MapPlace,
+    count_places,
+    map_place_of_text,
+    shift_map_counts,
+)
 from enlace.store.repositories.record_links import add_record_links
 from enlace.store.repositories.settings import data_written
 from enlace.store.repositories.writer_lock import take_writer_lock
@@ -128,9 +135,9 @@ class RecordRepository:
             data_written(self._connection)
         return added
 
-    def _newest_held(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
-        # id -> (modified, kind, owner) of the version marked newest, for the ids held.
-        found: dict[str, tuple[str, str, str]] = {}
+    def _newest_held(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str, bool]]:
+        # id -> (modified, kind, owner, revoked) of the version marked newest, for the ids held.
+        found: dict[str, tuple[str, str, str, bool]] = {}
         for chunk in _chunks(list(ids), _LOOKUP_CHUNK):
             # By id alone, the marker read from the row: with "latest = true" in the WHERE,
             # PostgreSQL planning inside an import's transaction (no statistics yet for the
@@ -138,33 +145,43 @@ class RecordRepository:
             # quadratic: 120 s of a 100,000-record import. The primary key's (id, modified)
             # prefix answers "id IN (...)" in any case.
             sql = (
-                "SELECT id, modified, kind, owner, latest FROM records WHERE id IN ("
+                "SELECT id, modified, kind, owner, latest, revoked FROM records WHERE id IN ("
                 + ", ".join([self._placeholder] * len(chunk))
                 + ")"
             )
             for row in self._connection.exec_driver_sql(sql, tuple(chunk)):
                 if row[4]:
-                    found[row[0]] = (row[1], row[2], row[3])
+                    found[row[0]] = (row[1], row[2], row[3], bool(row[5]))
         return found
 
     def _keep_newest(
-        self, promoted: Iterable[StoredVersion], before: Mapping[str, tuple[str, str, str]]
+        self, promoted: Iterable[StoredVersion], before: Mapping[str, tuple[str, str, str, bool]]
     ) -> None:
         # The versions that became the newest of their id: the one they replace loses the
-        # marker, the counts move from its (kind, owner) to theirs, the search index takes
-        # their text. All in the caller's transaction, so a rollback undoes it with them.
+        # marker, the counts move from its (kind, owner) to theirs, the map's counts from its
+        # place to theirs (unrevoked ones only), the search index takes their text. All in
+        # the caller's transaction, so a rollback undoes it with them.
         promoted = list(promoted)
         if not promoted:
             return
         counts: dict[tuple[str, str], int] = {}
+        places: dict[tuple[str, MapPlace], int] = {}
         demoted = []
+        on_map: list[tuple[str, str]] = []  # replaced versions that may count on the map
         for version in promoted:
             counts[(version.kind, version.owner)] = counts.get((version.kind, version.owner), 0) + 1
+            if not version.revoked:
+                count_places(places, version.owner, version.map_place, 1)
             replaced = before.get(version.id)
             if replaced is not None:
-                modified, kind, owner = replaced
+                modified, kind, owner, revoked = replaced
                 demoted.append((version.id, modified))
                 counts[(kind, owner)] = counts.get((kind, owner), 0) - 1
+                if kind in MAP_RECORD_KINDS and not revoked:
+                    on_map.append((version.id, modified))
+        for kind, owner, text in self._texts_of(on_map):
+            count_places(places, owner, map_place_of_text(kind, text), -1)
+        shift_map_counts(self._connection, places)
         p = self._placeholder
         if demoted:
             self._connection.exec_driver_sql(
@@ -184,6 +201,22 @@ class RecordRepository:
             [(v.id, v.search_text) for v in promoted],
             replacing=[record_id for record_id, _ in demoted],
         )
+
+    def _texts_of(self, keys: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
+        # (kind, owner, STIX text) of each given (id, modified) version: looked up by id
+        # (the primary key's prefix, as _newest_held), only the versions asked for kept.
+        wanted = set(keys)
+        found: list[tuple[str, str, str]] = []
+        for chunk in _chunks(sorted({record_id for record_id, _ in wanted}), _LOOKUP_CHUNK):
+            sql = (
+                "SELECT id, modified, kind, owner, stix FROM records WHERE id IN ("
+                + ", ".join([self._placeholder] * len(chunk))
+                + ")"
+            )
+            for row in self._connection.exec_driver_sql(sql, tuple(chunk)):
+                if (row[0], row[1]) in wanted:
+                    found.append((row[2], row[3], row[4]))
+        return found
 
     def digests_of_versions(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Content digests of the given (id, modified) versions that are stored."""

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, update
 
 from enlace.store.dialect import insert_rows_ignoring_duplicates
+from enlace.store.map_counts import MAP_RECORD_KINDS, places_of_rows, shift_map_counts
+from enlace.store.repositories.writer_lock import take_writer_lock
 from enlace.store.tables import consents, records, revocations
 
 
@@ -87,11 +89,28 @@ class RevocationRepository:
 
     def mark_revoked(self, record_ids: list[str], owner: str) -> None:
         """Hold every version of these records of `owner` as revoked: never matched, counted
-        or reported (those read `records.revoked`)."""
+        or reported (those read `records.revoked`); their newest versions leave the seizure
+        map's counts (`map_counts`)."""
+        # Which version is newest and unrevoked is read under the writer lock, as
+        # RecordRepository.add reads it: a version added at the same moment by another
+        # writer would otherwise take the same count away a second time.
+        take_writer_lock(self._connection)
         for start in range(0, len(record_ids), 500):
+            chunk = record_ids[start : start + 500]
+            # Their newest versions not revoked yet leave the seizure map's counts.
+            newest = self._connection.execute(
+                select(records.c.kind, records.c.owner, records.c.stix, records.c.latest).where(
+                    records.c.id.in_(chunk),
+                    records.c.owner == owner,
+                    records.c.kind.in_(MAP_RECORD_KINDS),
+                    records.c.revoked == False,  # noqa: E712 (SQL, not Python)
+                )
+            ).all()
+            leaving = places_of_rows((r.kind, r.owner, r.stix) for r in newest if r.latest)
+            shift_map_counts(self._connection, {key: -n for key, n in leaving.items()})
             self._connection.execute(
                 update(records)
-                .where(records.c.id.in_(record_ids[start : start + 500]), records.c.owner == owner)
+                .where(records.c.id.in_(chunk), records.c.owner == owner)
                 .values(revoked=True)
             )
 

@@ -19,6 +19,7 @@ from enlace.web.pages import (
     link_graph,
     matching,
     records,
+    seizure_map,
     tracking,
 )
 
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     dashboard.router,
     records.router,
     link_graph.router,
+    seizure_map.router,
     imports.router,
     exchange.router,
     matching.router,
