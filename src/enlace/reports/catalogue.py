@@ -189,6 +189,8 @@ KIND = {
     "meeting": ("Reunión", "Meeting"),
     "commitment": ("Compromiso", "Commitment"),
     "action": ("Acción", "Action"),
+    "trace-request": ("Solicitud de rastreo", "Trace request"),
+    "trace-response": ("Respuesta de rastreo", "Trace response"),
 }
 PERIOD_KIND = {
     "calendar-year": ("año calendario", "calendar year"),
