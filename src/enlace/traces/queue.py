@@ -52,8 +52,9 @@ class TraceSummary:
         return (self.answered_at - self.requested_at).total_seconds() / 86_400
 
 
-def _summaries(uow: UnitOfWork) -> list[TraceSummary]:
-    party = node_party(uow)
+def _summaries(uow: UnitOfWork, party: str | None = None) -> list[TraceSummary]:
+    # `party`: this node's, when the caller knows it (the web app has it from node.json).
+    party = party or node_party(uow)
     requests = [
         r
         for row in uow.records.iter_latest(kind=TraceRequest.KIND)
@@ -88,7 +89,11 @@ def _summaries(uow: UnitOfWork) -> list[TraceSummary]:
 
 
 def list_traces(
-    store: UnitOfWorkFactory, *, direction: str | None = None, state: str | None = None
+    store: UnitOfWorkFactory,
+    *,
+    direction: str | None = None,
+    state: str | None = None,
+    party: str | None = None,
 ) -> list[TraceSummary]:
     """Read-only use case: the node's traces, newest first, optionally of one direction
     (incoming, outgoing) and one status (submitted, in-progress, answered, closed)."""
@@ -103,7 +108,7 @@ def list_traces(
                 f"status {state[:40]!r}: expected one of " + ", ".join(s.value for s in TraceState)
             ) from None
     with store.unit_of_work() as uow:
-        found = _summaries(uow)
+        found = _summaries(uow, party)
     return [
         s
         for s in found
@@ -157,9 +162,11 @@ def indicators_of(summaries: Sequence[TraceSummary], direction: str) -> TraceInd
     )
 
 
-def trace_indicators(store: UnitOfWorkFactory) -> tuple[TraceIndicators, TraceIndicators]:
+def trace_indicators(
+    store: UnitOfWorkFactory, *, party: str | None = None
+) -> tuple[TraceIndicators, TraceIndicators]:
     """Read-only use case: the indicators of the traces this node asked for (outgoing:
     partners' turnaround) and of those it was asked (incoming: its own turnaround)."""
     with store.unit_of_work() as uow:
-        found = _summaries(uow)
+        found = _summaries(uow, party)
     return indicators_of(found, "outgoing"), indicators_of(found, "incoming")

@@ -19,6 +19,7 @@ from enlace.web.pages import (
     link_graph,
     matching,
     records,
+    traces,
     tracking,
 )
 
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     exchange.router,
     matching.router,
     disclosure.router,
+    traces.router,
     tracking.router,
     audit.router,
 ]
