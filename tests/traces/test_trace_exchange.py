@@ -378,3 +378,42 @@ def test_an_oversized_field_is_refused(nodes: dict[str, Node]) -> None:
     assert held(us, record.id) == 0
     [(_, detail)] = [(a, d) for a, d in actions(us) if a == "refusal"]
     assert "at most 200 characters" in detail["messages"]["malformed"]
+
+
+def test_the_meeting_report_and_the_tracking_page_show_trace_turnaround(
+    nodes: dict[str, Node],
+) -> None:
+    from datetime import date
+
+    from enlace.reports.queries import build_report_data
+    from enlace.reports.render import render_html
+    from enlace.store.versions import StoredVersion as Version
+    from enlace.web.queries.tracking import tracking_view
+    from support.reports import meeting
+
+    mx, us = nodes["MX"], nodes["US"]
+    with mx.store.unit_of_work() as uow:
+        uow.records.add(
+            [Version.of(meeting("next", meeting_date="2026-12-20"))], added_at=uow.started_at
+        )
+        uow.commit()
+    answered, waiting = ask(mx), ask(mx)
+    pull(us, mx)
+    respond_to_trace(
+        us.store, request_id=answered, status="answered", answer=ANSWER, signing_key=us.key,
+        actor="l",
+    )  # fmt: skip
+    pull(mx, us)
+    assert trace_detail(mx.store, request_id=waiting).state is TraceState.SUBMITTED
+    data = build_report_data(mx.store, meeting_id=None, indicators=(), today=date(2026, 12, 1))
+    [outgoing] = data.traces
+    assert (outgoing.direction, outgoing.requests, outgoing.answered) == ("outgoing", 2, 1)
+    assert outgoing.answer_rate == 0.5
+    spanish, english = render_html(data, "es"), render_html(data, "en")
+    assert "Rastreo de armas" in spanish
+    assert "Solicitudes que hicimos" in spanish
+    assert "50 %" in spanish
+    assert "Firearm traces" in english
+    assert "Requests we made" in english
+    view = tracking_view(mx.store, meeting_id=None, today=date(2026, 12, 1))
+    assert view.traces == data.traces

@@ -168,5 +168,13 @@ def trace_indicators(
     """Read-only use case: the indicators of the traces this node asked for (outgoing:
     partners' turnaround) and of those it was asked (incoming: its own turnaround)."""
     with store.unit_of_work() as uow:
-        found = _summaries(uow, party)
+        return indicators_in(uow, party)
+
+
+def indicators_in(
+    uow: UnitOfWork, party: str | None = None
+) -> tuple[TraceIndicators, TraceIndicators]:
+    """Building block of `trace_indicators` (and of the meeting report, in its own unit of
+    work): (outgoing, incoming) indicators of the traces held."""
+    found = _summaries(uow, party)
     return indicators_of(found, "outgoing"), indicators_of(found, "incoming")
