@@ -130,6 +130,11 @@ def test_a_trace_asked_answered_and_closed_through_the_pages(
     assert [a for _, a in steps] == ["trace-received", "trace-response"]
     assert steps[1][0] == user_of(Role.LIAISON)
 
+    # The request and the response are records like any other on the record pages.
+    request_id = queued.get_attribute("data-request")
+    liaison.goto(f"{us.url}/web/records/{request_id}")
+    expect(liaison.locator("body")).to_contain_text("Contraparte a la que se pide")
+    expect(liaison.locator("body")).to_contain_text("KQ77310")
     liaison.goto(f"{us.url}/web/traces")
     liaison.click("nav.langs >> text=English")
     expect(liaison.locator("h1")).to_have_text("Firearm trace requests")
