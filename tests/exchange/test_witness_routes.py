@@ -264,7 +264,7 @@ def test_a_log_request_that_cannot_be_read_is_400_and_changes_nothing(
         (b"not json", 400),
         (b"[1, 2]", 400),
         (orjson.dumps({"protocol": 2, "checkpoint": ""}), 400),
-        (b'{"protocol": 3, "pad": "' + b"x" * 60_000 + b'"}', 413),
+        (b'{"protocol": 4, "pad": "' + b"x" * 60_000 + b'"}', 413),
     ],
 )
 def test_a_cosign_request_that_cannot_be_read_is_refused_and_changes_nothing(

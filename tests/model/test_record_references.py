@@ -41,6 +41,8 @@ EXPECTED = {
     "seizure": {"seizing_agency_ref"},
     "commitment": {"meeting_ref"},
     "action": {"commitment_ref", "evidence"},
+    "trace-request": {"firearm_ref"},
+    "trace-response": {"request_ref"},
 }
 
 

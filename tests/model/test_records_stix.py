@@ -37,6 +37,8 @@ from enlace.model.records import (
     Record,
     Relationship,
     Seizure,
+    TraceRequest,
+    TraceResponse,
     Vehicle,
     agency_id,
     derived_id,
@@ -215,6 +217,33 @@ SAMPLES: dict[type[Record], Callable[[], Record]] = {
             "status": "in-progress",
             "evidence": "indicator:firearms-traced@2025",
         },
+    ),
+    TraceRequest: lambda: build(
+        TraceRequest,
+        {
+            "requested_of": "US",
+            "status": "submitted",
+            "make": "Colt",
+            "serial": "AB12345",
+            "caliber": ".38 Super",
+            "recovery_state": "MX-SIN",
+            "recovery_date": "2025-08-30",
+            "firearm_ref": derived_id("enlace-firearm", "firearm", "stix-test"),
+        },
+    ),
+    TraceResponse: lambda: build(
+        TraceResponse,
+        {
+            "request_ref": derived_id("enlace-trace-request", "trace-request", "stix-test"),
+            "status": "answered",
+            "outcome": "traced",
+            "first_sale_state": "US-TX",
+            "dealer": "Gun shop, Houston",
+            "purchase_date": "2024-02-01",
+            "time_to_crime_days": 576,
+        },
+        owner="US",
+        author=CBP,
     ),
 }
 

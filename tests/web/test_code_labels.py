@@ -41,6 +41,9 @@ ENUM_VOCABULARY = {
     vocabulary.CommitmentTheme: "catalogue:theme",
     vocabulary.Responsible: "catalogue:responsible",
     vocabulary.TrackingStatus: "catalogue:status",
+    vocabulary.TraceRequestStatus: "trace_request_status",
+    vocabulary.TraceResponseStatus: "trace_response_status",
+    vocabulary.TraceOutcome: "trace_outcome",
 }
 MARKED = Markings.build(tlp="amber", releasable_to="MX US", handling="H2", evaluation="B2")
 CREATED = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)

@@ -153,6 +153,7 @@ def test_the_menu_shows_each_role_only_its_pages() -> None:
         "/web/import",
         "/web/matching",
         "/web/map",
+        "/web/traces",
     ]
     assert [i.path for i in menu_for(frozenset({Role.COORDINATOR}))] == [
         "/web/",

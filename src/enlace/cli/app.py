@@ -14,6 +14,7 @@ from enlace.cli import (
     report_commands,
     serve_commands,
     stats_commands,
+    trace_commands,
     tracking_commands,
     user_commands,
     worker_commands,
@@ -45,6 +46,7 @@ def build_app() -> typer.Typer:
     app.add_typer(exchange_commands.build_partner_app(), name="partner")
     app.add_typer(match_commands.build_match_app(), name="match")
     app.add_typer(tracking_commands.build_tracking_app(), name="tracking")
+    app.add_typer(trace_commands.build_trace_app(), name="trace")
     app.add_typer(stats_commands.build_stats_app(), name="stats")
     app.add_typer(stats_commands.build_indicators_app(), name="indicators")
     return app

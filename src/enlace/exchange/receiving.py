@@ -17,8 +17,10 @@ content, another key, or an unreadable signature), ``unknown-type``, ``wrong-own
 record claims an owner that is not the sending partner, and no consent of that owner came
 with it), ``no-consent`` (the consent that came with it does not hold), ``conflict`` (the
 same id and version as one already held, with other content), ``not-releasable-here`` (its
-markings do not name this party) and ``not-in-manifest`` (the page's signed manifest does not
-list it: it was not addressed to this node, or was changed on the way).
+markings do not name this party) ``not-in-manifest`` (the page's signed manifest does not
+list it: it was not addressed to this node, or was changed on the way), and the trace rules'
+``trace-forged``, ``trace-not-addressed``, ``trace-wrong-party`` and
+``trace-status-backwards`` (enlace.exchange.trace_rules).
 
 Exchange protocol 2: what the page's signed manifest lists and the page does not bring (the
 channel dropped it), or brings refused, is kept as a gap of the partner's release sequence
@@ -44,6 +46,11 @@ from enlace.exchange.statements import (
     read_consent,
     read_tombstone,
 )
+from enlace.exchange.trace_rules import (
+    TRACE_REFUSAL_REASONS,
+    trace_receipts,
+    without_trace_breaches,
+)
 from enlace.store.repositories.statements import Consent, Revocation
 from enlace.store.repositories.sync_state import ReceivedSignature, SequenceGap
 from enlace.store.store import Store
@@ -59,6 +66,7 @@ REFUSAL_REASONS = (
     "conflict",
     "not-releasable-here",
     "not-in-manifest",
+    *TRACE_REFUSAL_REASONS,
 )
 # The ids of a page's refused objects are all kept in its one refusal entry: a page holds at
 # most the objects asked for (enlace.exchange.sync_client refuses a bigger one whole).
@@ -163,6 +171,10 @@ def store_checked_page(
         refused.extend(conflicts)
         accepted, usurped = _without_usurped(accepted, holders)
         refused.extend(usurped)
+        accepted, breaches = without_trace_breaches(
+            uow, partner=partner, receiver=frame.receiver, accepted=accepted
+        )
+        refused.extend(breaches)
         new = uow.records.add([a.version for a in accepted], added_at=uow.started_at)
         uow.signatures.add(
             [
@@ -197,6 +209,12 @@ def store_checked_page(
         }
         new_gaps, filled = _gaps(uow, partner, frame, page.numbers_held, refused)
         _audit_page(uow, actor, partner, count, new, accepted, refused, new_gaps)
+        trace_receipts(
+            uow,
+            actor=actor,
+            partner=partner,
+            new=[a for a in accepted if (a.version.id, a.version.modified) not in held],
+        )
         uow.commit()
     counts = Counter(r.reason for r in refused)
     return PageReceipt(new, len(accepted) - new, counts, revoked, consents, len(new_gaps), filled)

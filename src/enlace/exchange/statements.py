@@ -44,8 +44,10 @@ from enlace.exchange.signing import (
 )
 
 # The exchange protocol this node speaks; discovery and the API root state it. 3 (issue 13):
-# witnessing, /witness/v1, at every sync; pages and statements as in 2.
-PROTOCOL = 3
+# witnessing, /witness/v1, at every sync; pages and statements as in 2. 4 (issue 18): trace
+# requests and responses (enlace-trace-request, enlace-trace-response) cross, under the
+# receiver's trace rules (enlace.exchange.trace_rules); pages and statements as in 3.
+PROTOCOL = 4
 TOMBSTONE_TYPE = "x-enlace-tombstone"
 CONSENT_TYPE = "x-enlace-consent"
 REVOCATION_REASONS = ("withdrawn", "erroneous", "releasability-changed", "legal-order")

@@ -157,6 +157,21 @@ ACTION = _ext(
     "new-sdo",
     "An action (acción) under a commitment: owner agency, due date, status, evidence.",
 )
+TRACE_REQUEST = _ext(
+    "d1f3a5c7-9e2b-4d4f-8a6c-2e4a6c8e0b48",
+    "enlace-trace-request",
+    "new-sdo",
+    "A firearm trace request (solicitud de rastreo) to one partner: the firearm, where and "
+    "when it was recovered, the partner asked, status submitted or closed.",
+)
+TRACE_RESPONSE = _ext(
+    "e2a4b6d8-0f3c-4e5a-9b7d-3f5b7d9f1c59",
+    "enlace-trace-response",
+    "new-sdo",
+    "The answering party's response to a trace request: in progress, information requested, "
+    "or answered (traced: state of first sale, dealer, purchase date, time to crime; or not "
+    "traceable with a reason).",
+)
 
 ALL: tuple[ExtensionDefinition, ...] = (
     MARKINGS,
@@ -174,6 +189,8 @@ ALL: tuple[ExtensionDefinition, ...] = (
     MEETING,
     COMMITMENT,
     ACTION,
+    TRACE_REQUEST,
+    TRACE_RESPONSE,
 )
 
 

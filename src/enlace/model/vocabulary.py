@@ -172,3 +172,25 @@ class TrackingStatus(StrEnum):
     IN_PROGRESS = "in-progress"
     DELIVERED = "delivered"
     STALLED = "stalled"
+
+
+class TraceRequestStatus(StrEnum):
+    """Where a trace request stands on the requester's side: only the requester closes it."""
+
+    SUBMITTED = "submitted"
+    CLOSED = "closed"
+
+
+class TraceResponseStatus(StrEnum):
+    """Where the answering party's work on a trace request stands."""
+
+    IN_PROGRESS = "in-progress"
+    INFORMATION_REQUESTED = "information-requested"
+    ANSWERED = "answered"
+
+
+class TraceOutcome(StrEnum):
+    """What a trace found: the first retail sale, or that the firearm cannot be traced."""
+
+    TRACED = "traced"
+    NOT_TRACEABLE = "not-traceable"

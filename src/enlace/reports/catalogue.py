@@ -106,6 +106,20 @@ LABELS: dict[str, tuple[str, str]] = {
         "commitment {id} (not held by this node)",
     ),
     "chart_alt": ("Gráfica de", "Chart of"),
+    "section_traces": ("Rastreo de armas", "Firearm traces"),
+    "traces_intro": (
+        "Solicitudes de rastreo de armas de fuego entre las partes: tiempo de respuesta (días "
+        "desde la solicitud hasta la respuesta) y tasa de respuesta.",
+        "Firearm trace requests between the parties: turnaround (days from request to answer) "
+        "and answer rate.",
+    ),
+    "traces_outgoing": ("Solicitudes que hicimos", "Requests we made"),
+    "traces_incoming": ("Solicitudes que nos hicieron", "Requests asked of us"),
+    "traces_requests": ("Solicitudes", "Requests"),
+    "traces_answered": ("Respondidas", "Answered"),
+    "traces_answer_rate": ("Tasa de respuesta", "Answer rate"),
+    "traces_median": ("Mediana (días)", "Median (days)"),
+    "traces_p90": ("Percentil 90 (días)", "90th percentile (days)"),
     "section_exchange": ("Intercambio de información", "Information exchange"),
     "exchange_since": (
         "Versiones de registros intercambiadas desde la reunión anterior ({date}).",
@@ -189,6 +203,8 @@ KIND = {
     "meeting": ("Reunión", "Meeting"),
     "commitment": ("Compromiso", "Commitment"),
     "action": ("Acción", "Action"),
+    "trace-request": ("Solicitud de rastreo", "Trace request"),
+    "trace-response": ("Respuesta de rastreo", "Trace response"),
 }
 PERIOD_KIND = {
     "calendar-year": ("año calendario", "calendar year"),

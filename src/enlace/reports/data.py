@@ -12,6 +12,7 @@ from datetime import date
 from typing import Literal
 
 from enlace.model.markings import Markings
+from enlace.traces.queue import TraceIndicators
 from enlace.tracking.indicators.series import IndicatorSeries
 
 # The order statuses are listed in: what needs attention first.
@@ -111,6 +112,9 @@ class ReportData:
     # Record id -> (Spanish title, English title) of each record an action cites as
     # evidence, so the report names it rather than printing a bare id.
     evidence_titles: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Firearm trace turnaround and answer rate: (requests this node made, requests asked of
+    # it), from the trace records it holds (enlace.traces.queue); empty when it holds none.
+    traces: tuple[TraceIndicators, ...] = ()
 
     def status_counts(self) -> dict[str, tuple[int, int]]:
         """Status -> (commitments, actions) with it, in STATUS_ORDER."""

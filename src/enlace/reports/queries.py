@@ -32,6 +32,7 @@ from enlace.store.repositories.records import RecordRepository
 from enlace.store.store import Store
 from enlace.store.tables import records, releases
 from enlace.store.versions import StoredRow
+from enlace.traces.queue import indicators_in
 from enlace.tracking.indicators.series import IndicatorSeries
 
 R = TypeVar("R", bound=Record)
@@ -61,6 +62,7 @@ def build_report_data(
         since = previous.sort_date if previous is not None else None
         exchange = exchanged_since(uow.connection, since)
         evidence_titles = _evidence_titles(uow.records, action_records)
+        traces = indicators_in(uow, party) if party else ()
     shown: list[Record] = [m for m in meeting_records if m.id == meeting.id]
     # Every commitment agreed up to the meeting reported on (or at no known meeting): a
     # progress report follows what is still owed from earlier meetings too.
@@ -99,6 +101,7 @@ def build_report_data(
         markings=most_restrictive(r.markings for r in shown) if shown else None,
         today=today,
         evidence_titles=evidence_titles,
+        traces=tuple(t for t in traces if t.requests),
     )
 
 

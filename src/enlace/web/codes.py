@@ -149,6 +149,13 @@ CODE_VOCABULARIES: dict[str, dict[str, str]] = {
         "traced-other": "Traced to another country",
         "untraceable": "Untraceable",
     },
+    "trace_request_status": {"submitted": "Submitted", "closed": "Closed"},
+    "trace_response_status": {
+        "in-progress": "In progress",
+        "information-requested": "More information asked",
+        "answered": "Answered",
+    },
+    "trace_outcome": {"traced": "Traced", "not-traceable": "Not traceable"},
     "sex": {"male": "Male", "female": "Female", "unknown": "Unknown"},
     "custody_kind": {
         "extradition": "Extradition",
@@ -191,6 +198,8 @@ FIELD_VOCABULARY: dict[str, str] = {
     "plate_state": "state",
     "recovery_state": "state",
     "source_state": "state",
+    "first_sale_state": "state",
+    "outcome": "trace_outcome",
     "state": "state",
     "unit": "catalogue:unit",
     "theme": "catalogue:theme",

@@ -88,4 +88,18 @@ FIELD_LABELS: dict[str, str] = {
     "sectors": "Sectors",
     "threat_actor_types": "Kind of actor",
     "source_reliability": "Source reliability",
+    # Trace requests and responses (issue 18).
+    "additional_information": "Additional information",
+    "case_reference": "Case reference",
+    "circumstances": "Circumstances",
+    "dealer": "Dealer",
+    "firearm_ref": "Firearm record",
+    "first_sale_state": "State of first sale",
+    "outcome": "Outcome",
+    "purchase_date": "Purchase date",
+    "question": "Question",
+    "reason": "Reason",
+    "request_ref": "Trace request",
+    "requested_of": "Partner asked",
+    "time_to_crime_days": "Time to crime (days)",
 }

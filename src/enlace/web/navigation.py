@@ -28,6 +28,10 @@ EXCHANGE_ACTION_ROLES = frozenset({Role.LIAISON})
 MATCHING_ROLES = frozenset({Role.ANALYST, Role.LIAISON})
 DISCLOSURE_ROLES = frozenset({Role.LIAISON})
 TRACKING_ROLES = frozenset({Role.COORDINATOR})
+# Trace requests: analysts ask and follow, liaison officers answer (issue 18).
+TRACE_ROLES = frozenset({Role.ANALYST, Role.LIAISON})
+TRACE_REQUEST_ROLES = frozenset({Role.ANALYST})
+TRACE_ANSWER_ROLES = frozenset({Role.LIAISON})
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 # The seizure map shows counts, no record's content: for those who read the records and
 # those who follow the group's results.
@@ -43,6 +47,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/web/exchange", "Exchange", EXCHANGE_ROLES),
     NavItem("/web/matching", "Matching", MATCHING_ROLES),
     NavItem("/web/map", "Map", MAP_ROLES),
+    NavItem("/web/traces", "Traces", TRACE_ROLES),
     NavItem("/web/tracking", "Tracking", TRACKING_ROLES),
     NavItem("/web/audit", "Audit", AUDIT_ROLES),
 )

@@ -12,6 +12,7 @@ from enlace.model.records.registry import (
     class_for_stix,
     record_from_stix,
 )
+from enlace.model.records.traces import TraceRequest, TraceResponse
 from enlace.model.records.tracking import Action, Commitment, Meeting
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
     "Record",
     "Relationship",
     "Seizure",
+    "TraceRequest",
+    "TraceResponse",
     "Vehicle",
     "agency_id",
     "class_for_kind",

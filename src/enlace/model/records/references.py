@@ -11,6 +11,8 @@ the named one may." A record class declares the fields that name other records w
 | seizure | `seizing_agency_ref` |
 | commitment | `meeting_ref` |
 | action | `commitment_ref`, and the record ids among `evidence` |
+| trace-request | `firearm_ref` (the firearm record, when one is named) |
+| trace-response | `request_ref` (the trace request answered) |
 
 Not counted, on purpose (they name nothing a partner may be kept from):
 

@@ -12,6 +12,7 @@ from enlace.model.records.base import Record
 from enlace.model.records.events import CustodyTransfer, Laboratory, Seizure
 from enlace.model.records.objects import Firearm, PhoneNumber, Vehicle
 from enlace.model.records.places import Location, Relationship
+from enlace.model.records.traces import TraceRequest, TraceResponse
 from enlace.model.records.tracking import Action, Commitment, Meeting
 
 RECORD_CLASSES: tuple[type[Record], ...] = (
@@ -30,6 +31,8 @@ RECORD_CLASSES: tuple[type[Record], ...] = (
     Meeting,
     Commitment,
     Action,
+    TraceRequest,
+    TraceResponse,
 )
 BY_KIND: dict[str, type[Record]] = {cls.KIND: cls for cls in RECORD_CLASSES}
 _IDENTITY_BY_EXTENSION = {ext.AGENCY.id: Agency, ext.PERSON.id: Person, ext.COMPANY.id: Company}

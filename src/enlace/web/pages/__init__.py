@@ -20,6 +20,7 @@ from enlace.web.pages import (
     matching,
     records,
     seizure_map,
+    traces,
     tracking,
 )
 
@@ -34,6 +35,7 @@ ROUTERS: list[APIRouter] = [
     exchange.router,
     matching.router,
     disclosure.router,
+    traces.router,
     tracking.router,
     audit.router,
 ]

@@ -60,6 +60,11 @@ _REASON_TEXTS = {
     "conflict": "same version as one held, with other content",
     "not-releasable-here": "not releasable here: its markings do not name this party",
     "not-in-manifest": "not in the page's signed manifest: not addressed here, or changed",
+    "trace-forged": "forged trace: not sent by the party that owns it",
+    "trace-not-addressed": "trace not addressed here: another party's request, or an answer to "
+    "a request this node did not send",
+    "trace-wrong-party": "trace answer from a party the request did not ask",
+    "trace-status-backwards": "trace status going backwards",
     "missing": "missing: listed in the partner's signed manifest, dropped on the way",
 }
 NOT_HELD_REASONS = (*RECEIVING_REFUSAL_REASONS, "missing")

@@ -13,6 +13,8 @@ from enlace.reports.data import MeetingItem, ReportData
 from enlace.reports.errors import NoMeeting
 from enlace.reports.queries import build_report_data
 from enlace.store.store import Store
+from enlace.traces.errors import TraceError
+from enlace.traces.queue import TraceIndicators, trace_indicators
 from enlace.tracking.indicators.series import IndicatorSeries
 from enlace.tracking.indicators.snapshot import default_indicators
 
@@ -24,6 +26,8 @@ class TrackingView:
     meetings: tuple[MeetingItem, ...]
     data: ReportData | None
     indicators: tuple[IndicatorSeries, ...]
+    # Firearm trace turnaround and answer rate, of the directions with requests (issue 18).
+    traces: tuple[TraceIndicators, ...] = ()
 
 
 def node_indicators(store: Store, *, today: date) -> list[IndicatorSeries]:
@@ -63,11 +67,15 @@ def tracking_view(store: Store, *, meeting_id: str | None, today: date) -> Track
     node holds meetings but not `meeting_id`."""
     held = meetings(store)
     series = tuple(node_indicators(store, today=today))
+    try:
+        traces = tuple(t for t in trace_indicators(store) if t.requests)
+    except TraceError:  # a store with no node party yet holds no trace of its own either
+        traces = ()
     if not held:
-        return TrackingView(meetings=(), data=None, indicators=series)
+        return TrackingView(meetings=(), data=None, indicators=series, traces=traces)
     data = build_report_data(store, meeting_id=meeting_id, indicators=(), today=today)
     data = dataclasses.replace(data, indicators=series)
-    return TrackingView(meetings=tuple(held), data=data, indicators=series)
+    return TrackingView(meetings=tuple(held), data=data, indicators=series, traces=traces)
 
 
 def next_meeting(store: Store, *, today: date) -> ReportData | None:

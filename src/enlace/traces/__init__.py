@@ -1,0 +1,1 @@
+"""Firearm trace requests between nodes (rastreo de armas): asking, answering, the queue."""
