@@ -212,7 +212,8 @@ def _check_partner(
         report.problems[partner] = str(error)
         log.warning("watchlist check with %s: %s", partner, error)
         return
-    report.outcomes[partner] = outcomes
+    if outcomes:  # every kind refused: not checked with it at all
+        report.outcomes[partner] = outcomes
     if refused:
         report.problems[partner] = "; ".join(refused)
     report.new_alerts += sum(o.new_matches for o in outcomes)
