@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from enlace.matching.errors import UnknownMatchKind
+from enlace.matching.watch_schedule import PeriodicWatchlistCheck
 from enlace.matching.watchlists import (
     WatchlistError,
     add_to_watchlist,
@@ -26,6 +27,7 @@ from enlace.partners.credentials import write_outbound_token
 from enlace.store.store import Store
 from enlace.store.tables import audit_log
 from enlace.users.accounts import add_user
+from support import timing
 from support.exchange import CREATED, TO_US, phone
 from support.matching import ServedNode, agree, load, requester_token, served_nodes
 from support.proxy import Answer, RecordingListener, TamperingProxy
@@ -305,3 +307,23 @@ def test_bad_input_gets_one_clear_message_and_changes_nothing(
         assert first.added
         assert not again.added
         assert again.entry.id == first.entry.id
+
+
+def test_the_scheduled_check_raises_the_alert_once_however_many_times_it_runs(
+    new_store_url: Callable[[], str], tmp_path: Path
+) -> None:
+    key_dir = key_dir_for(tmp_path)
+    with served_nodes({"MX": new_store_url(), "US": new_store_url()}) as nodes:
+        mx, us = nodes["MX"], nodes["US"]
+        load(us, us_records())
+        agree(us, "MX", kinds=("firearm", "phone", "vin"), runs=100)
+        analyst(mx.store)
+        watch(mx)
+        schedule = PeriodicWatchlistCheck(mx.store, key_dir, 0.2)
+        schedule.start()
+        try:
+            timing.wait_until(lambda: schedule.runs >= 3, what="three scheduled checks")
+        finally:
+            schedule.stop(timeout=timing.timeout(30))
+        assert len(watchlist_alerts(mx.store, owner=ANALYST)) == 1
+        assert audit_count(mx.store, "watchlist-alerts") == 1
