@@ -152,6 +152,7 @@ def test_the_menu_shows_each_role_only_its_pages() -> None:
         "/web/records",
         "/web/import",
         "/web/matching",
+        "/web/watchlist",
     ]
     assert menu_for(frozenset(Role)) == list(NAV_ITEMS)
 

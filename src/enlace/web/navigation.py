@@ -27,6 +27,8 @@ EXCHANGE_ROLES = frozenset({Role.LIAISON, Role.ADMINISTRATOR})
 EXCHANGE_ACTION_ROLES = frozenset({Role.LIAISON})
 MATCHING_ROLES = frozenset({Role.ANALYST, Role.LIAISON})
 DISCLOSURE_ROLES = frozenset({Role.LIAISON})
+# An analyst keeps their own watchlist (docs/watchlists.md); nobody else sees it.
+WATCHLIST_ROLES = frozenset({Role.ANALYST})
 TRACKING_ROLES = frozenset({Role.COORDINATOR})
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 # Who is shown witnessing's audit alerts on the dashboard: those who read the exchange page or
@@ -39,6 +41,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/web/import", "Import", IMPORT_ROLES),
     NavItem("/web/exchange", "Exchange", EXCHANGE_ROLES),
     NavItem("/web/matching", "Matching", MATCHING_ROLES),
+    NavItem("/web/watchlist", "Watchlist", WATCHLIST_ROLES),
     NavItem("/web/tracking", "Tracking", TRACKING_ROLES),
     NavItem("/web/audit", "Audit", AUDIT_ROLES),
 )

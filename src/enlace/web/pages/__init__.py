@@ -20,6 +20,7 @@ from enlace.web.pages import (
     matching,
     records,
     tracking,
+    watchlists,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     exchange.router,
     matching.router,
     disclosure.router,
+    watchlists.router,
     tracking.router,
     audit.router,
 ]
