@@ -162,3 +162,12 @@ def test_watchlist_cli_bad_input_is_one_line_and_changes_nothing(
     assert code == 1
     assert "is not under any prefix of 'webhook_allow'" in out
     assert len(out.strip().splitlines()) == 1
+
+
+def test_serve_refuses_a_watch_period_that_is_not_positive(tmp_path: Path) -> None:
+    node = tmp_path / "mx"
+    initialise_node(node, party="MX")
+    for period in ("0", "-5"):
+        code, out = cli("serve", "--watch-every", period, "--node", str(node))
+        assert code == 1
+        assert out.strip() == "error: --watch-every must be a positive number of seconds"
