@@ -10,6 +10,7 @@ whoever administers the node's folder). An alert the webhook did not take (down,
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
 import httpx
@@ -23,6 +24,9 @@ log = logging.getLogger("enlace.watchlists")
 TIMEOUT = httpx.Timeout(5.0)
 # At most this many alerts a check: a backlog after a long outage drains over a few checks.
 MAX_PER_CHECK = 200
+# One delivery at a time in a process: the scheduled check and a "check now" from the page
+# run in the same server, and must not both POST an alert neither has marked sent yet.
+_DELIVERING = threading.Lock()
 
 
 @dataclass(slots=True)
@@ -52,6 +56,13 @@ def deliver_alerts(
     store: UnitOfWorkFactory, *, webhook_url: str, client: httpx.Client | None = None
 ) -> WebhookReport:
     """POST every alert the webhook has not taken yet; mark those it took (2xx)."""
+    with _DELIVERING:
+        return _deliver(store, webhook_url, client)
+
+
+def _deliver(
+    store: UnitOfWorkFactory, webhook_url: str, client: httpx.Client | None
+) -> WebhookReport:
     with store.unit_of_work() as uow:
         party = uow.settings.get("party") or ""
         pending = uow.watchlists.undelivered()[:MAX_PER_CHECK]
