@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import uvicorn
 
     from enlace.exchange.sync_schedule import PeriodicSync
-    from enlace.jobs.schedule import ScheduledSyncJobs
+    from enlace.jobs.schedule import ScheduledSyncJobs, ScheduledWatchJobs
     from enlace.matching.watch_schedule import PeriodicWatchlistCheck
 
 # Imported in the commands: every command's start-up pays for what this module imports.
@@ -74,7 +74,7 @@ def serve(
             "--workers",
             help="With --sync-every on a PostgreSQL node: put one sync job per partner per "
             "period on the node's queue, for 'enlace worker' processes to run, instead of "
-            "syncing in this process.",
+            "syncing in this process (with --watch-every: one watchlist check job).",
         ),
     ] = False,
     tls_cert: Annotated[
@@ -114,8 +114,11 @@ def serve(
         raise NodeError("--sync-every must be a positive number of seconds")
     if watch_every is not None and watch_every <= 0:
         raise NodeError("--watch-every must be a positive number of seconds")
-    if workers and sync_every is None:
-        raise NodeError("--workers is for the scheduled sync: give --sync-every SECONDS too")
+    if workers and sync_every is None and watch_every is None:
+        raise NodeError(
+            "--workers is for the scheduled sync and watchlist check: give --sync-every "
+            "SECONDS too, or --watch-every SECONDS"
+        )
     # Checked before anything is opened or bound: a refused start leaves nothing behind.
     if (tls_cert is None) != (tls_key is None):
         raise NodeError("give both --tls-cert and --tls-key (PEM files), or neither")
@@ -153,7 +156,7 @@ def serve(
     handler.setFormatter(InertFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     periodic: PeriodicSync | ScheduledSyncJobs | None = None
-    watching: PeriodicWatchlistCheck | None = None
+    watching: PeriodicWatchlistCheck | ScheduledWatchJobs | None = None
     try:
         app = create_node_app(store, config)
         server = _node_server(
@@ -185,7 +188,12 @@ def serve(
                 after_changes=lambda: refresh_indicators(store, today=date.today()),
             )
             periodic.start()
-        if watch_every is not None:
+        if watch_every is not None and workers:
+            from enlace.jobs.schedule import ScheduledWatchJobs
+
+            watching = ScheduledWatchJobs(config.store_url, watch_every)
+            watching.start()
+        elif watch_every is not None:
             from enlace.matching.watch_schedule import PeriodicWatchlistCheck
 
             watching = PeriodicWatchlistCheck(
