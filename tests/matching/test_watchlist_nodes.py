@@ -327,3 +327,23 @@ def test_the_scheduled_check_raises_the_alert_once_however_many_times_it_runs(
             schedule.stop(timeout=timing.timeout(30))
         assert len(watchlist_alerts(mx.store, owner=ANALYST)) == 1
         assert audit_count(mx.store, "watchlist-alerts") == 1
+
+
+def test_a_kind_in_count_mode_is_reported_and_the_other_kinds_still_alert(
+    new_store_url: Callable[[], str], tmp_path: Path
+) -> None:
+    key_dir = key_dir_for(tmp_path)
+    with served_nodes({"MX": new_store_url(), "US": new_store_url()}) as nodes:
+        mx, us = nodes["MX"], nodes["US"]
+        load(us, us_records())
+        agree(us, "MX", kinds=("firearm", "vin"))
+        agree(us, "MX", kinds=("phone",), mode="count")
+        analyst(mx.store)
+        watch(mx)
+        report = check_watchlists(mx.store, key_dir)
+        assert report.new_alerts == 1
+        assert set(report.problems) == {"US"}
+        assert "count" in report.problems["US"]
+        assert "phone" in report.problems["US"]
+        assert [o.kind for o in report.outcomes["US"]] == ["firearm", "vin"]
+        assert len(watchlist_alerts(mx.store, owner=ANALYST)) == 1

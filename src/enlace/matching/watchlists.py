@@ -24,7 +24,7 @@ import httpx
 from enlace.matching.errors import MatchingError, UnknownMatchKind
 from enlace.matching.kind_names import EXACT_KIND_NAMES, NAME_KIND_NAMES
 from enlace.matching.kinds import MatchKind
-from enlace.matching.modes import LINKS, THRESHOLD
+from enlace.matching.modes import LINKS, THRESHOLD, ModeNotAccepted
 from enlace.matching.requester import MatchOutcome, match_node_partner
 from enlace.matching.webhook import WebhookReport, deliver_alerts
 from enlace.model.identifiers import IdentifierKind, InvalidIdentifier, normalise
@@ -193,29 +193,36 @@ def _check_partner(
     def keep(uow: UnitOfWork, run_id: str, linked: list[tuple[str, bytes]]) -> int:
         return _raise_alerts(uow, partner, run_id, linked, by_id, actor)
 
+    # Kind by kind, so that a kind the partner's agreement puts in count mode (no alert could
+    # name its entry) leaves the other kinds checked; a partner that cannot be reached is
+    # not asked again for the next kind.
     refused: list[str] = []
-    try:
-        outcomes = match_node_partner(
-            store,
-            key_dir,
-            partner,
-            kinds,
-            client=client,
-            workers=workers,
-            actor=actor,
-            on_refusal=lambda refusal: refused.append(str(refusal)),
-            accept=WATCH_MODES,
-            held={kind: dict(held[kind]) for kind in kinds},
-            keep=keep,
-        )
-    except (MatchingError, NodeError) as error:
-        report.problems[partner] = str(error)
-        log.warning("watchlist check with %s: %s", partner, error)
-        return
+    outcomes: list[MatchOutcome] = []
+    for kind in kinds:
+        try:
+            outcomes += match_node_partner(
+                store,
+                key_dir,
+                partner,
+                [kind],
+                client=client,
+                workers=workers,
+                actor=actor,
+                on_refusal=lambda refusal: refused.append(str(refusal)),
+                accept=WATCH_MODES,
+                held={kind: dict(held[kind])},
+                keep=keep,
+            )
+        except ModeNotAccepted as error:
+            refused.append(str(error))
+        except (MatchingError, NodeError) as error:
+            refused.append(str(error))
+            break
     if outcomes:  # every kind refused: not checked with it at all
         report.outcomes[partner] = outcomes
     if refused:
         report.problems[partner] = "; ".join(refused)
+        log.warning("watchlist check with %s: %s", partner, report.problems[partner])
     report.new_alerts += sum(o.new_matches for o in outcomes)
 
 
