@@ -77,6 +77,10 @@ def test_demo_exchanges_both_ways_and_runs_again(tmp_path: Path) -> None:
         assert names_withheld is not None
         assert int(names_withheld.group(1)) > 0
     assert "TAMPERED" not in first
+    # The watchlist step: one alert for the watched firearm the US holds, none on a recheck.
+    assert "MX watchlist check (first): checked with US: 1 new alert(s)" in first
+    assert "MX watchlist check (second): checked with US: 0 new alert(s)" in first
+    assert len(re.findall(r"alert \(alerta\) for demo: firearm", first)) == 1
     assert all(refuses_connections(port) for port in served_ports(first))
     for node, partner in (("mx", "US"), ("us", "MX")):
         token = folder / node / "keys" / "partners" / f"{partner}.token"
@@ -100,6 +104,8 @@ def test_demo_exchanges_both_ways_and_runs_again(tmp_path: Path) -> None:
         assert row(second, f"refused from {partner}") == (0, 0)
         assert f"audit verify {party}: intact" in second
     assert "imported 0 new version(s)" in second
+    assert "MX watchlist check (first): checked with US: 0 new alert(s)" in second
+    assert len(re.findall(r"alert \(alerta\) for demo: firearm", second)) == 1
     assert "comunicado-conjunto.es.txt: already ingested" in second
     assert f"report (es): {folder / 'mx' / 'reports' / 'report-es.pdf'}" in second
     assert all(refuses_connections(port) for port in served_ports(second))

@@ -47,6 +47,8 @@ TABLES = {
     "record_search",
     "record_links",
     "map_counts",
+    "watchlist_entries",
+    "watchlist_alerts",
 }
 # FTS5 keeps a virtual table's index in tables of its own, named after it (SQLite only).
 _FTS5_SHADOWS = {"data", "idx", "content", "docsize", "config"}

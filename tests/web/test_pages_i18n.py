@@ -154,6 +154,7 @@ def test_the_menu_shows_each_role_only_its_pages() -> None:
         "/web/matching",
         "/web/map",
         "/web/traces",
+        "/web/watchlist",
     ]
     assert [i.path for i in menu_for(frozenset({Role.COORDINATOR}))] == [
         "/web/",

@@ -17,6 +17,7 @@ from enlace.cli import (
     trace_commands,
     tracking_commands,
     user_commands,
+    watchlist_commands,
     worker_commands,
 )
 from enlace.cli.options import command_group
@@ -45,6 +46,7 @@ def build_app() -> typer.Typer:
     app.add_typer(user_commands.build_user_app(), name="user")
     app.add_typer(exchange_commands.build_partner_app(), name="partner")
     app.add_typer(match_commands.build_match_app(), name="match")
+    app.add_typer(watchlist_commands.build_watchlist_app(), name="watchlist")
     app.add_typer(tracking_commands.build_tracking_app(), name="tracking")
     app.add_typer(trace_commands.build_trace_app(), name="trace")
     app.add_typer(stats_commands.build_stats_app(), name="stats")

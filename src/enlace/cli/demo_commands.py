@@ -199,6 +199,14 @@ def exchange(nodes: dict[str, Path], logins: dict[str, tuple[str, str]] | None =
             print_standing(party, partner_of[party], released[party], reports[party], nodes[party])
         console.rule("[bold]Private matching: what MX and US both hold, and nothing else")
         run_matching_demo(nodes, console)
+        if logins:
+            from enlace.cli.demo_watchlists import run_watchlist_demo
+
+            console.rule("[bold]Watchlists: an alert when a partner holds a watched firearm")
+            watcher, holder = parties[0], partner_of[parties[0]]
+            run_watchlist_demo(
+                nodes, console, watcher=watcher, holder=holder, owner=logins[watcher][0]
+            )
         console.print("stopping both servers")
     for party, server in running.items():
         console.print(

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     import uvicorn
 
     from enlace.exchange.sync_schedule import PeriodicSync
-    from enlace.jobs.schedule import ScheduledSyncJobs
+    from enlace.jobs.schedule import ScheduledSyncJobs, ScheduledWatchJobs
+    from enlace.matching.watch_schedule import PeriodicWatchlistCheck
 
 # Imported in the commands: every command's start-up pays for what this module imports.
 
@@ -60,13 +61,20 @@ def serve(
         float | None,
         typer.Option(help="Also sync every registered partner every SECONDS (in the background)."),
     ] = None,
+    watch_every: Annotated[
+        float | None,
+        typer.Option(
+            help="Also check every watchlist against every partner every SECONDS (PSI, in "
+            "the background); new hits raise alerts (docs/watchlists.md)."
+        ),
+    ] = None,
     workers: Annotated[
         bool,
         typer.Option(
             "--workers",
             help="With --sync-every on a PostgreSQL node: put one sync job per partner per "
             "period on the node's queue, for 'enlace worker' processes to run, instead of "
-            "syncing in this process.",
+            "syncing in this process (with --watch-every: one watchlist check job).",
         ),
     ] = False,
     tls_cert: Annotated[
@@ -104,8 +112,13 @@ def serve(
 
     if sync_every is not None and sync_every <= 0:
         raise NodeError("--sync-every must be a positive number of seconds")
-    if workers and sync_every is None:
-        raise NodeError("--workers is for the scheduled sync: give --sync-every SECONDS too")
+    if watch_every is not None and watch_every <= 0:
+        raise NodeError("--watch-every must be a positive number of seconds")
+    if workers and sync_every is None and watch_every is None:
+        raise NodeError(
+            "--workers is for the scheduled sync and watchlist check: give --sync-every "
+            "SECONDS too, or --watch-every SECONDS"
+        )
     # Checked before anything is opened or bound: a refused start leaves nothing behind.
     if (tls_cert is None) != (tls_key is None):
         raise NodeError("give both --tls-cert and --tls-key (PEM files), or neither")
@@ -143,6 +156,7 @@ def serve(
     handler.setFormatter(InertFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     periodic: PeriodicSync | ScheduledSyncJobs | None = None
+    watching: PeriodicWatchlistCheck | ScheduledWatchJobs | None = None
     try:
         app = create_node_app(store, config)
         server = _node_server(
@@ -174,12 +188,26 @@ def serve(
                 after_changes=lambda: refresh_indicators(store, today=date.today()),
             )
             periodic.start()
+        if watch_every is not None and workers:
+            from enlace.jobs.schedule import ScheduledWatchJobs
+
+            watching = ScheduledWatchJobs(config.store_url, watch_every)
+            watching.start()
+        elif watch_every is not None:
+            from enlace.matching.watch_schedule import PeriodicWatchlistCheck
+
+            watching = PeriodicWatchlistCheck(
+                store, config.key_dir, watch_every, webhook_url=config.webhook_url
+            )
+            watching.start()
         scheme = "https" if tls_cert else "http"
         console.print(f"node {config.party} serving TAXII 2.1 at {scheme}://{host}:{port}/taxii2/")
         console.print(f"node {config.party} web interface at {scheme}://{host}:{port}/web/")
         # uvicorn handles SIGINT and SIGTERM: it stops accepting, finishes requests, returns.
         server.run()
     finally:
+        if watching is not None:
+            watching.stop()
         if periodic is not None:
             periodic.stop()
         try:

@@ -73,7 +73,7 @@ def worker(
         console.print(f"node {config.party} worker taking jobs (concurrency {concurrency})")
         run_worker(
             config.store_url,
-            WorkerNode(store=store, key_dir=config.key_dir),
+            WorkerNode(store=store, key_dir=config.key_dir, webhook_url=config.webhook_url),
             concurrency=concurrency,
             heartbeat_every=heartbeat_every,
             stalled_after=stalled_after,

@@ -19,6 +19,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
 
 from enlace.exchange.sync_client import DEFAULT_PAGE_SIZE, sync_node_partner
+from enlace.matching.watchlists import check_watchlists
 from enlace.node.errors import NodeError
 from enlace.store.store import Store
 from enlace.tracking.indicators.snapshot import refresh_indicators
@@ -30,6 +31,10 @@ SYNC_TASK = "enlace.sync_partner"
 # 1024 s (Procrastinate waits exponential_wait ** tries), then left failed: a later period's
 # job tries again.
 SYNC_RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=4)
+WATCH_TASK = "enlace.check_watchlists"
+# One check of every watchlist at a time, and at most one waiting (docs/watchlists.md): a
+# check that fails is not retried by the queue; the next period's job checks again.
+WATCH_LOCK = "watchlists"
 
 
 class JobQueueError(NodeError):
@@ -42,6 +47,7 @@ class WorkerNode:
 
     store: Store
     key_dir: Path
+    webhook_url: str | None = None  # where watchlist alerts are POSTed (node.json)
 
 
 def queue_conninfo(store_url: str) -> str:
@@ -68,6 +74,7 @@ def job_queue(store_url: str) -> procrastinate.App:
         )
     )
     app.task(name=SYNC_TASK, pass_context=True, retry=SYNC_RETRY)(_sync_partner)
+    app.task(name=WATCH_TASK, pass_context=True)(_check_watchlists)
     return app
 
 
@@ -86,6 +93,30 @@ def defer_sync(app: procrastinate.App, party: str, *, page_size: int = DEFAULT_P
     except AlreadyEnqueued:
         return False
     return True
+
+
+def defer_watch(app: procrastinate.App) -> bool:
+    """Put a check of every watchlist on the (opened) queue; False when one is waiting."""
+    deferrer = app.configure_task(WATCH_TASK, lock=WATCH_LOCK, queueing_lock=WATCH_LOCK)
+    try:
+        deferrer.defer()
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+def _check_watchlists(context: procrastinate.JobContext) -> None:
+    """The job: `enlace watchlist check` against every partner. Alerts are committed with
+    the run that found them, so a check cut short by a dead worker raises nothing twice."""
+    node: Any = context.additional_context["node"]
+    if not isinstance(node, WorkerNode):
+        raise TypeError("the worker runs its jobs with a WorkerNode")
+    report = check_watchlists(
+        node.store, node.key_dir, webhook_url=node.webhook_url, actor="worker"
+    )
+    log.info("watchlist check: %s", report.summary())
+    for party, why in sorted(report.problems.items()):
+        log.error("watchlist check with %s failed: %s", party, why)
 
 
 def _sync_partner(

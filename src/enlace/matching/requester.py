@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,12 +72,17 @@ from enlace.store.repositories.match_runs import MatchRun
 from enlace.store.repositories.matches import Match
 from enlace.store.repositories.partners import Partner
 from enlace.store.store import Store
+from enlace.store.unit_of_work import UnitOfWork
 
 # Blinding a million points takes a minute or more on the partner's side.
 TIMEOUT = httpx.Timeout(30.0, read=900.0)
 
 Advance = Callable[[int], None]
 ProgressFactory = Callable[[str, int], AbstractContextManager[Advance]]
+# What keeps a run's links, inside the unit of work that records the run: given it, the
+# run's id and the (local id, partner's handle) pairs, it returns how many were new. By
+# default they are stored as matches; a watchlist check raises alerts instead.
+LinkKeeper = Callable[[UnitOfWork, str, list[tuple[str, bytes]]], int]
 
 
 @contextmanager
@@ -137,13 +142,21 @@ def match_node_partner(
     actor: str = "cli",
     on_refusal: Callable[[PartnerRefusedMatch], None] | None = None,
     accept: Sequence[str] = MODES,
+    held: Mapping[MatchKind, dict[str, list[str]]] | None = None,
+    keep: LinkKeeper | None = None,
 ) -> list[MatchOutcome]:
     """`match_partner` with the token and the TLS trust this node keeps for `partner` in its
-    key folder."""
+    key folder.
+
+    `held`: the sets to match, by kind (key -> local ids), instead of this node's own
+    records' identifiers, and `keep` what keeps their links instead of storing matches (a
+    watchlist check: enlace.matching.watchlists)."""
     with PartnerSession.open(
         store, partner, timeout=TIMEOUT, key_dir=key_dir, client=client
     ) as session:
-        return _match_kinds(store, session, kinds, workers, progress, actor, on_refusal, accept)
+        return _match_kinds(
+            store, session, kinds, workers, progress, actor, on_refusal, accept, held, keep
+        )
 
 
 def request_node_disclosure(
@@ -212,17 +225,19 @@ def _match_kinds(
     actor: str,
     on_refusal: Callable[[PartnerRefusedMatch], None] | None,
     accept: Sequence[str] = MODES,
+    held: Mapping[MatchKind, dict[str, list[str]]] | None = None,
+    keep: LinkKeeper | None = None,
 ) -> list[MatchOutcome]:
     with store.unit_of_work() as uow:
         party = uow.settings.get("party")
     if party is None:
         raise NodeError("this store is not a node (no party set): run 'enlace init'")
     with BlindingPool(workers) as pool:
-        run = _Requester(store, party, session, pool, progress, actor, tuple(accept))
+        run = _Requester(store, party, session, pool, progress, actor, tuple(accept), keep)
         outcomes = []
         for kind in kinds:
             try:
-                outcomes.append(run.match(kind))
+                outcomes.append(run.match(kind, None if held is None else held[kind]))
             except PartnerRefusedMatch as refusal:
                 if on_refusal is None:
                     raise
@@ -385,8 +400,10 @@ class _Requester:
         progress: ProgressFactory,
         actor: str,
         accept: tuple[str, ...] = MODES,
+        keep: LinkKeeper | None = None,
     ) -> None:
         self.accept = accept
+        self.keep = keep
         self.store = store
         self.party = party
         self.partner = session.partner
@@ -396,9 +413,12 @@ class _Requester:
         self.actor = actor
         self.headers = {**session.authorization, "Content-Type": OCTETS}
 
-    def match(self, kind: MatchKind) -> MatchOutcome:
-        with self.store.unit_of_work() as uow:
-            held = own_identifiers(uow.connection, self.party, kind)
+    def match(self, kind: MatchKind, held: dict[str, list[str]] | None = None) -> MatchOutcome:
+        """One run on `kind`, over `held` (key -> local ids holding it; by default this
+        node's own records' identifiers)."""
+        if held is None:
+            with self.store.unit_of_work() as uow:
+                held = own_identifiers(uow.connection, self.party, kind)
         if not held:
             return MatchOutcome(self.partner.party, kind.value, None, 0, None, 0)
         keys = list(held)
@@ -709,7 +729,10 @@ class _Requester:
                 )
                 for record_id, handle in linked
             ]
-            new = uow.matches.add_matches(found)
+            if self.keep is None:
+                new = uow.matches.add_matches(found)
+            else:
+                new = self.keep(uow, run_id, linked)
             uow.match_runs.add(
                 MatchRun(
                     id=run_id,

@@ -654,3 +654,52 @@ tracking_documents = Table(
     Column("updated_at", String(32), nullable=False),
     PrimaryKeyConstraint("content_sha256", name="pk_tracking_documents"),
 )
+
+# --- watchlists (enlace.matching.watchlists) ----------------------------------------------
+
+# An identifier an analyst watches (lista de vigilancia): `key` is its match key, normalised
+# as records' identifiers are (record_identifiers), `label` as the analyst typed it. Each
+# analyst (`owner`, a username) keeps one list; an identifier is on it once.
+watchlist_entries = Table(
+    "watchlist_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("added_at", String(32), nullable=False),
+)
+Index(
+    "ix_watchlist_entries_owner_kind_key",
+    watchlist_entries.c.owner,
+    watchlist_entries.c.kind,
+    watchlist_entries.c.key,
+    unique=True,
+)
+
+# An alert (alerta): a partner holds a watched identifier. One per entry and partner, ever:
+# the next check finding the same hit adds nothing. `handles`: the partner's opaque handles
+# of its records holding it, space-separated. `webhook_sent_at` stays NULL until the node's
+# webhook took it (tried again at every check until then).
+watchlist_alerts = Table(
+    "watchlist_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, nullable=False),
+    Column("owner", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("partner", String(2), nullable=False),
+    Column("handles", Text, nullable=False),
+    Column("run_id", String(32), nullable=False),
+    Column("raised_at", String(32), nullable=False),
+    Column("webhook_sent_at", String(32)),
+    Column("webhook_attempts", Integer, nullable=False, server_default="0"),
+)
+Index(
+    "ix_watchlist_alerts_entry_partner",
+    watchlist_alerts.c.entry_id,
+    watchlist_alerts.c.partner,
+    unique=True,
+)
+Index("ix_watchlist_alerts_owner", watchlist_alerts.c.owner, watchlist_alerts.c.raised_at)

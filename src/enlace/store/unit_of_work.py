@@ -37,6 +37,7 @@ from enlace.store.repositories.sync_state import (
 )
 from enlace.store.repositories.tracking_documents import TrackingDocumentRepository
 from enlace.store.repositories.users import UserRepository
+from enlace.store.repositories.watchlists import WatchlistRepository
 from enlace.store.repositories.web_sessions import WebSessionRepository
 from enlace.store.repositories.witness import WitnessRepository
 
@@ -77,6 +78,7 @@ class UnitOfWork:
     witness: WitnessRepository
     refused_requests: RefusedRequestRepository
     tracking_documents: TrackingDocumentRepository
+    watchlists: WatchlistRepository
 
     def __init__(self, engine: Engine, *, bulk: bool = False) -> None:
         self._engine = engine
@@ -139,6 +141,7 @@ class UnitOfWork:
         self.witness = WitnessRepository(connection)
         self.refused_requests = RefusedRequestRepository(connection)
         self.tracking_documents = TrackingDocumentRepository(connection)
+        self.watchlists = WatchlistRepository(connection)
 
     @property
     def connection(self) -> Connection:

@@ -27,6 +27,8 @@ EXCHANGE_ROLES = frozenset({Role.LIAISON, Role.ADMINISTRATOR})
 EXCHANGE_ACTION_ROLES = frozenset({Role.LIAISON})
 MATCHING_ROLES = frozenset({Role.ANALYST, Role.LIAISON})
 DISCLOSURE_ROLES = frozenset({Role.LIAISON})
+# An analyst keeps their own watchlist (docs/watchlists.md); nobody else sees it.
+WATCHLIST_ROLES = frozenset({Role.ANALYST})
 TRACKING_ROLES = frozenset({Role.COORDINATOR})
 # Trace requests: analysts ask and follow, liaison officers answer (issue 18).
 TRACE_ROLES = frozenset({Role.ANALYST, Role.LIAISON})
@@ -48,6 +50,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/web/matching", "Matching", MATCHING_ROLES),
     NavItem("/web/map", "Map", MAP_ROLES),
     NavItem("/web/traces", "Traces", TRACE_ROLES),
+    NavItem("/web/watchlist", "Watchlist", WATCHLIST_ROLES),
     NavItem("/web/tracking", "Tracking", TRACKING_ROLES),
     NavItem("/web/audit", "Audit", AUDIT_ROLES),
 )

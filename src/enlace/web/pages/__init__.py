@@ -22,6 +22,7 @@ from enlace.web.pages import (
     seizure_map,
     traces,
     tracking,
+    watchlists,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -36,6 +37,7 @@ ROUTERS: list[APIRouter] = [
     matching.router,
     disclosure.router,
     traces.router,
+    watchlists.router,
     tracking.router,
     audit.router,
 ]

@@ -120,6 +120,8 @@ ACTION_NAMES = {
     "user-enable": "User enabled",
     "user-password": "User's password changed",
     "user-roles": "User's roles changed",
+    "watchlist-added": "Identifier added to a watchlist",
+    "watchlist-alerts": "Watchlist alerts raised",
     "witness-refused": "Countersigning refused",
 }
 # The export's columns, as msgids.
