@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from enlace.matching.deconfliction import check_operations
+from enlace.matching.errors import PartnerRefusedMatch
 from enlace.matching.operations import (
     cancel_operation,
     deconfliction_notices,
@@ -261,3 +262,64 @@ def test_nothing_of_either_operation_but_the_contacts_crosses_the_wire(
         # The liaisons got their notices all the same.
         assert len(deconfliction_notices(mx.store)) == 1
         assert len(deconfliction_notices(us.store)) == 1
+
+
+def test_a_contact_for_an_operation_not_in_the_intersection_is_refused_and_changes_nothing(
+    new_store_url: Callable[[], str],
+) -> None:
+    with served_nodes({"MX": new_store_url(), "US": new_store_url()}) as nodes:
+        mx, us = nodes["MX"], nodes["US"]
+        agree(us, "MX", kinds=("operation",))
+        register(mx, reference="OP-A", contact=MX_CONTACT, targets=("phone:+52 55 1234 5678",))
+        register(
+            us,
+            reference="US-A",
+            contact=US_CONTACT,
+            targets=("phone:+52 55 1234 5678",),
+            lat=29.76,
+            lon=-95.37,
+        )
+        check(mx)
+        (notice,) = deconfliction_notices(us.store)
+        with mx.store.unit_of_work() as uow:
+            (held,) = uow.operations.notices()
+        # A hostile MX names, in the run that matched, a handle it was never given, then
+        # the right handle with another run.
+        headers = {"Authorization": f"Bearer {requester_token('MX', 'US')}"}
+        forged = [
+            (held.run_id, "00" * 8),
+            ("ab" * 16, held.counterpart),
+        ]
+        for run_id, handle in forged:
+            response = httpx.post(
+                f"{us.url}/matching/v1/runs/{run_id}/contacts",
+                json={"contacts": [{"handle": handle, "contact": "Impostor, +52 55 0000 0000"}]},
+                headers=headers,
+            )
+            assert response.status_code == 422, response.text
+            assert response.json()["title"] == "false-claim"
+            assert "Impostor" not in response.text
+            assert US_CONTACT not in response.text
+        assert deconfliction_notices(us.store) == [notice]
+        assert audit_actions(us.store).count("deconfliction-refusal") == 2
+        # Malformed bodies: 400, nothing recorded.
+        for body in (b"not json", b'{"contacts": [{"handle": "xyz", "contact": "a"}]}'):
+            response = httpx.post(
+                f"{us.url}/matching/v1/runs/{held.run_id}/contacts", content=body, headers=headers
+            )
+            assert response.status_code == 400
+        assert deconfliction_notices(us.store) == [notice]
+
+
+def test_without_an_agreement_for_operations_the_partner_refuses_and_nobody_is_told(
+    new_store_url: Callable[[], str],
+) -> None:
+    with served_nodes({"MX": new_store_url(), "US": new_store_url()}) as nodes:
+        mx, us = nodes["MX"], nodes["US"]
+        agree(us, "MX", kinds=("phone",))
+        register(mx, reference="OP-A", contact=MX_CONTACT, targets=("phone:+52 55 1234 5678",))
+        register(us, reference="US-A", contact=US_CONTACT, targets=("phone:+52 55 1234 5678",))
+        with pytest.raises(PartnerRefusedMatch, match="no matching agreement"):
+            check(mx)
+        assert deconfliction_notices(mx.store) == []
+        assert deconfliction_notices(us.store) == []

@@ -29,6 +29,7 @@ from enlace.store.repositories.agreements import RESPONDER
 from enlace.store.repositories.operations import (
     ACTIVE,
     CANCELLED,
+    OPERATION_ID_PREFIX,
     DeconflictionNotice,
     Operation,
 )
@@ -85,7 +86,7 @@ def register_operation(
     )
     with store.unit_of_work() as uow:
         operation = Operation(
-            id=f"operation--{secrets.token_hex(8)}",
+            id=f"{OPERATION_ID_PREFIX}{secrets.token_hex(8)}",
             reference=planned.reference,
             agency=planned.agency,
             contact=planned.contact,

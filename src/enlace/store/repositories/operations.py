@@ -12,6 +12,7 @@ from enlace.store.tables import deconfliction_notices, operation_keys, operation
 
 ACTIVE = "active"
 CANCELLED = "cancelled"
+OPERATION_ID_PREFIX = "operation--"  # then 16 random hex digits
 
 
 @dataclass(frozen=True, slots=True)
