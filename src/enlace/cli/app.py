@@ -11,6 +11,7 @@ from enlace.cli import (
     file_commands,
     match_commands,
     node_commands,
+    operation_commands,
     report_commands,
     serve_commands,
     stats_commands,
@@ -44,6 +45,7 @@ def build_app() -> typer.Typer:
     app.add_typer(user_commands.build_user_app(), name="user")
     app.add_typer(exchange_commands.build_partner_app(), name="partner")
     app.add_typer(match_commands.build_match_app(), name="match")
+    app.add_typer(operation_commands.build_operation_app(), name="operation")
     app.add_typer(tracking_commands.build_tracking_app(), name="tracking")
     app.add_typer(stats_commands.build_stats_app(), name="stats")
     app.add_typer(stats_commands.build_indicators_app(), name="indicators")

@@ -22,7 +22,7 @@ from enlace.matching.names.store import own_name_keys
 from enlace.model.identifiers import IdentifierKind
 from enlace.model.timestamps import utc_now
 from enlace.store.dialect import PLACEHOLDERS
-from enlace.store.repositories.operations import OperationRepository
+from enlace.store.repositories.operations import active_operation_keys
 
 
 class DeconflictionKind(enum.StrEnum):
@@ -73,7 +73,7 @@ def own_identifiers(connection: Connection, party: str, kind: MatchKind) -> dict
         return own_name_keys(connection, party, kind)
     if kind is OPERATION:
         # key -> this node's active operations holding it (docs/deconfliction.md)
-        return OperationRepository(connection).active_keys(utc_now().date().isoformat())
+        return active_operation_keys(connection, utc_now().date().isoformat())
     placeholder = PLACEHOLDERS[connection.dialect.paramstyle]
     sql = (
         "SELECT ri.key, ri.record_id FROM record_identifiers ri "

@@ -81,17 +81,7 @@ class OperationRepository:
 
     def active_keys(self, today: str) -> dict[str, list[str]]:
         """key -> ids of the active operations holding it whose window has not ended."""
-        rows = self._connection.execute(
-            select(operation_keys.c.key, operation_keys.c.operation_id)
-            .join(operations, operations.c.id == operation_keys.c.operation_id)
-            .where(operations.c.status == ACTIVE, operations.c.ends >= today)
-        )
-        found: defaultdict[str, list[str]] = defaultdict(list)
-        for key, operation_id in rows:
-            found[key].append(operation_id)
-        for ids in found.values():
-            ids.sort()
-        return dict(found)
+        return active_operation_keys(self._connection, today)
 
     def add_notice(self, notice: DeconflictionNotice) -> bool:
         """Record the notice unless one for the same operation, partner and counterpart
@@ -157,6 +147,22 @@ class OperationRepository:
             )
         )
         return [DeconflictionNotice(**row._asdict()) for row in rows]
+
+
+def active_operation_keys(connection: Connection, today: str) -> dict[str, list[str]]:
+    """key -> ids of the active operations holding it whose window ends `today` or later:
+    deconfliction's set (enlace.matching.kinds reads it on the matching run's connection)."""
+    rows = connection.execute(
+        select(operation_keys.c.key, operation_keys.c.operation_id)
+        .join(operations, operations.c.id == operation_keys.c.operation_id)
+        .where(operations.c.status == ACTIVE, operations.c.ends >= today)
+    )
+    found: defaultdict[str, list[str]] = defaultdict(list)
+    for key, operation_id in rows:
+        found[key].append(operation_id)
+    for ids in found.values():
+        ids.sort()
+    return dict(found)
 
 
 def _row(operation: Operation) -> dict[str, object]:
