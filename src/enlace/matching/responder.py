@@ -434,20 +434,22 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
         )
         # One entry for the run's hit notices, not one each: a large run has hundreds of
         # thousands. The digest over the notices' record ids chains them into the log, so
-        # a notice removed or added later shows against it.
-        uow.audit.append(
-            actor=partner,
-            action="hit-notices",
-            subject=run_id,
-            detail={
-                "role": RESPONDER,
-                "kind": kind.value,
-                "partner": partner,
-                "overlap": len(positions),
-                "records": len(notices),
-                "records_sha256": notices_digest(notices),
-            },
-        )
+        # a notice removed or added later shows against it. (An operation run's notices
+        # have their own entry: `deconfliction-match`.)
+        if kind is not OPERATION:
+            uow.audit.append(
+                actor=partner,
+                action="hit-notices",
+                subject=run_id,
+                detail={
+                    "role": RESPONDER,
+                    "kind": kind.value,
+                    "partner": partner,
+                    "overlap": len(positions),
+                    "records": len(notices),
+                    "records_sha256": notices_digest(notices),
+                },
+            )
         uow.commit()
     return answer
 
