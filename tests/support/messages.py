@@ -7,7 +7,16 @@ from pathlib import Path
 
 from enlace.exchange import witness_status
 from enlace.web import codes, errors, fields, i18n, markings, navigation
-from enlace.web.pages import audit, common, exchange, link_graph, matching, records, tracking
+from enlace.web.pages import (
+    audit,
+    common,
+    deconfliction,
+    exchange,
+    link_graph,
+    matching,
+    records,
+    tracking,
+)
 
 WEB = Path(i18n.__file__).parent
 # t("...") or t('...') in templates and Python, up to the first unescaped quote.
@@ -41,6 +50,7 @@ def used_messages() -> set[str]:
         tracking.REVIEW_LABELS,
         audit.ACTION_NAMES,
         link_graph.PARTNER_EDGES,
+        deconfliction.IN_COMMON,
     ):
         found.update(table.values())
     for vocabulary in codes.CODE_VOCABULARIES.values():

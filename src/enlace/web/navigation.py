@@ -27,6 +27,8 @@ EXCHANGE_ROLES = frozenset({Role.LIAISON, Role.ADMINISTRATOR})
 EXCHANGE_ACTION_ROLES = frozenset({Role.LIAISON})
 MATCHING_ROLES = frozenset({Role.ANALYST, Role.LIAISON})
 DISCLOSURE_ROLES = frozenset({Role.LIAISON})
+# Deconfliction notices go to liaison officers (docs/deconfliction.md).
+DECONFLICTION_ROLES = frozenset({Role.LIAISON})
 TRACKING_ROLES = frozenset({Role.COORDINATOR})
 AUDIT_ROLES = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 # Who is shown witnessing's audit alerts on the dashboard: those who read the exchange page or
@@ -39,6 +41,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/web/import", "Import", IMPORT_ROLES),
     NavItem("/web/exchange", "Exchange", EXCHANGE_ROLES),
     NavItem("/web/matching", "Matching", MATCHING_ROLES),
+    NavItem("/web/deconfliction", "Deconfliction", DECONFLICTION_ROLES),
     NavItem("/web/tracking", "Tracking", TRACKING_ROLES),
     NavItem("/web/audit", "Audit", AUDIT_ROLES),
 )

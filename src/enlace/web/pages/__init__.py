@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from enlace.web.pages import (
     audit,
     dashboard,
+    deconfliction,
     disclosure,
     exchange,
     favicon,
@@ -32,6 +33,7 @@ ROUTERS: list[APIRouter] = [
     exchange.router,
     matching.router,
     disclosure.router,
+    deconfliction.router,
     tracking.router,
     audit.router,
 ]
