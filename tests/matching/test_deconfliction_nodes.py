@@ -4,12 +4,13 @@ side's contact; others give none; nothing else of either operation crosses the w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 import httpx
 import pytest
 
+import enlace.matching.requester as requester
 from enlace.matching.deconfliction import check_operations
 from enlace.matching.errors import PartnerRefusedMatch
 from enlace.matching.operations import (
@@ -17,6 +18,7 @@ from enlace.matching.operations import (
     deconfliction_notices,
     register_operation,
 )
+from enlace.matching.psi import encode_claims
 from enlace.model.operations import CELL_DEGREES
 from enlace.store.store import Store
 from support.matching import ServedNode, agree, requester_token, served_nodes
@@ -323,3 +325,36 @@ def test_without_an_agreement_for_operations_the_partner_refuses_and_nobody_is_t
             check(mx)
         assert deconfliction_notices(mx.store) == []
         assert deconfliction_notices(us.store) == []
+
+
+def test_a_requester_claiming_an_overlap_not_in_the_intersection_gets_no_notice_and_no_contact(
+    new_store_url: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    honest = encode_claims
+
+    def inflated(claims: Sequence[tuple[int, bytes]]) -> bytes:
+        # One more claim: a position that did not match, named with a key the requester holds.
+        taken = {position for position, _ in claims}
+        free = next(p for p in range(len(taken) + 1) if p not in taken)
+        return honest([*claims, (free, claims[0][1])])
+
+    monkeypatch.setattr(requester, "encode_claims", inflated)
+    with served_nodes({"MX": new_store_url(), "US": new_store_url()}) as nodes:
+        mx, us = nodes["MX"], nodes["US"]
+        agree(us, "MX", kinds=("operation",))
+        register(mx, reference="OP-A", contact=MX_CONTACT, targets=("phone:+52 55 1234 5678",))
+        register(us, reference="US-A", contact=US_CONTACT, targets=("phone:+52 55 1234 5678",),
+                 lat=29.76, lon=-95.37)  # fmt: skip
+        register(
+            us, reference="US-B", contact="Other Agent, other@dea.example", lat=31.7, lon=-106.4
+        )
+        with pytest.raises(PartnerRefusedMatch) as caught:
+            check(mx)
+        assert caught.value.status == 422
+        assert deconfliction_notices(mx.store) == []
+        assert deconfliction_notices(us.store) == []
+        assert "deconfliction-match" not in audit_actions(us.store)
+        # Honest again: exactly the one overlap.
+        monkeypatch.setattr(requester, "encode_claims", honest)
+        check(mx)
+        assert [n.partner_contact for n in deconfliction_notices(mx.store)] == [US_CONTACT]
