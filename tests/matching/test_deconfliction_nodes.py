@@ -358,3 +358,18 @@ def test_a_requester_claiming_an_overlap_not_in_the_intersection_gets_no_notice_
         monkeypatch.setattr(requester, "encode_claims", honest)
         check(mx)
         assert [n.partner_contact for n in deconfliction_notices(mx.store)] == [US_CONTACT]
+
+
+def test_a_partner_without_active_operations_answers_an_empty_set_and_nobody_is_told(
+    new_store_url: Callable[[], str],
+) -> None:
+    with served_nodes({"MX": new_store_url(), "US": new_store_url()}) as nodes:
+        mx, us = nodes["MX"], nodes["US"]
+        agree(us, "MX", kinds=("operation",))
+        register(mx, reference="OP-A", contact=MX_CONTACT, targets=("phone:+52 55 1234 5678",))
+        outcome = check_operations(
+            mx.store, partner="US", token=requester_token("MX", "US"), actor="liaison"
+        )
+        assert outcome.summary() == "no operation of US overlaps ours"
+        assert deconfliction_notices(mx.store) == []
+        assert deconfliction_notices(us.store) == []
