@@ -10,6 +10,7 @@ from enlace.web import codes, errors, fields, i18n, markings, navigation
 from enlace.web.pages import (
     audit,
     common,
+    deconfliction,
     exchange,
     link_graph,
     matching,
@@ -54,6 +55,7 @@ def used_messages() -> set[str]:
         traces.STEP_TEXTS,
         traces.OUTCOME_TEXTS,
         traces.DONE_TEXTS,
+        deconfliction.IN_COMMON,
     ):
         found.update(table.values())
     for vocabulary in codes.CODE_VOCABULARIES.values():

@@ -11,6 +11,7 @@ from enlace.cli import (
     file_commands,
     match_commands,
     node_commands,
+    operation_commands,
     report_commands,
     serve_commands,
     stats_commands,
@@ -47,6 +48,7 @@ def build_app() -> typer.Typer:
     app.add_typer(exchange_commands.build_partner_app(), name="partner")
     app.add_typer(match_commands.build_match_app(), name="match")
     app.add_typer(watchlist_commands.build_watchlist_app(), name="watchlist")
+    app.add_typer(operation_commands.build_operation_app(), name="operation")
     app.add_typer(tracking_commands.build_tracking_app(), name="tracking")
     app.add_typer(trace_commands.build_trace_app(), name="trace")
     app.add_typer(stats_commands.build_stats_app(), name="stats")

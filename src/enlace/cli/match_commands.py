@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 console = Console(highlight=False, soft_wrap=True)
 _KINDS_HELP = f"Kind of identifier: {', '.join(KIND_NAMES)}."
+# Agreements also cover deconfliction's kind (docs/deconfliction.md).
+_AGREEMENT_KINDS_HELP = f"Kind of identifier: {', '.join(KIND_NAMES)}, or operation."
 # enlace.matching.modes.MODES, spelled here so that the help costs no import.
 _MODES = ("links", "count", "threshold")
 _MODE_HELP = (
@@ -120,6 +122,11 @@ def run(
 
     code = party_code(partner)
     kinds = [parse_kind(k) for k in dict.fromkeys(kind)]
+    if "operation" in kind:
+        from enlace.matching.errors import MatchingError
+
+        # Its run is followed by the exchange of contacts, which only that command does.
+        raise MatchingError("operations are checked with 'enlace operation check PARTNER'")
     accepted = parse_modes(accept) if accept else MODES
     config, store = open_node(node)
     refusals: list[PartnerRefusedMatch] = []
@@ -350,7 +357,7 @@ def refuse(
 @user_errors
 def agreement_set(
     partner: Annotated[str, typer.Argument(help="The partner, e.g. US.")],
-    kind: Annotated[list[str], typer.Option("--kind", help=_KINDS_HELP + " Repeatable.")],
+    kind: Annotated[list[str], typer.Option("--kind", help=_AGREEMENT_KINDS_HELP + " Repeatable.")],
     max_set_size: Annotated[
         int, typer.Option(help="The most identifiers the partner may send in one run.")
     ],
@@ -426,7 +433,7 @@ def agreement_list(node: NodeDir = DEFAULT_NODE) -> None:
 @user_errors
 def agreement_remove(
     partner: Annotated[str, typer.Argument(help="The partner, e.g. US.")],
-    kind: Annotated[list[str], typer.Option("--kind", help=_KINDS_HELP + " Repeatable.")],
+    kind: Annotated[list[str], typer.Option("--kind", help=_AGREEMENT_KINDS_HELP + " Repeatable.")],
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Stop answering PARTNER's runs on these kinds."""

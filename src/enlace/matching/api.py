@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from enlace.matching import disclosure, responder, threshold
+from enlace.matching import disclosure, operations, responder, threshold
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused
 from enlace.matching.proofs import CHECK_BYTES
@@ -40,6 +40,7 @@ from enlace.store.store import Store
 
 _MAX_JSON_BODY = 16 * 1024
 _MAX_CHECK_BODY = 1024
+_MAX_CONTACTS_BODY = 512 * 1024  # a thousand handles with their contacts
 # Larger than any agreement's cap (a larger size is refused as too large, 413); past it the
 # text is not a size at all (400), and is never converted digit by digit.
 _LARGEST_SIZE = 10**15
@@ -219,6 +220,27 @@ def create_matching_router(store: Store, party: str, *, workers: int | None = No
         except MatchRefused as refusal:
             return await refused(partner, None, refusal)
         return Response(proof, media_type=OCTETS)
+
+    @router.post("/runs/{run_id}/contacts")
+    async def contacts(run_id: str, request: Request) -> Response:
+        # Deconfliction (docs/deconfliction.md): the requester's liaisons' contacts for this
+        # node's operations matched in the run, answered with this node's liaisons' contacts.
+        partner = None
+        try:
+            partner = await run_in_threadpool(authenticated, request)
+            body = await _read_body(
+                request, _MAX_CONTACTS_BODY, lambda size: f"{size:,} bytes of contacts is too many"
+            )
+            answer = await run_in_threadpool(
+                operations.exchange_contacts,
+                store,
+                partner=partner.party,
+                run_id=run_id,
+                body=body,
+            )
+        except MatchRefused as refusal:
+            return await refused(partner, "operation", refusal)
+        return Response(answer, media_type="application/json")
 
     @router.post("/runs/{run_id}/abort")
     async def aborted(run_id: str, request: Request) -> Response:

@@ -19,6 +19,7 @@ from nacl.signing import SigningKey
 from enlace.exchange.release import ReleaseRefused, release_record
 from enlace.matching.errors import DisclosureError, MatchRefused
 from enlace.store.repositories.disclosures import DisclosureRepository, DisclosureRequest
+from enlace.store.repositories.operations import OPERATION_ID_PREFIX
 from enlace.store.store import Store
 from enlace.store.unit_of_work import UnitOfWork
 
@@ -38,7 +39,9 @@ def receive_request(store: Store, *, partner: str, handle: str, reason: str | No
         raise MatchRefused(400, "bad-request", f"the reason is longer than {MAX_REASON} characters")
     with store.unit_of_work() as uow:
         record_id = uow.handles.record_of(partner, handle)
-        if record_id is None:
+        # An operation's handle names no record: operations are never disclosed
+        # (docs/deconfliction.md), and the answer does not say the handle exists.
+        if record_id is None or record_id.startswith(OPERATION_ID_PREFIX):
             raise MatchRefused(404, "unknown-handle", f"no matched record with handle {handle!r}")
         requests = uow.disclosures
         pending = requests.pending_for(partner, record_id)

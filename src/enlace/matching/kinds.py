@@ -8,6 +8,7 @@ Only the newest, unrevoked version of each record counts.
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 
 from sqlalchemy import Connection
@@ -19,21 +20,34 @@ from enlace.matching.names.keys import NameKeyKind
 from enlace.matching.names.keys import key_domain as name_key_domain
 from enlace.matching.names.store import own_name_keys
 from enlace.model.identifiers import IdentifierKind
+from enlace.model.timestamps import utc_now
 from enlace.store.dialect import PLACEHOLDERS
+from enlace.store.repositories.operations import active_operation_keys
+
+
+class DeconflictionKind(enum.StrEnum):
+    """Deconfliction's kind (docs/deconfliction.md): the set is the node's active operations'
+    keys, not its records' identifiers. Not in KIND_NAMES: `enlace match run` does not take
+    it; `enlace operation check` does."""
+
+    OPERATION = "operation"
+
+
+OPERATION = DeconflictionKind.OPERATION
 
 # The kinds of exact identifier a run can be asked for, by their names on the command line.
 # Their names live in `enlace.matching.kind_names`, which the command line imports.
 MATCH_KINDS: tuple[IdentifierKind, ...] = tuple(IdentifierKind(name) for name in EXACT_KIND_NAMES)
 # Name kinds (docs/matching.md, "Names"): typo-tolerant keys of persons and organisations.
 NAME_KINDS: tuple[NameKeyKind, ...] = tuple(NameKeyKind(name) for name in NAME_KIND_NAMES)
-MatchKind = IdentifierKind | NameKeyKind
+MatchKind = IdentifierKind | NameKeyKind | DeconflictionKind
 _DOMAIN_PREFIX = b"enlace/psi/v1/"
 _FETCH = 50_000
 
 
 def parse_kind(text: str) -> MatchKind:
     """The kind named `text` (e.g. "phone"), or UnknownMatchKind listing the known ones."""
-    known: tuple[MatchKind, ...] = (*MATCH_KINDS, *NAME_KINDS)
+    known: tuple[MatchKind, ...] = (*MATCH_KINDS, *NAME_KINDS, OPERATION)
     for kind in known:
         if kind.value == text:
             return kind
@@ -48,6 +62,8 @@ def kind_domain(kind: MatchKind) -> bytes:
     """
     if isinstance(kind, NameKeyKind):
         return name_key_domain(kind)
+    if kind is OPERATION:
+        return b"enlace/deconfliction/v1/operation\x00"
     return _DOMAIN_PREFIX + kind.value.encode("ascii") + b"\x00"
 
 
@@ -55,6 +71,9 @@ def own_identifiers(connection: Connection, party: str, kind: MatchKind) -> dict
     """Normalised key -> ids of this node's own records holding it (newest versions only)."""
     if isinstance(kind, NameKeyKind):
         return own_name_keys(connection, party, kind)
+    if kind is OPERATION:
+        # key -> this node's active operations holding it (docs/deconfliction.md)
+        return active_operation_keys(connection, utc_now().date().isoformat())
     placeholder = PLACEHOLDERS[connection.dialect.paramstyle]
     sql = (
         "SELECT ri.key, ri.record_id FROM record_identifiers ri "

@@ -28,7 +28,7 @@ from enlace.matching.errors import (
     MatchProtocolError,
     PartnerRefusedMatch,
 )
-from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers
+from enlace.matching.kinds import OPERATION, MatchKind, kind_domain, own_identifiers
 from enlace.matching.modes import (
     COUNT,
     LINKS,
@@ -106,6 +106,9 @@ class MatchOutcome:
     mode: str = LINKS  # the partner's agreement's (enlace.matching.modes)
     threshold: int | None = None
     reached: bool | None = None  # threshold mode: whether the count reached it
+    # Deconfliction only (kind `operation`): the key each match shares, in the order of
+    # `matches`, which are then not stored as record matches (enlace.matching.deconfliction).
+    shared_keys: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people."""
@@ -714,6 +717,16 @@ class _Requester:
                 for record_id in held[keys[i]]
                 for handle in handles
             ]
+            shared_keys = (
+                [
+                    keys[i]
+                    for (i, _), handles in zip(pairs, groups, strict=True)
+                    for _record_id in held[keys[i]]
+                    for _handle in handles
+                ]
+                if kind is OPERATION
+                else []
+            )
             if isinstance(kind, NameKeyKind):
                 # A name key is shared by namesakes too: keep the best pairs, one to one.
                 shared = [
@@ -729,10 +742,13 @@ class _Requester:
                 )
                 for record_id, handle in linked
             ]
-            if self.keep is None:
-                new = uow.matches.add_matches(found)
-            else:
+            if self.keep is not None:
                 new = self.keep(uow, run_id, linked)
+            elif kind is OPERATION:
+                # An operation is not a record: its matches become deconfliction notices.
+                new = 0
+            else:
+                new = uow.matches.add_matches(found)
             uow.match_runs.add(
                 MatchRun(
                     id=run_id,
@@ -785,6 +801,7 @@ class _Requester:
             mode=statement.mode,
             threshold=statement.threshold,
             reached=reached,
+            shared_keys=shared_keys,
         )
 
     def _proof_failed(

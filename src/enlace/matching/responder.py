@@ -18,8 +18,9 @@ from sqlalchemy import Connection, select
 from enlace.matching.agreements import check_within_agreement, statement_of
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused, UnknownMatchKind
-from enlace.matching.kinds import MatchKind, kind_domain, own_identifiers, parse_kind
+from enlace.matching.kinds import OPERATION, MatchKind, kind_domain, own_identifiers, parse_kind
 from enlace.matching.modes import COUNT, THRESHOLD, shuffle_values
+from enlace.matching.operations import record_responder_notices
 from enlace.matching.proofs import answer_check, public_key, read_check
 from enlace.matching.psi import (
     MAX_CLAIMED_KEY,
@@ -400,12 +401,20 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
         handles = uow.handles.handles_for(
             partner, (rid for ids in matched for rid in ids), at=uow.started_at
         )
-        authors = _authors(uow.connection, list(handles))
-        notices = [
-            HitNotice(run_id, rid, partner, kind.value, authors.get(rid), uow.started_at)
-            for rid in handles
-        ]
-        uow.matches.add_hit_notices(notices)
+        if kind is OPERATION:
+            # Operations are not records: their liaisons get deconfliction notices instead,
+            # whose contacts the requester exchanges next (enlace.matching.operations).
+            notices = []
+            record_responder_notices(
+                uow, partner=partner, run_id=run_id, matched=[order[p] for p in positions]
+            )
+        else:
+            authors = _authors(uow.connection, list(handles))
+            notices = [
+                HitNotice(run_id, rid, partner, kind.value, authors.get(rid), uow.started_at)
+                for rid in handles
+            ]
+            uow.matches.add_hit_notices(notices)
         answer = encode_handles([[bytes.fromhex(handles[rid]) for rid in ids] for ids in matched])
         digest = None
         if run.transcript_sha256 is not None:  # None: answered before migration 13
@@ -444,20 +453,22 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
         )
         # One entry for the run's hit notices, not one each: a large run has hundreds of
         # thousands. The digest over the notices' record ids chains them into the log, so
-        # a notice removed or added later shows against it.
-        uow.audit.append(
-            actor=partner,
-            action="hit-notices",
-            subject=run_id,
-            detail={
-                "role": RESPONDER,
-                "kind": kind.value,
-                "partner": partner,
-                "overlap": len(positions),
-                "records": len(notices),
-                "records_sha256": notices_digest(notices),
-            },
-        )
+        # a notice removed or added later shows against it. (An operation run's notices
+        # have their own entry: `deconfliction-match`.)
+        if kind is not OPERATION:
+            uow.audit.append(
+                actor=partner,
+                action="hit-notices",
+                subject=run_id,
+                detail={
+                    "role": RESPONDER,
+                    "kind": kind.value,
+                    "partner": partner,
+                    "overlap": len(positions),
+                    "records": len(notices),
+                    "records_sha256": notices_digest(notices),
+                },
+            )
         uow.commit()
     return answer
 

@@ -703,3 +703,54 @@ Index(
     unique=True,
 )
 Index("ix_watchlist_alerts_owner", watchlist_alerts.c.owner, watchlist_alerts.c.raised_at)
+# Planned operations (operativos) for deconfliction: this node's own, never a record and never
+# synced. `contact` (the liaison's name and phone or e-mail) is the only thing of one a
+# partner may learn, and only when the partner has an operation sharing a key with it.
+operations = Table(
+    "operations",
+    metadata,
+    Column("id", String(40), nullable=False),  # "operation--" + 16 random hex digits
+    Column("reference", String(128), nullable=False),
+    Column("agency", String(128), nullable=False),
+    Column("contact", String(200), nullable=False),
+    Column("latitude", Double, nullable=False),
+    Column("longitude", Double, nullable=False),
+    Column("starts", String(10), nullable=False),  # ISO dates, UTC days
+    Column("ends", String(10), nullable=False),
+    Column("status", String(9), nullable=False),  # active, cancelled
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    PrimaryKeyConstraint("id", name="pk_operations"),
+)
+
+# The keys deconfliction compares (enlace.model.operations): targets and (cell, day) keys.
+operation_keys = Table(
+    "operation_keys",
+    metadata,
+    Column("operation_id", String(40), nullable=False),
+    Column("key", String(160), nullable=False),
+    PrimaryKeyConstraint("operation_id", "key", name="pk_operation_keys"),
+)
+Index("ix_operation_keys_key", operation_keys.c.key)
+
+# A deconfliction notice (aviso de desconflicto) for the liaison of one of this node's
+# operations: a partner's operation shares a key with it. `role` is this node's in the run;
+# `counterpart` tells the partner's operations apart (its handle on the requester; the
+# requester's contact on the responder); `partner_contact` is NULL until the contacts are
+# exchanged.
+deconfliction_notices = Table(
+    "deconfliction_notices",
+    metadata,
+    Column("operation_id", String(40), nullable=False),
+    Column("partner", String(2), nullable=False),
+    Column("role", String(9), nullable=False),
+    Column("counterpart", String(200), nullable=False),
+    Column("run_id", String(32), nullable=False),
+    Column("matched_on", String(12), nullable=False),  # target, area, or "target area"
+    Column("partner_contact", String(200)),
+    Column("at", String(32), nullable=False),
+    PrimaryKeyConstraint(
+        "operation_id", "partner", "role", "counterpart", name="pk_deconfliction_notices"
+    ),
+)
+Index("ix_deconfliction_notices_run", deconfliction_notices.c.run_id)

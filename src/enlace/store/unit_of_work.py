@@ -23,6 +23,7 @@ from enlace.store.repositories.handles import HandleRepository
 from enlace.store.repositories.login_failures import LoginFailureRepository
 from enlace.store.repositories.match_runs import MatchRunRepository
 from enlace.store.repositories.matches import MatchRepository
+from enlace.store.repositories.operations import OperationRepository
 from enlace.store.repositories.partners import PartnerRepository
 from enlace.store.repositories.records import RecordRepository
 from enlace.store.repositories.refused_requests import RefusedRequestRepository
@@ -79,6 +80,7 @@ class UnitOfWork:
     refused_requests: RefusedRequestRepository
     tracking_documents: TrackingDocumentRepository
     watchlists: WatchlistRepository
+    operations: OperationRepository
 
     def __init__(self, engine: Engine, *, bulk: bool = False) -> None:
         self._engine = engine
@@ -142,6 +144,7 @@ class UnitOfWork:
         self.refused_requests = RefusedRequestRepository(connection)
         self.tracking_documents = TrackingDocumentRepository(connection)
         self.watchlists = WatchlistRepository(connection)
+        self.operations = OperationRepository(connection)
 
     @property
     def connection(self) -> Connection:

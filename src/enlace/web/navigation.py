@@ -29,6 +29,8 @@ MATCHING_ROLES = frozenset({Role.ANALYST, Role.LIAISON})
 DISCLOSURE_ROLES = frozenset({Role.LIAISON})
 # An analyst keeps their own watchlist (docs/watchlists.md); nobody else sees it.
 WATCHLIST_ROLES = frozenset({Role.ANALYST})
+# Deconfliction notices go to liaison officers (docs/deconfliction.md).
+DECONFLICTION_ROLES = frozenset({Role.LIAISON})
 TRACKING_ROLES = frozenset({Role.COORDINATOR})
 # Trace requests: analysts ask and follow, liaison officers answer (issue 18).
 TRACE_ROLES = frozenset({Role.ANALYST, Role.LIAISON})
@@ -51,6 +53,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/web/map", "Map", MAP_ROLES),
     NavItem("/web/traces", "Traces", TRACE_ROLES),
     NavItem("/web/watchlist", "Watchlist", WATCHLIST_ROLES),
+    NavItem("/web/deconfliction", "Deconfliction", DECONFLICTION_ROLES),
     NavItem("/web/tracking", "Tracking", TRACKING_ROLES),
     NavItem("/web/audit", "Audit", AUDIT_ROLES),
 )

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from enlace.web.pages import (
     audit,
     dashboard,
+    deconfliction,
     disclosure,
     exchange,
     favicon,
@@ -38,6 +39,7 @@ ROUTERS: list[APIRouter] = [
     disclosure.router,
     traces.router,
     watchlists.router,
+    deconfliction.router,
     tracking.router,
     audit.router,
 ]

@@ -13,7 +13,7 @@ from alembic import op
 from enlace.store.map_counts import MapPlace, places_of_rows, shift_map_counts
 
 revision = "0024_map_counts"
-down_revision = "0022_watchlists"
+down_revision = "0023_operations"
 branch_labels = None
 depends_on = None
 
