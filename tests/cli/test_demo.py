@@ -56,6 +56,21 @@ def refuses_connections(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+def assert_deconfliction(output: str) -> None:
+    notices = re.findall(
+        r"(MX|US) deconfliction notice \(aviso de deconflicción\): operation (\S+) .*contact (.+)",
+        output,
+    )
+    assert [(party, operation) for party, operation, _ in notices] == [
+        ("MX", "DEMO-OP-TORMENTA"),
+        ("US", "DEMO-HOU-0117"),
+    ], output
+    assert notices[0][2].startswith("SA John Miller")  # US's contact, told to MX
+    assert notices[1][2].startswith("Cmdte. Laura Ríos")  # and MX's, told to US
+    assert "MX: operation DEMO-OP-SURESTE got no notice" in output
+    assert "US: operation DEMO-SEA-0042 got no notice" in output
+
+
 def test_demo_exchanges_both_ways_and_runs_again(tmp_path: Path) -> None:
     folder = tmp_path / "demo-nodes"
     first = run_demo(folder)
@@ -81,6 +96,21 @@ def test_demo_exchanges_both_ways_and_runs_again(tmp_path: Path) -> None:
     assert "MX watchlist check (first): checked with US: 1 new alert(s)" in first
     assert "MX watchlist check (second): checked with US: 0 new alert(s)" in first
     assert len(re.findall(r"alert \(alerta\) for demo: firearm", first)) == 1
+    # The trace step: asked, answered by the US liaison, synced back, closed by MX.
+    assert re.search(
+        r"MX asks US to trace firearm enlace-firearm--\S+ \(solicitud de rastreo", first
+    )
+    assert re.search(r"US's liaison answers trace enlace-trace-request--\S+: answered", first)
+    assert re.search(r"MX reads the answer: traced, first sold in US-TX, time to crime \d+ ", first)
+    assert re.search(r"MX closes trace enlace-trace-request--\S+: closed", first)
+    assert re.search(
+        r"trace enlace-trace-request--\S+ closed; turnaround \(request to answer\)", first
+    )
+    # Deconfliction: one notice on each side, naming the other's contact; none for the others.
+    assert_deconfliction(first)
+    # The pages listed at the end: a record's link graph and the map.
+    assert re.search(r"http://127\.0\.0\.1:8000/web/records/enlace-firearm--[\w-]+/graph", first)
+    assert "http://127.0.0.1:8000/web/map" in first
     assert all(refuses_connections(port) for port in served_ports(first))
     for node, partner in (("mx", "US"), ("us", "MX")):
         token = folder / node / "keys" / "partners" / f"{partner}.token"
@@ -99,7 +129,10 @@ def test_demo_exchanges_both_ways_and_runs_again(tmp_path: Path) -> None:
     for party, partner in (("MX", "US"), ("US", "MX")):
         again = row(second, f"released to {partner}")
         assert again[0] == 0
-        assert again[1] == row(first, f"released to {partner}")[1]
+        # The trace's steps were released after the first run's table: MX's request and
+        # close, US's answer; nothing else since.
+        trace_versions = {"US": 2, "MX": 1}[partner]
+        assert again[1] == row(first, f"released to {partner}")[1] + trace_versions
         assert row(second, f"received from {partner}")[0] == 0
         assert row(second, f"refused from {partner}") == (0, 0)
         assert f"audit verify {party}: intact" in second
@@ -107,6 +140,14 @@ def test_demo_exchanges_both_ways_and_runs_again(tmp_path: Path) -> None:
     assert "MX watchlist check (first): checked with US: 0 new alert(s)" in second
     assert len(re.findall(r"alert \(alerta\) for demo: firearm", second)) == 1
     assert "comunicado-conjunto.es.txt: already ingested" in second
+    # Run again: the trace is not asked again, the operations not registered twice.
+    assert "MX asks US to trace firearm" not in second
+    assert "US's liaison answers" not in second
+    assert re.search(r"trace enlace-trace-request--\S+ already closed", second)
+    assert not re.search(r"operation \S+ registered \(target", second)
+    assert len(re.findall(r"already registered \(target", second)) == 4
+    assert "1 overlap(s) with US's operations (0 new)" in second
+    assert_deconfliction(second)
     assert f"report (es): {folder / 'mx' / 'reports' / 'report-es.pdf'}" in second
     assert all(refuses_connections(port) for port in served_ports(second))
 

@@ -129,7 +129,7 @@ def demo(
     )
     nodes = {party: folder / party.lower() for party in config.parties}
     logins = {party: ensure_demo_login(node) for party, node in nodes.items()}
-    exchange(nodes, logins)
+    traced = exchange(nodes, logins)
     mx = folder / "mx"
     console.print("next:")
     console.print(f"  enlace status --node {mx}              what the node holds, its partners")
@@ -143,6 +143,12 @@ def demo(
             f"  web interface of {party}: enlace serve --node {nodes[party]} --port {port}, "
             f"then open http://127.0.0.1:{port}/web/ and sign in as {username} / {password}"
         )
+        if traced and party == config.parties[0]:
+            console.print(
+                f"    link graph of the traced firearm: http://127.0.0.1:{port}/web/records/"
+                f"{traced}/graph"
+            )
+        console.print(f"    map of seizures and records: http://127.0.0.1:{port}/web/map")
     # Final step (tracking results): the group's statement, CBP statistics, the report.
     console.rule("[bold]Tracking results: the progress report for the next meeting")
     try:
@@ -157,13 +163,18 @@ def _statistics_failed(error: Exception) -> NoReturn:
     raise typer.Exit(1) from None
 
 
-def exchange(nodes: dict[str, Path], logins: dict[str, tuple[str, str]] | None = None) -> None:
-    """Serve both nodes, register them as partners, release, sync both ways, report, stop."""
+def exchange(
+    nodes: dict[str, Path], logins: dict[str, tuple[str, str]] | None = None
+) -> str | None:
+    """Serve both nodes, register them as partners, release, sync both ways, report, stop;
+    with logins, the watchlist, trace and deconfliction steps too. Returns the id of the
+    firearm traced, if any."""
     from enlace.cli.demo_exchange import register_partners, release_allowed, serving, sync_from
     from enlace.cli.demo_matching import run_matching_demo
 
     parties = list(nodes)
     partner_of = {party: next(p for p in parties if p != party) for party in parties}
+    traced: str | None = None
     console.rule("[bold]Exchange: both nodes served over TAXII 2.1 on loopback")
     console.print("starting 'enlace serve' for both nodes on free loopback ports")
     with serving(nodes) as running:
@@ -207,11 +218,21 @@ def exchange(nodes: dict[str, Path], logins: dict[str, tuple[str, str]] | None =
             run_watchlist_demo(
                 nodes, console, watcher=watcher, holder=holder, owner=logins[watcher][0]
             )
+            from enlace.cli.demo_deconfliction import run_deconfliction_demo
+            from enlace.cli.demo_traces import run_trace_demo
+
+            console.rule(
+                f"[bold]Trace request: {watcher} asks {holder} to trace a recovered firearm"
+            )
+            traced = run_trace_demo(nodes, console, requester=watcher, asked=holder)
+            console.rule("[bold]Deconfliction: planned operations checked without revealing them")
+            run_deconfliction_demo(nodes, console, requester=watcher, responder=holder)
         console.print("stopping both servers")
     for party, server in running.items():
         console.print(
             f"node {party} stopped (exit {server.process.returncode}, {server.url} closed)"
         )
+    return traced
 
 
 def print_standing(party: str, partner: str, released: int, report: SyncReport, node: Path) -> None:
