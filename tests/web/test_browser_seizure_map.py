@@ -12,33 +12,21 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from enlace.model.roles import Role
 from enlace.store.engine import sqlite_url
 from enlace.store.store import Store
 from enlace.web.queries.seizure_map import MapFilter
-from support import timing
-from support.browser import CHROMIUM
+from support.browser import sign_in
 from support.seizure_map import MapData, expected_counts, map_node
-from support.web import RunningWeb, serving, user_of
+from support.web import RunningWeb, serving
 
 pytestmark = pytest.mark.e2e
 
+VIEWPORT: ViewportSize = {"width": 1400, "height": 1000}
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images" / "web"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 run.py test', which installs chromium")
-    expect.set_options(timeout=timing.timeout(5) * 1000)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
@@ -52,26 +40,11 @@ def node(tmp_path: Path) -> Iterator[tuple[RunningWeb, MapData]]:
         store.close()
 
 
-def sign_in(browser: Browser, web: RunningWeb, role: Role) -> Page:
-    """A new browser context signed in as the user holding `role`, in Spanish."""
-    context = browser.new_context(locale="es-MX", viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(timing.timeout(30) * 1000)
-    page = context.new_page()
-    page.goto(f"{web.url}/web/")
-    expect(page).to_have_url(re.compile(r"/web/login"))
-    username = user_of(role)
-    page.fill("#username", username)
-    page.fill("#password", web.passwords[username])
-    page.click("form.login-form button[type=submit]")
-    expect(page).to_have_url(f"{web.url}/web/")
-    return page
-
-
 def test_the_map_opens_from_the_menu_filters_and_names_each_states_count(
     browser: Browser, node: tuple[RunningWeb, MapData]
 ) -> None:
     running, data = node
-    page = sign_in(browser, running, Role.ANALYST)
+    page = _sign_in(browser, running, Role.ANALYST)
     refused: list[str] = []
     page.on(
         "console",
@@ -122,10 +95,15 @@ def test_the_map_opens_from_the_menu_filters_and_names_each_states_count(
 
 def test_the_map_in_english(browser: Browser, node: tuple[RunningWeb, MapData]) -> None:
     running, _ = node
-    page = sign_in(browser, running, Role.COORDINATOR)
+    page = _sign_in(browser, running, Role.COORDINATOR)
     page.goto(f"{running.url}/web/map")
     page.click("nav.langs >> text=English")
     expect(page.locator("h1")).to_have_text("Seizure map")
     expect(page.locator("#legend")).to_contain_text("border port")
     expect(page.locator("#map-table")).to_contain_text("By border port")
     page.screenshot(path=str(SCREENSHOTS / "map-en.png"), full_page=True)
+
+
+def _sign_in(browser: Browser, web: RunningWeb, role: Role) -> Page:
+    """A new browser context signed in as the user holding `role`, in Spanish."""
+    return sign_in(browser, web, role, viewport=VIEWPORT)

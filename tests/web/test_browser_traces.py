@@ -5,54 +5,27 @@ answer, the analyst closes it. Saves the queue's screenshots in both languages
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from enlace.model.roles import Role
-from support import timing
-from support.browser import CHROMIUM, WebNode, two_nodes
+from support.browser import WebNode, sign_in, two_nodes
 from support.web import RunningWeb, user_of
 
 pytestmark = pytest.mark.e2e
 
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images" / "web"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 run.py test', which installs chromium")
-    expect.set_options(timeout=timing.timeout(5) * 1000)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[dict[str, WebNode]]:
     with two_nodes(tmp_path) as running:
         yield running
-
-
-def sign_in(browser: Browser, web: RunningWeb, role: Role) -> Page:
-    context = browser.new_context(locale="es-MX", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(timing.timeout(30) * 1000)
-    page = context.new_page()
-    page.goto(f"{web.url}/web/")
-    expect(page).to_have_url(re.compile(r"/web/login"))
-    username = user_of(role)
-    page.fill("#username", username)
-    page.fill("#password", web.passwords[username])
-    page.click("form.login-form button[type=submit]")
-    expect(page).to_have_url(f"{web.url}/web/")
-    return page
 
 
 def sync_now(page: Page, web: RunningWeb) -> None:
@@ -65,7 +38,7 @@ def test_a_trace_asked_answered_and_closed_through_the_pages(
     browser: Browser, nodes: dict[str, WebNode]
 ) -> None:
     mx, us = nodes["MX"].web, nodes["US"].web
-    analyst = sign_in(browser, mx, Role.ANALYST)
+    analyst = _sign_in(browser, mx, Role.ANALYST)
     analyst.click("nav.menu >> text=Rastreos")
     expect(analyst.locator("h1")).to_have_text("Solicitudes de rastreo de armas")
     form = analyst.locator("#trace-request-form")
@@ -84,7 +57,7 @@ def test_a_trace_asked_answered_and_closed_through_the_pages(
     # An analyst does not answer: the queue shows no answer form to them.
     expect(analyst.locator("form.trace-answer")).to_have_count(0)
 
-    liaison = sign_in(browser, us, Role.LIAISON)
+    liaison = _sign_in(browser, us, Role.LIAISON)
     sync_now(liaison, us)
     liaison.click("nav.menu >> text=Rastreos")
     queued = liaison.locator("#queue tr.trace")
@@ -107,7 +80,7 @@ def test_a_trace_asked_answered_and_closed_through_the_pages(
     expect(queued).to_contain_text("Tiempo al delito: 576 días")
     expect(queued.locator("form.trace-answer")).to_have_count(0)  # an answer stands
 
-    mx_liaison = sign_in(browser, mx, Role.LIAISON)
+    mx_liaison = _sign_in(browser, mx, Role.LIAISON)
     sync_now(mx_liaison, mx)
     analyst.goto(f"{mx.url}/web/traces")
     mine = analyst.locator("#outgoing tr.trace")
@@ -146,13 +119,13 @@ def test_a_bad_answer_is_refused_with_one_clear_message_and_changes_nothing(
     browser: Browser, nodes: dict[str, WebNode]
 ) -> None:
     mx, us = nodes["MX"].web, nodes["US"].web
-    analyst = sign_in(browser, mx, Role.ANALYST)
+    analyst = _sign_in(browser, mx, Role.ANALYST)
     analyst.goto(f"{mx.url}/web/traces")
     form = analyst.locator("#trace-request-form")
     form.locator("input[name=partner]").fill("US")
     form.locator("input[name=make]").fill("Glock")
     form.locator("button[type=submit]").click()
-    liaison = sign_in(browser, us, Role.LIAISON)
+    liaison = _sign_in(browser, us, Role.LIAISON)
     sync_now(liaison, us)
     liaison.goto(f"{us.url}/web/traces")
     answer = liaison.locator("#queue form.trace-answer")
@@ -161,3 +134,8 @@ def test_a_bad_answer_is_refused_with_one_clear_message_and_changes_nothing(
     expect(liaison.locator("body")).to_contain_text("first_sale_state")
     with us.store.unit_of_work() as uow:
         assert not [e for e in uow.audit.entries() if e.action == "trace-response"]
+
+
+def _sign_in(browser: Browser, web: RunningWeb, role: Role) -> Page:
+    """A new browser context signed in as the user holding `role`, in Spanish."""
+    return sign_in(browser, web, role, viewport=VIEWPORT)
