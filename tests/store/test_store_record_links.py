@@ -3,11 +3,13 @@ filled for a node's existing relationships by migration 0017 — on SQLite and P
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic import command
 from sqlalchemy import select
 
 from enlace.model.markings import Markings
-from enlace.model.records import Relationship, derived_id
+from enlace.model.records import Relationship, TraceRequest, TraceResponse, derived_id
 from enlace.store.schema import _config, upgrade_schema
 from enlace.store.store import Store
 from enlace.store.tables import record_links, records
@@ -17,6 +19,8 @@ from support.graphs import relationship as graph_relationship
 MARKINGS = Markings.build(tlp="green", releasable_to="MX US", handling="H0", evaluation="B2")
 SOURCE = derived_id("enlace-vehicle", "links-test", "source")
 TARGET = derived_id("enlace-person", "links-test", "target")
+FIREARM = derived_id("enlace-firearm", "links-test", "firearm")
+CREATED = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
 
 
 def relationship(kind: str) -> Relationship:
@@ -60,5 +64,111 @@ def test_the_migration_fills_the_links_of_relationships_stored_before_it(store_u
                 select(record_links.c.relationship_id, record_links.c.relationship_type)
             ).all()
         assert sorted(held) == sorted((v.id, f"kind-{n}") for n, v in enumerate(versions))
+    finally:
+        store.close()
+
+
+def trace_pair() -> tuple[StoredVersion, StoredVersion]:
+    """A trace request about FIREARM and a response to it, as stored versions."""
+    request = TraceRequest.from_values(
+        id=derived_id("enlace-trace-request", "links-test", "request"),
+        owner="MX",
+        markings=MARKINGS,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"requested_of": "US", "status": "submitted", "make": "Colt",
+                "firearm_ref": FIREARM},
+    )  # fmt: skip
+    response = TraceResponse.from_values(
+        id=derived_id("enlace-trace-response", "links-test", "response"),
+        owner="US",
+        markings=MARKINGS,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"request_ref": request.id, "status": "in-progress"},
+    )
+    return StoredVersion.of(request), StoredVersion.of(response)
+
+
+def test_a_trace_request_links_to_its_firearm_and_a_response_to_its_request(
+    store: Store,
+) -> None:
+    request, response = trace_pair()
+    without = StoredVersion.of(
+        TraceRequest.from_values(
+            id=derived_id("enlace-trace-request", "links-test", "no-firearm"),
+            owner="MX",
+            markings=MARKINGS,
+            created=CREATED,
+            modified=CREATED,
+            created_by_ref=None,
+            values={"requested_of": "US", "status": "submitted", "make": "Colt"},
+        )
+    )
+    with store.unit_of_work() as uow:
+        uow.records.add([request, response, without], added_at=uow.started_at)
+        rows = uow.connection.execute(select(record_links)).all()
+    assert sorted(tuple(row) for row in rows) == sorted(
+        [
+            (request.id, request.modified, request.id, FIREARM, "asks-to-trace"),
+            (response.id, response.modified, response.id, request.id, "answers"),
+        ]
+    )  # a request naming no firearm links to nothing
+
+
+def test_the_migration_fills_the_links_of_traces_stored_before_it(store_url: str) -> None:
+    store = Store.open(store_url, migrate=False)
+    try:
+        config = _config()
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0024_map_counts")
+        request, response = trace_pair()
+        link = StoredVersion.of(relationship("used-by"))
+        with store.engine.begin() as connection:
+            # Written as the store wrote them before 0025: a relationship's ends only.
+            connection.execute(
+                records.insert(),
+                [
+                    {"id": v.id, "modified": v.modified, "stix_type": v.stix_type,
+                     "kind": v.kind, "owner": v.owner, "created_by_ref": None, "tlp": v.tlp,
+                     "releasable_to": v.releasable_to, "handling": v.handling,
+                     "evaluation": v.evaluation, "revoked": False,
+                     "content_digest": v.content_digest, "received_from": None,
+                     "added_at": v.modified, "stix": v.stix, "latest": True}
+                    for v in (request, response, link)
+                ],
+            )  # fmt: skip
+            connection.execute(
+                record_links.insert().values(
+                    relationship_id=link.id, modified=link.modified, source_id=SOURCE,
+                    target_id=TARGET, relationship_type="used-by",
+                )
+            )  # fmt: skip
+        upgrade_schema(store.engine)
+        with store.unit_of_work() as uow:
+            held = uow.connection.execute(
+                select(
+                    record_links.c.relationship_id,
+                    record_links.c.source_id,
+                    record_links.c.target_id,
+                    record_links.c.relationship_type,
+                )
+            ).all()
+        assert sorted(held) == sorted(
+            [
+                (link.id, SOURCE, TARGET, "used-by"),
+                (request.id, request.id, FIREARM, "asks-to-trace"),
+                (response.id, response.id, request.id, "answers"),
+            ]
+        )
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0024_map_counts")
+        with store.engine.begin() as connection:
+            left = connection.execute(select(record_links.c.relationship_id)).scalars().all()
+        assert left == [link.id]  # the downgrade takes the trace links only
     finally:
         store.close()

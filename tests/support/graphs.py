@@ -18,6 +18,8 @@ from enlace.model.records import (
     Record,
     Relationship,
     Seizure,
+    TraceRequest,
+    TraceResponse,
     derived_id,
 )
 from enlace.store.repositories.matches import HitNotice, Match
@@ -170,3 +172,27 @@ def busy_neighbour(store: Store, further: int) -> tuple[str, str]:
         )
         uow.commit()
     return gun.id, phone.id
+
+
+def traced(store: Store, firearm_id: str) -> tuple[str, str]:
+    """A trace request of MX's about `firearm_id` (asked of US), answered by US:
+    (the request's id, the response's id), both stored here."""
+    request = mx_record(
+        TraceRequest,
+        "enlace-trace-request",
+        f"trace-{firearm_id}",
+        {"requested_of": "US", "status": "submitted", "make": "Glock", "firearm_ref": firearm_id},
+    )
+    answer = TraceResponse.from_values(
+        id=derived_id("enlace-trace-response", "graph-test", f"answer-{firearm_id}"),
+        owner="US",
+        markings=Markings.build(tlp="amber", releasable_to="MX", handling="H2", evaluation="B2"),
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"request_ref": request.id, "status": "in-progress"},
+    )
+    with store.unit_of_work() as uow:
+        uow.records.add([StoredVersion.of(r) for r in (request, answer)], added_at=uow.started_at)
+        uow.commit()
+    return request.id, answer.id

@@ -19,7 +19,15 @@ from enlace.model.roles import Role
 from enlace.store.store import Store
 from enlace.web.graph import CENTRE, RING_FEW, RING_INNER, edge_path, radial_layout
 from enlace.web.queries.neighbourhood import COUNTED, DRAWN, Bounded, neighbourhood
-from support.graphs import NOT_HELD, PARTNER_HANDLE, Graph, busy_neighbour, graph_node, hub
+from support.graphs import (
+    NOT_HELD,
+    PARTNER_HANDLE,
+    Graph,
+    busy_neighbour,
+    graph_node,
+    hub,
+    traced,
+)
 from support.web import RunningWeb, serving, switch_language, user_of
 
 
@@ -62,6 +70,27 @@ def test_records_not_held_and_revoked_relationships_are_absent(store: Store) -> 
     assert found.not_drawn_depth1 == Bounded(1)
     assert found.centre.links == Bounded(4)
     assert neighbourhood(store, NOT_HELD) is None
+
+
+def test_the_trace_requests_about_a_firearm_and_their_answers_are_in_its_graph(
+    store: Store,
+) -> None:
+    node = graph_node(store)
+    request, response = traced(store, node.ids["firearm"])
+    found = neighbourhood(store, node.ids["firearm"])
+    assert found is not None
+    depth = {n.key: n.depth for n in found.nodes}
+    assert depth[request] == 1  # the request names the firearm
+    assert depth[response] == 2  # the response names the request
+    kinds = {n.key: n.kind for n in found.nodes}
+    assert (kinds[request], kinds[response]) == ("trace-request", "trace-response")
+    lines = {(e.source, e.target, e.relationship_type) for e in found.edges}
+    assert (request, node.ids["firearm"], "asks-to-trace") in lines
+    assert (response, request, "answers") in lines
+    # From the request, the firearm it asks about and its answer are both one step away.
+    around = neighbourhood(store, request)
+    assert around is not None
+    assert {n.key for n in around.at_depth(1)} == {node.ids["firearm"], response}
 
 
 def test_a_hub_draws_forty_nodes_and_counts_the_rest(store: Store) -> None:
@@ -269,3 +298,30 @@ def test_an_unknown_record_gives_the_404_page_and_other_roles_are_refused(
     refused = coordinator.get(f"/web/records/{node.ids['firearm']}/graph")
     assert refused.status_code == 403
     assert "Glock" not in refused.text
+
+
+@pytest.mark.e2e
+def test_the_graph_page_shows_a_trace_request_and_its_answer_in_both_languages(
+    store: Store, tmp_path: Path
+) -> None:
+    node = graph_node(store)
+    request, response = traced(store, node.ids["firearm"])
+    with serving(store, tmp_path / "mx") as running:
+        analyst = running.login(user_of(Role.ANALYST))
+        page = _page(analyst.get(f"/web/records/{node.ids['firearm']}/graph").text)
+        assert f'href="/web/records/{request}"' in page
+        assert f'href="/web/records/{response}"' in page
+        words = page[page.index('id="in-words"') :]
+        assert re.search(r"solicita rastrear</a> → <a [^>]+><strong>Glock 19 BXR123", words), words
+        assert re.search(r"responde a</a> → <a", words)
+        legend = page[page.index('id="legend"') :]
+        assert "Solicitud de rastreo" in legend
+        assert "Respuesta de rastreo" in legend
+        # The firearm's record page lists the trace request among its links, both ways.
+        record_page = _page(analyst.get(f"/web/records/{node.ids['firearm']}").text)
+        assert f'href="/web/records/{request}"' in record_page
+        switch_language(analyst, "en")
+        english = _page(analyst.get(f"/web/records/{node.ids['firearm']}/graph").text)
+        words = english[english.index('id="in-words"') :]
+        assert "asks to trace" in words
+        assert "answers" in words

@@ -180,6 +180,10 @@ CODE_VOCABULARIES: dict[str, dict[str, str]] = {
         "duplicate-of": "duplicate of",
         "front-for": "front for",
         "works-for": "works for",
+        # A trace request's link to its firearm, a response's to the request it answers
+        # (enlace.store.repositories.record_links.TRACE_LINKS).
+        "asks-to-trace": "asks to trace",
+        "answers": "answers",
     },
     "state": MX_STATE_NAMES | US_STATE_NAMES,
 }
