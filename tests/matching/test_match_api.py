@@ -189,7 +189,7 @@ def test_admission_says_whether_a_run_would_be_answered_and_counts_no_run(us: Se
     assert admitted.status_code == 200
     # The agreement it would run under, with its digest (enlace.matching.modes).
     assert admitted.json() == {
-        "protocol": 4,
+        "protocol": 5,
         "kind": "phone",
         "mode": "links",
         "threshold": None,

@@ -448,7 +448,9 @@ STATEMENT = AgreementStatement(
         ({"mode": "all"}, "unknown matching mode 'all'"),
         ({"kind": "vin"}, "is malformed"),
         ({"max_set_size": True}, "is malformed"),
-        ({"protocol": 2}, "speaks matching protocol 2, this node speaks 4"),
+        ({"protocol": 2}, "speaks matching protocol 2, this node speaks 5"),
+        # 4: a node from before the deconfliction of operations (kind operation, /contacts).
+        ({"protocol": 4}, "speaks matching protocol 4, this node speaks 5"),
     ],
 )
 def test_the_requester_checks_the_stated_agreement_against_its_digest(
@@ -468,7 +470,7 @@ def test_the_requester_checks_the_stated_agreement_against_its_digest(
 def test_a_protocol_1_admission_is_named_as_such() -> None:
     with pytest.raises(MatchProtocolError) as refused:
         read_statement(b"", requester="MX", responder="US", kind="phone")
-    assert "older matching protocol (this node speaks 4)" in str(refused.value)
+    assert "older matching protocol (this node speaks 5)" in str(refused.value)
 
 
 class ChangeAfterAdmission(Capture):

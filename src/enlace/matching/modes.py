@@ -38,9 +38,10 @@ MODE_OF_CODE = {code: mode for mode, code in MODE_CODES.items()}
 # The matching protocol this node speaks; stated at admission. 3: modes and the agreement's
 # digest (admission answers JSON), the responder's per-run key and proofs of its blinding
 # (answers start with EPS3). 4: the blinding checked once per run, after the answer, by a
-# random combination the responder proves (answers start with EPS4, `POST …/check`). A node
-# of protocol 1 answers admission with 204 and no body.
-PROTOCOL = 4
+# random combination the responder proves (answers start with EPS4, `POST …/check`). 5: the
+# deconfliction of operations, kind `operation` and `POST …/contacts` after round 2 (answers
+# unchanged: EPS4). A node of protocol 1 answers admission with 204 and no body.
+PROTOCOL = 5
 _DIGEST_DOMAIN = "enlace-match-agreement-v1"
 
 
