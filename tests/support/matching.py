@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from enlace.exchange.taxii.app import create_app
 from enlace.matching.agreements import set_agreement
 from enlace.matching.api import create_matching_router
+from enlace.matching.blinding import BlindingPool
 from enlace.matching.kinds import KIND_NAMES
 from enlace.model.records import Person, Record, derived_id
 from enlace.store.store import Store
@@ -41,21 +42,27 @@ class ServedNode:
 
 
 @contextmanager
-def served_nodes(urls: dict[str, str], *, workers: int = 0) -> Iterator[dict[str, ServedNode]]:
+def served_nodes(
+    urls: dict[str, str],
+    *,
+    workers: int = 0,
+    blinding: Callable[[str, Store], BlindingPool | None] | None = None,
+) -> Iterator[dict[str, ServedNode]]:
     """Nodes of the given parties, each served over real HTTP on 127.0.0.1, each registered
-    with the others at its real URL."""
+    with the others at its real URL; `blinding(party, store)` the pool a node answers runs
+    with (None: `workers` local processes), closed at the end."""
     with party_nodes(urls) as nodes:
         servers = []
+        pools: list[BlindingPool] = []
         served: dict[str, ServedNode] = {}
         try:
             for party, node in nodes.items():
                 port = free_port()
-                app = create_app(
-                    node.store,
-                    party,
-                    signing_key=node.key,
-                    extra_routers=[create_matching_router(node.store, party, workers=workers)],
-                )
+                pool = None if blinding is None else blinding(party, node.store)
+                if pool is not None:
+                    pools.append(pool)
+                router = create_matching_router(node.store, party, workers=workers, pool=pool)
+                app = create_app(node.store, party, signing_key=node.key, extra_routers=[router])
                 server = uvicorn.Server(
                     uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
                 )
@@ -89,6 +96,8 @@ def served_nodes(urls: dict[str, str], *, workers: int = 0) -> Iterator[dict[str
                 server.should_exit = True
             for _, thread in servers:
                 thread.join(timeout=timing.timeout(10))
+            for pool in pools:
+                pool.close()
 
 
 def agree(

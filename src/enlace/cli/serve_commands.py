@@ -72,9 +72,10 @@ def serve(
         bool,
         typer.Option(
             "--workers",
-            help="With --sync-every on a PostgreSQL node: put one sync job per partner per "
-            "period on the node's queue, for 'enlace worker' processes to run, instead of "
-            "syncing in this process (with --watch-every: one watchlist check job).",
+            help="On a PostgreSQL node: blind the PSI runs partners start as jobs on the "
+            "node's queue, for 'enlace worker' processes to run; with --sync-every, one sync "
+            "job per partner per period instead of syncing in this process (with "
+            "--watch-every: one watchlist check job).",
         ),
     ] = False,
     tls_cert: Annotated[
@@ -114,11 +115,6 @@ def serve(
         raise NodeError("--sync-every must be a positive number of seconds")
     if watch_every is not None and watch_every <= 0:
         raise NodeError("--watch-every must be a positive number of seconds")
-    if workers and sync_every is None and watch_every is None:
-        raise NodeError(
-            "--workers is for the scheduled sync and watchlist check: give --sync-every "
-            "SECONDS too, or --watch-every SECONDS"
-        )
     # Checked before anything is opened or bound: a refused start leaves nothing behind.
     if (tls_cert is None) != (tls_key is None):
         raise NodeError("give both --tls-cert and --tls-key (PEM files), or neither")
@@ -157,8 +153,13 @@ def serve(
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     periodic: PeriodicSync | ScheduledSyncJobs | None = None
     watching: PeriodicWatchlistCheck | ScheduledWatchJobs | None = None
+    blinding = None
+    if workers:
+        from enlace.jobs.blinding_pool import QueueBlindingPool
+
+        blinding = QueueBlindingPool(store, config.store_url)
     try:
-        app = create_node_app(store, config)
+        app = create_node_app(store, config, blinding=blinding)
         server = _node_server(
             uvicorn.Config(
                 app,
@@ -206,6 +207,8 @@ def serve(
         # uvicorn handles SIGINT and SIGTERM: it stops accepting, finishes requests, returns.
         server.run()
     finally:
+        if blinding is not None:
+            blinding.close()
         if watching is not None:
             watching.stop()
         if periodic is not None:

@@ -19,6 +19,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
 
 from enlace.exchange.sync_client import DEFAULT_PAGE_SIZE, sync_node_partner
+from enlace.jobs.blinding import blind_stored_chunk
 from enlace.matching.watchlists import check_watchlists
 from enlace.node.errors import NodeError
 from enlace.store.store import Store
@@ -35,6 +36,10 @@ WATCH_TASK = "enlace.check_watchlists"
 # One check of every watchlist at a time, and at most one waiting (docs/watchlists.md): a
 # check that fails is not retried by the queue; the next period's job checks again.
 WATCH_LOCK = "watchlists"
+BLIND_TASK = "enlace.blind_chunk"
+# A chunk whose job failed (the database unreachable a moment) is tried again at once, then
+# after 2 s and 4 s; the run waiting for it gives up after its own bound.
+BLIND_RETRY = procrastinate.RetryStrategy(max_attempts=4, exponential_wait=2)
 
 
 class JobQueueError(NodeError):
@@ -75,6 +80,7 @@ def job_queue(store_url: str) -> procrastinate.App:
     )
     app.task(name=SYNC_TASK, pass_context=True, retry=SYNC_RETRY)(_sync_partner)
     app.task(name=WATCH_TASK, pass_context=True)(_check_watchlists)
+    app.task(name=BLIND_TASK, pass_context=True, retry=BLIND_RETRY)(_blind_chunk)
     return app
 
 
@@ -135,3 +141,14 @@ def _sync_partner(
             refresh_indicators(node.store, today=date.today())
         except Exception:  # the records are stored; the next view computes the indicators
             log.exception("refreshing after the sync from %s failed", party)
+
+
+def _blind_chunk(context: procrastinate.JobContext, batch_id: str, chunk: int) -> None:
+    """The job: one chunk of a PSI run's blinding (enlace.jobs.blinding), stored once."""
+    node: Any = context.additional_context["node"]
+    if not isinstance(node, WorkerNode):
+        raise TypeError("the worker runs its jobs with a WorkerNode")
+    if not blind_stored_chunk(node.store, batch_id, chunk):
+        log.info(
+            "blinding chunk %s of batch %s: nothing to do (done, or run ended)", chunk, batch_id
+        )

@@ -46,12 +46,15 @@ _MAX_CONTACTS_BODY = 512 * 1024  # a thousand handles with their contacts
 _LARGEST_SIZE = 10**15
 
 
-def create_matching_router(store: Store, party: str, *, workers: int | None = None) -> APIRouter:
-    """The /matching/v1 routes of the node of `party`; `workers` blinding processes a run."""
+def create_matching_router(
+    store: Store, party: str, *, workers: int | None = None, pool: BlindingPool | None = None
+) -> APIRouter:
+    """The /matching/v1 routes of the node of `party`; `workers` blinding processes a run,
+    or `pool` blinds (a PostgreSQL node's job queue: enlace.jobs.blinding_pool)."""
     router = APIRouter(prefix=PREFIX)
     # One pool for the life of the server: its workers start on the first large run and are
     # reused, so a run does not pay for starting processes. They end with the server.
-    pool = BlindingPool(workers)
+    pool = BlindingPool(workers) if pool is None else pool
 
     def authenticated(request: Request) -> Partner:
         try:

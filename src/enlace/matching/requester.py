@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -147,6 +147,7 @@ def match_node_partner(
     accept: Sequence[str] = MODES,
     held: Mapping[MatchKind, dict[str, list[str]]] | None = None,
     keep: LinkKeeper | None = None,
+    pool: BlindingPool | None = None,
 ) -> list[MatchOutcome]:
     """`match_partner` with the token and the TLS trust this node keeps for `partner` in its
     key folder.
@@ -158,7 +159,7 @@ def match_node_partner(
         store, partner, timeout=TIMEOUT, key_dir=key_dir, client=client
     ) as session:
         return _match_kinds(
-            store, session, kinds, workers, progress, actor, on_refusal, accept, held, keep
+            store, session, kinds, workers, progress, actor, on_refusal, accept, held, keep, pool
         )
 
 
@@ -203,6 +204,7 @@ def match_partner(
     actor: str = "cli",
     on_refusal: Callable[[PartnerRefusedMatch], None] | None = None,
     accept: Sequence[str] = MODES,
+    pool: BlindingPool | None = None,
 ) -> list[MatchOutcome]:
     """Run the PSI with `partner` on each kind in turn; see the module.
 
@@ -211,12 +213,15 @@ def match_partner(
     NotAPartner when `partner` is not registered. `client` is used and left open; without
     it, one trusting the system's CAs is opened and closed. `accept`: the modes
     (enlace.matching.modes) this run accepts; a partner's agreement in another mode raises
-    ModeNotAccepted before anything is blinded.
+    ModeNotAccepted before anything is blinded. `pool`, when given, blinds (and stays open):
+    a PostgreSQL node's job queue (enlace.jobs.blinding_pool); else `workers` processes.
     """
     with PartnerSession.open(
         store, partner, timeout=TIMEOUT, token=token, client=client
     ) as session:
-        return _match_kinds(store, session, kinds, workers, progress, actor, on_refusal, accept)
+        return _match_kinds(
+            store, session, kinds, workers, progress, actor, on_refusal, accept, pool=pool
+        )
 
 
 def _match_kinds(
@@ -230,13 +235,15 @@ def _match_kinds(
     accept: Sequence[str] = MODES,
     held: Mapping[MatchKind, dict[str, list[str]]] | None = None,
     keep: LinkKeeper | None = None,
+    pool: BlindingPool | None = None,
 ) -> list[MatchOutcome]:
     with store.unit_of_work() as uow:
         party = uow.settings.get("party")
     if party is None:
         raise NodeError("this store is not a node (no party set): run 'enlace init'")
-    with BlindingPool(workers) as pool:
-        run = _Requester(store, party, session, pool, progress, actor, tuple(accept), keep)
+    # A pool given (a node's job queue: enlace.jobs.blinding_pool) is the caller's to close.
+    with BlindingPool(workers) if pool is None else nullcontext(pool) as used:
+        run = _Requester(store, party, session, used, progress, actor, tuple(accept), keep)
         outcomes = []
         for kind in kinds:
             try:

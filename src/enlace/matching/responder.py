@@ -139,6 +139,7 @@ def answer_run(
                 # Positions lost: only a count is learned.
                 doubly = shuffle_values(doubly, width)
         except WireFormatError as error:
+            ours.cancel()  # not wanted any more (on a node's queue: its batch is deleted)
             raise MatchRefused(400, "bad-request", str(error)) from None
         # The answer is made before the run is recorded, so that its digest is recorded
         # with it (round 2 may reach another process: nothing is kept in memory). The

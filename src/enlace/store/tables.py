@@ -9,6 +9,7 @@ from sqlalchemy import (
     Double,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -754,3 +755,33 @@ deconfliction_notices = Table(
     ),
 )
 Index("ix_deconfliction_notices_run", deconfliction_notices.c.run_id)
+
+
+# Blinding handed to `enlace worker` processes on a PostgreSQL node served with --workers
+# (enlace.jobs.blinding, issue 19): one row per batch (one blinding step of one run) with the
+# run's secret scalar, one per chunk with its input and, once a worker has done it, its
+# output. The rows live only while the run waits for them: the run deletes its batch as soon
+# as it has the output (or gives up). SQLite nodes create the tables and never use them.
+blinding_batches = Table(
+    "blinding_batches",
+    metadata,
+    Column("batch_id", String(32), nullable=False),
+    Column("operation", String(16), nullable=False),  # "blind" or "hash_and_blind"
+    Column("scalar", LargeBinary, nullable=False),
+    Column("domain", LargeBinary),  # hash_and_blind only
+    Column("width", Integer, nullable=False),
+    Column("chunks", Integer, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    PrimaryKeyConstraint("batch_id", name="pk_blinding_batches"),
+)
+
+blinding_chunks = Table(
+    "blinding_chunks",
+    metadata,
+    Column("batch_id", String(32), nullable=False),
+    Column("chunk", Integer, nullable=False),
+    Column("input", LargeBinary, nullable=False),
+    Column("output", LargeBinary),  # NULL until a worker stored it (once: see jobs.blinding)
+    Column("error", Text),  # why the chunk cannot be blinded (a value not a point)
+    PrimaryKeyConstraint("batch_id", "chunk", name="pk_blinding_chunks"),
+)

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from enlace.exchange.taxii.app import create_app as create_taxii_app
 from enlace.matching.api import create_matching_router
+from enlace.matching.blinding import BlindingPool
 from enlace.matching.wire import PREFIX as MATCHING_PREFIX
 from enlace.model.text import holds_control_characters
 from enlace.node.config import NodeConfig
@@ -64,8 +65,10 @@ def create_node_app(
     key_dir: Path | None = None,
     sessions: SessionPolicy | None = None,
     throttle: ThrottlePolicy | None = None,
+    blinding: BlindingPool | None = None,
 ) -> FastAPI:
-    """The HTTP application of the node `config` describes, reading and writing `store`."""
+    """The HTTP application of the node `config` describes, reading and writing `store`;
+    `blinding` blinds the PSI runs partners start (default: this machine's processes)."""
     key_dir = key_dir or config.key_dir
     app = FastAPI(
         title=f"Enlace node {config.party}", docs_url=None, redoc_url=None, openapi_url=None
@@ -111,7 +114,7 @@ def create_node_app(
 
     # The partners' protocols (matching, then TAXII) share one sub-application: partner
     # bearer tokens, JSON problem answers, and no user sessions.
-    matching = create_matching_router(store, config.party)
+    matching = create_matching_router(store, config.party, pool=blinding)
     # The node's key signs each page's manifest (exchange protocol 2); loading it here
     # refuses, at start-up, a key others can read.
     taxii = create_taxii_app(
