@@ -24,7 +24,7 @@ from enlace.jobs.queue import BLIND_TASK
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.kinds import parse_kind
 from enlace.matching.requester import MatchOutcome, match_partner
-from enlace.model.records import Firearm, derived_id
+from enlace.model.records import Firearm, Record, derived_id
 from enlace.node.config import NodeConfig
 from enlace.store.store import Store
 from support import timing
@@ -42,7 +42,7 @@ CHUNK = 500  # items per job: several jobs a step, each long enough to be killed
 WORKER_OPTIONS = ("--heartbeat-every", "0.5", "--stalled-after", "3", "--poll-every", "0.5")
 
 
-def firearms(owner: str, serials: list[str]) -> list[Firearm]:
+def firearms(owner: str, serials: list[str]) -> list[Record]:
     return [
         Firearm.from_values(
             id=derived_id("enlace-firearm", "blinding-jobs", owner, serial),
