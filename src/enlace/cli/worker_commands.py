@@ -1,5 +1,6 @@
-"""`enlace worker`: take a PostgreSQL node's jobs (the scheduled syncs of `enlace serve
---sync-every --workers`) until Ctrl-C or SIGTERM."""
+"""`enlace worker`: take a PostgreSQL node's jobs (the scheduled syncs and watchlist checks
+of `enlace serve --sync-every/--watch-every --workers`, the PSI blinding chunks of `enlace
+serve --workers`) until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
