@@ -119,7 +119,9 @@ def test_runs_blinded_by_worker_processes_find_what_in_process_runs_find_even_wh
     def on_queue(party: str, store: Store) -> BlindingPool | None:
         if party != "US":
             return None
-        return QueueBlindingPool(store, urls[party], chunk_items=CHUNK, inline_below=1)
+        return QueueBlindingPool(
+            store, urls[party], chunk_items=CHUNK, inline_below=1, local_workers=0
+        )
 
     try:
         with served_nodes(urls, blinding=on_queue) as nodes:
@@ -142,7 +144,7 @@ def test_runs_blinded_by_worker_processes_find_what_in_process_runs_find_even_wh
                 expected = links(in_process, us)
                 assert len(expected) == SHARED
                 with QueueBlindingPool(
-                    mx.store, urls["MX"], chunk_items=CHUNK, inline_below=1
+                    mx.store, urls["MX"], chunk_items=CHUNK, inline_below=1, local_workers=0
                 ) as pool:
                     with working(mx_node, "mx-worker-1"), working(mx_node, "mx-worker-2"):
                         on_workers = run(pool)

@@ -55,7 +55,7 @@ class QueueBlindingPool(BlindingPool):
         store: Store,
         store_url: str,
         *,
-        local_workers: int | None = 0,
+        local_workers: int | None = None,
         chunk_items: int = CHUNK_ITEMS,
         inline_below: int = INLINE_BELOW,
         wait_seconds: float = WAIT_SECONDS,
