@@ -52,6 +52,8 @@ TABLES = {
     "map_counts",
     "watchlist_entries",
     "watchlist_alerts",
+    "blinding_batches",
+    "blinding_chunks",
 }
 # FTS5 keeps a virtual table's index in tables of its own, named after it (SQLite only).
 _FTS5_SHADOWS = {"data", "idx", "content", "docsize", "config"}
