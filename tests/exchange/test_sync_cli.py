@@ -101,7 +101,12 @@ def test_workers_are_refused_on_a_sqlite_node(tmp_path: Path) -> None:
     initialise_node(node, party="MX")
     base = ["--node", str(node)]
     # `serve --workers` alone hands the PSI blinding to the workers (issue 19): refused too.
-    for args in (["worker"], ["serve", "--sync-every", "5", "--workers"], ["serve", "--workers"]):
+    for args in (
+        ["worker"],
+        ["serve", "--sync-every", "5", "--workers"],
+        ["serve", "--workers"],
+        ["match", "run", "US", "--kind", "phone", "--on-workers"],
+    ):
         code, out = run(*args, *base)
         assert code == 1, out
         assert "workers need a PostgreSQL node" in out

@@ -102,6 +102,14 @@ def run(
     workers: Annotated[
         int | None, typer.Option(min=0, help="Blinding processes (default: one per CPU).")
     ] = None,
+    on_workers: Annotated[
+        bool,
+        typer.Option(
+            "--on-workers",
+            help="On a PostgreSQL node: blind as jobs for the node's 'enlace worker' "
+            "processes (on any machine) instead of in this process's pool.",
+        ),
+    ] = False,
     show: Annotated[int, typer.Option(min=0, help="Matches to print per kind.")] = 20,
     accept: Annotated[
         list[str] | None,
@@ -128,9 +136,19 @@ def run(
         # Its run is followed by the exchange of contacts, which only that command does.
         raise MatchingError("operations are checked with 'enlace operation check PARTNER'")
     accepted = parse_modes(accept) if accept else MODES
+    if on_workers:
+        from enlace.jobs.queue import queue_conninfo
+        from enlace.node.config import NodeConfig
+
+        queue_conninfo(NodeConfig.load(node).store_url)  # a SQLite node: refused at once
     config, store = open_node(node)
     refusals: list[PartnerRefusedMatch] = []
+    pool = None
     try:
+        if on_workers:
+            from enlace.jobs.blinding_pool import QueueBlindingPool
+
+            pool = QueueBlindingPool(store, config.store_url, local_workers=workers)
         outcomes = match_node_partner(
             store,
             config.key_dir,
@@ -140,8 +158,11 @@ def run(
             progress=_progress,
             on_refusal=refusals.append,
             accept=accepted,
+            pool=pool,
         )
     finally:
+        if pool is not None:
+            pool.close()
         store.close()
     for outcome in outcomes:
         console.print(safe_text(outcome.summary()))
