@@ -171,3 +171,57 @@ def test_serve_refuses_a_watch_period_that_is_not_positive(tmp_path: Path) -> No
         code, out = cli("serve", "--watch-every", period, "--node", str(node))
         assert code == 1
         assert out.strip() == "error: --watch-every must be a positive number of seconds"
+
+
+def test_watchlist_cli_removes_an_entry_keeps_its_alert_and_checks_it_no_more(
+    folders: dict[str, Path],
+) -> None:
+    mx, us = (["--node", str(folders[p])] for p in ("MX", "US"))
+    code, out = cli(
+        "match", "agreement", "set", "MX", "--kind", "firearm",
+        "--max-set-size", "100", "--runs-per-day", "9", *us,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = cli("watchlist", "add", "COLT|AB12345", "--kind", "firearm", "--owner", "ana", *mx)
+    assert code == 0, out
+    code, out = cli("watchlist", "check", *mx)
+    assert "checked with US: 1 new alert(s)" in out
+    # Only its owner's entry can be removed, and only once; each refusal is one line.
+    for entry, owner, message in (
+        ("1", "luis", "error: not removed: 'luis' has no entry 1 on the watchlist"),
+        ("7", "ana", "error: not removed: 'ana' has no entry 7 on the watchlist"),
+    ):
+        code, out = cli("watchlist", "remove", entry, "--owner", owner, *mx)
+        assert code == 1
+        assert out.strip().startswith(message), out
+        assert len(out.strip().splitlines()) == 1
+    code, out = cli("watchlist", "remove", "1", "--owner", "ana", *mx)
+    assert code == 0, out
+    assert out.strip() == "removed: entry 1, firearm COLT|AB12345 (ana); its alerts are kept"
+    code, out = cli("watchlist", "remove", "1", "--owner", "ana", *mx)
+    assert code == 1  # removed already
+    code, out = cli("watchlist", "list", *mx)
+    assert "0 watched identifier(s)" in out
+    code, out = cli("watchlist", "alerts", "--owner", "ana", *mx)
+    assert "1 alert(s)" in out  # what happened stays as it happened
+    assert "COLT|AB12345" in out
+    _, store = open_node(folders["MX"])
+    try:
+        with store.unit_of_work() as uow:
+            runs_before = sum(e.action == "match-run" for e in uow.audit.entries())
+            removed = [e for e in uow.audit.entries() if e.action == "watchlist-removed"]
+        code, out = cli("watchlist", "check", *mx)
+        assert code == 0, out
+        with store.unit_of_work() as uow:
+            # Nothing watched: no run asks the partner anything.
+            assert sum(e.action == "match-run" for e in uow.audit.entries()) == runs_before
+    finally:
+        store.close()
+    assert [(e.actor, e.subject, e.detail) for e in removed] == [
+        ("cli", "1", {"owner": "ana", "kind": "firearm"})
+    ]
+    # Added again: the same entry is watched again, its old alert not raised twice.
+    code, out = cli("watchlist", "add", "COLT|AB12345", "--kind", "firearm", "--owner", "ana", *mx)
+    assert out.strip() == "added: entry 1, firearm COLT|AB12345 (ana)"
+    code, out = cli("watchlist", "check", *mx)
+    assert "checked with US: 0 new alert(s)" in out

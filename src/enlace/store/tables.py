@@ -669,6 +669,9 @@ watchlist_entries = Table(
     Column("key", Text, nullable=False),
     Column("label", Text, nullable=False),
     Column("added_at", String(32), nullable=False),
+    # Set when its analyst took it off the list: no longer checked nor listed, its alerts
+    # kept as raised (they name it). Added again, the same row is watched again.
+    Column("removed_at", String(32)),
 )
 Index(
     "ix_watchlist_entries_owner_kind_key",
