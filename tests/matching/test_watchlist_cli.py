@@ -4,27 +4,20 @@ the webhook from node.json; bad input in one line, changing nothing."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from enlace.cli.app import build_app
-from enlace.cli.demo_exchange import register_partners
-from enlace.exchange.taxii.app import create_app
-from enlace.matching.api import create_matching_router
 from enlace.model.records import Firearm, derived_id
 from enlace.model.roles import Role
-from enlace.node.keys import load_signing_key
-from enlace.node.setup import initialise_node, open_node
+from enlace.node.setup import initialise_node
 from enlace.store.versions import StoredVersion
 from enlace.users.accounts import add_user
-from support import timing
 from support.exchange import CREATED, TO_US
-from support.nodes import free_port
+from support.matching import served_folders
 from support.proxy import RecordingListener
 
 pytestmark = pytest.mark.e2e
@@ -39,34 +32,8 @@ def cli(*args: str) -> tuple[int, str]:
 def folders(tmp_path: Path) -> Iterator[dict[str, Path]]:
     """MX and US node folders served on loopback and registered with each other; the US
     holds a Colt AB-12345 and answers MX on firearms; MX has an analyst."""
-    nodes = {party: tmp_path / party.lower() for party in ("MX", "US")}
-    servers, urls, stores = [], {}, []
-    try:
-        for party, folder in nodes.items():
-            initialise_node(folder, party=party)
-            config, store = open_node(folder)
-            stores.append(store)
-            port = free_port()
-            app = create_app(
-                store,
-                party,
-                signing_key=load_signing_key(config.key_dir),
-                extra_routers=[create_matching_router(store, party, workers=0)],
-            )
-            server = uvicorn.Server(
-                uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-            )
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            servers.append((server, thread))
-            urls[party] = f"http://127.0.0.1:{port}"
-        timing.wait_until(
-            lambda: all(server.started for server, _ in servers),
-            what="the node servers to start",
-            timeout=20,
-        )
-        register_partners(nodes, urls)
-        mx_store, us_store = stores
+    with served_folders(tmp_path) as served:
+        mx_store, us_store = served["MX"].store, served["US"].store
         stolen = Firearm.from_values(
             id=derived_id("enlace-firearm", "watchlist-cli", "colt"),
             owner="US",
@@ -87,13 +54,7 @@ def folders(tmp_path: Path) -> Iterator[dict[str, Path]]:
             roles=[Role.ANALYST],
             actor="test",
         )
-        yield nodes
-    finally:
-        for server, thread in servers:
-            server.should_exit = True
-            thread.join(timeout=timing.timeout(10))
-        for store in stores:
-            store.close()
+        yield {party: node.folder for party, node in served.items()}
 
 
 def set_webhook(folder: Path, url: str, allow: list[str]) -> None:
