@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from enlace.cli.app import build_app
 from enlace.model.records import Firearm, derived_id
 from enlace.model.roles import Role
-from enlace.node.setup import initialise_node
+from enlace.node.setup import initialise_node, open_node
 from enlace.store.versions import StoredVersion
 from enlace.users.accounts import add_user
 from support.exchange import CREATED, TO_US
