@@ -18,9 +18,11 @@ import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
 
+from enlace.exchange.release import ReleaseBatch, release_batch
 from enlace.exchange.sync_client import DEFAULT_PAGE_SIZE, sync_node_partner
 from enlace.matching.watchlists import check_watchlists
 from enlace.node.errors import NodeError
+from enlace.node.keys import load_signing_key
 from enlace.store.store import Store
 from enlace.tracking.indicators.snapshot import refresh_indicators
 
@@ -35,6 +37,10 @@ WATCH_TASK = "enlace.check_watchlists"
 # One check of every watchlist at a time, and at most one waiting (docs/watchlists.md): a
 # check that fails is not retried by the queue; the next period's job checks again.
 WATCH_LOCK = "watchlists"
+RELEASE_TASK = "enlace.release_batch"
+# A batch that failed on an error (the database restarted) is tried twice more; a batch
+# whose worker died is put back by the stalled-job sweep, whatever its attempts.
+RELEASE_RETRY = procrastinate.RetryStrategy(max_attempts=3, wait=2)
 
 
 class JobQueueError(NodeError):
@@ -75,6 +81,7 @@ def job_queue(store_url: str) -> procrastinate.App:
     )
     app.task(name=SYNC_TASK, pass_context=True, retry=SYNC_RETRY)(_sync_partner)
     app.task(name=WATCH_TASK, pass_context=True)(_check_watchlists)
+    app.task(name=RELEASE_TASK, pass_context=True, retry=RELEASE_RETRY)(_release_batch)
     return app
 
 
@@ -103,6 +110,40 @@ def defer_watch(app: procrastinate.App) -> bool:
     except AlreadyEnqueued:
         return False
     return True
+
+
+def defer_release(
+    app: procrastinate.App, partner: str, batches: list[ReleaseBatch], *, actor: str
+) -> list[int]:
+    """Put one job per batch of a release to `partner` on the (opened) queue; their ids."""
+    deferrer = app.configure_task(RELEASE_TASK)
+    return [
+        deferrer.defer(partner=partner, after=batch.after, upto=batch.upto, actor=actor)
+        for batch in batches
+    ]
+
+
+def _release_batch(
+    context: procrastinate.JobContext,
+    partner: str,
+    after: str | None,
+    upto: str | None,
+    actor: str = "worker",
+) -> None:
+    """The job: release one batch of records to `partner` in one unit of work. A retry
+    (its worker died, before or after the commit) releases only what is not released yet:
+    each version once, sequence numbers taken at commit, without a gap."""
+    node: Any = context.additional_context["node"]
+    if not isinstance(node, WorkerNode):
+        raise TypeError("the worker runs its jobs with a WorkerNode")
+    released = release_batch(
+        node.store,
+        partner=partner,
+        batch=ReleaseBatch(after, upto),
+        signing_key=load_signing_key(node.key_dir),
+        actor=actor,
+    )
+    log.info("release to %s of records (%s, %s]: %d new", partner, after, upto, released)
 
 
 def _check_watchlists(context: procrastinate.JobContext) -> None:
