@@ -1,10 +1,10 @@
-"""Serving scales out (issue 19): two `enlace serve` processes of the same PostgreSQL node,
-and a client whose requests alternate between them, as behind a load balancer without
-sticky sessions. Nothing a request depends on lives in one process's memory: the session
-(signed in on one, valid on the other, ended on one, ended on both), the CSRF token of a
-form served by one and posted to the other, the failed-login counters that slow down
-password guessing, what was written through one, and the TAXII paging cursor (`next`)
-that one hands out and the other continues from."""
+"""Serving scales out (issue 19), what tests/web/test_serve_two_servers.py does not
+cover: two `enlace serve` processes of the same PostgreSQL node, and clients whose requests
+alternate between them, as behind a load balancer without sticky sessions. The failed-login
+counters that slow down password guessing are the node's, not a server's; a watchlist entry
+added through one (a form of the other's page) is shown by the other; a session ended on one
+is ended on the other; and a partner's TAXII paging cursor (`next`) handed out by one is
+continued by the other, every object once."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def _sign_in(client: httpx.Client, form_from: str, post_to: str, user: str, pass
     return answer.status_code
 
 
-def test_two_servers_of_one_node_serve_one_client_alternately(
+def test_throttle_watchlist_logout_and_taxii_paging_hold_across_two_servers(
     tmp_path: Path, database_url: str
 ) -> None:
     mx = tmp_path / "mx"
