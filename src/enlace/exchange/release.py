@@ -285,7 +285,11 @@ def release_batch(
     twice, and sequence numbers without a gap (they are taken at commit time)."""
     with store.unit_of_work() as uow:
         party = _node_party(uow)
-        _check_partner(uow, party, partner, actor)
+        try:  # the partner removed since the batches were planned
+            _check_partner(uow, party, partner, actor)
+        except ReleaseRefused:
+            uow.commit()  # the refusal's audit entry is the evidence
+            raise
         released = 0
         after = batch.after
         while rows := uow.records.latest_after(after, limit=_BATCH, upto_id=batch.upto):
