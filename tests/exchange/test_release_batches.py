@@ -6,6 +6,7 @@ sequence numbers 1..N in commit order; a batch run twice releases nothing twice.
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -61,3 +62,25 @@ def test_a_release_to_an_unknown_partner_is_refused_before_any_batch(store: Stor
         last = list(uow.audit.entries())[-1]
     assert (last.action, last.subject) == ("release-refused", "ZZ")
     assert released(store) == []
+
+
+def test_batches_released_at_once_by_several_threads_leave_no_gap(store: Store) -> None:
+    # As the jobs of several workers do: each batch in its own transaction, at the same
+    # time; the numbers still run 1..N, each version once.
+    node_with_phones(store)
+    batches = plan_release_batches(store, partner="US", actor="tester", size=3)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        counts = list(
+            pool.map(
+                lambda b: release_batch(
+                    store, partner="US", batch=b, signing_key=MX_KEY, actor="tester"
+                ),
+                batches,
+            )
+        )
+    rows = released(store)
+    assert sum(counts) == len(rows) == len(NUMBERS)
+    assert len({(r[0], r[1]) for r in rows}) == len(rows)
+    assert [r[3] for r in rows] == list(range(1, len(rows) + 1))
+    with store.unit_of_work() as uow:
+        assert uow.audit.verify().ok
