@@ -126,6 +126,7 @@ def test_a_release_by_two_workers_releases_what_the_in_process_release_does(
     assert outcome.released == expected >= PHONES
     assert len(outcome.jobs) > 1  # one per batch
     assert "0 record version(s) newly released to US" in again
+    assert "batch job(s) queued; waiting for the node's workers" in again
     assert jobs(database_url, RELEASE_TASK)[: len(outcome.jobs)] == [("succeeded", 1)] * len(
         outcome.jobs
     )

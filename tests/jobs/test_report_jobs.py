@@ -72,6 +72,7 @@ def test_a_report_rendered_by_a_worker_is_the_in_process_report(
     cli("report", "--node", str(mx), "--out", str(tmp_path / "in-process"))
     with working(mx, "worker-1"), working(mx, "worker-2"):
         output = cli("report", "--queue", "--node", str(mx), "--out", str(tmp_path / "queued"))
+    assert "queued; waiting for the node's workers" in output
     for lang in ("es", "en"):
         html = tmp_path / "queued" / f"report-{lang}.html"
         pdf = tmp_path / "queued" / f"report-{lang}.pdf"

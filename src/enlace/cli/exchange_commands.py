@@ -221,10 +221,15 @@ def release(
 
             queue_conninfo(config.store_url)  # a SQLite node: refused before anything is done
             queued = release_by_workers(
-                store, store_url=config.store_url, partner=code, actor="cli"
+                store,
+                store_url=config.store_url,
+                partner=code,
+                actor="cli",
+                queued=lambda jobs: console.print(
+                    f"{jobs} batch job(s) queued; waiting for the node's workers (enlace worker)"
+                ),
             )
             released = queued.released
-            console.print(f"{len(queued.jobs)} batch job(s) run by the node's workers")
         elif all_allowed:
             released = release_everything_allowed(store, partner=code, signing_key=key, actor="cli")
         else:

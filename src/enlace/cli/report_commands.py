@@ -71,6 +71,9 @@ def report(
                     indicators=indicators,
                     out=out if out is not None else node / "reports",
                     today=date.today(),
+                    queued=lambda job: console.print(
+                        f"report job {job} queued; waiting for the node's workers (enlace worker)"
+                    ),
                 )
             else:
                 files = write_meeting_report(

@@ -14,6 +14,7 @@ the commit (enlace.store.repositories.releases).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from procrastinate.jobs import Status
@@ -46,6 +47,7 @@ def release_by_workers(
     actor: str,
     batch_size: int = 1000,
     poll_every: float = 0.5,
+    queued: Callable[[int], object] | None = None,
 ) -> QueuedRelease:
     """Use case: release to `partner` every owned record its markings allow, as one job per
     batch on the node's queue, and wait until the workers have run them all.
@@ -53,7 +55,8 @@ def release_by_workers(
     ReleaseRefused (its audit entry committed) when `partner` may not be released to;
     JobQueueError on a SQLite node; ReleaseJobsFailed when a batch failed for good. The
     count is the growth of the partner's release sequence while the jobs ran: releases
-    to `partner` made meanwhile by others are counted too.
+    to `partner` made meanwhile by others are counted too. `queued` is told how many jobs
+    were put on the queue, before the wait (which lasts until a worker has run them).
     """
     batches = plan_release_batches(store, partner=partner, actor=actor, size=batch_size)
     app = job_queue(store_url)
@@ -61,6 +64,8 @@ def release_by_workers(
         before = uow.releases.count(partner)
     with app.open():
         ids = defer_release(app, partner, batches, actor=actor)
+        if queued is not None:
+            queued(len(ids))
         pending = set(ids)
         failed: list[int] = []
         while pending:

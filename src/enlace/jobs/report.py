@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -73,13 +73,14 @@ def render_report_by_worker(
     out: Path,
     today: date,
     poll_every: float = 0.5,
+    queued: Callable[[int], object] | None = None,
 ) -> list[ReportFiles]:
     """Use case: have a worker render the meeting's report, wait for it, and write
     report-<lang>.html and .pdf into `out`, as `enlace report` does in process.
 
     NoMeeting before anything is queued when the node holds no such meeting; an
     IndicatorDefinitionError when `indicators` is not usable; ReportJobFailed when the job
-    failed for good."""
+    failed for good. `queued` is told the job's id before the wait."""
     # Told here, at once, rather than by a failed job: the meeting, and the definitions.
     build_report_data(store, meeting_id=meeting_id, indicators=(), today=today)
     definitions_toml = None
@@ -97,6 +98,8 @@ def render_report_by_worker(
             definitions_toml=definitions_toml,
             today=today,
         )
+        if queued is not None:
+            queued(job_id)
         while (status := app.job_manager.get_job_status(job_id)) not in _DONE:
             time.sleep(poll_every)
     if status != Status.SUCCEEDED:
