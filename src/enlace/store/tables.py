@@ -9,6 +9,7 @@ from sqlalchemy import (
     Double,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -757,3 +758,17 @@ deconfliction_notices = Table(
     ),
 )
 Index("ix_deconfliction_notices_run", deconfliction_notices.c.run_id)
+
+# Reports rendered by a worker (`enlace report --queue`, issue 19): the files wait here, in
+# the node's database, until the command that asked for them writes them out and deletes
+# them — a worker may run on another machine, and the database is what both share.
+rendered_reports = Table(
+    "rendered_reports",
+    metadata,
+    Column("request_id", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("html", Text, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("rendered_at", String(32), nullable=False),
+    PrimaryKeyConstraint("request_id", "language"),
+)
