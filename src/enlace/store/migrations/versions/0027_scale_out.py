@@ -5,10 +5,10 @@ enlace.store.tables.rendered_reports)."""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026_scale_out"
+revision = "0027_scale_out"
 # The brief named 0024_map_counts; 0025_trace_links (on main) follows it already, and two
 # heads would stop every upgrade: chained after it here (the merger rechains as needed).
-down_revision = "0025_trace_links"
+down_revision = "0026_watchlist_removal"
 branch_labels = None
 depends_on = None
 
