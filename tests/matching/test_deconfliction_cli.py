@@ -3,23 +3,15 @@ cancel; bad input in one line, nothing stored."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from enlace.cli.app import build_app
-from enlace.cli.demo_exchange import register_partners
-from enlace.exchange.taxii.app import create_app
-from enlace.matching.api import create_matching_router
-from enlace.node.keys import load_signing_key
-from enlace.node.setup import initialise_node, open_node
-from support import timing
-from support.nodes import free_port
+from support.matching import served_folders
 
 pytestmark = pytest.mark.e2e
 
@@ -34,42 +26,8 @@ def cli(*args: str) -> tuple[int, str]:
 @pytest.fixture
 def folders(tmp_path: Path) -> Iterator[dict[str, Path]]:
     """MX and US node folders, each served on loopback, registered with each other."""
-    nodes = {party: tmp_path / party.lower() for party in ("MX", "US")}
-    servers = []
-    urls = {}
-    stores = []
-    try:
-        for party, folder in nodes.items():
-            initialise_node(folder, party=party)
-            config, store = open_node(folder)
-            stores.append(store)
-            port = free_port()
-            app = create_app(
-                store,
-                party,
-                signing_key=load_signing_key(config.key_dir),
-                extra_routers=[create_matching_router(store, party, workers=0)],
-            )
-            server = uvicorn.Server(
-                uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-            )
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            servers.append((server, thread))
-            urls[party] = f"http://127.0.0.1:{port}"
-        timing.wait_until(
-            lambda: all(server.started for server, _ in servers),
-            what="the node servers to start",
-            timeout=20,
-        )
-        register_partners(nodes, urls)
-        yield nodes
-    finally:
-        for server, thread in servers:
-            server.should_exit = True
-            thread.join(timeout=timing.timeout(10))
-        for store in stores:
-            store.close()
+    with served_folders(tmp_path) as served:
+        yield {party: node.folder for party, node in served.items()}
 
 
 def add(node: Path, *extra: str, days: int = 2) -> tuple[int, str]:

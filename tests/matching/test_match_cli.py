@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from rich.console import Console
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from enlace.cli.app import build_app
-from enlace.cli.demo_exchange import register_partners
 from enlace.cli.demo_matching import run_matching_demo
-from enlace.exchange.taxii.app import create_app
-from enlace.matching.api import create_matching_router
 from enlace.model.markings import Markings
 from enlace.model.records import PhoneNumber, derived_id
-from enlace.node.keys import load_signing_key
-from enlace.node.setup import initialise_node, open_node
+from enlace.node.setup import open_node
 from enlace.store.tables import audit_log
 from enlace.store.versions import StoredVersion
-from support import timing
 from support.exchange import CREATED
-from support.nodes import free_port
+from support.matching import served_folders
 
 pytestmark = pytest.mark.e2e
 
@@ -56,49 +49,16 @@ def cli(*args: str) -> tuple[int, str]:
 def folders(tmp_path: Path) -> Iterator[dict[str, Path]]:
     """MX and US node folders, each served on loopback, registered with each other, each
     holding phone numbers of its own (two of them shared)."""
-    nodes = {party: tmp_path / party.lower() for party in ("MX", "US")}
-    servers = []
-    urls = {}
-    stores = []
-    try:
-        for party, folder in nodes.items():
-            initialise_node(folder, party=party)
-            config, store = open_node(folder)
-            stores.append(store)
-            port = free_port()
-            app = create_app(
-                store,
-                party,
-                signing_key=load_signing_key(config.key_dir),
-                extra_routers=[create_matching_router(store, party, workers=0)],
-            )
-            server = uvicorn.Server(
-                uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-            )
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            servers.append((server, thread))
-            urls[party] = f"http://127.0.0.1:{port}"
+    with served_folders(tmp_path) as served:
+        for party, node in served.items():
             numbers = NUMBERS[:3] if party == "MX" else NUMBERS[1:]
-            with store.unit_of_work() as uow:
+            with node.store.unit_of_work() as uow:
                 uow.records.add(
                     [StoredVersion.of(phone(n, party)) for n in numbers],
                     added_at=uow.started_at,
                 )
                 uow.commit()
-        timing.wait_until(
-            lambda: all(server.started for server, _ in servers),
-            what="the node servers to start",
-            timeout=20,
-        )
-        register_partners(nodes, urls)
-        yield nodes
-    finally:
-        for server, thread in servers:
-            server.should_exit = True
-            thread.join(timeout=timing.timeout(10))
-        for store in stores:
-            store.close()
+        yield {party: node.folder for party, node in served.items()}
 
 
 def test_match_cli_refuses_in_one_line_then_matches_within_the_agreement(

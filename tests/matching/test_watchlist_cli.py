@@ -4,27 +4,20 @@ the webhook from node.json; bad input in one line, changing nothing."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from enlace.cli.app import build_app
-from enlace.cli.demo_exchange import register_partners
-from enlace.exchange.taxii.app import create_app
-from enlace.matching.api import create_matching_router
 from enlace.model.records import Firearm, derived_id
 from enlace.model.roles import Role
-from enlace.node.keys import load_signing_key
 from enlace.node.setup import initialise_node, open_node
 from enlace.store.versions import StoredVersion
 from enlace.users.accounts import add_user
-from support import timing
 from support.exchange import CREATED, TO_US
-from support.nodes import free_port
+from support.matching import served_folders
 from support.proxy import RecordingListener
 
 pytestmark = pytest.mark.e2e
@@ -39,34 +32,8 @@ def cli(*args: str) -> tuple[int, str]:
 def folders(tmp_path: Path) -> Iterator[dict[str, Path]]:
     """MX and US node folders served on loopback and registered with each other; the US
     holds a Colt AB-12345 and answers MX on firearms; MX has an analyst."""
-    nodes = {party: tmp_path / party.lower() for party in ("MX", "US")}
-    servers, urls, stores = [], {}, []
-    try:
-        for party, folder in nodes.items():
-            initialise_node(folder, party=party)
-            config, store = open_node(folder)
-            stores.append(store)
-            port = free_port()
-            app = create_app(
-                store,
-                party,
-                signing_key=load_signing_key(config.key_dir),
-                extra_routers=[create_matching_router(store, party, workers=0)],
-            )
-            server = uvicorn.Server(
-                uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-            )
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            servers.append((server, thread))
-            urls[party] = f"http://127.0.0.1:{port}"
-        timing.wait_until(
-            lambda: all(server.started for server, _ in servers),
-            what="the node servers to start",
-            timeout=20,
-        )
-        register_partners(nodes, urls)
-        mx_store, us_store = stores
+    with served_folders(tmp_path) as served:
+        mx_store, us_store = served["MX"].store, served["US"].store
         stolen = Firearm.from_values(
             id=derived_id("enlace-firearm", "watchlist-cli", "colt"),
             owner="US",
@@ -87,13 +54,7 @@ def folders(tmp_path: Path) -> Iterator[dict[str, Path]]:
             roles=[Role.ANALYST],
             actor="test",
         )
-        yield nodes
-    finally:
-        for server, thread in servers:
-            server.should_exit = True
-            thread.join(timeout=timing.timeout(10))
-        for store in stores:
-            store.close()
+        yield {party: node.folder for party, node in served.items()}
 
 
 def set_webhook(folder: Path, url: str, allow: list[str]) -> None:
@@ -171,3 +132,57 @@ def test_serve_refuses_a_watch_period_that_is_not_positive(tmp_path: Path) -> No
         code, out = cli("serve", "--watch-every", period, "--node", str(node))
         assert code == 1
         assert out.strip() == "error: --watch-every must be a positive number of seconds"
+
+
+def test_watchlist_cli_removes_an_entry_keeps_its_alert_and_checks_it_no_more(
+    folders: dict[str, Path],
+) -> None:
+    mx, us = (["--node", str(folders[p])] for p in ("MX", "US"))
+    code, out = cli(
+        "match", "agreement", "set", "MX", "--kind", "firearm",
+        "--max-set-size", "100", "--runs-per-day", "9", *us,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = cli("watchlist", "add", "COLT|AB12345", "--kind", "firearm", "--owner", "ana", *mx)
+    assert code == 0, out
+    code, out = cli("watchlist", "check", *mx)
+    assert "checked with US: 1 new alert(s)" in out
+    # Only its owner's entry can be removed, and only once; each refusal is one line.
+    for entry, owner, message in (
+        ("1", "luis", "error: not removed: 'luis' has no entry 1 on the watchlist"),
+        ("7", "ana", "error: not removed: 'ana' has no entry 7 on the watchlist"),
+    ):
+        code, out = cli("watchlist", "remove", entry, "--owner", owner, *mx)
+        assert code == 1
+        assert out.strip().startswith(message), out
+        assert len(out.strip().splitlines()) == 1
+    code, out = cli("watchlist", "remove", "1", "--owner", "ana", *mx)
+    assert code == 0, out
+    assert out.strip() == "removed: entry 1, firearm COLT|AB12345 (ana); its alerts are kept"
+    code, out = cli("watchlist", "remove", "1", "--owner", "ana", *mx)
+    assert code == 1  # removed already
+    code, out = cli("watchlist", "list", *mx)
+    assert "0 watched identifier(s)" in out
+    code, out = cli("watchlist", "alerts", "--owner", "ana", *mx)
+    assert "1 alert(s)" in out  # what happened stays as it happened
+    assert "COLT|AB12345" in out
+    _, store = open_node(folders["MX"])
+    try:
+        with store.unit_of_work() as uow:
+            runs_before = sum(e.action == "match-run" for e in uow.audit.entries())
+            removed = [e for e in uow.audit.entries() if e.action == "watchlist-removed"]
+        code, out = cli("watchlist", "check", *mx)
+        assert code == 0, out
+        with store.unit_of_work() as uow:
+            # Nothing watched: no run asks the partner anything.
+            assert sum(e.action == "match-run" for e in uow.audit.entries()) == runs_before
+    finally:
+        store.close()
+    assert [(e.actor, e.subject, e.detail) for e in removed] == [
+        ("cli", "1", {"owner": "ana", "kind": "firearm"})
+    ]
+    # Added again: the same entry is watched again, its old alert not raised twice.
+    code, out = cli("watchlist", "add", "COLT|AB12345", "--kind", "firearm", "--owner", "ana", *mx)
+    assert out.strip() == "added: entry 1, firearm COLT|AB12345 (ana)"
+    code, out = cli("watchlist", "check", *mx)
+    assert "checked with US: 0 new alert(s)" in out

@@ -11,6 +11,7 @@ from enlace.store.store import Store
 from enlace.store.tables import metadata
 
 TABLES = {
+    "rendered_reports",
     "records",
     "record_identifiers",
     "node_settings",

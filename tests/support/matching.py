@@ -1,5 +1,5 @@
-"""Two real node servers on loopback (uvicorn in threads) with the matching routes, and
-synthetic records from enlace.synth with their ground truth."""
+"""Real node servers on loopback (uvicorn in threads) with the matching routes, over bare
+stores or over node folders, and synthetic records from enlace.synth with their ground truth."""
 
 from __future__ import annotations
 
@@ -7,18 +7,24 @@ import dataclasses
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
+from nacl.signing import SigningKey
 from sqlalchemy import select
 
+from enlace.cli.demo_exchange import register_partners
 from enlace.exchange.taxii.app import create_app
 from enlace.matching.agreements import set_agreement
 from enlace.matching.api import create_matching_router
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.kinds import KIND_NAMES
 from enlace.model.records import Person, Record, derived_id
+from enlace.node.keys import load_signing_key
+from enlace.node.setup import initialise_node, open_node
 from enlace.store.store import Store
 from enlace.store.tables import match_handles
 from enlace.store.versions import StoredVersion
@@ -41,6 +47,55 @@ class ServedNode:
         return Node(self.party, self.store)
 
 
+@dataclass(slots=True)
+class ServedFolder:
+    party: str
+    folder: Path
+    store: Store
+    url: str
+
+
+def _matching_app(
+    store: Store, party: str, key: SigningKey, *, workers: int, pool: BlindingPool | None = None
+) -> FastAPI:
+    """A node's TAXII app with the matching routes (blinding with `pool` when given)."""
+    return create_app(
+        store,
+        party,
+        signing_key=key,
+        extra_routers=[create_matching_router(store, party, workers=workers, pool=pool)],
+    )
+
+
+@contextmanager
+def _serving(apps: dict[str, FastAPI]) -> Iterator[dict[str, str]]:
+    """Each party's app served over real HTTP on its own port of 127.0.0.1, started before
+    the block and stopped after it: party -> URL."""
+    servers = []
+    urls: dict[str, str] = {}
+    try:
+        for party, app in apps.items():
+            port = free_port()
+            server = uvicorn.Server(
+                uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+            )
+            thread = threading.Thread(target=server.run, daemon=True)
+            thread.start()
+            servers.append((server, thread))
+            urls[party] = f"http://127.0.0.1:{port}"
+        timing.wait_until(
+            lambda: all(server.started for server, _ in servers),
+            what="the node servers to start",
+            timeout=20,
+        )
+        yield urls
+    finally:
+        for server, _ in servers:
+            server.should_exit = True
+        for _, thread in servers:
+            thread.join(timeout=timing.timeout(10))
+
+
 @contextmanager
 def served_nodes(
     urls: dict[str, str],
@@ -51,30 +106,18 @@ def served_nodes(
     """Nodes of the given parties, each served over real HTTP on 127.0.0.1, each registered
     with the others at its real URL; `blinding(party, store)` the pool a node answers runs
     with (None: `workers` local processes), closed at the end."""
-    with party_nodes(urls) as nodes:
-        servers = []
-        pools: list[BlindingPool] = []
-        served: dict[str, ServedNode] = {}
-        try:
-            for party, node in nodes.items():
-                port = free_port()
-                pool = None if blinding is None else blinding(party, node.store)
-                if pool is not None:
-                    pools.append(pool)
-                router = create_matching_router(node.store, party, workers=workers, pool=pool)
-                app = create_app(node.store, party, signing_key=node.key, extra_routers=[router])
-                server = uvicorn.Server(
-                    uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-                )
-                thread = threading.Thread(target=server.run, daemon=True)
-                thread.start()
-                servers.append((server, thread))
-                served[party] = ServedNode(party, node.store, f"http://127.0.0.1:{port}")
-            timing.wait_until(
-                lambda: all(server.started for server, _ in servers),
-                what="the node servers to start",
-                timeout=20,
-            )
+    with party_nodes(urls) as nodes, ExitStack() as pools:
+        apps = {}
+        for party, node in nodes.items():
+            pool = None if blinding is None else blinding(party, node.store)
+            if pool is not None:
+                pools.enter_context(pool)
+            apps[party] = _matching_app(node.store, party, node.key, workers=workers, pool=pool)
+        with _serving(apps) as served_at:
+            served = {
+                party: ServedNode(party, node.store, served_at[party])
+                for party, node in nodes.items()
+            }
             for here in served.values():
                 with here.store.unit_of_work() as uow:
                     repo = uow.partners
@@ -91,13 +134,33 @@ def served_nodes(
                             )
                     uow.commit()
             yield served
-        finally:
-            for server, _ in servers:
-                server.should_exit = True
-            for _, thread in servers:
-                thread.join(timeout=timing.timeout(10))
-            for pool in pools:
-                pool.close()
+
+
+@contextmanager
+def served_folders(
+    root: Path, parties: tuple[str, ...] = ("MX", "US")
+) -> Iterator[dict[str, ServedFolder]]:
+    """Node folders of `parties` under `root` (made as `enlace init` makes them), each served
+    over real HTTP on 127.0.0.1 with the matching routes and made the others' partner by the
+    real invite flow; their stores closed after."""
+    folders = {party: root / party.lower() for party in parties}
+    stores: dict[str, Store] = {}
+    try:
+        apps = {}
+        for party, folder in folders.items():
+            initialise_node(folder, party=party)
+            config, store = open_node(folder)
+            stores[party] = store
+            apps[party] = _matching_app(store, party, load_signing_key(config.key_dir), workers=0)
+        with _serving(apps) as urls:
+            register_partners(folders, urls)
+            yield {
+                party: ServedFolder(party, folders[party], stores[party], urls[party])
+                for party in parties
+            }
+    finally:
+        for store in stores.values():
+            store.close()
 
 
 def agree(

@@ -102,3 +102,58 @@ def test_an_analyst_watches_checks_and_sees_one_alert_in_either_language(
             )
             assert refused.status_code == 403
         assert len(watchlist_alerts(mx.store, owner=None)) == 1
+
+
+def test_an_analyst_removes_an_entry_of_their_own_list_only(
+    new_store_url: Callable[[], str], tmp_path: Path
+) -> None:
+    from enlace.store.store import Store
+    from support.web import serving
+
+    store = Store.open(new_store_url())
+    try:
+        with serving(store, tmp_path / "mx") as web:
+            web.add("otra", Role.ANALYST)
+            analyst, other = web.login(ANALYST), web.login("otra")
+            switch_language(analyst, "es")
+            switch_language(other, "en")
+            token = session_csrf(analyst, "/web/watchlist")
+            added = analyst.post(
+                "/web/watchlist",
+                data={"csrf_token": token, "kind": "phone", "identifier": "+52 55 4444 1111"},
+            )
+            assert added.status_code == 303
+            (entry,) = watchlist_entries(store, owner=ANALYST)
+            page = analyst.get("/web/watchlist").text
+            assert 'action="/web/watchlist/remove"' in page
+            assert f'name="entry" value="{entry.id}"' in page
+            # Another analyst cannot take it off (it is not on their list): nothing changes.
+            theirs = session_csrf(other, "/web/watchlist")
+            refused = other.post(
+                "/web/watchlist/remove", data={"csrf_token": theirs, "entry": str(entry.id)}
+            )
+            assert refused.status_code == 404
+            assert "That entry is not on your watchlist; nothing was removed." in refused.text
+            for bad in ("", "x", "0", "1" * 12):
+                answer = analyst.post(
+                    "/web/watchlist/remove", data={"csrf_token": token, "entry": bad}
+                )
+                assert answer.status_code == 400, bad
+            no_token = analyst.post("/web/watchlist/remove", data={"entry": str(entry.id)})
+            assert no_token.status_code == 403
+            assert watchlist_entries(store, owner=ANALYST) == [entry]
+            removed = analyst.post(
+                "/web/watchlist/remove", data={"csrf_token": token, "entry": str(entry.id)}
+            )
+            assert removed.status_code == 303
+            assert removed.headers["location"] == "/web/watchlist?removed=1"
+            page = analyst.get(removed.headers["location"]).text
+            assert "Retirado de su lista de vigilancia" in page
+            assert "Aún no vigila ningún identificador." in page
+            assert watchlist_entries(store, owner=ANALYST) == []
+            auditor = web.login(user_of(Role.AUDITOR))
+            switch_language(auditor, "es")
+            audit = auditor.get("/web/audit").text
+            assert "Identificador retirado de una lista de vigilancia" in audit
+    finally:
+        store.close()

@@ -186,6 +186,14 @@ def release(
     all_allowed: Annotated[
         bool, typer.Option("--all", help="Release every owned record its markings allow.")
     ] = False,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="With --all on a PostgreSQL node: one job per batch of 1,000 records on "
+            "the node's queue, run by its 'enlace worker' processes; waits for them.",
+        ),
+    ] = False,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Release records to a partner (signed): only owned ones its markings allow."""
@@ -200,12 +208,29 @@ def release(
 
     if all_allowed == bool(record_ids):
         raise NodeError("give either --all or one or more record ids")
+    if queue and not all_allowed:
+        raise NodeError("--queue is for --all: a few records are released in this process")
     code = party_code(partner)
     config, store = open_node(node)
     refused = 0
     try:
         key = load_signing_key(config.key_dir)
-        if all_allowed:
+        if queue:
+            from enlace.jobs.queue import queue_conninfo
+            from enlace.jobs.release import release_by_workers
+
+            queue_conninfo(config.store_url)  # a SQLite node: refused before anything is done
+            queued = release_by_workers(
+                store,
+                store_url=config.store_url,
+                partner=code,
+                actor="cli",
+                queued=lambda jobs: console.print(
+                    f"{jobs} batch job(s) queued; waiting for the node's workers (enlace worker)"
+                ),
+            )
+            released = queued.released
+        elif all_allowed:
             released = release_everything_allowed(store, partner=code, signing_key=key, actor="cli")
         else:
             outcome = release_records(

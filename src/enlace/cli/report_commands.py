@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -41,6 +40,14 @@ def report(
         Path | None,
         typer.Option(help="Indicator definitions (TOML); default: the ones Enlace ships."),
     ] = None,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="On a PostgreSQL node: rendered by one of its 'enlace worker' processes "
+            "(waits for it), not in this process.",
+        ),
+    ] = False,
     node: NodeDir = DEFAULT_NODE,
 ) -> None:
     """Write the progress report of a meeting (HTML and PDF) and print the files' paths."""
@@ -49,16 +56,34 @@ def report(
 
     try:
         languages = _languages(lang)
-        _, store = open_node(node)
+        config, store = open_node(node)
         try:
-            files = write_meeting_report(
-                store,
-                meeting_id=meeting,
-                languages=languages,
-                out=out if out is not None else node / "reports",
-                indicators=indicators,
-                today=date.today(),
-            )
+            if queue:
+                from enlace.jobs.queue import queue_conninfo
+                from enlace.jobs.report import render_report_by_worker
+
+                queue_conninfo(config.store_url)  # a SQLite node: refused at once
+                files = render_report_by_worker(
+                    store,
+                    store_url=config.store_url,
+                    meeting_id=meeting,
+                    languages=languages,
+                    indicators=indicators,
+                    out=out if out is not None else node / "reports",
+                    today=date.today(),
+                    queued=lambda job: console.print(
+                        f"report job {job} queued; waiting for the node's workers (enlace worker)"
+                    ),
+                )
+            else:
+                files = write_meeting_report(
+                    store,
+                    meeting_id=meeting,
+                    languages=languages,
+                    out=out if out is not None else node / "reports",
+                    indicators=indicators,
+                    today=date.today(),
+                )
         finally:
             store.close()
     except (ReportError, IndicatorDefinitionError) as error:
@@ -79,16 +104,12 @@ def write_meeting_report(
     today: date,
 ) -> list[ReportFiles]:
     """Compute the indicators, gather the meeting's report and write it in each language."""
-    from enlace.reports.queries import build_report_data
+    from enlace.reports.queries import meeting_report
     from enlace.reports.render import write_report
     from enlace.tracking.indicators.definitions import default_definitions_path, load_definitions
-    from enlace.tracking.indicators.series import compute_indicators
 
     definitions = load_definitions(indicators or default_definitions_path())
-    # The meeting first: a node with none is told so before any indicator is computed.
-    data = build_report_data(store, meeting_id=meeting_id, indicators=(), today=today)
-    series = compute_indicators(store, definitions, today=today)
-    data = dataclasses.replace(data, indicators=tuple(series))
+    data = meeting_report(store, meeting_id=meeting_id, definitions=definitions, today=today)
     return [write_report(data, code, out) for code in languages]
 
 

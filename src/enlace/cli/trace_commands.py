@@ -7,8 +7,9 @@ a step reaches the partner at its next sync (`enlace sync`).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 # Imported in the commands: every command's start-up pays for what this module imports.
 
 console = Console(highlight=False, soft_wrap=True)
-P = ParamSpec("P")
 R = TypeVar("R")
 ACTOR = "cli"
 
@@ -57,11 +57,32 @@ def _open(node: Path, *, key: bool = True) -> tuple[Store, SigningKey | None]:
     return store, load_signing_key(config.key_dir) if key else None
 
 
-def _print_step(step: TraceStep) -> None:
+def _run(node: Path, use: Callable[[Store], R]) -> R:
+    """Run one use case on the node's store, closed after (also when the use case refuses)."""
+    store, _ = _open(node, key=False)
+    try:
+        return use(store)
+    finally:
+        store.close()
+
+
+def _step(node: Path, use: Callable[[Store, SigningKey], TraceStep]) -> None:
+    """Run one signed step of a trace with the node's key and print where the trace stands."""
+    store, key = _open(node)
+    assert key is not None
+    try:
+        step = use(store, key)
+    finally:
+        store.close()
     console.print(
         f"trace {step.request_id}: {step.state.value} "
         f"(version {step.modified} of {step.record_id}; the partner receives it at its next sync)"
     )
+
+
+def _given(**options: object) -> dict[str, object]:
+    """The options the user gave: an option left out is not sent, not sent as empty."""
+    return {name: value for name, value in options.items() if value is not None}
 
 
 @user_errors
@@ -96,32 +117,17 @@ def request(
     """Ask a partner to trace a recovered firearm (solicitud de rastreo)."""
     from enlace.traces.requests import request_trace
 
-    store, key = _open(node)
-    assert key is not None
-    fields = {
-        "make": make,
-        "serial": serial,
-        "model": model,
-        "caliber": caliber,
-        "firearm_type": firearm_type,
-        "importer": importer,
-        "recovery_state": recovery_state,
-        "recovery_date": recovery_date,
-        "case_reference": case_reference,
-        "circumstances": circumstances,
-    }
-    try:
-        step = request_trace(
-            store,
-            partner=partner,
-            firearm={k: v for k, v in fields.items() if v is not None},
-            firearm_id=firearm,
-            signing_key=key,
-            actor=ACTOR,
-        )
-    finally:
-        store.close()
-    _print_step(step)
+    given = _given(
+        make=make, serial=serial, model=model, caliber=caliber, firearm_type=firearm_type,
+        importer=importer, recovery_state=recovery_state, recovery_date=recovery_date,
+        case_reference=case_reference, circumstances=circumstances,
+    )  # fmt: skip
+    _step(
+        node,
+        lambda store, key: request_trace(
+            store, partner=partner, firearm=given, firearm_id=firearm, signing_key=key, actor=ACTOR
+        ),
+    )
 
 
 @user_errors
@@ -156,29 +162,17 @@ def answer(
     """Work a partner's trace request: in progress, ask for more, or answer."""
     from enlace.traces.answers import respond_to_trace
 
-    store, key = _open(node)
-    assert key is not None
-    given = {
-        "outcome": outcome,
-        "first_sale_state": first_sale_state,
-        "dealer": dealer,
-        "purchase_date": purchase_date,
-        "time_to_crime_days": time_to_crime,
-        "reason": reason,
-        "question": question,
-    }
-    try:
-        step = respond_to_trace(
-            store,
-            request_id=request_id,
-            status=status,
-            answer={k: v for k, v in given.items() if v is not None},
-            signing_key=key,
-            actor=ACTOR,
-        )
-    finally:
-        store.close()
-    _print_step(step)
+    given = _given(
+        outcome=outcome, first_sale_state=first_sale_state, dealer=dealer,
+        purchase_date=purchase_date, time_to_crime_days=time_to_crime, reason=reason,
+        question=question,
+    )  # fmt: skip
+    _step(
+        node,
+        lambda store, key: respond_to_trace(
+            store, request_id=request_id, status=status, answer=given, signing_key=key, actor=ACTOR
+        ),
+    )
 
 
 @user_errors
@@ -190,15 +184,12 @@ def inform(
     """Add the information the partner asked for to your trace request."""
     from enlace.traces.requests import add_trace_information
 
-    store, key = _open(node)
-    assert key is not None
-    try:
-        step = add_trace_information(
+    _step(
+        node,
+        lambda store, key: add_trace_information(
             store, request_id=request_id, information=information, signing_key=key, actor=ACTOR
-        )
-    finally:
-        store.close()
-    _print_step(step)
+        ),
+    )
 
 
 @user_errors
@@ -209,13 +200,10 @@ def close(
     """Close your trace request (only the requester closes)."""
     from enlace.traces.requests import close_trace
 
-    store, key = _open(node)
-    assert key is not None
-    try:
-        step = close_trace(store, request_id=request_id, signing_key=key, actor=ACTOR)
-    finally:
-        store.close()
-    _print_step(step)
+    _step(
+        node,
+        lambda store, key: close_trace(store, request_id=request_id, signing_key=key, actor=ACTOR),
+    )
 
 
 def _as_json(summary: TraceSummary) -> dict[str, object]:
@@ -249,11 +237,7 @@ def list_traces_command(
     """The node's traces, newest first: the liaison's queue and the analyst's requests."""
     from enlace.traces.queue import list_traces
 
-    store, _ = _open(node, key=False)
-    try:
-        found = list_traces(store, direction=direction, state=status)
-    finally:
-        store.close()
+    found = _run(node, lambda store: list_traces(store, direction=direction, state=status))
     if as_json:
         print(json.dumps([_as_json(s) for s in found], ensure_ascii=False, indent=2))
         return
@@ -295,11 +279,7 @@ def indicators(node: NodeDir = DEFAULT_NODE) -> None:
     """Trace turnaround (median and 90th percentile days to answer) and answer rate."""
     from enlace.traces.queue import trace_indicators
 
-    store, _ = _open(node, key=False)
-    try:
-        outgoing, incoming = trace_indicators(store)
-    finally:
-        store.close()
+    outgoing, incoming = _run(node, trace_indicators)
     console.print(_indicator_line(outgoing))
     console.print(_indicator_line(incoming))
 
@@ -314,9 +294,5 @@ def policy(
     """Set whether this node's trace answers name the selling dealer."""
     from enlace.traces.answers import set_dealer_policy
 
-    store, _ = _open(node, key=False)
-    try:
-        done = set_dealer_policy(store, policy=dealer, actor=ACTOR)
-    finally:
-        store.close()
+    done = _run(node, lambda store: set_dealer_policy(store, policy=dealer, actor=ACTOR))
     console.print(f"dealer in trace answers: {done.policy}")

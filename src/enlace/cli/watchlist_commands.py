@@ -31,6 +31,7 @@ def build_watchlist_app() -> typer.Typer:
         "holdings; a new hit raises one alert (alerta).",
     )
     watchlist.command("add")(add)
+    watchlist.command("remove")(remove)
     watchlist.command("list")(list_entries)
     watchlist.command("check")(check)
     watchlist.command("alerts")(alerts)
@@ -57,6 +58,29 @@ def add(
     said = "added" if done.added else "already on the watchlist"
     console.print(
         f"{said}: entry {entry.id}, {entry.kind} {safe_text(entry.key)} ({safe_text(owner)})"
+    )
+
+
+@user_errors
+def remove(
+    entry: Annotated[
+        int, typer.Argument(min=1, help="The entry's number (enlace watchlist list).")
+    ],
+    owner: Annotated[str, typer.Option("--owner", help=_OWNER_HELP)],
+    node: NodeDir = DEFAULT_NODE,
+) -> None:
+    """Take ENTRY off OWNER's watchlist: no longer checked; its alerts are kept."""
+    from enlace.matching.watchlists import remove_from_watchlist
+    from enlace.node.setup import open_node
+
+    _, store = open_node(node)
+    try:
+        removed = remove_from_watchlist(store, owner=owner, entry_id=entry, actor="cli")
+    finally:
+        store.close()
+    console.print(
+        f"removed: entry {removed.id}, {removed.kind} {safe_text(removed.key)} "
+        f"({safe_text(owner)}); its alerts are kept"
     )
 
 

@@ -159,60 +159,145 @@ def release_all_allowed(
     were newly released. Raises ReleaseRefused (audited in the caller's unit of work) when
     `partner` is this node's party or not registered."""
     party = _node_party(uow)
-    audit = uow.audit
-    if partner == party or uow.partners.get(partner) is None:
-        reason = (
-            f"{partner} is this node's own party" if partner == party else str(NotAPartner(partner))
-        )
-        audit.append(
-            actor=actor, action="release-refused", subject=partner, detail={"reason": reason}
-        )
-        raise ReleaseRefused("(all)", partner, reason)
+    _check_partner(uow, party, partner, actor)
     # In batches of records, by id: each batch is read, signed and written before the next
     # is read, so memory stays flat however many records the node holds.
-    releases = uow.releases
     released = 0
     after: str | None = None
     while batch := uow.records.latest_after(after, limit=_BATCH):
         after = batch[-1].id
-        allowed = [
-            row for row in batch if refusal_reason(row, party=party, partner=partner) is None
+        released += _release_batch(
+            uow, batch, party=party, partner=partner, signing_key=signing_key, actor=actor
+        )
+    return released
+
+
+def _check_partner(uow: UnitOfWork, party: str, partner: str, actor: str) -> None:
+    # The refusal of a whole release (a partner not registered, or this node's own party),
+    # audited in the caller's unit of work.
+    if partner == party or uow.partners.get(partner) is None:
+        reason = (
+            f"{partner} is this node's own party" if partner == party else str(NotAPartner(partner))
+        )
+        uow.audit.append(
+            actor=actor, action="release-refused", subject=partner, detail={"reason": reason}
+        )
+        raise ReleaseRefused("(all)", partner, reason)
+
+
+def _release_batch(
+    uow: UnitOfWork,
+    batch: list[StoredRow],
+    *,
+    party: str,
+    partner: str,
+    signing_key: SigningKey,
+    actor: str,
+) -> int:
+    # One batch of newest versions: the allowed ones not yet released are signed, numbered
+    # (in commit order: `insert_many` takes the partner's counter row, locked until commit)
+    # and audited; the withheld ones audited once for the batch. How many were new.
+    releases = uow.releases
+    audit = uow.audit
+    allowed = [row for row in batch if refusal_reason(row, party=party, partner=partner) is None]
+    held = releases.released_among(partner, [(row.id, row.modified) for row in allowed])
+    fresh = [row for row in allowed if (row.id, row.modified) not in held]
+    fresh = without_withheld(uow, fresh, party=party, partner=partner, actor=actor)
+    if not fresh:
+        return 0
+    # Signed before the sequence numbers are taken: the counter row stays locked from
+    # `insert_many` to the commit, and other batches wait only for the writes, not for this
+    # signing.
+    rows = [
+        ReleaseRow(
+            record_id=row.id,
+            modified=row.modified,
+            partner=partner,
+            released_at=uow.started_at,
+            signature=sign_record(row.stix_object(), signing_key),
+            sequence=0,  # numbered by insert_many, in commit order
+        )
+        for row in fresh
+    ]
+    numbers = releases.insert_many(rows)
+    audit.append_many(
+        [
+            AuditItem(
+                actor,
+                "release",
+                row.id,
+                {
+                    "partner": partner,
+                    "modified": row.modified,
+                    "kind": row.kind,
+                    "sequence": number,
+                },
+            )
+            for row, number in zip(fresh, numbers, strict=True)
         ]
-        held = releases.released_among(partner, [(row.id, row.modified) for row in allowed])
-        fresh = [row for row in allowed if (row.id, row.modified) not in held]
-        fresh = without_withheld(uow, fresh, party=party, partner=partner, actor=actor)
-        if not fresh:
-            continue
-        numbers = releases.insert_many(
-            [
-                ReleaseRow(
-                    record_id=row.id,
-                    modified=row.modified,
-                    partner=partner,
-                    released_at=uow.started_at,
-                    signature=sign_record(row.stix_object(), signing_key),
-                    sequence=0,  # numbered by insert_many, in commit order
-                )
-                for row in fresh
-            ]
-        )
-        audit.append_many(
-            [
-                AuditItem(
-                    actor,
-                    "release",
-                    row.id,
-                    {
-                        "partner": partner,
-                        "modified": row.modified,
-                        "kind": row.kind,
-                        "sequence": number,
-                    },
-                )
-                for row, number in zip(fresh, numbers, strict=True)
-            ]
-        )
-        released += len(fresh)
+    )
+    return len(fresh)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseBatch:
+    """A range of record ids released as one unit of work (a job on a PostgreSQL node):
+    the newest versions whose id follows `after` (None: from the first) up to `upto`
+    included (None: to the last)."""
+
+    after: str | None
+    upto: str | None
+
+
+def plan_release_batches(
+    store: UnitOfWorkFactory, *, partner: str, actor: str, size: int = _BATCH
+) -> list[ReleaseBatch]:
+    """Use case: check that `partner` may be released to (ReleaseRefused, its audit entry
+    committed, if not) and cut the node's records into id ranges of `size` records, the
+    batches `release_everything_allowed` works through, for `release_batch` to release one
+    at a time (the jobs of `enlace release --all --queue`)."""
+    with store.unit_of_work() as uow:
+        try:
+            _check_partner(uow, _node_party(uow), partner, actor)
+        except ReleaseRefused:
+            uow.commit()  # the refusal's audit entry is the evidence
+            raise
+        bounds = []
+        after: str | None = None
+        while (upto := uow.records.latest_id_after(after, skip=size - 1)) is not None:
+            bounds.append(ReleaseBatch(after, upto))
+            after = upto
+        bounds.append(ReleaseBatch(after, None))
+    return bounds
+
+
+def release_batch(
+    store: UnitOfWorkFactory,
+    *,
+    partner: str,
+    batch: ReleaseBatch,
+    signing_key: SigningKey,
+    actor: str,
+) -> int:
+    """Use case: release to `partner` the allowed, not yet released newest versions of the
+    records in `batch`, in one unit of work; how many were new. Run again (a job retried
+    after its worker died) it releases only what the first run did not commit: nothing
+    twice, and sequence numbers without a gap (they are taken at commit time)."""
+    with store.unit_of_work() as uow:
+        party = _node_party(uow)
+        try:  # the partner removed since the batches were planned
+            _check_partner(uow, party, partner, actor)
+        except ReleaseRefused:
+            uow.commit()  # the refusal's audit entry is the evidence
+            raise
+        released = 0
+        after = batch.after
+        while rows := uow.records.latest_after(after, limit=_BATCH, upto_id=batch.upto):
+            after = rows[-1].id
+            released += _release_batch(
+                uow, rows, party=party, partner=partner, signing_key=signing_key, actor=actor
+            )
+        uow.commit()
     return released
 
 

@@ -18,10 +18,12 @@ import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
 
+from enlace.exchange.release import ReleaseBatch, release_batch
 from enlace.exchange.sync_client import DEFAULT_PAGE_SIZE, sync_node_partner
 from enlace.jobs.blinding import blind_stored_chunk
 from enlace.matching.watchlists import check_watchlists
 from enlace.node.errors import NodeError
+from enlace.node.keys import load_signing_key
 from enlace.store.store import Store
 from enlace.tracking.indicators.snapshot import refresh_indicators
 
@@ -40,6 +42,14 @@ BLIND_TASK = "enlace.blind_chunk"
 # A chunk whose job failed (the database unreachable a moment) is tried again at once, then
 # after 2 s and 4 s; the run waiting for it gives up after its own bound.
 BLIND_RETRY = procrastinate.RetryStrategy(max_attempts=4, exponential_wait=2)
+RELEASE_TASK = "enlace.release_batch"
+# A batch that failed on an error (the database restarted) is tried twice more; a batch
+# whose worker died is put back by the stalled-job sweep, whatever its attempts.
+REPORT_TASK = "enlace.render_report"
+# A report that failed on an error is tried twice more; one whose worker died is put back by
+# the stalled-job sweep. A report that cannot be made (no such meeting) fails each time.
+REPORT_RETRY = procrastinate.RetryStrategy(max_attempts=3, wait=2)
+RELEASE_RETRY = procrastinate.RetryStrategy(max_attempts=3, wait=2)
 
 
 class JobQueueError(NodeError):
@@ -81,6 +91,8 @@ def job_queue(store_url: str) -> procrastinate.App:
     app.task(name=SYNC_TASK, pass_context=True, retry=SYNC_RETRY)(_sync_partner)
     app.task(name=WATCH_TASK, pass_context=True)(_check_watchlists)
     app.task(name=BLIND_TASK, pass_context=True, retry=BLIND_RETRY)(_blind_chunk)
+    app.task(name=RELEASE_TASK, pass_context=True, retry=RELEASE_RETRY)(_release_batch)
+    app.task(name=REPORT_TASK, pass_context=True, retry=REPORT_RETRY)(_render_report)
     return app
 
 
@@ -109,6 +121,90 @@ def defer_watch(app: procrastinate.App) -> bool:
     except AlreadyEnqueued:
         return False
     return True
+
+
+def defer_release(
+    app: procrastinate.App, partner: str, batches: list[ReleaseBatch], *, actor: str
+) -> list[int]:
+    """Put one job per batch of a release to `partner` on the (opened) queue; their ids."""
+    deferrer = app.configure_task(RELEASE_TASK)
+    return [
+        deferrer.defer(partner=partner, after=batch.after, upto=batch.upto, actor=actor)
+        for batch in batches
+    ]
+
+
+def _release_batch(
+    context: procrastinate.JobContext,
+    partner: str,
+    after: str | None,
+    upto: str | None,
+    actor: str = "worker",
+) -> None:
+    """The job: release one batch of records to `partner` in one unit of work. A retry
+    (its worker died, before or after the commit) releases only what is not released yet:
+    each version once, sequence numbers taken at commit, without a gap."""
+    node: Any = context.additional_context["node"]
+    if not isinstance(node, WorkerNode):
+        raise TypeError("the worker runs its jobs with a WorkerNode")
+    released = release_batch(
+        node.store,
+        partner=partner,
+        batch=ReleaseBatch(after, upto),
+        signing_key=load_signing_key(node.key_dir),
+        actor=actor,
+    )
+    log.info("release to %s of records (%s, %s]: %d new", partner, after, upto, released)
+
+
+def defer_report(
+    app: procrastinate.App,
+    request_id: str,
+    *,
+    meeting_id: str | None,
+    languages: list[str],
+    definitions_toml: str | None,
+    today: date,
+) -> int:
+    """Put the rendering of a meeting's report on the (opened) queue; the job's id. The
+    indicator definitions go as text (None: the ones Enlace ships): the worker may run on a
+    machine without the caller's file."""
+    return app.configure_task(REPORT_TASK).defer(
+        request_id=request_id,
+        meeting_id=meeting_id,
+        languages=",".join(languages),  # e.g. "es,en"
+        definitions_toml=definitions_toml,
+        today=today.isoformat(),
+    )
+
+
+def _render_report(
+    context: procrastinate.JobContext,
+    request_id: str,
+    meeting_id: str | None,
+    languages: str,
+    definitions_toml: str | None,
+    today: str,
+) -> None:
+    """The job: render the report (HTML and PDF, each language) and keep the files in the
+    node's database under `request_id`, in one transaction: run again after its worker
+    died, it leaves one copy."""
+    node: Any = context.additional_context["node"]
+    if not isinstance(node, WorkerNode):
+        raise TypeError("the worker runs its jobs with a WorkerNode")
+    # Imported here: the renderer (WeasyPrint) is slow to import, and a server that only
+    # defers jobs never needs it.
+    from enlace.jobs.report import render_for_request
+
+    render_for_request(
+        node.store,
+        request_id=request_id,
+        meeting_id=meeting_id,
+        languages=languages.split(","),
+        definitions_toml=definitions_toml,
+        today=date.fromisoformat(today),
+    )
+    log.info("report %s rendered (%s)", request_id, ", ".join(languages))
 
 
 def _check_watchlists(context: procrastinate.JobContext) -> None:

@@ -128,6 +128,30 @@ def add_to_watchlist(
     return AddedEntry(next(e for e in entries if e.id == entry_id), added=True)
 
 
+def remove_from_watchlist(
+    store: UnitOfWorkFactory, *, owner: str, entry_id: int, actor: str
+) -> WatchlistEntry:
+    """Take entry `entry_id` off `owner`'s watchlist; audited as ``watchlist-removed``.
+
+    It is no longer checked; the alerts it raised stay as raised (they are what happened).
+    WatchlistError, nothing changed, when `owner` has no such entry on the list."""
+    with store.unit_of_work() as uow:
+        removed = uow.watchlists.remove_entry(entry_id, owner=owner, at=uow.started_at)
+        if removed is None:
+            raise WatchlistError(
+                f"not removed: {owner!r} has no entry {entry_id} on the watchlist "
+                f"(enlace watchlist list --owner {owner})"
+            )
+        uow.audit.append(
+            actor=actor,
+            action="watchlist-removed",
+            subject=str(entry_id),
+            detail={"owner": owner, "kind": removed.kind},
+        )
+        uow.commit()
+    return removed
+
+
 def watchlist_entries(store: UnitOfWorkFactory, *, owner: str | None) -> list[WatchlistEntry]:
     """The entries of `owner`'s watchlist (every watchlist: None), oldest first."""
     with store.unit_of_work() as uow:

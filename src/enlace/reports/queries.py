@@ -8,6 +8,7 @@ newest version of each is read and validated, revoked ones are left out. What wa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TypeVar
@@ -33,7 +34,8 @@ from enlace.store.store import Store
 from enlace.store.tables import records, releases
 from enlace.store.versions import StoredRow
 from enlace.traces.queue import indicators_in
-from enlace.tracking.indicators.series import IndicatorSeries
+from enlace.tracking.indicators.definitions import IndicatorDefinition
+from enlace.tracking.indicators.series import IndicatorSeries, compute_indicators
 
 R = TypeVar("R", bound=Record)
 
@@ -103,6 +105,22 @@ def build_report_data(
         evidence_titles=evidence_titles,
         traces=tuple(t for t in traces if t.requests),
     )
+
+
+def meeting_report(
+    store: Store,
+    *,
+    meeting_id: str | None,
+    definitions: Sequence[IndicatorDefinition],
+    today: date,
+) -> ReportData:
+    """Use case: the report of a meeting (`build_report_data`) with the indicators of
+    `definitions` computed over the node's data — what `enlace report` writes, in process
+    or on a worker (enlace.jobs.report). The meeting is found first: a node with none is
+    told so (NoMeeting) before any indicator is computed."""
+    data = build_report_data(store, meeting_id=meeting_id, indicators=(), today=today)
+    series = compute_indicators(store, definitions, today=today)
+    return dataclasses.replace(data, indicators=tuple(series))
 
 
 def _evidence_titles(

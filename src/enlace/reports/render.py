@@ -200,6 +200,12 @@ def write_pdf(html: str, path: Path) -> None:
     HTML(string=html, base_url=str(_TEMPLATES)).write_pdf(path)
 
 
+def render_files(data: ReportData, lang: Language) -> tuple[str, bytes]:
+    """The report in `lang` as HTML text and PDF bytes (what `write_report` writes)."""
+    html = render_html(data, lang)
+    return html, HTML(string=html, base_url=str(_TEMPLATES)).write_pdf()
+
+
 def write_report(data: ReportData, lang: Language, out: Path) -> ReportFiles:
     """Write report-<lang>.html and report-<lang>.pdf into `out` (created if missing)."""
     out.mkdir(parents=True, exist_ok=True)

@@ -670,6 +670,9 @@ watchlist_entries = Table(
     Column("key", Text, nullable=False),
     Column("label", Text, nullable=False),
     Column("added_at", String(32), nullable=False),
+    # Set when its analyst took it off the list: no longer checked nor listed, its alerts
+    # kept as raised (they name it). Added again, the same row is watched again.
+    Column("removed_at", String(32)),
 )
 Index(
     "ix_watchlist_entries_owner_kind_key",
@@ -784,4 +787,18 @@ blinding_chunks = Table(
     Column("output", LargeBinary),  # NULL until a worker stored it (once: see jobs.blinding)
     Column("error", Text),  # why the chunk cannot be blinded (a value not a point)
     PrimaryKeyConstraint("batch_id", "chunk", name="pk_blinding_chunks"),
+)
+
+# Reports rendered by a worker (`enlace report --queue`, issue 19): the files wait here, in
+# the node's database, until the command that asked for them writes them out and deletes
+# them — a worker may run on another machine, and the database is what both share.
+rendered_reports = Table(
+    "rendered_reports",
+    metadata,
+    Column("request_id", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("html", Text, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("rendered_at", String(32), nullable=False),
+    PrimaryKeyConstraint("request_id", "language"),
 )

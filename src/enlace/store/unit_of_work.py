@@ -28,6 +28,7 @@ from enlace.store.repositories.partners import PartnerRepository
 from enlace.store.repositories.records import RecordRepository
 from enlace.store.repositories.refused_requests import RefusedRequestRepository
 from enlace.store.repositories.releases import ReleaseRepository
+from enlace.store.repositories.rendered_reports import RenderedReportRepository
 from enlace.store.repositories.settings import SettingsRepository
 from enlace.store.repositories.statements import ConsentRepository, RevocationRepository
 from enlace.store.repositories.statistics import CbpStatisticsRepository
@@ -81,6 +82,7 @@ class UnitOfWork:
     tracking_documents: TrackingDocumentRepository
     watchlists: WatchlistRepository
     operations: OperationRepository
+    rendered_reports: RenderedReportRepository
 
     def __init__(self, engine: Engine, *, bulk: bool = False) -> None:
         self._engine = engine
@@ -145,6 +147,7 @@ class UnitOfWork:
         self.tracking_documents = TrackingDocumentRepository(connection)
         self.watchlists = WatchlistRepository(connection)
         self.operations = OperationRepository(connection)
+        self.rendered_reports = RenderedReportRepository(connection)
 
     @property
     def connection(self) -> Connection:

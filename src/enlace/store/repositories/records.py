@@ -314,8 +314,11 @@ class RecordRepository:
         for row in result:
             yield _stored_row(row)
 
-    def latest_after(self, after_id: str | None, *, limit: int = 1000) -> list[StoredRow]:
-        """The newest versions of the first `limit` records whose id follows `after_id`.
+    def latest_after(
+        self, after_id: str | None, *, limit: int = 1000, upto_id: str | None = None
+    ) -> list[StoredRow]:
+        """The newest versions of the first `limit` records whose id follows `after_id` (and,
+        with `upto_id`, is not past it).
 
         One query per batch, each finished before it returns, so a caller may write between
         batches on the same connection (a streaming read could not). Every batch uses the
@@ -324,8 +327,21 @@ class RecordRepository:
         query = _row_select().where(records.c.latest == true())
         if after_id is not None:
             query = query.where(records.c.id > after_id)
+        if upto_id is not None:
+            query = query.where(records.c.id <= upto_id)
         rows = self._connection.execute(query.order_by(records.c.id).limit(limit))
         return [_stored_row(row) for row in rows]
+
+    def latest_id_after(self, after_id: str | None, *, skip: int) -> str | None:
+        """The id of the record `skip` places after the first one whose id follows
+        `after_id`, in id order (newest versions only); None when there are not that many:
+        where a batch of `skip + 1` records ends, read from the primary key alone."""
+        query = select(records.c.id).where(records.c.latest == true())
+        if after_id is not None:
+            query = query.where(records.c.id > after_id)
+        found = self._connection.execute(query.order_by(records.c.id).offset(skip).limit(1))
+        value = found.scalar_one_or_none()
+        return None if value is None else str(value)
 
     def count_versions(self) -> int:
         """How many record versions are stored."""

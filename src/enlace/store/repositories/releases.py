@@ -25,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 
+from enlace.store.repositories.writer_lock import take_writer_lock
 from enlace.store.tables import outbound_statements, records, release_counters, releases
 
 VersionMatch = Literal["all", "first", "last"]
@@ -96,6 +97,13 @@ class ReleaseRepository:
         if count < 1:
             raise ValueError("count must be positive")
         connection = self._connection
+        # The node's writer lock first, always: every release writes its audit entries
+        # (which take that lock) after its numbers, and a release that withheld records has
+        # audited them (taking it) before. Were the counter row locked first here, two
+        # releases running at once (the batch jobs of two workers) could each hold the lock
+        # the other waits for. The audit entries take the writer lock anyway, so holding it
+        # from here to the commit serialises nothing more.
+        take_writer_lock(connection)
         changed = connection.execute(
             update(release_counters)
             .where(release_counters.c.partner == partner)

@@ -53,6 +53,16 @@ class NewAlert:
     run_id: str
 
 
+_ENTRY_COLUMNS = (
+    watchlist_entries.c.id,
+    watchlist_entries.c.owner,
+    watchlist_entries.c.kind,
+    watchlist_entries.c.key,
+    watchlist_entries.c.label,
+    watchlist_entries.c.added_at,
+)
+
+
 class WatchlistRepository:
     """The watchlist_entries and watchlist_alerts tables."""
 
@@ -60,16 +70,24 @@ class WatchlistRepository:
         self._connection = connection
 
     def add_entry(self, *, owner: str, kind: str, key: str, label: str, at: str) -> int | None:
-        """Put an identifier on `owner`'s list; its id, or None when it is on it already."""
+        """Put an identifier on `owner`'s list; its id, or None when it is on it already.
+        One taken off the list before is watched again under its old id (its alerts kept)."""
         held = self._connection.execute(
-            select(watchlist_entries.c.id).where(
+            select(watchlist_entries.c.id, watchlist_entries.c.removed_at).where(
                 watchlist_entries.c.owner == owner,
                 watchlist_entries.c.kind == kind,
                 watchlist_entries.c.key == key,
             )
         ).first()
         if held is not None:
-            return None
+            if held.removed_at is None:
+                return None
+            self._connection.execute(
+                update(watchlist_entries)
+                .where(watchlist_entries.c.id == held.id)
+                .values(removed_at=None, label=label, added_at=at)
+            )
+            return int(held.id)
         try:
             with self._connection.begin_nested():
                 result = self._connection.execute(
@@ -82,11 +100,35 @@ class WatchlistRepository:
             return None
 
     def entries(self, *, owner: str | None = None) -> list[WatchlistEntry]:
-        """The entries of `owner`'s list (of every list: None), oldest first."""
-        query = select(watchlist_entries).order_by(watchlist_entries.c.id)
+        """The entries on `owner`'s list (on every list: None), oldest first; not those
+        taken off."""
+        query = (
+            select(*_ENTRY_COLUMNS)
+            .where(watchlist_entries.c.removed_at.is_(None))
+            .order_by(watchlist_entries.c.id)
+        )
         if owner is not None:
             query = query.where(watchlist_entries.c.owner == owner)
         return [WatchlistEntry(**row._mapping) for row in self._connection.execute(query)]
+
+    def remove_entry(self, entry_id: int, *, owner: str, at: str) -> WatchlistEntry | None:
+        """Take entry `entry_id` off `owner`'s list; the entry, or None when `owner` has no
+        such entry on the list (another analyst's entries are never touched)."""
+        held = self._connection.execute(
+            select(*_ENTRY_COLUMNS).where(
+                watchlist_entries.c.id == entry_id,
+                watchlist_entries.c.owner == owner,
+                watchlist_entries.c.removed_at.is_(None),
+            )
+        ).first()
+        if held is None:
+            return None
+        self._connection.execute(
+            update(watchlist_entries)
+            .where(watchlist_entries.c.id == entry_id)
+            .values(removed_at=at)
+        )
+        return WatchlistEntry(**held._mapping)
 
     def add_alerts(self, found: list[NewAlert], *, at: str) -> int:
         """Raise the alerts not raised before (one per entry and partner); how many were new."""

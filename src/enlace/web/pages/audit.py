@@ -126,6 +126,7 @@ ACTION_NAMES = {
     "user-password": "User's password changed",
     "user-roles": "User's roles changed",
     "watchlist-added": "Identifier added to a watchlist",
+    "watchlist-removed": "Identifier removed from a watchlist",
     "watchlist-alerts": "Watchlist alerts raised",
     "witness-refused": "Countersigning refused",
 }

@@ -5,7 +5,8 @@ reaches the other party at its next sync."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +25,9 @@ from enlace.web.navigation import TRACE_ANSWER_ROLES, TRACE_REQUEST_ROLES, TRACE
 from enlace.web.pages.common import refusal_page
 from enlace.web.rendering import render
 from enlace.web.security import CurrentUser, allow, csrf_checked
+
+if TYPE_CHECKING:
+    from nacl.signing import SigningKey
 
 router = APIRouter()
 _ID_MAX = 80
@@ -50,6 +54,13 @@ DONE_TEXTS = {
     "answered": "Saved: the requester receives this step at its next sync.",
     "informed": "Information added: the partner receives it at its next sync.",
     "closed": "Trace closed: the partner is told at its next sync.",
+}
+# The part of the page each step returns to: the liaison's queue or the analyst's requests.
+RETURN_TO = {
+    "requested": "outgoing",
+    "answered": "queue",
+    "informed": "outgoing",
+    "closed": "outgoing",
 }
 
 
@@ -84,12 +95,28 @@ def traces_page(
     )
 
 
-def _step_failed(request: Request, user: CurrentUser, error: NodeError) -> HTMLResponse:
-    if isinstance(error, TraceError):
+def _signed_step(
+    request: Request,
+    context: Context,
+    user: CurrentUser,
+    done: str,
+    take: Callable[[SigningKey], object],
+) -> Response:
+    """Take one signed step of a trace with the node's key: back to the page with the `done`
+    message, or one refusal page (409 refused by the trace, 503 the node cannot sign)."""
+    try:
+        take(load_signing_key(context.key_dir))
+    except TraceError as error:
         return refusal_page(request, user, 409, "Not done: {reason}", reason=str(error))
-    return refusal_page(
-        request, user, 503, "This node cannot sign releases now: {reason}", reason=str(error)
-    )
+    except NodeError as error:
+        return refusal_page(
+            request, user, 503, "This node cannot sign releases now: {reason}", reason=str(error)
+        )
+    return RedirectResponse(f"/web/traces?done={done}#{RETURN_TO[done]}", status_code=303)
+
+
+def _request_id(raw: str) -> str:
+    return parameters.bounded_text(raw, name="request_id", high=_ID_MAX)
 
 
 def _texts(limit: int, **raw: str) -> dict[str, str]:
@@ -127,17 +154,15 @@ def ask(
     party = parameters.bounded_text(partner, name="partner", high=10)
     if not party:
         return refusal_page(request, user, 400, "Name the partner asked; nothing was changed.")
-    try:
-        request_trace(
-            context.store,
-            partner=party,
-            firearm=fields,
-            signing_key=load_signing_key(context.key_dir),
-            actor=user.username,
-        )
-    except NodeError as error:
-        return _step_failed(request, user, error)
-    return RedirectResponse("/web/traces?done=requested#outgoing", status_code=303)
+    return _signed_step(
+        request,
+        context,
+        user,
+        "requested",
+        lambda key: request_trace(
+            context.store, partner=party, firearm=fields, signing_key=key, actor=user.username
+        ),
+    )
 
 
 @router.post("/web/traces/{request_id}/answer", dependencies=[csrf_checked])
@@ -156,7 +181,7 @@ def answer(
     user: CurrentUser = allow(*TRACE_ANSWER_ROLES),
 ) -> Response:
     """A liaison officer's step on a partner's request: in progress, a question, an answer."""
-    chosen = parameters.bounded_text(request_id, name="request_id", high=_ID_MAX)
+    chosen = _request_id(request_id)
     step = parameters.bounded_text(status, name="status", high=40)
     if step not in STEP_TEXTS:
         return refusal_page(
@@ -176,18 +201,20 @@ def answer(
         given = {k: v for k, v in given.items() if k == "question"}
     else:
         given = {}
-    try:
-        respond_to_trace(
+    return _signed_step(
+        request,
+        context,
+        user,
+        "answered",
+        lambda key: respond_to_trace(
             context.store,
             request_id=chosen,
             status=step,
             answer=given,
-            signing_key=load_signing_key(context.key_dir),
+            signing_key=key,
             actor=user.username,
-        )
-    except NodeError as error:
-        return _step_failed(request, user, error)
-    return RedirectResponse("/web/traces?done=answered#queue", status_code=303)
+        ),
+    )
 
 
 @router.post("/web/traces/{request_id}/inform", dependencies=[csrf_checked])
@@ -199,21 +226,23 @@ def inform(
     user: CurrentUser = allow(*TRACE_REQUEST_ROLES),
 ) -> Response:
     """An analyst adds what the partner asked for to this node's request."""
-    chosen = parameters.bounded_text(request_id, name="request_id", high=_ID_MAX)
+    chosen = _request_id(request_id)
     text = parameters.bounded_text(information, name="information", high=LONG_TEXT + 100)
     if not text:
         return refusal_page(request, user, 400, "Write the information; nothing was changed.")
-    try:
-        add_trace_information(
+    return _signed_step(
+        request,
+        context,
+        user,
+        "informed",
+        lambda key: add_trace_information(
             context.store,
             request_id=chosen,
             information=text,
-            signing_key=load_signing_key(context.key_dir),
+            signing_key=key,
             actor=user.username,
-        )
-    except NodeError as error:
-        return _step_failed(request, user, error)
-    return RedirectResponse("/web/traces?done=informed#outgoing", status_code=303)
+        ),
+    )
 
 
 @router.post("/web/traces/{request_id}/close", dependencies=[csrf_checked])
@@ -224,14 +253,13 @@ def close(
     user: CurrentUser = allow(*TRACE_REQUEST_ROLES),
 ) -> Response:
     """An analyst closes this node's request (only the requester closes)."""
-    chosen = parameters.bounded_text(request_id, name="request_id", high=_ID_MAX)
-    try:
-        close_trace(
-            context.store,
-            request_id=chosen,
-            signing_key=load_signing_key(context.key_dir),
-            actor=user.username,
-        )
-    except NodeError as error:
-        return _step_failed(request, user, error)
-    return RedirectResponse("/web/traces?done=closed#outgoing", status_code=303)
+    chosen = _request_id(request_id)
+    return _signed_step(
+        request,
+        context,
+        user,
+        "closed",
+        lambda key: close_trace(
+            context.store, request_id=chosen, signing_key=key, actor=user.username
+        ),
+    )

@@ -11,7 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from enlace.matching.errors import MatchingError
 from enlace.matching.kind_names import EXACT_KIND_NAMES
-from enlace.matching.watchlists import MAX_IDENTIFIER, add_to_watchlist, check_watchlists
+from enlace.matching.watchlists import (
+    MAX_IDENTIFIER,
+    add_to_watchlist,
+    check_watchlists,
+    remove_from_watchlist,
+)
 from enlace.node.errors import NodeError
 from enlace.web import parameters
 from enlace.web.context import Context
@@ -42,12 +47,14 @@ def watchlist_page(
     request: Request,
     context: Context,
     added: str = "",
+    removed: str = "",
     checked: str = "",
     missed: str = "",
     user: CurrentUser = allow(*WATCHLIST_ROLES),
 ) -> HTMLResponse:
     """The analyst's watched identifiers, their alerts, the form to add one, check now."""
     outcome = parameters.choice(added, name="added", choices=("new", "held"))
+    taken_off = parameters.choice(removed, name="removed", choices=("1",))
     new_alerts = parameters.count(checked, name="checked")
     unchecked = parameters.count(missed, name="missed")
     view = watchlist_view(context.store, user.username)
@@ -60,6 +67,7 @@ def watchlist_page(
             "kinds": WATCHED_KINDS,
             "formats": KIND_FORMATS,
             "added": outcome,
+            "removed": bool(taken_off),
             "checked": new_alerts,
             "missed": unchecked,
             "max_identifier": MAX_IDENTIFIER,
@@ -90,6 +98,26 @@ def add_entry(
         return refusal_page(request, user, 400, "Not added: {reason}", reason=str(error))
     state = "new" if done.added else "held"
     return RedirectResponse(f"/web/watchlist?added={state}", status_code=303)
+
+
+@router.post("/web/watchlist/remove", dependencies=[csrf_checked])
+def remove_entry(
+    request: Request,
+    context: Context,
+    entry: Annotated[str, Form(max_length=12)] = "",
+    user: CurrentUser = allow(*WATCHLIST_ROLES),
+) -> Response:
+    """Take an identifier off the analyst's own watchlist (another's is never touched)."""
+    entry_id = parameters.row_id(entry, name="entry")
+    try:
+        remove_from_watchlist(
+            context.store, owner=user.username, entry_id=entry_id, actor=user.username
+        )
+    except MatchingError:
+        return refusal_page(
+            request, user, 404, "That entry is not on your watchlist; nothing was removed."
+        )
+    return RedirectResponse("/web/watchlist?removed=1", status_code=303)
 
 
 @router.post("/web/watchlist/check", dependencies=[csrf_checked])

@@ -7,9 +7,9 @@ run has its output; SQLite nodes get the (empty) tables too and never use them.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_blinding_jobs"
-# After 0025_trace_links (already on main when this was written), to keep one head.
-down_revision = "0025_trace_links"
+revision = "0028_blinding_jobs"
+# Written as 0025_blinding_jobs; renumbered after main's 0026 and 0027 to keep one head.
+down_revision = "0027_scale_out"
 branch_labels = None
 depends_on = None
 
