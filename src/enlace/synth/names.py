@@ -8,64 +8,60 @@ name matcher must survive.
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import random
 from dataclasses import dataclass, replace
 from datetime import date
+from importlib import resources
 
 from enlace.model.identifiers import strip_accents
 from enlace.synth.world import Weighted, below, uniform
 
-MALE_GIVEN = uniform(
-    (
-        "José", "Juan", "Luis", "Carlos", "Jesús", "Miguel", "Francisco", "Jorge", "Alejandro",
-        "Antonio", "Manuel", "Ricardo", "Roberto", "Fernando", "Eduardo", "Javier", "Sergio",
-        "Óscar", "Rafael", "Raúl", "Arturo", "Héctor", "Mario", "Martín", "Pedro", "Ramón",
-        "Alfonso", "Ignacio", "Enrique", "Joaquín", "Ismael", "Iván", "Rubén", "Julio",
-        "Salvador", "Adrián", "Ángel", "Víctor", "Ernesto", "Gerardo", "Andrés", "Efraín",
-        "Heriberto", "Rigoberto", "Aurelio", "Baltazar", "Guillermo", "Alberto", "Daniel",
-        "José Luis", "Juan Carlos", "José Antonio", "Juan Manuel", "Luis Fernando",
-        "José Ángel", "Jesús Alfredo", "Juan Pablo", "Miguel Ángel", "José de Jesús",
-        "Francisco Javier", "José Guadalupe", "Jorge Alberto", "Víctor Manuel",
-    )
-)  # fmt: skip
-FEMALE_GIVEN = uniform(
-    (
-        "María", "Guadalupe", "Juana", "Margarita", "Verónica", "Leticia", "Rosa", "Adriana",
-        "Alejandra", "Patricia", "Gabriela", "Claudia", "Elizabeth", "Araceli", "Yolanda",
-        "Sofía", "Mónica", "Rocío", "Itzel", "Ximena", "Daniela", "Fernanda", "Karla",
-        "Brenda", "Dolores", "Concepción", "Rosario", "Beatriz", "Lucía", "Inés",
-        "María Guadalupe", "María de los Ángeles", "María del Carmen", "Ana María",
-        "María Fernanda", "María José", "Rosa Isela", "Blanca Estela",
-    )
-)  # fmt: skip
+# Names and how common they are among Hispanic persons in the US (about 60 % of Mexican
+# origin), from public-domain sources: surnames from the US Census Bureau's "Frequently
+# Occurring Surnames from the 2010 Census", given names from Tzioumis (2018), "Demographic
+# aspects of first names" (Harvard Dataverse doi:10.7910/DVN/TYJKEZ, CC0), their sex from the
+# 1990 Census first-name files. scripts/synth_name_sources.py builds the two CSV files and
+# says what it keeps; docs/synthetic-data.md, "Names". A long tail, as real records have: most
+# full names are borne by one person, a "José Hernández García" by many.
+_NAMES_FILES = resources.files("enlace.synth")
 
-# Apellidos, weighted roughly by how common they are in Mexico.
-SURNAMES = Weighted(
-    (
-        ("Hernández", 40), ("García", 30), ("Martínez", 28), ("López", 27), ("González", 26),
-        ("Rodríguez", 20), ("Pérez", 19), ("Sánchez", 18), ("Ramírez", 17), ("Cruz", 12),
-        ("Flores", 12), ("Gómez", 12), ("Morales", 10), ("Vázquez", 10), ("Reyes", 10),
-        ("Jiménez", 9), ("Torres", 9), ("Díaz", 9), ("Gutiérrez", 8), ("Ruiz", 8),
-        ("Mendoza", 8), ("Aguilar", 8), ("Ortiz", 7), ("Moreno", 7), ("Castillo", 7),
-        ("Romero", 7), ("Álvarez", 6), ("Méndez", 6), ("Chávez", 6), ("Rivera", 6),
-        ("Juárez", 5), ("Ramos", 5), ("Domínguez", 5), ("Herrera", 5), ("Medina", 5),
-        ("Castro", 5), ("Vargas", 4), ("Guzmán", 4), ("Velázquez", 4), ("Muñoz", 4),
-        ("Rojas", 4), ("Salazar", 4), ("Contreras", 4), ("Luna", 4), ("Ortega", 4),
-        ("Guerrero", 4), ("Estrada", 3), ("Bautista", 3), ("Cervantes", 3), ("Quintero", 3),
-        ("Beltrán", 3), ("Félix", 3), ("Zazueta", 2), ("Ochoa", 3), ("Carrillo", 3),
-        ("Fuentes", 3), ("Treviño", 2), ("Cárdenas", 3), ("Núñez", 3), ("Peña", 3),
-        ("Ibarra", 3), ("Valdez", 3), ("Acosta", 3), ("Sandoval", 3), ("Espinoza", 3),
-        ("Villarreal", 2), ("Garza", 3), ("Leyva", 2), ("Arellano", 2), ("Lozano", 2),
-        ("Zúñiga", 2), ("Valenzuela", 2), ("Figueroa", 2), ("Meza", 2), ("Soto", 3),
-    )
-)  # fmt: skip
-PARTICLE_SURNAMES = uniform(
-    (
-        "de la Cruz", "de la Rosa", "de León", "del Ángel", "de la Torre", "de los Santos",
-        "de la Garza", "del Río", "de la Fuente", "de Jesús",
-    )
-)  # fmt: skip
+
+def _read(file: str) -> list[list[str]]:
+    text = _NAMES_FILES.joinpath(file).read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(text)))[1:]
+
+
+_GIVEN_ROWS = _read("given_names.csv")
+MALE_GIVEN = Weighted((name, int(n)) for name, sex, n in _GIVEN_ROWS if sex == "M")
+FEMALE_GIVEN = Weighted((name, int(n)) for name, sex, n in _GIVEN_ROWS if sex == "F")
+# Apellidos, weighted by their Hispanic bearers.
+SURNAMES = Weighted((name, int(n)) for name, n in _read("surnames.csv"))
+PARTICLE_SURNAMES = Weighted(
+    (name, int(n)) for name, n in _read("surnames.csv") if name.startswith(("de ", "del "))
+)
+# Share of Mexican persons with two given names ("José Luis", "María Guadalupe"). No public
+# source we could reach gives it; this is the share the hand-made lists these files replace
+# had (14 of 63 male, 8 of 38 female names). The second name is drawn from the same
+# frequencies as the first (the sources count first names only).
+COMPOUND_GIVEN_SHARE = 0.22
+
+
+def given_name(rng: random.Random, female: bool, *, compound: bool | None = None) -> str:
+    """Given names of a Mexican person: one, or two (COMPOUND_GIVEN_SHARE of persons)."""
+    pool = FEMALE_GIVEN if female else MALE_GIVEN
+    first = pool.pick(rng)
+    if compound is None:
+        compound = rng.random() < COMPOUND_GIVEN_SHARE
+    if compound:
+        for _ in range(20):
+            second = pool.pick(rng)
+            if second != first:
+                return f"{first} {second}"
+    return first
+
 
 ENGLISH_MALE = uniform(
     (
@@ -137,13 +133,12 @@ def mexican_name(
 ) -> PersonName:
     """A Mexican name: given names and two surnames, accents kept."""
     female = rng.random() < 0.18
-    pool = FEMALE_GIVEN if female else MALE_GIVEN
-    given = pool.pick(rng)
+    given = given_name(rng, female)
     if nickname:
-        for _ in range(30):
+        for _ in range(60):
             if given.split()[0] in NICKNAMES:
                 break
-            given = pool.pick(rng)
+            given = given_name(rng, female)
         else:
             given = "Guadalupe" if female else "Francisco"
     first = PARTICLE_SURNAMES.pick(rng) if particle else SURNAMES.pick(rng)

@@ -12,12 +12,11 @@ from enlace.model.vocabulary import CustodyKind, Sex
 from enlace.synth.actors import ORG_PREVALENCE, organisation_id
 from enlace.synth.names import (
     CURP_STATES,
-    FEMALE_GIVEN,
-    MALE_GIVEN,
     PERSON_VARIATIONS,
     PersonName,
     birth_date,
     english_name,
+    given_name,
     hispanic_us_name,
     make_curp,
     mexican_name,
@@ -95,10 +94,8 @@ def person_entity(world: World, index: int) -> Entity:
         born=born,
     )
     if needs_two_given_names(variation) and " " not in name.given_names:
-        pool = FEMALE_GIVEN if name.female else MALE_GIVEN
-        compounds = [g for g in pool.items if " " in g]
         name = PersonName(
-            compounds[below(rng, len(compounds))],
+            given_name(rng, name.female, compound=True),
             name.first_surname,
             name.second_surname,
             born,

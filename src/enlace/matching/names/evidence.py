@@ -49,7 +49,8 @@ def _unique(left_holders: int, right_holders: int) -> bool:
 # are expected to bear it by chance (one in twenty). Measured on the generator at 100,000
 # a side: 0.05 keeps every such pair found a true one; 0.2 lets 2.6 % namesakes through.
 # The same bound holds for a name with a state of birth ("#P|"): BENCHMARKS.md, "Place of
-# birth", gives its trade-off.
+# birth", gives its trade-off. Set on the generator's earlier hand-made names and not re-tuned
+# when it moved to census frequencies (BENCHMARKS.md, "names on realistic synthetic names").
 EXPECTED_NAMESAKES = 0.05
 
 
