@@ -160,6 +160,17 @@ def postgres_server() -> Iterator[PostgresServer]:
         admin.dispose()
 
 
+@pytest.fixture
+def database_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh PostgreSQL schema for MX's node: the tests of jobs and of several servers,
+    which need PostgreSQL (a node's job queue lives there)."""
+    schema, url = postgres_server.new_schema()
+    try:
+        yield url
+    finally:
+        postgres_server.drop_schema(schema)
+
+
 # --- store fixtures, parametrised over both databases ------------------------------------
 
 

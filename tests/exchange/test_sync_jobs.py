@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import itertools
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select, text
@@ -27,25 +23,11 @@ from support import timing
 from support.exchange import TO_MX
 from support.nodes import add_phones, cli, counts, free_port, serving
 from support.proxy import Answer, Seen, Tamper, TamperingProxy
-
-if TYPE_CHECKING:  # at run time "conftest" may name another folder's conftest
-    from conftest import PostgresServer
+from support.workers import working
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 PHONES = 24
-# Short heartbeats and stall timeout, so that a killed worker's job is back within seconds.
-WORKER_OPTIONS = ("--heartbeat-every", "0.5", "--stalled-after", "3", "--poll-every", "0.5")
-
-
-@pytest.fixture
-def database_url(postgres_server: PostgresServer) -> Iterator[str]:
-    """A fresh PostgreSQL schema for MX's node."""
-    schema, url = postgres_server.new_schema()
-    try:
-        yield url
-    finally:
-        postgres_server.drop_schema(schema)
 
 
 def nodes(tmp_path: Path, mx_database: str, *others: str) -> tuple[Path, str, Path, int]:
@@ -123,31 +105,6 @@ def runs(database: str) -> list[tuple[float, float]]:
             return sorted(found)
     finally:
         store.close()
-
-
-@contextmanager
-def working(node: Path, name: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`enlace worker` of `node` in a subprocess, logging to `<name>.log`; SIGTERM at the
-    end (unless the test killed it), which it must obey with exit status 0."""
-    log = node.parent / f"{name}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "enlace", "worker", "--node", str(node), *WORKER_OPTIONS],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                code = process.wait(timeout=timing.timeout(20))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                pytest.fail(f"enlace worker did not stop on SIGTERM: {log.read_text()}")
-            assert code == 0, log.read_text()
 
 
 def test_scheduled_sync_jobs_on_two_workers_store_what_the_in_process_sync_stores(

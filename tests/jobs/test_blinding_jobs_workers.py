@@ -8,11 +8,7 @@ completes with the same links, and each chunk is stored once."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +26,7 @@ from enlace.store.store import Store
 from support import timing
 from support.exchange import CREATED, TO_MX, TO_US
 from support.matching import ServedNode, agree, handle_records, load, requester_token, served_nodes
+from support.workers import working
 
 if TYPE_CHECKING:  # at run time "conftest" may name another folder's conftest
     from conftest import PostgresServer
@@ -38,8 +35,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 SHARED, EACH = 300, 1500  # serials both hold; firearms each holds
 CHUNK = 500  # items per job: several jobs a step, each long enough to be killed in
-# Short heartbeats and stall timeout, so that a killed worker's job is back within seconds.
-WORKER_OPTIONS = ("--heartbeat-every", "0.5", "--stalled-after", "3", "--poll-every", "0.5")
 
 
 def firearms(owner: str, serials: list[str]) -> list[Record]:
@@ -63,31 +58,6 @@ def node_folder(tmp_path: Path, party: str, url: str) -> Path:
     (folder / "keys").mkdir(parents=True)
     NodeConfig(directory=folder, party=party, database_url=url).save()
     return folder
-
-
-@contextmanager
-def working(node: Path, name: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`enlace worker` of `node` in a subprocess, logging to `<name>.log`; SIGTERM at the
-    end (unless the test killed it), which it must obey with exit status 0."""
-    log = node.parent / f"{name}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "enlace", "worker", "--node", str(node), *WORKER_OPTIONS],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                code = process.wait(timeout=timing.timeout(30))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                pytest.fail(f"enlace worker did not stop on SIGTERM: {log.read_text()}")
-            assert code == 0, log.read_text()
 
 
 def links(outcome: MatchOutcome, responder: ServedNode) -> set[tuple[str, str]]:
@@ -139,14 +109,17 @@ def test_runs_blinded_by_worker_processes_find_what_in_process_runs_find_even_wh
                 )  # fmt: skip
                 return outcome
 
-            with working(us_node, "us-worker"):
+            with working(us_node, "us-worker", stop_within=30):
                 in_process = run(None)
                 expected = links(in_process, us)
                 assert len(expected) == SHARED
                 with QueueBlindingPool(
                     mx.store, urls["MX"], chunk_items=CHUNK, inline_below=1, local_workers=0
                 ) as pool:
-                    with working(mx_node, "mx-worker-1"), working(mx_node, "mx-worker-2"):
+                    with (
+                        working(mx_node, "mx-worker-1", stop_within=30),
+                        working(mx_node, "mx-worker-2", stop_within=30),
+                    ):
                         on_workers = run(pool)
                     assert links(on_workers, us) == expected
                     assert on_workers.overlap == in_process.overlap == SHARED
@@ -158,7 +131,7 @@ def test_runs_blinded_by_worker_processes_find_what_in_process_runs_find_even_wh
                     runner.start()
                     try:
                         stalled = kill_a_worker_mid_chunk(mx_node, mx.store)
-                        with working(mx_node, "mx-survivor"):
+                        with working(mx_node, "mx-survivor", stop_within=30):
                             runner.join(timeout=timing.timeout(180))
                             assert not runner.is_alive(), "the run did not complete"
                     finally:
@@ -183,7 +156,7 @@ def kill_a_worker_mid_chunk(node: Path, store: Store) -> int:
     that lands between two chunks (the worker finished one just before) is tried again with
     a new worker: the kill itself is at a random moment."""
     for attempt in range(5):
-        with working(node, f"mx-victim-{attempt}") as victim:
+        with working(node, f"mx-victim-{attempt}", stop_within=30) as victim:
             timing.wait_until(
                 lambda: blind_jobs_doing(store), what="a worker to take a chunk", timeout=60
             )

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import shutil
 import signal
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select, text
@@ -26,25 +24,12 @@ from enlace.store.tables import releases
 from support import timing
 from support.exchange import TO_US
 from support.nodes import add_phones, cli, counts, enlace
-from support.workers import jobs, working
-
-if TYPE_CHECKING:  # at run time "conftest" may name another folder's conftest
-    from conftest import PostgresServer
+from support.workers import blocked_on, jobs, working
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 PHONES = 45
 BATCH = 10  # records per job: 45 phones and the node's agencies make several batches
-
-
-@pytest.fixture
-def database_url(postgres_server: PostgresServer) -> Iterator[str]:
-    """A fresh PostgreSQL schema for MX's node."""
-    schema, url = postgres_server.new_schema()
-    try:
-        yield url
-    finally:
-        postgres_server.drop_schema(schema)
 
 
 def node_with_phones(node: Path, database_url: str | None, *, key_from: Path | None) -> None:
@@ -150,18 +135,7 @@ def test_a_release_on_a_sqlite_node_is_not_put_on_a_queue(tmp_path: Path) -> Non
 def _waiting_for_the_counter(database_url: str) -> bool:
     # A worker's transaction is blocked on the lock the test holds on the counters table:
     # it has read and signed its batch, and waits to take sequence numbers.
-    store = Store.open(database_url, migrate=False)
-    try:
-        with store.engine.connect() as connection:
-            found = connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query ILIKE '%release_counters%'"
-                )
-            )
-            return int(found.scalar_one()) > 0
-    finally:
-        store.close()
+    return blocked_on(database_url, "release_counters")
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_releases_each_version_once(

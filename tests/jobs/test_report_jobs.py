@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import func, select, text
@@ -25,22 +23,9 @@ from enlace.store.tables import rendered_reports
 from support import timing
 from support.nodes import cli, enlace
 from support.reports import tracking_node
-from support.workers import jobs, working
-
-if TYPE_CHECKING:  # at run time "conftest" may name another folder's conftest
-    from conftest import PostgresServer
+from support.workers import blocked_on, jobs, working
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
-
-
-@pytest.fixture
-def database_url(postgres_server: PostgresServer) -> Iterator[str]:
-    """A fresh PostgreSQL schema for MX's node."""
-    schema, url = postgres_server.new_schema()
-    try:
-        yield url
-    finally:
-        postgres_server.drop_schema(schema)
 
 
 def tracked_node(node: Path, database_url: str | None) -> None:
@@ -96,18 +81,7 @@ def test_a_report_on_a_sqlite_node_is_not_put_on_a_queue(tmp_path: Path) -> None
 
 def _waiting_to_keep_the_files(database_url: str) -> bool:
     # The worker has rendered the report and waits, on the lock the test holds, to keep it.
-    store = Store.open(database_url, migrate=False)
-    try:
-        with store.engine.connect() as connection:
-            found = connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query ILIKE '%rendered_reports%'"
-                )
-            )
-            return int(found.scalar_one()) > 0
-    finally:
-        store.close()
+    return blocked_on(database_url, "rendered_reports")
 
 
 def test_a_worker_killed_mid_report_loses_nothing(tmp_path: Path, database_url: str) -> None:

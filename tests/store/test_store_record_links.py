@@ -27,6 +27,17 @@ def relationship(kind: str) -> Relationship:
     return graph_relationship(kind, SOURCE, TARGET, kind, markings=MARKINGS)
 
 
+def stored_row(v: StoredVersion) -> dict[str, object]:
+    """A records row as RecordRepository.add wrote it before migration 0015 (no marker)."""
+    return {
+        "id": v.id, "modified": v.modified, "stix_type": v.stix_type, "kind": v.kind,
+        "owner": v.owner, "created_by_ref": None, "tlp": v.tlp,
+        "releasable_to": v.releasable_to, "handling": v.handling, "evaluation": v.evaluation,
+        "revoked": False, "content_digest": v.content_digest, "received_from": None,
+        "added_at": v.modified, "stix": v.stix,
+    }  # fmt: skip
+
+
 def test_adding_a_relationship_writes_its_ends_once(store: Store) -> None:
     link = StoredVersion.of(relationship("used-by"))
     with store.unit_of_work() as uow:
@@ -46,18 +57,7 @@ def test_the_migration_fills_the_links_of_relationships_stored_before_it(store_u
         versions = [StoredVersion.of(relationship(f"kind-{n}")) for n in range(1500)]
         with store.engine.begin() as connection:
             # The columns records had at 0014, written as RecordRepository.add wrote them.
-            connection.execute(
-                records.insert(),
-                [
-                    {"id": v.id, "modified": v.modified, "stix_type": v.stix_type,
-                     "kind": v.kind, "owner": v.owner, "created_by_ref": None, "tlp": v.tlp,
-                     "releasable_to": v.releasable_to, "handling": v.handling,
-                     "evaluation": v.evaluation, "revoked": False,
-                     "content_digest": v.content_digest, "received_from": None,
-                     "added_at": v.modified, "stix": v.stix}
-                    for v in versions
-                ],
-            )  # fmt: skip
+            connection.execute(records.insert(), [stored_row(v) for v in versions])
         upgrade_schema(store.engine)
         with store.unit_of_work() as uow:
             held = uow.connection.execute(
@@ -70,16 +70,7 @@ def test_the_migration_fills_the_links_of_relationships_stored_before_it(store_u
 
 def trace_pair() -> tuple[StoredVersion, StoredVersion]:
     """A trace request about FIREARM and a response to it, as stored versions."""
-    request = TraceRequest.from_values(
-        id=derived_id("enlace-trace-request", "links-test", "request"),
-        owner="MX",
-        markings=MARKINGS,
-        created=CREATED,
-        modified=CREATED,
-        created_by_ref=None,
-        values={"requested_of": "US", "status": "submitted", "make": "Colt",
-                "firearm_ref": FIREARM},
-    )  # fmt: skip
+    request = trace_request("request", firearm_ref=FIREARM)
     response = TraceResponse.from_values(
         id=derived_id("enlace-trace-response", "links-test", "response"),
         owner="US",
@@ -92,21 +83,24 @@ def trace_pair() -> tuple[StoredVersion, StoredVersion]:
     return StoredVersion.of(request), StoredVersion.of(response)
 
 
+def trace_request(name: str, **values: str) -> TraceRequest:
+    """MX's trace request `name`, asked of US about a Colt, with `values` besides."""
+    return TraceRequest.from_values(
+        id=derived_id("enlace-trace-request", "links-test", name),
+        owner="MX",
+        markings=MARKINGS,
+        created=CREATED,
+        modified=CREATED,
+        created_by_ref=None,
+        values={"requested_of": "US", "status": "submitted", "make": "Colt", **values},
+    )
+
+
 def test_a_trace_request_links_to_its_firearm_and_a_response_to_its_request(
     store: Store,
 ) -> None:
     request, response = trace_pair()
-    without = StoredVersion.of(
-        TraceRequest.from_values(
-            id=derived_id("enlace-trace-request", "links-test", "no-firearm"),
-            owner="MX",
-            markings=MARKINGS,
-            created=CREATED,
-            modified=CREATED,
-            created_by_ref=None,
-            values={"requested_of": "US", "status": "submitted", "make": "Colt"},
-        )
-    )
+    without = StoredVersion.of(trace_request("no-firearm"))
     with store.unit_of_work() as uow:
         uow.records.add([request, response, without], added_at=uow.started_at)
         rows = uow.connection.execute(select(record_links)).all()
@@ -131,16 +125,8 @@ def test_the_migration_fills_the_links_of_traces_stored_before_it(store_url: str
             # Written as the store wrote them before 0025: a relationship's ends only.
             connection.execute(
                 records.insert(),
-                [
-                    {"id": v.id, "modified": v.modified, "stix_type": v.stix_type,
-                     "kind": v.kind, "owner": v.owner, "created_by_ref": None, "tlp": v.tlp,
-                     "releasable_to": v.releasable_to, "handling": v.handling,
-                     "evaluation": v.evaluation, "revoked": False,
-                     "content_digest": v.content_digest, "received_from": None,
-                     "added_at": v.modified, "stix": v.stix, "latest": True}
-                    for v in (request, response, link)
-                ],
-            )  # fmt: skip
+                [{**stored_row(v), "latest": True} for v in (request, response, link)],
+            )
             connection.execute(
                 record_links.insert().values(
                     relationship_id=link.id, modified=link.modified, source_id=SOURCE,

@@ -20,9 +20,10 @@ WORKER_OPTIONS = ("--heartbeat-every", "0.5", "--stalled-after", "3", "--poll-ev
 
 
 @contextmanager
-def working(node: Path, name: str) -> Iterator[subprocess.Popen[bytes]]:
+def working(node: Path, name: str, *, stop_within: float = 20) -> Iterator[subprocess.Popen[bytes]]:
     """`enlace worker` of `node` in a subprocess, logging to `<name>.log`; SIGTERM at the
-    end (unless the test killed it), which it must obey with exit status 0."""
+    end (unless the test killed it), which it must obey within `stop_within` seconds (scaled
+    like every test timeout) with exit status 0."""
     log = node.parent / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -36,7 +37,7 @@ def working(node: Path, name: str) -> Iterator[subprocess.Popen[bytes]]:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
-                code = process.wait(timeout=timing.timeout(20))
+                code = process.wait(timeout=timing.timeout(stop_within))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
@@ -57,5 +58,23 @@ def jobs(database: str, task: str) -> list[tuple[str, int]]:
                 {"task": task},
             )
             return [(str(r.status), int(r.attempts)) for r in rows]
+    finally:
+        store.close()
+
+
+def blocked_on(database: str, table: str) -> bool:
+    """Whether a session of the node's database waits for a lock, in a statement on `table`:
+    a worker held mid-job by a lock the test took, so that a kill lands inside the job."""
+    store = Store.open(database, migrate=False)
+    try:
+        with store.engine.connect() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query ILIKE :statement"
+                ),
+                {"statement": f"%{table}%"},
+            )
+            return int(found.scalar_one()) > 0
     finally:
         store.close()

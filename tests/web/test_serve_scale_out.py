@@ -9,10 +9,8 @@ continued by the other, every object once."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from itertools import cycle
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -26,23 +24,10 @@ from support import timing
 from support.exchange import TO_US
 from support.nodes import add_phones, cli, free_port, serving
 
-if TYPE_CHECKING:  # at run time "conftest" may name another folder's conftest
-    from conftest import PostgresServer
-
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 PHONES = 13
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def database_url(postgres_server: PostgresServer) -> Iterator[str]:
-    """A fresh PostgreSQL schema for MX's node."""
-    schema, url = postgres_server.new_schema()
-    try:
-        yield url
-    finally:
-        postgres_server.drop_schema(schema)
 
 
 def _csrf(page: httpx.Response) -> str:
