@@ -1,8 +1,16 @@
-"""Exact PSI beyond one machine (issue 19): a run's blinding in process and as jobs for 1, 2
-and 4 `enlace worker` processes on a PostgreSQL node, in one printed table.
+"""Beyond one machine (issue 19), in one run: exact PSI in process and as jobs for 1, 2 and 4
+`enlace worker` processes on a PostgreSQL node; then larger runs with the workers only; then
+import, release and sync of records into PostgreSQL, grown step by step (scale_records.py).
 
     .venv/bin/python bench/scale_bench.py [--sizes 1000000] [--worker-counts 1 2 4]
-        [--local-workers N] [--chunk-items 20000] [--postgres-url URL]
+        [--large-sizes 10000000] [--large-workers 2]
+        [--records-to 10000000] [--records-step 1000000] [--records-workers 2]
+        [--budget-minutes 240] [--local-workers N] [--chunk-items 20000] [--postgres-url URL]
+
+Everything after the first table runs within --budget-minutes from the start: a larger PSI
+run is skipped when its estimate (ten times the time per element of the largest run so far
+with the same workers) does not fit, and the records stop growing when the next step would
+not fit; the largest size reached is printed.
 
 Each size n runs the blinding of one links-mode run n x n (30 % in common), both roles'
 steps on one node's pool, as a run between nodes does them: the requester's hash-and-blind
@@ -199,6 +207,7 @@ def main() -> None:
     if args.one:
         coordinator(args)
         return
+    deadline = time.monotonic() + args.budget_minutes * 60
     admin = _admin_url(args.postgres_url)
     schema = "bench_scale_" + uuid.uuid4().hex[:12]
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
@@ -207,12 +216,10 @@ def main() -> None:
     url = admin.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
         hide_password=False
     )
-    console.print(f"machine: {machine()}; load {os.getloadavg()}")
-    table = Table(title="Exact PSI n x n: blinding in process and as jobs for enlace workers")
-    for column in ("n", "configuration", "seconds", "speed-up", "overhead",
-                   "coordinator RSS MB", "largest worker RSS MB", "wire B/elem", "DB B/elem",
-                   "overlap", "digest"):  # fmt: skip
-        table.add_column(column, justify="left" if column == "configuration" else "right")
+    console.print(f"machine: {machine()}; load {os.getloadavg()}; {time.strftime('%H:%M:%S')}")
+    table = _psi_table("Exact PSI n x n: blinding in process and as jobs for enlace workers")
+    large = _psi_table("Exact PSI n x n, larger runs: as jobs for enlace workers only")
+    per_element: dict[str, float] = {}  # configuration -> seconds per element, largest run
     try:
         from enlace.node.config import NodeConfig
         from enlace.store.store import Store
@@ -227,34 +234,86 @@ def main() -> None:
                 digest = None
                 names = ["in-process", *(f"queue x{c}" for c in args.worker_counts)]
                 for name in names:
-                    console.print(f"n = {n:,}: {name} ...", markup=False)
+                    console.print(
+                        f"n = {n:,}: {name} ... {time.strftime('%H:%M:%S')}", markup=False
+                    )
                     r = run_configuration(args, n, name, url, node)
                     seconds = float(r["seconds"])  # type: ignore[arg-type]
+                    per_element[name] = seconds / n
                     baseline = seconds if baseline is None else baseline
                     if digest is not None and r["digest"] != digest:
                         raise RuntimeError(f"{name} gave other bytes than in-process at n = {n}")
                     digest = r["digest"]
-                    table.add_row(
-                        f"{n:,}",
-                        name,
-                        f"{seconds:.1f}",
-                        f"{baseline / seconds:.2f}",
-                        f"{seconds / baseline - 1:+.0%}",
-                        f"{int(r['rss']) / 2**20:.0f}",  # type: ignore[call-overload]
-                        f"{int(r['children_rss']) / 2**20:.0f}",  # type: ignore[call-overload]
-                        f"{float(r['wire_per_element']):.1f}",  # type: ignore[arg-type]
-                        "—" if name == "in-process" else f"{float(r['db_per_element']):.1f}",  # type: ignore[arg-type]
-                        f"{r['overlap']:,}",
-                        str(r["digest"]),
+                    _add_row(table, n, name, r, baseline)
+            console.print(table)
+            name = f"queue x{args.large_workers}"
+            for n in args.large_sizes:
+                estimate = per_element.get(name, 0.0) * n * 1.1
+                left = deadline - time.monotonic()
+                if estimate > left:
+                    console.print(
+                        f"n = {n:,}: {name} skipped: about {estimate / 60:.0f} min expected, "
+                        f"{left / 60:.0f} min of the budget left"
                     )
+                    continue
+                console.print(f"n = {n:,}: {name} ... {time.strftime('%H:%M:%S')}", markup=False)
+                r = run_configuration(args, n, name, url, node)
+                per_element[name] = float(r["seconds"]) / n  # type: ignore[arg-type]
+                _add_row(large, n, name, r, None)
+                console.print(large)
     finally:
         with engine.connect() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
-    console.print(table)
     console.print(
         f"in-process: BlindingPool({args.local_workers}); queue: QueueBlindingPool, chunks of "
-        f"{args.chunk_items:,} items; load after: {os.getloadavg()}"
+        f"{args.chunk_items:,} items; load after the PSI: {os.getloadavg()}; "
+        f"{time.strftime('%H:%M:%S')}"
+    )
+    if args.records_to:
+        from scale_records import grow
+        from scale_records import table as records_table
+
+        rows, held = grow(
+            admin,
+            target=args.records_to,
+            step=args.records_step,
+            workers=args.records_workers,
+            deadline=deadline,
+            console=console,
+        )
+        console.print(table)
+        console.print(large)
+        console.print(records_table(rows))
+        console.print(
+            f"records: {held:,} of {args.records_to:,} reached within the budget; load after: "
+            f"{os.getloadavg()}; {time.strftime('%H:%M:%S')}"
+        )
+
+
+def _psi_table(title: str) -> Table:
+    table = Table(title=title)
+    for column in ("n", "configuration", "seconds", "speed-up", "overhead",
+                   "coordinator RSS MB", "largest worker RSS MB", "wire B/elem", "DB B/elem",
+                   "overlap", "digest"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "configuration" else "right")
+    return table
+
+
+def _add_row(table: Table, n: int, name: str, r: dict[str, object], baseline: float | None) -> None:
+    seconds = float(r["seconds"])  # type: ignore[arg-type]
+    table.add_row(
+        f"{n:,}",
+        name,
+        f"{seconds:.1f}",
+        "—" if baseline is None else f"{baseline / seconds:.2f}",
+        "—" if baseline is None else f"{seconds / baseline - 1:+.0%}",
+        f"{int(r['rss']) / 2**20:.0f}",  # type: ignore[call-overload]
+        f"{int(r['children_rss']) / 2**20:.0f}",  # type: ignore[call-overload]
+        f"{float(r['wire_per_element']):.1f}",  # type: ignore[arg-type]
+        "—" if name == "in-process" else f"{float(r['db_per_element']):.1f}",  # type: ignore[arg-type]
+        f"{r['overlap']:,}",
+        str(r["digest"]),
     )
 
 
@@ -274,6 +333,12 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--worker-counts", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--large-sizes", type=int, nargs="*", default=[10_000_000])
+    parser.add_argument("--large-workers", type=int, default=2)
+    parser.add_argument("--records-to", type=int, default=10_000_000, help="0: no records part")
+    parser.add_argument("--records-step", type=int, default=1_000_000)
+    parser.add_argument("--records-workers", type=int, default=2)
+    parser.add_argument("--budget-minutes", type=float, default=240.0)
     parser.add_argument("--local-workers", type=int, default=default_workers())
     parser.add_argument("--chunk-items", type=int, default=20_000)
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
