@@ -245,7 +245,8 @@ def main() -> None:
                         raise RuntimeError(f"{name} gave other bytes than in-process at n = {n}")
                     digest = r["digest"]
                     _add_row(table, n, name, r, baseline)
-            console.print(table)
+            if args.sizes:
+                console.print(table)
             name = f"queue x{args.large_workers}"
             for n in args.large_sizes:
                 estimate = per_element.get(name, 0.0) * n * 1.1
@@ -282,8 +283,10 @@ def main() -> None:
             deadline=deadline,
             console=console,
         )
-        console.print(table)
-        console.print(large)
+        if args.sizes:
+            console.print(table)
+        if args.large_sizes:
+            console.print(large)
         console.print(records_table(rows))
         console.print(
             f"records: {held:,} of {args.records_to:,} reached within the budget; load after: "
@@ -331,7 +334,7 @@ def _admin_url(raw: str) -> URL:
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--worker-counts", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--large-sizes", type=int, nargs="*", default=[10_000_000])
     parser.add_argument("--large-workers", type=int, default=2)

@@ -192,7 +192,7 @@ def test_a_bulk_load_is_analyzed_for_the_planner_on_postgresql(
     # Without statistics PostgreSQL scanned a million records for the exchange page's list
     # of received versions, which an index held none of (issue 20's bench).
     _config, store = mx_node
-    monkeypatch.setattr("enlace.files.importer._ANALYZE_AFTER", 3)
+    monkeypatch.setattr("enlace.files.importer.BULK_ROWS", 3)
     import_file(store, party="MX", path=write(tmp_path / "ok.csv", HEADER + GOOD))
     with store.engine.connect() as connection:
         analyzed = connection.exec_driver_sql(

@@ -52,7 +52,7 @@ from enlace.partners.authentication import audit_partner_event
 from enlace.partners.session import PartnerSession
 from enlace.partners.transport import transport_problem
 from enlace.store.repositories.partners import Partner
-from enlace.store.store import Store
+from enlace.store.store import BULK_ROWS, Store
 
 DEFAULT_PAGE_SIZE = MAX_LIMIT  # the most a TAXII server here serves per page
 TIMEOUT_SECONDS = 60.0  # connecting, and waiting for each piece of an answer
@@ -201,6 +201,8 @@ def sync_partner(
             store, session.partner, context, session.token, session.client, page_size, actor
         )
         report = puller.run(held.sequence if held else 0, refill=not from_start)
+        if report.received >= BULK_ROWS:
+            store.refresh_planner_statistics()
         if signing_key is not None:
             report.witness = puller.witness(signing_key)
         return report

@@ -24,7 +24,7 @@ from enlace.model.records import Agency, record_from_stix
 from enlace.model.timestamps import utc_now
 from enlace.processes import collect_now_and_then, collector_paused
 from enlace.store.errors import VersionConflict
-from enlace.store.store import Store
+from enlace.store.store import BULK_ROWS, Store
 from enlace.store.unit_of_work import UnitOfWork
 from enlace.store.versions import StoredVersion
 
@@ -170,16 +170,13 @@ def import_file(
             uow.commit()
         shown = [problem for problem, _item in takeover.refused[:MAX_PROBLEMS_SHOWN]]
         raise ImportRejected(path, shown, len(takeover.refused)) from None
-    if report.imported >= _ANALYZE_AFTER:
+    if report.imported >= BULK_ROWS:
         # A bulk load's rows are unknown to PostgreSQL's planner until autovacuum gets to
         # them: lists would scan a million rows where an index holds none. Tell it now.
         store.refresh_planner_statistics()
     if on_progress is not None:
         on_progress(report.read % 1000)
     return report
-
-
-_ANALYZE_AFTER = 50_000  # imported versions past which the planner hears of them at once
 
 
 def _audit_takeovers(

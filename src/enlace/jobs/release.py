@@ -22,7 +22,7 @@ from procrastinate.jobs import Status
 from enlace.exchange.release import plan_release_batches
 from enlace.jobs.queue import defer_release, job_queue
 from enlace.node.errors import NodeError
-from enlace.store.store import Store
+from enlace.store.store import BULK_ROWS, Store
 
 _DONE = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.ABORTED})
 
@@ -79,6 +79,8 @@ def release_by_workers(
                 time.sleep(poll_every)
     with store.unit_of_work() as uow:
         after = uow.releases.count(partner)
+    if after - before >= BULK_ROWS:
+        store.refresh_planner_statistics()
     if failed:
         raise ReleaseJobsFailed(
             f"release to {partner}: job(s) {', '.join(map(str, sorted(failed)))} failed "

@@ -8,6 +8,11 @@ from enlace.store.engine import create_store_engine
 from enlace.store.schema import upgrade_schema
 from enlace.store.unit_of_work import UnitOfWork
 
+# Rows written by one bulk step (an import, a release, a sync) past which the step tells
+# PostgreSQL's planner of them at once (refresh_planner_statistics) instead of waiting for
+# autovacuum, which may be minutes away or, on some servers, off.
+BULK_ROWS = 50_000
+
 
 class Store:
     """The database of one node. Built explicitly; nothing happens at import."""
@@ -40,7 +45,7 @@ class Store:
         with self.engine.begin() as connection:
             connection.exec_driver_sql(
                 "ANALYZE records, record_identifiers, record_search, record_counts, record_links, "
-                "map_counts"
+                "map_counts, releases"
             )
 
     def close(self) -> None:
