@@ -9,19 +9,21 @@ when it read and sorted everything after the cursor for each page).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import text
 
 from enlace.exchange.release import release_record
 from enlace.store.store import Store
 from enlace.store.versions import StoredVersion
-from support.exchange import MX_KEY, add, mx_node, phone
+from support.exchange import CREATED, MX_KEY, add, mx_node, phone
 
 AT = "2026-12-04T00:00:00.000Z"
 
 
-def _release(store: Store, numbers: list[str]) -> None:
-    records = [phone(n) for n in numbers]
+def _release(store: Store, numbers: list[str], modified: datetime = CREATED) -> None:
+    records = [phone(n, modified=modified) for n in numbers]
     add(store, *[StoredVersion.of(r) for r in records])
     with store.unit_of_work() as uow:
         for r in records:
@@ -63,9 +65,33 @@ def test_pages_hold_each_version_once_in_order_across_statements(store: Store) -
     assert _pages(store, 2) == [[1, 2], [3, 9], [10, 11], [12, 14]]
     assert _pages(store, 5) == [[1, 2, 3, 9, 10], [11, 12, 14]]
     assert _pages(store, 100) == [[1, 2, 3, 9, 10, 11, 12, 14]]
-    with store.unit_of_work() as uow:  # a filtered read is not windowed: the same versions
-        last = uow.releases.page("US", after=3, version="last", limit=100)
-    assert [r.sequence for r in last] == [9, 10, 11, 12, 14]
+
+
+def test_newest_and_oldest_versions_page_across_windows(store: Store) -> None:
+    # Three records, each released in two versions; the newest of each are numbers 4..6,
+    # so a window of two numbers holding older versions only holds nothing to send.
+    mx_node(store)
+    numbers = [f"+52 55 5000 {i:04d}" for i in range(3)]
+    _release(store, numbers)  # 1..3
+    _release(store, numbers, modified=CREATED + timedelta(days=1))  # 4..6
+
+    def pages(version: str, limit: int) -> list[list[int]]:
+        found: list[list[int]] = []
+        after: int | None = None
+        while True:
+            with store.unit_of_work() as uow:
+                page = uow.releases.page("US", after=after, version=version, limit=limit)
+            if not page:
+                return found
+            found.append([r.sequence for r in page])
+            after = page[-1].sequence
+
+    assert pages("last", 2) == [[4, 5], [6]]
+    assert pages("first", 2) == [[1, 2], [3]]
+    assert pages("all", 4) == [[1, 2, 3, 4], [5, 6]]
+    with store.unit_of_work() as uow:
+        one = uow.releases.page("US", ids=[phone(numbers[0]).id], version="last", limit=10)
+    assert [r.sequence for r in one] == [4]
 
 
 @pytest.mark.postgres

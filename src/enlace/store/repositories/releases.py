@@ -310,8 +310,11 @@ class ReleaseRepository:
         partner), "all", or a list of `modified` timestamps.
         """
         conditions: list[ColumnElement[bool]] = [releases.c.partner == partner]
-        # Every version after a cursor, no filter: a sync's page, read in windows (below).
-        windowed = limit is not None and version == "all" and not (ids or types or added_after)
+        # The versions after a cursor, not filtered by id, type or date (a sync's page, a
+        # TAXII client's default): read in windows of sequence numbers (below).
+        windowed = (
+            limit is not None and isinstance(version, str) and not (ids or types or added_after)
+        )
         if after is not None and not windowed:
             conditions.append(releases.c.sequence > after)
         if added_after is not None:
@@ -334,19 +337,21 @@ class ReleaseRepository:
             and_(records.c.id == releases.c.record_id, records.c.modified == releases.c.modified),
         )
         if isinstance(version, str) and version in ("first", "last"):
-            pick = func.max if version == "last" else func.min
-            chosen = (
-                select(
-                    releases.c.record_id.label("cid"),
-                    pick(releases.c.modified).label("cmod"),
-                )
-                .where(releases.c.partner == partner)
-                .group_by(releases.c.record_id)
-                .subquery()
+            # The newest (oldest) version of each record released to the partner: no later
+            # (earlier) one of the same record released to it. One primary-key probe per row
+            # read, where grouping every release of the partner cost a whole pass per page.
+            other = releases.alias("other")
+            later = (
+                other.c.modified > releases.c.modified
+                if version == "last"
+                else other.c.modified < releases.c.modified
             )
-            query = query.join(
-                chosen,
-                and_(chosen.c.cid == releases.c.record_id, chosen.c.cmod == releases.c.modified),
+            conditions.append(
+                ~exists().where(
+                    other.c.record_id == releases.c.record_id,
+                    other.c.partner == releases.c.partner,
+                    later,
+                )
             )
         elif not isinstance(version, str):
             conditions.append(releases.c.modified.in_(list(version)))
@@ -369,7 +374,8 @@ class ReleaseRepository:
         for each page, and a sync of 1,000,000 versions became quadratic (hours). Numbers are
         given without gaps (versions and statements share them), so a window of `limit`
         numbers holds at most `limit` versions whatever the plan; the next window is read
-        only when statements took numbers of this one, up to the last number given.
+        only when statements, or versions the query leaves out (an older version, for the
+        newest only), took numbers of this one, up to the last number given.
         """
         highest = self.highest(partner)
         found: list[ReleasedVersion] = []
