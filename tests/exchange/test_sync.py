@@ -295,3 +295,26 @@ def test_a_partner_record_with_a_nul_is_refused_as_malformed_and_the_sync_goes_o
     assert received(store) == 1
     refusals = [d for action, _, d in audit_actions(store) if action == "refusal"]
     assert refusals[-1]["ids"] == {"malformed": [noted["id"]]}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_large_first_sync_tells_the_planner_as_it_grows(
+    nodes: tuple[Store, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An empty node filled by its first sync: PostgreSQL, knowing no rows, scanned the whole
+    # records table for each page's lookup by id (bench/scale_bench.py at 1,000,000). The
+    # sync ANALYZEs as it grows: at the threshold, then at each doubling (3, 6, ...).
+    mx, us = nodes
+    monkeypatch.setattr("enlace.exchange.sync_client.BULK_ROWS", 3)
+    phones = [phone(f"+52 55 7100 000{i}") for i in range(8)]
+    add(mx, *(StoredVersion.of(p) for p in phones))
+    for p in phones:
+        release(mx, p.id)
+    analyzed: list[int] = []
+    monkeypatch.setattr(
+        Store, "refresh_planner_statistics", lambda store: analyzed.append(received(store))
+    )
+    report = pull(mx, us, page_size=2)
+    assert report.received == 8
+    assert analyzed == [4, 8]  # after the page that passed 3, then the one that passed 8
