@@ -1,9 +1,10 @@
 """PSI runs blinded by real `enlace worker` processes (issue 19): two real node servers on
 loopback, both on PostgreSQL, the responder answering with its blinding on its queue (one
 worker), the requester blinding on its own queue (two workers): the run finds what a run
-blinded in process finds. A worker killed with SIGKILL in the middle of a chunk loses
-nothing: the sweep of the worker started after it puts the chunk back on the queue, the run
-completes with the same links, and each chunk is stored once."""
+blinded in process finds, on firearms and on persons' names, whose keys the workers derive
+too. A worker killed with SIGKILL in the middle of a chunk loses nothing: the sweep of the
+worker started after it puts the chunk back on the queue, the run completes with the same
+links, and each chunk is stored once."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ import pytest
 from sqlalchemy import text
 
 from enlace.jobs.blinding_pool import QueueBlindingPool, queued_chunks
+from enlace.jobs.name_keys_queue import queued_name_key_chunks
 from enlace.jobs.queue import BLIND_TASK
 from enlace.matching.blinding import BlindingPool
 from enlace.matching.kinds import parse_kind
 from enlace.matching.requester import MatchOutcome, match_partner
-from enlace.model.records import Firearm, Record, derived_id
+from enlace.model.records import Firearm, Person, Record, derived_id
 from enlace.node.config import NodeConfig
 from enlace.store.store import Store
+from enlace.synth import SynthConfig, generate
 from support import timing
 from support.exchange import CREATED, TO_MX, TO_US
 from support.matching import ServedNode, agree, handle_records, load, requester_token, served_nodes
@@ -35,6 +38,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 SHARED, EACH = 300, 1500  # serials both hold; firearms each holds
 CHUNK = 500  # items per job: several jobs a step, each long enough to be killed in
+NAME_CHUNK = 15  # persons per name key job: several jobs a set
 
 
 def firearms(owner: str, serials: list[str]) -> list[Record]:
@@ -58,6 +62,12 @@ def node_folder(tmp_path: Path, party: str, url: str) -> Path:
     (folder / "keys").mkdir(parents=True)
     NodeConfig(directory=folder, party=party, database_url=url).save()
     return folder
+
+
+def persons() -> dict[str, list[Record]]:
+    """Synthetic MX and US persons, some of them the same person written differently."""
+    records = generate(SynthConfig(seed=11, scale=400)).records
+    return {party: [r for r in records[party] if isinstance(r, Person)] for party in records}
 
 
 def links(outcome: MatchOutcome, responder: ServedNode) -> set[tuple[str, str]]:
@@ -90,21 +100,27 @@ def test_runs_blinded_by_worker_processes_find_what_in_process_runs_find_even_wh
         if party != "US":
             return None
         return QueueBlindingPool(
-            store, urls[party], chunk_items=CHUNK, inline_below=1, local_workers=0
+            store,
+            urls[party],
+            chunk_items=CHUNK,
+            chunk_records=NAME_CHUNK,
+            inline_below=1,
+            local_workers=0,
         )
 
     try:
         with served_nodes(urls, blinding=on_queue) as nodes:
             mx, us = nodes["MX"], nodes["US"]
-            load(mx, firearms("MX", mx_serials))
-            load(us, firearms("US", us_serials))
-            agree(us, "MX", kinds=("firearm",), max_set_size=10 * EACH)
+            named = persons()
+            load(mx, firearms("MX", mx_serials) + named["MX"])
+            load(us, firearms("US", us_serials) + named["US"])
+            agree(us, "MX", kinds=("firearm", "person"), max_set_size=10 * EACH)
             mx_node, us_node = (node_folder(tmp_path, p, urls[p]) for p in ("MX", "US"))
             token = requester_token("MX", "US")
 
-            def run(pool: BlindingPool | None) -> MatchOutcome:
+            def run(pool: BlindingPool | None, kind: str = "firearm") -> MatchOutcome:
                 (outcome,) = match_partner(
-                    mx.store, partner="US", token=token, kinds=[parse_kind("firearm")],
+                    mx.store, partner="US", token=token, kinds=[parse_kind(kind)],
                     workers=0, pool=pool,
                 )  # fmt: skip
                 return outcome
@@ -113,16 +129,28 @@ def test_runs_blinded_by_worker_processes_find_what_in_process_runs_find_even_wh
                 in_process = run(None)
                 expected = links(in_process, us)
                 assert len(expected) == SHARED
+                # Names: MX derives its keys in process, the US's workers derive the US's.
+                names_in_process = run(None, "person")
+                expected_names = links(names_in_process, us)
+                assert expected_names
                 with QueueBlindingPool(
-                    mx.store, urls["MX"], chunk_items=CHUNK, inline_below=1, local_workers=0
+                    mx.store,
+                    urls["MX"],
+                    chunk_items=CHUNK,
+                    chunk_records=NAME_CHUNK,
+                    inline_below=1,
+                    local_workers=0,
                 ) as pool:
                     with (
                         working(mx_node, "mx-worker-1", stop_within=30),
                         working(mx_node, "mx-worker-2", stop_within=30),
                     ):
                         on_workers = run(pool)
+                        names_on_workers = run(pool, "person")
                     assert links(on_workers, us) == expected
                     assert on_workers.overlap == in_process.overlap == SHARED
+                    assert links(names_on_workers, us) == expected_names
+                    assert names_on_workers.overlap == names_in_process.overlap
 
                     # A worker killed in the middle of a chunk: the run waits; the worker
                     # started after it sweeps the dead worker's chunk back on the queue.
@@ -140,12 +168,18 @@ def test_runs_blinded_by_worker_processes_find_what_in_process_runs_find_even_wh
                     assert f"job {stalled}" in survivor_log
                     assert "queued again" in survivor_log
                     assert links(done["run"], us) == expected
-            # The responder's chunks were blinded by its worker process, not in process.
+            # The responder's chunks were blinded, and its name keys derived, by its worker
+            # process, not in process; the requester's name keys by its own workers.
             us_log = (tmp_path / "us-worker.log").read_text()
             assert "Starting job enlace.blind_chunk" in us_log
+            assert "Starting job enlace.derive_name_keys" in us_log
+            mx_logs = "".join((tmp_path / f"mx-worker-{i}.log").read_text() for i in (1, 2))
+            assert "Starting job enlace.derive_name_keys" in mx_logs
             # Every batch's rows, its scalar with them, were deleted when its run had them.
             assert queued_chunks(mx.store) == 0
             assert queued_chunks(us.store) == 0
+            assert queued_name_key_chunks(mx.store) == 0
+            assert queued_name_key_chunks(us.store) == 0
     finally:
         for schema, _ in schemas.values():
             postgres_server.drop_schema(schema)

@@ -55,6 +55,8 @@ TABLES = {
     "watchlist_alerts",
     "blinding_batches",
     "blinding_chunks",
+    "name_key_batches",
+    "name_key_chunks",
 }
 # FTS5 keeps a virtual table's index in tables of its own, named after it (SQLite only).
 _FTS5_SHADOWS = {"data", "idx", "content", "docsize", "config"}

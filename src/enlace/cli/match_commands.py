@@ -106,8 +106,8 @@ def run(
         bool,
         typer.Option(
             "--on-workers",
-            help="On a PostgreSQL node: blind as jobs for the node's 'enlace worker' "
-            "processes (on any machine) instead of in this process's pool.",
+            help="On a PostgreSQL node: blind, and derive the name kinds' keys, as jobs for "
+            "the node's 'enlace worker' processes (on any machine) instead of in this process.",
         ),
     ] = False,
     show: Annotated[int, typer.Option(min=0, help="Matches to print per kind.")] = 20,

@@ -7,7 +7,9 @@ and defer one job per chunk; `result()` polls until every chunk's output is stor
 them in order and deletes the batch, the secret scalar with it. The bytes are those of the
 in-process pool, chunk for chunk (the same functions of enlace.matching.group on the same
 input), so the wire and what a partner learns do not change. Small sets (below the inline
-threshold) and the proofs' check sums (`start_tasks`) stay in this process.
+threshold) and the proofs' check sums (`start_tasks`) stay in this process. A run that
+blinds on the queue has the workers derive its name keys too (`name_keys`:
+enlace.jobs.name_keys_queue).
 
 What stays serial in the run's process: drawing and shuffling, the transcript hashes,
 writing the chunks' input and reading their output (one row per chunk), comparing the two
@@ -24,12 +26,14 @@ from datetime import UTC, datetime
 
 import procrastinate
 from procrastinate.types import JSONDict
-from sqlalchemy import and_, delete, func, insert, select, text
+from sqlalchemy import Connection, and_, delete, func, insert, select, text
 
 from enlace.jobs.blinding import BLIND, HASH_AND_BLIND, pack_keys
+from enlace.jobs.name_keys_queue import CHUNK_RECORDS, QueueNameKeys
 from enlace.jobs.queue import BLIND_TASK, job_queue
 from enlace.matching.blinding import INLINE_BELOW, BlindingJob, BlindingPool, Progress
 from enlace.matching.group import POINT_BYTES, WireFormatError
+from enlace.matching.names.keys import NameKeyKind
 from enlace.matching.requester import TIMEOUT
 from enlace.store.store import Store
 from enlace.store.tables import blinding_batches, blinding_chunks
@@ -57,6 +61,7 @@ class QueueBlindingPool(BlindingPool):
         *,
         local_workers: int | None = None,
         chunk_items: int = CHUNK_ITEMS,
+        chunk_records: int = CHUNK_RECORDS,
         inline_below: int = INLINE_BELOW,
         wait_seconds: float = WAIT_SECONDS,
     ) -> None:
@@ -68,6 +73,14 @@ class QueueBlindingPool(BlindingPool):
         self._open_lock = threading.Lock()
         self._chunk_items = chunk_items
         self._wait_seconds = wait_seconds
+        # A name kind's set of fewer records than a small set's items stays in process too.
+        self._names = QueueNameKeys(
+            store,
+            self._queue,
+            wait_seconds=wait_seconds,
+            chunk_records=chunk_records,
+            inline_below=inline_below,
+        )
 
     def close(self) -> None:
         """Close the queue's connections and the local workers."""
@@ -76,6 +89,17 @@ class QueueBlindingPool(BlindingPool):
                 self._app.close()
                 self._opened = False
         super().close()
+
+    def name_keys(
+        self,
+        connection: Connection,
+        party: str,
+        kind: NameKeyKind,
+        progress: Progress | None = None,
+    ) -> dict[str, list[str]]:
+        """The name keys of `party`'s own records of `kind`, `chunk_records` records a job
+        on the workers: what the in-process pool's `name_keys` gives."""
+        return self._names.derive(connection, party, kind, progress)
 
     def start_hash_and_blind(
         self, domain: bytes, keys: Sequence[bytes], scalar: bytes

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from enlace.exchange.release import ReleaseBatch, release_batch
 from enlace.exchange.sync_client import DEFAULT_PAGE_SIZE, sync_node_partner
 from enlace.jobs.blinding import blind_stored_chunk
+from enlace.jobs.name_keys import derive_stored_chunk
 from enlace.matching.watchlists import check_watchlists
 from enlace.node.errors import NodeError
 from enlace.node.keys import load_signing_key
@@ -42,6 +43,11 @@ BLIND_TASK = "enlace.blind_chunk"
 # A chunk whose job failed (the database unreachable a moment) is tried again at once, then
 # after 2 s and 4 s; the run waiting for it gives up after its own bound.
 BLIND_RETRY = procrastinate.RetryStrategy(max_attempts=4, exponential_wait=2)
+NAME_KEYS_TASK = "enlace.derive_name_keys"
+# As a blinding chunk's: a chunk whose job failed on an error (the database unreachable a
+# moment) is tried again at once, then after 2 s and 4 s; the run waits for it as long as
+# for its blinding.
+NAME_KEYS_RETRY = procrastinate.RetryStrategy(max_attempts=4, exponential_wait=2)
 RELEASE_TASK = "enlace.release_batch"
 # A batch that failed on an error (the database restarted) is tried twice more; a batch
 # whose worker died is put back by the stalled-job sweep, whatever its attempts.
@@ -91,6 +97,7 @@ def job_queue(store_url: str) -> procrastinate.App:
     app.task(name=SYNC_TASK, pass_context=True, retry=SYNC_RETRY)(_sync_partner)
     app.task(name=WATCH_TASK, pass_context=True)(_check_watchlists)
     app.task(name=BLIND_TASK, pass_context=True, retry=BLIND_RETRY)(_blind_chunk)
+    app.task(name=NAME_KEYS_TASK, pass_context=True, retry=NAME_KEYS_RETRY)(_derive_name_keys)
     app.task(name=RELEASE_TASK, pass_context=True, retry=RELEASE_RETRY)(_release_batch)
     app.task(name=REPORT_TASK, pass_context=True, retry=REPORT_RETRY)(_render_report)
     return app
@@ -247,4 +254,15 @@ def _blind_chunk(context: procrastinate.JobContext, batch_id: str, chunk: int) -
     if not blind_stored_chunk(node.store, batch_id, chunk):
         log.info(
             "blinding chunk %s of batch %s: nothing to do (done, or run ended)", chunk, batch_id
+        )
+
+
+def _derive_name_keys(context: procrastinate.JobContext, batch_id: str, chunk: int) -> None:
+    """The job: one chunk of a PSI run's name keys (enlace.jobs.name_keys), stored once."""
+    node: Any = context.additional_context["node"]
+    if not isinstance(node, WorkerNode):
+        raise TypeError("the worker runs its jobs with a WorkerNode")
+    if not derive_stored_chunk(node.store, batch_id, chunk):
+        log.info(
+            "name key chunk %s of batch %s: nothing to do (done, or run ended)", chunk, batch_id
         )

@@ -23,6 +23,7 @@ import time
 import procrastinate
 
 from enlace.jobs.blinding_pool import WAIT_SECONDS, delete_abandoned_batches
+from enlace.jobs.name_keys_queue import delete_abandoned_name_key_batches
 from enlace.jobs.queue import WorkerNode, job_queue
 
 log = logging.getLogger("enlace.jobs")
@@ -90,9 +91,12 @@ def run_worker(
         while True:
             try:
                 await sweep_stalled_jobs(app, stalled_after)
-                # A run that died waiting leaves its batch (and scalar) behind: gone after
-                # twice the longest a run waits.
+                # A run that died waiting leaves its batches (a blinding one with its
+                # scalar) behind: gone after twice the longest a run waits.
                 await asyncio.to_thread(delete_abandoned_batches, node.store, 2 * WAIT_SECONDS)
+                await asyncio.to_thread(
+                    delete_abandoned_name_key_batches, node.store, 2 * WAIT_SECONDS
+                )
                 if pruned_at is None or time.monotonic() - pruned_at >= PRUNE_EVERY:
                     await prune_finished_jobs(app, keep_finished_hours)
                     pruned_at = time.monotonic()

@@ -198,6 +198,7 @@ def create_matching_router(
                 partner=partner.party,
                 run_id=run_id,
                 body=body,
+                pool=pool,
             )
         except MatchRefused as refusal:
             return await refused(partner, None, refusal)

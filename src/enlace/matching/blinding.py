@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from enlace.matching.group import (
     POINT_BYTES,
@@ -26,6 +26,11 @@ from enlace.matching.group import (
     hash_and_blind_twice_chunk,
 )
 from enlace.processes import exit_with_parent
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from enlace.matching.names.keys import NameKeyKind
 
 Progress = Callable[[int], None]  # called with how many more items are done
 
@@ -73,6 +78,17 @@ class BlindingPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+    def name_keys(
+        self, connection: Connection, party: str, kind: NameKeyKind
+    ) -> dict[str, list[str]]:
+        """The name keys of `party`'s own records of `kind` for a run blinded here: derived
+        in this process, in `connection`'s transaction. A node's job queue pool
+        (enlace.jobs.blinding_pool) has its workers derive them: the same dict."""
+        # Imported here: the pool alone (the benchmarks' blinding) needs no records' model.
+        from enlace.matching.names.store import own_name_keys
+
+        return own_name_keys(connection, party, kind)
 
     def hash_and_blind(
         self,

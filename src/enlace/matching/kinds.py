@@ -18,7 +18,7 @@ from enlace.matching.kind_names import EXACT_KIND_NAMES, NAME_KIND_NAMES
 from enlace.matching.kind_names import KIND_NAMES as KIND_NAMES
 from enlace.matching.names.keys import NameKeyKind
 from enlace.matching.names.keys import key_domain as name_key_domain
-from enlace.matching.names.store import own_name_keys
+from enlace.matching.names.store import NameKeys, own_name_keys
 from enlace.model.identifiers import IdentifierKind
 from enlace.model.timestamps import utc_now
 from enlace.store.dialect import PLACEHOLDERS
@@ -67,10 +67,15 @@ def kind_domain(kind: MatchKind) -> bytes:
     return _DOMAIN_PREFIX + kind.value.encode("ascii") + b"\x00"
 
 
-def own_identifiers(connection: Connection, party: str, kind: MatchKind) -> dict[str, list[str]]:
-    """Normalised key -> ids of this node's own records holding it (newest versions only)."""
+def own_identifiers(
+    connection: Connection, party: str, kind: MatchKind, *, name_keys: NameKeys = own_name_keys
+) -> dict[str, list[str]]:
+    """Normalised key -> ids of this node's own records holding it (newest versions only).
+
+    Name keys are derived by `name_keys`: in this process by default, or by the node's
+    workers (the run's BlindingPool.name_keys); the same dict either way."""
     if isinstance(kind, NameKeyKind):
-        return own_name_keys(connection, party, kind)
+        return name_keys(connection, party, kind)
     if kind is OPERATION:
         # key -> this node's active operations holding it (docs/deconfliction.md)
         return active_operation_keys(connection, utc_now().date().isoformat())

@@ -428,7 +428,9 @@ class _Requester:
         node's own records' identifiers)."""
         if held is None:
             with self.store.unit_of_work() as uow:
-                held = own_identifiers(uow.connection, self.party, kind)
+                held = own_identifiers(
+                    uow.connection, self.party, kind, name_keys=self.pool.name_keys
+                )
         if not held:
             return MatchOutcome(self.partner.party, kind.value, None, 0, None, 0)
         keys = list(held)

@@ -20,6 +20,7 @@ from enlace.matching.blinding import BlindingPool
 from enlace.matching.errors import MatchRefused, UnknownMatchKind
 from enlace.matching.kinds import OPERATION, MatchKind, kind_domain, own_identifiers, parse_kind
 from enlace.matching.modes import COUNT, THRESHOLD, shuffle_values
+from enlace.matching.names.store import NameKeys, own_name_keys
 from enlace.matching.operations import record_responder_notices
 from enlace.matching.proofs import answer_check, public_key, read_check
 from enlace.matching.psi import (
@@ -114,7 +115,7 @@ def answer_run(
             "(enlace.matching.threshold), not with the blinded set",
         )
     secret = fresh_scalar()
-    keys = _own_keys(store, party, kind)
+    keys = _own_keys(store, party, kind, pool)
     width = truncation_width(n, len(keys))
     seed = secrets.token_bytes(16)
     order = _shuffled(keys, seed)
@@ -355,12 +356,22 @@ def positions_limit(store: Store, *, partner: str, run_id: str) -> int:
     return (5 + 2 + MAX_CLAIMED_KEY) * min(run.requester_size, run.responder_size)
 
 
-def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: bytes) -> bytes:
+def complete_run(
+    store: Store,
+    *,
+    party: str,
+    partner: str,
+    run_id: str,
+    body: bytes,
+    pool: BlindingPool | None = None,
+) -> bytes:
     """Check the claimed matches, give the owners hit notices, answer their handles.
 
     Each claim names a position in this node's list and the key the requester says is
     there; a claim whose key is not this node's at that position refuses the whole round
     (422, `false-claim`): the run is marked failed and no hit notice is recorded.
+    `pool`: the server's blinding pool, whose `name_keys` rebuild a name kind's set (a
+    node's workers, when it has them); without it, this process.
     """
     with store.unit_of_work() as uow:
         runs = uow.match_runs
@@ -377,7 +388,9 @@ def complete_run(store: Store, *, party: str, partner: str, run_id: str, body: b
             raise MatchRefused(400, "bad-request", f"matched positions: {error}") from None
         positions = [position for position, _ in claims]
         kind = parse_kind(run.kind)
-        held = own_identifiers(uow.connection, party, kind)
+        # The set again, as round 1 had it (its name keys derived where round 1's were).
+        name_keys: NameKeys = own_name_keys if pool is None else pool.name_keys
+        held = own_identifiers(uow.connection, party, kind, name_keys=name_keys)
         order = _shuffled(list(held), bytes.fromhex(run.order_seed))
         if _set_digest(order) != run.set_digest:
             runs.finish(run_id, RESPONDER, status="failed", at=uow.started_at)
@@ -581,9 +594,10 @@ def _answered_run(
     return run
 
 
-def _own_keys(store: Store, party: str, kind: MatchKind) -> list[str]:
+def _own_keys(store: Store, party: str, kind: MatchKind, pool: BlindingPool) -> list[str]:
+    # Name keys are derived where the run blinds: a node's workers too, when it has them.
     with store.unit_of_work() as uow:
-        return list(own_identifiers(uow.connection, party, kind))
+        return list(own_identifiers(uow.connection, party, kind, name_keys=pool.name_keys))
 
 
 def _shuffled(keys: Sequence[str], seed: bytes) -> list[str]:

@@ -92,7 +92,7 @@ def offer_run(
         )
     assert statement.threshold is not None
     secret = fresh_scalar()
-    keys = responder._own_keys(store, party, kind)
+    keys = responder._own_keys(store, party, kind, pool)
     seed = secrets.token_bytes(16)
     order = responder._shuffled(keys, seed)
     run_id = secrets.token_bytes(16)

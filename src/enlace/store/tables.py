@@ -789,6 +789,33 @@ blinding_chunks = Table(
     PrimaryKeyConstraint("batch_id", "chunk", name="pk_blinding_chunks"),
 )
 
+# A PSI run's name keys as jobs (enlace.jobs.name_keys, issue 19): one row per batch (the
+# own records of one name kind, for one run), one per chunk, a range of record ids as the
+# database orders them, with its keys once a worker has derived them. The rows live only
+# while the run waits for them. SQLite nodes create the tables and never use them.
+name_key_batches = Table(
+    "name_key_batches",
+    metadata,
+    Column("batch_id", String(32), nullable=False),
+    Column("party", String(2), nullable=False),  # whose own records
+    Column("kind", String(16), nullable=False),  # "person" or "organisation"
+    Column("chunks", Integer, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    PrimaryKeyConstraint("batch_id", name="pk_name_key_batches"),
+)
+
+name_key_chunks = Table(
+    "name_key_chunks",
+    metadata,
+    Column("batch_id", String(32), nullable=False),
+    Column("chunk", Integer, nullable=False),
+    Column("after_id", String(128)),  # the records whose id is in (after_id, upto_id];
+    Column("upto_id", String(128)),  # NULL: unbounded on that side
+    Column("output", LargeBinary),  # NULL until a worker stored it (once: see jobs.name_keys)
+    Column("error", Text),  # why the chunk's records give no keys (a record not readable)
+    PrimaryKeyConstraint("batch_id", "chunk", name="pk_name_key_chunks"),
+)
+
 # Reports rendered by a worker (`enlace report --queue`, issue 19): the files wait here, in
 # the node's database, until the command that asked for them writes them out and deletes
 # them — a worker may run on another machine, and the database is what both share.
