@@ -454,6 +454,10 @@ matches = Table(
     PrimaryKeyConstraint("partner", "kind", "record_id", "partner_handle", name="pk_matches"),
 )
 Index("ix_matches_record_id", matches.c.record_id)  # a record's page lists its matches
+# The matching page's list, newest first; a run's matches and their count (the dashboard's
+# latest runs walk found_at down, then count each run): migration 0030, issue 19.
+Index("ix_matches_found_at", matches.c.found_at)
+Index("ix_matches_run", matches.c.run_id, matches.c.partner, matches.c.kind)
 
 # On the responder: a hit notice (aviso de coincidencia) for the owner of a matched record.
 hit_notices = Table(
@@ -468,6 +472,7 @@ hit_notices = Table(
     PrimaryKeyConstraint("run_id", "record_id", name="pk_hit_notices"),
 )
 Index("ix_hit_notices_record_id", hit_notices.c.record_id)
+Index("ix_hit_notices_at", hit_notices.c.at)  # newest first (migration 0030)
 
 # Disclosure requests (solicitudes de divulgación): `incoming` on the owner's node, where
 # they wait for a decision; `outgoing` on the requester's, as a note of what was asked.

@@ -160,11 +160,7 @@ def partner_standings(uow: UnitOfWork) -> list[PartnerStanding]:
     release sequence this node does not hold."""
     partners = uow.partners.all()
     connection = uow.connection  # the counts below are this page's own read model
-    released: dict[str, int] = dict(
-        connection.execute(
-            select(releases.c.partner, func.count()).group_by(releases.c.partner)
-        ).all()
-    )
+    released = uow.releases.released_counts()
     received: dict[str, int] = dict(
         connection.execute(
             select(records.c.received_from, func.count())
