@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from enlace.exchange.release import ReleaseRefused
 from enlace.matching.agreements import check_within_agreement, set_agreement
@@ -14,7 +14,7 @@ from enlace.store.repositories.agreements import MatchAgreement
 from enlace.store.repositories.match_runs import MatchRun
 from enlace.store.repositories.matches import Match
 from enlace.store.store import Store
-from enlace.store.tables import audit_log
+from enlace.store.tables import audit_log, matches
 from enlace.store.versions import StoredVersion
 from support.exchange import MX_KEY, NATIONAL, TO_US, add, mx_node, phone
 
@@ -133,6 +133,48 @@ def test_matches_are_stored_once(store: Store) -> None:
         assert repo.add_matches(found) == 0
         assert repo.matches(kind="vin") == [found[1]]
         uow.commit()
+
+
+def test_latest_runs_are_those_grouping_every_row_would_give(store: Store) -> None:
+    # The dashboard's latest runs walk the index on the time down instead of grouping the
+    # whole table: the same lines, in the same order, as the GROUP BY they replace, for runs
+    # spread over several times, sharing times, and a run whose rows span two times.
+    times = [f"2025-09-{day:02d}T10:00:00.000000Z" for day in range(1, 8)]
+    rows = [
+        Match(partner, kind, f"rec-{run}-{n}", f"h-{run}-{n}", f"run-{run}", times[slot])
+        for run, partner, kind, slots, size in [
+            (1, "US", "phone", (0,), 3),
+            (2, "CA", "vin", (2,), 2),
+            (3, "US", "curp", (2,), 4),  # shares its time with run 2
+            (4, "US", "phone", (1, 5), 5),  # newest at time 5, older rows at time 1
+            (5, "CA", "phone", (4,), 1),
+            (6, "US", "vin", (6,), 2),
+            (7, "US", "phone", (3,), 3),
+        ]
+        for n in range(size)
+        for slot in [slots[n % len(slots)]]
+    ]
+    with store.unit_of_work() as uow:
+        uow.matches.add_matches(rows)
+        uow.commit()
+        newest = func.max(matches.c.found_at)
+        grouped = select(matches.c.run_id, matches.c.partner, matches.c.kind, newest, func.count())
+        oracle = [
+            (run, partner, kind, when, count)
+            for run, partner, kind, when, count in uow.connection.execute(
+                grouped.group_by(matches.c.run_id, matches.c.partner, matches.c.kind).order_by(
+                    newest.desc(), matches.c.run_id, matches.c.kind
+                )
+            )
+        ]
+        for limit in (1, 2, 3, 5, 7, 10):
+            found = [
+                (r.run_id, r.partner, r.kind, r.at, r.records)
+                for r in uow.matches.latest_match_runs(limit)
+            ]
+            assert found == oracle[:limit]
+    assert [line[0] for line in oracle] == [f"run-{n}" for n in (6, 4, 5, 7, 2, 3, 1)]
+    assert oracle[1][4] == 5  # run 4's rows at both of its times
 
 
 def disclosure_setup(store: Store, *, markings: object = TO_US) -> tuple[str, str]:

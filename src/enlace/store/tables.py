@@ -77,6 +77,14 @@ Index(
     sqlite_where=_NEWEST,
     postgresql_where=_NEWEST,
 )
+# The list filtered by authoring agency (migration 0030): counted and paged from it, where a
+# small agency's records were found by reading every record's row.
+Index(
+    "ix_records_latest_agency",
+    records.c.created_by_ref,
+    sqlite_where=_NEWEST,
+    postgresql_where=_NEWEST,
+)
 
 # How many records (newest versions) this node holds of each kind and owner: what the
 # dashboard, the search form and an unfiltered list total read, instead of counting millions
@@ -143,6 +151,14 @@ Index(
     records.c.added_at,
     records.c.id,
     records.c.modified,
+    sqlite_where=_RECEIVED,
+    postgresql_where=_RECEIVED,
+)
+# Versions received from each partner, counted for the dashboard and the exchange page from
+# this small index (migration 0030) instead of every version's row.
+Index(
+    "ix_records_received_from",
+    records.c.received_from,
     sqlite_where=_RECEIVED,
     postgresql_where=_RECEIVED,
 )
@@ -454,6 +470,10 @@ matches = Table(
     PrimaryKeyConstraint("partner", "kind", "record_id", "partner_handle", name="pk_matches"),
 )
 Index("ix_matches_record_id", matches.c.record_id)  # a record's page lists its matches
+# The matching page's list, newest first; a run's matches and their count (the dashboard's
+# latest runs walk found_at down, then count each run): migration 0030, issue 19.
+Index("ix_matches_found_at", matches.c.found_at)
+Index("ix_matches_run", matches.c.run_id, matches.c.found_at, matches.c.partner, matches.c.kind)
 
 # On the responder: a hit notice (aviso de coincidencia) for the owner of a matched record.
 hit_notices = Table(
@@ -468,6 +488,7 @@ hit_notices = Table(
     PrimaryKeyConstraint("run_id", "record_id", name="pk_hit_notices"),
 )
 Index("ix_hit_notices_record_id", hit_notices.c.record_id)
+Index("ix_hit_notices_at", hit_notices.c.at)  # newest first (migration 0030)
 
 # Disclosure requests (solicitudes de divulgación): `incoming` on the owner's node, where
 # they wait for a decision; `outgoing` on the requester's, as a note of what was asked.

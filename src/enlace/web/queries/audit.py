@@ -90,7 +90,8 @@ def audit_view(
             chosen = AuditFilter(chosen.actor, chosen.subject, "", chosen.since, chosen.until)
         total, more = capped_count(connection, chosen.applied(select(audit_log.c.seq)))
         shown = pager(page, total=total, size=page_size, more=more)
-        query = chosen.applied(select(audit_log)).order_by(*order_by(sort, AUDIT_COLUMNS))
+        columns = _sort_columns(connection, chosen)
+        query = chosen.applied(select(audit_log)).order_by(*order_by(sort, columns))
         rows = connection.execute(query.limit(page_size).offset(shown.offset)).all()
         entries = tuple(_entry(row) for row in rows)
         titles = titles_of(
@@ -114,9 +115,10 @@ def audit_rows(
 ) -> Iterator[tuple[AuditEntry, str]]:
     """Every entry `wanted` filters (sorted, at most `limit`) with the title of the record it
     is about ("" when none), for the export: read as the file is written, in batches."""
-    query = wanted.applied(select(audit_log)).order_by(*order_by(sort, AUDIT_COLUMNS)).limit(limit)
     with store.unit_of_work() as uow:  # only reads
         connection = uow.connection
+        columns = _sort_columns(connection, wanted)
+        query = wanted.applied(select(audit_log)).order_by(*order_by(sort, columns)).limit(limit)
         result = connection.execution_options(yield_per=_BATCH).execute(query)
         for batch in result.partitions():
             entries = [_entry(row) for row in batch]
@@ -134,6 +136,28 @@ def verify_log(store: Store, *, start: int = 1, limit: int | None = None) -> Aud
     someone asks, not on every view, and in steps on the web."""
     with store.unit_of_work() as uow:  # only reads
         return uow.audit.verify(start=start, limit=limit)
+
+
+def _sort_columns(connection: Connection, wanted: AuditFilter) -> dict[str, ColumnElement[Any]]:
+    """The sort's columns for `wanted`: a period that ended before the newest entry is sorted
+    by `seq + 0`, an expression, not the column.
+
+    Sorted by the column, PostgreSQL reads such a period by walking the log back from its
+    newest entry until it has a page: it takes the period's entries for spread over the whole
+    log, while they sit together (`at` follows `seq`), so for a month a few years back it
+    walked millions of entries (bench/explain_bench.py). The expression has no index: the
+    period's entries are read through the index on `at` and sorted, work in proportion to
+    the period. A period reaching the newest entry keeps the column: the walk back from the
+    newest entry is then the shortest way, a page's worth of entries.
+    """
+    if wanted.until is None:
+        return AUDIT_COLUMNS
+    newest = connection.execute(
+        select(audit_log.c.at).order_by(audit_log.c.seq.desc()).limit(1)
+    ).scalar()
+    if newest is None or str(newest) < (wanted.until + timedelta(days=1)).isoformat():
+        return AUDIT_COLUMNS
+    return {"seq": audit_log.c.seq + 0}
 
 
 def _logged(connection: Connection, action: str) -> bool:
