@@ -26,8 +26,9 @@ from datetime import UTC, datetime
 
 import procrastinate
 from procrastinate.types import JSONDict
-from sqlalchemy import Connection, and_, delete, func, insert, select, text
+from sqlalchemy import Connection, func, insert, select
 
+from enlace.jobs.batches import count_chunks, delete_abandoned, forget_batch
 from enlace.jobs.blinding import BLIND, HASH_AND_BLIND, pack_keys
 from enlace.jobs.name_keys_queue import CHUNK_RECORDS, QueueNameKeys
 from enlace.jobs.queue import BLIND_TASK, job_queue
@@ -204,22 +205,8 @@ class QueueBlindingPool(BlindingPool):
             self.forget(batch_id)
 
     def forget(self, batch_id: str) -> None:
-        """Delete a batch (its scalar, input and output) and its jobs not being run: the
-        run has its output, or gave up. A job running still finds no batch and stops."""
-        with self._store.engine.begin() as connection:
-            connection.execute(
-                delete(blinding_chunks).where(blinding_chunks.c.batch_id == batch_id)
-            )
-            connection.execute(
-                delete(blinding_batches).where(blinding_batches.c.batch_id == batch_id)
-            )
-            connection.execute(
-                text(
-                    "DELETE FROM procrastinate_jobs WHERE task_name = :task "
-                    "AND status <> 'doing' AND args->>'batch_id' = :batch"
-                ),
-                {"task": BLIND_TASK, "batch": batch_id},
-            )
+        """Delete a batch and its jobs not being run: the run has its output, or gave up."""
+        forget_batch(self._store, blinding_batches, blinding_chunks, BLIND_TASK, batch_id)
 
 
 class QueueJob(BlindingJob):
@@ -248,25 +235,9 @@ class QueueJob(BlindingJob):
 
 def queued_chunks(store: Store) -> int:
     """How many chunks wait in the node's blinding tables (0 once every run has ended)."""
-    with store.engine.connect() as connection:
-        return int(
-            connection.execute(select(func.count()).select_from(blinding_chunks)).scalar_one()
-        )
+    return count_chunks(store, blinding_chunks)
 
 
 def delete_abandoned_batches(store: Store, older_than: float) -> int:
-    """Delete the batches created more than `older_than` seconds ago: their run gave up
-    waiting (or its process died) without deleting them. Returns how many."""
-    cutoff = datetime.fromtimestamp(time.time() - older_than, UTC).isoformat(timespec="seconds")
-    with store.engine.begin() as connection:
-        old = list(
-            connection.execute(
-                select(blinding_batches.c.batch_id).where(blinding_batches.c.created_at < cutoff)
-            ).scalars()
-        )
-        if old:
-            connection.execute(delete(blinding_chunks).where(blinding_chunks.c.batch_id.in_(old)))
-            connection.execute(
-                delete(blinding_batches).where(and_(blinding_batches.c.batch_id.in_(old)))
-            )
-    return len(old)
+    """Delete the blinding batches older than `older_than` seconds; how many."""
+    return delete_abandoned(store, blinding_batches, blinding_chunks, older_than)

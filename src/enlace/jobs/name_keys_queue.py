@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 import orjson
 import procrastinate
 from procrastinate.types import JSONDict
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, func, insert, select
 
+from enlace.jobs.batches import count_chunks, delete_abandoned, forget_batch
 from enlace.jobs.queue import NAME_KEYS_TASK
 from enlace.matching.blinding import Progress
 from enlace.matching.names.keys import NameKeyKind
@@ -162,43 +163,15 @@ class QueueNameKeys:
             self.forget(batch_id)
 
     def forget(self, batch_id: str) -> None:
-        """Delete a batch (its ranges and keys) and its jobs not being run: the run has its
-        keys, or gave up. A job running still finds no batch and stops."""
-        with self._store.engine.begin() as connection:
-            connection.execute(
-                delete(name_key_chunks).where(name_key_chunks.c.batch_id == batch_id)
-            )
-            connection.execute(
-                delete(name_key_batches).where(name_key_batches.c.batch_id == batch_id)
-            )
-            connection.execute(
-                text(
-                    "DELETE FROM procrastinate_jobs WHERE task_name = :task "
-                    "AND status <> 'doing' AND args->>'batch_id' = :batch"
-                ),
-                {"task": NAME_KEYS_TASK, "batch": batch_id},
-            )
+        """Delete a batch and its jobs not being run: the run has its keys, or gave up."""
+        forget_batch(self._store, name_key_batches, name_key_chunks, NAME_KEYS_TASK, batch_id)
 
 
 def queued_name_key_chunks(store: Store) -> int:
     """How many chunks wait in the node's name key tables (0 once every run has ended)."""
-    with store.engine.connect() as connection:
-        return int(
-            connection.execute(select(func.count()).select_from(name_key_chunks)).scalar_one()
-        )
+    return count_chunks(store, name_key_chunks)
 
 
 def delete_abandoned_name_key_batches(store: Store, older_than: float) -> int:
-    """Delete the name key batches created more than `older_than` seconds ago: their run
-    gave up waiting (or its process died) without deleting them. Returns how many."""
-    cutoff = datetime.fromtimestamp(time.time() - older_than, UTC).isoformat(timespec="seconds")
-    with store.engine.begin() as connection:
-        old = list(
-            connection.execute(
-                select(name_key_batches.c.batch_id).where(name_key_batches.c.created_at < cutoff)
-            ).scalars()
-        )
-        if old:
-            connection.execute(delete(name_key_chunks).where(name_key_chunks.c.batch_id.in_(old)))
-            connection.execute(delete(name_key_batches).where(name_key_batches.c.batch_id.in_(old)))
-    return len(old)
+    """Delete the name key batches older than `older_than` seconds; how many."""
+    return delete_abandoned(store, name_key_batches, name_key_chunks, older_than)
