@@ -404,7 +404,7 @@ class ReleaseRepository:
         """
         highest = self.highest(partner)
         found: list[ReleasedVersion] = []
-        start = after
+        start = max(after, 0)  # the windows run from here up to the last number: bounded
         while len(found) < limit and start < highest:
             end = start + limit
             window = query.where(releases.c.sequence > start, releases.c.sequence <= end)
